@@ -1,0 +1,76 @@
+namespace GeoRisk.Core.Layers;
+
+public enum FieldKind
+{
+    Integer,
+    Real,
+    Text,
+    Date,
+    /// <summary>An integer grade 1..N, also accepted as a named class (低/中/高/极高, low/medium/high/very high).</summary>
+    Grade,
+}
+
+/// <summary>A schema field and the names field teams commonly give it (pinyin initials, Chinese, English).</summary>
+public sealed record SchemaField(string Name, FieldKind Kind, bool Required, IReadOnlyList<string> Synonyms, double? Min = null, double? Max = null);
+
+public enum GeometryFamily
+{
+    None,
+    Point,
+    Line,
+    Polygon,
+    Any,
+}
+
+/// <summary>The attribute schema of a layer kind. Values are data, so a bureau can extend the synonym lists.</summary>
+public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadOnlyList<SchemaField> Fields)
+{
+    public static LayerSchema For(LayerKind kind) => kind switch
+    {
+        LayerKind.HazardZones => new(kind, GeometryFamily.Polygon,
+        [
+            new("grade", FieldKind.Grade, true, ["grade", "class", "level", "yfxdj", "yfdj", "wxxdj", "fxdj", "dj", "易发等级", "易发性等级", "危险性等级", "风险等级", "等级"], 1, 4),
+            new("grade_name", FieldKind.Text, false, ["grade_name", "class_name", "djmc", "等级名称", "分区名称"]),
+            new("zone_id", FieldKind.Text, false, ["zone_id", "zqbh", "fqbh", "分区编号", "编号"]),
+        ]),
+        LayerKind.HazardPoints => new(kind, GeometryFamily.Any,
+        [
+            new("point_id", FieldKind.Text, false, ["point_id", "id", "tybh", "bh", "统一编号", "编号", "野外编号"]),
+            new("hazard_type", FieldKind.Text, true, ["hazard_type", "type", "zhlx", "lx", "灾害类型", "类型"]),
+            new("volume_m3", FieldKind.Real, false, ["volume_m3", "volume", "tj", "tj_m3", "gm", "体积", "规模"], 0),
+            new("threatened_people", FieldKind.Integer, false, ["threatened_people", "people", "wxrk", "rk", "威胁人口", "威胁人数"], 0),
+            new("threatened_property_cny", FieldKind.Real, false, ["threatened_property_cny", "property", "wxcc", "威胁财产"], 0),
+            new("stability", FieldKind.Text, false, ["stability", "state", "wdx", "稳定性", "稳定状态"]),
+            new("last_inspected", FieldKind.Date, false, ["last_inspected", "xcrq", "inspected", "巡查日期", "调查日期"]),
+        ]),
+        LayerKind.ActiveFaults => new(kind, GeometryFamily.Line,
+        [
+            new("name", FieldKind.Text, false, ["name", "fz_name", "fault_name", "dcmc", "断层名称", "名称"]),
+            new("sense", FieldKind.Text, false, ["sense", "slip_type", "type", "xz", "性质", "断层性质"]),
+            new("latest_activity", FieldKind.Text, false, ["latest_activity", "last_movement", "activity", "hdsd", "最新活动时代", "活动时代"]),
+            new("slip_rate_mm_a", FieldKind.Real, false, ["slip_rate_mm_a", "net_slip_rate", "slip_rate", "hdsl", "滑动速率"]),
+        ]),
+        LayerKind.FloodZones => new(kind, GeometryFamily.Polygon,
+        [
+            new("return_period_yr", FieldKind.Integer, true, ["return_period_yr", "return_period", "rp", "cxq", "重现期"], 1, 10000),
+            new("depth_m", FieldKind.Real, false, ["depth_m", "depth", "max_depth", "ss", "水深", "淹没水深"], 0, 100),
+            new("velocity_m_s", FieldKind.Real, false, ["velocity_m_s", "velocity", "ls", "流速"], 0, 50),
+        ]),
+        LayerKind.PgaZoning => new(kind, GeometryFamily.Polygon,
+        [
+            new("pga_g", FieldKind.Real, true, ["pga_g", "pga", "fzjsd", "峰值加速度", "地震动峰值加速度"], 0, 2),
+        ]),
+        LayerKind.AdminUnits => new(kind, GeometryFamily.Polygon,
+        [
+            new("code", FieldKind.Text, true, ["code", "adcode", "xzqdm", "行政区代码", "区划代码"]),
+            new("name", FieldKind.Text, true, ["name", "name_zh", "xzqmc", "名称", "行政区名称"]),
+            new("name_en", FieldKind.Text, false, ["name_en", "english_name"]),
+        ]),
+        LayerKind.Lakes or LayerKind.Rivers => new(kind, kind == LayerKind.Lakes ? GeometryFamily.Polygon : GeometryFamily.Line,
+        [
+            new("name", FieldKind.Text, false, ["name", "名称"]),
+        ]),
+        LayerKind.SurveyCoverage => new(kind, GeometryFamily.Polygon, []),
+        _ => new(kind, GeometryFamily.None, []),
+    };
+}

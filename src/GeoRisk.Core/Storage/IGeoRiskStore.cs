@@ -1,0 +1,94 @@
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Core.Validation;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Core.Storage;
+
+/// <summary>Which store serves the catalog and where it lives (a folder or a server, never a secret).</summary>
+public sealed record StoreDescription(string Kind, string Location);
+
+/// <summary>Everything recorded with a new layer version besides its content.</summary>
+public sealed record LayerPublication(
+    string SurveyId,
+    string LayerName,
+    LayerKind Kind,
+    string Uploader,
+    string SourceFile,
+    string SourceSha256,
+    string? SourceCrs,
+    FieldMapping Mapping,
+    ValidationReport Report);
+
+/// <summary>A raster's grid as stored: size, geotransform and CRS of the COG.</summary>
+public sealed record RasterDescription(int Width, int Height, double[] GeoTransform, string CrsWkt, string DataType, double? NoData);
+
+public sealed record LayerInfo(
+    string SurveyId,
+    string Name,
+    LayerKind Kind,
+    int CurrentVersion,
+    long FeatureCount,
+    Envelope? Bounds,
+    DateTimeOffset UpdatedAt)
+{
+    /// <summary>"survey/layer", unique in the store.</summary>
+    public string Id => $"{SurveyId}/{Name}";
+}
+
+public sealed record LayerVersionInfo(
+    string SurveyId,
+    string LayerName,
+    int Version,
+    DateTimeOffset CreatedAt,
+    string Uploader,
+    string SourceFile,
+    string SourceSha256,
+    string? SourceCrs,
+    long FeatureCount,
+    Envelope? Bounds,
+    string FieldMappingJson,
+    string ReportJson,
+    string? RasterFile);
+
+/// <summary>
+/// The catalog of surveys, layers and their immutable versions. Publishing a version is atomic: either the
+/// new version is complete and current, or nothing changed. Implemented by the embedded GeoPackage store
+/// and the PostGIS store.
+/// </summary>
+public interface IGeoRiskStore : IAsyncDisposable
+{
+    StoreDescription Description { get; }
+
+    /// <summary>Creates or migrates the schema and removes leftovers of interrupted publishes.</summary>
+    Task InitializeAsync(CancellationToken cancellationToken = default);
+
+    Task UpsertSurveyAsync(SurveyInfo survey, Geometry? coverage, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<SurveyInfo>> ListSurveysAsync(CancellationToken cancellationToken = default);
+
+    Task<Geometry?> GetSurveyCoverageAsync(string surveyId, CancellationToken cancellationToken = default);
+
+    /// <summary>Publishes a new version of a vector layer, making it current.</summary>
+    /// <exception cref="KeyNotFoundException">The survey does not exist.</exception>
+    Task<LayerVersionInfo> PublishVectorLayerAsync(LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default);
+
+    /// <summary>A path inside the store where an adapter may write a raster before publishing it.</summary>
+    string CreateStagingPath(string extension);
+
+    /// <summary>Publishes a staged COG as a new version of a raster layer; the staged file is moved into the store.</summary>
+    /// <exception cref="KeyNotFoundException">The survey does not exist.</exception>
+    Task<LayerVersionInfo> PublishRasterLayerAsync(LayerPublication publication, RasterDescription raster, string stagedFile, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<LayerInfo>> ListLayersAsync(CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<LayerVersionInfo>> ListVersionsAsync(string surveyId, string layerName, CancellationToken cancellationToken = default);
+
+    /// <summary>Features of the current version intersecting <paramref name="bbox"/> (lon/lat), in id order.</summary>
+    /// <exception cref="KeyNotFoundException">No such layer.</exception>
+    Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Absolute path of the current raster of a raster layer.</summary>
+    /// <exception cref="KeyNotFoundException">No such raster layer.</exception>
+    Task<string> GetRasterPathAsync(string surveyId, string layerName, CancellationToken cancellationToken = default);
+}

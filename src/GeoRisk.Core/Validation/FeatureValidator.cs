@@ -1,0 +1,267 @@
+using System.Globalization;
+using GeoRisk.Core.Layers;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Utilities;
+using NetTopologySuite.Operation.Valid;
+
+namespace GeoRisk.Core.Validation;
+
+/// <summary>Budgets that bound what one upload may contain.</summary>
+public sealed record IngestBudgets(long MaxFeatures = 2_000_000, int MaxVerticesPerFeature = 1_000_000, long MaxTotalVertices = 50_000_000);
+
+/// <summary>A feature after validation: storage-CRS geometry and schema-named attributes.</summary>
+public sealed record GeoFeature(long Id, Geometry Geometry, IReadOnlyDictionary<string, object?> Attributes);
+
+/// <summary>
+/// Validates features that are already in the storage CRS (CGCS2000 lon/lat) against a layer schema:
+/// geometry presence, finiteness, range, validity (repaired with a warning), type, required and ranged
+/// attributes, duplicates and the declared survey extent.
+/// </summary>
+public sealed class FeatureValidator
+{
+    private readonly LayerSchema _schema;
+    private readonly FieldMapping _mapping;
+    private readonly Geometry? _declaredExtent;
+    private readonly IngestBudgets _budgets;
+    private readonly ValidationReport _report;
+    private readonly HashSet<(int Hash, string Key)> _seen = [];
+    private long _totalVertices;
+
+    public FeatureValidator(LayerSchema schema, FieldMapping mapping, ValidationReport report, Geometry? declaredExtent = null, IngestBudgets? budgets = null)
+    {
+        _schema = schema;
+        _mapping = mapping;
+        _report = report;
+        _declaredExtent = declaredExtent;
+        _budgets = budgets ?? new IngestBudgets();
+        foreach (var field in schema.Fields.Where(f => f.Required && !mapping.SchemaToSource.ContainsKey(f.Name)))
+        {
+            report.Error("missing-field", $"Required field '{field.Name}' was not found; looked for {string.Join(", ", field.Synonyms)}. Map it explicitly (e.g. --map {field.Name}=YOUR_FIELD).");
+        }
+    }
+
+    /// <summary>Returns the accepted feature, or null when the feature has an error (recorded in the report).</summary>
+    public GeoFeature? Validate(long sourceId, Geometry? geometry, IReadOnlyDictionary<string, object?> sourceAttributes)
+    {
+        _report.FeaturesRead++;
+        if (_report.FeaturesRead > _budgets.MaxFeatures)
+        {
+            if (_report.FeaturesRead == _budgets.MaxFeatures + 1)
+            {
+                _report.Error("too-many-features", $"The layer has more than {_budgets.MaxFeatures:N0} features.");
+            }
+
+            return null;
+        }
+
+        if (geometry is null || geometry.IsEmpty)
+        {
+            _report.Error("no-geometry", "Feature has no geometry.", sourceId);
+            return null;
+        }
+
+        var vertices = geometry.NumPoints;
+        _totalVertices += vertices;
+        if (vertices > _budgets.MaxVerticesPerFeature)
+        {
+            _report.Error("too-many-vertices", $"Feature has {vertices:N0} vertices; at most {_budgets.MaxVerticesPerFeature:N0} are accepted.", sourceId);
+            return null;
+        }
+
+        if (_totalVertices > _budgets.MaxTotalVertices)
+        {
+            _report.Error("too-many-vertices", $"The layer has more than {_budgets.MaxTotalVertices:N0} vertices in total.", sourceId);
+            return null;
+        }
+
+        foreach (var c in geometry.Coordinates)
+        {
+            if (!double.IsFinite(c.X) || !double.IsFinite(c.Y))
+            {
+                _report.Error("non-finite-coordinate", "Feature has a NaN or infinite coordinate.", sourceId);
+                return null;
+            }
+
+            if (c.X is < -180 or > 180 || c.Y is < -90 or > 90)
+            {
+                _report.Error("coordinate-out-of-range", $"Coordinate ({c.X.ToString(CultureInfo.InvariantCulture)}, {c.Y.ToString(CultureInfo.InvariantCulture)}) is outside longitude/latitude range after conversion to CGCS2000; check the declared CRS.", sourceId);
+                return null;
+            }
+        }
+
+        if (!FamilyMatches(geometry))
+        {
+            _report.Error("wrong-geometry-type", $"A {_schema.Kind.ToToken()} layer needs {_schema.Geometry} geometries; this feature is a {geometry.GeometryType}.", sourceId, geometry.InteriorPoint.X, geometry.InteriorPoint.Y);
+            return null;
+        }
+
+        if (geometry is IPolygonal or ILineal)
+        {
+            var validity = new IsValidOp(geometry);
+            if (!validity.IsValid)
+            {
+                var error = validity.ValidationError;
+                var fixedGeometry = GeometryFixer.Fix(geometry);
+                if (fixedGeometry.IsEmpty || !FamilyMatches(fixedGeometry))
+                {
+                    _report.Error("invalid-geometry", $"Invalid geometry ({error.Message}) could not be repaired.", sourceId, error.Coordinate?.X, error.Coordinate?.Y);
+                    return null;
+                }
+
+                _report.Warning("repaired-geometry", $"Invalid geometry ({error.Message}) was repaired.", sourceId, error.Coordinate?.X, error.Coordinate?.Y);
+                geometry = fixedGeometry;
+            }
+        }
+
+        var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
+        foreach (var field in _schema.Fields)
+        {
+            object? raw = null;
+            if (_mapping.SchemaToSource.TryGetValue(field.Name, out var sourceName))
+            {
+                sourceAttributes.TryGetValue(sourceName, out raw);
+            }
+
+            if (!TryConvert(field, raw, out var value, out var problem))
+            {
+                _report.Error("bad-attribute", $"Field '{field.Name}' (source '{sourceName}'): {problem}", sourceId);
+                return null;
+            }
+
+            if (value is null && field.Required)
+            {
+                _report.Error("missing-attribute", $"Required field '{field.Name}' is empty.", sourceId);
+                return null;
+            }
+
+            attributes[field.Name] = value;
+        }
+
+        // Keep source attributes the schema does not know under their own names, so nothing is lost.
+        foreach (var (name, value) in sourceAttributes)
+        {
+            if (!_mapping.SchemaToSource.Values.Contains(name) && !attributes.ContainsKey(name))
+            {
+                attributes[name] = value;
+            }
+        }
+
+        var key = geometry.AsText() + "|" + string.Join("|", attributes.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => a.Key + "=" + Convert.ToString(a.Value, CultureInfo.InvariantCulture)));
+        if (!_seen.Add((key.GetHashCode(StringComparison.Ordinal), key)))
+        {
+            _report.Warning("duplicate-feature", "Feature duplicates an earlier one (same geometry and attributes) and was dropped.", sourceId);
+            return null;
+        }
+
+        if (_declaredExtent is not null && !_declaredExtent.Intersects(geometry))
+        {
+            _report.Warning("outside-extent", "Feature lies outside the survey's declared extent.", sourceId, geometry.InteriorPoint.X, geometry.InteriorPoint.Y);
+        }
+
+        _report.FeaturesAccepted++;
+        return new GeoFeature(sourceId, geometry, attributes);
+    }
+
+    private bool FamilyMatches(Geometry g) => _schema.Geometry switch
+    {
+        GeometryFamily.Point => g is IPuntal,
+        GeometryFamily.Line => g is ILineal,
+        GeometryFamily.Polygon => g is IPolygonal,
+        _ => true,
+    };
+
+    private static bool TryConvert(SchemaField field, object? raw, out object? value, out string problem)
+    {
+        value = null;
+        problem = "";
+        if (raw is null || (raw is string s0 && string.IsNullOrWhiteSpace(s0)))
+        {
+            return true;
+        }
+
+        var text = Convert.ToString(raw, CultureInfo.InvariantCulture)!.Trim();
+        switch (field.Kind)
+        {
+            case FieldKind.Grade:
+                var grade = FieldMapping.ParseGrade(raw);
+                if (grade is null)
+                {
+                    problem = $"'{text}' is not a grade (1-4 or low/medium/high/very high, 低/中/高/极高).";
+                    return false;
+                }
+
+                value = (long)grade.Value;
+                break;
+            case FieldKind.Integer:
+                if (raw is long l)
+                {
+                    value = l;
+                }
+                else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d) && Math.Abs(d - Math.Round(d)) < 1e-9 && Math.Abs(d) < 9e15)
+                {
+                    value = (long)Math.Round(d);
+                }
+                else
+                {
+                    problem = $"'{text}' is not an integer.";
+                    return false;
+                }
+
+                break;
+            case FieldKind.Real:
+                if (raw is double dv)
+                {
+                    value = dv;
+                }
+                else if (raw is long lv)
+                {
+                    value = (double)lv;
+                }
+                else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed))
+                {
+                    value = parsed;
+                }
+                else
+                {
+                    problem = $"'{text}' is not a number.";
+                    return false;
+                }
+
+                if (!double.IsFinite((double)value))
+                {
+                    problem = $"'{text}' is not a finite number.";
+                    return false;
+                }
+
+                break;
+            case FieldKind.Date:
+                if (DateOnly.TryParse(text, CultureInfo.InvariantCulture, out var date) ||
+                    DateOnly.TryParseExact(text, ["yyyyMMdd", "yyyy/MM/dd", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out date))
+                {
+                    value = date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+                }
+                else
+                {
+                    problem = $"'{text}' is not a date (yyyy-MM-dd).";
+                    return false;
+                }
+
+                break;
+            default:
+                value = text;
+                break;
+        }
+
+        if (value is long or double)
+        {
+            var number = Convert.ToDouble(value, CultureInfo.InvariantCulture);
+            if ((field.Min is { } min && number < min) || (field.Max is { } max && number > max))
+            {
+                problem = $"{number.ToString(CultureInfo.InvariantCulture)} is outside {field.Min?.ToString(CultureInfo.InvariantCulture) ?? "-∞"}..{field.Max?.ToString(CultureInfo.InvariantCulture) ?? "∞"}.";
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

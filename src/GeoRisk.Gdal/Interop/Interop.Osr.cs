@@ -1,0 +1,57 @@
+using System.Runtime.InteropServices;
+
+namespace GeoRisk.Gdal.Interop;
+
+internal static partial class Osr
+{
+    /// <summary>OAMS_TRADITIONAL_GIS_ORDER: x = longitude/easting, whatever the authority says.</summary>
+    internal const int OAMS_TRADITIONAL_GIS_ORDER = 0;
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial SafeOsrHandle OSRNewSpatialReference(string? wkt);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial SafeOsrHandle OSRClone(IntPtr srs);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void OSRRelease(IntPtr srs);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int OSRImportFromEPSG(SafeOsrHandle srs, int code);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OSRSetFromUserInput(SafeOsrHandle srs, string definition);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void OSRSetAxisMappingStrategy(SafeOsrHandle srs, int strategy);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int OSRExportToWkt(SafeOsrHandle srs, out IntPtr wkt);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int OSRAutoIdentifyEPSG(SafeOsrHandle srs);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr OSRGetAuthorityCode(SafeOsrHandle srs, string? targetKey);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr OSRGetAuthorityName(SafeOsrHandle srs, string? targetKey);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr OSRGetName(SafeOsrHandle srs);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int OSRIsGeographic(SafeOsrHandle srs);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int OSRIsProjected(SafeOsrHandle srs);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial SafeOctHandle OCTNewCoordinateTransformation(SafeOsrHandle source, SafeOsrHandle target);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void OCTDestroyCoordinateTransformation(IntPtr transformation);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static unsafe partial int OCTTransform(SafeOctHandle transformation, int count, double* x, double* y, double* z);
+}

@@ -1,0 +1,204 @@
+using System.Runtime.InteropServices;
+using GeoRisk.Gdal.Interop;
+
+namespace GeoRisk.Gdal;
+
+/// <summary>GDAL pixel types GeoRisk uses (values are GDALDataType).</summary>
+public enum RasterDataType
+{
+    Byte = 1,
+    UInt16 = 2,
+    Int16 = 3,
+    UInt32 = 4,
+    Int32 = 5,
+    Float32 = 6,
+    Float64 = 7,
+}
+
+/// <summary>An open GDAL raster dataset (GeoTIFF/COG), read and written by windows.</summary>
+public sealed class RasterDataset : IDisposable
+{
+    private readonly SafeGdalDatasetHandle _handle;
+
+    private RasterDataset(SafeGdalDatasetHandle handle, string path)
+    {
+        _handle = handle;
+        Path = path;
+    }
+
+    public string Path { get; }
+
+    public int Width => GdalApi.GDALGetRasterXSize(_handle);
+
+    public int Height => GdalApi.GDALGetRasterYSize(_handle);
+
+    public int BandCount => GdalApi.GDALGetRasterCount(_handle);
+
+    public string DriverName => Marshal.PtrToStringUTF8(GdalApi.GDALGetDriverShortName(GdalApi.GDALGetDatasetDriver(_handle))) ?? "";
+
+    /// <summary>Creates a GeoTIFF (tiled and DEFLATE-compressed unless options say otherwise).</summary>
+    /// <exception cref="GdalException">GDAL cannot create the file.</exception>
+    public static RasterDataset CreateGeoTiff(string path, int width, int height, int bands, RasterDataType type, IEnumerable<string>? creationOptions = null)
+    {
+        var driver = GdalRuntime.Driver("GTiff");
+        using var options = new Utf8StringList(creationOptions ?? ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]);
+        var handle = GdalApi.GDALCreate(driver, path, width, height, bands, (int)type, options.PointerOrNull);
+        if (handle.IsInvalid)
+        {
+            handle.Dispose();
+            GdalThrow.LastError($"Cannot create GeoTIFF '{path}'");
+        }
+
+        return new RasterDataset(handle, path);
+    }
+
+    /// <summary>Opens a raster with only the given drivers allowed (GTiff by default: no VRT, no network).</summary>
+    /// <exception cref="GdalException">The file is missing, corrupt or not of an allowed format.</exception>
+    public static RasterDataset Open(string path, bool update = false, IReadOnlyList<string>? allowedDrivers = null)
+    {
+        GdalRuntime.EnsureInitialized();
+        using var drivers = new Utf8StringList(allowedDrivers ?? ["GTiff"]);
+        var flags = GdalApi.GDAL_OF_RASTER | GdalApi.GDAL_OF_VERBOSE_ERROR | (update ? GdalApi.GDAL_OF_UPDATE : GdalApi.GDAL_OF_READONLY);
+        var handle = GdalApi.GDALOpenEx(path, flags, drivers.Pointer, IntPtr.Zero, IntPtr.Zero);
+        if (handle.IsInvalid)
+        {
+            handle.Dispose();
+            GdalThrow.LastError($"Cannot open raster '{System.IO.Path.GetFileName(path)}'");
+        }
+
+        return new RasterDataset(handle, path);
+    }
+
+    /// <summary>The affine geotransform: origin x, pixel width, row rotation, origin y, column rotation, pixel height (negative for north-up).</summary>
+    public unsafe double[] GeoTransform
+    {
+        get
+        {
+            var gt = new double[6];
+            fixed (double* p = gt)
+            {
+                GdalThrow.IfFailed(GdalApi.GDALGetGeoTransform(_handle, p), "Raster has no geotransform");
+            }
+
+            return gt;
+        }
+
+        set
+        {
+            if (value.Length != 6)
+            {
+                throw new ArgumentException("A geotransform has six coefficients.", nameof(value));
+            }
+
+            fixed (double* p = value)
+            {
+                GdalThrow.IfFailed(GdalApi.GDALSetGeoTransform(_handle, p), "Cannot set geotransform");
+            }
+        }
+    }
+
+    public string ProjectionWkt
+    {
+        get => Marshal.PtrToStringUTF8(GdalApi.GDALGetProjectionRef(_handle)) ?? "";
+        set => GdalThrow.IfFailed(GdalApi.GDALSetProjection(_handle, value), "Cannot set projection");
+    }
+
+    public RasterDataType GetDataType(int band) => (RasterDataType)GdalApi.GDALGetRasterDataType(Band(band));
+
+    public unsafe (int Width, int Height) GetBlockSize(int band)
+    {
+        int bx, by;
+        GdalApi.GDALGetBlockSize(Band(band), &bx, &by);
+        return (bx, by);
+    }
+
+    public unsafe double? GetNoData(int band)
+    {
+        int ok;
+        var value = GdalApi.GDALGetRasterNoDataValue(Band(band), &ok);
+        return ok != 0 ? value : null;
+    }
+
+    public void SetNoData(int band, double value) =>
+        GdalThrow.IfFailed(GdalApi.GDALSetRasterNoDataValue(Band(band), value), "Cannot set nodata");
+
+    /// <summary>Reads a window into <paramref name="buffer"/> (row-major, <paramref name="width"/> × <paramref name="height"/>), converting to T.</summary>
+    /// <exception cref="GdalException">The read fails (corrupt data, window outside the raster).</exception>
+    public unsafe void Read<T>(int band, int x, int y, int width, int height, Span<T> buffer) where T : unmanaged
+    {
+        CheckWindow(width, height, buffer.Length);
+        fixed (T* p = buffer)
+        {
+            GdalThrow.IfFailed(
+                GdalApi.GDALRasterIO(Band(band), GdalApi.GF_Read, x, y, width, height, p, width, height, (int)TypeOf<T>(), 0, 0),
+                $"Cannot read window ({x},{y},{width}x{height}) of band {band}");
+        }
+    }
+
+    /// <summary>Writes a window from <paramref name="buffer"/> (row-major), converting from T to the band type.</summary>
+    /// <exception cref="GdalException">The write fails.</exception>
+    public unsafe void Write<T>(int band, int x, int y, int width, int height, ReadOnlySpan<T> buffer) where T : unmanaged
+    {
+        CheckWindow(width, height, buffer.Length);
+        fixed (T* p = buffer)
+        {
+            GdalThrow.IfFailed(
+                GdalApi.GDALRasterIO(Band(band), GdalApi.GF_Write, x, y, width, height, p, width, height, (int)TypeOf<T>(), 0, 0),
+                $"Cannot write window ({x},{y},{width}x{height}) of band {band}");
+        }
+    }
+
+    /// <summary>Min, max, mean and standard deviation of a band, computed exactly by GDAL.</summary>
+    public unsafe (double Min, double Max, double Mean, double StdDev) ComputeStatistics(int band)
+    {
+        double min, max, mean, std;
+        GdalThrow.IfFailed(GdalApi.GDALComputeRasterStatistics(Band(band), 0, &min, &max, &mean, &std, IntPtr.Zero, IntPtr.Zero), "Cannot compute statistics");
+        return (min, max, mean, std);
+    }
+
+    /// <summary>Writes a Cloud-Optimized GeoTIFF copy of this dataset (with overviews).</summary>
+    /// <exception cref="GdalException">The copy fails.</exception>
+    public void CopyToCog(string path, IEnumerable<string>? creationOptions = null)
+    {
+        var driver = GdalRuntime.Driver("COG");
+        using var options = new Utf8StringList(creationOptions ?? ["COMPRESS=DEFLATE", "PREDICTOR=YES", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER"]);
+        using var copy = GdalApi.GDALCreateCopy(driver, path, _handle, 0, options.PointerOrNull, IntPtr.Zero, IntPtr.Zero);
+        if (copy.IsInvalid)
+        {
+            GdalThrow.LastError($"Cannot write COG '{path}'");
+        }
+    }
+
+    public void Flush() => GdalThrow.IfFailed(GdalApi.GDALFlushCache(_handle), "Cannot flush raster");
+
+    public void Dispose() => _handle.Dispose();
+
+    private IntPtr Band(int index)
+    {
+        var band = GdalApi.GDALGetRasterBand(_handle, index);
+        if (band == IntPtr.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(index), index, $"Band {index} does not exist (the raster has {BandCount}).");
+        }
+
+        return band;
+    }
+
+    private static void CheckWindow(int width, int height, int length)
+    {
+        if (width <= 0 || height <= 0 || (long)width * height > length)
+        {
+            throw new ArgumentException($"Buffer of {length} elements cannot hold a {width}x{height} window.");
+        }
+    }
+
+    internal static RasterDataType TypeOf<T>() where T : unmanaged =>
+        typeof(T) == typeof(byte) ? RasterDataType.Byte :
+        typeof(T) == typeof(ushort) ? RasterDataType.UInt16 :
+        typeof(T) == typeof(short) ? RasterDataType.Int16 :
+        typeof(T) == typeof(uint) ? RasterDataType.UInt32 :
+        typeof(T) == typeof(int) ? RasterDataType.Int32 :
+        typeof(T) == typeof(float) ? RasterDataType.Float32 :
+        typeof(T) == typeof(double) ? RasterDataType.Float64 :
+        throw new NotSupportedException($"{typeof(T).Name} is not a GDAL pixel type.");
+}

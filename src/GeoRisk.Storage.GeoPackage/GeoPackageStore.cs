@@ -1,0 +1,572 @@
+using System.Globalization;
+using System.Text.Json;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Core.Validation;
+using GeoRisk.Storage.GeoPackage.Internal;
+using Microsoft.Data.Sqlite;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+
+namespace GeoRisk.Storage.GeoPackage;
+
+/// <summary>
+/// The embedded store: one GeoPackage catalog (SQLite, WAL) plus COG files beside it. Needs no server.
+/// Versions are immutable tables; publishing creates the table, fills it and moves the current-version
+/// pointer in one SQLite transaction, so a crash at any point leaves the previous version current.
+/// </summary>
+public sealed class GeoPackageStore : IGeoRiskStore
+{
+    private const string CatalogFile = "catalog.gpkg";
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
+
+    private readonly string _root;
+    private readonly string _connectionString;
+    // SQLite has one writer at a time anyway; serialising publishes in-process avoids SQLITE_BUSY retries.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+
+    public GeoPackageStore(GeoPackageStoreOptions options)
+    {
+        _root = Path.GetFullPath(options.Directory);
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(_root, CatalogFile),
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+        Description = new StoreDescription("geopackage", _root);
+    }
+
+    public StoreDescription Description { get; }
+
+    private string RasterRoot => Path.Combine(_root, "rasters");
+
+    private string StagingRoot => Path.Combine(_root, "staging");
+
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
+    {
+        Directory.CreateDirectory(_root);
+        Directory.CreateDirectory(RasterRoot);
+        if (Directory.Exists(StagingRoot))
+        {
+            // Whatever is staged belongs to a publish that never committed.
+            Directory.Delete(StagingRoot, recursive: true);
+        }
+
+        Directory.CreateDirectory(StagingRoot);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
+        {
+            foreach (var statement in Schema.Statements)
+            {
+                await ExecuteAsync(connection, tx, statement, cancellationToken);
+            }
+
+            await ExecuteAsync(connection, tx, "INSERT OR REPLACE INTO georisk_meta(key, value) VALUES ('schema_version', '" + Schema.Version.ToString(CultureInfo.InvariantCulture) + "')", cancellationToken);
+            await tx.CommitAsync(cancellationToken);
+        }
+
+        await RemoveOrphanRastersAsync(connection, cancellationToken);
+    }
+
+    public async Task UpsertSurveyAsync(SurveyInfo survey, Geometry? coverage, CancellationToken cancellationToken = default)
+    {
+        var problems = survey.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(" ", problems), nameof(survey));
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var cmd = connection.CreateCommand();
+            cmd.CommandText = """
+                INSERT INTO georisk_surveys(id, title, scale_denominator, survey_type, organisation, completed_on, accepted, accepted_on, standard_reference, coverage, updated_at)
+                VALUES (@id, @title, @scale, @type, @org, @completed, @accepted, @acceptedOn, @standard, @coverage, @now)
+                ON CONFLICT(id) DO UPDATE SET title = excluded.title, scale_denominator = excluded.scale_denominator,
+                  survey_type = excluded.survey_type, organisation = excluded.organisation, completed_on = excluded.completed_on,
+                  accepted = excluded.accepted, accepted_on = excluded.accepted_on, standard_reference = excluded.standard_reference,
+                  coverage = COALESCE(excluded.coverage, georisk_surveys.coverage), updated_at = excluded.updated_at
+                """;
+            cmd.Parameters.AddWithValue("@id", survey.Id);
+            cmd.Parameters.AddWithValue("@title", survey.Title);
+            cmd.Parameters.AddWithValue("@scale", survey.ScaleDenominator);
+            cmd.Parameters.AddWithValue("@type", survey.Type.ToString());
+            cmd.Parameters.AddWithValue("@org", survey.Organisation);
+            cmd.Parameters.AddWithValue("@completed", (object?)survey.CompletedOn?.ToString("O", CultureInfo.InvariantCulture) ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("@accepted", survey.Accepted ? 1 : 0);
+            cmd.Parameters.AddWithValue("@acceptedOn", (object?)survey.AcceptedOn?.ToString("O", CultureInfo.InvariantCulture) ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("@standard", (object?)survey.StandardReference ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("@coverage", coverage is null ? DBNull.Value : GeometryBlob.Write(coverage));
+            cmd.Parameters.AddWithValue("@now", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture));
+            await cmd.ExecuteNonQueryAsync(cancellationToken);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<SurveyInfo>> ListSurveysAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT id, title, scale_denominator, survey_type, organisation, completed_on, accepted, accepted_on, standard_reference FROM georisk_surveys ORDER BY id";
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var result = new List<SurveyInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new SurveyInfo(
+                reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Enum.Parse<SurveyType>(reader.GetString(3)), reader.GetString(4),
+                reader.IsDBNull(5) ? null : DateOnly.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
+                reader.GetInt32(6) != 0,
+                reader.IsDBNull(7) ? null : DateOnly.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+
+        return result;
+    }
+
+    public async Task<Geometry?> GetSurveyCoverageAsync(string surveyId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT coverage FROM georisk_surveys WHERE id = @id";
+        cmd.Parameters.AddWithValue("@id", surveyId);
+        var value = await cmd.ExecuteScalarAsync(cancellationToken);
+        return value is byte[] blob ? GeometryBlob.Read(blob) : null;
+    }
+
+    public string CreateStagingPath(string extension)
+    {
+        Directory.CreateDirectory(StagingRoot);
+        return Path.Combine(StagingRoot, Guid.NewGuid().ToString("N") + extension);
+    }
+
+    public async Task<LayerVersionInfo> PublishVectorLayerAsync(LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default)
+    {
+        var schema = LayerSchema.For(publication.Kind);
+        return await PublishAsync(publication, features.Count, Bounds(features), null, async (connection, tx, layerKey, version) =>
+        {
+            var table = $"fv_{layerKey}_{version}";
+            var columns = schema.Fields.Select(f => $"\"{f.Name}\" {SqlType(f.Kind)}");
+            await ExecuteAsync(connection, tx, $"CREATE TABLE \"{table}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT, source_fid INTEGER, geom GEOMETRY NOT NULL{string.Concat(columns.Select(c => ", " + c))}, extra TEXT)", cancellationToken);
+            await ExecuteAsync(connection, tx, $"CREATE VIRTUAL TABLE \"rtree_{table}_geom\" USING rtree(id, minx, maxx, miny, maxy)", cancellationToken);
+
+            await using var insert = connection.CreateCommand();
+            insert.Transaction = tx;
+            var names = string.Concat(schema.Fields.Select(f => $", \"{f.Name}\""));
+            var values = string.Concat(schema.Fields.Select((_, i) => $", @p{i}"));
+            insert.CommandText = $"INSERT INTO \"{table}\" (source_fid, geom{names}, extra) VALUES (@source, @geom{values}, @extra)";
+            var pSource = insert.Parameters.Add("@source", SqliteType.Integer);
+            var pGeom = insert.Parameters.Add("@geom", SqliteType.Blob);
+            var pFields = schema.Fields.Select((_, i) => insert.Parameters.Add($"@p{i}", SqliteType.Text)).ToArray();
+            var pExtra = insert.Parameters.Add("@extra", SqliteType.Text);
+
+            await using var index = connection.CreateCommand();
+            index.Transaction = tx;
+            index.CommandText = $"INSERT INTO \"rtree_{table}_geom\" VALUES (last_insert_rowid(), @minx, @maxx, @miny, @maxy)";
+            var pMinX = index.Parameters.Add("@minx", SqliteType.Real);
+            var pMaxX = index.Parameters.Add("@maxx", SqliteType.Real);
+            var pMinY = index.Parameters.Add("@miny", SqliteType.Real);
+            var pMaxY = index.Parameters.Add("@maxy", SqliteType.Real);
+
+            foreach (var feature in features)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                pSource.Value = feature.Id;
+                pGeom.Value = GeometryBlob.Write(feature.Geometry);
+                for (var i = 0; i < pFields.Length; i++)
+                {
+                    feature.Attributes.TryGetValue(schema.Fields[i].Name, out var v);
+                    pFields[i].Value = v ?? DBNull.Value;
+                }
+
+                var extra = feature.Attributes.Where(a => schema.Fields.All(f => f.Name != a.Key)).ToDictionary(a => a.Key, a => a.Value);
+                pExtra.Value = extra.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(extra, s_json);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+                var env = feature.Geometry.EnvelopeInternal;
+                pMinX.Value = env.MinX;
+                pMaxX.Value = env.MaxX;
+                pMinY.Value = env.MinY;
+                pMaxY.Value = env.MaxY;
+                await index.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            var bounds = Bounds(features);
+            await using var register = connection.CreateCommand();
+            register.Transaction = tx;
+            register.CommandText = """
+                INSERT INTO gpkg_contents(table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
+                VALUES (@t, 'features', @ident, @desc, @minx, @miny, @maxx, @maxy, 4490);
+                INSERT INTO gpkg_geometry_columns VALUES (@t, 'geom', 'GEOMETRY', 4490, 0, 0);
+                INSERT INTO gpkg_extensions VALUES (@t, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+                """;
+            register.Parameters.AddWithValue("@t", table);
+            register.Parameters.AddWithValue("@ident", $"{publication.SurveyId}/{publication.LayerName} v{version}");
+            register.Parameters.AddWithValue("@desc", $"{publication.Kind.ToToken()} from {publication.SourceFile}");
+            register.Parameters.AddWithValue("@minx", (object?)bounds?.MinX ?? DBNull.Value);
+            register.Parameters.AddWithValue("@miny", (object?)bounds?.MinY ?? DBNull.Value);
+            register.Parameters.AddWithValue("@maxx", (object?)bounds?.MaxX ?? DBNull.Value);
+            register.Parameters.AddWithValue("@maxy", (object?)bounds?.MaxY ?? DBNull.Value);
+            await register.ExecuteNonQueryAsync(cancellationToken);
+            return (table, null);
+        }, cancellationToken);
+    }
+
+    public async Task<LayerVersionInfo> PublishRasterLayerAsync(LayerPublication publication, RasterDescription raster, string stagedFile, CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(stagedFile))
+        {
+            throw new FileNotFoundException("Staged raster not found.", stagedFile);
+        }
+
+        var gt = raster.GeoTransform;
+        var x2 = gt[0] + gt[1] * raster.Width;
+        var y2 = gt[3] + gt[5] * raster.Height;
+        var bounds = new Envelope(gt[0], x2, gt[3], y2);
+        string? finalPath = null;
+        try
+        {
+            return await PublishAsync(publication, (long)raster.Width * raster.Height, bounds, JsonSerializer.Serialize(raster, s_json), (connection, tx, layerKey, version) =>
+            {
+                var relative = Path.Combine("rasters", layerKey.ToString(CultureInfo.InvariantCulture), $"v{version}.tif");
+                finalPath = Path.Combine(_root, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
+                // The move happens before the commit; if the commit fails the file is deleted below, and if
+                // the process dies first, start-up removes the unreferenced file.
+                File.Move(stagedFile, finalPath, overwrite: true);
+                return Task.FromResult<(string?, string?)>((null, relative));
+            }, cancellationToken);
+        }
+        catch
+        {
+            if (finalPath is not null && File.Exists(finalPath))
+            {
+                File.Delete(finalPath);
+            }
+
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<LayerInfo>> ListLayersAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT l.survey_id, l.name, l.kind, l.current_version, v.feature_count, v.min_x, v.min_y, v.max_x, v.max_y, v.created_at
+            FROM georisk_layers l JOIN georisk_layer_versions v ON v.layer_key = l.layer_key AND v.version = l.current_version
+            ORDER BY l.survey_id, l.name
+            """;
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var result = new List<LayerInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new LayerInfo(reader.GetString(0), reader.GetString(1), Enum.Parse<LayerKind>(reader.GetString(2)), reader.GetInt32(3), reader.GetInt64(4),
+                ReadEnvelope(reader, 5), DateTimeOffset.Parse(reader.GetString(9), CultureInfo.InvariantCulture)));
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<LayerVersionInfo>> ListVersionsAsync(string surveyId, string layerName, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT v.version, v.created_at, v.uploader, v.source_file, v.source_sha256, v.source_crs, v.feature_count,
+                   v.min_x, v.min_y, v.max_x, v.max_y, v.field_mapping, v.report, v.raster_file
+            FROM georisk_layers l JOIN georisk_layer_versions v ON v.layer_key = l.layer_key
+            WHERE l.survey_id = @s AND l.name = @n ORDER BY v.version
+            """;
+        cmd.Parameters.AddWithValue("@s", surveyId);
+        cmd.Parameters.AddWithValue("@n", layerName);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var result = new List<LayerVersionInfo>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new LayerVersionInfo(surveyId, layerName, reader.GetInt32(0), DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture),
+                reader.GetString(2), reader.GetString(3), reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.GetInt64(6),
+                ReadEnvelope(reader, 7), reader.GetString(11), reader.GetString(12), reader.IsDBNull(13) ? null : reader.GetString(13)));
+        }
+
+        return result;
+    }
+
+    public async Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        await using var connection = await OpenAsync(cancellationToken);
+        var (table, kind) = await CurrentTableAsync(connection, surveyId, layerName, cancellationToken);
+        var schema = LayerSchema.For(kind);
+        await using var cmd = connection.CreateCommand();
+        var fields = string.Concat(schema.Fields.Select(f => $", f.\"{f.Name}\""));
+        cmd.CommandText = bbox is null
+            ? $"SELECT f.source_fid, f.geom, f.extra{fields} FROM \"{table}\" f ORDER BY f.fid LIMIT @limit OFFSET @offset"
+            : $"""
+               SELECT f.source_fid, f.geom, f.extra{fields} FROM "{table}" f JOIN "rtree_{table}_geom" r ON r.id = f.fid
+               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid LIMIT @limit OFFSET @offset
+               """;
+        cmd.Parameters.AddWithValue("@limit", limit);
+        cmd.Parameters.AddWithValue("@offset", offset);
+        if (bbox is not null)
+        {
+            cmd.Parameters.AddWithValue("@minx", bbox.MinX);
+            cmd.Parameters.AddWithValue("@maxx", bbox.MaxX);
+            cmd.Parameters.AddWithValue("@miny", bbox.MinY);
+            cmd.Parameters.AddWithValue("@maxy", bbox.MaxY);
+        }
+
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var result = new List<GeoFeature>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 0; i < schema.Fields.Count; i++)
+            {
+                attributes[schema.Fields[i].Name] = reader.IsDBNull(3 + i) ? null : reader.GetValue(3 + i);
+            }
+
+            if (!reader.IsDBNull(2))
+            {
+                foreach (var property in JsonDocument.Parse(reader.GetString(2)).RootElement.EnumerateObject())
+                {
+                    attributes[property.Name] = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number when property.Value.TryGetInt64(out var l) => l,
+                        JsonValueKind.Number => property.Value.GetDouble(),
+                        JsonValueKind.String => property.Value.GetString(),
+                        JsonValueKind.Null => null,
+                        _ => property.Value.GetRawText(),
+                    };
+                }
+            }
+
+            result.Add(new GeoFeature(reader.GetInt64(0), GeometryBlob.Read((byte[])reader.GetValue(1)), attributes));
+        }
+
+        return result;
+    }
+
+    public async Task<string> GetRasterPathAsync(string surveyId, string layerName, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT v.raster_file FROM georisk_layers l JOIN georisk_layer_versions v ON v.layer_key = l.layer_key AND v.version = l.current_version
+            WHERE l.survey_id = @s AND l.name = @n
+            """;
+        cmd.Parameters.AddWithValue("@s", surveyId);
+        cmd.Parameters.AddWithValue("@n", layerName);
+        return await cmd.ExecuteScalarAsync(cancellationToken) is string relative
+            ? Path.Combine(_root, relative)
+            : throw new KeyNotFoundException($"No raster layer '{surveyId}/{layerName}'.");
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _writeGate.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private delegate Task<(string? Table, string? RasterFile)> WriteContent(SqliteConnection connection, SqliteTransaction transaction, long layerKey, int version);
+
+    private async Task<LayerVersionInfo> PublishAsync(LayerPublication publication, long featureCount, Envelope? bounds, string? rasterJson, WriteContent writeContent, CancellationToken cancellationToken)
+    {
+        if (!Core.Identifiers.IsValid(publication.LayerName))
+        {
+            throw new ArgumentException($"Layer name '{publication.LayerName}' must be 1-64 letters, digits, '-', '_' or '.'.", nameof(publication));
+        }
+
+        if (publication.Report.HasErrors)
+        {
+            throw new InvalidOperationException("A layer whose validation report has errors cannot be published.");
+        }
+
+        await _writeGate.WaitAsync(cancellationToken);
+        try
+        {
+            await using var connection = await OpenAsync(cancellationToken);
+            await using var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
+
+            await using (var exists = connection.CreateCommand())
+            {
+                exists.Transaction = tx;
+                exists.CommandText = "SELECT 1 FROM georisk_surveys WHERE id = @id";
+                exists.Parameters.AddWithValue("@id", publication.SurveyId);
+                if (await exists.ExecuteScalarAsync(cancellationToken) is null)
+                {
+                    throw new KeyNotFoundException($"Survey '{publication.SurveyId}' does not exist; register it first.");
+                }
+            }
+
+            long layerKey;
+            int version;
+            await using (var upsert = connection.CreateCommand())
+            {
+                upsert.Transaction = tx;
+                upsert.CommandText = """
+                    INSERT INTO georisk_layers(survey_id, name, kind) VALUES (@s, @n, @k) ON CONFLICT(survey_id, name) DO NOTHING;
+                    SELECT layer_key, kind, (SELECT COALESCE(MAX(version), 0) + 1 FROM georisk_layer_versions v WHERE v.layer_key = l.layer_key)
+                    FROM georisk_layers l WHERE survey_id = @s AND name = @n;
+                    """;
+                upsert.Parameters.AddWithValue("@s", publication.SurveyId);
+                upsert.Parameters.AddWithValue("@n", publication.LayerName);
+                upsert.Parameters.AddWithValue("@k", publication.Kind.ToString());
+                await using var reader = await upsert.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                layerKey = reader.GetInt64(0);
+                var existingKind = reader.GetString(1);
+                version = reader.GetInt32(2);
+                if (existingKind != publication.Kind.ToString())
+                {
+                    throw new InvalidOperationException($"Layer '{publication.SurveyId}/{publication.LayerName}' holds {existingKind}; a {publication.Kind} upload cannot replace it.");
+                }
+            }
+
+            var (table, rasterFile) = await writeContent(connection, tx, layerKey, version);
+            var createdAt = DateTimeOffset.UtcNow;
+            var mappingJson = JsonSerializer.Serialize(publication.Mapping.SchemaToSource, s_json);
+            var reportJson = JsonSerializer.Serialize(publication.Report, s_json);
+            await using (var insert = connection.CreateCommand())
+            {
+                insert.Transaction = tx;
+                insert.CommandText = """
+                    INSERT INTO georisk_layer_versions(layer_key, version, table_name, raster_file, created_at, uploader, source_file, source_sha256, source_crs,
+                      field_mapping, report, feature_count, min_x, min_y, max_x, max_y, raster_json)
+                    VALUES (@key, @v, @t, @r, @at, @u, @f, @sha, @crs, @map, @rep, @n, @minx, @miny, @maxx, @maxy, @raster);
+                    UPDATE georisk_layers SET current_version = @v WHERE layer_key = @key;
+                    """;
+                insert.Parameters.AddWithValue("@key", layerKey);
+                insert.Parameters.AddWithValue("@v", version);
+                insert.Parameters.AddWithValue("@t", (object?)table ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@r", (object?)rasterFile ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@at", createdAt.ToString("O", CultureInfo.InvariantCulture));
+                insert.Parameters.AddWithValue("@u", publication.Uploader);
+                insert.Parameters.AddWithValue("@f", publication.SourceFile);
+                insert.Parameters.AddWithValue("@sha", publication.SourceSha256);
+                insert.Parameters.AddWithValue("@crs", (object?)publication.SourceCrs ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@map", mappingJson);
+                insert.Parameters.AddWithValue("@rep", reportJson);
+                insert.Parameters.AddWithValue("@n", featureCount);
+                insert.Parameters.AddWithValue("@minx", (object?)bounds?.MinX ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@miny", (object?)bounds?.MinY ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@maxx", (object?)bounds?.MaxX ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@maxy", (object?)bounds?.MaxY ?? DBNull.Value);
+                insert.Parameters.AddWithValue("@raster", (object?)rasterJson ?? DBNull.Value);
+                await insert.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await tx.CommitAsync(cancellationToken);
+            return new LayerVersionInfo(publication.SurveyId, publication.LayerName, version, createdAt, publication.Uploader, publication.SourceFile,
+                publication.SourceSha256, publication.SourceCrs, featureCount, bounds, mappingJson, reportJson, rasterFile);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    private static async Task<(string Table, LayerKind Kind)> CurrentTableAsync(SqliteConnection connection, string surveyId, string layerName, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = """
+            SELECT v.table_name, l.kind FROM georisk_layers l JOIN georisk_layer_versions v ON v.layer_key = l.layer_key AND v.version = l.current_version
+            WHERE l.survey_id = @s AND l.name = @n AND v.table_name IS NOT NULL
+            """;
+        cmd.Parameters.AddWithValue("@s", surveyId);
+        cmd.Parameters.AddWithValue("@n", layerName);
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new KeyNotFoundException($"No vector layer '{surveyId}/{layerName}'.");
+        }
+
+        return (reader.GetString(0), Enum.Parse<LayerKind>(reader.GetString(1)));
+    }
+
+    private async Task RemoveOrphanRastersAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        var referenced = new HashSet<string>(StringComparer.Ordinal);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT raster_file FROM georisk_layer_versions WHERE raster_file IS NOT NULL";
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                referenced.Add(Path.GetFullPath(Path.Combine(_root, reader.GetString(0))));
+            }
+        }
+
+        foreach (var file in Directory.EnumerateFiles(RasterRoot, "*", SearchOption.AllDirectories))
+        {
+            if (!referenced.Contains(Path.GetFullPath(file)))
+            {
+                File.Delete(file);
+            }
+        }
+    }
+
+    private async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+        await pragma.ExecuteNonQueryAsync(cancellationToken);
+        return connection;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, SqliteTransaction? tx, string sql, CancellationToken cancellationToken)
+    {
+        await using var cmd = connection.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = sql;
+        await cmd.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static Envelope? Bounds(IReadOnlyList<GeoFeature> features)
+    {
+        if (features.Count == 0)
+        {
+            return null;
+        }
+
+        var env = new Envelope();
+        foreach (var f in features)
+        {
+            env.ExpandToInclude(f.Geometry.EnvelopeInternal);
+        }
+
+        return env;
+    }
+
+    private static Envelope? ReadEnvelope(SqliteDataReader reader, int first) =>
+        reader.IsDBNull(first) ? null : new Envelope(reader.GetDouble(first), reader.GetDouble(first + 2), reader.GetDouble(first + 1), reader.GetDouble(first + 3));
+
+    private static string SqlType(FieldKind kind) => kind switch
+    {
+        FieldKind.Integer or FieldKind.Grade => "INTEGER",
+        FieldKind.Real => "REAL",
+        FieldKind.Date => "DATE",
+        _ => "TEXT",
+    };
+}
+
+/// <summary>GeoPackage binary geometry (GP header + WKB), SRID 4490.</summary>
+internal static class GeometryBlob
+{
+    public static byte[] Write(Geometry geometry)
+    {
+        geometry.SRID = 4490;
+        return new GeoPackageGeoWriter().Write(geometry);
+    }
+
+    public static Geometry Read(byte[] blob) => new GeoPackageGeoReader().Read(blob);
+}
