@@ -35,7 +35,7 @@ public static class GdalRuntime
             Cpl.CPLSetConfigOption("GDAL_CACHEMAX", "256");
             // The quiet handler still records the thread-local last error that GdalThrow reads, but keeps
             // GDAL from writing to our stderr.
-            var quiet = NativeLibrary.GetExport(NativeLibrary.Load(Libraries.Gdal, typeof(GdalRuntime).Assembly, null), "CPLQuietErrorHandler");
+            var quiet = NativeLibrary.GetExport(Libraries.Handle, "CPLQuietErrorHandler");
             Cpl.CPLSetErrorHandler(quiet);
             GdalApi.GDALAllRegister();
             Volatile.Write(ref s_initialized, true);
@@ -72,5 +72,16 @@ public static class GdalRuntime
         }
 
         return driver;
+    }
+}
+
+/// <summary>GDAL configuration options that callers may set (process-wide).</summary>
+public static class GdalConfig
+{
+    /// <summary>Sets a GDAL configuration option such as OGR_CURRENT_DATE; null clears it.</summary>
+    public static void Set(string key, string? value)
+    {
+        GdalRuntime.EnsureInitialized();
+        Interop.Cpl.CPLSetConfigOption(key, value);
     }
 }

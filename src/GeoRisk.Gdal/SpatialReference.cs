@@ -121,6 +121,16 @@ public sealed class SpatialReference : IDisposable
         }
     }
 
+    /// <summary>A projection parameter such as "central_meridian" or "false_easting"; null when absent.</summary>
+    public double? GetProjectionParameter(string name)
+    {
+        var value = OsrParameters.OSRGetProjParm(Handle, name, double.NaN, out var err);
+        return err == Ogr.OGRERR_NONE && !double.IsNaN(value) ? value : null;
+    }
+
+    /// <summary>Metres per linear unit of a projected CRS (1 for metre).</summary>
+    public double LinearUnitInMetres => OsrParameters.OSRGetLinearUnits(Handle, out _);
+
     public void Dispose() => Handle.Dispose();
 
     private static string Truncate(string s) => s.Length <= 80 ? s : s[..80] + "…";

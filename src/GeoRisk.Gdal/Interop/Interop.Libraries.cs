@@ -21,13 +21,16 @@ internal static partial class Libraries
     internal static void RegisterResolver() =>
         NativeLibrary.SetDllImportResolver(typeof(Libraries).Assembly, Resolve);
 
-    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath)
-    {
-        if (name != Gdal)
-        {
-            return IntPtr.Zero;
-        }
+    private static readonly Lazy<IntPtr> s_handle = new(LoadGdal);
 
+    /// <summary>The loaded libgdal, for looking up exports such as CPLQuietErrorHandler.</summary>
+    internal static IntPtr Handle => s_handle.Value;
+
+    private static IntPtr Resolve(string name, Assembly assembly, DllImportSearchPath? searchPath) =>
+        name == Gdal ? s_handle.Value : IntPtr.Zero;
+
+    private static IntPtr LoadGdal()
+    {
         var overridePath = Environment.GetEnvironmentVariable("GEORISK_LIBGDAL");
         if (!string.IsNullOrEmpty(overridePath))
         {

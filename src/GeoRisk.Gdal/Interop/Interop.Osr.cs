@@ -55,3 +55,12 @@ internal static partial class Osr
     [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int OCTTransform(SafeOctHandle transformation, int count, double* x, double* y, double* z);
 }
+
+internal static partial class OsrParameters
+{
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial double OSRGetProjParm(SafeOsrHandle srs, string name, double defaultValue, out int error);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial double OSRGetLinearUnits(SafeOsrHandle srs, out IntPtr name);
+}

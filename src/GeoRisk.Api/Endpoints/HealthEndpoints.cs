@@ -1,0 +1,24 @@
+using System.Reflection;
+using GeoRisk.Core.Storage;
+using GeoRisk.Gdal;
+
+namespace GeoRisk.Api.Endpoints;
+
+public sealed record HealthResponse(string Status, string Version, string Gdal, int GdalDrivers, StoreDescription Store, int Layers, int Surveys);
+
+internal static class HealthEndpoints
+{
+    public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/healthz", GetHealth).WithName("Health").WithTags("Operations");
+        return app;
+    }
+
+    private static async Task<IResult> GetHealth(IGeoRiskStore store, CancellationToken ct)
+    {
+        var layers = await store.ListLayersAsync(ct);
+        var surveys = await store.ListSurveysAsync(ct);
+        var version = typeof(HealthEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
+        return TypedResults.Ok(new HealthResponse("ok", version, GdalRuntime.Version, GdalRuntime.DriverCount, store.Description, layers.Count, surveys.Count));
+    }
+}

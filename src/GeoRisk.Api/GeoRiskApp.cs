@@ -1,0 +1,52 @@
+using System.Text.Json;
+using GeoRisk.Api.Endpoints;
+using GeoRisk.Core.Storage;
+using GeoRisk.Storage.GeoPackage;
+using NetTopologySuite.IO.Converters;
+
+namespace GeoRisk.Api;
+
+/// <summary>Settings of one service instance.</summary>
+public sealed class GeoRiskServiceOptions
+{
+    /// <summary>Folder of the embedded store (GEORISK_STORE, else ./georisk-data).</summary>
+    public string StoreDirectory { get; set; } = Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data";
+}
+
+/// <summary>Builds the GeoRisk web application; used by Program, the CLI (georisk serve/demo) and tests.</summary>
+public static class GeoRiskApp
+{
+    public static WebApplication Build(string[] args, Action<GeoRiskServiceOptions>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var options = new GeoRiskServiceOptions();
+        builder.Configuration.GetSection("GeoRisk").Bind(options);
+        configure?.Invoke(options);
+
+        builder.Services.AddSingleton(options);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<GeoRiskExceptionHandler>();
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.Converters.Add(new GeoJsonConverterFactory());
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        });
+        builder.Services.AddSingleton<IGeoRiskStore>(_ => new GeoPackageStore(new GeoPackageStoreOptions { Directory = options.StoreDirectory }));
+        builder.Services.AddHostedService<StoreInitializer>();
+
+        var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.MapHealthEndpoints();
+        app.MapCatalogEndpoints();
+        return app;
+    }
+}
+
+/// <summary>Creates or migrates the store before the first request is served.</summary>
+internal sealed class StoreInitializer(IGeoRiskStore store) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

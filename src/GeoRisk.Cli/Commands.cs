@@ -1,0 +1,330 @@
+using System.CommandLine;
+using System.Globalization;
+using GeoRisk.Api;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Core.Validation;
+using GeoRisk.Gdal;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Samples;
+using GeoRisk.Storage.GeoPackage;
+using Microsoft.Extensions.Hosting;
+using Spectre.Console;
+
+namespace GeoRisk.Cli;
+
+internal static class Commands
+{
+    public const string DefaultUrl = "http://127.0.0.1:5000";
+
+    private static Option<string> StoreOption() => new("--store")
+    {
+        Description = "Folder of the embedded store (default: $GEORISK_STORE, else ./georisk-data).",
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data",
+    };
+
+    private static Option<string> SurveysOption() => new("--surveys")
+    {
+        Description = "Folder of the sample survey set (with manifest.json).",
+        DefaultValueFactory = _ => LocateSurveys(),
+    };
+
+    private static Option<string> UrlsOption() => new("--urls")
+    {
+        Description = "Address(es) to listen on.",
+        DefaultValueFactory = _ => DefaultUrl,
+    };
+
+    public static Command Demo()
+    {
+        var store = StoreOption();
+        var surveys = SurveysOption();
+        var urls = UrlsOption();
+        var noServe = new Option<bool>("--no-serve") { Description = "Load the sample set, then exit instead of serving." };
+        var command = new Command("demo", "Load the Bortala sample survey set into the store and serve it.") { store, surveys, urls, noServe };
+        command.SetAction(async (parse, ct) =>
+        {
+            var storeDir = parse.GetValue(store)!;
+            var surveysDir = parse.GetValue(surveys)!;
+            if (!File.Exists(Path.Combine(surveysDir, "manifest.json")))
+            {
+                Console.Error.WriteLine($"error: no manifest.json in '{surveysDir}'; pass --surveys pointing at the repository's surveys/ folder.");
+                return ExitCodes.NotFound;
+            }
+
+            var dem = Path.Combine(surveysDir, "dem", "bortala_dem_1s.tif");
+            if (!File.Exists(dem))
+            {
+                Console.WriteLine("Generating the 1″ (≈30 m) sample DEM (first run only)…");
+                var sw = System.Diagnostics.Stopwatch.StartNew();
+                new SampleSetGenerator(Path.Combine(surveysDir, "reference"), surveysDir, Console.WriteLine).Generate(new SampleOptions { IncludeVectors = false });
+                Console.WriteLine($"  done in {sw.Elapsed.TotalSeconds:0.0} s");
+            }
+
+            Console.WriteLine($"Loading the sample survey set from {Path.GetFullPath(surveysDir)} into {Path.GetFullPath(storeDir)}");
+            await using (var gpkg = new GeoPackageStore(new GeoPackageStoreOptions { Directory = storeDir }))
+            {
+                await gpkg.InitializeAsync(ct);
+                var loader = new SampleSetLoader(gpkg);
+                var table = new Table().AddColumns("layer", "kind", "outcome", "version", "features", "warnings");
+                var lastPhase = "";
+                await loader.LoadAsync(surveysDir,
+                    onLayer: l => table.AddRow($"{l.SurveyId}/{l.Name}", l.Kind.ToToken(), l.Outcome, l.Version?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                        l.Features.ToString(CultureInfo.InvariantCulture), l.Warnings.ToString(CultureInfo.InvariantCulture)),
+                    onProgress: (file, p) =>
+                    {
+                        var line = $"  {file}: {p.Phase}";
+                        if (line != lastPhase)
+                        {
+                            lastPhase = line;
+                            Console.WriteLine(line);
+                        }
+                    },
+                    cancellationToken: ct);
+                AnsiConsole.Write(table);
+            }
+
+            if (parse.GetValue(noServe))
+            {
+                return ExitCodes.Ok;
+            }
+
+            return await ServeAsync(storeDir, parse.GetValue(urls)!, ct);
+        });
+        return command;
+    }
+
+    public static Command Serve()
+    {
+        var store = StoreOption();
+        var urls = UrlsOption();
+        var command = new Command("serve", "Run the HTTP service on the store.") { store, urls };
+        command.SetAction((parse, ct) => ServeAsync(parse.GetValue(store)!, parse.GetValue(urls)!, ct));
+        return command;
+    }
+
+    public static Command Survey()
+    {
+        var store = StoreOption();
+        var id = new Argument<string>("id") { Description = "Survey id: letters, digits, '-', '_', '.'." };
+        var title = new Option<string>("--title") { Required = true, Description = "Title of the survey." };
+        var scale = new Option<int>("--scale") { Description = "Scale denominator: 50000, 10000, … (0 for reference data).", DefaultValueFactory = _ => 50000 };
+        var type = new Option<SurveyType>("--type") { Description = "Susceptibility, Hazard, Risk, FineSurvey or Reference.", DefaultValueFactory = _ => SurveyType.Susceptibility };
+        var org = new Option<string>("--organisation") { Description = "Who delivered it.", DefaultValueFactory = _ => "" };
+        var completed = new Option<DateOnly?>("--completed-on") { Description = "Completion date (yyyy-MM-dd)." };
+        var accepted = new Option<DateOnly?>("--accepted-on") { Description = "Acceptance date; omit for a draft, which never overrides accepted surveys." };
+        var add = new Command("add", "Register or update a survey.") { id, title, scale, type, org, completed, accepted, store };
+        add.SetAction(async (parse, ct) =>
+        {
+            var info = new SurveyInfo(parse.GetValue(id)!, parse.GetValue(title)!, parse.GetValue(scale), parse.GetValue(type), parse.GetValue(org)!,
+                parse.GetValue(completed), parse.GetValue(accepted) is not null, parse.GetValue(accepted));
+            var problems = info.Validate();
+            if (problems.Count > 0)
+            {
+                foreach (var p in problems)
+                {
+                    Console.Error.WriteLine("error: " + p);
+                }
+
+                return ExitCodes.Usage;
+            }
+
+            await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
+            await gpkg.UpsertSurveyAsync(info, null, ct);
+            Console.WriteLine($"Survey '{info.Id}' registered (1:{info.ScaleDenominator}, {(info.Accepted ? "accepted " + info.AcceptedOn : "draft")}).");
+            return ExitCodes.Ok;
+        });
+        var list = new Command("list", "List surveys in order of precedence.") { store };
+        list.SetAction(async (parse, ct) =>
+        {
+            await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
+            var table = new Table().AddColumns("precedence", "id", "scale", "type", "accepted", "title");
+            var rank = 0;
+            foreach (var s in SurveyPrecedence.Rank(await gpkg.ListSurveysAsync(ct)))
+            {
+                table.AddRow((++rank).ToString(CultureInfo.InvariantCulture), s.Id, s.ScaleDenominator == 0 ? "-" : $"1:{s.ScaleDenominator}", s.Type.ToString(),
+                    s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft", Markup.Escape(s.Title));
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return new Command("survey", "Register and list surveys.") { add, list };
+    }
+
+    public static Command Ingest()
+    {
+        var store = StoreOption();
+        var file = new Argument<FileInfo>("file") { Description = "Zipped Shapefile, GeoPackage, GeoJSON, KML or GeoTIFF." };
+        var kind = new Option<string>("--kind") { Required = true, Description = "Layer kind: " + LayerKindExtensions.AllTokens };
+        var survey = new Option<string>("--survey") { Required = true, Description = "Survey the layer belongs to (register it with 'georisk survey add')." };
+        var layer = new Option<string?>("--layer") { Description = "Stored layer name (default: the kind)." };
+        var crs = new Option<string?>("--crs") { Description = "Declared CRS, e.g. EPSG:4515; overrides the file's." };
+        var sourceLayer = new Option<string?>("--source-layer") { Description = "Layer to read from a multi-layer file." };
+        var map = new Option<string?>("--map") { Description = "Field mapping, e.g. grade=YFXDJ,hazard_type=ZHLX." };
+        var command = new Command("ingest", "Validate a survey file and publish it as a new layer version.") { file, kind, survey, layer, crs, sourceLayer, map, store };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (!LayerKindExtensions.TryParse(parse.GetValue(kind), out var layerKind))
+            {
+                Console.Error.WriteLine($"error: unknown kind '{parse.GetValue(kind)}'; use one of {LayerKindExtensions.AllTokens}.");
+                return ExitCodes.Usage;
+            }
+
+            var input = parse.GetValue(file)!;
+            if (!input.Exists)
+            {
+                Console.Error.WriteLine($"error: {input.FullName} does not exist.");
+                return ExitCodes.NotFound;
+            }
+
+            IReadOnlyDictionary<string, string> fieldMap;
+            try
+            {
+                fieldMap = FieldMapping.ParseExplicit(parse.GetValue(map));
+            }
+            catch (FormatException ex)
+            {
+                Console.Error.WriteLine("error: " + ex.Message);
+                return ExitCodes.Usage;
+            }
+
+            await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
+            if ((await gpkg.ListSurveysAsync(ct)).All(s => s.Id != parse.GetValue(survey)))
+            {
+                Console.Error.WriteLine($"error: survey '{parse.GetValue(survey)}' is not registered; run 'georisk survey add {parse.GetValue(survey)} --title …' first.");
+                return ExitCodes.NotFound;
+            }
+
+            var request = new IngestRequest(input.FullName, layerKind, parse.GetValue(survey)!, parse.GetValue(layer), parse.GetValue(crs), parse.GetValue(sourceLayer), fieldMap,
+                Environment.UserName, input.Name);
+            var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new SyncProgress(report), ct));
+            PrintReport(result.Report);
+            if (!result.Accepted)
+            {
+                Console.Error.WriteLine($"rejected ({result.RejectionCode}): nothing was stored.");
+                return ExitCodes.Rejected;
+            }
+
+            var v = result.Version!;
+            Console.WriteLine($"published {v.SurveyId}/{v.LayerName} version {v.Version}: {v.FeatureCount} {(layerKind.IsRaster() ? "cells" : "features")}, source CRS {v.SourceCrs}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Layers()
+    {
+        var store = StoreOption();
+        var command = new Command("layers", "List stored layers and their current versions.") { store };
+        command.SetAction(async (parse, ct) =>
+        {
+            await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
+            var table = new Table().AddColumns("layer", "kind", "version", "features", "bounds (lon/lat)", "updated");
+            foreach (var l in await gpkg.ListLayersAsync(ct))
+            {
+                var b = l.Bounds;
+                table.AddRow(l.Id, l.Kind.ToToken(), l.CurrentVersion.ToString(CultureInfo.InvariantCulture), l.FeatureCount.ToString(CultureInfo.InvariantCulture),
+                    b is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{b.MinX:0.###},{b.MinY:0.###} .. {b.MaxX:0.###},{b.MaxY:0.###}"),
+                    l.UpdatedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
+            }
+
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Samples()
+    {
+        var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => LocateSurveys() };
+        var reference = new Option<string?>("--reference") { Description = "Folder of the real reference layers (default: OUT/reference)." };
+        var arcSeconds = new Option<double>("--dem-arcsec") { Description = "DEM pixel size in arc-seconds.", DefaultValueFactory = _ => 1.0 };
+        var noDem = new Option<bool>("--no-dem") { Description = "Do not generate the DEM." };
+        var demOnly = new Option<bool>("--dem-only") { Description = "Only generate the DEM." };
+        var generate = new Command("generate", "Regenerate the Bortala sample survey set deterministically.") { output, reference, arcSeconds, noDem, demOnly };
+        generate.SetAction(parse =>
+        {
+            var outDir = parse.GetValue(output)!;
+            var refDir = parse.GetValue(reference) ?? Path.Combine(outDir, "reference");
+            if (!File.Exists(Path.Combine(refDir, "ne10m_lakes.geojson")))
+            {
+                Console.Error.WriteLine($"error: reference layers not found in '{refDir}'.");
+                return ExitCodes.NotFound;
+            }
+
+            new SampleSetGenerator(refDir, outDir, Console.WriteLine).Generate(new SampleOptions
+            {
+                DemArcSeconds = parse.GetValue(arcSeconds),
+                IncludeDem = !parse.GetValue(noDem),
+                IncludeVectors = !parse.GetValue(demOnly),
+            });
+            Console.WriteLine($"Sample set written to {Path.GetFullPath(outDir)}");
+            return ExitCodes.Ok;
+        });
+        return new Command("samples", "The Bortala sample survey set.") { generate };
+    }
+
+    private static async Task<int> ServeAsync(string storeDir, string urls, CancellationToken ct)
+    {
+        var app = GeoRiskApp.Build(["--urls", urls], o => o.StoreDirectory = storeDir);
+        await app.StartAsync(ct);
+        Console.WriteLine($"GeoRisk {typeof(Commands).Assembly.GetName().Version?.ToString(3)} with GDAL {GdalRuntime.Version}, store {Path.GetFullPath(storeDir)}");
+        foreach (var url in urls.Split(';'))
+        {
+            Console.WriteLine($"Serving on {url}  —  open {url.TrimEnd('/')}/healthz or {url.TrimEnd('/')}/api/v1/layers");
+        }
+
+        Console.WriteLine("Press Ctrl+C to stop.");
+        await app.WaitForShutdownAsync(ct);
+        return ExitCodes.Ok;
+    }
+
+    private static async Task<IGeoRiskStore> OpenStoreAsync(string dir, CancellationToken ct)
+    {
+        var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = dir });
+        await store.InitializeAsync(ct);
+        return store;
+    }
+
+    private static void PrintReport(ValidationReport report)
+    {
+        Console.WriteLine($"validation: {report.FeaturesRead} read, {report.FeaturesAccepted} accepted, {report.ErrorCount} errors, {report.WarningCount} warnings; source CRS {report.SourceCrs ?? "unknown"}");
+        foreach (var f in report.Findings)
+        {
+            var where = f.FeatureId is { } id ? $" [feature {id}]" : "";
+            var at = f.Lon is { } lon && f.Lat is { } lat ? string.Create(CultureInfo.InvariantCulture, $" at {lon:0.#####},{lat:0.#####}") : "";
+            Console.WriteLine($"  {f.Severity.ToString().ToLowerInvariant()} {f.Code}{where}{at}: {f.Message}");
+        }
+
+        if (report.UnlistedFindings > 0)
+        {
+            Console.WriteLine($"  … and {report.UnlistedFindings} more findings");
+        }
+    }
+
+    /// <summary>Finds surveys/ beside the working directory or above the executable (running from a build folder).</summary>
+    internal static string LocateSurveys()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "surveys");
+                if (File.Exists(Path.Combine(candidate, "manifest.json")) || Directory.Exists(Path.Combine(candidate, "reference")))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return "surveys";
+    }
+
+    /// <summary>Reports synchronously: Progress&lt;T&gt; would post to the thread pool and reorder lines.</summary>
+    private sealed class SyncProgress(Action<IngestProgress> report) : IProgress<IngestProgress>
+    {
+        public void Report(IngestProgress value) => report(value);
+    }
+}

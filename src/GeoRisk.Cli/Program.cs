@@ -1,0 +1,13 @@
+using System.CommandLine;
+using GeoRisk.Cli;
+
+var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning and tile service.")
+{
+    Commands.Demo(),
+    Commands.Serve(),
+    Commands.Survey(),
+    Commands.Ingest(),
+    Commands.Layers(),
+    Commands.Samples(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,366 @@
+using System.Security.Cryptography;
+using System.Text;
+using GeoRisk.Core.Crs;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Validation;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Gdal.Ingestion;
+
+/// <summary>One upload: a server-named file plus what the uploader declared about it.</summary>
+/// <param name="FilePath">Path of the uploaded file on the server (never a name chosen by the client).</param>
+/// <param name="LayerName">Name of the stored layer; defaults to the kind's token.</param>
+/// <param name="Crs">Declared CRS ("EPSG:4515" or WKT) overriding what the file says.</param>
+/// <param name="SourceLayer">Which layer of a multi-layer source to read; required when it is ambiguous.</param>
+/// <param name="FieldMap">Explicit schema-field to source-field mapping.</param>
+/// <param name="OriginalFileName">The name the uploader gave the file, for the record.</param>
+public sealed record IngestRequest(
+    string FilePath,
+    LayerKind Kind,
+    string SurveyId,
+    string? LayerName = null,
+    string? Crs = null,
+    string? SourceLayer = null,
+    IReadOnlyDictionary<string, string>? FieldMap = null,
+    string Uploader = "cli",
+    string? OriginalFileName = null);
+
+public sealed record IngestResult(bool Accepted, ValidationReport Report, LayerVersionInfo? Version)
+{
+    public string? RejectionCode { get; init; }
+}
+
+/// <summary>Progress of an ingest: a phase name and the fraction done, 0..1.</summary>
+public readonly record struct IngestProgress(string Phase, double Fraction);
+
+/// <summary>Budgets for raster uploads.</summary>
+public sealed record RasterBudgets(long MaxCells = 1L << 31, int MaxBands = 16, int MaxSide = 200_000);
+
+/// <summary>
+/// Reads an uploaded survey file through GDAL (only allowed drivers), checks its CRS, converts it to
+/// CGCS2000 geographic, validates it against the layer schema and publishes it atomically. Errors reject
+/// the upload and store nothing.
+/// </summary>
+public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets = null, ArchiveBudgets? archiveBudgets = null, RasterBudgets? rasterBudgets = null)
+{
+    /// <summary>Vector drivers an upload may be read with: nothing that reaches other files, databases or the network.</summary>
+    public static readonly IReadOnlyList<string> VectorDrivers = ["ESRI Shapefile", "GPKG", "GeoJSON", "KML", "LIBKML", "OpenFileGDB"];
+
+    private static readonly Dictionary<string, string> s_extensionDrivers = new(StringComparer.OrdinalIgnoreCase)
+    {
+        [".shp"] = "ESRI Shapefile",
+        [".gpkg"] = "GPKG",
+        [".geojson"] = "GeoJSON",
+        [".json"] = "GeoJSON",
+        [".kml"] = "KML",
+        [".gdb"] = "OpenFileGDB",
+        [".tif"] = "GTiff",
+        [".tiff"] = "GTiff",
+    };
+
+    static SurveyIngestor() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    public async Task<IngestResult> IngestAsync(IngestRequest request, IProgress<IngestProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var report = new ValidationReport();
+        var workDir = Path.Combine(Path.GetTempPath(), "georisk-ingest-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            progress?.Report(new("checking file", 0));
+            var sha256 = await HashAsync(request.FilePath, cancellationToken);
+            var source = request.FilePath;
+            if (string.Equals(Path.GetExtension(source), ".zip", StringComparison.OrdinalIgnoreCase))
+            {
+                SafeArchive.ExtractTo(source, workDir, archiveBudgets);
+                source = FindDataset(workDir);
+            }
+
+            var extension = Path.GetExtension(source);
+            if (!s_extensionDrivers.TryGetValue(extension, out var driver))
+            {
+                throw new UploadRejectedException("unsupported-format", $"'{Path.GetFileName(source)}' is not a supported format (zipped Shapefile, GeoPackage, GeoJSON, KML, File Geodatabase, GeoTIFF).");
+            }
+
+            if (request.Kind.IsRaster() != (driver == "GTiff"))
+            {
+                throw new UploadRejectedException("kind-format-mismatch", request.Kind.IsRaster()
+                    ? $"A {request.Kind.ToToken()} layer must be a GeoTIFF."
+                    : $"A {request.Kind.ToToken()} layer must be a vector file; '{Path.GetFileName(source)}' is a raster.");
+            }
+
+            var publication = new LayerPublication(request.SurveyId, request.LayerName ?? request.Kind.ToToken(), request.Kind, request.Uploader,
+                request.OriginalFileName ?? Path.GetFileName(request.FilePath), sha256, null, new FieldMapping(new Dictionary<string, string>()), report);
+            return driver == "GTiff"
+                ? await IngestRasterAsync(request, source, publication, progress, cancellationToken)
+                : await IngestVectorAsync(request, source, driver, publication, progress, cancellationToken);
+        }
+        catch (UploadRejectedException ex)
+        {
+            report.Error(ex.Code, ex.Message);
+            return new IngestResult(false, report, null) { RejectionCode = ex.Code };
+        }
+        catch (GdalException ex)
+        {
+            report.Error("unreadable-file", ex.Message);
+            return new IngestResult(false, report, null) { RejectionCode = "unreadable-file" };
+        }
+        finally
+        {
+            if (Directory.Exists(workDir))
+            {
+                Directory.Delete(workDir, recursive: true);
+            }
+        }
+    }
+
+    private async Task<IngestResult> IngestVectorAsync(IngestRequest request, string source, string driver, LayerPublication publication, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    {
+        var report = publication.Report;
+        Func<ReadOnlySpan<byte>, string>? decoder = null;
+        List<string>? openOptions = null;
+        if (driver == "ESRI Shapefile" && !File.Exists(Path.ChangeExtension(source, ".cpg")) && !File.Exists(Path.ChangeExtension(source, ".CPG")))
+        {
+            // Without a .cpg, read the .dbf bytes as they are and decide per value: strict UTF-8 if it
+            // decodes, else GB18030 (a superset of GBK), which is what Chinese field teams' software writes.
+            openOptions = ["ENCODING="];
+            var utf8 = new UTF8Encoding(false, throwOnInvalidBytes: true);
+            var gb = Encoding.GetEncoding(54936);
+            var usedGb = false;
+            decoder = bytes =>
+            {
+                try
+                {
+                    return utf8.GetString(bytes);
+                }
+                catch (DecoderFallbackException)
+                {
+                    if (!usedGb)
+                    {
+                        usedGb = true;
+                        report.Info("encoding-detected", "The Shapefile has no .cpg; its attributes were decoded as GBK (GB18030).");
+                    }
+
+                    return gb.GetString(bytes);
+                }
+            };
+        }
+
+        using var dataset = VectorDataset.OpenRead(source, [driver], openOptions);
+        var layers = dataset.Layers;
+        var layer = request.SourceLayer is null
+            ? layers.Count == 1 ? layers[0] : throw new UploadRejectedException("ambiguous-layer", $"The file has {layers.Count} layers ({string.Join(", ", layers.Select(l => l.Name))}); choose one.")
+            : layers.FirstOrDefault(l => l.Name == request.SourceLayer) ?? throw new UploadRejectedException("layer-not-found", $"The file has no layer '{request.SourceLayer}' (it has {string.Join(", ", layers.Select(l => l.Name))}).");
+
+        using var declared = request.Crs is not null ? ParseDeclaredCrs(request.Crs) : dataset.GetLayerCrs(layer.Index);
+        if (declared is null)
+        {
+            throw new UploadRejectedException("missing-crs", "The file declares no coordinate reference system (no .prj or CRS); give one, e.g. EPSG:4490 or EPSG:4515.");
+        }
+
+        var facts = Facts(declared);
+        report.SourceCrs = facts.Epsg is { } code ? $"EPSG:{code} ({facts.Name})" : facts.Name;
+        var schema = LayerSchema.For(request.Kind);
+        var mapping = FieldMapping.Detect(schema, layer.Fields.Select(f => f.Name).ToList(), request.FieldMap);
+        var coverage = await store.GetSurveyCoverageAsync(request.SurveyId, cancellationToken);
+        var validator = new FeatureValidator(schema, mapping, report, coverage, budgets);
+
+        // First pass in source coordinates: the raw extent tells us whether the CRS is plausible.
+        var raw = new List<(long Fid, Geometry? Geometry, IReadOnlyDictionary<string, object?> Attributes)>();
+        var rawEnvelope = new Envelope();
+        foreach (var feature in dataset.ReadFeatures(layer.Index, null, decoder))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (feature.Geometry is { IsEmpty: false } g && g.Coordinates.All(c => double.IsFinite(c.X) && double.IsFinite(c.Y)))
+            {
+                rawEnvelope.ExpandToInclude(g.EnvelopeInternal);
+            }
+
+            raw.Add((feature.Fid, feature.Geometry, feature.Attributes));
+            if (raw.Count % 1000 == 0)
+            {
+                progress?.Report(new("reading", layer.FeatureCount > 0 ? Math.Min(1, raw.Count / (double)layer.FeatureCount) * 0.4 : 0.2));
+            }
+        }
+
+        CrsDiagnostics.CheckSource(rawEnvelope, facts, report);
+        if (report.HasErrors)
+        {
+            return new IngestResult(false, report, null) { RejectionCode = report.Findings.First(f => f.Severity == Severity.Error).Code };
+        }
+
+        using var storage = SpatialReference.FromEpsg(CgcsZones.Geographic);
+        using var transform = CoordinateTransformation.Create(declared, storage);
+        var accepted = new List<GeoFeature>(raw.Count);
+        var converted = new Envelope();
+        for (var i = 0; i < raw.Count; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var (fid, geometry, attributes) = raw[i];
+            Geometry? inStorage = null;
+            if (geometry is { IsEmpty: false } && geometry.Coordinates.All(c => double.IsFinite(c.X) && double.IsFinite(c.Y)))
+            {
+                try
+                {
+                    inStorage = GeometryReprojector.Transform(geometry, transform);
+                }
+                catch (GdalException ex)
+                {
+                    report.Error("crs-transform-failed", $"Cannot convert to CGCS2000: {ex.GdalMessage}", fid);
+                    continue;
+                }
+            }
+            else
+            {
+                inStorage = geometry;
+            }
+
+            var result = validator.Validate(fid, inStorage, attributes);
+            if (result is not null)
+            {
+                accepted.Add(result);
+                converted.ExpandToInclude(result.Geometry.EnvelopeInternal);
+            }
+
+            if (i % 1000 == 0)
+            {
+                progress?.Report(new("validating", 0.4 + (0.4 * i / raw.Count)));
+            }
+        }
+
+        CrsDiagnostics.CheckConverted(converted, facts, report);
+        if (accepted.Count == 0 && !report.HasErrors)
+        {
+            report.Error("empty-layer", "The layer has no features.");
+        }
+
+        if (report.HasErrors)
+        {
+            return new IngestResult(false, report, null) { RejectionCode = report.Findings.First(f => f.Severity == Severity.Error).Code };
+        }
+
+        progress?.Report(new("publishing", 0.85));
+        var version = await store.PublishVectorLayerAsync(publication with { SourceCrs = report.SourceCrs, Mapping = mapping }, accepted, cancellationToken);
+        progress?.Report(new("done", 1));
+        return new IngestResult(true, report, version);
+    }
+
+    private async Task<IngestResult> IngestRasterAsync(IngestRequest request, string source, LayerPublication publication, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
+    {
+        var report = publication.Report;
+        var limits = rasterBudgets ?? new RasterBudgets();
+        using var dataset = RasterDataset.Open(source);
+        var (width, height, bands) = (dataset.Width, dataset.Height, dataset.BandCount);
+        if (width <= 0 || height <= 0 || width > limits.MaxSide || height > limits.MaxSide || (long)width * height > limits.MaxCells)
+        {
+            throw new UploadRejectedException("raster-too-large", $"The raster declares {width}x{height} pixels; at most {limits.MaxCells:N0} cells and {limits.MaxSide:N0} per side are accepted.");
+        }
+
+        if (bands is < 1 || bands > limits.MaxBands)
+        {
+            throw new UploadRejectedException("raster-bands", $"The raster has {bands} bands; 1 to {limits.MaxBands} are accepted.");
+        }
+
+        string wkt;
+        if (request.Crs is not null)
+        {
+            using var declared = ParseDeclaredCrs(request.Crs);
+            wkt = declared.Wkt;
+        }
+        else
+        {
+            wkt = dataset.ProjectionWkt;
+        }
+
+        if (string.IsNullOrWhiteSpace(wkt))
+        {
+            throw new UploadRejectedException("missing-crs", "The raster declares no coordinate reference system; give one, e.g. EPSG:4490 or EPSG:4515.");
+        }
+
+        double[] gt;
+        try
+        {
+            gt = dataset.GeoTransform;
+        }
+        catch (GdalException)
+        {
+            throw new UploadRejectedException("missing-geotransform", "The raster has no georeferencing (geotransform).");
+        }
+
+        using (var crs = SpatialReference.Parse(wkt))
+        {
+            var facts = Facts(crs);
+            report.SourceCrs = facts.Epsg is { } code ? $"EPSG:{code} ({facts.Name})" : facts.Name;
+            var env = new Envelope(gt[0], gt[0] + gt[1] * width, gt[3], gt[3] + gt[5] * height);
+            CrsDiagnostics.CheckSource(env, facts, report);
+        }
+
+        if (report.HasErrors)
+        {
+            return new IngestResult(false, report, null) { RejectionCode = report.Findings.First(f => f.Severity == Severity.Error).Code };
+        }
+
+        progress?.Report(new("reading statistics", 0.1));
+        var stats = dataset.ComputeStatistics(1);
+        if (request.Kind == LayerKind.Dem && (stats.Min < -500 || stats.Max > 9000))
+        {
+            report.Warning("dem-range", $"Elevations range {stats.Min:0.#}..{stats.Max:0.#} m, outside what a DEM of this region can hold; check units and nodata.");
+        }
+
+        report.FeaturesRead = report.FeaturesAccepted = (long)width * height;
+        progress?.Report(new("writing COG", 0.3));
+        var staged = store.CreateStagingPath(".tif");
+        if (request.Crs is not null)
+        {
+            dataset.ProjectionWkt = wkt;
+        }
+
+        dataset.CopyToCog(staged);
+        var description = new RasterDescription(width, height, gt, wkt, dataset.GetDataType(1).ToString(), dataset.GetNoData(1));
+        progress?.Report(new("publishing", 0.9));
+        var version = await store.PublishRasterLayerAsync(publication with { SourceCrs = report.SourceCrs }, description, staged, cancellationToken);
+        progress?.Report(new("done", 1));
+        return new IngestResult(true, report, version);
+    }
+
+    private static SpatialReference ParseDeclaredCrs(string crs)
+    {
+        try
+        {
+            return SpatialReference.Parse(crs);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new UploadRejectedException("bad-crs", ex.Message);
+        }
+        catch (GdalException ex)
+        {
+            throw new UploadRejectedException("bad-crs", ex.Message);
+        }
+    }
+
+    internal static CrsFacts Facts(SpatialReference srs) =>
+        new(srs.Name, srs.IsGeographic, srs.IsProjected, srs.EpsgCode,
+            srs.IsProjected ? srs.GetProjectionParameter("central_meridian") : null,
+            srs.IsProjected ? srs.GetProjectionParameter("false_easting") : null);
+
+    private static string FindDataset(string folder)
+    {
+        var candidates = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)
+            .Where(f => s_extensionDrivers.ContainsKey(Path.GetExtension(f)) && !Path.GetFileName(f).StartsWith('.'))
+            .Concat(Directory.EnumerateDirectories(folder, "*.gdb", SearchOption.AllDirectories))
+            .ToList();
+        return candidates.Count switch
+        {
+            0 => throw new UploadRejectedException("unsupported-format", "The zip holds no Shapefile, GeoPackage, GeoJSON, KML, File Geodatabase or GeoTIFF."),
+            1 => candidates[0],
+            _ => throw new UploadRejectedException("ambiguous-archive", $"The zip holds {candidates.Count} datasets ({string.Join(", ", candidates.Select(Path.GetFileName))}); upload one per layer."),
+        };
+    }
+
+    private static async Task<string> HashAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = File.OpenRead(path);
+        return Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+}
