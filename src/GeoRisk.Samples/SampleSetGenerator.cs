@@ -78,7 +78,7 @@ public sealed class SampleSetGenerator
             var river = RiverCenterline(lake);
             WriteRiverAndFloods(river, prefecture);
             WritePga(faults, prefecture);
-            WriteManifest();
+            WriteManifest(DemFileName(options.DemArcSeconds));
         }
 
         if (options.IncludeDem)
@@ -417,7 +417,7 @@ public sealed class SampleSetGenerator
         var maxY = Math.Ceiling(PrefectureExtent.MaxY / step) * step;
         var width = (int)Math.Ceiling((PrefectureExtent.MaxX - minX) / step);
         var height = (int)Math.Ceiling((maxY - PrefectureExtent.MinY) / step);
-        var path = Prepare($"dem/bortala_dem_{arcSeconds.ToString(CultureInfo.InvariantCulture)}s.tif");
+        var path = Prepare(DemFileName(arcSeconds));
         _log($"DEM {width}x{height} at {arcSeconds}″ → {path}");
         using var ds = RasterDataset.CreateGeoTiff(path, width, height, 1, RasterDataType.Int16, ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2", "BIGTIFF=IF_SAFER"]);
         ds.GeoTransform = [minX, step, 0, maxY, 0, -step];
@@ -447,7 +447,10 @@ public sealed class SampleSetGenerator
 
     // ---- manifest ----------------------------------------------------------------------------------------
 
-    private void WriteManifest()
+    /// <summary>The DEM's path inside the set for a pixel size.</summary>
+    public static string DemFileName(double arcSeconds) => $"dem/bortala_dem_{arcSeconds.ToString(CultureInfo.InvariantCulture)}s.tif";
+
+    private void WriteManifest(string demFile)
     {
         var manifest = new
         {
@@ -468,7 +471,7 @@ public sealed class SampleSetGenerator
                 new { survey = "bortala-reference", name = "lakes", kind = "lakes", file = "reference/ne10m_lakes.geojson" },
                 new { survey = "bortala-reference", name = "rivers-ne", kind = "rivers", file = "reference/ne10m_rivers_lake_centerlines.geojson" },
                 new { survey = "bortala-reference", name = "bortala-river", kind = "rivers", file = "hydro/bortala_river_synthetic.geojson" },
-                new { survey = "bortala-reference", name = "dem", kind = "dem", file = "dem/bortala_dem_1s.tif", generated = true },
+                new { survey = "bortala-reference", name = "dem", kind = "dem", file = demFile, generated = true },
                 new { survey = "bortala-geohazard-50k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "yfx_fq" },
                 new { survey = "bortala-geohazard-50k", name = "hazard-points", kind = "hazard-points", file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "zhd" },
                 new { survey = "bole-geohazard-10k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-10k/bole_yfx_fq_10k.zip" },

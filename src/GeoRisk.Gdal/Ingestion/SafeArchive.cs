@@ -3,7 +3,7 @@ using System.IO.Compression;
 namespace GeoRisk.Gdal.Ingestion;
 
 /// <summary>Limits for unpacking an uploaded zip.</summary>
-public sealed record ArchiveBudgets(int MaxEntries = 256, long MaxTotalBytes = 2L << 30, long MaxEntryBytes = 1L << 30, double MaxCompressionRatio = 200);
+public sealed record ArchiveBudgets(int MaxEntries = 256, long MaxTotalBytes = 2L << 30, long MaxEntryBytes = 1L << 30, double MaxCompressionRatio = 1000);
 
 /// <summary>Raised when an upload is malformed or hostile; the message is safe to show to the uploader.</summary>
 public sealed class UploadRejectedException(string code, string message) : Exception(message)
@@ -86,7 +86,7 @@ public static class SafeArchive
                             throw new UploadRejectedException("zip-bomb", $"The zip expands beyond {budgets.MaxTotalBytes / (1 << 20)} MiB (entry '{entry.FullName}').");
                         }
 
-                        if (written > (1 << 20) && written > entry.CompressedLength * budgets.MaxCompressionRatio)
+                        if (written > (16 << 20) && written > entry.CompressedLength * budgets.MaxCompressionRatio)
                         {
                             throw new UploadRejectedException("zip-bomb", $"Zip entry '{entry.FullName}' expands more than {budgets.MaxCompressionRatio}:1.");
                         }

@@ -1,0 +1,256 @@
+using System.IO.Compression;
+using System.Text;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Core.Validation;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Storage.GeoPackage;
+using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Gdal.Tests;
+
+public sealed class IngestionTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _dir = new("georisk-ingest");
+    private GeoPackageStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.File("store") });
+        await _store.InitializeAsync();
+        await _store.UpsertSurveyAsync(new SurveyInfo("s1", "Test survey", 10000, SurveyType.FineSurvey, "test", null, true, new DateOnly(2024, 1, 1)), null);
+    }
+
+    public Task DisposeAsync() => _store.DisposeAsync().AsTask();
+
+    public void Dispose() => _dir.Dispose();
+
+    private Task<IngestResult> Ingest(string path, LayerKind kind, string? crs = null, string layer = "zones") =>
+        new SurveyIngestor(_store).IngestAsync(new IngestRequest(path, kind, "s1", layer, crs));
+
+    private string GeoJson(string name, string features)
+    {
+        var path = _dir.File(name);
+        File.WriteAllText(path, $$"""{"type":"FeatureCollection","features":[{{features}}]}""");
+        return path;
+    }
+
+    private static string Polygon(string coords, string props) =>
+        "{\"type\":\"Feature\",\"properties\":{" + props + "},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[" + coords + "]]}}";
+
+    [Fact]
+    public async Task Ingest_ValidGeoJson_PublishesVersion1WithReport()
+    {
+        var path = GeoJson("ok.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 3"));
+        var result = await Ingest(path, LayerKind.HazardZones);
+
+        Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+        Assert.Equal(1, result.Version!.Version);
+        var stored = await _store.QueryFeaturesAsync("s1", "zones", null, 10);
+        Assert.Equal(3L, Assert.Single(stored).Attributes["grade"]);
+    }
+
+    [Fact]
+    public async Task Ingest_SecondUpload_KeepsHistory()
+    {
+        var path = GeoJson("ok.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 3"));
+        await Ingest(path, LayerKind.HazardZones);
+        var path2 = GeoJson("ok2.geojson", Polygon("[82,44.9],[82.2,44.9],[82.2,45],[82,44.9]", "\"grade\": 4"));
+        var second = await Ingest(path2, LayerKind.HazardZones);
+
+        Assert.Equal(2, second.Version!.Version);
+        var versions = await _store.ListVersionsAsync("s1", "zones");
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+        Assert.Equal(4L, (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
+    }
+
+    [Fact]
+    public async Task Ingest_HugeCoordinate_RejectedAndNothingStored()
+    {
+        var path = GeoJson("huge.geojson", Polygon("[82,44.9],[1e308,44.9],[82.1,45],[82,44.9]", "\"grade\": 3"));
+        var result = await Ingest(path, LayerKind.HazardZones);
+
+        Assert.False(result.Accepted);
+        Assert.True(result.Report.HasErrors);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    [Fact]
+    public async Task Ingest_MissingRequiredField_RejectedWithHint()
+    {
+        var path = GeoJson("nofield.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"colour\": \"red\""));
+        var result = await Ingest(path, LayerKind.HazardZones);
+
+        Assert.False(result.Accepted);
+        Assert.Equal("missing-field", result.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    [Fact]
+    public async Task Ingest_FailedUpload_LeavesPreviousVersionCurrent()
+    {
+        await Ingest(GeoJson("ok.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 2")), LayerKind.HazardZones);
+        var bad = await Ingest(GeoJson("bad.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 9")), LayerKind.HazardZones);
+
+        Assert.False(bad.Accepted);
+        var layer = Assert.Single(await _store.ListLayersAsync());
+        Assert.Equal(1, layer.CurrentVersion);
+        Assert.Equal(2L, (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
+    }
+
+    private string ShapefileZip(string name, bool withPrj, bool withCpg, string crsEpsg = "EPSG:4515", Func<double, double, (double, double)>? project = null)
+    {
+        var folder = _dir.File(name);
+        Directory.CreateDirectory(folder);
+        using (var ds = VectorDataset.Create("ESRI Shapefile", Path.Combine(folder, name + ".shp")))
+        {
+            using var crs = SpatialReference.Parse(crsEpsg);
+            var w = ds.CreateLayer(name, crs, VectorGeometryType.Polygon, [new("YFXDJ", VectorFieldType.Integer), new("DJMC", VectorFieldType.String, 20)], ["ENCODING=CP936"]);
+            using var geo = SpatialReference.FromEpsg(4490);
+            using var t = CoordinateTransformation.Create(geo, crs);
+            double[] xs = [82.0, 82.1, 82.1, 82.0], ys = [44.9, 44.9, 45.0, 44.9];
+            t.Transform(xs, ys);
+            if (project is not null)
+            {
+                for (var i = 0; i < xs.Length; i++)
+                {
+                    (xs[i], ys[i]) = project(xs[i], ys[i]);
+                }
+            }
+
+            w.Add(new GeometryFactory().CreatePolygon(xs.Zip(ys, (x, y) => new Coordinate(x, y)).ToArray()), [4, "极高易发区"]);
+        }
+
+        if (!withPrj)
+        {
+            File.Delete(Path.Combine(folder, name + ".prj"));
+        }
+
+        if (!withCpg)
+        {
+            File.Delete(Path.Combine(folder, name + ".cpg"));
+        }
+
+        var zip = _dir.File(name + ".zip");
+        ZipFile.CreateFromDirectory(folder, zip);
+        return zip;
+    }
+
+    [Fact]
+    public async Task Ingest_GbkShapefileWithoutCpg_DecodedToUtf8()
+    {
+        var result = await Ingest(ShapefileZip("gbk", withPrj: true, withCpg: false), LayerKind.HazardZones);
+
+        Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+        Assert.Contains(result.Report.Findings, f => f.Code == "encoding-detected");
+        var feature = (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single();
+        Assert.Equal("极高易发区", feature.Attributes["grade_name"]);
+        Assert.Equal("EPSG:4515 (CGCS2000 / 3-degree Gauss-Kruger zone 27)", result.Version!.SourceCrs);
+        // Back in lon/lat within 1e-8 degrees (~1 mm) of where the polygon was drawn.
+        Assert.Contains(feature.Geometry.Coordinates, c => Math.Abs(c.X - 82.1) < 1e-8 && Math.Abs(c.Y - 45.0) < 1e-8);
+    }
+
+    [Fact]
+    public async Task Ingest_ShapefileWithoutPrj_RejectedAsMissingCrs()
+    {
+        var result = await Ingest(ShapefileZip("noprj", withPrj: false, withCpg: true), LayerKind.HazardZones);
+
+        Assert.False(result.Accepted);
+        Assert.Equal("missing-crs", result.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    [Fact]
+    public async Task Ingest_ShapefileWithoutPrj_AcceptedWhenCrsDeclared()
+    {
+        var result = await Ingest(ShapefileZip("noprj2", withPrj: false, withCpg: true), LayerKind.HazardZones, crs: "EPSG:4515");
+        Assert.True(result.Accepted);
+    }
+
+    [Fact]
+    public async Task Ingest_ZonePrefixMissing_ExplainedAndRejected()
+    {
+        // Eastings written without the 27 prefix while the .prj says zone 27 with prefix.
+        var zip = ShapefileZip("noprefix", withPrj: true, withCpg: true, project: (x, y) => (x - 27_000_000, y));
+        var result = await Ingest(zip, LayerKind.HazardZones);
+
+        Assert.False(result.Accepted);
+        Assert.Equal("crs-zone-prefix-missing", result.RejectionCode);
+        Assert.Contains("EPSG:4536", result.Report.Findings.First(f => f.Severity == Severity.Error).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_RasterDeclaringTrillionPixels_RejectedBeforeReading()
+    {
+        var path = _dir.File("huge.tif");
+        File.WriteAllBytes(path, TinyTiffDeclaring(1_000_000, 1_000_000));
+        var result = await Ingest(path, LayerKind.Dem, layer: "dem");
+
+        Assert.False(result.Accepted);
+        Assert.Equal("raster-too-large", result.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    [Fact]
+    public async Task Ingest_VrtRenamedTif_Rejected()
+    {
+        var path = _dir.File("sneaky.tif");
+        File.WriteAllText(path, """<VRTDataset rasterXSize="1" rasterYSize="1"><VRTRasterBand dataType="Byte" band="1"><SimpleSource><SourceFilename>/etc/passwd</SourceFilename></SimpleSource></VRTRasterBand></VRTDataset>""");
+        var result = await Ingest(path, LayerKind.Dem, layer: "dem");
+
+        Assert.False(result.Accepted);
+        Assert.Equal("unreadable-file", result.RejectionCode);
+    }
+
+    [Fact]
+    public async Task Ingest_RasterForVectorKind_Rejected()
+    {
+        var path = _dir.File("small.tif");
+        using (var ds = RasterDataset.CreateGeoTiff(path, 4, 4, 1, RasterDataType.Byte))
+        {
+            ds.GeoTransform = [82, 0.01, 0, 45, 0, -0.01];
+        }
+
+        var result = await Ingest(path, LayerKind.HazardZones);
+        Assert.Equal("kind-format-mismatch", result.RejectionCode);
+    }
+
+    /// <summary>A valid little-endian TIFF header whose only IFD declares a huge 8-bit image with one strip.</summary>
+    private static byte[] TinyTiffDeclaring(uint width, uint height)
+    {
+        using var ms = new MemoryStream();
+        using var w = new BinaryWriter(ms, Encoding.ASCII);
+        w.Write("II"u8.ToArray());
+        w.Write((ushort)42);
+        w.Write(8u); // IFD offset
+        var tags = new (ushort Tag, ushort Type, uint Value)[]
+        {
+            (256, 4, width), (257, 4, height), (258, 3, 8), (259, 3, 1), (262, 3, 1), (273, 4, 200), (277, 3, 1), (278, 4, height), (279, 4, 1),
+        };
+        w.Write((ushort)tags.Length);
+        foreach (var (tag, type, value) in tags)
+        {
+            w.Write(tag);
+            w.Write(type);
+            w.Write(1u);
+            if (type == 3)
+            {
+                w.Write((ushort)value);
+                w.Write((ushort)0);
+            }
+            else
+            {
+                w.Write(value);
+            }
+        }
+
+        w.Write(0u);
+        while (ms.Length < 201)
+        {
+            w.Write((byte)0);
+        }
+
+        return ms.ToArray();
+    }
+}
