@@ -90,7 +90,7 @@ public sealed class SampleSetGenerator
     // ---- outlines ----------------------------------------------------------------------------------------
 
     /// <summary>The prefecture outline: the published extent with an irregular synthetic border touching each side.</summary>
-    internal static Polygon PrefectureOutline()
+    public static Polygon PrefectureOutline()
     {
         var e = PrefectureExtent;
         var ring = new List<Coordinate>();

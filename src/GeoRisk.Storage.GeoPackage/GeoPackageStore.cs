@@ -150,7 +150,8 @@ public sealed class GeoPackageStore : IGeoRiskStore
     public async Task<LayerVersionInfo> PublishVectorLayerAsync(LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default)
     {
         var schema = LayerSchema.For(publication.Kind);
-        return await PublishAsync(publication, features.Count, Bounds(features), null, async (connection, tx, layerKey, version) =>
+        var bounds = Bounds(features);
+        return await PublishAsync(publication, features.Count, bounds, null, async (connection, tx, layerKey, version) =>
         {
             var table = $"fv_{layerKey}_{version}";
             var columns = schema.Fields.Select(f => $"\"{f.Name}\" {SqlType(f.Kind)}");
@@ -197,7 +198,6 @@ public sealed class GeoPackageStore : IGeoRiskStore
                 await index.ExecuteNonQueryAsync(cancellationToken);
             }
 
-            var bounds = Bounds(features);
             await using var register = connection.CreateCommand();
             register.Transaction = tx;
             register.CommandText = """
@@ -311,10 +311,13 @@ public sealed class GeoPackageStore : IGeoRiskStore
             ? $"SELECT f.source_fid, f.geom, f.extra{fields} FROM \"{table}\" f ORDER BY f.fid LIMIT @limit OFFSET @offset"
             : $"""
                SELECT f.source_fid, f.geom, f.extra{fields} FROM "{table}" f JOIN "rtree_{table}_geom" r ON r.id = f.fid
-               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid LIMIT @limit OFFSET @offset
+               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid
                """;
-        cmd.Parameters.AddWithValue("@limit", limit);
-        cmd.Parameters.AddWithValue("@offset", offset);
+        if (bbox is null)
+        {
+            cmd.Parameters.AddWithValue("@limit", limit);
+            cmd.Parameters.AddWithValue("@offset", offset);
+        }
         if (bbox is not null)
         {
             cmd.Parameters.AddWithValue("@minx", bbox.MinX);
@@ -325,8 +328,26 @@ public sealed class GeoPackageStore : IGeoRiskStore
 
         await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
         var result = new List<GeoFeature>();
-        while (await reader.ReadAsync(cancellationToken))
+        // The R-tree finds candidates by envelope; the exact test and the paging over exact matches happen here.
+        var window = bbox is null ? null : new GeometryFactory().ToGeometry(bbox);
+        var prepared = window is null ? null : NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(window);
+        long skipped = 0;
+        while (result.Count < limit && await reader.ReadAsync(cancellationToken))
         {
+            var geometry = GeometryBlob.Read((byte[])reader.GetValue(1));
+            if (prepared is not null)
+            {
+                if (!prepared.Intersects(geometry))
+                {
+                    continue;
+                }
+
+                if (skipped++ < offset)
+                {
+                    continue;
+                }
+            }
+
             var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
             for (var i = 0; i < schema.Fields.Count; i++)
             {
@@ -348,7 +369,7 @@ public sealed class GeoPackageStore : IGeoRiskStore
                 }
             }
 
-            result.Add(new GeoFeature(reader.GetInt64(0), GeometryBlob.Read((byte[])reader.GetValue(1)), attributes));
+            result.Add(new GeoFeature(reader.GetInt64(0), geometry, attributes));
         }
 
         return result;

@@ -9,6 +9,10 @@ using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Api.Endpoints;
 
+/// <summary>A stored version as clients see it: the report and mapping as JSON objects, no server paths.</summary>
+public sealed record LayerVersionSummary(int Version, DateTimeOffset CreatedAt, string Uploader, string SourceFile, string SourceSha256, string? SourceCrs,
+    long FeatureCount, double[]? Bbox, System.Text.Json.JsonElement FieldMapping, System.Text.Json.JsonElement Report);
+
 public sealed record LayerSummary(string Id, string SurveyId, string Name, string Kind, int Version, long FeatureCount, double[]? Bbox, DateTimeOffset UpdatedAt);
 
 /// <summary>Read access to surveys, layers, versions and features.</summary>
@@ -31,13 +35,18 @@ internal static class CatalogEndpoints
 
     private static async Task<Ok<List<LayerSummary>>> ListLayers(IGeoRiskStore store, CancellationToken ct) =>
         TypedResults.Ok((await store.ListLayersAsync(ct)).Select(l => new LayerSummary(l.Id, l.SurveyId, l.Name, l.Kind.ToToken(), l.CurrentVersion, l.FeatureCount,
-            l.Bounds is { } b ? [b.MinX, b.MinY, b.MaxX, b.MaxY] : null, l.UpdatedAt)).ToList());
+            Bbox(l.Bounds), l.UpdatedAt)).ToList());
 
-    private static async Task<Results<Ok<IReadOnlyList<LayerVersionInfo>>, NotFound>> ListVersions(string surveyId, string layer, IGeoRiskStore store, CancellationToken ct)
+    private static async Task<Results<Ok<List<LayerVersionSummary>>, NotFound>> ListVersions(string surveyId, string layer, IGeoRiskStore store, CancellationToken ct)
     {
         var versions = await store.ListVersionsAsync(surveyId, layer, ct);
-        return versions.Count == 0 ? TypedResults.NotFound() : TypedResults.Ok(versions);
+        return versions.Count == 0
+            ? TypedResults.NotFound()
+            : TypedResults.Ok(versions.Select(v => new LayerVersionSummary(v.Version, v.CreatedAt, v.Uploader, v.SourceFile, v.SourceSha256, v.SourceCrs, v.FeatureCount,
+                Bbox(v.Bounds), System.Text.Json.JsonDocument.Parse(v.FieldMappingJson).RootElement, System.Text.Json.JsonDocument.Parse(v.ReportJson).RootElement)).ToList());
     }
+
+    private static double[]? Bbox(Envelope? b) => b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY];
 
     private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetFeatures(
         string surveyId, string layer, string? bbox, int? limit, long? offset, IGeoRiskStore store, CancellationToken ct)

@@ -1,0 +1,42 @@
+using GeoRisk.Samples;
+using GeoRisk.Storage.GeoPackage;
+using GeoRisk.Tests.Common;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace GeoRisk.Api.Tests;
+
+/// <summary>The real service over an embedded store loaded with the sample set.</summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    private readonly SampleSetFixture _samples = new();
+    private readonly TempDirectory _store = new("georisk-api-store");
+
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+
+    public string StoreDirectory => _store.Path;
+
+    public async Task InitializeAsync()
+    {
+        await using (var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path }))
+        {
+            await store.InitializeAsync();
+            await new SampleSetLoader(store).LoadAsync(_samples.Path);
+        }
+
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("GeoRisk:StoreDirectory", _store.Path));
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        _samples.Dispose();
+        _store.Dispose();
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}

@@ -1,0 +1,193 @@
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Core.Validation;
+using GeoRisk.Gdal;
+using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Storage.GeoPackage.Tests;
+
+public sealed class GeoPackageStoreTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _dir = new("georisk-store");
+    private GeoPackageStore _store = null!;
+    private static readonly GeometryFactory s_factory = new();
+
+    public async Task InitializeAsync()
+    {
+        _store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.Path });
+        await _store.InitializeAsync();
+        await _store.UpsertSurveyAsync(new SurveyInfo("s1", "Survey 1", 50000, SurveyType.Susceptibility, "org", null, true, new DateOnly(2023, 1, 1)), null);
+    }
+
+    public Task DisposeAsync() => _store.DisposeAsync().AsTask();
+
+    public void Dispose() => _dir.Dispose();
+
+    private static LayerPublication Publication(string name = "zones", LayerKind kind = LayerKind.HazardZones) =>
+        new("s1", name, kind, "tester", "file.gpkg", new string('a', 64), "EPSG:4490", new FieldMapping(new Dictionary<string, string> { ["grade"] = "YFXDJ" }), new ValidationReport());
+
+    private static GeoFeature Zone(long id, double x, int grade, string name = "x") =>
+        new(id, s_factory.CreatePolygon([new(x, 44), new(x + 0.1, 44), new(x + 0.1, 44.1), new(x, 44)]),
+            new Dictionary<string, object?> { ["grade"] = (long)grade, ["grade_name"] = name, ["zone_id"] = null, ["note"] = "kept" });
+
+    [Fact]
+    public async Task Publish_ThenQuery_ReturnsFeaturesWithSchemaAndExtraAttributes()
+    {
+        var v = await _store.PublishVectorLayerAsync(Publication(), [Zone(10, 82, 3, "高"), Zone(11, 83, 1)]);
+
+        Assert.Equal(1, v.Version);
+        var features = await _store.QueryFeaturesAsync("s1", "zones", null, 100);
+        Assert.Equal([10L, 11L], features.Select(f => f.Id));
+        Assert.Equal(3L, features[0].Attributes["grade"]);
+        Assert.Equal("高", features[0].Attributes["grade_name"]);
+        Assert.Equal("kept", features[0].Attributes["note"]);
+    }
+
+    [Fact]
+    public async Task Query_Bbox_UsesSpatialIndex()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 80, 1), Zone(2, 82, 2), Zone(3, 83.5, 3)]);
+        var hits = await _store.QueryFeaturesAsync("s1", "zones", new Envelope(81.9, 82.05, 43.9, 44.05), 100);
+        Assert.Equal(2L, Assert.Single(hits).Id);
+    }
+
+    [Fact]
+    public async Task Query_LimitAndOffset_Page()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), Enumerable.Range(0, 25).Select(i => Zone(i, 80 + (i * 0.1), 1)).ToList());
+        var page = await _store.QueryFeaturesAsync("s1", "zones", null, 10, 20);
+        Assert.Equal([20L, 21, 22, 23, 24], page.Select(f => f.Id));
+    }
+
+    [Fact]
+    public async Task Publish_NewVersion_KeepsOldOne()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 4), Zone(2, 83, 4)]);
+
+        var layer = Assert.Single(await _store.ListLayersAsync());
+        Assert.Equal((2, 2L), (layer.CurrentVersion, layer.FeatureCount));
+        Assert.Equal(2, (await _store.ListVersionsAsync("s1", "zones")).Count);
+    }
+
+    [Fact]
+    public async Task Publish_CancelledMidway_PreviousVersionStaysCurrentAndNoTableIsLeft()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 2)]);
+        using var cts = new CancellationTokenSource();
+        var features = Enumerable.Range(0, 5000).Select(i => Zone(i, 80 + (i * 1e-4), 3)).ToList();
+        // The store reads the list once for its bounds, then again while inserting: cancel in the middle of that.
+        var list = new CancellingList(features, cancelOnPass: 2, atIndex: 2500, cts);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _store.PublishVectorLayerAsync(Publication(), list, cts.Token));
+        Assert.True(list.Cancelled);
+
+        var layer = Assert.Single(await _store.ListLayersAsync());
+        Assert.Equal(1, layer.CurrentVersion);
+        Assert.Equal(2L, (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
+        using var gpkg = VectorDataset.OpenRead(Path.Combine(_dir.Path, "catalog.gpkg"), ["GPKG"]);
+        Assert.DoesNotContain(gpkg.Layers, l => l.Name == "fv_1_2");
+    }
+
+    [Fact]
+    public async Task Publish_UnknownSurvey_Throws()
+    {
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.PublishVectorLayerAsync(Publication() with { SurveyId = "nope" }, [Zone(1, 82, 1)]));
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    [Theory]
+    [InlineData("zones\"; DROP TABLE georisk_layers; --")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("")]
+    public async Task Publish_HostileLayerName_Refused(string name)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.PublishVectorLayerAsync(Publication(name), [Zone(1, 82, 1)]));
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    [Fact]
+    public async Task Publish_QuoteBearingValues_StoredVerbatim()
+    {
+        var evil = "O'Brien\"; DROP TABLE georisk_surveys; --";
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1, evil)]);
+        Assert.Equal(evil, (await _store.QueryFeaturesAsync("s1", "zones", null, 1)).Single().Attributes["grade_name"]);
+        Assert.Single(await _store.ListSurveysAsync());
+    }
+
+    [Fact]
+    public async Task Publish_KindChange_Refused()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.PublishVectorLayerAsync(Publication(kind: LayerKind.Lakes), [Zone(1, 82, 1)]));
+    }
+
+    [Fact]
+    public async Task Catalog_IsAGeoPackageThatGdalReads()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 3)]);
+        using var gpkg = VectorDataset.OpenRead(Path.Combine(_dir.Path, "catalog.gpkg"), ["GPKG"]);
+        var layer = gpkg.Layers.Single(l => l.Name == "fv_1_1");
+        Assert.Equal(4490, layer.CrsEpsg);
+        Assert.Equal(1, layer.FeatureCount);
+        Assert.Equal(3L, gpkg.ReadFeatures(layer.Index).Single().Attributes["grade"]);
+    }
+
+    [Fact]
+    public async Task PublishRaster_MovesStagedFileAndReinitialiseRemovesOrphans()
+    {
+        var staged = _store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(staged, [1, 2, 3]);
+        var raster = new RasterDescription(2, 2, [80, 1, 0, 45, 0, -1], "wkt", "Byte", null);
+        var v = await _store.PublishRasterLayerAsync(Publication("dem", LayerKind.Dem), raster, staged);
+
+        var path = await _store.GetRasterPathAsync("s1", "dem");
+        Assert.True(File.Exists(path));
+        Assert.False(File.Exists(staged));
+        Assert.Equal(1, v.Version);
+
+        // A raster file nobody references (a crash between move and commit) disappears at start-up,
+        // and so does anything left in staging.
+        var orphan = Path.Combine(_dir.Path, "rasters", "999", "v1.tif");
+        Directory.CreateDirectory(Path.GetDirectoryName(orphan)!);
+        await File.WriteAllBytesAsync(orphan, [0]);
+        var leftover = _store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(leftover, [0]);
+        await _store.InitializeAsync();
+
+        Assert.False(File.Exists(orphan));
+        Assert.False(File.Exists(leftover));
+        Assert.True(File.Exists(path));
+    }
+
+    /// <summary>A list that cancels a token when enumeration pass N reaches an index, to interrupt a publish mid-insert.</summary>
+    private sealed class CancellingList(List<GeoFeature> items, int cancelOnPass, int atIndex, CancellationTokenSource cts) : IReadOnlyList<GeoFeature>
+    {
+        private int _pass;
+
+        public bool Cancelled { get; private set; }
+
+        public GeoFeature this[int index] => items[index];
+
+        public int Count => items.Count;
+
+        public IEnumerator<GeoFeature> GetEnumerator()
+        {
+            var pass = ++_pass;
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (pass == cancelOnPass && i == atIndex)
+                {
+                    cts.Cancel();
+                    Cancelled = true;
+                }
+
+                yield return items[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
