@@ -53,13 +53,10 @@ internal static class Commands
                 return ExitCodes.NotFound;
             }
 
-            var dem = Path.Combine(surveysDir, "dem", "bortala_dem_1s.tif");
-            if (!File.Exists(dem))
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            foreach (var generated in SampleSetLoader.GenerateMissing(surveysDir, m => Console.WriteLine("Generating the sample DEM (first run only): " + m)))
             {
-                Console.WriteLine("Generating the 1″ (≈30 m) sample DEM (first run only)…");
-                var sw = System.Diagnostics.Stopwatch.StartNew();
-                new SampleSetGenerator(Path.Combine(surveysDir, "reference"), surveysDir, Console.WriteLine).Generate(new SampleOptions { IncludeVectors = false });
-                Console.WriteLine($"  done in {sw.Elapsed.TotalSeconds:0.0} s");
+                Console.WriteLine($"  {generated} generated in {sw.Elapsed.TotalSeconds:0.0} s");
             }
 
             Console.WriteLine($"Loading the sample survey set from {Path.GetFullPath(surveysDir)} into {Path.GetFullPath(storeDir)}");
@@ -67,7 +64,7 @@ internal static class Commands
             {
                 await gpkg.InitializeAsync(ct);
                 var loader = new SampleSetLoader(gpkg);
-                var table = new Table().AddColumns("layer", "kind", "outcome", "version", "features", "warnings");
+                var table = new TableOutput("layer", "kind", "outcome", "version", "features", "warnings");
                 var lastPhase = "";
                 await loader.LoadAsync(surveysDir,
                     onLayer: l => table.AddRow($"{l.SurveyId}/{l.Name}", l.Kind.ToToken(), l.Outcome, l.Version?.ToString(CultureInfo.InvariantCulture) ?? "-",
@@ -82,7 +79,7 @@ internal static class Commands
                         }
                     },
                     cancellationToken: ct);
-                AnsiConsole.Write(table);
+                table.Write();
             }
 
             if (parse.GetValue(noServe))
@@ -139,15 +136,15 @@ internal static class Commands
         list.SetAction(async (parse, ct) =>
         {
             await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
-            var table = new Table().AddColumns("precedence", "id", "scale", "type", "accepted", "title");
+            var table = new TableOutput("precedence", "id", "scale", "type", "accepted", "title");
             var rank = 0;
             foreach (var s in SurveyPrecedence.Rank(await gpkg.ListSurveysAsync(ct)))
             {
                 table.AddRow((++rank).ToString(CultureInfo.InvariantCulture), s.Id, s.ScaleDenominator == 0 ? "-" : $"1:{s.ScaleDenominator}", s.Type.ToString(),
-                    s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft", Markup.Escape(s.Title));
+                    s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft", s.Title);
             }
 
-            AnsiConsole.Write(table);
+            table.Write();
             return ExitCodes.Ok;
         });
         return new Command("survey", "Register and list surveys.") { add, list };
@@ -221,7 +218,7 @@ internal static class Commands
         command.SetAction(async (parse, ct) =>
         {
             await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
-            var table = new Table().AddColumns("layer", "kind", "version", "features", "bounds (lon/lat)", "updated");
+            var table = new TableOutput("layer", "kind", "version", "features", "bounds (lon/lat)", "updated");
             foreach (var l in await gpkg.ListLayersAsync(ct))
             {
                 var b = l.Bounds;
@@ -230,7 +227,7 @@ internal static class Commands
                     l.UpdatedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
             }
 
-            AnsiConsole.Write(table);
+            table.Write();
             return ExitCodes.Ok;
         });
         return command;

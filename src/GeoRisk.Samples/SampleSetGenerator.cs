@@ -78,7 +78,7 @@ public sealed class SampleSetGenerator
             var river = RiverCenterline(lake);
             WriteRiverAndFloods(river, prefecture);
             WritePga(faults, prefecture);
-            WriteManifest(DemFileName(options.DemArcSeconds));
+            WriteManifest(options.DemArcSeconds);
         }
 
         if (options.IncludeDem)
@@ -450,7 +450,7 @@ public sealed class SampleSetGenerator
     /// <summary>The DEM's path inside the set for a pixel size.</summary>
     public static string DemFileName(double arcSeconds) => $"dem/bortala_dem_{arcSeconds.ToString(CultureInfo.InvariantCulture)}s.tif";
 
-    private void WriteManifest(string demFile)
+    private void WriteManifest(double demArcSeconds)
     {
         var manifest = new
         {
@@ -471,7 +471,7 @@ public sealed class SampleSetGenerator
                 new { survey = "bortala-reference", name = "lakes", kind = "lakes", file = "reference/ne10m_lakes.geojson" },
                 new { survey = "bortala-reference", name = "rivers-ne", kind = "rivers", file = "reference/ne10m_rivers_lake_centerlines.geojson" },
                 new { survey = "bortala-reference", name = "bortala-river", kind = "rivers", file = "hydro/bortala_river_synthetic.geojson" },
-                new { survey = "bortala-reference", name = "dem", kind = "dem", file = demFile, generated = true },
+                new { survey = "bortala-reference", name = "dem", kind = "dem", file = DemFileName(demArcSeconds), generated = true, demArcSeconds },
                 new { survey = "bortala-geohazard-50k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "yfx_fq" },
                 new { survey = "bortala-geohazard-50k", name = "hazard-points", kind = "hazard-points", file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "zhd" },
                 new { survey = "bole-geohazard-10k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-10k/bole_yfx_fq_10k.zip" },

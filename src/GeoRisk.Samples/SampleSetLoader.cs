@@ -20,6 +20,27 @@ public sealed record LoadedLayer(string SurveyId, string Name, LayerKind Kind, s
 /// </summary>
 public sealed class SampleSetLoader(IGeoRiskStore store)
 {
+    /// <summary>
+    /// Generates the manifest's on-demand files (the DEM) when they are missing; returns what it generated.
+    /// </summary>
+    public static IReadOnlyList<string> GenerateMissing(string surveysDir, Action<string>? log = null)
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(surveysDir, "manifest.json")));
+        var generated = new List<string>();
+        foreach (var l in manifest.RootElement.GetProperty("layers").EnumerateArray())
+        {
+            var file = l.GetProperty("file").GetString()!;
+            if (l.TryGetProperty("demArcSeconds", out var arc) && !File.Exists(Path.Combine(surveysDir, file)))
+            {
+                new SampleSetGenerator(Path.Combine(surveysDir, "reference"), surveysDir, log)
+                    .Generate(new SampleOptions { IncludeVectors = false, DemArcSeconds = arc.GetDouble() });
+                generated.Add(file);
+            }
+        }
+
+        return generated;
+    }
+
     /// <exception cref="InvalidDataException">The manifest is malformed or a layer is rejected.</exception>
     public async Task<IReadOnlyList<LoadedLayer>> LoadAsync(string surveysDir, Action<LoadedLayer>? onLayer = null, Action<string, IngestProgress>? onProgress = null, CancellationToken cancellationToken = default)
     {
@@ -59,7 +80,7 @@ public sealed class SampleSetLoader(IGeoRiskStore store)
             {
                 var generated = l.TryGetProperty("generated", out var g) && g.GetBoolean();
                 throw new InvalidDataException(generated
-                    ? $"{file} is generated on demand and is missing; run: georisk samples generate --dem-only"
+                    ? $"{file} is generated on demand and is missing; run: georisk samples generate --dem-only (or georisk demo)"
                     : $"{file} listed in manifest.json does not exist.");
             }
 

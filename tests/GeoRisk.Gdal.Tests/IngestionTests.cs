@@ -254,3 +254,65 @@ public sealed class IngestionTests : IAsyncLifetime, IDisposable
         return ms.ToArray();
     }
 }
+
+public sealed class OtherFormatIngestionTests : IAsyncLifetime, IDisposable
+{
+    private readonly TempDirectory _dir = new("georisk-formats");
+    private GeoPackageStore _store = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.File("store") });
+        await _store.InitializeAsync();
+        await _store.UpsertSurveyAsync(new SurveyInfo("field", "Field check", 10000, SurveyType.FineSurvey, "test", null, false, null), null);
+    }
+
+    public Task DisposeAsync() => _store.DisposeAsync().AsTask();
+
+    public void Dispose() => _dir.Dispose();
+
+    private void WritePoints(string driver, string path, IEnumerable<string>? options = null)
+    {
+        using var ds = VectorDataset.Create(driver, path, options);
+        using var wgs = SpatialReference.FromEpsg(4326);
+        var w = ds.CreateLayer("points", wgs, VectorGeometryType.Point, [new("ZHLX", VectorFieldType.String), new("WXRK", VectorFieldType.Integer)]);
+        w.Add(new Point(81.02, 44.97), ["滑坡", 12]);
+        w.Add(new Point(81.10, 45.05), ["泥石流", 40]);
+    }
+
+    [Fact]
+    public async Task Ingest_HandheldGpsKml_Accepted()
+    {
+        // As GPS field software exports it: attributes in ExtendedData/SchemaData.
+        var path = _dir.File("field.kml");
+        File.WriteAllText(path, """
+            <?xml version="1.0" encoding="utf-8"?>
+            <kml xmlns="http://www.opengis.net/kml/2.2"><Document>
+            <Schema name="points" id="points"><SimpleField name="ZHLX" type="string"/><SimpleField name="WXRK" type="int"/></Schema>
+            <Folder><name>points</name>
+            <Placemark><name>WQ-001</name><ExtendedData><SchemaData schemaUrl="#points"><SimpleData name="ZHLX">滑坡</SimpleData><SimpleData name="WXRK">12</SimpleData></SchemaData></ExtendedData><Point><coordinates>81.02,44.97</coordinates></Point></Placemark>
+            <Placemark><name>WQ-002</name><ExtendedData><SchemaData schemaUrl="#points"><SimpleData name="ZHLX">泥石流</SimpleData><SimpleData name="WXRK">40</SimpleData></SchemaData></ExtendedData><Point><coordinates>81.10,45.05</coordinates></Point></Placemark>
+            </Folder></Document></kml>
+            """);
+        var result = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(path, LayerKind.HazardPoints, "field", "kml-points"));
+
+        Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+        var stored = await _store.QueryFeaturesAsync("field", "kml-points", null, 10);
+        Assert.Equal(["滑坡", "泥石流"], stored.Select(f => (string)f.Attributes["hazard_type"]!));
+        Assert.Equal(40L, stored[1].Attributes["threatened_people"]);
+    }
+
+    [Fact]
+    public async Task Ingest_ZippedFileGeodatabase_Accepted()
+    {
+        var gdb = _dir.File("field.gdb");
+        WritePoints("OpenFileGDB", gdb);
+        var zip = _dir.File("field.gdb.zip");
+        ZipFile.CreateFromDirectory(gdb, zip, CompressionLevel.Fastest, includeBaseDirectory: true);
+
+        var result = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(zip, LayerKind.HazardPoints, "field", "gdb-points"));
+
+        Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+        Assert.Equal(2, (await _store.QueryFeaturesAsync("field", "gdb-points", null, 10)).Count);
+    }
+}

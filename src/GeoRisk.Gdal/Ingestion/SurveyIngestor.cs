@@ -146,7 +146,9 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
             };
         }
 
-        using var dataset = VectorDataset.OpenRead(source, [driver], openOptions);
+        // LIBKML reads KML ExtendedData (the attributes field GPS software writes); plain KML only names.
+        IReadOnlyList<string> drivers = driver == "KML" ? ["LIBKML", "KML"] : [driver];
+        using var dataset = VectorDataset.OpenRead(source, drivers, openOptions);
         var layers = dataset.Layers;
         var layer = request.SourceLayer is null
             ? layers.Count == 1 ? layers[0] : throw new UploadRejectedException("ambiguous-layer", $"The file has {layers.Count} layers ({string.Join(", ", layers.Select(l => l.Name))}); choose one.")

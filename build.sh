@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# GeoRisk entry points for a fresh Debian machine with the .NET SDK (run as root, or with sudo for apt).
+#   ./build.sh demo [georisk demo options]   install what is missing, load the sample surveys, serve on :5000
+#   ./build.sh test                          install what is missing, run the whole test suite
+#   ./build.sh setup                         only install system packages and restore NuGet packages
+set -euo pipefail
+cd "$(dirname "$0")"
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+  done
+  if ((${#missing[@]})); then
+    log "Installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# The GDAL runtime library: libgdal32 on Debian 12; newer releases bump the soname, which the binding also resolves.
+gdal_runtime_package() {
+  if apt-cache show libgdal32 >/dev/null 2>&1 || dpkg-query -W libgdal32 >/dev/null 2>&1; then
+    echo libgdal32
+  else
+    apt-cache pkgnames libgdal 2>/dev/null | grep -E '^libgdal[0-9]+$' | sort -V | tail -n 1
+  fi
+}
+
+setup() {
+  command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
+  [ -n "$(apt-cache pkgnames libgdal 2>/dev/null | head -n 1)" ] || { [ "$(id -u)" -eq 0 ] && apt-get update -qq || true; }
+  # gdal-bin: GDAL's own utilities, used by the tests as the reference implementation.
+  apt_install "$(gdal_runtime_package)" gdal-bin
+  log "Restoring NuGet packages"
+  dotnet restore GeoRisk.sln --verbosity quiet
+}
+
+demo() {
+  setup
+  log "Building georisk"
+  dotnet build src/GeoRisk.Cli -c Release --no-restore --verbosity quiet -nologo
+  exec dotnet src/GeoRisk.Cli/bin/Release/net10.0/georisk.dll demo --surveys "$PWD/surveys" "$@"
+}
+
+run_tests() {
+  setup
+  log "Building"
+  dotnet build GeoRisk.sln -c Debug --no-restore --verbosity quiet -nologo
+  log "Running tests"
+  local out status=0
+  out=$(mktemp)
+  dotnet test GeoRisk.sln -c Debug --no-build --verbosity minimal -nologo 2>&1 | tee "$out" || status=$?
+  # One closing line over all test assemblies, in the form CI reads.
+  awk '
+    /(Passed|Failed)!/ {
+      for (i = 1; i <= NF; i++) {
+        gsub(",", "", $(i + 1))
+        if ($i == "Failed:") f += $(i + 1)
+        if ($i == "Passed:") p += $(i + 1)
+        if ($i == "Skipped:") s += $(i + 1)
+      }
+      n++
+    }
+    END { printf "Test assemblies: %d\nTotal: %d passed, %d failed, %d skipped\n", n, p, f, s }
+  ' "$out"
+  grep -qE '(Passed|Failed)!' "$out" || { echo "error: no test assembly ran" >&2; status=1; }
+  rm -f "$out"
+  return "$status"
+}
+
+case "${1:-}" in
+  demo) shift; demo "$@" ;;
+  test) run_tests ;;
+  setup) setup ;;
+  *) sed -n '2,6p' "$0"; exit 2 ;;
+esac
