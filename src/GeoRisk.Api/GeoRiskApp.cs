@@ -23,6 +23,8 @@ public static class GeoRiskApp
         builder.Configuration.GetSection("GeoRisk").Bind(options);
         configure?.Invoke(options);
 
+        // Request-level logs from the framework are noise for a bureau's operator; warnings still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<GeoRiskExceptionHandler>();

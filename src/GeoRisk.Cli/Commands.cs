@@ -233,6 +233,25 @@ internal static class Commands
         return command;
     }
 
+    public static Command Store()
+    {
+        var store = StoreOption();
+        var check = new Command("check", "Check the store's consistency (after a crash, a full disk, a restore from backup).") { store };
+        check.SetAction(async (parse, ct) =>
+        {
+            await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
+            var problems = await gpkg.CheckConsistencyAsync(ct);
+            foreach (var p in problems)
+            {
+                Console.Error.WriteLine("problem: " + p);
+            }
+
+            Console.WriteLine(problems.Count == 0 ? $"store {gpkg.Description.Location} is consistent" : $"{problems.Count} problems found");
+            return problems.Count == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        });
+        return new Command("store", "Maintain the store.") { check };
+    }
+
     public static Command Samples()
     {
         var output = new Option<string>("--out") { Description = "Output folder.", DefaultValueFactory = _ => LocateSurveys() };

@@ -8,6 +8,7 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     Commands.Survey(),
     Commands.Ingest(),
     Commands.Layers(),
+    Commands.Store(),
     Commands.Samples(),
 };
 return await root.Parse(args).InvokeAsync();

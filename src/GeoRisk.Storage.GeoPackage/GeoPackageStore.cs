@@ -390,6 +390,94 @@ public sealed class GeoPackageStore : IGeoRiskStore
             : throw new KeyNotFoundException($"No raster layer '{surveyId}/{layerName}'.");
     }
 
+    public async Task<IReadOnlyList<string>> CheckConsistencyAsync(CancellationToken cancellationToken = default)
+    {
+        var problems = new List<string>();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using (var integrity = connection.CreateCommand())
+        {
+            integrity.CommandText = "PRAGMA integrity_check";
+            if (await integrity.ExecuteScalarAsync(cancellationToken) is not "ok")
+            {
+                problems.Add("SQLite integrity check failed.");
+            }
+        }
+
+        var versions = new List<(string Layer, int Version, int Current, string? Table, string? Raster, long Count)>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT l.survey_id || '/' || l.name, v.version, l.current_version, v.table_name, v.raster_file, v.feature_count
+                FROM georisk_layers l LEFT JOIN georisk_layer_versions v ON v.layer_key = l.layer_key
+                """;
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (reader.IsDBNull(1))
+                {
+                    problems.Add($"Layer {reader.GetString(0)} has no version.");
+                    continue;
+                }
+
+                versions.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    reader.IsDBNull(4) ? null : reader.GetString(4), reader.GetInt64(5)));
+            }
+        }
+
+        foreach (var layer in versions.GroupBy(v => v.Layer))
+        {
+            if (layer.All(v => v.Version != v.Current))
+            {
+                problems.Add($"Layer {layer.Key}: current version {layer.First().Current} does not exist.");
+            }
+        }
+
+        var tables = new HashSet<string>(StringComparer.Ordinal);
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND substr(name, 1, 3) = 'fv_'";
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var v in versions)
+        {
+            if (v.Table is not null)
+            {
+                if (!tables.Remove(v.Table))
+                {
+                    problems.Add($"{v.Layer} v{v.Version}: feature table {v.Table} is missing.");
+                    continue;
+                }
+
+                await using var count = connection.CreateCommand();
+                count.CommandText = $"SELECT COUNT(*) FROM \"{v.Table}\"";
+                var rows = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+                if (rows != v.Count)
+                {
+                    problems.Add($"{v.Layer} v{v.Version}: {rows} features stored, {v.Count} recorded.");
+                }
+            }
+            else if (v.Raster is null || !File.Exists(Path.Combine(_root, v.Raster)))
+            {
+                problems.Add($"{v.Layer} v{v.Version}: raster file {v.Raster} is missing.");
+            }
+        }
+
+        problems.AddRange(tables.Select(t => $"Feature table {t} belongs to no version."));
+        var referenced = versions.Where(v => v.Raster is not null).Select(v => Path.GetFullPath(Path.Combine(_root, v.Raster!))).ToHashSet(StringComparer.Ordinal);
+        if (Directory.Exists(RasterRoot))
+        {
+            problems.AddRange(Directory.EnumerateFiles(RasterRoot, "*", SearchOption.AllDirectories)
+                .Where(f => !referenced.Contains(Path.GetFullPath(f))).Select(f => $"Raster file {Path.GetRelativePath(_root, f)} belongs to no version."));
+        }
+
+        return problems;
+    }
+
     public ValueTask DisposeAsync()
     {
         _writeGate.Dispose();

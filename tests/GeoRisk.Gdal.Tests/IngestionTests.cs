@@ -76,6 +76,19 @@ public sealed class IngestionTests : IAsyncLifetime, IDisposable
         Assert.Empty(await _store.ListLayersAsync());
     }
 
+    [Theory]
+    [InlineData("[82,44.9],[NaN,44.9],[82.1,45],[82,44.9]")]
+    [InlineData("[82,44.9],[82.1,Infinity],[82.1,45],[82,44.9]")]
+    [InlineData("[82,44.9],[-1e308,44.9],[82.1,45],[82,44.9]")]
+    public async Task Ingest_NonFiniteCoordinates_RejectedAndNothingStored(string ring)
+    {
+        var result = await Ingest(GeoJson("nan.geojson", Polygon(ring, "\"grade\": 3")), LayerKind.HazardZones);
+
+        Assert.False(result.Accepted);
+        Assert.NotNull(result.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
     [Fact]
     public async Task Ingest_MissingRequiredField_RejectedWithHint()
     {
@@ -166,6 +179,9 @@ public sealed class IngestionTests : IAsyncLifetime, IDisposable
     {
         var result = await Ingest(ShapefileZip("noprj2", withPrj: false, withCpg: true), LayerKind.HazardZones, crs: "EPSG:4515");
         Assert.True(result.Accepted);
+        // With a .cpg GDAL recodes from the declared code page itself; no detection is needed.
+        Assert.DoesNotContain(result.Report.Findings, f => f.Code == "encoding-detected");
+        Assert.Equal("极高易发区", (await _store.QueryFeaturesAsync("s1", "zones", null, 1)).Single().Attributes["grade_name"]);
     }
 
     [Fact]
@@ -300,6 +316,23 @@ public sealed class OtherFormatIngestionTests : IAsyncLifetime, IDisposable
         var stored = await _store.QueryFeaturesAsync("field", "kml-points", null, 10);
         Assert.Equal(["滑坡", "泥石流"], stored.Select(f => (string)f.Attributes["hazard_type"]!));
         Assert.Equal(40L, stored[1].Attributes["threatened_people"]);
+    }
+
+    [Fact]
+    public async Task Ingest_DeclaredGcj02_ConvertedToWgs84()
+    {
+        var (gLon, gLat) = Core.Crs.Gcj02.FromWgs84(82.07, 44.90);
+        var path = _dir.File("gcj.geojson");
+        var coordinates = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{gLon:R},{gLat:R}]");
+        File.WriteAllText(path, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"ZHLX\":\"滑坡\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":" + coordinates + "}}]}");
+
+        var result = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(path, LayerKind.HazardPoints, "field", "gcj", Crs: "GCJ-02"));
+
+        Assert.True(result.Accepted);
+        Assert.Contains(result.Report.Findings, f => f.Code == "gcj02-converted");
+        var p = (Point)(await _store.QueryFeaturesAsync("field", "gcj", null, 1)).Single().Geometry;
+        Assert.Equal(82.07, p.X, 1e-8);
+        Assert.Equal(44.90, p.Y, 1e-8);
     }
 
     [Fact]

@@ -88,6 +88,12 @@ public interface IGeoRiskStore : IAsyncDisposable
     /// <exception cref="KeyNotFoundException">No such layer.</exception>
     Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Checks that the catalog is consistent: every current version complete (row counts, raster files
+    /// present), nothing unreferenced left behind. Returns the problems found; empty means consistent.
+    /// </summary>
+    Task<IReadOnlyList<string>> CheckConsistencyAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Absolute path of the current raster of a raster layer.</summary>
     /// <exception cref="KeyNotFoundException">No such raster layer.</exception>
     Task<string> GetRasterPathAsync(string surveyId, string layerName, CancellationToken cancellationToken = default);

@@ -13,6 +13,32 @@ internal static class GeometryReprojector
         return copy;
     }
 
+    /// <summary>Removes the GCJ-02 offset from lon/lat coordinates.</summary>
+    public static Geometry FromGcj02(Geometry geometry)
+    {
+        var copy = geometry.Copy();
+        copy.Apply(new Gcj02Filter());
+        copy.GeometryChanged();
+        return copy;
+    }
+
+    private sealed class Gcj02Filter : IEntireCoordinateSequenceFilter
+    {
+        public bool Done => false;
+
+        public bool GeometryChanged => true;
+
+        public void Filter(CoordinateSequence seq)
+        {
+            for (var i = 0; i < seq.Count; i++)
+            {
+                var (lon, lat) = Core.Crs.Gcj02.ToWgs84(seq.GetX(i), seq.GetY(i));
+                seq.SetX(i, lon);
+                seq.SetY(i, lat);
+            }
+        }
+    }
+
     private sealed class ProjFilter(CoordinateTransformation transformation) : IEntireCoordinateSequenceFilter
     {
         public bool Done => false;

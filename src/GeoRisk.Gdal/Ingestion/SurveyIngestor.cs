@@ -154,14 +154,21 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
             ? layers.Count == 1 ? layers[0] : throw new UploadRejectedException("ambiguous-layer", $"The file has {layers.Count} layers ({string.Join(", ", layers.Select(l => l.Name))}); choose one.")
             : layers.FirstOrDefault(l => l.Name == request.SourceLayer) ?? throw new UploadRejectedException("layer-not-found", $"The file has no layer '{request.SourceLayer}' (it has {string.Join(", ", layers.Select(l => l.Name))}).");
 
-        using var declared = request.Crs is not null ? ParseDeclaredCrs(request.Crs) : dataset.GetLayerCrs(layer.Index);
+        // GCJ-02 has no PROJ definition: its coordinates are read as WGS 84 lon/lat and de-obfuscated below.
+        var isGcj02 = request.Crs is not null && IsGcj02(request.Crs);
+        using var declared = isGcj02 ? SpatialReference.FromEpsg(4326) : request.Crs is not null ? ParseDeclaredCrs(request.Crs) : dataset.GetLayerCrs(layer.Index);
         if (declared is null)
         {
             throw new UploadRejectedException("missing-crs", "The file declares no coordinate reference system (no .prj or CRS); give one, e.g. EPSG:4490 or EPSG:4515.");
         }
 
         var facts = Facts(declared);
-        report.SourceCrs = facts.Epsg is { } code ? $"EPSG:{code} ({facts.Name})" : facts.Name;
+        report.SourceCrs = isGcj02 ? "GCJ-02 (converted to WGS 84)" : facts.Epsg is { } code ? $"EPSG:{code} ({facts.Name})" : facts.Name;
+        if (isGcj02)
+        {
+            report.Info("gcj02-converted", "Coordinates were declared GCJ-02 and converted to WGS 84 (then CGCS2000) by inverting the GCJ-02 offset.");
+        }
+
         var schema = LayerSchema.For(request.Kind);
         var mapping = FieldMapping.Detect(schema, layer.Fields.Select(f => f.Name).ToList(), request.FieldMap);
         var coverage = await store.GetSurveyCoverageAsync(request.SurveyId, cancellationToken);
@@ -204,7 +211,7 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
             {
                 try
                 {
-                    inStorage = GeometryReprojector.Transform(geometry, transform);
+                    inStorage = GeometryReprojector.Transform(isGcj02 ? GeometryReprojector.FromGcj02(geometry) : geometry, transform);
                 }
                 catch (GdalException ex)
                 {
@@ -324,6 +331,8 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         progress?.Report(new("done", 1));
         return new IngestResult(true, report, version);
     }
+
+    private static bool IsGcj02(string crs) => crs.Trim().Replace("-", "", StringComparison.Ordinal).Equals("GCJ02", StringComparison.OrdinalIgnoreCase);
 
     private static SpatialReference ParseDeclaredCrs(string crs)
     {
