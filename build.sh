@@ -34,8 +34,8 @@ gdal_runtime_package() {
 setup() {
   command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
   [ -n "$(apt-cache pkgnames libgdal 2>/dev/null | head -n 1)" ] || { [ "$(id -u)" -eq 0 ] && apt-get update -qq || true; }
-  # gdal-bin: GDAL's own utilities, used by the tests as the reference implementation.
-  apt_install "$(gdal_runtime_package)" gdal-bin
+  # gdal-bin and python3-gdal: GDAL's own utilities (gdal_calc.py, gdal_proximity.py, …), the tests' reference implementation.
+  apt_install "$(gdal_runtime_package)" gdal-bin python3-gdal
   log "Restoring NuGet packages"
   dotnet restore GeoRisk.sln --verbosity quiet
 }

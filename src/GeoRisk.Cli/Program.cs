@@ -10,5 +10,6 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     Commands.Layers(),
     Commands.Store(),
     Commands.Samples(),
+    RasterCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

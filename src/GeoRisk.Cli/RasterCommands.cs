@@ -1,0 +1,287 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using GeoRisk.Gdal;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Distance;
+using GeoRisk.Raster.MapAlgebra;
+using GeoRisk.Raster.Rasterize;
+using GeoRisk.Raster.Terrain;
+
+namespace GeoRisk.Cli;
+
+/// <summary>`georisk raster …`: the engine over GeoTIFF files, with GDAL-like arguments (inputs before outputs).</summary>
+internal static class RasterCommands
+{
+    private static Option<int> ThreadsOption() => new("--threads") { Description = "Threads to use (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+
+    private static Option<bool> NoSimdOption() => new("--no-simd") { Description = "Use the scalar kernels (reference) instead of Vector256." };
+
+    private static RasterOptions Options(ParseResult parse, Option<int> threads, Option<bool> noSimd, IProgress<double>? progress = null, CancellationToken ct = default) => new()
+    {
+        MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)),
+        Vectorize = !parse.GetValue(noSimd),
+        Progress = progress,
+        CancellationToken = ct,
+    };
+
+    public static Command Create() => new("raster", "Raster engine over GeoTIFF files: calc, rasterize, proximity, slope.")
+    {
+        Calc(),
+        Rasterize(),
+        Proximity(),
+        Slope(),
+    };
+
+    private static Command Calc()
+    {
+        var output = new Option<string>("-o", "--output") { Required = true, Description = "Output GeoTIFF (Float32, nodata -9999)." };
+        var expr = new Option<string>("--expr") { Required = true, Description = "Expression over band names, e.g. \"0.4*a+0.3*b+0.2*c+0.1*d\"." };
+        var inputs = new Argument<string[]>("inputs") { Description = "NAME=FILE.tif for every band the expression uses.", Arity = ArgumentArity.OneOrMore };
+        var threads = ThreadsOption();
+        var noSimd = NoSimdOption();
+        var command = new Command("calc", "Evaluate a map-algebra expression cell by cell (streamed, bounded memory).") { output, expr, inputs, threads, noSimd };
+        command.SetAction(async (parse, ct) =>
+        {
+            Expression expression;
+            try
+            {
+                expression = Expression.Parse(parse.GetValue(expr)!);
+            }
+            catch (ExpressionSyntaxException ex)
+            {
+                Console.Error.WriteLine($"error: {ex.Message}");
+                Console.Error.WriteLine("  " + parse.GetValue(expr));
+                Console.Error.WriteLine("  " + new string(' ', Math.Max(0, ex.Column - 1)) + "^");
+                return ExitCodes.Usage;
+            }
+
+            var files = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var pair in parse.GetValue(inputs)!)
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                {
+                    Console.Error.WriteLine($"error: '{pair}' must be NAME=FILE.tif");
+                    return ExitCodes.Usage;
+                }
+
+                files[pair[..eq]] = pair[(eq + 1)..];
+            }
+
+            var missing = expression.Variables.Where(v => !files.ContainsKey(v)).ToList();
+            if (missing.Count > 0)
+            {
+                Console.Error.WriteLine($"error: no file given for {string.Join(", ", missing)} (pass {missing[0]}=FILE.tif)");
+                return ExitCodes.Usage;
+            }
+
+            var sources = new List<GdalRasterSource>();
+            try
+            {
+                foreach (var v in expression.Variables)
+                {
+                    sources.Add(new GdalRasterSource(files[v]));
+                }
+
+                var grid = sources.Count > 0 ? sources[0].Grid : throw new ArgumentException("The expression uses no band.");
+                var misaligned = sources.FirstOrDefault(s => !s.Grid.IsAlignedWith(grid));
+                if (misaligned is not null)
+                {
+                    Console.Error.WriteLine("error: the inputs are not on the same grid; resample them first (georisk aligns rasters in the risk model; gdalwarp -tr/-te here).");
+                    return ExitCodes.Usage;
+                }
+
+                var sw = Stopwatch.StartNew();
+                using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+                {
+                    await ConsoleProgress.RunAsync("calc", report =>
+                    {
+                        RasterCalculator.Run(expression, sources, sink, Options(parse, threads, noSimd, new Progress<double>(p => report(new IngestProgress("computing", p))), ct));
+                        return Task.FromResult(0);
+                    });
+                }
+
+                Console.WriteLine($"{grid.Width}x{grid.Height} cells in {sw.Elapsed.TotalSeconds:0.00} s → {parse.GetValue(output)}");
+                return ExitCodes.Ok;
+            }
+            catch (GdalException ex)
+            {
+                Console.Error.WriteLine("error: " + ex.Message);
+                return ExitCodes.Failure;
+            }
+            finally
+            {
+                foreach (var s in sources)
+                {
+                    s.Dispose();
+                }
+            }
+        });
+        return command;
+    }
+
+    private static Command Rasterize()
+    {
+        var input = new Argument<string>("vector") { Description = "Vector file (GeoPackage, Shapefile, GeoJSON, …)." };
+        var output = new Argument<string>("output") { Description = "Output GeoTIFF (Float32, nodata -9999)." };
+        var like = new Option<string>("--like") { Required = true, Description = "Raster whose grid (size, transform, CRS) the output takes." };
+        var attr = new Option<string?>("--attr") { Description = "Numeric attribute to burn." };
+        var burn = new Option<double?>("--burn") { Description = "Constant to burn (default 1 when --attr is absent)." };
+        var layer = new Option<string?>("--layer") { Description = "Layer name in a multi-layer file." };
+        var allTouched = new Option<bool>("--all-touched") { Description = "Burn every cell a geometry touches, not only those whose centre is inside." };
+        var merge = new Option<MergeRule>("--merge") { Description = "Replace (later wins) or Maximum.", DefaultValueFactory = _ => MergeRule.Replace };
+        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.") { input, output, like, attr, burn, layer, allTouched, merge };
+        command.SetAction(parse =>
+        {
+            using var template = new GdalRasterSource(parse.GetValue(like)!);
+            var grid = template.Grid;
+            using var vector = VectorDataset.OpenRead(parse.GetValue(input)!, SurveyIngestor.VectorDrivers.Concat(["ESRI Shapefile"]).ToList());
+            var layers = vector.Layers;
+            var info = parse.GetValue(layer) is { } name ? layers.FirstOrDefault(l => l.Name == name) : layers.FirstOrDefault();
+            if (info is null)
+            {
+                Console.Error.WriteLine($"error: no layer '{parse.GetValue(layer)}' (layers: {string.Join(", ", layers.Select(l => l.Name))})");
+                return ExitCodes.Usage;
+            }
+
+            using var layerCrs = vector.GetLayerCrs(info.Index);
+            using var rasterCrs = string.IsNullOrEmpty(grid.CrsWkt) ? null : SpatialReference.Parse(grid.CrsWkt);
+            using var transform = layerCrs is not null && rasterCrs is not null ? CoordinateTransformation.Create(layerCrs, rasterCrs) : null;
+            var buffer = new RasterBuffer<float>(grid.Width, grid.Height);
+            buffer.Fill(float.NaN);
+            var rasterizer = new Rasterizer(buffer, grid.Transform, parse.GetValue(allTouched), parse.GetValue(merge));
+            var attribute = parse.GetValue(attr);
+            var constant = (float)(parse.GetValue(burn) ?? 1);
+            var count = 0;
+            foreach (var feature in vector.ReadFeatures(info.Index, transform))
+            {
+                if (feature.Geometry is null)
+                {
+                    continue;
+                }
+
+                var value = constant;
+                if (attribute is not null)
+                {
+                    if (!feature.Attributes.TryGetValue(attribute, out var raw))
+                    {
+                        Console.Error.WriteLine($"error: no attribute '{attribute}' (fields: {string.Join(", ", feature.Attributes.Keys)})");
+                        return ExitCodes.Usage;
+                    }
+
+                    value = raw is null ? float.NaN : Convert.ToSingle(raw, CultureInfo.InvariantCulture);
+                }
+
+                rasterizer.Burn(feature.Geometry, value);
+                count++;
+            }
+
+            using var sink = new GdalRasterSink(parse.GetValue(output)!, grid);
+            sink.WriteAll(buffer);
+            Console.WriteLine($"{count} features burnt into {grid.Width}x{grid.Height} cells → {parse.GetValue(output)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Proximity()
+    {
+        var input = new Argument<string>("source") { Description = "Raster whose non-zero (or --values) cells are the sources." };
+        var output = new Argument<string>("output") { Description = "Distance GeoTIFF in map units (Float32, nodata -9999)." };
+        var values = new Option<string?>("--values") { Description = "Comma-separated source values (default: any non-zero, non-nodata cell)." };
+        var maxDist = new Option<double?>("--maxdist") { Description = "Cells farther than this (map units) get nodata." };
+        var index = new Option<string?>("--nearest") { Description = "Also write, per cell, the source raster's value at the nearest source cell (e.g. the fault id)." };
+        var threads = ThreadsOption();
+        var command = new Command("proximity", "Exact Euclidean distance to the nearest source cell (map units).") { input, output, values, maxDist, index, threads };
+        command.SetAction(parse =>
+        {
+            using var source = new GdalRasterSource(parse.GetValue(input)!);
+            var grid = source.Grid;
+            var data = source.ReadAll();
+            var wanted = parse.GetValue(values)?.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToHashSet();
+            var mask = new RasterBuffer<byte>(grid.Width, grid.Height);
+            for (var i = 0; i < data.Data.Length; i++)
+            {
+                var v = data.Data[i];
+                mask.Data[i] = (byte)(!float.IsNaN(v) && (wanted is null ? v != 0 : wanted.Contains(v)) ? 1 : 0);
+            }
+
+            var sw = Stopwatch.StartNew();
+            var result = DistanceTransform.Compute(mask, grid.Transform.PixelWidth, grid.Transform.PixelHeight, parse.GetValue(maxDist) ?? double.PositiveInfinity,
+                new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) });
+            using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+            {
+                sink.WriteAll(result.Distance);
+            }
+
+            if (parse.GetValue(index) is { } indexPath)
+            {
+                var nearest = new RasterBuffer<float>(grid.Width, grid.Height);
+                for (var i = 0; i < nearest.Data.Length; i++)
+                {
+                    var k = result.NearestIndex.Data[i];
+                    nearest.Data[i] = k < 0 ? float.NaN : data.Data[k];
+                }
+
+                using var sink = new GdalRasterSink(indexPath, grid);
+                sink.WriteAll(nearest);
+            }
+
+            Console.WriteLine($"distance transform of {grid.Width}x{grid.Height} cells in {sw.Elapsed.TotalSeconds:0.00} s → {parse.GetValue(output)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Slope()
+    {
+        var input = new Argument<string>("dem") { Description = "DEM GeoTIFF (metres)." };
+        var output = new Argument<string>("output") { Description = "Slope GeoTIFF (Float32, nodata -9999)." };
+        var percent = new Option<bool>("--percent") { Description = "Percent rise instead of degrees." };
+        var scale = new Option<double?>("--scale") { Description = "Ratio of vertical to horizontal units (gdaldem -s); for geographic DEMs the default derives metres from latitude." };
+        var aspect = new Option<string?>("--aspect") { Description = "Also write aspect (azimuth degrees, nodata where flat) to this file." };
+        var threads = ThreadsOption();
+        var command = new Command("slope", "Slope (and aspect) with Horn's method, as gdaldem.") { input, output, percent, scale, aspect, threads };
+        command.SetAction(parse =>
+        {
+            using var source = new GdalRasterSource(parse.GetValue(input)!);
+            var grid = source.Grid;
+            var dem = source.ReadAll();
+            var (ew, ns) = (Math.Abs(grid.Transform.PixelWidth), Math.Abs(grid.Transform.PixelHeight));
+            if (parse.GetValue(scale) is { } s)
+            {
+                (ew, ns) = (ew * s, ns * s);
+            }
+            else if (!string.IsNullOrEmpty(grid.CrsWkt))
+            {
+                using var crs = SpatialReference.Parse(grid.CrsWkt);
+                if (crs.IsGeographic)
+                {
+                    var lat = (grid.MinY + grid.MaxY) / 2 * Math.PI / 180;
+                    (ew, ns) = (ew * 111_320 * Math.Cos(lat), ns * 110_574);
+                    Console.WriteLine($"geographic DEM: cells taken as {ew:0.##} m x {ns:0.##} m at the centre latitude");
+                }
+            }
+
+            var options = new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) };
+            var sw = Stopwatch.StartNew();
+            var slope = SlopeAspect.Slope(dem, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options);
+            using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+            {
+                sink.WriteAll(slope);
+            }
+
+            if (parse.GetValue(aspect) is { } aspectPath)
+            {
+                using var sink = new GdalRasterSink(aspectPath, grid);
+                sink.WriteAll(SlopeAspect.Aspect(dem, options));
+            }
+
+            Console.WriteLine($"slope of {grid.Width}x{grid.Height} cells in {sw.Elapsed.TotalSeconds:0.00} s → {parse.GetValue(output)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+}

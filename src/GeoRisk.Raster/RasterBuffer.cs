@@ -1,0 +1,48 @@
+using System.Runtime.InteropServices;
+
+namespace GeoRisk.Raster;
+
+/// <summary>
+/// A contiguous row-major band in memory (ImageSharp's Buffer2D shape): width, height and one array, rows
+/// reached with <see cref="GetRow"/>. Float bands use NaN for nodata inside the engine, so IEEE arithmetic
+/// propagates it without masks.
+/// </summary>
+public sealed class RasterBuffer<T> where T : unmanaged
+{
+    public RasterBuffer(int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        ArgumentOutOfRangeException.ThrowIfNegative(height);
+        Width = width;
+        Height = height;
+        Data = GC.AllocateUninitializedArray<T>(checked(width * height));
+    }
+
+    public RasterBuffer(int width, int height, T[] data)
+    {
+        if (data.Length != (long)width * height)
+        {
+            throw new ArgumentException($"Data has {data.Length} elements, not {width}x{height}.", nameof(data));
+        }
+
+        Width = width;
+        Height = height;
+        Data = data;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public T[] Data { get; }
+
+    public Span<T> Span => Data;
+
+    public Span<T> GetRow(int y) => Data.AsSpan(y * Width, Width);
+
+    public ref T this[int x, int y] => ref Data[(y * Width) + x];
+
+    public void Fill(T value) => Data.AsSpan().Fill(value);
+
+    public Span<byte> AsBytes() => MemoryMarshal.AsBytes(Data.AsSpan());
+}
