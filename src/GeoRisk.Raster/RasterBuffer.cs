@@ -9,14 +9,17 @@ namespace GeoRisk.Raster;
 /// </summary>
 public sealed class RasterBuffer<T> where T : unmanaged
 {
+    /// <summary>A zero-filled band.</summary>
     public RasterBuffer(int width, int height)
+        : this(width, height, new T[checked(Math.Max(0, width) * Math.Max(0, height))])
     {
         ArgumentOutOfRangeException.ThrowIfNegative(width);
         ArgumentOutOfRangeException.ThrowIfNegative(height);
-        Width = width;
-        Height = height;
-        Data = GC.AllocateUninitializedArray<T>(checked(width * height));
     }
+
+    /// <summary>A band whose contents are undefined: only for outputs that a kernel writes completely (saves a memory pass).</summary>
+    internal static RasterBuffer<T> Uninitialized(int width, int height) =>
+        new(width, height, GC.AllocateUninitializedArray<T>(checked(width * height)));
 
     public RasterBuffer(int width, int height, T[] data)
     {

@@ -30,7 +30,7 @@ public static class DistanceTransform
         pixelWidth = Math.Abs(pixelWidth);
         pixelHeight = Math.Abs(pixelHeight);
         // Column pass, row-major friendly: rows since the nearest source above, then below, per column band.
-        var nearestRow = new RasterBuffer<int>(w, h);
+        var nearestRow = RasterBuffer<int>.Uninitialized(w, h);
         var columnBands = Math.Max(1, Math.Min(options.MaxDegreeOfParallelism, w / 256));
         var bandWidth = (w + columnBands - 1) / columnBands;
         Parallel.For(0, columnBands, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken }, band =>
@@ -80,8 +80,8 @@ public static class DistanceTransform
             }
         });
 
-        var distance = new RasterBuffer<float>(w, h);
-        var index = new RasterBuffer<int>(w, h);
+        var distance = RasterBuffer<float>.Uninitialized(w, h);
+        var index = RasterBuffer<int>.Uninitialized(w, h);
         var dx2 = pixelWidth * pixelWidth;
         var dy2 = pixelHeight * pixelHeight;
         var max2 = maxDistance * maxDistance;

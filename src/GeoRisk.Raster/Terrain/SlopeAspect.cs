@@ -17,7 +17,7 @@ public static class SlopeAspect
     public static RasterBuffer<float> Slope(RasterBuffer<float> dem, double pixelWidth, double pixelHeight, SlopeUnit unit = SlopeUnit.Degrees, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
-        var output = new RasterBuffer<float>(dem.Width, dem.Height);
+        var output = RasterBuffer<float>.Uninitialized(dem.Width, dem.Height);
         var ew = 8 * Math.Abs(pixelWidth);
         var ns = 8 * Math.Abs(pixelHeight);
         Horn(dem, output, options, (dzdx, dzdy) =>
@@ -31,7 +31,7 @@ public static class SlopeAspect
     public static RasterBuffer<float> Aspect(RasterBuffer<float> dem, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
-        var output = new RasterBuffer<float>(dem.Width, dem.Height);
+        var output = RasterBuffer<float>.Uninitialized(dem.Width, dem.Height);
         Horn(dem, output, options, (dzdx, dzdy) =>
         {
             if (dzdx == 0 && dzdy == 0)
