@@ -1,0 +1,126 @@
+using GeoRisk.Gdal;
+using GeoRisk.Raster.Vectorize;
+using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Union;
+
+namespace GeoRisk.Raster.Tests;
+
+public sealed class PolygonizeTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("georisk-polygonize");
+
+    public void Dispose() => _dir.Dispose();
+
+    /// <summary>Blobby classes 1..4 with some nodata, like a zoning grade raster.</summary>
+    internal static RasterBuffer<float> Classes(int w, int h, int seed, double nodata = 0.0)
+    {
+        var random = new Random(seed);
+        var phases = Enumerable.Range(0, 6).Select(_ => random.NextDouble() * 10).ToArray();
+        var buffer = new RasterBuffer<float>(w, h);
+        for (var y = 0; y < h; y++)
+        {
+            for (var x = 0; x < w; x++)
+            {
+                var v = Math.Sin((x * 0.11) + phases[0]) + Math.Cos((y * 0.13) + phases[1]) + (0.7 * Math.Sin(((x + y) * 0.31) + phases[2])) + (0.5 * (random.NextDouble() - 0.5));
+                buffer[x, y] = random.NextDouble() < nodata ? float.NaN : v < -0.8 ? 1 : v < 0.2 ? 2 : v < 1.0 ? 3 : 4;
+            }
+        }
+
+        return buffer;
+    }
+
+    [Fact]
+    public void Polygonize_HandComputed_RingWithHoleAndDiagonalPinch()
+    {
+        // 1 1 1 1
+        // 1 2 2 1
+        // 1 1 1 1
+        // 3 4 3 3   ← the two 3-regions touch no edge: separate polygons under 4-connectivity
+        float[] cells = [1, 1, 1, 1, 1, 2, 2, 1, 1, 1, 1, 1, 3, 4, 3, 3];
+        var grid = new RasterBuffer<float>(4, 4, cells);
+        var polygons = Polygonizer.Polygonize(grid, new GeoTransform(0, 1, 4, -1));
+
+        var ones = Assert.Single(polygons, p => p.Value == 1);
+        Assert.Equal(1, ones.Polygon.NumInteriorRings);
+        Assert.Equal(10, ones.Polygon.Area);
+        Assert.Equal(2, Assert.Single(polygons, p => p.Value == 2).Polygon.Area);
+        Assert.Equal([1.0, 2.0], polygons.Where(p => p.Value == 3).Select(p => p.Polygon.Area).Order());
+        Assert.All(polygons, p => Assert.True(p.Polygon.IsValid));
+    }
+
+    [Fact]
+    public void Polygonize_EightConnectivity_JoinsDiagonalCells()
+    {
+        float[] cells = [5, 0, 0, 5];
+        var grid = new RasterBuffer<float>(2, 2, cells);
+        Assert.Equal(2, Polygonizer.Polygonize(grid, new GeoTransform(0, 1, 2, -1)).Count(p => p.Value == 5));
+        var joined = Polygonizer.Polygonize(grid, new GeoTransform(0, 1, 2, -1), eightConnected: true).Where(p => p.Value == 5).ToList();
+        Assert.Equal(2.0, joined.Sum(p => p.Polygon.Area));
+        Assert.All(joined, p => Assert.True(p.Polygon.IsValid));
+    }
+
+    [Fact]
+    public void Polygonize_MatchesGdalPolygonize_SamePolygonsPerClass_AreasTo1e9_AllValid_TilesTheGrid()
+    {
+        const int w = 300, h = 220;
+        var classes = Classes(w, h, 42, nodata: 0.01);
+        var path = _dir.File("classes.tif");
+        GdalTools.Write(path, classes);
+        var grid = GdalTools.Grid(w, h);
+
+        var ours = Polygonizer.Polygonize(classes, grid.Transform);
+        var gpkg = _dir.File("gdal.gpkg");
+        GdalTools.Run("gdal_polygonize.py", "-q", path, "-f", "GPKG", gpkg, "zones", "class");
+        using var ds = VectorDataset.OpenRead(gpkg, ["GPKG"]);
+        var theirs = ds.ReadFeatures(0).Select(f => (Value: Convert.ToSingle(f.Attributes["class"]), Area: f.Geometry!.Area)).Where(f => f.Value != -9999).ToList();
+
+        foreach (var value in new float[] { 1, 2, 3, 4 })
+        {
+            var a = ours.Where(p => p.Value == value).Select(p => p.Polygon.Area).Order().ToList();
+            var b = theirs.Where(p => p.Value == value).Select(p => p.Area).Order().ToList();
+            Assert.True(a.Count == b.Count, $"class {value}: {a.Count} polygons vs GDAL's {b.Count}");
+            for (var i = 0; i < a.Count; i++)
+            {
+                Assert.True(Math.Abs(a[i] - b[i]) <= 1e-9 * b[i], $"class {value} polygon {i}: area {a[i]} vs {b[i]}");
+            }
+        }
+
+        Assert.All(ours, p => Assert.True(p.Polygon.IsValid, p.Polygon.AsText()));
+        var valid = classes.Data.Count(v => !float.IsNaN(v));
+        Assert.Equal(valid * 900.0, ours.Sum(p => p.Polygon.Area), 3);
+        var union = CascadedPolygonUnion.Union(ours.Select(p => (Geometry)p.Polygon).ToList());
+        Assert.Equal(valid * 900.0, union.Area, 3); // no overlaps: the union loses nothing
+    }
+}
+
+public sealed class SieveTests : IDisposable
+{
+    private readonly TempDirectory _dir = new("georisk-sieve");
+
+    public void Dispose() => _dir.Dispose();
+
+    [Theory]
+    [InlineData(false, 16)]
+    [InlineData(true, 16)]
+    [InlineData(false, 3)]
+    public void Sieve_IdenticalToGdalSieve(bool eight, int threshold)
+    {
+        const int w = 257, h = 203;
+        var classes = PolygonizeTests.Classes(w, h, 9, nodata: 0.005);
+        var src = _dir.File("c.tif");
+        GdalTools.Write(src, classes);
+        var ours = Classify.Sieve.Apply(classes, threshold, eight);
+        var theirs = _dir.File("s.tif");
+        GdalTools.Run("gdal_sieve.py", ["-q", "-st", threshold.ToString(System.Globalization.CultureInfo.InvariantCulture), eight ? "-8" : "-4", src, theirs]);
+        var gdal = GdalTools.Read(theirs, out _);
+        var changed = 0;
+        for (var i = 0; i < gdal.Data.Length; i++)
+        {
+            Assert.True(gdal.Data[i].Equals(ours.Data[i]), $"cell ({i % w},{i / w}): ours {ours.Data[i]}, gdal {gdal.Data[i]}, input {classes.Data[i]}");
+            changed += classes.Data[i].Equals(ours.Data[i]) ? 0 : 1;
+        }
+
+        Assert.True(changed > 0, "the sieve changed nothing; the test data has no small regions");
+    }
+}
