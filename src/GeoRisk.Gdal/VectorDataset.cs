@@ -258,6 +258,11 @@ public sealed class VectorLayerWriter
         _fieldCount = fieldCount;
     }
 
+    /// <summary>Groups the following writes into one transaction (much faster for GeoPackage); end with <see cref="CommitTransaction"/>.</summary>
+    public void BeginTransaction() => GdalThrow.IfOgrFailed(Ogr.OGR_L_StartTransaction(_layer), "Cannot start a transaction");
+
+    public void CommitTransaction() => GdalThrow.IfOgrFailed(Ogr.OGR_L_CommitTransaction(_layer), "Cannot commit the transaction");
+
     /// <summary>Adds one feature; <paramref name="values"/> are in field order (string, long/int, double, DateOnly or null).</summary>
     /// <exception cref="GdalException">GDAL rejects the feature.</exception>
     public unsafe void Add(Geometry? geometry, IReadOnlyList<object?> values)
