@@ -57,8 +57,13 @@ public static class Polygonizer
                     dir = NextDirection(classes, cx, cy, dir, value, eightConnected);
                 }
 
-                var ring = Simplify(path, transform);
-                rings.Add((value, ring, SignedArea(ring), x, y));
+                // A ring that passes a corner twice (a diagonal pinch) is split there into simple rings,
+                // which keeps every ring valid without a costly geometry repair afterwards.
+                foreach (var simple in SplitAtRepeatedCorners(path))
+                {
+                    var ring = Simplify(simple, transform);
+                    rings.Add((value, ring, SignedArea(ring), simple.RefX, simple.RefY));
+                }
             }
         }
 
@@ -112,6 +117,60 @@ public static class Polygonizer
         return result;
     }
 
+    private sealed class CornerPath(List<(int X, int Y)> points, int refX, int refY)
+    {
+        public List<(int X, int Y)> Points { get; } = points;
+
+        public int RefX { get; } = refX;
+
+        public int RefY { get; } = refY;
+    }
+
+    /// <summary>
+    /// Splits a closed corner path at every corner it visits twice. Each piece keeps, as its reference
+    /// cell, the cell on the right of its first eastward edge (used to find a hole's owner).
+    /// </summary>
+    private static List<CornerPath> SplitAtRepeatedCorners(List<(int X, int Y)> path)
+    {
+        var result = new List<CornerPath>();
+        var stack = new List<(int X, int Y)>(path.Count);
+        var position = new Dictionary<(int, int), int>();
+        foreach (var p in path.Append(path[0]))
+        {
+            if (position.TryGetValue(p, out var at))
+            {
+                var loop = stack.GetRange(at, stack.Count - at);
+                foreach (var q in loop)
+                {
+                    position.Remove(q);
+                }
+
+                stack.RemoveRange(at, stack.Count - at);
+                result.Add(WithReference(loop));
+            }
+
+            position[p] = stack.Count;
+            stack.Add(p);
+        }
+
+        return result;
+    }
+
+    private static CornerPath WithReference(List<(int X, int Y)> loop)
+    {
+        for (var i = 0; i < loop.Count; i++)
+        {
+            var a = loop[i];
+            var b = loop[(i + 1) % loop.Count];
+            if (b.X == a.X + 1 && b.Y == a.Y)
+            {
+                return new CornerPath(loop, a.X, a.Y);
+            }
+        }
+
+        return new CornerPath(loop, loop[0].X, loop[0].Y);
+    }
+
     private static IEnumerable<Polygon> Parts(Geometry g) => g switch
     {
         Polygon p => [p],
@@ -160,8 +219,9 @@ public static class Polygonizer
     }
 
     /// <summary>Keeps only the corners where the direction changes, in map coordinates, closed.</summary>
-    private static Coordinate[] Simplify(List<(int X, int Y)> path, GeoTransform t)
+    private static Coordinate[] Simplify(CornerPath corners, GeoTransform t)
     {
+        var path = corners.Points;
         var result = new List<Coordinate>(path.Count / 2);
         var n = path.Count;
         for (var i = 0; i < n; i++)

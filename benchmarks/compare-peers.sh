@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Times `georisk raster …` next to the peer tools on one generated data set, median of RUNS whole
+# commands each (GeoTIFF in, GeoTIFF/GeoPackage out). Prints a Markdown table for benchmarks/RESULTS.md.
+#   SIZE=8192 RUNS=3 benchmarks/compare-peers.sh
+# Needs gdal-bin and python3-gdal (numpy); GRASS rows appear when `grass` is installed (grass-core).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SIZE=${SIZE:-8192}
+RUNS=${RUNS:-3}
+WORK=${WORK:-$(mktemp -d /tmp/georisk-peers.XXXX)}
+THREADS=${THREADS:-$(nproc)}
+GEORISK="dotnet src/GeoRisk.Cli/bin/Release/net10.0/georisk.dll"
+
+dotnet build src/GeoRisk.Cli -c Release --verbosity quiet -nologo >/dev/null
+echo "data set: ${SIZE}x${SIZE} float32 in $WORK" >&2
+
+/usr/bin/python3 - "$WORK" "$SIZE" <<'PY'
+import sys, numpy as np
+from osgeo import gdal, ogr, osr
+gdal.UseExceptions()
+work, n = sys.argv[1], int(sys.argv[2])
+srs = osr.SpatialReference(); srs.ImportFromEPSG(4536)
+gt = (500000.0, 30.0, 0.0, 5000000.0, 0.0, -30.0)
+rng = np.random.default_rng(2017)
+def write(name, arr, nodata=-9999.0):
+    ds = gdal.GetDriverByName('GTiff').Create(f'{work}/{name}', n, n, 1, gdal.GDT_Float32, ['TILED=YES', 'COMPRESS=NONE', 'BIGTIFF=IF_SAFER'])
+    ds.SetGeoTransform(gt); ds.SetProjection(srs.ExportToWkt())
+    b = ds.GetRasterBand(1); b.SetNoDataValue(nodata); b.WriteArray(arr); ds = None
+for i in range(4):  # four factor layers with 2 % nodata
+    a = rng.random((n, n), dtype=np.float32) * 100
+    a[rng.random((n, n)) < 0.02] = -9999
+    write(f'f{i+1}.tif', a)
+y, x = np.mgrid[0:n, 0:n].astype(np.float32)
+write('dem.tif', 1500 * np.sin(x * 0.003) * np.cos(y * 0.004) + x * 0.05 + 40 * rng.random((n, n), dtype=np.float32))
+v = np.sin(x * 0.011) + np.cos(y * 0.013) + 0.7 * np.sin((x + y) * 0.031) + 0.9 * (rng.random((n, n), dtype=np.float32) - 0.5)
+write('classes.tif', np.digitize(v, [-0.8, 0.2, 1.0]).astype(np.float32) + 1)
+ext = n * 30
+drv = ogr.GetDriverByName('GPKG')
+ds = drv.CreateDataSource(f'{work}/faults.gpkg'); lyr = ds.CreateLayer('faults', srs, ogr.wkbLineString)
+for i in range(50):
+    g = ogr.Geometry(ogr.wkbLineString)
+    for k in range(6):
+        g.AddPoint_2D(500000 + rng.random() * ext, 5000000 - rng.random() * ext)
+    f = ogr.Feature(lyr.GetLayerDefn()); f.SetGeometry(g); lyr.CreateFeature(f)
+ds = None
+ds = drv.CreateDataSource(f'{work}/polys.gpkg'); lyr = ds.CreateLayer('polys', srs, ogr.wkbPolygon)
+lyr.CreateField(ogr.FieldDefn('class', ogr.OFTInteger)); lyr.StartTransaction()
+for i in range(10000):
+    cx, cy, r = 500000 + rng.random() * ext, 5000000 - rng.random() * ext, 100 + rng.random() * 2000
+    ring = ogr.Geometry(ogr.wkbLinearRing)
+    for k in range(7):
+        a = 2 * np.pi * k / 7; rr = r * (0.6 + 0.4 * rng.random())
+        ring.AddPoint_2D(cx + rr * np.cos(a), cy + rr * np.sin(a))
+    ring.CloseRings(); g = ogr.Geometry(ogr.wkbPolygon); g.AddGeometry(ring)
+    f = ogr.Feature(lyr.GetLayerDefn()); f.SetGeometry(g); f.SetField('class', i % 4 + 1); lyr.CreateFeature(f)
+lyr.CommitTransaction(); ds = None
+PY
+TE="500000 $((5000000 - SIZE * 30)) $((500000 + SIZE * 30)) 5000000"
+gdal_rasterize -q -at -burn 1 -init 0 -te $TE -tr 30 30 -ot Byte "$WORK/faults.gpkg" "$WORK/faults.tif"
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+time_cmd() {  # label, command…; prints the median wall time in seconds
+  local label=$1; shift
+  local times=()
+  for ((r = 0; r < RUNS; r++)); do
+    rm -f "$WORK"/out_* 2>/dev/null || true
+    local t0 t1
+    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+    times+=("$(echo "$t1 - $t0" | bc -l)")
+  done
+  printf '%s\n' "${times[@]}" | median
+}
+
+declare -A T
+T[calc_georisk]=$(time_cmd calc $GEORISK raster calc --threads "$THREADS" -o "$WORK/out_calc.tif" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$WORK/f1.tif" b="$WORK/f2.tif" c="$WORK/f3.tif" d="$WORK/f4.tif")
+T[calc_gdal]=$(time_cmd calc gdal_calc.py --quiet -A "$WORK/f1.tif" -B "$WORK/f2.tif" -C "$WORK/f3.tif" -D "$WORK/f4.tif" --outfile "$WORK/out_gcalc.tif" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999)
+T[prox_georisk]=$(time_cmd prox $GEORISK raster proximity --threads "$THREADS" "$WORK/faults.tif" "$WORK/out_prox.tif")
+T[prox_gdal]=$(time_cmd prox gdal_proximity.py -q "$WORK/faults.tif" "$WORK/out_gprox.tif" -values 1 -distunits GEO -ot Float32)
+T[slope_georisk]=$(time_cmd slope $GEORISK raster slope --threads "$THREADS" "$WORK/dem.tif" "$WORK/out_slope.tif")
+T[slope_gdal]=$(time_cmd slope gdaldem slope -q "$WORK/dem.tif" "$WORK/out_gslope.tif")
+T[rast_georisk]=$(time_cmd rast $GEORISK raster rasterize "$WORK/polys.gpkg" "$WORK/out_rast.tif" --attr class --like "$WORK/dem.tif")
+T[rast_gdal]=$(time_cmd rast gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$WORK/polys.gpkg" "$WORK/out_grast.tif")
+T[poly_georisk]=$(time_cmd poly $GEORISK raster polygonize "$WORK/classes.tif" "$WORK/out_poly.gpkg")
+T[poly_gdal]=$(time_cmd poly gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class)
+
+if command -v grass >/dev/null 2>&1; then
+  grass_time() {  # imports outside the timing, times only the module
+    grass --tmp-location EPSG:4536 --exec bash -c "r.in.gdal -q input=$2 output=src >/dev/null 2>&1; g.region raster=src; t0=\$(date +%s.%N); $3 >/dev/null 2>&1; t1=\$(date +%s.%N); echo \"\$t1 - \$t0\" | bc -l" 2>/dev/null | tail -n 1
+  }
+  T[calc_grass]=$(for r in $(seq "$RUNS"); do grass_time calc "$WORK/f1.tif" "r.mapcalc expression='out = 0.4*src + 0.3*src + 0.2*src + 0.1*src' --overwrite"; done | median)
+  T[prox_grass]=$(for r in $(seq "$RUNS"); do grass_time prox "$WORK/faults.tif" "r.mapcalc expression='m = if(src == 1, 1, null())' --overwrite && r.grow.distance input=m distance=d --overwrite"; done | median)
+  T[slope_grass]=$(for r in $(seq "$RUNS"); do grass_time slope "$WORK/dem.tif" "r.slope.aspect elevation=src slope=s --overwrite"; done | median)
+fi
+
+row() { # operation, georisk key, gdal key, grass key
+  local g=${T[$2]} p=${T[$3]} s=${T[$4]:-}
+  printf '| %s | %.2f s | %.2f s | %s | %.1f× |\n' "$1" "$g" "$p" "${s:+$(printf '%.2f s' "$s")}${s:-not installed}" "$(echo "$p / $g" | bc -l)"
+}
+echo
+echo "| operation (${SIZE}², median of ${RUNS}, ${THREADS} threads) | georisk | GDAL | GRASS | GDAL ÷ georisk |"
+echo "| --- | --- | --- | --- | --- |"
+row "weighted overlay of 4 layers" calc_georisk calc_gdal calc_grass
+row "distance to 50 faults" prox_georisk prox_gdal prox_grass
+row "slope" slope_georisk slope_gdal slope_grass
+row "rasterize 10,000 polygons" rast_georisk rast_gdal none
+row "polygonize 4 classes" poly_georisk poly_gdal none
+echo
+echo "polygons: georisk $(ogrinfo -so -al "$WORK/out_poly.gpkg" 2>/dev/null | grep 'Feature Count' | awk '{print $3}'), GDAL $(ogrinfo -so -al "$WORK/out_gpoly.gpkg" 2>/dev/null | grep 'Feature Count' | awk '{print $3}')"
+[ -n "${KEEP:-}" ] || rm -rf "$WORK"
