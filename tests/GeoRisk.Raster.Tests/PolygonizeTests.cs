@@ -70,6 +70,7 @@ public sealed class PolygonizeTests : IDisposable
         var grid = GdalTools.Grid(w, h);
 
         var ours = Polygonizer.Polygonize(classes, grid.Transform);
+        Assert.All(ours, p => Assert.True(p.Polygon.IsValid, new NetTopologySuite.Operation.Valid.IsValidOp(p.Polygon).ValidationError?.ToString() + " " + p.Polygon.AsText()));
         var gpkg = _dir.File("gdal.gpkg");
         GdalTools.Run("gdal_polygonize.py", "-q", path, "-f", "GPKG", gpkg, "zones", "class");
         using var ds = VectorDataset.OpenRead(gpkg, ["GPKG"]);
@@ -122,5 +123,43 @@ public sealed class SieveTests : IDisposable
         }
 
         Assert.True(changed > 0, "the sieve changed nothing; the test data has no small regions");
+    }
+}
+
+public class PolygonizeExhaustiveTests
+{
+    /// <summary>Every 4×4 two-value pattern (65,536): polygons valid, areas equal cell counts, one polygon per 4-connected component.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Polygonize_Every4x4BinaryPattern_ValidAndExact(bool eight)
+    {
+        for (var bits = 0; bits < 1 << 16; bits++)
+        {
+            var cells = new float[16];
+            for (var i = 0; i < 16; i++)
+            {
+                cells[i] = (bits >> i) & 1;
+            }
+
+            var grid = new RasterBuffer<float>(4, 4, cells);
+            var polygons = Vectorize.Polygonizer.Polygonize(grid, new GeoTransform(0, 1, 4, -1), eight);
+            foreach (var p in polygons)
+            {
+                Assert.True(p.Polygon.IsValid, $"pattern {bits:X4} ({(eight ? 8 : 4)}-conn): {new NetTopologySuite.Operation.Valid.IsValidOp(p.Polygon).ValidationError} {p.Polygon.AsText()}");
+            }
+
+            var components = Classify.ConnectedComponents.Label(grid, eight);
+            if (eight)
+            {
+                // A region pinched at a corner is one 8-connected component but one polygon per lobe.
+                Assert.True(polygons.Count >= components.Count, $"pattern {bits:X4}");
+            }
+            else
+            {
+                Assert.Equal(components.Count, polygons.Count);
+            }
+            Assert.Equal(16.0, polygons.Sum(p => p.Polygon.Area));
+        }
     }
 }

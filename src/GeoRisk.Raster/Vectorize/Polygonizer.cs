@@ -1,6 +1,4 @@
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Geometries.Utilities;
-using NetTopologySuite.Index.Strtree;
 
 namespace GeoRisk.Raster.Vectorize;
 
@@ -12,7 +10,8 @@ public sealed record ClassPolygon(float Value, Polygon Polygon);
 /// value are chained into rings directly on the cell-corner lattice, so output vertices are exact cell
 /// corners and neighbouring polygons share identical boundaries (no gaps, no overlaps). At a corner where
 /// two diagonal cells of the same value meet, 4-connectivity keeps them apart and 8-connectivity joins
-/// them. Holes go to the smallest shell of the same value that contains them. Hand-written because NTS
+/// them (an 8-connected region pinched at a corner comes out as one polygon per lobe, since an OGC ring
+/// may not touch itself). Holes go to the shell of their connected component. Hand-written because NTS
 /// has no raster input and the engine must not call GDAL.
 /// </summary>
 public static class Polygonizer
@@ -49,12 +48,13 @@ public static class Polygonizer
                     path.Add((cx, cy));
                     cx += s_dx[dir];
                     cy += s_dy[dir];
-                    if (cx == x && cy == y)
+                    dir = NextDirection(classes, cx, cy, dir, value, eightConnected);
+                    // Back at the start corner is not enough when it is a pinch corner the ring passes twice:
+                    // the ring is closed only when it would leave along the starting edge again.
+                    if (cx == x && cy == y && dir == 0)
                     {
                         break;
                     }
-
-                    dir = NextDirection(classes, cx, cy, dir, value, eightConnected);
                 }
 
                 // A ring that passes a corner twice (a diagonal pinch) is split there into simple rings,
@@ -67,55 +67,76 @@ public static class Polygonizer
             }
         }
 
-        // Shells run clockwise on the map (negative signed area with y up); holes anticlockwise.
-        var shells = new List<(float Value, LinearRing Ring, Polygon Probe, List<LinearRing> Holes, double Area)>();
-        var index = new STRtree<int>();
+        // Shells run clockwise on the map (negative signed area with y up); holes anticlockwise. A ring's
+        // reference cell lies in the component it bounds, so component labels pair holes with their shell
+        // in O(1) each, with no point-in-polygon tests.
+        var components = Classify.ConnectedComponents.Label(classes, eightConnected);
+        var shells = new List<(float Value, LinearRing Ring, List<LinearRing> Holes)>();
+        var shellsOfComponent = new Dictionary<int, List<int>>();
         foreach (var r in rings.Where(r => r.Area < 0))
         {
-            var ring = factory.CreateLinearRing(r.Ring);
-            index.Insert(ring.EnvelopeInternal, shells.Count);
-            shells.Add((r.Value, ring, factory.CreatePolygon(ring), [], -r.Area));
+            var label = components.Labels[r.RefX, r.RefY];
+            if (!shellsOfComponent.TryGetValue(label, out var list))
+            {
+                shellsOfComponent[label] = list = [];
+            }
+
+            list.Add(shells.Count);
+            shells.Add((r.Value, factory.CreateLinearRing(r.Ring), []));
         }
 
-        index.Build();
         foreach (var hole in rings.Where(r => r.Area > 0))
         {
-            // Rings keep their own value on the right, so the cell below a hole's starting top edge belongs
-            // to the component that encloses the hole: its centre identifies the owning shell.
-            var (px, py) = transform.PixelCentre(hole.RefX, hole.RefY);
-            var probe = factory.CreatePoint(new Coordinate(px, py));
-            var owner = index.Query(probe.EnvelopeInternal)
-                .Where(i => shells[i].Value.Equals(hole.Value) && shells[i].Probe.Contains(probe))
-                .OrderBy(i => shells[i].Area)
-                .DefaultIfEmpty(-1)
-                .First();
-            if (owner >= 0)
+            if (!shellsOfComponent.TryGetValue(components.Labels[hole.RefX, hole.RefY], out var candidates))
             {
-                shells[owner].Holes.Add(factory.CreateLinearRing(hole.Ring));
-            }
-        }
-
-        var result = new List<ClassPolygon>(shells.Count);
-        foreach (var s in shells)
-        {
-            var polygon = factory.CreatePolygon(s.Ring, s.Holes.ToArray());
-            if (!polygon.IsValid)
-            {
-                // Rings that touch themselves at a corner (a pinch) are valid point sets but not valid OGC
-                // rings; the fixer splits them at the pinch without moving any vertex.
-                foreach (var part in Parts(GeometryFixer.Fix(polygon)))
-                {
-                    result.Add(new ClassPolygon(s.Value, part));
-                }
-
                 continue;
             }
 
-            result.Add(new ClassPolygon(s.Value, polygon));
+            // Only 8-connected components whose outline pinches into several lobes have more than one shell.
+            var owner = candidates[0];
+            if (candidates.Count > 1)
+            {
+                var (px, py) = transform.PixelCentre(hole.RefX, hole.RefY);
+                var probe = factory.CreatePoint(new Coordinate(px, py));
+                owner = candidates.FirstOrDefault(i => factory.CreatePolygon(shells[i].Ring).Contains(probe), candidates[0]);
+            }
+
+            shells[owner].Holes.Add(factory.CreateLinearRing(hole.Ring));
+        }
+
+        // With 4-connectivity the polygons are valid by construction: rings are simple lattice paths (split at
+        // pinches), holes lie inside their shell and touch it at most at corners (checked exhaustively on
+        // every 4×4 pattern by the tests). Checking IsValid here would cost more than the polygonize.
+        var polygons = shells.Select(sh => new ClassPolygon(sh.Value, factory.CreatePolygon(sh.Ring, sh.Holes.ToArray())));
+        if (!eightConnected)
+        {
+            return polygons.ToList();
+        }
+
+        // 8-connectivity applied to every value is not a consistent digital topology (a region and its
+        // complement cannot both be 8-connected), so some outlines come out with a disconnected interior;
+        // those are split into valid parts.
+        var result = new List<ClassPolygon>();
+        foreach (var p in polygons)
+        {
+            if (p.Polygon.IsValid)
+            {
+                result.Add(p);
+                continue;
+            }
+
+            result.AddRange(Parts(NetTopologySuite.Geometries.Utilities.GeometryFixer.Fix(p.Polygon)).Select(part => new ClassPolygon(p.Value, part)));
         }
 
         return result;
     }
+
+    private static IEnumerable<Polygon> Parts(Geometry g) => g switch
+    {
+        Polygon p => [p],
+        GeometryCollection c => c.Geometries.SelectMany(Parts),
+        _ => [],
+    };
 
     private sealed class CornerPath(List<(int X, int Y)> points, int refX, int refY)
     {
@@ -170,13 +191,6 @@ public static class Polygonizer
 
         return new CornerPath(loop, loop[0].X, loop[0].Y);
     }
-
-    private static IEnumerable<Polygon> Parts(Geometry g) => g switch
-    {
-        Polygon p => [p],
-        GeometryCollection c => c.Geometries.SelectMany(Parts),
-        _ => [],
-    };
 
     /// <summary>Value of the cell to the right of the edge leaving corner (cx, cy) in direction dir, in image space.</summary>
     private static float RightCell(RasterBuffer<float> c, int cx, int cy, int dir) => dir switch
