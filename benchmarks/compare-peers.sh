@@ -32,7 +32,8 @@ for i in range(4):  # four factor layers with 2 % nodata
     write(f'f{i+1}.tif', a)
 y, x = np.mgrid[0:n, 0:n].astype(np.float32)
 write('dem.tif', 1500 * np.sin(x * 0.003) * np.cos(y * 0.004) + x * 0.05 + 40 * rng.random((n, n), dtype=np.float32))
-v = np.sin(x * 0.011) + np.cos(y * 0.013) + 0.7 * np.sin((x + y) * 0.031) + 0.9 * (rng.random((n, n), dtype=np.float32) - 0.5)
+# Smooth interfering waves: blobs of ~40 cells, about 46,000 polygons at 8192² (the issue's data set).
+v = np.sin(x * 0.07) * np.cos(y * 0.09) + 0.6 * np.sin((x + y) * 0.11) + 0.4 * np.cos(x * 0.05 - y * 0.13)
 write('classes.tif', np.digitize(v, [-0.8, 0.2, 1.0]).astype(np.float32) + 1)
 ext = n * 30
 drv = ogr.GetDriverByName('GPKG')
@@ -59,11 +60,11 @@ TE="500000 $((5000000 - SIZE * 30)) $((500000 + SIZE * 30)) 5000000"
 gdal_rasterize -q -at -burn 1 -init 0 -te $TE -tr 30 30 -ot Byte "$WORK/faults.gpkg" "$WORK/faults.tif"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_cmd() {  # label, command…; prints the median wall time in seconds
-  local label=$1; shift
+time_cmd() {  # output file, command…; prints the median wall time in seconds
+  local output=$1; shift
   local times=()
   for ((r = 0; r < RUNS; r++)); do
-    rm -f "$WORK"/out_* 2>/dev/null || true
+    rm -f "$output"
     local t0 t1
     t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
     times+=("$(echo "$t1 - $t0" | bc -l)")
@@ -72,16 +73,16 @@ time_cmd() {  # label, command…; prints the median wall time in seconds
 }
 
 declare -A T
-T[calc_georisk]=$(time_cmd calc $GEORISK raster calc --threads "$THREADS" -o "$WORK/out_calc.tif" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$WORK/f1.tif" b="$WORK/f2.tif" c="$WORK/f3.tif" d="$WORK/f4.tif")
-T[calc_gdal]=$(time_cmd calc gdal_calc.py --quiet -A "$WORK/f1.tif" -B "$WORK/f2.tif" -C "$WORK/f3.tif" -D "$WORK/f4.tif" --outfile "$WORK/out_gcalc.tif" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999)
-T[prox_georisk]=$(time_cmd prox $GEORISK raster proximity --threads "$THREADS" "$WORK/faults.tif" "$WORK/out_prox.tif")
-T[prox_gdal]=$(time_cmd prox gdal_proximity.py -q "$WORK/faults.tif" "$WORK/out_gprox.tif" -values 1 -distunits GEO -ot Float32)
-T[slope_georisk]=$(time_cmd slope $GEORISK raster slope --threads "$THREADS" "$WORK/dem.tif" "$WORK/out_slope.tif")
-T[slope_gdal]=$(time_cmd slope gdaldem slope -q "$WORK/dem.tif" "$WORK/out_gslope.tif")
-T[rast_georisk]=$(time_cmd rast $GEORISK raster rasterize "$WORK/polys.gpkg" "$WORK/out_rast.tif" --attr class --like "$WORK/dem.tif")
-T[rast_gdal]=$(time_cmd rast gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$WORK/polys.gpkg" "$WORK/out_grast.tif")
-T[poly_georisk]=$(time_cmd poly $GEORISK raster polygonize "$WORK/classes.tif" "$WORK/out_poly.gpkg")
-T[poly_gdal]=$(time_cmd poly gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class)
+T[calc_georisk]=$(time_cmd "$WORK/out_calc.tif" $GEORISK raster calc --threads "$THREADS" -o "$WORK/out_calc.tif" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$WORK/f1.tif" b="$WORK/f2.tif" c="$WORK/f3.tif" d="$WORK/f4.tif")
+T[calc_gdal]=$(time_cmd "$WORK/out_gcalc.tif" gdal_calc.py --quiet -A "$WORK/f1.tif" -B "$WORK/f2.tif" -C "$WORK/f3.tif" -D "$WORK/f4.tif" --outfile "$WORK/out_gcalc.tif" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999)
+T[prox_georisk]=$(time_cmd "$WORK/out_prox.tif" $GEORISK raster proximity --threads "$THREADS" "$WORK/faults.tif" "$WORK/out_prox.tif")
+T[prox_gdal]=$(time_cmd "$WORK/out_gprox.tif" gdal_proximity.py -q "$WORK/faults.tif" "$WORK/out_gprox.tif" -values 1 -distunits GEO -ot Float32)
+T[slope_georisk]=$(time_cmd "$WORK/out_slope.tif" $GEORISK raster slope --threads "$THREADS" "$WORK/dem.tif" "$WORK/out_slope.tif")
+T[slope_gdal]=$(time_cmd "$WORK/out_gslope.tif" gdaldem slope -q "$WORK/dem.tif" "$WORK/out_gslope.tif")
+T[rast_georisk]=$(time_cmd "$WORK/out_rast.tif" $GEORISK raster rasterize "$WORK/polys.gpkg" "$WORK/out_rast.tif" --attr class --like "$WORK/dem.tif")
+T[rast_gdal]=$(time_cmd "$WORK/out_grast.tif" gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$WORK/polys.gpkg" "$WORK/out_grast.tif")
+T[poly_georisk]=$(time_cmd "$WORK/out_poly.gpkg" $GEORISK raster polygonize "$WORK/classes.tif" "$WORK/out_poly.gpkg")
+T[poly_gdal]=$(time_cmd "$WORK/out_gpoly.gpkg" gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class)
 
 if command -v grass >/dev/null 2>&1; then
   grass_time() {  # imports outside the timing, times only the module

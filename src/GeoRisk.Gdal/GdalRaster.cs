@@ -63,7 +63,9 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
         _type = type;
         NoData = noData;
         _dataset = RasterDataset.CreateGeoTiff(path, grid.Width, grid.Height, 1, type,
-            creationOptions ?? ["TILED=YES", "BLOCKXSIZE=512", "BLOCKYSIZE=512", "COMPRESS=LZW", "BIGTIFF=IF_SAFER"]);
+            // Uncompressed and tiled, like GDAL's utilities: compression costs more than the kernels on
+            // scratch outputs; stored layers are converted to compressed COGs at publish time.
+            creationOptions ?? ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER"]);
         _dataset.GeoTransform = grid.Transform.ToGdal();
         if (!string.IsNullOrEmpty(grid.CrsWkt))
         {

@@ -208,6 +208,18 @@ public sealed class IngestionTests : IAsyncLifetime, IDisposable
         Assert.Empty(await _store.ListLayersAsync());
     }
 
+    [Theory]
+    [InlineData("/vsicurl/http://127.0.0.1:1/x.tif")]
+    [InlineData("PG:dbname=georisk")]
+    [InlineData("MEM:::DATAPOINTER=0x0,PIXELS=1,LINES=1")]
+    [InlineData("/nonexistent/zones.gpkg")]
+    public async Task Ingest_NonLocalOrMissingPath_RejectedWithoutOpening(string path)
+    {
+        var result = await Ingest(path, LayerKind.HazardZones);
+        Assert.Equal("bad-path", result.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
     [Fact]
     public async Task Ingest_VrtRenamedTif_Rejected()
     {

@@ -68,6 +68,14 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         try
         {
             progress?.Report(new("checking file", 0));
+            // Only plain local files: GDAL's virtual file systems (/vsicurl/, /vsizip/ chains…) and
+            // connection strings (PG:, MEM:::) would let a name reach the network, a database or memory.
+            if (request.FilePath.Contains("/vsi", StringComparison.OrdinalIgnoreCase) ||
+                System.Text.RegularExpressions.Regex.IsMatch(request.FilePath, "^[A-Za-z][A-Za-z0-9_]*:") || !File.Exists(request.FilePath))
+            {
+                throw new UploadRejectedException("bad-path", $"'{Path.GetFileName(request.FilePath)}' is not a local file GeoRisk can read.");
+            }
+
             var sha256 = await HashAsync(request.FilePath, cancellationToken);
             var source = request.FilePath;
             if (string.Equals(Path.GetExtension(source), ".zip", StringComparison.OrdinalIgnoreCase))
