@@ -99,12 +99,18 @@ internal static class RasterCommands
         var input = new Argument<string>("input") { Description = "Class raster." };
         var output = new Argument<string>("output") { Description = "GeoPackage to create (layer 'zones', field 'class')." };
         var eight = new Option<bool>("--eight") { Description = "8-connectivity (default 4)." };
-        var command = new Command("polygonize", "Turn a class raster into valid polygons with holes.") { input, output, eight };
+        var simplify = new Option<double?>("--simplify") { Description = "Simplify as a coverage (no gaps or overlaps) with this tolerance in map units, e.g. one cell size." };
+        var command = new Command("polygonize", "Turn a class raster into valid polygons with holes.") { input, output, eight, simplify };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
             var sw = Stopwatch.StartNew();
             var polygons = Raster.Vectorize.Polygonizer.Polygonize(source.ReadAll(), source.Grid.Transform, parse.GetValue(eight));
+            if (parse.GetValue(simplify) is { } tolerance)
+            {
+                polygons = Raster.Vectorize.CoverageSimplification.Simplify(polygons, tolerance);
+            }
+
             using var ds = VectorDataset.Create("GPKG", parse.GetValue(output)!);
             using var crs = string.IsNullOrEmpty(source.Grid.CrsWkt) ? null : SpatialReference.Parse(source.Grid.CrsWkt);
             var writer = ds.CreateLayer("zones", crs, VectorGeometryType.Polygon, [new("class", VectorFieldType.Real)]);

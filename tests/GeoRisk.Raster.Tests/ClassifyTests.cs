@@ -72,3 +72,30 @@ public class ClassifyTests
         Assert.Equal(12, stats.Area(t));
     }
 }
+
+public class FocalMajorityTests
+{
+    [Fact]
+    public void Majority3x3_HandComputed()
+    {
+        // 1 1 2
+        // 1 2 2     centre: window has four 1s, five 2s → 2; corner (0,0): 1,1,1,2 → 1
+        // 1 2 2
+        var grid = new RasterBuffer<float>(3, 3, [1, 1, 2, 1, 2, 2, 1, 2, 2]);
+        var result = Classify.FocalMajority.Apply(grid);
+        Assert.Equal(2f, result[1, 1]);
+        Assert.Equal(1f, result[0, 0]);
+        Assert.Equal(2f, result[2, 2]);
+        // (1,0): window 1,1,2 / 1,2,2 → 3 vs 3, own class 1 is among the most frequent → keeps 1
+        Assert.Equal(1f, result[1, 0]);
+    }
+
+    [Fact]
+    public void Majority_NodataStaysAndIsNotCounted()
+    {
+        var grid = new RasterBuffer<float>(3, 1, [float.NaN, 3, 3]);
+        var result = Classify.FocalMajority.Apply(grid);
+        Assert.True(float.IsNaN(result[0, 0]));
+        Assert.Equal(3f, result[1, 0]);
+    }
+}

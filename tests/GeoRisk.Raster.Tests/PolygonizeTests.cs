@@ -163,3 +163,25 @@ public class PolygonizeExhaustiveTests
         }
     }
 }
+
+public class CoverageSimplificationTests
+{
+    [Fact]
+    public void Simplify_KeepsCoverageWithoutGapsOrOverlaps_AndRemovesStaircaseVertices()
+    {
+        var classes = PolygonizeTests.Classes(180, 140, 21);
+        var t = new GeoTransform(500_000, 30, 4_980_000, -30);
+        var zones = Vectorize.Polygonizer.Polygonize(classes, t);
+        Assert.True(Vectorize.CoverageSimplification.IsValidCoverage(zones));
+
+        // A one-cell stair step is a 450 m² triangle (√450 ≈ 21 m): a 30 m tolerance removes them.
+        var simplified = Vectorize.CoverageSimplification.Simplify(zones, tolerance: 30);
+
+        Assert.Equal(zones.Count, simplified.Count);
+        Assert.True(Vectorize.CoverageSimplification.IsValidCoverage(simplified));
+        Assert.All(simplified, z => Assert.True(z.Polygon.IsValid));
+        Assert.True(simplified.Sum(z => z.Polygon.NumPoints) < 0.8 * zones.Sum(z => z.Polygon.NumPoints));
+        // Shared edges are simplified once for both sides, so the total area is exactly the grid's.
+        Assert.Equal(180 * 140 * 900.0, simplified.Sum(z => z.Polygon.Area), 3);
+    }
+}
