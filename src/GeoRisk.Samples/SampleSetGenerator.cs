@@ -524,13 +524,8 @@ public sealed class SampleSetGenerator
 
     private static LineString Polyline(IEnumerable<Coordinate> coords) => s_factory.CreateLineString(coords.Select(Round).ToArray());
 
-    private static Geometry ToGk(Geometry g, CoordinateTransformation t)
-    {
-        var copy = g.Copy();
-        copy.Apply(new TransformFilter(t));
-        copy.GeometryChanged();
-        return copy;
-    }
+    /// <summary>To Gauss-Krüger metres, rounded to millimetres as survey software writes them.</summary>
+    private static Geometry ToGk(Geometry g, CoordinateTransformation t) => Gdal.Ingestion.GeometryReprojector.Transform(g, t, roundDecimals: 3);
 
     /// <summary>Buffers in metres using a local equirectangular scaling (good to well under 1 % at this size).</summary>
     private static Geometry BufferMetres(Geometry g, double metres)
@@ -560,31 +555,6 @@ public sealed class SampleSetGenerator
             using var output = entry.Open();
             using var input = File.OpenRead(file);
             input.CopyTo(output);
-        }
-    }
-
-    private sealed class TransformFilter(CoordinateTransformation t) : IEntireCoordinateSequenceFilter
-    {
-        public bool Done => false;
-
-        public bool GeometryChanged => true;
-
-        public void Filter(CoordinateSequence seq)
-        {
-            var xs = new double[seq.Count];
-            var ys = new double[seq.Count];
-            for (var i = 0; i < seq.Count; i++)
-            {
-                xs[i] = seq.GetX(i);
-                ys[i] = seq.GetY(i);
-            }
-
-            t.Transform(xs, ys);
-            for (var i = 0; i < seq.Count; i++)
-            {
-                seq.SetX(i, Math.Round(xs[i], 3));
-                seq.SetY(i, Math.Round(ys[i], 3));
-            }
         }
     }
 

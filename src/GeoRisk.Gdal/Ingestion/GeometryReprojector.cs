@@ -3,12 +3,13 @@ using NetTopologySuite.Geometries;
 namespace GeoRisk.Gdal.Ingestion;
 
 /// <summary>Applies a PROJ transformation to NTS geometries, one coordinate sequence per native call.</summary>
-internal static class GeometryReprojector
+public static class GeometryReprojector
 {
-    public static Geometry Transform(Geometry geometry, CoordinateTransformation transformation)
+    /// <param name="roundDecimals">Round results to this many decimals (e.g. 3 for millimetres in a projected CRS), or keep full precision.</param>
+    public static Geometry Transform(Geometry geometry, CoordinateTransformation transformation, int? roundDecimals = null)
     {
         var copy = geometry.Copy();
-        copy.Apply(new ProjFilter(transformation));
+        copy.Apply(new ProjFilter(transformation, roundDecimals));
         copy.GeometryChanged();
         return copy;
     }
@@ -39,7 +40,7 @@ internal static class GeometryReprojector
         }
     }
 
-    private sealed class ProjFilter(CoordinateTransformation transformation) : IEntireCoordinateSequenceFilter
+    private sealed class ProjFilter(CoordinateTransformation transformation, int? roundDecimals) : IEntireCoordinateSequenceFilter
     {
         public bool Done => false;
 
@@ -58,8 +59,8 @@ internal static class GeometryReprojector
             transformation.Transform(xs, ys);
             for (var i = 0; i < seq.Count; i++)
             {
-                seq.SetX(i, xs[i]);
-                seq.SetY(i, ys[i]);
+                seq.SetX(i, roundDecimals is { } d ? Math.Round(xs[i], d) : xs[i]);
+                seq.SetY(i, roundDecimals is { } d2 ? Math.Round(ys[i], d2) : ys[i]);
             }
         }
     }
