@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using GeoRisk.Raster;
 
 namespace GeoRisk.Gdal;
@@ -27,15 +28,7 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
         _dataset.Read(1, 0, y, Grid.Width, rows, destination[..(rows * Grid.Width)]);
         if (_noData is { } nd && !float.IsNaN(nd))
         {
-            // Replace in place; the JIT vectorises this loop poorly but it runs once per read, far below I/O cost.
-            var span = destination[..(rows * Grid.Width)];
-            for (var i = 0; i < span.Length; i++)
-            {
-                if (span[i] == nd)
-                {
-                    span[i] = float.NaN;
-                }
-            }
+            NoDataConversion.Replace(destination[..(rows * Grid.Width)], nd, float.NaN);
         }
     }
 
@@ -87,14 +80,9 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
             _scratch = new float[n];
         }
 
-        var nd = (float)NoData;
-        var s = source[..n];
         var d = _scratch.AsSpan(0, n);
-        for (var i = 0; i < n; i++)
-        {
-            d[i] = float.IsNaN(s[i]) ? nd : s[i];
-        }
-
+        source[..n].CopyTo(d);
+        NoDataConversion.Replace(d, float.NaN, (float)NoData);
         _dataset.Write<float>(1, 0, y, Grid.Width, rows, d);
     }
 
@@ -103,4 +91,33 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
     public RasterDataType DataType => _type;
 
     public void Dispose() => _dataset.Dispose();
+}
+
+/// <summary>Swaps one marker value for another across a span, eight floats at a time.</summary>
+internal static class NoDataConversion
+{
+    /// <summary>Replaces every <paramref name="from"/> (NaN matches NaN) with <paramref name="to"/>.</summary>
+    public static void Replace(Span<float> values, float from, float to)
+    {
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var target = Vector256.Create(from);
+            var replacement = Vector256.Create(to);
+            for (; i <= values.Length - 8; i += 8)
+            {
+                var v = Vector256.Create<float>(values.Slice(i, 8));
+                var match = float.IsNaN(from) ? ~Vector256.Equals(v, v) : Vector256.Equals(v, target);
+                Vector256.ConditionalSelect(match, replacement, v).CopyTo(values.Slice(i, 8));
+            }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            if (float.IsNaN(from) ? float.IsNaN(values[i]) : values[i] == from)
+            {
+                values[i] = to;
+            }
+        }
+    }
 }

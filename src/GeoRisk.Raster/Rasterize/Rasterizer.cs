@@ -105,6 +105,18 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
                 // Cells whose centre x + 0.5 lies in [start, end): GDAL's floor(x + 0.5) bounds.
                 var start = Math.Max(0, (int)Math.Floor(_crossings[i] + 0.5));
                 var end = Math.Min(target.Width, (int)Math.Floor(_crossings[i + 1] + 0.5));
+                if (start >= end)
+                {
+                    continue;
+                }
+
+                if (Priority is null && rule == MergeRule.Replace)
+                {
+                    // The common case fills the run in one vectorised call instead of cell by cell.
+                    target.GetRow(row)[start..end].Fill(value);
+                    continue;
+                }
+
                 for (var col = start; col < end; col++)
                 {
                     Set(col, row, value, priority);
