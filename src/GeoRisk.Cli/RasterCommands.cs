@@ -35,7 +35,63 @@ internal static class RasterCommands
         Classify(),
         SieveCommand(),
         PolygonizeCommand(),
+        Zonal(),
     };
+
+    private static Command Zonal()
+    {
+        var zones = new Argument<string>("zones") { Description = "Zone polygons (e.g. county outlines), in the raster's CRS or transformable to it." };
+        var values = new Argument<string>("values") { Description = "Raster summarised per zone (min, max, mean, sum)." };
+        var classes = new Option<string?>("--classes") { Description = "Class raster on the same grid: cell count and area per class per zone." };
+        var field = new Option<string?>("--field") { Description = "Zone attribute to label rows with (default: the feature id)." };
+        var output = new Option<string?>("-o", "--output") { Description = "CSV file to write (default: standard output)." };
+        var command = new Command("zonal", "Zonal statistics per polygon (cells whose centre is inside), as CSV.") { zones, values, classes, field, output };
+        command.SetAction(parse =>
+        {
+            using var source = new GdalRasterSource(parse.GetValue(values)!);
+            var grid = source.Grid;
+            using var classSource = parse.GetValue(classes) is { } classPath ? new GdalRasterSource(classPath) : null;
+            if (classSource is not null && !classSource.Grid.IsAlignedWith(grid))
+            {
+                Console.Error.WriteLine("error: --classes must be on the same grid as the values raster.");
+                return ExitCodes.Usage;
+            }
+
+            using var vector = VectorDataset.OpenRead(parse.GetValue(zones)!, SurveyIngestor.VectorDrivers);
+            using var layerCrs = vector.GetLayerCrs(0);
+            using var rasterCrs = string.IsNullOrEmpty(grid.CrsWkt) ? null : SpatialReference.Parse(grid.CrsWkt);
+            using var transform = layerCrs is not null && rasterCrs is not null ? CoordinateTransformation.Create(layerCrs, rasterCrs) : null;
+            var features = vector.ReadFeatures(0, transform).Where(f => f.Geometry is not null).ToList();
+            var labelField = parse.GetValue(field);
+            var stats = Raster.Classify.ZonalStatistics.Compute(features.Select(f => f.Geometry!).ToList(), grid.Transform, grid.Width, grid.Height,
+                source.ReadAll(), classSource?.ReadAll());
+            var classValues = stats.SelectMany(s => s.CellsPerClass.Keys).Distinct().Order().ToList();
+            var cellArea = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight);
+            using var writer = parse.GetValue(output) is { } path ? new StreamWriter(path) : new StreamWriter(Console.OpenStandardOutput());
+            writer.WriteLine(string.Join(",", new[] { "zone", "cells", "area", "min", "max", "mean", "sum" }
+                .Concat(classValues.SelectMany(c => new[] { $"class_{c}_cells", $"class_{c}_area" }))));
+            for (var i = 0; i < features.Count; i++)
+            {
+                var label = labelField is not null && features[i].Attributes.TryGetValue(labelField, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : features[i].Fid.ToString(CultureInfo.InvariantCulture);
+                var s = stats[i];
+                writer.WriteLine(string.Join(",", new[]
+                {
+                    Csv(label ?? ""), s.Cells.ToString(CultureInfo.InvariantCulture), (s.Cells * cellArea).ToString("R", CultureInfo.InvariantCulture),
+                    s.Min.ToString("R", CultureInfo.InvariantCulture), s.Max.ToString("R", CultureInfo.InvariantCulture),
+                    s.Mean.ToString("R", CultureInfo.InvariantCulture), s.Sum.ToString("R", CultureInfo.InvariantCulture),
+                }.Concat(classValues.SelectMany(c =>
+                {
+                    var n = s.CellsPerClass.GetValueOrDefault(c);
+                    return new[] { n.ToString(CultureInfo.InvariantCulture), (n * cellArea).ToString("R", CultureInfo.InvariantCulture) };
+                }))));
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string Csv(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     private static Command Classify()
     {

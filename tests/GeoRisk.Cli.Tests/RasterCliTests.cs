@@ -1,0 +1,45 @@
+using GeoRisk.Tests.Common;
+
+namespace GeoRisk.Cli.Tests;
+
+/// <summary>The raster commands end to end on the sample DEM and counties: slope → classify → sieve → polygonize, zonal.</summary>
+public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<SampleSetFixture>, IDisposable
+{
+    private readonly TempDirectory _work = new("georisk-raster-cli");
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task SlopeClassifySievePolygonizeZonal_OnSampleDem()
+    {
+        var dem = samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
+        async Task<string> Run(params string[] args)
+        {
+            var (code, stdout, stderr) = await CliRunner.RunAsync(_work.Path, ["raster", .. args]);
+            Assert.True(code == 0, $"georisk raster {string.Join(' ', args)} → {code}: {stderr}{stdout}");
+            return stdout;
+        }
+
+        var slopeOut = await Run("slope", dem, _work.File("slope.tif"));
+        Assert.Contains("geographic DEM", slopeOut, StringComparison.Ordinal);
+        var breaks = await Run("classify", _work.File("slope.tif"), _work.File("grade.tif"), "--method", "natural", "--classes", "4");
+        Assert.Matches(@"breaks: [\d.]+, [\d.]+, [\d.]+", breaks);
+        await Run("sieve", _work.File("grade.tif"), _work.File("grade_mmu.tif"), "--min-cells", "4");
+        var polygons = await Run("polygonize", _work.File("grade_mmu.tif"), _work.File("zones.gpkg"), "--simplify", "0.0003");
+        Assert.Matches(@"^\d+ polygons", polygons);
+
+        var csv = (await Run("zonal", samples.File("admin/counties_synthetic.geojson"), _work.File("slope.tif"), "--classes", _work.File("grade_mmu.tif"), "--field", "code"))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("zone,cells,area,min,max,mean,sum,class_1_cells", csv[0], StringComparison.Ordinal);
+        Assert.Equal(["652701", "652702", "652722", "652723"], csv.Skip(1).Select(l => l.Split(',')[0]).Order());
+    }
+
+    [Fact]
+    public async Task Calc_SyntaxError_PointsAtColumnAndExitsTwo()
+    {
+        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "calc", "-o", _work.File("x.tif"), "--expr", "a + * b", "a=a.tif", "b=b.tif");
+        Assert.Equal(2, code);
+        Assert.Contains("(column 5)", stderr, StringComparison.Ordinal);
+        Assert.Contains("      ^", stderr, StringComparison.Ordinal);
+    }
+}
