@@ -85,12 +85,15 @@ T[poly_georisk]=$(time_cmd "$WORK/out_poly.gpkg" $GEORISK raster polygonize "$WO
 T[poly_gdal]=$(time_cmd "$WORK/out_gpoly.gpkg" gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class)
 
 if command -v grass >/dev/null 2>&1; then
-  grass_time() {  # imports outside the timing, times only the module
-    grass --tmp-location EPSG:4536 --exec bash -c "r.in.gdal -q input=$2 output=src >/dev/null 2>&1; g.region raster=src; t0=\$(date +%s.%N); $3 >/dev/null 2>&1; t1=\$(date +%s.%N); echo \"\$t1 - \$t0\" | bc -l" 2>/dev/null | tail -n 1
+  grass_time() {  # imports (not timed), then times only the module; prints seconds
+    grass --tmp-location EPSG:4536 --exec bash -c "$1 >/dev/null 2>&1; g.region raster=a; t0=\$(date +%s.%N); $2 >/dev/null 2>&1; t1=\$(date +%s.%N); echo \"\$t1 - \$t0\" | bc -l" 2>/dev/null | tail -n 1
   }
-  T[calc_grass]=$(for r in $(seq "$RUNS"); do grass_time calc "$WORK/f1.tif" "r.mapcalc expression='out = 0.4*src + 0.3*src + 0.2*src + 0.1*src' --overwrite"; done | median)
-  T[prox_grass]=$(for r in $(seq "$RUNS"); do grass_time prox "$WORK/faults.tif" "r.mapcalc expression='m = if(src == 1, 1, null())' --overwrite && r.grow.distance input=m distance=d --overwrite"; done | median)
-  T[slope_grass]=$(for r in $(seq "$RUNS"); do grass_time slope "$WORK/dem.tif" "r.slope.aspect elevation=src slope=s --overwrite"; done | median)
+  imp() { echo "r.in.gdal --quiet input=$1 output=$2"; }
+  T[calc_grass]=$(for r in $(seq "$RUNS"); do grass_time "$(imp "$WORK/f1.tif" a); $(imp "$WORK/f2.tif" b); $(imp "$WORK/f3.tif" c); $(imp "$WORK/f4.tif" d)" \
+    "r.mapcalc expression='out = 0.4*a + 0.3*b + 0.2*c + 0.1*d' --overwrite"; done | median)
+  T[prox_grass]=$(for r in $(seq "$RUNS"); do grass_time "$(imp "$WORK/faults.tif" a)" \
+    "r.mapcalc expression='m = if(a == 1, 1, null())' --overwrite && r.grow.distance input=m distance=d --overwrite"; done | median)
+  T[slope_grass]=$(for r in $(seq "$RUNS"); do grass_time "$(imp "$WORK/dem.tif" a)" "r.slope.aspect elevation=a slope=s --overwrite"; done | median)
 fi
 
 row() { # operation, georisk key, gdal key, grass key
