@@ -98,7 +98,9 @@ fi
 
 row() { # operation, georisk key, gdal key, grass key
   local g=${T[$2]} p=${T[$3]} s=${T[$4]:-}
-  printf '| %s | %.2f s | %.2f s | %s | %.1f× |\n' "$1" "$g" "$p" "${s:+$(printf '%.2f s' "$s")}${s:-not installed}" "$(echo "$p / $g" | bc -l)"
+  local grass="not run"
+  [ -n "$s" ] && grass=$(printf '%.2f s' "$s")
+  printf '| %s | %.2f s | %.2f s | %s | %.1f× |\n' "$1" "$g" "$p" "$grass" "$(echo "$p / $g" | bc -l)"
 }
 echo
 echo "| operation (${SIZE}², median of ${RUNS}, ${THREADS} threads) | georisk | GDAL | GRASS | GDAL ÷ georisk |"
