@@ -12,8 +12,9 @@ internal sealed class GeoRiskExceptionHandler(IProblemDetailsService problems, I
         var (status, code, title) = exception switch
         {
             KeyNotFoundException => (StatusCodes.Status404NotFound, "not-found", exception.Message),
+            // Request input is validated in the handlers (ValidationProblem); an ArgumentException that gets
+            // this far is a server bug and stays a 500 rather than being blamed on the client.
             BadHttpRequestException bad => (bad.StatusCode, "bad-request", bad.Message),
-            ArgumentException => (StatusCodes.Status400BadRequest, "bad-request", exception.Message),
             GdalException => (StatusCodes.Status422UnprocessableEntity, "gdal-error", exception.Message),
             OperationCanceledException => (499, "cancelled", "The request was cancelled."),
             _ => (StatusCodes.Status500InternalServerError, "internal-error", "An unexpected error occurred; it has been logged."),
