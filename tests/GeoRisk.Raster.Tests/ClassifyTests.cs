@@ -99,3 +99,44 @@ public class FocalMajorityTests
         Assert.Equal(3f, result[1, 0]);
     }
 }
+
+public class RasterizeMergeTests
+{
+    private static readonly GeometryFactory s_factory = new();
+
+    [Fact]
+    public void Priority_KeyAreaSurveyOverridesPrefectureSurvey_InEitherBurnOrder()
+    {
+        var t = new GeoTransform(0, 1, 10, -1);
+        var prefecture = s_factory.ToGeometry(new Envelope(0, 10, 0, 10)); // 1:50000, grade 2 everywhere
+        var keyArea = s_factory.ToGeometry(new Envelope(2, 5, 2, 5));     // 1:10000, grade 4 inside
+        foreach (var keyFirst in new[] { false, true })
+        {
+            var grades = new RasterBuffer<float>(10, 10);
+            grades.Fill(float.NaN);
+            var priority = new RasterBuffer<float>(10, 10);
+            priority.Fill(float.NaN);
+            var rasterizer = new Rasterize.Rasterizer(grades, t) { Priority = priority };
+            // Priority = 1 / scale denominator: larger scale wins wherever both cover a cell.
+            var burns = new (Geometry Geometry, float Grade, float Priority)[] { (prefecture, 2, 1f / 50000), (keyArea, 4, 1f / 10000) };
+            foreach (var (g, grade, p) in keyFirst ? burns.Reverse() : burns)
+            {
+                rasterizer.Burn(g, grade, p);
+            }
+
+            Assert.Equal(9, grades.Data.Count(v => v == 4)); // the 3×3 key area
+            Assert.Equal(91, grades.Data.Count(v => v == 2));
+        }
+    }
+
+    [Fact]
+    public void Maximum_KeepsTheLargerBurn()
+    {
+        var grades = new RasterBuffer<float>(4, 1);
+        grades.Fill(float.NaN);
+        var rasterizer = new Rasterize.Rasterizer(grades, new GeoTransform(0, 1, 1, -1), rule: Rasterize.MergeRule.Maximum);
+        rasterizer.Burn(s_factory.ToGeometry(new Envelope(0, 3, 0, 1)), 3);
+        rasterizer.Burn(s_factory.ToGeometry(new Envelope(1, 4, 0, 1)), 2);
+        Assert.Equal([3f, 3f, 3f, 2f], grades.Data);
+    }
+}
