@@ -58,9 +58,7 @@ internal static class RasterCommands
             }
 
             using var vector = VectorDataset.OpenRead(parse.GetValue(zones)!, SurveyIngestor.VectorDrivers);
-            using var layerCrs = vector.GetLayerCrs(0);
-            using var rasterCrs = string.IsNullOrEmpty(grid.CrsWkt) ? null : SpatialReference.Parse(grid.CrsWkt);
-            using var transform = layerCrs is not null && rasterCrs is not null ? CoordinateTransformation.Create(layerCrs, rasterCrs) : null;
+            using var transform = ToGridCrs(vector, 0, grid);
             var features = vector.ReadFeatures(0, transform).Where(f => f.Geometry is not null).ToList();
             var labelField = parse.GetValue(field);
             var stats = Raster.Classify.ZonalStatistics.Compute(features.Select(f => f.Geometry!).ToList(), grid.Transform, grid.Width, grid.Height,
@@ -89,6 +87,15 @@ internal static class RasterCommands
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>The transformation from a vector layer's CRS to a raster grid's, or null when either declares none.</summary>
+    private static CoordinateTransformation? ToGridCrs(VectorDataset vector, int layer, GridSpec grid)
+    {
+        using var layerCrs = vector.GetLayerCrs(layer);
+        using var rasterCrs = string.IsNullOrEmpty(grid.CrsWkt) ? null : SpatialReference.Parse(grid.CrsWkt);
+        // PROJ keeps its own copies of both CRSs, so they can be released here.
+        return layerCrs is not null && rasterCrs is not null ? CoordinateTransformation.Create(layerCrs, rasterCrs) : null;
     }
 
     private static string Csv(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
@@ -296,9 +303,7 @@ internal static class RasterCommands
                 return ExitCodes.Usage;
             }
 
-            using var layerCrs = vector.GetLayerCrs(info.Index);
-            using var rasterCrs = string.IsNullOrEmpty(grid.CrsWkt) ? null : SpatialReference.Parse(grid.CrsWkt);
-            using var transform = layerCrs is not null && rasterCrs is not null ? CoordinateTransformation.Create(layerCrs, rasterCrs) : null;
+            using var transform = ToGridCrs(vector, info.Index, grid);
             var buffer = new RasterBuffer<float>(grid.Width, grid.Height);
             buffer.Fill(float.NaN);
             var rasterizer = new Rasterizer(buffer, grid.Transform, parse.GetValue(allTouched), parse.GetValue(merge));

@@ -57,6 +57,7 @@ public sealed class GeoPackageStore : IGeoRiskStore
 
         Directory.CreateDirectory(StagingRoot);
         await using var connection = await OpenAsync(cancellationToken);
+        await ExecuteAsync(connection, null, "PRAGMA journal_mode = WAL", cancellationToken);
         await using (var tx = (SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken))
         {
             foreach (var statement in Schema.Statements)
@@ -627,7 +628,8 @@ public sealed class GeoPackageStore : IGeoRiskStore
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken);
         await using var pragma = connection.CreateCommand();
-        pragma.CommandText = "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
+        // journal_mode = WAL is stored in the file (set once in InitializeAsync); these two are per connection.
+        pragma.CommandText = "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;";
         await pragma.ExecuteNonQueryAsync(cancellationToken);
         return connection;
     }

@@ -25,6 +25,7 @@ public sealed class FeatureValidator
     private readonly IngestBudgets _budgets;
     private readonly ValidationReport _report;
     private readonly HashSet<(int Hash, string Key)> _seen = [];
+    private readonly HashSet<string> _mappedSourceFields;
     private long _totalVertices;
 
     public FeatureValidator(LayerSchema schema, FieldMapping mapping, ValidationReport report, Geometry? declaredExtent = null, IngestBudgets? budgets = null)
@@ -34,6 +35,7 @@ public sealed class FeatureValidator
         _report = report;
         _declaredExtent = declaredExtent;
         _budgets = budgets ?? new IngestBudgets();
+        _mappedSourceFields = new HashSet<string>(mapping.SchemaToSource.Values, StringComparer.Ordinal);
         foreach (var field in schema.Fields.Where(f => f.Required && !mapping.SchemaToSource.ContainsKey(f.Name)))
         {
             report.Error("missing-field", $"Required field '{field.Name}' was not found; looked for {string.Join(", ", field.Synonyms)}. Map it explicitly (e.g. --map {field.Name}=YOUR_FIELD).");
@@ -140,7 +142,7 @@ public sealed class FeatureValidator
         // Keep source attributes the schema does not know under their own names, so nothing is lost.
         foreach (var (name, value) in sourceAttributes)
         {
-            if (!_mapping.SchemaToSource.Values.Contains(name) && !attributes.ContainsKey(name))
+            if (!_mappedSourceFields.Contains(name) && !attributes.ContainsKey(name))
             {
                 attributes[name] = value;
             }

@@ -18,11 +18,8 @@ public static class ZonalStatistics
     public static IReadOnlyList<ZoneStatistics> Compute(IReadOnlyList<Geometry> zones, GeoTransform transform, int width, int height, RasterBuffer<float>? values, RasterBuffer<float>? classes)
     {
         var result = new List<ZoneStatistics>(zones.Count);
-        var mask = new RasterBuffer<float>(width, height);
         foreach (var zone in zones)
         {
-            mask.Fill(float.NaN);
-            new Rasterizer(mask, transform).Burn(zone, 1);
             long cells = 0;
             double min = double.NaN, max = double.NaN, sum = 0;
             long counted = 0;
@@ -32,11 +29,22 @@ public static class ZonalStatistics
             var (c1, r1) = transform.ToPixel(env.MaxX, env.MinY);
             int x0 = Math.Max(0, (int)Math.Floor(Math.Min(c0, c1))), x1 = Math.Min(width - 1, (int)Math.Ceiling(Math.Max(c0, c1)));
             int y0 = Math.Max(0, (int)Math.Floor(Math.Min(r0, r1))), y1 = Math.Min(height - 1, (int)Math.Ceiling(Math.Max(r0, r1)));
+            if (x0 > x1 || y0 > y1)
+            {
+                result.Add(new ZoneStatistics(0, double.NaN, double.NaN, double.NaN, 0, perClass));
+                continue;
+            }
+
+            // Burn the zone into a mask covering only its window, on the same cell lattice as the grid.
+            var mask = new RasterBuffer<float>(x1 - x0 + 1, y1 - y0 + 1);
+            mask.Fill(float.NaN);
+            var window = transform with { OriginX = transform.OriginX + (x0 * transform.PixelWidth), OriginY = transform.OriginY + (y0 * transform.PixelHeight) };
+            new Rasterizer(mask, window).Burn(zone, 1);
             for (var y = y0; y <= y1; y++)
             {
                 for (var x = x0; x <= x1; x++)
                 {
-                    if (float.IsNaN(mask[x, y]))
+                    if (float.IsNaN(mask[x - x0, y - y0]))
                     {
                         continue;
                     }

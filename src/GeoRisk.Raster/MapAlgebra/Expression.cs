@@ -19,6 +19,7 @@ public sealed class Expression
     internal const int ChunkLength = 4096;
 
     private readonly Node _root;
+    private readonly Dictionary<string, int> _variableIndex;
     private readonly List<Instruction> _program = [];
     private int _registerCount;
     private Operand _result;
@@ -30,6 +31,7 @@ public sealed class Expression
         var variables = new List<string>();
         Collect(root, variables);
         Variables = variables;
+        _variableIndex = variables.Select((name, i) => (name, i)).ToDictionary(v => v.name, v => v.i, StringComparer.Ordinal);
         _result = Compile(root);
     }
 
@@ -203,7 +205,7 @@ public sealed class Expression
             case NumberNode n:
                 return Operand.Constant(n.Value);
             case VariableNode v:
-                return new Operand(OperandKind.Input, Variables.ToList().IndexOf(v.Name), 0);
+                return new Operand(OperandKind.Input, _variableIndex[v.Name], 0);
             case ArrayNode a:
                 throw new ExpressionSyntaxException("A [list] is only allowed as an argument of reclass()", a.Column);
             case UnaryNode u:
@@ -355,7 +357,7 @@ public sealed class Expression
     private float Scalar(Node node, ReadOnlySpan<float> values) => node switch
     {
         NumberNode n => (float)n.Value,
-        VariableNode v => values[Variables.ToList().IndexOf(v.Name)],
+        VariableNode v => values[_variableIndex[v.Name]],
         UnaryNode u => -Scalar(u.Operand, values),
         BinaryNode b => ScalarBinary(b.Op, Scalar(b.Left, values), Scalar(b.Right, values)),
         CallNode { Function: "reclass" } c => Kernels.ReclassScalar(Scalar(c.Arguments[0], values),
