@@ -18,7 +18,7 @@ internal static class Commands
 {
     public const string DefaultUrl = "http://127.0.0.1:5000";
 
-    private static Option<string> StoreOption() => new("--store")
+    internal static Option<string> StoreOption() => new("--store")
     {
         Description = "Folder of the embedded store (default: $GEORISK_STORE, else ./georisk-data).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data",
@@ -42,7 +42,9 @@ internal static class Commands
         var surveys = SurveysOption();
         var urls = UrlsOption();
         var noServe = new Option<bool>("--no-serve") { Description = "Load the sample set, then exit instead of serving." };
-        var command = new Command("demo", "Load the Bortala sample survey set into the store and serve it.") { store, surveys, urls, noServe };
+        var noCompute = new Option<bool>("--no-compute") { Description = "Do not compute the default zoning." };
+        var cellSize = new Option<double?>("--cell-size") { Description = "Cell size of the default zoning in metres (the model's 30 m by default)." };
+        var command = new Command("demo", "Load the Bortala sample survey set into the store, compute the default zoning and serve it.") { store, surveys, urls, noServe, noCompute, cellSize };
         command.SetAction(async (parse, ct) =>
         {
             var storeDir = parse.GetValue(store)!;
@@ -80,6 +82,23 @@ internal static class Commands
                     },
                     cancellationToken: ct);
                 table.Write();
+
+                if (!parse.GetValue(noCompute))
+                {
+                    Core.Risk.RiskModel model;
+                    try
+                    {
+                        model = ZoningCommands.LoadModel(Path.Combine(surveysDir, "models", "bortala-default.json"), null, parse.GetValue(cellSize));
+                    }
+                    catch (Core.InvalidInputException ex)
+                    {
+                        Console.Error.WriteLine($"error ({ex.Code}): {ex.Message}");
+                        return ExitCodes.Usage;
+                    }
+
+                    Console.WriteLine($"Computing the default zoning ({model.Name}, {model.Grid.CellSize} m); later runs reuse it while the inputs are unchanged.");
+                    ZoningCommands.PrintRun(await ZoningCommands.RunWithProgressAsync(gpkg, model, new Services.ZoningRunRequest(), ct));
+                }
             }
 
             if (parse.GetValue(noServe))
@@ -297,7 +316,7 @@ internal static class Commands
         return ExitCodes.Ok;
     }
 
-    private static async Task<IGeoRiskStore> OpenStoreAsync(string dir, CancellationToken ct)
+    internal static async Task<IGeoRiskStore> OpenStoreAsync(string dir, CancellationToken ct)
     {
         var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = dir });
         await store.InitializeAsync(ct);

@@ -6,7 +6,10 @@ namespace GeoRisk.Cli;
 /// <summary>Progress bars on a terminal; one line per phase when output is redirected (CI logs, pipes).</summary>
 internal static class ConsoleProgress
 {
-    public static async Task<T> RunAsync<T>(string title, Func<Action<IngestProgress>, Task<T>> work)
+    public static Task<T> RunAsync<T>(string title, Func<Action<IngestProgress>, Task<T>> work) =>
+        RunAsync<T>(title, (Func<Action<string, double>, Task<T>>)(report => work(p => report(p.Phase, p.Fraction))));
+
+    public static async Task<T> RunAsync<T>(string title, Func<Action<string, double>, Task<T>> work)
     {
         if (AnsiConsole.Profile.Capabilities.Interactive && !Console.IsOutputRedirected)
         {
@@ -16,10 +19,10 @@ internal static class ConsoleProgress
                 .StartAsync(async ctx =>
                 {
                     var task = ctx.AddTask(Markup.Escape(title), maxValue: 1.0);
-                    result = await work(p =>
+                    result = await work((phase, fraction) =>
                     {
-                        task.Description = Markup.Escape($"{title}: {p.Phase}");
-                        task.Value = p.Fraction;
+                        task.Description = Markup.Escape($"{title}: {phase}");
+                        task.Value = fraction;
                     });
                     task.Value = 1.0;
                 });
@@ -27,12 +30,12 @@ internal static class ConsoleProgress
         }
 
         var lastPhase = "";
-        return await work(p =>
+        return await work((phase, fraction) =>
         {
-            if (p.Phase != lastPhase)
+            if (phase != lastPhase)
             {
-                lastPhase = p.Phase;
-                Console.WriteLine($"  {title}: {p.Phase} ({p.Fraction:P0})");
+                lastPhase = phase;
+                Console.WriteLine($"  {title}: {phase} ({fraction:P0})");
             }
         });
     }

@@ -10,6 +10,8 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     Commands.Layers(),
     Commands.Store(),
     Commands.Samples(),
+    ZoningCommands.Compute(),
+    ZoningCommands.Export(),
     RasterCommands.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -28,6 +28,8 @@ public sealed class RasterDataset : IDisposable
 
     public string Path { get; }
 
+    internal SafeGdalDatasetHandle Handle => _handle;
+
     public int Width => GdalApi.GDALGetRasterXSize(_handle);
 
     public int Height => GdalApi.GDALGetRasterYSize(_handle);

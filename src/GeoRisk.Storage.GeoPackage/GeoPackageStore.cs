@@ -16,7 +16,7 @@ namespace GeoRisk.Storage.GeoPackage;
 /// Versions are immutable tables; publishing creates the table, fills it and moves the current-version
 /// pointer in one SQLite transaction, so a crash at any point leaves the previous version current.
 /// </summary>
-public sealed class GeoPackageStore : IGeoRiskStore
+public sealed partial class GeoPackageStore : IGeoRiskStore
 {
     private const string CatalogFile = "catalog.gpkg";
     private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web);
@@ -155,66 +155,8 @@ public sealed class GeoPackageStore : IGeoRiskStore
         return await PublishAsync(publication, features.Count, bounds, null, async (connection, tx, layerKey, version) =>
         {
             var table = $"fv_{layerKey}_{version}";
-            var columns = schema.Fields.Select(f => $"\"{f.Name}\" {SqlType(f.Kind)}");
-            await ExecuteAsync(connection, tx, $"CREATE TABLE \"{table}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT, source_fid INTEGER, geom GEOMETRY NOT NULL{string.Concat(columns.Select(c => ", " + c))}, extra TEXT)", cancellationToken);
-            await ExecuteAsync(connection, tx, $"CREATE VIRTUAL TABLE \"rtree_{table}_geom\" USING rtree(id, minx, maxx, miny, maxy)", cancellationToken);
-
-            await using var insert = connection.CreateCommand();
-            insert.Transaction = tx;
-            var names = string.Concat(schema.Fields.Select(f => $", \"{f.Name}\""));
-            var values = string.Concat(schema.Fields.Select((_, i) => $", @p{i}"));
-            insert.CommandText = $"INSERT INTO \"{table}\" (source_fid, geom{names}, extra) VALUES (@source, @geom{values}, @extra)";
-            var pSource = insert.Parameters.Add("@source", SqliteType.Integer);
-            var pGeom = insert.Parameters.Add("@geom", SqliteType.Blob);
-            var pFields = schema.Fields.Select((_, i) => insert.Parameters.Add($"@p{i}", SqliteType.Text)).ToArray();
-            var pExtra = insert.Parameters.Add("@extra", SqliteType.Text);
-
-            await using var index = connection.CreateCommand();
-            index.Transaction = tx;
-            index.CommandText = $"INSERT INTO \"rtree_{table}_geom\" VALUES (last_insert_rowid(), @minx, @maxx, @miny, @maxy)";
-            var pMinX = index.Parameters.Add("@minx", SqliteType.Real);
-            var pMaxX = index.Parameters.Add("@maxx", SqliteType.Real);
-            var pMinY = index.Parameters.Add("@miny", SqliteType.Real);
-            var pMaxY = index.Parameters.Add("@maxy", SqliteType.Real);
-
-            foreach (var feature in features)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                pSource.Value = feature.Id;
-                pGeom.Value = GeometryBlob.Write(feature.Geometry);
-                for (var i = 0; i < pFields.Length; i++)
-                {
-                    feature.Attributes.TryGetValue(schema.Fields[i].Name, out var v);
-                    pFields[i].Value = v ?? DBNull.Value;
-                }
-
-                var extra = feature.Attributes.Where(a => schema.Fields.All(f => f.Name != a.Key)).ToDictionary(a => a.Key, a => a.Value);
-                pExtra.Value = extra.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(extra, s_json);
-                await insert.ExecuteNonQueryAsync(cancellationToken);
-                var env = feature.Geometry.EnvelopeInternal;
-                pMinX.Value = env.MinX;
-                pMaxX.Value = env.MaxX;
-                pMinY.Value = env.MinY;
-                pMaxY.Value = env.MaxY;
-                await index.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            await using var register = connection.CreateCommand();
-            register.Transaction = tx;
-            register.CommandText = """
-                INSERT INTO gpkg_contents(table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
-                VALUES (@t, 'features', @ident, @desc, @minx, @miny, @maxx, @maxy, 4490);
-                INSERT INTO gpkg_geometry_columns VALUES (@t, 'geom', 'GEOMETRY', 4490, 0, 0);
-                INSERT INTO gpkg_extensions VALUES (@t, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
-                """;
-            register.Parameters.AddWithValue("@t", table);
-            register.Parameters.AddWithValue("@ident", $"{publication.SurveyId}/{publication.LayerName} v{version}");
-            register.Parameters.AddWithValue("@desc", $"{publication.Kind.ToToken()} from {publication.SourceFile}");
-            register.Parameters.AddWithValue("@minx", (object?)bounds?.MinX ?? DBNull.Value);
-            register.Parameters.AddWithValue("@miny", (object?)bounds?.MinY ?? DBNull.Value);
-            register.Parameters.AddWithValue("@maxx", (object?)bounds?.MaxX ?? DBNull.Value);
-            register.Parameters.AddWithValue("@maxy", (object?)bounds?.MaxY ?? DBNull.Value);
-            await register.ExecuteNonQueryAsync(cancellationToken);
+            await CreateFeatureTableAsync(connection, tx, table, schema.Fields, features, $"{publication.SurveyId}/{publication.LayerName} v{version}",
+                $"{publication.Kind.ToToken()} from {publication.SourceFile}", bounds, cancellationToken);
             return (table, null);
         }, cancellationToken);
     }
@@ -301,79 +243,10 @@ public sealed class GeoPackageStore : IGeoRiskStore
 
     public async Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default)
     {
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
         await using var connection = await OpenAsync(cancellationToken);
         var (table, kind) = await CurrentTableAsync(connection, surveyId, layerName, cancellationToken);
         var schema = LayerSchema.For(kind);
-        await using var cmd = connection.CreateCommand();
-        var fields = string.Concat(schema.Fields.Select(f => $", f.\"{f.Name}\""));
-        cmd.CommandText = bbox is null
-            ? $"SELECT f.source_fid, f.geom, f.extra{fields} FROM \"{table}\" f ORDER BY f.fid LIMIT @limit OFFSET @offset"
-            : $"""
-               SELECT f.source_fid, f.geom, f.extra{fields} FROM "{table}" f JOIN "rtree_{table}_geom" r ON r.id = f.fid
-               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid
-               """;
-        if (bbox is null)
-        {
-            cmd.Parameters.AddWithValue("@limit", limit);
-            cmd.Parameters.AddWithValue("@offset", offset);
-        }
-        if (bbox is not null)
-        {
-            cmd.Parameters.AddWithValue("@minx", bbox.MinX);
-            cmd.Parameters.AddWithValue("@maxx", bbox.MaxX);
-            cmd.Parameters.AddWithValue("@miny", bbox.MinY);
-            cmd.Parameters.AddWithValue("@maxy", bbox.MaxY);
-        }
-
-        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
-        var result = new List<GeoFeature>();
-        // The R-tree finds candidates by envelope; the exact test and the paging over exact matches happen here.
-        var window = bbox is null ? null : new GeometryFactory().ToGeometry(bbox);
-        var prepared = window is null ? null : NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(window);
-        long skipped = 0;
-        while (result.Count < limit && await reader.ReadAsync(cancellationToken))
-        {
-            var geometry = GeometryBlob.Read((byte[])reader.GetValue(1));
-            if (prepared is not null)
-            {
-                if (!prepared.Intersects(geometry))
-                {
-                    continue;
-                }
-
-                if (skipped++ < offset)
-                {
-                    continue;
-                }
-            }
-
-            var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
-            for (var i = 0; i < schema.Fields.Count; i++)
-            {
-                attributes[schema.Fields[i].Name] = reader.IsDBNull(3 + i) ? null : reader.GetValue(3 + i);
-            }
-
-            if (!reader.IsDBNull(2))
-            {
-                foreach (var property in JsonDocument.Parse(reader.GetString(2)).RootElement.EnumerateObject())
-                {
-                    attributes[property.Name] = property.Value.ValueKind switch
-                    {
-                        JsonValueKind.Number when property.Value.TryGetInt64(out var l) => l,
-                        JsonValueKind.Number => property.Value.GetDouble(),
-                        JsonValueKind.String => property.Value.GetString(),
-                        JsonValueKind.Null => null,
-                        _ => property.Value.GetRawText(),
-                    };
-                }
-            }
-
-            result.Add(new GeoFeature(reader.GetInt64(0), geometry, attributes));
-        }
-
-        return result;
+        return await ReadFeaturesAsync(connection, table, schema.Fields, bbox, limit, offset, cancellationToken);
     }
 
     public async Task<string> GetRasterPathAsync(string surveyId, string layerName, CancellationToken cancellationToken = default)
@@ -470,6 +343,7 @@ public sealed class GeoPackageStore : IGeoRiskStore
 
         problems.AddRange(tables.Select(t => $"Feature table {t} belongs to no version."));
         var referenced = versions.Where(v => v.Raster is not null).Select(v => Path.GetFullPath(Path.Combine(_root, v.Raster!))).ToHashSet(StringComparer.Ordinal);
+        problems.AddRange(await CheckZoningRunsAsync(connection, referenced, cancellationToken));
         if (Directory.Exists(RasterRoot))
         {
             problems.AddRange(Directory.EnumerateFiles(RasterRoot, "*", SearchOption.AllDirectories)
@@ -483,6 +357,147 @@ public sealed class GeoPackageStore : IGeoRiskStore
     {
         _writeGate.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Creates, fills, indexes and registers (gpkg_contents) a feature table inside the caller's transaction.</summary>
+    private static async Task CreateFeatureTableAsync(SqliteConnection connection, SqliteTransaction tx, string table, IReadOnlyList<SchemaField> fields,
+        IReadOnlyList<GeoFeature> features, string identifier, string description, Envelope? bounds, CancellationToken cancellationToken)
+    {
+        var columns = fields.Select(f => $"\"{f.Name}\" {SqlType(f.Kind)}");
+        await ExecuteAsync(connection, tx, $"CREATE TABLE \"{table}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT, source_fid INTEGER, geom GEOMETRY NOT NULL{string.Concat(columns.Select(c => ", " + c))}, extra TEXT)", cancellationToken);
+        await ExecuteAsync(connection, tx, $"CREATE VIRTUAL TABLE \"rtree_{table}_geom\" USING rtree(id, minx, maxx, miny, maxy)", cancellationToken);
+
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        var names = string.Concat(fields.Select(f => $", \"{f.Name}\""));
+        var values = string.Concat(fields.Select((_, i) => $", @p{i}"));
+        insert.CommandText = $"INSERT INTO \"{table}\" (source_fid, geom{names}, extra) VALUES (@source, @geom{values}, @extra)";
+        var pSource = insert.Parameters.Add("@source", SqliteType.Integer);
+        var pGeom = insert.Parameters.Add("@geom", SqliteType.Blob);
+        var pFields = fields.Select((_, i) => insert.Parameters.Add($"@p{i}", SqliteType.Text)).ToArray();
+        var pExtra = insert.Parameters.Add("@extra", SqliteType.Text);
+
+        await using var index = connection.CreateCommand();
+        index.Transaction = tx;
+        index.CommandText = $"INSERT INTO \"rtree_{table}_geom\" VALUES (last_insert_rowid(), @minx, @maxx, @miny, @maxy)";
+        var pMinX = index.Parameters.Add("@minx", SqliteType.Real);
+        var pMaxX = index.Parameters.Add("@maxx", SqliteType.Real);
+        var pMinY = index.Parameters.Add("@miny", SqliteType.Real);
+        var pMaxY = index.Parameters.Add("@maxy", SqliteType.Real);
+
+        foreach (var feature in features)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            pSource.Value = feature.Id;
+            pGeom.Value = GeometryBlob.Write(feature.Geometry);
+            for (var i = 0; i < pFields.Length; i++)
+            {
+                feature.Attributes.TryGetValue(fields[i].Name, out var v);
+                pFields[i].Value = v ?? DBNull.Value;
+            }
+
+            var extra = feature.Attributes.Where(a => fields.All(f => f.Name != a.Key)).ToDictionary(a => a.Key, a => a.Value);
+            pExtra.Value = extra.Count == 0 ? DBNull.Value : JsonSerializer.Serialize(extra, s_json);
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+            var env = feature.Geometry.EnvelopeInternal;
+            pMinX.Value = env.MinX;
+            pMaxX.Value = env.MaxX;
+            pMinY.Value = env.MinY;
+            pMaxY.Value = env.MaxY;
+            await index.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await using var register = connection.CreateCommand();
+        register.Transaction = tx;
+        register.CommandText = """
+            INSERT INTO gpkg_contents(table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
+            VALUES (@t, 'features', @ident, @desc, @minx, @miny, @maxx, @maxy, 4490);
+            INSERT INTO gpkg_geometry_columns VALUES (@t, 'geom', 'GEOMETRY', 4490, 0, 0);
+            INSERT INTO gpkg_extensions VALUES (@t, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only');
+            """;
+        register.Parameters.AddWithValue("@t", table);
+        register.Parameters.AddWithValue("@ident", identifier);
+        register.Parameters.AddWithValue("@desc", description);
+        register.Parameters.AddWithValue("@minx", (object?)bounds?.MinX ?? DBNull.Value);
+        register.Parameters.AddWithValue("@miny", (object?)bounds?.MinY ?? DBNull.Value);
+        register.Parameters.AddWithValue("@maxx", (object?)bounds?.MaxX ?? DBNull.Value);
+        register.Parameters.AddWithValue("@maxy", (object?)bounds?.MaxY ?? DBNull.Value);
+        await register.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Features of a table intersecting the bbox exactly (R-tree for candidates), paged over exact matches.</summary>
+    private static async Task<IReadOnlyList<GeoFeature>> ReadFeaturesAsync(SqliteConnection connection, string table, IReadOnlyList<SchemaField> fields, Envelope? bbox, int limit, long offset, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        await using var cmd = connection.CreateCommand();
+        var columns = string.Concat(fields.Select(f => $", f.\"{f.Name}\""));
+        cmd.CommandText = bbox is null
+            ? $"SELECT f.source_fid, f.geom, f.extra{columns} FROM \"{table}\" f ORDER BY f.fid LIMIT @limit OFFSET @offset"
+            : $"""
+               SELECT f.source_fid, f.geom, f.extra{columns} FROM "{table}" f JOIN "rtree_{table}_geom" r ON r.id = f.fid
+               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid
+               """;
+        if (bbox is null)
+        {
+            cmd.Parameters.AddWithValue("@limit", limit);
+            cmd.Parameters.AddWithValue("@offset", offset);
+        }
+        if (bbox is not null)
+        {
+            cmd.Parameters.AddWithValue("@minx", bbox.MinX);
+            cmd.Parameters.AddWithValue("@maxx", bbox.MaxX);
+            cmd.Parameters.AddWithValue("@miny", bbox.MinY);
+            cmd.Parameters.AddWithValue("@maxy", bbox.MaxY);
+        }
+
+        await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+        var result = new List<GeoFeature>();
+        // The R-tree finds candidates by envelope; the exact test and the paging over exact matches happen here.
+        var window = bbox is null ? null : new GeometryFactory().ToGeometry(bbox);
+        var prepared = window is null ? null : NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(window);
+        long skipped = 0;
+        while (result.Count < limit && await reader.ReadAsync(cancellationToken))
+        {
+            var geometry = GeometryBlob.Read((byte[])reader.GetValue(1));
+            if (prepared is not null)
+            {
+                if (!prepared.Intersects(geometry))
+                {
+                    continue;
+                }
+
+                if (skipped++ < offset)
+                {
+                    continue;
+                }
+            }
+
+            var attributes = new Dictionary<string, object?>(StringComparer.Ordinal);
+            for (var i = 0; i < fields.Count; i++)
+            {
+                attributes[fields[i].Name] = reader.IsDBNull(3 + i) ? null : reader.GetValue(3 + i);
+            }
+
+            if (!reader.IsDBNull(2))
+            {
+                foreach (var property in JsonDocument.Parse(reader.GetString(2)).RootElement.EnumerateObject())
+                {
+                    attributes[property.Name] = property.Value.ValueKind switch
+                    {
+                        JsonValueKind.Number when property.Value.TryGetInt64(out var l) => l,
+                        JsonValueKind.Number => property.Value.GetDouble(),
+                        JsonValueKind.String => property.Value.GetString(),
+                        JsonValueKind.Null => null,
+                        _ => property.Value.GetRawText(),
+                    };
+                }
+            }
+
+            result.Add(new GeoFeature(reader.GetInt64(0), geometry, attributes));
+        }
+
+        return result;
     }
 
     private delegate Task<(string? Table, string? RasterFile)> WriteContent(SqliteConnection connection, SqliteTransaction transaction, long layerKey, int version);
@@ -612,6 +627,11 @@ public sealed class GeoPackageStore : IGeoRiskStore
             {
                 referenced.Add(Path.GetFullPath(Path.Combine(_root, reader.GetString(0))));
             }
+        }
+
+        foreach (var run in await ReadRunsAsync(connection, null, cancellationToken))
+        {
+            referenced.UnionWith(run.Rasters.Values);
         }
 
         foreach (var file in Directory.EnumerateFiles(RasterRoot, "*", SearchOption.AllDirectories))

@@ -88,7 +88,7 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
     {
         var store = _work.File("store");
         var port = FreePort();
-        var psi = CliRunner.StartInfo(_work.Path, "demo", "--surveys", samples.Path, "--store", store, "--urls", $"http://127.0.0.1:{port}");
+        var psi = CliRunner.StartInfo(_work.Path, "demo", "--surveys", samples.Path, "--store", store, "--cell-size", "1000", "--urls", $"http://127.0.0.1:{port}");
         using var process = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
@@ -117,6 +117,7 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
             {
                 Assert.Contains($"Serving on http://127.0.0.1:{port}", output.ToString(), StringComparison.Ordinal);
                 Assert.Contains("bole-geohazard-10k/hazard-zones", output.ToString(), StringComparison.Ordinal);
+                Assert.Contains("zoning run 1 published", output.ToString(), StringComparison.Ordinal);
             }
         }
         finally

@@ -20,6 +20,14 @@ public sealed class SampleSetFixture : IDisposable
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
             System.IO.File.Copy(file, target, overwrite: true);
         }
+
+        // The zoning models are part of the sample set (the demo computes the default one).
+        foreach (var file in Directory.GetFiles(System.IO.Path.Combine(RepoPaths.Surveys, "models")))
+        {
+            var target = System.IO.Path.Combine(_dir.Path, "models", System.IO.Path.GetFileName(file));
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            System.IO.File.Copy(file, target, overwrite: true);
+        }
     }
 
     public string Path => _dir.Path;

@@ -94,7 +94,30 @@ public interface IGeoRiskStore : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<string>> CheckConsistencyAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Publishes a zoning run atomically (its zones, record and COGs) and makes it the current run. Staged
+    /// rasters are moved into the store.
+    /// </summary>
+    Task<ZoningRunInfo> PublishZoningRunAsync(ZoningRunPublication run, IReadOnlyList<GeoFeature> zones, CancellationToken cancellationToken = default);
+
+    /// <summary>Every stored zoning run, oldest first.</summary>
+    Task<IReadOnlyList<ZoningRunInfo>> ListZoningRunsAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>A run by id, or the current run when <paramref name="id"/> is null; null when there is none.</summary>
+    Task<ZoningRunInfo?> GetZoningRunAsync(int? id = null, CancellationToken cancellationToken = default);
+
+    /// <summary>Zones of a run intersecting <paramref name="bbox"/> (lon/lat), in zone order.</summary>
+    /// <exception cref="KeyNotFoundException">No such run.</exception>
+    Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
+
     /// <summary>Absolute path of the current raster of a raster layer.</summary>
     /// <exception cref="KeyNotFoundException">No such raster layer.</exception>
     Task<string> GetRasterPathAsync(string surveyId, string layerName, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A zoning run ready to publish: its record (model, inputs, breaks, metrics as JSON) and staged COGs by name.</summary>
+public sealed record ZoningRunPublication(string RunKey, string ModelName, string ModelHash, string RecordJson, IReadOnlyDictionary<string, string> StagedRasters);
+
+/// <summary>A stored zoning run. <paramref name="Rasters"/> maps names ("index", "grade", "factor-slope") to absolute COG paths.</summary>
+public sealed record ZoningRunInfo(int Id, string RunKey, string ModelName, string ModelHash, DateTimeOffset CreatedAt, string RecordJson,
+    IReadOnlyDictionary<string, string> Rasters, long ZoneCount, Envelope? Bounds);

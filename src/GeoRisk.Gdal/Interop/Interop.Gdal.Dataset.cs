@@ -88,3 +88,16 @@ internal static partial class GdalApi
     [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int GDALComputeRasterStatistics(IntPtr band, int approxOk, double* min, double* max, double* mean, double* stdDev, IntPtr progress, IntPtr progressData);
 }
+
+/// <summary>gdal_utils.h: the library form of gdalwarp.</summary>
+internal static partial class GdalUtils
+{
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr GDALWarpAppOptionsNew(IntPtr argv, IntPtr optionsForBinary);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void GDALWarpAppOptionsFree(IntPtr options);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial SafeGdalDatasetHandle GDALWarp(string destination, IntPtr destinationDataset, int sourceCount, IntPtr* sources, IntPtr options, int* usageError);
+}

@@ -61,7 +61,7 @@ public static class Polygonizer
                 // which keeps every ring valid without a costly geometry repair afterwards.
                 foreach (var simple in SplitAtRepeatedCorners(path))
                 {
-                    var ring = Simplify(simple, transform);
+                    var ring = Simplify(simple, transform, classes);
                     rings.Add((value, ring, SignedArea(ring), simple.RefX, simple.RefY));
                 }
             }
@@ -232,8 +232,12 @@ public static class Polygonizer
         throw new InvalidOperationException($"Broken boundary at corner ({cx}, {cy}).");
     }
 
-    /// <summary>Keeps only the corners where the direction changes, in map coordinates, closed.</summary>
-    private static Coordinate[] Simplify(CornerPath corners, GeoTransform t)
+    /// <summary>
+    /// Keeps the corners where the direction changes, and the junctions where three or more regions meet
+    /// even on a straight run: a neighbour's ring has a vertex there, and a coverage needs matching vertices
+    /// on both sides of every shared edge (NTS's coverage validator and simplifier rely on it).
+    /// </summary>
+    private static Coordinate[] Simplify(CornerPath corners, GeoTransform t, RasterBuffer<float> classes)
     {
         var path = corners.Points;
         var result = new List<Coordinate>(path.Count / 2);
@@ -243,7 +247,7 @@ public static class Polygonizer
             var prev = path[(i - 1 + n) % n];
             var cur = path[i];
             var next = path[(i + 1) % n];
-            if ((cur.X - prev.X) * (next.Y - cur.Y) != (cur.Y - prev.Y) * (next.X - cur.X))
+            if ((cur.X - prev.X) * (next.Y - cur.Y) != (cur.Y - prev.Y) * (next.X - cur.X) || IsJunction(classes, cur.X, cur.Y))
             {
                 result.Add(new Coordinate(t.OriginX + (cur.X * t.PixelWidth), t.OriginY + (cur.Y * t.PixelHeight)));
             }
@@ -251,6 +255,25 @@ public static class Polygonizer
 
         result.Add(result[0].Copy());
         return result.ToArray();
+    }
+
+    /// <summary>True when the four cells around a lattice corner hold three or more distinct values (outside and NaN count as one).</summary>
+    private static bool IsJunction(RasterBuffer<float> c, int cx, int cy)
+    {
+        Span<float> v = [Cell(c, cx - 1, cy - 1), Cell(c, cx, cy - 1), Cell(c, cx - 1, cy), Cell(c, cx, cy)];
+        var distinct = 0;
+        for (var i = 0; i < 4; i++)
+        {
+            var seen = false;
+            for (var j = 0; j < i; j++)
+            {
+                seen |= v[i].Equals(v[j]);
+            }
+
+            distinct += seen ? 0 : 1;
+        }
+
+        return distinct >= 3;
     }
 
     private static double SignedArea(Coordinate[] ring)

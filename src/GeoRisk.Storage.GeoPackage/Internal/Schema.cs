@@ -6,7 +6,7 @@ namespace GeoRisk.Storage.GeoPackage.Internal;
 /// </summary>
 internal static class Schema
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     // CGCS2000 geographic 2D; WKT from the EPSG definition.
     public const string Cgcs2000Wkt =
@@ -68,6 +68,13 @@ internal static class Schema
           field_mapping TEXT NOT NULL, report TEXT NOT NULL, feature_count INTEGER NOT NULL,
           min_x REAL, min_y REAL, max_x REAL, max_y REAL, raster_json TEXT,
           PRIMARY KEY (layer_key, version))
+        """,
+        // Version 2: zoning runs. The current run is the latest one.
+        """
+        CREATE TABLE IF NOT EXISTS georisk_zoning_runs (
+          run_id INTEGER PRIMARY KEY, run_key TEXT NOT NULL, model_name TEXT NOT NULL, model_hash TEXT NOT NULL,
+          created_at TEXT NOT NULL, record TEXT NOT NULL, table_name TEXT NOT NULL, rasters TEXT NOT NULL, zone_count INTEGER NOT NULL,
+          min_x REAL, min_y REAL, max_x REAL, max_y REAL)
         """,
     ];
 }

@@ -1,0 +1,194 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using GeoRisk.Core;
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
+using GeoRisk.Services;
+using GeoRisk.Zoning;
+
+namespace GeoRisk.Cli;
+
+/// <summary>georisk compute and georisk export.</summary>
+internal static class ZoningCommands
+{
+    public static Command Compute()
+    {
+        var store = Commands.StoreOption();
+        var model = new Option<string?>("--model") { Description = "Model file (JSON, see docs/MODEL.md); default surveys/models/bortala-default.json." };
+        var extent = new Option<string?>("--extent") { Description = "Override the model's extent: admin:652701 or bbox:minLon,minLat,maxLon,maxLat." };
+        var cellSize = new Option<double?>("--cell-size") { Description = "Override the model's cell size in metres (30 by default; 10 or 5 for key areas)." };
+        var full = new Option<bool>("--full") { Description = "Recompute every cell even if only some layers changed." };
+        var force = new Option<bool>("--force") { Description = "Run even if the current run already used this model and these inputs." };
+        var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
+        var command = new Command("compute", "Run the zoning model on the stored surveys and publish a new zoning run.") { model, extent, cellSize, full, force, threads, store };
+        command.SetAction(async (parse, ct) =>
+        {
+            RiskModel m;
+            try
+            {
+                m = LoadModel(parse.GetValue(model), parse.GetValue(extent), parse.GetValue(cellSize));
+            }
+            catch (Exception ex) when (ex is InvalidInputException or IOException or FormatException)
+            {
+                Console.Error.WriteLine("error: " + ex.Message);
+                return ExitCodes.Usage;
+            }
+
+            await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
+            try
+            {
+                var outcome = await RunWithProgressAsync(gpkg, m, new ZoningRunRequest { FullRecompute = parse.GetValue(full), Force = parse.GetValue(force), Threads = parse.GetValue(threads) }, ct);
+                PrintRun(outcome);
+                return ExitCodes.Ok;
+            }
+            catch (InvalidInputException ex)
+            {
+                Console.Error.WriteLine($"error ({ex.Code}): {ex.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+        return command;
+    }
+
+    public static Command Export()
+    {
+        var store = Commands.StoreOption();
+        var what = new Argument<string>("product") { Description = "zoning, risk, grade or census." };
+        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog; census: csv|json." };
+        var output = new Option<string>("-o", "--output") { Required = true, Description = "Output file." };
+        var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
+        var command = new Command("export", "Export a zoning run's polygons, rasters or census table.") { what, format, output, run, store };
+        command.SetAction(async (parse, ct) =>
+        {
+            var product = parse.GetValue(what)!.ToLowerInvariant();
+            var fmt = parse.GetValue(format)!.ToLowerInvariant();
+            var path = parse.GetValue(output)!;
+            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog") or ("census", "csv" or "json");
+            if (!valid)
+            {
+                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog, census csv|json.");
+                return ExitCodes.Usage;
+            }
+
+            await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
+            var info = await gpkg.GetZoningRunAsync(parse.GetValue(run), ct);
+            if (info is null)
+            {
+                Console.Error.WriteLine(parse.GetValue(run) is { } id ? $"error: no zoning run {id}." : "error: no zoning run yet; run 'georisk compute' first.");
+                return ExitCodes.NotFound;
+            }
+
+            if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+
+            switch (product)
+            {
+                case "zoning":
+                    var n = await ZoningExport.WriteZonesAsync(gpkg, info.Id, path, fmt == "gpkg" ? "GPKG" : "GeoJSON", ct);
+                    Console.WriteLine($"{n} zones of run {info.Id} written to {path}");
+                    break;
+                case "risk" or "grade":
+                    File.Copy(info.Rasters[product == "risk" ? "index" : "grade"], path);
+                    Console.WriteLine($"{product} raster of run {info.Id} written to {path} (COG)");
+                    break;
+                default:
+                    var record = ZoningRunRecord.FromJson(info.RecordJson);
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.CensusCsv(record) : JsonSerializer.Serialize(record.Census, ZoningRunRecord.Json), ct);
+                    Console.WriteLine($"census of run {info.Id} ({record.Census.Count} rows) written to {path}");
+                    break;
+            }
+
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>Loads the model and applies command-line overrides.</summary>
+    /// <exception cref="InvalidInputException">The model or an override is invalid.</exception>
+    internal static RiskModel LoadModel(string? file, string? extent, double? cellSize)
+    {
+        file ??= DefaultModelPath();
+        if (!File.Exists(file))
+        {
+            throw new InvalidInputException("model-not-found", $"model file '{file}' does not exist.");
+        }
+
+        var model = RiskModel.Parse(File.ReadAllText(file));
+        var grid = model.Grid;
+        if (cellSize is { } cs)
+        {
+            grid = grid with { CellSize = cs };
+        }
+
+        if (extent is not null)
+        {
+            grid = grid with { Extent = ParseExtent(extent) };
+        }
+
+        model = model.WithGrid(grid);
+        var problems = model.Validate();
+        return problems.Count == 0 ? model : throw new InvalidInputException("invalid-model", string.Join(" ", problems));
+    }
+
+    internal static string DefaultModelPath() => Path.Combine(Commands.LocateSurveys(), "models", "bortala-default.json");
+
+    internal static async Task<ZoningRunOutcome> RunWithProgressAsync(IGeoRiskStore store, RiskModel model, ZoningRunRequest request, CancellationToken ct) =>
+        await ConsoleProgress.RunAsync($"zoning {model.Name}", (Func<Action<string, double>, Task<ZoningRunOutcome>>)(report =>
+            new ZoningRunService(store).RunAsync(model, request, new SyncProgress(p => report(p.Stage, p.Fraction)), ct)));
+
+    internal static void PrintRun(ZoningRunOutcome outcome)
+    {
+        var r = outcome.Record;
+        var run = outcome.Run;
+        Console.WriteLine(outcome.Reused
+            ? $"zoning run {run.Id} is current for this model and these inputs; nothing to compute (use --force to recompute)."
+            : $"zoning run {run.Id} published: {run.ZoneCount} zones on a {r.Grid.Width}×{r.Grid.Height} grid of {r.Grid.CellSize} m ({r.Grid.Crs})");
+        if (r.ConsistencyRatio is { } cr)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AHP: CR = {cr:0.0000}, weights {string.Join(", ", r.Factors.Select(f => $"{f.Id} {f.Weight:0.###}"))}"));
+        }
+
+        Console.WriteLine("breaks: " + string.Join(" | ", r.Breaks.Select(b => b.ToString("0.####", CultureInfo.InvariantCulture))));
+        var table = new TableOutput("grade", "area km²", "hazard points", "points/km²");
+        foreach (var g in r.Grades)
+        {
+            table.AddRow($"{g.Grade} {g.Label} {g.LabelZh}", g.AreaKm2.ToString("0.##", CultureInfo.InvariantCulture), g.HazardPoints.ToString(CultureInfo.InvariantCulture),
+                g.PointsPerKm2.ToString("0.####", CultureInfo.InvariantCulture));
+        }
+
+        table.Write();
+        var v = r.Validation;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"validation: ROC-AUC held-out {v.AucHeldOut?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"} ({v.HeldOutPoints} points), all {v.AucAll?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"}; density rises with grade: {(v.DensityRises ? "yes" : "NO")}"));
+        var inc = r.Incremental;
+        Console.WriteLine(inc.Incremental
+            ? string.Create(CultureInfo.InvariantCulture, $"incremental: recomputed {string.Join(", ", inc.FactorsRecomputed)} on {inc.CellsRecomputed:N0} of {inc.CellsTotal:N0} factor cells")
+            : "full run");
+        Console.WriteLine("timings (s): " + string.Join(", ", r.Timings.Select(t => $"{t.Key} {t.Value.ToString("0.##", CultureInfo.InvariantCulture)}")));
+    }
+
+    private static GridExtent ParseExtent(string text)
+    {
+        if (text.StartsWith("admin:", StringComparison.OrdinalIgnoreCase))
+        {
+            return new GridExtent { Admin = text[6..] };
+        }
+
+        if (text.StartsWith("bbox:", StringComparison.OrdinalIgnoreCase))
+        {
+            var parts = text[5..].Split(',');
+            var values = parts.Select(p => double.TryParse(p, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray();
+            return new GridExtent { Bbox = values };
+        }
+
+        throw new InvalidInputException("invalid-extent", $"--extent '{text}' must be admin:CODE or bbox:minLon,minLat,maxLon,maxLat.");
+    }
+
+    private sealed class SyncProgress(Action<ZoningProgress> report) : IProgress<ZoningProgress>
+    {
+        public void Report(ZoningProgress value) => report(value);
+    }
+}

@@ -1,0 +1,49 @@
+using GeoRisk.Raster;
+
+namespace GeoRisk.Gdal;
+
+/// <summary>Writes engine buffers as compressed Cloud-Optimized GeoTIFFs and reads them back.</summary>
+public static class CogWriter
+{
+    /// <param name="noData">Nodata value recorded in the file (NaN allowed for float bands).</param>
+    /// <param name="categorical">Overviews by nearest neighbour (classes) instead of averaging (continuous values).</param>
+    /// <exception cref="GdalException">GDAL cannot write the file.</exception>
+    public static void Write<T>(string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical) where T : unmanaged
+    {
+        // The COG driver only copies, so the data go through a plain tiled GeoTIFF beside the target.
+        var scratch = path + ".scratch.tif";
+        try
+        {
+            using (var ds = RasterDataset.CreateGeoTiff(scratch, grid.Width, grid.Height, 1, RasterDataset.TypeOf<T>(), ["TILED=YES", "BIGTIFF=IF_SAFER"]))
+            {
+                ds.GeoTransform = grid.Transform.ToGdal();
+                ds.ProjectionWkt = grid.CrsWkt;
+                if (noData is { } nd)
+                {
+                    ds.SetNoData(1, nd);
+                }
+
+                ds.Write<T>(1, 0, 0, grid.Width, grid.Height, buffer.Data);
+                ds.CopyToCog(path, ["COMPRESS=DEFLATE", "PREDICTOR=YES", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", categorical ? "RESAMPLING=NEAREST" : "RESAMPLING=AVERAGE"]);
+            }
+        }
+        finally
+        {
+            File.Delete(scratch);
+        }
+    }
+
+    /// <summary>Reads band 1 whole, checking it has the expected size.</summary>
+    public static RasterBuffer<T> Read<T>(string path, int width, int height) where T : unmanaged
+    {
+        using var ds = RasterDataset.Open(path);
+        if (ds.Width != width || ds.Height != height)
+        {
+            throw new InvalidDataException($"{Path.GetFileName(path)} is {ds.Width}x{ds.Height}, expected {width}x{height}.");
+        }
+
+        var buffer = new RasterBuffer<T>(width, height);
+        ds.Read<T>(1, 0, 0, width, height, buffer.Data);
+        return buffer;
+    }
+}

@@ -1,0 +1,558 @@
+using System.Diagnostics;
+using System.Globalization;
+using GeoRisk.Core.Risk;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Classify;
+using GeoRisk.Raster.Rasterize;
+using GeoRisk.Raster.Vectorize;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Prepared;
+using NetTopologySuite.Index.Strtree;
+
+namespace GeoRisk.Zoning;
+
+/// <summary>
+/// The zoning run (DOMAIN §3–§5): factor classes from the inputs (survey precedence applied when
+/// rasterizing), the index as the weighted sum of class scores (AHP or explicit weights) or the sum of
+/// information values fitted on hazard points, grades by the model's breaks, the minimum mapping unit,
+/// zoning polygons as a gap-free coverage, prevention classes, census and validation. Deterministic: the
+/// same inputs give bit-identical rasters and polygons.
+/// </summary>
+public static class ZoningEngine
+{
+    public const byte OutsideExtent = 255;
+
+    public static ZoningResult Run(RiskModel model, ZoningInputs inputs, RasterOptions? options = null, IProgress<ZoningProgress>? progress = null, IncrementalPlan? incremental = null)
+    {
+        options ??= new RasterOptions();
+        var grid = inputs.Grid;
+        var timings = new Dictionary<string, double>(StringComparer.Ordinal);
+        var sw = Stopwatch.StartNew();
+        void Lap(string stage)
+        {
+            timings[stage] = Math.Round(sw.Elapsed.TotalSeconds, 3);
+            sw.Restart();
+        }
+
+        var stages = model.Factors.Count + 6.0;
+        var done = 0;
+        void Report(string stage) => progress?.Report(new ZoningProgress(stage, Math.Min(1, done++ / stages)));
+
+        foreach (var f in model.Factors)
+        {
+            if (!inputs.Factors.ContainsKey(f.Id))
+            {
+                throw new ArgumentException($"No input for factor '{f.Id}'.", nameof(inputs));
+            }
+        }
+
+        if (incremental is not null && model.Combination.Method == CombinationMethod.InformationValue)
+        {
+            // Information values are fitted on every cell, so a local change moves scores everywhere.
+            incremental = null;
+        }
+
+        Report("extent mask");
+        var mask = ExtentMask(inputs.Extent, grid);
+        Lap("mask");
+
+        var classes = new Dictionary<string, RasterBuffer<byte>>(StringComparer.Ordinal);
+        var recomputed = new List<string>();
+        long cellsRecomputed = 0;
+        var whole = new CellWindow(0, 0, grid.Width, grid.Height);
+        foreach (var factor in model.Factors)
+        {
+            Report($"factor {factor.Id}");
+            options.CancellationToken.ThrowIfCancellationRequested();
+            RasterBuffer<byte> fc;
+            if (incremental is not null && incremental.PreviousClasses.TryGetValue(factor.Id, out var previous) && previous.Width == grid.Width && previous.Height == grid.Height)
+            {
+                fc = new RasterBuffer<byte>(grid.Width, grid.Height, (byte[])previous.Data.Clone());
+                if (incremental.DirtyAreas.TryGetValue(factor.Id, out var dirty))
+                {
+                    var reachCells = (int)Math.Ceiling(factor.Reach / Math.Abs(grid.Transform.PixelWidth)) + 1;
+                    foreach (var env in dirty)
+                    {
+                        var window = CellWindow.Of(env, grid).Expand(reachCells, grid.Width, grid.Height);
+                        if (window.IsEmpty)
+                        {
+                            continue;
+                        }
+
+                        FactorClasses.Paste(fc, FactorClasses.Compute(factor, inputs.Factors[factor.Id], grid, window, options), window);
+                        cellsRecomputed += window.Cells;
+                    }
+
+                    recomputed.Add(factor.Id);
+                }
+            }
+            else
+            {
+                fc = FactorClasses.Compute(factor, inputs.Factors[factor.Id], grid, whole, options);
+                cellsRecomputed += whole.Cells;
+                recomputed.Add(factor.Id);
+            }
+
+            ApplyMask(fc, mask);
+            classes[factor.Id] = fc;
+            Lap($"factor.{factor.Id}");
+        }
+
+        Report("combine");
+        var trainingCells = new List<int>();
+        var heldOutCells = new List<int>();
+        var allPointCells = new List<int>();
+        foreach (var p in inputs.HazardPoints)
+        {
+            var cell = CellOf(grid, p.X, p.Y);
+            if (cell < 0 || mask.Data[cell] == 0)
+            {
+                continue;
+            }
+
+            allPointCells.Add(cell);
+            (IsHeldOut(p.Id, model.Validation.HoldOutFraction) ? heldOutCells : trainingCells).Add(cell);
+        }
+
+        var (weights, ahp) = model.ResolveWeights();
+        var summaries = new List<FactorSummary>();
+        var scoreTables = new float[model.Factors.Count][];
+        for (var j = 0; j < model.Factors.Count; j++)
+        {
+            var factor = model.Factors[j];
+            var t = factor.Transform;
+            var counts = CountClasses(classes[factor.Id], t.ClassCount);
+            double[] scores;
+            if (weights is null)
+            {
+                scores = FitInformationValues(factor, classes[factor.Id], counts, trainingCells);
+            }
+            else
+            {
+                scores = Enumerable.Range(0, t.ClassCount + 1).Select(t.ScoreOf).ToArray();
+            }
+
+            var table = new float[256];
+            for (var c = 0; c < scores.Length; c++)
+            {
+                table[c] = (float)(scores[c] * (weights?[j] ?? 1));
+            }
+
+            scoreTables[j] = table;
+            summaries.Add(new FactorSummary(factor.Id, factor.Title, factor.TitleZh, weights?[j], scores, counts, ClassLabels(t)));
+        }
+
+        var index = Combine(grid, mask, model.Factors.Select(f => classes[f.Id]).ToArray(), scoreTables, options);
+        Lap("combine");
+
+        Report("classify");
+        var breaks = ComputeBreaks(model.Classification, index);
+        var graded = Breaks.Classify(index, breaks, options);
+        Lap("classify");
+
+        Report("minimum mapping unit");
+        if (model.Classification.MinMappingUnitCells > 1)
+        {
+            graded = Sieve.Apply(graded, model.Classification.MinMappingUnitCells, model.Classification.EightConnected);
+        }
+
+        Lap("sieve");
+
+        Report("polygonize");
+        var polygons = Polygonizer.Polygonize(graded, grid.Transform, model.Classification.EightConnected);
+        Lap("polygonize");
+        if (model.Classification.SimplifyCells > 0)
+        {
+            polygons = CoverageSimplification.Simplify(polygons, model.Classification.SimplifyCells * Math.Abs(grid.Transform.PixelWidth));
+        }
+
+        Lap("simplify");
+
+        Report("census");
+        var grade = new RasterBuffer<byte>(grid.Width, grid.Height);
+        for (var i = 0; i < grade.Data.Length; i++)
+        {
+            var g = graded.Data[i];
+            grade.Data[i] = float.IsNaN(g) ? (byte)0 : (byte)g;
+        }
+
+        var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
+        var zones = DescribeZones(model, inputs, polygons);
+        var gradeSummaries = SummariseGrades(model.Classification.Grades, grade, allPointCells, cellKm2);
+        var census = Census(model.Classification.Grades, inputs, grid, grade, cellKm2);
+        Lap("census");
+
+        Report("validation");
+        var validation = new ValidationMetrics(trainingCells.Count, heldOutCells.Count,
+            heldOutCells.Count == 0 ? null : RocAuc(index, heldOutCells), allPointCells.Count == 0 ? null : RocAuc(index, allPointCells),
+            gradeSummaries.Zip(gradeSummaries.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2));
+        Lap("validation");
+
+        return new ZoningResult
+        {
+            Grid = grid,
+            Index = index,
+            Grade = grade,
+            FactorClasses = classes,
+            Breaks = breaks,
+            Ahp = ahp,
+            Factors = summaries,
+            Grades = gradeSummaries,
+            Census = census,
+            Validation = validation,
+            Zones = zones,
+            Timings = timings,
+            Incremental = new IncrementalStats(incremental is not null, cellsRecomputed, grid.CellCount * model.Factors.Count, recomputed),
+        };
+    }
+
+    /// <summary>Deterministic hold-out: FNV-1a of the point id, so the split survives re-runs and re-uploads.</summary>
+    public static bool IsHeldOut(string id, double fraction)
+    {
+        if (fraction <= 0)
+        {
+            return false;
+        }
+
+        var hash = 2166136261u;
+        foreach (var ch in id)
+        {
+            hash = (hash ^ ch) * 16777619u;
+        }
+
+        return hash % 10_000 < fraction * 10_000;
+    }
+
+    /// <summary>
+    /// ROC-AUC of the index at the positive cells against every cell of the extent (Mann-Whitney U on a
+    /// 65,536-bin histogram of the index; ties within a bin count half, so the error is below 1/65,536 of
+    /// the range per pair).
+    /// </summary>
+    public static double? RocAuc(RasterBuffer<float> index, IReadOnlyList<int> positiveCells)
+    {
+        const int Bins = 65536;
+        var (min, max) = (float.MaxValue, float.MinValue);
+        foreach (var v in index.Data)
+        {
+            if (!float.IsNaN(v))
+            {
+                min = Math.Min(min, v);
+                max = Math.Max(max, v);
+            }
+        }
+
+        if (min > max || positiveCells.Count == 0)
+        {
+            return null;
+        }
+
+        var scale = max > min ? (Bins - 1) / (double)(max - min) : 0;
+        var histogram = new long[Bins];
+        long negatives = 0;
+        foreach (var v in index.Data)
+        {
+            if (!float.IsNaN(v))
+            {
+                histogram[(int)((v - min) * scale)]++;
+                negatives++;
+            }
+        }
+
+        var below = new long[Bins];
+        for (var b = 1; b < Bins; b++)
+        {
+            below[b] = below[b - 1] + histogram[b - 1];
+        }
+
+        double u = 0;
+        var positives = 0;
+        foreach (var cell in positiveCells)
+        {
+            var v = index.Data[cell];
+            if (float.IsNaN(v))
+            {
+                continue;
+            }
+
+            var b = (int)((v - min) * scale);
+            u += below[b] + (0.5 * histogram[b]);
+            positives++;
+        }
+
+        return positives == 0 ? null : Math.Round(u / ((double)positives * negatives), 4);
+    }
+
+    private static RasterBuffer<byte> ExtentMask(Geometry extent, GridSpec grid)
+    {
+        var burned = new RasterBuffer<float>(grid.Width, grid.Height);
+        new Rasterizer(burned, grid.Transform).Burn(extent, 1);
+        var mask = new RasterBuffer<byte>(grid.Width, grid.Height);
+        for (var i = 0; i < mask.Data.Length; i++)
+        {
+            mask.Data[i] = burned.Data[i] != 0 ? (byte)1 : (byte)0;
+        }
+
+        return mask;
+    }
+
+    private static void ApplyMask(RasterBuffer<byte> classes, RasterBuffer<byte> mask)
+    {
+        for (var i = 0; i < mask.Data.Length; i++)
+        {
+            if (mask.Data[i] == 0)
+            {
+                classes.Data[i] = OutsideExtent;
+            }
+        }
+    }
+
+    private static int CellOf(GridSpec grid, double x, double y)
+    {
+        var (c, r) = grid.Transform.ToPixel(x, y);
+        var col = (int)Math.Floor(c);
+        var row = (int)Math.Floor(r);
+        return col < 0 || row < 0 || col >= grid.Width || row >= grid.Height ? -1 : (row * grid.Width) + col;
+    }
+
+    private static long[] CountClasses(RasterBuffer<byte> classes, int classCount)
+    {
+        var counts = new long[classCount + 1];
+        foreach (var c in classes.Data)
+        {
+            if (c != OutsideExtent)
+            {
+                counts[c]++;
+            }
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// Information value per class from the training cells (unique cells, DOMAIN §3). Classes without any
+    /// hazard cell take the factor's lowest finite value: the data say "least favourable seen", not −∞.
+    /// </summary>
+    private static double[] FitInformationValues(FactorDefinition factor, RasterBuffer<byte> classes, long[] cellsPerClass, IReadOnlyList<int> trainingCells)
+    {
+        var hazardPerClass = new long[cellsPerClass.Length];
+        foreach (var cell in trainingCells.Distinct())
+        {
+            hazardPerClass[classes.Data[cell]]++;
+        }
+
+        if (hazardPerClass.Sum() == 0)
+        {
+            throw new Core.InvalidInputException("no-training-points", $"The information-value method needs hazard points inside the extent to fit factor '{factor.Id}'; none were found.");
+        }
+
+        var iv = InformationValue.Compute(cellsPerClass, hazardPerClass);
+        var floor = iv.Where(v => v is not null).Select(v => v!.Value).DefaultIfEmpty(0).Min();
+        return iv.Select(v => v ?? floor).ToArray();
+    }
+
+    private static IReadOnlyList<string> ClassLabels(FactorTransform t)
+    {
+        var labels = new List<string> { "none" };
+        switch (t.Type)
+        {
+            case TransformType.Lookup:
+                labels.AddRange(t.Table!.Keys);
+                break;
+            default:
+                var b = t.Breaks!;
+                for (var c = 0; c <= b.Count; c++)
+                {
+                    labels.Add(c == 0 ? string.Create(CultureInfo.InvariantCulture, $"< {b[0]}") :
+                        c == b.Count ? string.Create(CultureInfo.InvariantCulture, $">= {b[^1]}") :
+                        string.Create(CultureInfo.InvariantCulture, $"{b[c - 1]} - {b[c]}"));
+                }
+
+                break;
+        }
+
+        return labels;
+    }
+
+    private static RasterBuffer<float> Combine(GridSpec grid, RasterBuffer<byte> mask, RasterBuffer<byte>[] classes, float[][] tables, RasterOptions options)
+    {
+        var index = new RasterBuffer<float>(grid.Width, grid.Height);
+        var w = grid.Width;
+        // A table gather per factor and cell: scores are per class, so there is nothing to vectorise but
+        // the loads; rows run in parallel and the sum is in factor order, so results are deterministic.
+        ParallelRows.For(grid.Height, w, options, (y0, y1) =>
+        {
+            for (var i = y0 * w; i < y1 * w; i++)
+            {
+                if (mask.Data[i] == 0)
+                {
+                    index.Data[i] = float.NaN;
+                    continue;
+                }
+
+                var sum = 0f;
+                for (var j = 0; j < classes.Length; j++)
+                {
+                    sum += tables[j][classes[j].Data[i]];
+                }
+
+                index.Data[i] = sum;
+            }
+        });
+        return index;
+    }
+
+    private static double[] ComputeBreaks(Classification c, RasterBuffer<float> index)
+    {
+        if (c.Method == ClassificationMethod.Fixed)
+        {
+            return c.Breaks!.ToArray();
+        }
+
+        var sample = Breaks.Sample(index.Data, c.SampleSize);
+        if (sample.Length == 0)
+        {
+            throw new Core.InvalidInputException("empty-extent", "The analysis extent covers no cells of the grid.");
+        }
+
+        return c.Method switch
+        {
+            ClassificationMethod.Quantile => Breaks.Quantile(sample, c.Grades),
+            ClassificationMethod.EqualInterval => Breaks.EqualInterval(sample, c.Grades),
+            _ => Breaks.NaturalBreaks(sample, c.Grades),
+        };
+    }
+
+    private static List<ZonePolygon> DescribeZones(RiskModel model, ZoningInputs inputs, List<ClassPolygon> polygons)
+    {
+        var tree = new STRtree<int>();
+        for (var i = 0; i < polygons.Count; i++)
+        {
+            tree.Insert(polygons[i].Polygon.EnvelopeInternal, i);
+        }
+
+        var points = new int[polygons.Count];
+        var people = new int[polygons.Count];
+        var factory = polygons.Count > 0 ? polygons[0].Polygon.Factory : new GeometryFactory();
+        foreach (var p in inputs.HazardPoints)
+        {
+            var pt = factory.CreatePoint(new Coordinate(p.X, p.Y));
+            foreach (var i in tree.Query(pt.EnvelopeInternal))
+            {
+                if (polygons[i].Polygon.Covers(pt))
+                {
+                    points[i]++;
+                    people[i] += p.ThreatenedPeople;
+                    break;
+                }
+            }
+        }
+
+        var coverages = inputs.SurveyCoverages.OrderByDescending(s => s.Rank).Select(s => (s.SurveyId, Prepared: PreparedGeometryFactory.Prepare(s.Coverage))).ToList();
+        var rules = model.Prevention;
+        var result = new List<ZonePolygon>(polygons.Count);
+        for (var i = 0; i < polygons.Count; i++)
+        {
+            var poly = polygons[i].Polygon;
+            var g = (int)polygons[i].Value;
+            var exposed = people[i] >= rules.ExposedPeople;
+            var prevention = g >= rules.KeyGrade || (exposed && g >= rules.KeyGrade - 1) ? "key"
+                : g >= rules.KeyGrade - 1 || (exposed && g >= rules.KeyGrade - 2) ? "secondary" : "general";
+            var surveys = coverages.Where(c => c.Prepared.Geometry.EnvelopeInternal.Intersects(poly.EnvelopeInternal) && c.Prepared.Intersects(poly)).Select(c => c.SurveyId).ToList();
+            result.Add(new ZonePolygon(i + 1, g, poly, Math.Round(poly.Area / 1e6, 6), prevention, points[i], people[i], surveys));
+        }
+
+        return result;
+    }
+
+    private static List<GradeSummary> SummariseGrades(int grades, RasterBuffer<byte> grade, IReadOnlyList<int> pointCells, double cellKm2)
+    {
+        var cells = new long[grades + 1];
+        foreach (var g in grade.Data)
+        {
+            if (g != 0)
+            {
+                cells[g]++;
+            }
+        }
+
+        var points = new int[grades + 1];
+        foreach (var c in pointCells)
+        {
+            points[grade.Data[c]]++;
+        }
+
+        return Enumerable.Range(1, grades).Select(g =>
+        {
+            var area = cells[g] * cellKm2;
+            return new GradeSummary(g, Core.Risk.Grades.English(g, grades), Core.Risk.Grades.Chinese(g, grades), Core.Risk.Grades.Colour(g, grades), cells[g], Math.Round(area, 4), points[g],
+                area > 0 ? Math.Round(points[g] / area, 6) : 0);
+        }).ToList();
+    }
+
+    private static List<CensusRow> Census(int grades, ZoningInputs inputs, GridSpec grid, RasterBuffer<byte> grade, double cellKm2)
+    {
+        var units = inputs.AdminUnits;
+        // One label raster of the units (pixel-centre rule, as GDAL's zonal tools) and one pass over the
+        // grades, rather than a masked pass per unit.
+        var labels = new RasterBuffer<float>(grid.Width, grid.Height);
+        var rasterizer = new Rasterizer(labels, grid.Transform);
+        for (var u = 0; u < units.Count; u++)
+        {
+            rasterizer.Burn(units[u].Geometry, u + 1);
+        }
+
+        var cellsPerGrade = new long[units.Count + 1, grades + 1];
+        for (var i = 0; i < labels.Data.Length; i++)
+        {
+            cellsPerGrade[(int)labels.Data[i], grade.Data[i]]++;
+        }
+
+        var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
+        var points = new int[units.Count, grades + 1];
+        var people = new int[units.Count, grades + 1];
+        var factory = new GeometryFactory();
+        foreach (var p in inputs.HazardPoints)
+        {
+            var cell = CellOf(grid, p.X, p.Y);
+            if (cell < 0 || grade.Data[cell] == 0)
+            {
+                continue;
+            }
+
+            var pt = factory.CreatePoint(new Coordinate(p.X, p.Y));
+            for (var u = 0; u < units.Count; u++)
+            {
+                if (prepared[u].Covers(pt))
+                {
+                    points[u, grade.Data[cell]]++;
+                    people[u, grade.Data[cell]] += p.ThreatenedPeople;
+                    break;
+                }
+            }
+        }
+
+        var rows = new List<CensusRow>();
+        for (var u = 0; u < units.Count; u++)
+        {
+            long total = 0;
+            for (var g = 1; g <= grades; g++)
+            {
+                total += cellsPerGrade[u + 1, g];
+            }
+
+            if (total == 0)
+            {
+                continue; // a neighbour that only touches the extent
+            }
+
+            for (var g = 1; g <= grades; g++)
+            {
+                var cells = cellsPerGrade[u + 1, g];
+                rows.Add(new CensusRow(units[u].Code, units[u].Name, units[u].NameEn, g, Core.Risk.Grades.English(g, grades), Math.Round(cells * cellKm2, 4),
+                    total == 0 ? 0 : Math.Round(cells / (double)total, 6), points[u, g], people[u, g]));
+            }
+        }
+
+        return rows;
+    }
+}

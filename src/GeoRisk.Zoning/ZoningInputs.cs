@@ -1,0 +1,57 @@
+using GeoRisk.Raster;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Zoning;
+
+/// <summary>
+/// A source feature in grid coordinates. <paramref name="SurveyRank"/> orders surveys by precedence
+/// (higher wins where features overlap: 1:10000 over 1:50000); <paramref name="Key"/> and
+/// <paramref name="Value"/> carry the attribute a lookup or breaks transform reads.
+/// </summary>
+public sealed record BurnFeature(Geometry Geometry, int SurveyRank, string? Key = null, double Value = double.NaN);
+
+/// <summary>What a factor is computed from: vector features or a raster already resampled onto the grid.</summary>
+public abstract record FactorInput;
+
+public sealed record VectorFactorInput(IReadOnlyList<BurnFeature> Features) : FactorInput;
+
+/// <summary>A raster on the analysis grid (NaN = nodata), e.g. the DEM warped to the grid.</summary>
+public sealed record RasterFactorInput(RasterBuffer<float> Values) : FactorInput;
+
+/// <summary>A hazard point in grid coordinates; <paramref name="Id"/> decides (by hash) whether it is held out.</summary>
+public sealed record HazardPointInput(string Id, double X, double Y, int ThreatenedPeople);
+
+public sealed record AdminUnitInput(string Code, string Name, string? NameEn, Geometry Geometry);
+
+/// <summary>A survey's coverage in grid coordinates, to say which surveys contributed to a zone.</summary>
+public sealed record SurveyCoverageInput(string SurveyId, int ScaleDenominator, int Rank, Geometry Coverage);
+
+/// <summary>Everything a zoning run reads, already on the analysis grid's CRS.</summary>
+public sealed class ZoningInputs
+{
+    public required GridSpec Grid { get; init; }
+
+    /// <summary>The analysis extent (cells whose centre is outside are nodata).</summary>
+    public required Geometry Extent { get; init; }
+
+    /// <summary>One input per factor id of the model.</summary>
+    public required IReadOnlyDictionary<string, FactorInput> Factors { get; init; }
+
+    public IReadOnlyList<HazardPointInput> HazardPoints { get; init; } = [];
+
+    public IReadOnlyList<AdminUnitInput> AdminUnits { get; init; } = [];
+
+    public IReadOnlyList<SurveyCoverageInput> SurveyCoverages { get; init; } = [];
+}
+
+/// <summary>
+/// Reuse of a previous run's factor classes: factors listed in <see cref="DirtyAreas"/> are recomputed only
+/// inside those areas (grid coordinates, before the factor's reach is added); factors not listed are taken
+/// from <see cref="PreviousClasses"/> as they are.
+/// </summary>
+public sealed class IncrementalPlan
+{
+    public required IReadOnlyDictionary<string, RasterBuffer<byte>> PreviousClasses { get; init; }
+
+    public required IReadOnlyDictionary<string, IReadOnlyList<Envelope>> DirtyAreas { get; init; }
+}

@@ -1,0 +1,60 @@
+using GeoRisk.Core.Risk;
+using GeoRisk.Raster;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Zoning;
+
+/// <summary>How a factor entered the index: its weight (AHP/explicit) or fitted information values, per class.</summary>
+/// <param name="ClassScores">Score per class, index 0 = no source (outside score).</param>
+/// <param name="CellsPerClass">Cells of the extent in each class (index 0 = no source).</param>
+public sealed record FactorSummary(string Id, string? Title, string? TitleZh, double? Weight, IReadOnlyList<double> ClassScores, IReadOnlyList<long> CellsPerClass, IReadOnlyList<string> ClassLabels);
+
+public sealed record GradeSummary(int Grade, string Label, string LabelZh, string Colour, long Cells, double AreaKm2, int HazardPoints, double PointsPerKm2);
+
+public sealed record CensusRow(string AdminCode, string AdminName, string? AdminNameEn, int Grade, string GradeLabel, double AreaKm2, double Share, int HazardPoints, int ThreatenedPeople);
+
+/// <param name="AucHeldOut">ROC-AUC of the index at held-out hazard points against all cells (null if none held out).</param>
+/// <param name="AucAll">ROC-AUC with every hazard point.</param>
+/// <param name="DensityRises">Hazard-point density strictly rises from the lowest grade to the highest.</param>
+public sealed record ValidationMetrics(int TrainingPoints, int HeldOutPoints, double? AucHeldOut, double? AucAll, bool DensityRises);
+
+public sealed record ZonePolygon(int Id, int Grade, Polygon Polygon, double AreaKm2, string Prevention, int HazardPoints, int ThreatenedPeople, IReadOnlyList<string> Surveys);
+
+public sealed record IncrementalStats(bool Incremental, long CellsRecomputed, long CellsTotal, IReadOnlyList<string> FactorsRecomputed);
+
+/// <summary>The products of a zoning run, in the analysis grid's CRS.</summary>
+public sealed class ZoningResult
+{
+    public required GridSpec Grid { get; init; }
+
+    /// <summary>Composite index per cell; NaN outside the extent.</summary>
+    public required RasterBuffer<float> Index { get; init; }
+
+    /// <summary>Grade 1..N per cell after the minimum mapping unit; 0 outside the extent.</summary>
+    public required RasterBuffer<byte> Grade { get; init; }
+
+    /// <summary>Each factor's class per cell (0 = no source, 1..k, 255 outside the extent).</summary>
+    public required IReadOnlyDictionary<string, RasterBuffer<byte>> FactorClasses { get; init; }
+
+    public required IReadOnlyList<double> Breaks { get; init; }
+
+    public AhpResult? Ahp { get; init; }
+
+    public required IReadOnlyList<FactorSummary> Factors { get; init; }
+
+    public required IReadOnlyList<GradeSummary> Grades { get; init; }
+
+    public required IReadOnlyList<CensusRow> Census { get; init; }
+
+    public required ValidationMetrics Validation { get; init; }
+
+    public required IReadOnlyList<ZonePolygon> Zones { get; init; }
+
+    /// <summary>Seconds per stage.</summary>
+    public required IReadOnlyDictionary<string, double> Timings { get; init; }
+
+    public required IncrementalStats Incremental { get; init; }
+}
+
+/// <summary>Progress of a run: the stage and the overall fraction done (0..1).</summary>
+public readonly record struct ZoningProgress(string Stage, double Fraction);

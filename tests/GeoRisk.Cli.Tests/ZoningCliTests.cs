@@ -1,0 +1,69 @@
+using System.Text.Json;
+using GeoRisk.Tests.Common;
+
+namespace GeoRisk.Cli.Tests;
+
+public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<SampleSetFixture>, IDisposable
+{
+    private readonly TempDirectory _work = new("georisk-cli-zoning");
+
+    public void Dispose() => _work.Dispose();
+
+    [Fact]
+    public async Task DemoComputeExport_EndToEnd()
+    {
+        var store = _work.File("store");
+        var demo = await CliRunner.RunAsync(_work.Path, "demo", "--surveys", samples.Path, "--store", store, "--cell-size", "2000", "--no-serve");
+        Assert.True(demo.ExitCode == 0, demo.Stdout + demo.Stderr);
+        Assert.Contains("zoning run 1 published", demo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("AHP: CR = ", demo.Stdout, StringComparison.Ordinal);
+        Assert.Contains("ROC-AUC", demo.Stdout, StringComparison.Ordinal);
+
+        var model = Path.Combine(samples.Path, "models", "bortala-default.json");
+        var again = await CliRunner.RunAsync(_work.Path, "compute", "--model", model, "--cell-size", "2000", "--store", store);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("nothing to compute", again.Stdout, StringComparison.Ordinal);
+
+        var county = await CliRunner.RunAsync(_work.Path, "compute", "--model", model, "--cell-size", "500", "--extent", "admin:652723", "--store", store);
+        Assert.True(county.ExitCode == 0, county.Stdout + county.Stderr);
+        Assert.Contains("zoning run 2 published", county.Stdout, StringComparison.Ordinal);
+
+        var csv = _work.File("census.csv");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "census", "--format", "csv", "-o", csv, "--store", store)).ExitCode);
+        var lines = await File.ReadAllLinesAsync(csv);
+        Assert.Equal(5, lines.Length); // header + Wenquan × 4 grades
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("652723,温泉县,", l, StringComparison.Ordinal));
+
+        var geojson = _work.File("zones.geojson");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "zoning", "--format", "geojson", "--run", "1", "-o", geojson, "--store", store)).ExitCode);
+        using var doc = JsonDocument.Parse(await File.ReadAllTextAsync(geojson));
+        var features = doc.RootElement.GetProperty("features");
+        Assert.True(features.GetArrayLength() > 10);
+        Assert.InRange(features[0].GetProperty("properties").GetProperty("grade").GetInt32(), 1, 4);
+
+        var cog = _work.File("grade.tif");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "grade", "--format", "cog", "-o", cog, "--store", store)).ExitCode);
+        Assert.Equal("II*"u8.ToArray(), (await File.ReadAllBytesAsync(cog)).Take(3).ToArray());
+    }
+
+    [Fact]
+    public async Task Compute_BadInput_ExitsWithUsageError()
+    {
+        var missing = await CliRunner.RunAsync(_work.Path, "compute", "--model", _work.File("missing.json"), "--store", _work.File("s"));
+        Assert.Equal(2, missing.ExitCode);
+        Assert.Contains("does not exist", missing.Stderr, StringComparison.Ordinal);
+
+        var bad = _work.File("bad.json");
+        await File.WriteAllTextAsync(bad, """{"name":"x","grid":{"extent":{"admin":"1"}},"factors":[],"combination":{"method":"weights"}}""");
+        var invalid = await CliRunner.RunAsync(_work.Path, "compute", "--model", bad, "--store", _work.File("s"));
+        Assert.Equal(2, invalid.ExitCode);
+        Assert.Contains("6-digit", invalid.Stderr, StringComparison.Ordinal);
+
+        var format = await CliRunner.RunAsync(_work.Path, "export", "zoning", "--format", "png", "-o", _work.File("z.png"), "--store", _work.File("s"));
+        Assert.Equal(2, format.ExitCode);
+
+        var none = await CliRunner.RunAsync(_work.Path, "export", "census", "--format", "csv", "-o", _work.File("c.csv"), "--store", _work.File("s"));
+        Assert.Equal(4, none.ExitCode);
+        Assert.Contains("georisk compute", none.Stderr, StringComparison.Ordinal);
+    }
+}

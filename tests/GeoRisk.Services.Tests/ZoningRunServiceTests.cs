@@ -1,0 +1,168 @@
+using System.Globalization;
+using GeoRisk.Core;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Raster.Vectorize;
+using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Union;
+
+namespace GeoRisk.Services.Tests;
+
+[Collection(LoadedStoreCollection.Name)]
+public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
+{
+    /// <summary>The shipped default model on a coarse grid so a run takes a second.</summary>
+    private static RiskModel DefaultModel(double cellSize = 1000)
+    {
+        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
+        return model.WithGrid(model.Grid with { CellSize = cellSize });
+    }
+
+    [Fact]
+    public async Task Run_SampleSet_PublishesValidGapFreeZoningWithCensusAndValidation()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var progress = new List<string>();
+        var outcome = await new ZoningRunService(store).RunAsync(DefaultModel(), progress: new SyncProgress(p => progress.Add(p.Stage)));
+
+        Assert.False(outcome.Reused);
+        var record = outcome.Record;
+        Assert.Equal(3, record.Breaks.Count);
+        Assert.True(record.ConsistencyRatio < 0.10);
+        Assert.Contains("factor fault-distance", progress);
+        Assert.Equal("published", progress[^1]);
+        // Every input layer version is recorded with its role.
+        Assert.Contains(record.Inputs, i => i.Layer == "bole-geohazard-10k/hazard-zones" && i.Roles.Contains("susceptibility"));
+        Assert.Contains(record.Inputs, i => i.Kind == "dem" && i.Roles.Contains("slope"));
+
+        // Zoning polygons: valid, no overlaps, and together they cover the four counties without gaps.
+        var zones = await store.QueryZonesAsync(outcome.Run.Id, null, 100_000);
+        Assert.Equal(outcome.Run.ZoneCount, zones.Count);
+        Assert.All(zones, z => Assert.True(z.Geometry.IsValid, $"zone {z.Id} invalid"));
+        Assert.True(CoverageSimplification.IsValidCoverage(zones.Select(z => new ClassPolygon(Convert.ToSingle(z.Attributes["grade"], CultureInfo.InvariantCulture), (Polygon)z.Geometry)).ToList()));
+        var union = CascadedPolygonUnion.Union(zones.Select(z => z.Geometry).ToList());
+        Assert.Equal(0, union is Polygon p ? p.NumInteriorRings : ((MultiPolygon)union).Geometries.Sum(g => ((Polygon)g).NumInteriorRings));
+        Assert.All(zones, z => Assert.Contains(z.Attributes["prevention"] as string, new[] { "key", "secondary", "general" }));
+        Assert.Contains(zones, z => (z.Attributes["surveys"] as string ?? "").Contains("bole-geohazard-10k", StringComparison.Ordinal));
+
+        // Census: every county × grade; shares of a county sum to 1; areas add up to the graded area.
+        Assert.Equal(16, record.Census.Count);
+        foreach (var county in record.Census.GroupBy(c => c.AdminCode))
+        {
+            Assert.Equal(1.0, county.Sum(c => c.Share), 4);
+        }
+
+        Assert.Equal(record.Grades.Sum(g => g.AreaKm2), record.Census.Sum(c => c.AreaKm2), 0);
+        Assert.Equal(record.Grades.Sum(g => g.HazardPoints), record.Census.Sum(c => c.HazardPoints));
+        var csv = ZoningExport.CensusCsv(record).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(17, csv.Length);
+        Assert.StartsWith("admin_code,admin_name,", csv[0], StringComparison.Ordinal);
+        Assert.Contains(csv, l => l.StartsWith("652701,博乐市,Bole,4,very high,", StringComparison.Ordinal));
+
+        // Validation is reported: hazard points favour high grades in the sample (they were placed by grade).
+        Assert.NotNull(record.Validation.AucHeldOut);
+        Assert.InRange(record.Validation.AucAll!.Value, 0.6, 1.0);
+        Assert.True(record.Validation.DensityRises);
+        Assert.Empty(await store.CheckConsistencyAsync());
+    }
+
+    [Fact]
+    public async Task Run_SameInputs_BitIdenticalAndReusedUnlessForced()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var service = new ZoningRunService(store);
+        var first = await service.RunAsync(DefaultModel());
+        var again = await service.RunAsync(DefaultModel());
+        Assert.True(again.Reused);
+        Assert.Equal(first.Run.Id, again.Run.Id);
+
+        var forced = await service.RunAsync(DefaultModel(), new ZoningRunRequest { Force = true, FullRecompute = true });
+        Assert.False(forced.Reused);
+        Assert.Equal(first.Run.Id + 1, forced.Run.Id);
+        Assert.Equal(first.Record.CellsSha256, forced.Record.CellsSha256);
+        Assert.Equal(first.Record.Breaks, forced.Record.Breaks);
+        var a = await store.QueryZonesAsync(first.Run.Id, null, 100_000);
+        var b = await store.QueryZonesAsync(forced.Run.Id, null, 100_000);
+        Assert.Equal(a.Select(z => z.Geometry.ToText()), b.Select(z => z.Geometry.ToText()));
+        // The stored COGs hold the same bytes too (GDAL writes no timestamps).
+        Assert.Equal(File.ReadAllBytes(first.Run.Rasters["grade"]), File.ReadAllBytes(forced.Run.Rasters["grade"]));
+        Assert.Equal(File.ReadAllBytes(first.Run.Rasters["index"]), File.ReadAllBytes(forced.Run.Rasters["index"]));
+    }
+
+    [Fact]
+    public async Task Run_AfterNewTenThousandSurvey_IncrementalEqualsFullRun()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var service = new ZoningRunService(store);
+        var model = DefaultModel(500);
+        var before = await service.RunAsync(model);
+
+        // A new accepted 1:10000 survey in the Bole key area, newer than the existing one.
+        var survey = new SurveyInfo("bole-10k-2025", "Bole key area 1:10000 update", 10000, SurveyType.FineSurvey, "test", new DateOnly(2025, 5, 1), true, new DateOnly(2025, 6, 1));
+        var coverage = new GeometryFactory().ToGeometry(new Envelope(82.0, 82.12, 44.86, 44.95));
+        await store.UpsertSurveyAsync(survey, coverage);
+        var file = Path.Combine(dir.Path, "update.geojson");
+        await File.WriteAllTextAsync(file, """
+            {"type":"FeatureCollection","features":[
+             {"type":"Feature","properties":{"yfxdj":4},"geometry":{"type":"Polygon","coordinates":[[[82.0,44.86],[82.06,44.86],[82.06,44.95],[82.0,44.95],[82.0,44.86]]]}},
+             {"type":"Feature","properties":{"yfxdj":1},"geometry":{"type":"Polygon","coordinates":[[[82.06,44.86],[82.12,44.86],[82.12,44.95],[82.06,44.95],[82.06,44.86]]]}}
+            ]}
+            """);
+        var ingest = await new SurveyIngestor(store).IngestAsync(new IngestRequest(file, LayerKind.HazardZones, survey.Id, "hazard-zones"));
+        Assert.True(ingest.Accepted);
+
+        var incremental = await service.RunAsync(model);
+        Assert.True(incremental.Record.Incremental.Incremental);
+        Assert.Equal(["susceptibility"], incremental.Record.Incremental.FactorsRecomputed);
+        Assert.True(incremental.Record.Incremental.CellsRecomputed < incremental.Record.Incremental.CellsTotal / 50);
+        Assert.NotEqual(before.Record.CellsSha256, incremental.Record.CellsSha256);
+
+        var full = await service.RunAsync(model, new ZoningRunRequest { Force = true, FullRecompute = true });
+        Assert.False(full.Record.Incremental.Incremental);
+        Assert.Equal(full.Record.CellsSha256, incremental.Record.CellsSha256);
+        var a = await store.QueryZonesAsync(incremental.Run.Id, null, 100_000);
+        var b = await store.QueryZonesAsync(full.Run.Id, null, 100_000);
+        Assert.Equal(b.Select(z => z.Geometry.ToText()), a.Select(z => z.Geometry.ToText()));
+        Assert.Contains(a, z => (z.Attributes["surveys"] as string ?? "").Contains("bole-10k-2025", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Run_UnknownAdminCode_ClearErrorAndNothingStored()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var model = DefaultModel();
+        model = model.WithGrid(model.Grid with { Extent = new GridExtent { Admin = "110101" } });
+        var ex = await Assert.ThrowsAsync<InvalidInputException>(() => new ZoningRunService(store).RunAsync(model));
+        Assert.Equal("unknown-admin", ex.Code);
+        Assert.Empty(await store.ListZoningRunsAsync());
+    }
+
+    [Fact]
+    public async Task Run_CountyExtentAtFineCell_Works()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var model = DefaultModel(100);
+        model = model.WithGrid(model.Grid with { Extent = new GridExtent { Bbox = [82.0, 44.86, 82.1, 44.92] } });
+        var outcome = await new ZoningRunService(store).RunAsync(model);
+        Assert.InRange(outcome.Record.Grid.Width, 75, 85);
+        Assert.True(outcome.Run.ZoneCount > 0);
+    }
+
+    private sealed class SyncProgress(Action<Zoning.ZoningProgress> report) : IProgress<Zoning.ZoningProgress>
+    {
+        public void Report(Zoning.ZoningProgress value) => report(value);
+    }
+}

@@ -1,0 +1,240 @@
+using GeoRisk.Core;
+using GeoRisk.Core.Risk;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Vectorize;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Union;
+
+namespace GeoRisk.Zoning.Tests;
+
+public class ZoningEngineTests
+{
+    private static readonly GeometryFactory s_factory = new();
+
+    private static Polygon Box(double x0, double y0, double x1, double y1) => (Polygon)s_factory.ToGeometry(new Envelope(x0, x1, y0, y1));
+
+    private static GridSpec Grid(int w, int h, double cell) => new(w, h, new GeoTransform(0, cell, h * cell, -cell), "");
+
+    private static FactorDefinition Lookup(string id, params (string Key, double Score)[] table) => new()
+    {
+        Id = id,
+        Source = new FactorSource { Kind = "hazard-zones", Field = "grade" },
+        Transform = new FactorTransform { Type = TransformType.Lookup, Table = table.ToDictionary(t => t.Key, t => t.Score) },
+    };
+
+    private static FactorDefinition Distance(string id, double[] breaks, double[] scores) => new()
+    {
+        Id = id,
+        Source = new FactorSource { Kind = "active-faults" },
+        Transform = new FactorTransform { Type = TransformType.Distance, Breaks = breaks, Scores = scores },
+    };
+
+    private static RiskModel Model(IReadOnlyList<FactorDefinition> factors, Combination? combination = null, Classification? classification = null) => new()
+    {
+        Name = "test",
+        Grid = new AnalysisGrid { Extent = new GridExtent { Bbox = [0, 0, 1, 1] } },
+        Factors = factors,
+        Combination = combination ?? new Combination { Method = CombinationMethod.Weights, Weights = factors.ToDictionary(f => f.Id, _ => 1.0) },
+        Classification = classification ?? new Classification { Grades = 4, MinMappingUnitCells = 0, SimplifyCells = 0 },
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Precedence_3x3_TenThousandOverridesFiftyThousandWhateverTheOrder(bool tenThousandFirst)
+    {
+        // 1:50000 says grade 3 everywhere; the 1:10000 survey (rank 2) says grade 1 in the left column. The
+        // finer survey wins there even though its grade is lower; elsewhere 1:50000 applies.
+        var fifty = new BurnFeature(Box(0, 0, 3, 3), SurveyRank: 1, Key: "3");
+        var ten = new BurnFeature(Box(0, 0, 1, 3), SurveyRank: 2, Key: "1");
+        var factor = Lookup("susceptibility", ("1", 0.1), ("2", 0.4), ("3", 0.7), ("4", 1.0));
+        var input = new VectorFactorInput(tenThousandFirst ? [ten, fifty] : [fifty, ten]);
+        var classes = FactorClasses.Compute(factor, input, Grid(3, 3, 1), new CellWindow(0, 0, 3, 3), new RasterOptions());
+        Assert.Equal(new byte[] { 1, 3, 3, 1, 3, 3, 1, 3, 3 }, classes.Data);
+    }
+
+    [Fact]
+    public void Lookup_OverlapWithinOneSurvey_MoreSevereClassWins()
+    {
+        // Nested flood extents: 100-yr (score 0.3) contains 10-yr (score 1.0); the cell in both is class "10".
+        var factor = new FactorDefinition
+        {
+            Id = "flood",
+            Source = new FactorSource { Kind = "flood-zones", Field = "return_period_yr" },
+            Transform = new FactorTransform { Type = TransformType.Lookup, Table = new Dictionary<string, double> { ["10"] = 1.0, ["50"] = 0.6, ["100"] = 0.3 } },
+        };
+        var input = new VectorFactorInput([new(Box(0, 0, 1, 1), 1, "10"), new(Box(0, 0, 2, 1), 1, "100")]);
+        var classes = FactorClasses.Compute(factor, input, Grid(3, 1, 1), new CellWindow(0, 0, 3, 1), new RasterOptions());
+        Assert.Equal(new byte[] { 1, 3, 0 }, classes.Data);
+    }
+
+    [Fact]
+    public void InformationValue_ToyGrid_MatchesHandComputation()
+    {
+        // 10×10 cells; the left 4 columns are grade 4 (class 2), the rest grade 1 (class 1). Five training
+        // points, four in the left block: I(class 2) = ln((4/5)/(40/100)) = ln 2, I(class 1) = ln((1/5)/(60/100)) = ln(1/3).
+        var factor = Lookup("susceptibility", ("1", 0), ("4", 0));
+        var grid = Grid(10, 10, 1);
+        var inputs = new ZoningInputs
+        {
+            Grid = grid,
+            Extent = Box(0, 0, 10, 10),
+            Factors = new Dictionary<string, FactorInput>
+            {
+                ["susceptibility"] = new VectorFactorInput([new(Box(0, 0, 4, 10), 1, "4"), new(Box(4, 0, 10, 10), 1, "1")]),
+            },
+            HazardPoints = [new("a", 0.5, 0.5, 0), new("b", 1.5, 2.5, 0), new("c", 2.5, 5.5, 0), new("d", 3.5, 8.5, 0), new("e", 7.5, 7.5, 0)],
+        };
+        var model = Model([factor], new Combination { Method = CombinationMethod.InformationValue }, new Classification { Grades = 2, MinMappingUnitCells = 0, SimplifyCells = 0 })
+            with { Validation = new ModelValidation { HoldOutFraction = 0 } };
+        var result = ZoningEngine.Run(model, inputs);
+        var scores = result.Factors[0].ClassScores;
+        Assert.Equal(Math.Log(1.0 / 3), scores[1], 12);
+        Assert.Equal(Math.Log(2), scores[2], 12);
+        Assert.Equal((float)Math.Log(2), result.Index[0, 0]);
+        Assert.Equal((float)Math.Log(1.0 / 3), result.Index[9, 9]);
+        Assert.Equal(5, result.Validation.TrainingPoints);
+    }
+
+    [Fact]
+    public void RocAuc_HandComputedCase()
+    {
+        // Index 0..3 over four cells; positives at the cells valued 3 and 1. Against all four cells:
+        // v=3 beats 3 cells and ties itself (3.5/4), v=1 beats 1 and ties itself (1.5/4) → (3.5+1.5)/8 = 0.625.
+        var index = new RasterBuffer<float>(4, 1, [0f, 1f, 2f, 3f]);
+        Assert.Equal(0.625, ZoningEngine.RocAuc(index, [3, 1]));
+    }
+
+    [Fact]
+    public void Run_SameInputsTwice_BitIdenticalAndZonesFormAGapFreeCoverage()
+    {
+        var (model, inputs) = Scenario(shiftFault: 0);
+        model = model with { Classification = new Classification { Grades = 4, MinMappingUnitCells = 8, SimplifyCells = 0.5 } };
+        var a = ZoningEngine.Run(model, inputs);
+        var b = ZoningEngine.Run(model, inputs);
+        Assert.Equal(a.Index.Data, b.Index.Data);
+        Assert.Equal(a.Grade.Data, b.Grade.Data);
+        Assert.Equal(a.Zones.Select(z => z.Polygon.ToText()), b.Zones.Select(z => z.Polygon.ToText()));
+
+        Assert.All(a.Zones, z => Assert.True(z.Polygon.IsValid));
+        var raw = ZoningEngine.Run(model with { Classification = model.Classification with { SimplifyCells = 0 } }, inputs);
+        Assert.True(CoverageSimplification.IsValidCoverage(raw.Zones.Select(z => new ClassPolygon(z.Grade, z.Polygon)).ToList()), "polygonized");
+        Assert.True(CoverageSimplification.IsValidCoverage(a.Zones.Select(z => new ClassPolygon(z.Grade, z.Polygon)).ToList()), "simplified");
+        // Gap-free: the zones' union is one polygon without holes and covers the extent's cells.
+        var union = CascadedPolygonUnion.Union(a.Zones.Select(z => (Geometry)z.Polygon).ToList());
+        var polygon = Assert.IsType<Polygon>(union);
+        Assert.Equal(0, polygon.NumInteriorRings);
+        Assert.Equal(inputs.Grid.CellCount * 100.0, union.Area, 0);
+        // Every grade is present and its cells add up to the grid.
+        Assert.Equal(inputs.Grid.CellCount, a.Grades.Sum(g => g.Cells));
+    }
+
+    [Fact]
+    public void Run_Unsieved_ZoneAreasEqualCellCounts()
+    {
+        var (model, inputs) = Scenario(shiftFault: 0);
+        var result = ZoningEngine.Run(model, inputs);
+        foreach (var g in result.Grades)
+        {
+            Assert.Equal(g.Cells * 100.0 / 1e6, result.Zones.Where(z => z.Grade == g.Grade).Sum(z => z.Polygon.Area) / 1e6, 9);
+        }
+    }
+
+    [Fact]
+    public void Incremental_AfterLocalChange_EqualsFullRun()
+    {
+        var (model, before) = Scenario(shiftFault: 0);
+        var (_, after) = Scenario(shiftFault: 150);
+        var previous = ZoningEngine.Run(model, before);
+        var full = ZoningEngine.Run(model, after);
+        // The changed features: the moved fault (old and new positions) and the re-drawn key-area polygon.
+        var dirty = new Dictionary<string, IReadOnlyList<Envelope>>
+        {
+            ["fault"] = [Fault(0).EnvelopeInternal, Fault(150).EnvelopeInternal],
+            ["susceptibility"] = [KeyArea(0).EnvelopeInternal, KeyArea(150).EnvelopeInternal],
+        };
+        var incremental = ZoningEngine.Run(model, after, incremental: new IncrementalPlan { PreviousClasses = previous.FactorClasses, DirtyAreas = dirty });
+
+        Assert.True(incremental.Incremental.Incremental);
+        Assert.True(incremental.Incremental.CellsRecomputed < full.Incremental.CellsRecomputed / 2, $"{incremental.Incremental.CellsRecomputed} of {full.Incremental.CellsRecomputed}");
+        Assert.NotEqual(previous.Index.Data, full.Index.Data);
+        foreach (var (id, classes) in full.FactorClasses)
+        {
+            Assert.Equal(classes.Data, incremental.FactorClasses[id].Data);
+        }
+
+        Assert.Equal(full.Index.Data, incremental.Index.Data);
+        Assert.Equal(full.Grade.Data, incremental.Grade.Data);
+        Assert.Equal(full.Zones.Select(z => z.Polygon.ToText()), incremental.Zones.Select(z => z.Polygon.ToText()));
+    }
+
+    [Fact]
+    public void Model_InconsistentAhp_RejectedWithExplanation()
+    {
+        var model = Model([Lookup("a", ("1", 1)), Lookup("b", ("1", 1)), Lookup("c", ("1", 1))],
+            new Combination { Method = CombinationMethod.Ahp, Pairwise = [[1, 9, 1.0 / 9], [1.0 / 9, 1, 9], [9, 1.0 / 9, 1]] });
+        var ex = Assert.Throws<InvalidInputException>(() => model.ResolveWeights());
+        Assert.Equal("inconsistent-ahp", ex.Code);
+        Assert.Contains("CR = ", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("below 0.10", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"name":"m","grid":{"extent":{"admin":"652700"}},"factors":[{"id":"s","source":{"kind":"dem"},"transform":{"type":"slope","breaks":[10,20],"scores":[1,2]}}],"combination":{"method":"weights","weights":{"s":1}}}""", "scores' needs 3 values")]
+    [InlineData("""{"name":"m","grid":{"extent":{"admin":"652700"}},"factors":[{"id":"s","source":{"kind":"volcanoes"},"transform":{"type":"slope","breaks":[10],"scores":[1,2]}}],"combination":{"method":"weights","weights":{"s":1}}}""", "source.kind must be one of")]
+    [InlineData("""{"name":"m","grid":{"extent":{"admin":"652700"}},"factors":[{"id":"s","source":{"kind":"dem"},"transform":{"type":"slope","breaks":[10],"scores":[1,2]}}],"combination":{"method":"weights","weights":{"s":1}},"colour":"red"}""", "colour")]
+    [InlineData("""{"name":"m","grid":{"cellSize":0,"extent":{"admin":"652700"}},"factors":[{"id":"s","source":{"kind":"dem"},"transform":{"type":"slope","breaks":[10],"scores":[1,2]}}],"combination":{"method":"weights","weights":{"s":1}}}""", "cellSize 0")]
+    [InlineData("""{"name":"m","grid":{"extent":{"admin":"652700"}},"factors":[{"id":"s","source":{"kind":"dem"},"transform":{"type":"slope","breaks":[10],"scores":[1,2]}}],"combination":{"method":"ahp","pairwise":[[1,2]]}}""", "1×1 matrix")]
+    public void Model_Invalid_ExplainsWhat(string json, string expected)
+    {
+        var ex = Assert.Throws<InvalidInputException>(() => RiskModel.Parse(json));
+        Assert.Equal("invalid-model", ex.Code);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Model_DefaultSampleModel_ParsesAndHashIgnoresLayout()
+    {
+        var path = Path.Combine(AppContext.BaseDirectory, "bortala-default.json");
+        var text = File.ReadAllText(path);
+        var model = RiskModel.Parse(text);
+        Assert.Equal(6, model.Factors.Count);
+        var (weights, ahp) = model.ResolveWeights();
+        Assert.True(ahp!.ConsistencyRatio < 0.10);
+        Assert.Equal(1.0, weights!.Sum(), 12);
+        Assert.Equal(model.Hash, RiskModel.Parse(model.ToJson(indented: true)).Hash);
+        Assert.NotEqual(model.Hash, model.WithGrid(model.Grid with { CellSize = 10 }).Hash);
+    }
+
+    private static LineString Fault(double shift) => s_factory.CreateLineString([new(200 + shift, 100), new(400 + shift, 900)]);
+
+    private static Polygon KeyArea(double shift) => Box(600 + shift, 600, 800 + shift, 800);
+
+    /// <summary>300×300 cells of 10 m: a 1:50000 grade layout, a key-area 1:10000 polygon and one fault.</summary>
+    private static (RiskModel Model, ZoningInputs Inputs) Scenario(double shiftFault)
+    {
+        var susceptibility = Lookup("susceptibility", ("1", 0.1), ("2", 0.4), ("3", 0.7), ("4", 1.0));
+        var fault = Distance("fault", [50, 150, 300], [1.0, 0.6, 0.3, 0.05]);
+        var grid = Grid(300, 300, 10);
+        var zones = new List<BurnFeature>
+        {
+            new(Box(0, 0, 1500, 3000), 1, "1"),
+            new(Box(1500, 0, 3000, 1500), 1, "2"),
+            new(Box(1500, 1500, 3000, 3000), 1, "3"),
+            new(KeyArea(shiftFault), 2, "4"),
+        };
+        var inputs = new ZoningInputs
+        {
+            Grid = grid,
+            Extent = Box(0, 0, 3000, 3000),
+            Factors = new Dictionary<string, FactorInput>
+            {
+                ["susceptibility"] = new VectorFactorInput(zones),
+                ["fault"] = new VectorFactorInput([new(Fault(shiftFault), 1)]),
+            },
+            HazardPoints = Enumerable.Range(0, 40).Select(i => new HazardPointInput($"p{i}", 205 + (i * 5), 105 + (i * 20), 3)).ToList(),
+        };
+        var model = Model([susceptibility, fault], new Combination { Method = CombinationMethod.Weights, Weights = new Dictionary<string, double> { ["susceptibility"] = 0.6, ["fault"] = 0.4 } });
+        return (model, inputs);
+    }
+}
