@@ -41,6 +41,8 @@ public static class GeoRiskApp
         app.UseStatusCodePages();
         app.MapHealthEndpoints();
         app.MapCatalogEndpoints();
+        app.MapZoningEndpoints();
+        app.MapSiteRiskEndpoints();
         return app;
     }
 }

@@ -16,6 +16,7 @@ internal sealed class GeoRiskExceptionHandler(IProblemDetailsService problems, I
             // this far is a server bug and stays a 500 rather than being blamed on the client.
             BadHttpRequestException bad => (bad.StatusCode, "bad-request", bad.Message),
             GdalException => (StatusCodes.Status422UnprocessableEntity, "gdal-error", exception.Message),
+            Core.InvalidInputException invalid => (StatusCodes.Status422UnprocessableEntity, invalid.Code, exception.Message),
             OperationCanceledException => (499, "cancelled", "The request was cancelled."),
             _ => (StatusCodes.Status500InternalServerError, "internal-error", "An unexpected error occurred; it has been logged."),
         };

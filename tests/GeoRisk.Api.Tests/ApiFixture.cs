@@ -16,12 +16,19 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public string StoreDirectory => _store.Path;
 
+    /// <summary>The zoning run computed at start (default model at 1000 m).</summary>
+    public Core.Storage.ZoningRunInfo Run { get; private set; } = null!;
+
+    public SampleSetFixture Samples => _samples;
+
     public async Task InitializeAsync()
     {
         await using (var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path }))
         {
             await store.InitializeAsync();
             await new SampleSetLoader(store).LoadAsync(_samples.Path);
+            var model = Core.Risk.RiskModel.Parse(await File.ReadAllTextAsync(Path.Combine(_samples.Path, "models", "bortala-default.json")));
+            Run = (await new Services.ZoningRunService(store).RunAsync(model.WithGrid(model.Grid with { CellSize = 1000 }))).Run;
         }
 
         Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("GeoRisk:StoreDirectory", _store.Path));

@@ -4,7 +4,7 @@ using GeoRisk.Gdal;
 
 namespace GeoRisk.Api.Endpoints;
 
-public sealed record HealthResponse(string Status, string Version, string Gdal, int GdalDrivers, StoreDescription Store, int Layers, int Surveys);
+public sealed record HealthResponse(string Status, string Version, string Gdal, int GdalDrivers, StoreDescription Store, int Layers, int Surveys, ZoningRunSummary? CurrentRun);
 
 internal static class HealthEndpoints
 {
@@ -19,6 +19,8 @@ internal static class HealthEndpoints
         var layers = await store.ListLayersAsync(ct);
         var surveys = await store.ListSurveysAsync(ct);
         var version = typeof(HealthEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0";
-        return TypedResults.Ok(new HealthResponse("ok", version, GdalRuntime.Version, GdalRuntime.DriverCount, store.Description, layers.Count, surveys.Count));
+        var run = await store.GetZoningRunAsync(null, ct);
+        return TypedResults.Ok(new HealthResponse("ok", version, GdalRuntime.Version, GdalRuntime.DriverCount, store.Description, layers.Count, surveys.Count,
+            run is null ? null : ZoningEndpoints.Summary(run)));
     }
 }

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using GeoRisk.Core.Storage;
+using GeoRisk.Services;
+using Microsoft.AspNetCore.Http.HttpResults;
+using NetTopologySuite.Features;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Api.Endpoints;
+
+public sealed record ZoningRunSummary(int Id, string Model, string ModelHash, DateTimeOffset CreatedAt, long ZoneCount, double[]? Bbox, IReadOnlyList<double> Breaks,
+    double? AucHeldOut, double? AucAll, bool DensityRises, bool Incremental, GridRecord Grid);
+
+/// <summary>Zoning runs: history, records, zones and census tables.</summary>
+internal static class ZoningEndpoints
+{
+    public static IEndpointRouteBuilder MapZoningEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/zoning-runs").WithTags("Zoning");
+        api.MapGet("", ListRuns).WithName("ListZoningRuns");
+        api.MapGet("/{run}", GetRun).WithName("GetZoningRun");
+        api.MapGet("/{run}/census", GetCensus).WithName("GetCensus");
+        api.MapGet("/{run}/zones", GetZones).WithName("GetZones");
+        return app;
+    }
+
+    internal static ZoningRunSummary Summary(ZoningRunInfo run)
+    {
+        var r = ZoningRunRecord.FromJson(run.RecordJson);
+        var b = run.Bounds;
+        return new ZoningRunSummary(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, run.ZoneCount, b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY], r.Breaks,
+            r.Validation.AucHeldOut, r.Validation.AucAll, r.Validation.DensityRises, r.Incremental.Incremental, r.Grid);
+    }
+
+    private static async Task<Ok<List<ZoningRunSummary>>> ListRuns(IGeoRiskStore store, CancellationToken ct) =>
+        TypedResults.Ok((await store.ListZoningRunsAsync(ct)).Select(Summary).Reverse().ToList());
+
+    /// <summary>"current" or a run id.</summary>
+    internal static async Task<ZoningRunInfo> ResolveAsync(IGeoRiskStore store, string run, CancellationToken ct)
+    {
+        int? id = null;
+        if (run != "current")
+        {
+            if (!int.TryParse(run, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var parsed))
+            {
+                throw new BadHttpRequestException($"Run '{run}' is neither 'current' nor a run id.", StatusCodes.Status400BadRequest);
+            }
+
+            id = parsed;
+        }
+
+        return await store.GetZoningRunAsync(id, ct) ?? throw new KeyNotFoundException(id is null ? "No zoning run has been computed yet." : $"No zoning run {id}.");
+    }
+
+    private static async Task<IResult> GetRun(string run, IGeoRiskStore store, CancellationToken ct)
+    {
+        var info = await ResolveAsync(store, run, ct);
+        // The stored record is served as is, with the run's id and time.
+        using var record = JsonDocument.Parse(info.RecordJson);
+        return TypedResults.Ok(new { id = info.Id, createdAt = info.CreatedAt, zoneCount = info.ZoneCount, rasters = info.Rasters.Keys, record = record.RootElement.Clone() });
+    }
+
+    private static async Task<IResult> GetCensus(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    {
+        var info = await ResolveAsync(store, run, ct);
+        var record = ZoningRunRecord.FromJson(info.RecordJson);
+        var csv = format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal));
+        if (format is not null and not "csv" and not "json")
+        {
+            return TypedResults.Problem(statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
+        }
+
+        if (csv)
+        {
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"census-run{info.Id}.csv\"";
+            return TypedResults.Text(ZoningExport.CensusCsv(record), "text/csv; charset=utf-8");
+        }
+
+        return TypedResults.Ok(record.Census);
+    }
+
+    private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(string run, string? bbox, int? limit, long? offset, IGeoRiskStore store, CancellationToken ct)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var take = limit ?? 1000;
+        if (take is < 1 or > CatalogEndpoints.MaxLimit)
+        {
+            errors["limit"] = [$"limit must be between 1 and {CatalogEndpoints.MaxLimit}."];
+        }
+
+        if (offset is < 0)
+        {
+            errors["offset"] = ["offset must not be negative."];
+        }
+
+        Envelope? envelope = null;
+        if (bbox is not null && !CatalogEndpoints.TryParseBbox(bbox, out envelope, out var bboxError))
+        {
+            errors["bbox"] = [bboxError];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var info = await ResolveAsync(store, run, ct);
+        var collection = new FeatureCollection();
+        foreach (var z in await store.QueryZonesAsync(info.Id, envelope, take, offset ?? 0, ct))
+        {
+            collection.Add(new Feature(z.Geometry, new AttributesTable(z.Attributes.ToDictionary(a => a.Key, a => a.Value))));
+        }
+
+        return TypedResults.Ok(collection);
+    }
+}

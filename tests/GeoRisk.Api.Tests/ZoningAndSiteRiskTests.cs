@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace GeoRisk.Api.Tests;
+
+[Collection(ApiCollection.Name)]
+public sealed class ZoningAndSiteRiskTests(ApiFixture api)
+{
+    private readonly HttpClient _client = api.Factory.CreateClient();
+
+    // A site in Bole inside the 1:10000 key area.
+    private const double BoleLon = 82.05;
+    private const double BoleLat = 44.9;
+
+    private async Task<(HttpStatusCode Status, JsonElement Body)> Get(string url)
+    {
+        var response = await _client.GetAsync(new Uri(url, UriKind.Relative));
+        var text = await response.Content.ReadAsStringAsync();
+        return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement);
+    }
+
+    [Fact]
+    public async Task ZoningRuns_ListCurrentAndCensus()
+    {
+        var (status, runs) = await Get("/api/v1/zoning-runs");
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(api.Run.Id, runs[0].GetProperty("id").GetInt32());
+        Assert.Equal(3, runs[0].GetProperty("breaks").GetArrayLength());
+
+        var (_, current) = await Get("/api/v1/zoning-runs/current");
+        Assert.Equal(api.Run.Id, current.GetProperty("id").GetInt32());
+        Assert.Equal("bortala-geohazard-ahp", current.GetProperty("record").GetProperty("modelName").GetString());
+        Assert.Contains("grade", current.GetProperty("rasters").EnumerateArray().Select(r => r.GetString()));
+
+        var csv = await _client.GetStringAsync(new Uri($"/api/v1/zoning-runs/{api.Run.Id}/census?format=csv", UriKind.Relative));
+        Assert.StartsWith("admin_code,admin_name,admin_name_en,grade,", csv, StringComparison.Ordinal);
+        Assert.Equal(17, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var (_, json) = await Get("/api/v1/zoning-runs/current/census");
+        Assert.Equal(16, json.GetArrayLength());
+
+        var (zs, zones) = await Get("/api/v1/zoning-runs/current/zones?bbox=82.0,44.85,82.1,44.95&limit=5");
+        Assert.Equal(HttpStatusCode.OK, zs);
+        Assert.InRange(zones.GetProperty("features").GetArrayLength(), 1, 5);
+
+        var (health, h) = await Get("/healthz");
+        Assert.Equal(HttpStatusCode.OK, health);
+        Assert.Equal(api.Run.Id, h.GetProperty("currentRun").GetProperty("id").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/zoning-runs/999", 404, "not-found")]
+    [InlineData("/api/v1/zoning-runs/abc", 400, "bad-request")]
+    [InlineData("/api/v1/zoning-runs/current/census?format=xml", 400, "bad-format")]
+    public async Task ZoningRuns_BadRequests_ProblemDetails(string url, int expected, string code)
+    {
+        var (status, body) = await Get(url);
+        Assert.Equal(expected, (int)status);
+        Assert.Equal(code, body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task SiteRisk_Point_GradeMatchesGdalLocationInfoAndCarriesEverySection()
+    {
+        var (status, answer) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={BoleLon}&lat={BoleLat}&category=B&intensity=8"));
+        Assert.Equal(HttpStatusCode.OK, status);
+        var zoning = answer.GetProperty("zoning");
+        // Independent oracle: GDAL's own transformation and pixel lookup on the stored grade COG.
+        var expected = GdalLocationInfo(api.Run.Rasters["grade"], BoleLon, BoleLat);
+        Assert.Equal(expected, zoning.GetProperty("grade").GetInt32());
+        var index = GdalLocationInfo(api.Run.Rasters["index"], BoleLon, BoleLat);
+        Assert.Equal(index, zoning.GetProperty("index").GetDouble(), 5);
+
+        // Factor contributions add up to the index (weighted sum).
+        var sum = zoning.GetProperty("factors").EnumerateArray().Sum(f => f.GetProperty("contribution").GetDouble());
+        Assert.Equal(zoning.GetProperty("index").GetDouble(), sum, 4);
+        Assert.Equal(6, zoning.GetProperty("factors").GetArrayLength());
+
+        Assert.Equal("652701", answer.GetProperty("admin").GetProperty("code").GetString());
+        var survey = answer.GetProperty("survey");
+        Assert.Equal("bole-geohazard-10k", survey.GetProperty("surveyId").GetString());
+        Assert.Equal(10000, survey.GetProperty("scaleDenominator").GetInt32());
+        Assert.InRange(survey.GetProperty("surveyedGrade").GetInt32(), 1, 4);
+
+        var fault = answer.GetProperty("nearestFault");
+        var distance = fault.GetProperty("distanceM").GetDouble();
+        Assert.True(distance > 0);
+        var setback = fault.GetProperty("setback");
+        Assert.Equal(distance < 200 ? "fail" : "pass", setback.GetProperty("verdict").GetString());
+        Assert.Equal(200, setback.GetProperty("requiredM").GetDouble());
+        Assert.Equal("乙", setback.GetProperty("categoryZh").GetString());
+
+        Assert.Equal(3, answer.GetProperty("flood").GetArrayLength());
+        Assert.True(answer.GetProperty("seismic").GetProperty("pgaG").GetDouble() > 0);
+        Assert.True(answer.GetProperty("dataVersions").GetArrayLength() >= 10);
+        Assert.Equal(JsonValueKind.Array, answer.GetProperty("caveats").ValueKind);
+    }
+
+    [Fact]
+    public async Task SiteRisk_OnAFaultTrace_SetbackVerdictPerCategoryAndIntensity()
+    {
+        // A vertex of a stored fault trace: distance 0 to the nearest fault.
+        var (_, faults) = await Get("/api/v1/surveys/bortala-reference/layers/faults-gem/features?limit=1");
+        var vertex = faults.GetProperty("features")[0].GetProperty("geometry").GetProperty("coordinates")[0];
+        var (lon, lat) = (vertex[0].GetDouble(), vertex[1].GetDouble());
+        async Task<JsonElement> Setback(string category, int intensity)
+        {
+            var (status, a) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={lon:R}&lat={lat:R}&category={Uri.EscapeDataString(category)}&intensity={intensity}"));
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.True(a.GetProperty("nearestFault").GetProperty("distanceM").GetDouble() < 1);
+            return a.GetProperty("nearestFault").GetProperty("setback");
+        }
+
+        Assert.Equal("fail", (await Setback("B", 8)).GetProperty("verdict").GetString());
+        Assert.Equal(400, (await Setback("乙", 9)).GetProperty("requiredM").GetDouble());
+        Assert.Equal("fail", (await Setback("丙", 9)).GetProperty("verdict").GetString());
+        Assert.Equal("special-study", (await Setback("甲", 8)).GetProperty("verdict").GetString());
+        Assert.Equal("pass", (await Setback("D", 9)).GetProperty("verdict").GetString());
+        Assert.Equal("pass", (await Setback("B", 7)).GetProperty("verdict").GetString());
+    }
+
+    [Fact]
+    public async Task SiteRisk_ProjectedCrs_SameAnswerAsLonLat()
+    {
+        // The same site in CGCS2000 / 3-degree Gauss-Kruger zone 27 (EPSG:4515), computed by gdaltransform.
+        var psi = new ProcessStartInfo("gdaltransform", "-s_srs EPSG:4490 -t_srs EPSG:4515 -output_xy") { RedirectStandardInput = true, RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        await p.StandardInput.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{BoleLon} {BoleLat}"));
+        p.StandardInput.Close();
+        var xy = (await p.StandardOutput.ReadToEndAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var (_, gk) = await Get($"/api/v1/site-risk?lon={xy[0]}&lat={xy[1]}&crs=EPSG:4515");
+        var (_, ll) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={BoleLon}&lat={BoleLat}"));
+        Assert.Equal(ll.GetProperty("zoning").GetProperty("grade").GetInt32(), gk.GetProperty("zoning").GetProperty("grade").GetInt32());
+        Assert.Equal(ll.GetProperty("nearestFault").GetProperty("distanceM").GetDouble(), gk.GetProperty("nearestFault").GetProperty("distanceM").GetDouble(), 1);
+        Assert.Equal(BoleLon, gk.GetProperty("query").GetProperty("lon").GetDouble(), 6);
+    }
+
+    [Fact]
+    public async Task SiteRisk_Parcel_AreaPerGradeAndWorstGrade()
+    {
+        // A 4 km × 4 km parcel around the Bole site: several 1 km cells.
+        const string parcel = """{"type":"Feature","properties":{},"geometry":{"type":"Polygon","coordinates":[[[82.03,44.88],[82.08,44.88],[82.08,44.916],[82.03,44.916],[82.03,44.88]]]}}""";
+        var response = await _client.PostAsync(new Uri("/api/v1/site-risk?category=C", UriKind.Relative), new StringContent(parcel, Encoding.UTF8, "application/geo+json"));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("parcel", body.GetProperty("query").GetProperty("type").GetString());
+        var zoning = body.GetProperty("zoning");
+        var areas = zoning.GetProperty("areaPerGrade").EnumerateArray().ToList();
+        Assert.Equal(4, areas.Count);
+        Assert.Equal(1.0, areas.Sum(a => a.GetProperty("share").GetDouble()), 6);
+        var worst = zoning.GetProperty("worstGrade").GetInt32();
+        Assert.Equal(areas.Where(a => a.GetProperty("areaM2").GetDouble() > 0).Max(a => a.GetProperty("grade").GetInt32()), worst);
+        // Area of graded cells ≈ parcel area (cells whose centres fall inside), within a few cells.
+        var parcelArea = body.GetProperty("query").GetProperty("areaM2").GetDouble();
+        Assert.InRange(areas.Sum(a => a.GetProperty("areaM2").GetDouble()), parcelArea - 8e6, parcelArea + 8e6);
+    }
+
+    [Theory]
+    [InlineData("/api/v1/site-risk?lat=44", "lon")]
+    [InlineData("/api/v1/site-risk?lon=NaN&lat=44", "lon")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=Infinity", "lat")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=44&category=E", "category")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=44&intensity=10", "intensity")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=44&crs=http://evil/crs", "crs")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=44&crs=EPSG:999999", "crs")]
+    [InlineData("/api/v1/site-risk?lon=500&lat=44", "lon")]
+    public async Task SiteRisk_BadParameters_400WithTheField(string url, string field)
+    {
+        var (status, body) = await Get(url);
+        Assert.Equal(HttpStatusCode.BadRequest, status);
+        Assert.True(body.GetProperty("errors").TryGetProperty(field, out _), body.ToString());
+    }
+
+    [Theory]
+    [InlineData("not json", 400, "bad-geojson")]
+    [InlineData("""{"type":"FeatureCollection","features":[]}""", 400, "bad-geojson")]
+    [InlineData("""{"type":"LineString","coordinates":[[82,44],[82.1,44.1]]}""", 422, "unsupported-geometry")]
+    [InlineData("""{"type":"Polygon","coordinates":[[[82,44],[82.1,44.1],[82.1,44],[82,44.1],[82,44]]]}""", 422, "invalid-geometry")]
+    [InlineData("""{"type":"Polygon","coordinates":[[[82,44],[1e308,44],[82.1,44.1],[82,44]]]}""", 422, "invalid-coordinates")]
+    public async Task SiteRisk_BadParcel_ProblemDetailsWithCode(string body, int expected, string code)
+    {
+        var response = await _client.PostAsync(new Uri("/api/v1/site-risk", UriKind.Relative), new StringContent(body, Encoding.UTF8, "application/json"));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(expected, (int)response.StatusCode);
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+    }
+
+    private static double GdalLocationInfo(string raster, double lon, double lat)
+    {
+        var psi = new ProcessStartInfo("gdallocationinfo", ["-valonly", "-wgs84", raster, lon.ToString(CultureInfo.InvariantCulture), lat.ToString(CultureInfo.InvariantCulture)])
+        {
+            RedirectStandardOutput = true,
+        };
+        using var p = Process.Start(psi)!;
+        var text = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return double.Parse(text, CultureInfo.InvariantCulture);
+    }
+}
