@@ -1,0 +1,368 @@
+using System.Globalization;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Utilities;
+
+namespace GeoRisk.Tiles;
+
+/// <summary>A feature to tile: geometry in EPSG:3857 metres, a stable id, attributes, and its weight when a tile must be thinned.</summary>
+public sealed record TileFeature(ulong Id, Geometry Geometry, IReadOnlyDictionary<string, object?> Attributes, double Importance = 0);
+
+public sealed record TileLayerInput(string Name, IReadOnlyList<TileFeature> Features);
+
+/// <param name="Thinned">Features dropped per layer because the layer exceeded the per-tile limit (never silent).</param>
+public sealed record EncodedTile(byte[] Bytes, int FeatureCount, IReadOnlyDictionary<string, int> Thinned)
+{
+    public bool IsEmpty => FeatureCount == 0;
+}
+
+/// <summary>
+/// Encodes Mapbox Vector Tiles 2.1: features clipped to the tile plus a buffer, quantized to the extent,
+/// exterior rings with positive surveyor's area in tile coordinates (clockwise with y down) and holes
+/// negative, no zero-length segments, no repeated closing point, rings made valid again when quantization
+/// folds them, unique keys and values per layer, and the caller's uint64 ids. Written by hand because
+/// NetTopologySuite.IO.VectorTiles.Mapbox maps latitude linearly inside a tile (not Mercator), does not
+/// clip and cannot report thinning.
+/// </summary>
+public sealed class MvtEncoder
+{
+    public uint Extent { get; init; } = 4096;
+
+    /// <summary>Buffer around the tile in tile units, so strokes and labels do not break at tile edges.</summary>
+    public int Buffer { get; init; } = 64;
+
+    /// <summary>Most features per layer per tile; beyond it the least important are dropped and reported.</summary>
+    public int MaxFeaturesPerLayer { get; init; } = 50_000;
+
+    private static readonly GeometryFactory s_tileFactory = new(new PrecisionModel(PrecisionModels.Floating));
+
+    public EncodedTile Encode(TileId tile, IReadOnlyList<TileLayerInput> layers)
+    {
+        var bounds = WebMercator.Bounds(tile);
+        var scale = Extent / bounds.Width;
+        var pad = Buffer / scale;
+        var clip = new Envelope(bounds.MinX - pad, bounds.MaxX + pad, bounds.MinY - pad, bounds.MaxY + pad);
+        var clipGeometry = new GeometryFactory().ToGeometry(clip);
+        var tileWriter = new ProtoWriter();
+        var thinned = new Dictionary<string, int>(StringComparer.Ordinal);
+        var total = 0;
+        foreach (var layer in layers)
+        {
+            var candidates = layer.Features.Where(f => f.Geometry.EnvelopeInternal.Intersects(clip)).ToList();
+            if (candidates.Count > MaxFeaturesPerLayer)
+            {
+                thinned[layer.Name] = candidates.Count - MaxFeaturesPerLayer;
+                candidates = candidates.OrderByDescending(f => f.Importance).ThenBy(f => f.Id).Take(MaxFeaturesPerLayer).OrderBy(f => f.Id).ToList();
+            }
+
+            var full = new ProtoWriter();
+            full.UInt(15, 2);
+            full.String(1, layer.Name);
+            var keys = new Dictionary<string, uint>(StringComparer.Ordinal);
+            var values = new Dictionary<(int Kind, string Text), uint>();
+            var keyList = new List<string>();
+            var valueList = new List<(int Kind, string Text, object Value)>();
+            var count = 0;
+            foreach (var feature in candidates)
+            {
+                var geometry = feature.Geometry;
+                if (!clip.Contains(geometry.EnvelopeInternal))
+                {
+                    geometry = geometry is Point or MultiPoint ? geometry : geometry.Intersection(clipGeometry);
+                }
+
+                var (type, commands) = EncodeGeometry(geometry, bounds, scale, clip);
+                if (commands.Count == 0)
+                {
+                    continue;
+                }
+
+                var tags = new List<uint>();
+                foreach (var (key, raw) in feature.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
+                {
+                    if (raw is null || Classify(raw) is not { } v)
+                    {
+                        continue;
+                    }
+
+                    if (!keys.TryGetValue(key, out var k))
+                    {
+                        k = keys[key] = (uint)keyList.Count;
+                        keyList.Add(key);
+                    }
+
+                    if (!values.TryGetValue((v.Kind, v.Text), out var vi))
+                    {
+                        vi = values[(v.Kind, v.Text)] = (uint)valueList.Count;
+                        valueList.Add((v.Kind, v.Text, v.Value));
+                    }
+
+                    tags.Add(k);
+                    tags.Add(vi);
+                }
+
+                var fw = new ProtoWriter();
+                fw.UInt(1, feature.Id);
+                fw.Packed(2, tags);
+                fw.UInt(3, (ulong)type);
+                fw.Packed(4, commands);
+                full.Bytes(2, fw.WrittenSpan);
+                count++;
+            }
+
+            if (count == 0)
+            {
+                continue;
+            }
+
+            foreach (var key in keyList)
+            {
+                full.String(3, key);
+            }
+
+            foreach (var (kind, _, value) in valueList)
+            {
+                var vw = new ProtoWriter();
+                switch (kind)
+                {
+                    case 0:
+                        vw.String(1, (string)value);
+                        break;
+                    case 1:
+                        vw.Double(3, (double)value);
+                        break;
+                    case 2:
+                        vw.UInt(6, ProtoZigZag64((long)value));
+                        break;
+                    default:
+                        vw.UInt(7, (bool)value ? 1UL : 0UL);
+                        break;
+                }
+
+                full.Bytes(4, vw.WrittenSpan);
+            }
+
+            full.UInt(5, Extent);
+            tileWriter.Bytes(3, full.WrittenSpan);
+            total += count;
+        }
+
+        return new EncodedTile(tileWriter.WrittenSpan.ToArray(), total, thinned);
+    }
+
+    private static ulong ProtoZigZag64(long v) => (ulong)((v << 1) ^ (v >> 63));
+
+    /// <summary>Value type and canonical text (for de-duplication): 0 string, 1 double, 2 integer, 3 bool.</summary>
+    private static (int Kind, string Text, object Value)? Classify(object raw) => raw switch
+    {
+        string s => (0, s, s),
+        bool b => (3, b ? "1" : "0", b),
+        int or long or short or byte or uint => (2, Convert.ToInt64(raw, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture), Convert.ToInt64(raw, CultureInfo.InvariantCulture)),
+        double d when double.IsFinite(d) => (1, d.ToString("R", CultureInfo.InvariantCulture), d),
+        float f when float.IsFinite(f) => (1, ((double)f).ToString("R", CultureInfo.InvariantCulture), (double)f),
+        DateOnly date => (0, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
+        _ => null,
+    };
+
+    private enum GeomType
+    {
+        Point = 1,
+        LineString = 2,
+        Polygon = 3,
+    }
+
+    private static (GeomType Type, List<uint> Commands) EncodeGeometry(Geometry geometry, Envelope bounds, double scale, Envelope clip)
+    {
+        var commands = new List<uint>();
+        var cursor = (X: 0, Y: 0);
+        (int X, int Y) Q(Coordinate c) => ((int)Math.Round((c.X - bounds.MinX) * scale), (int)Math.Round((bounds.MaxY - c.Y) * scale));
+
+        switch (geometry)
+        {
+            case Point or MultiPoint:
+                var points = new List<(int X, int Y)>();
+                foreach (var c in geometry.Coordinates)
+                {
+                    if (clip.Contains(c))
+                    {
+                        points.Add(Q(c));
+                    }
+                }
+
+                if (points.Count > 0)
+                {
+                    commands.Add(Command(1, points.Count));
+                    foreach (var p in points)
+                    {
+                        AddDelta(commands, ref cursor, p);
+                    }
+                }
+
+                return (GeomType.Point, commands);
+
+            case LineString or MultiLineString:
+                foreach (var line in Parts<LineString>(geometry))
+                {
+                    var pts = Dedupe(line.Coordinates.Select(Q));
+                    if (pts.Count < 2)
+                    {
+                        continue;
+                    }
+
+                    commands.Add(Command(1, 1));
+                    AddDelta(commands, ref cursor, pts[0]);
+                    commands.Add(Command(2, pts.Count - 1));
+                    for (var i = 1; i < pts.Count; i++)
+                    {
+                        AddDelta(commands, ref cursor, pts[i]);
+                    }
+                }
+
+                return (GeomType.LineString, commands);
+
+            case Polygon or MultiPolygon:
+                foreach (var polygon in Parts<Polygon>(geometry))
+                {
+                    foreach (var valid in QuantizedValid(polygon, Q))
+                    {
+                        EncodeRing(commands, ref cursor, valid.Shell, exterior: true);
+                        foreach (var hole in valid.Holes)
+                        {
+                            EncodeRing(commands, ref cursor, hole, exterior: false);
+                        }
+                    }
+                }
+
+                return (GeomType.Polygon, commands);
+
+            case GeometryCollection collection:
+                // A clip can yield mixed pieces; keep the family of the largest dimension.
+                var dimension = collection.Geometries.Max(g => (int)g.Dimension);
+                var same = collection.Factory.BuildGeometry(collection.Geometries.Where(g => (int)g.Dimension == dimension && !g.IsEmpty));
+                return same is GeometryCollection and not (MultiPoint or MultiLineString or MultiPolygon) ? (GeomType.Point, commands) : EncodeGeometry(same, bounds, scale, clip);
+
+            default:
+                return (GeomType.Point, commands);
+        }
+    }
+
+    private static IEnumerable<T> Parts<T>(Geometry g) where T : Geometry
+    {
+        for (var i = 0; i < g.NumGeometries; i++)
+        {
+            if (g.GetGeometryN(i) is T part && !part.IsEmpty)
+            {
+                yield return part;
+            }
+        }
+    }
+
+    private static List<(int X, int Y)> Dedupe(IEnumerable<(int X, int Y)> points)
+    {
+        var result = new List<(int X, int Y)>();
+        foreach (var p in points)
+        {
+            if (result.Count == 0 || result[^1] != p)
+            {
+                result.Add(p);
+            }
+        }
+
+        return result;
+    }
+
+    /// <summary>The polygon in integer tile coordinates as valid polygons (quantization can fold thin parts).</summary>
+    private static IEnumerable<(List<(int X, int Y)> Shell, List<List<(int X, int Y)>> Holes)> QuantizedValid(Polygon polygon, Func<Coordinate, (int X, int Y)> q)
+    {
+        LinearRing? Ring(LineString ring)
+        {
+            var pts = Dedupe(ring.Coordinates.Select(q));
+            if (pts.Count > 1 && pts[^1] == pts[0])
+            {
+                pts.RemoveAt(pts.Count - 1);
+            }
+
+            if (pts.Count < 3)
+            {
+                return null;
+            }
+
+            var coords = pts.Select(p => new Coordinate(p.X, p.Y)).Append(new Coordinate(pts[0].X, pts[0].Y)).ToArray();
+            return s_tileFactory.CreateLinearRing(coords);
+        }
+
+        var shell = Ring(polygon.ExteriorRing);
+        if (shell is null)
+        {
+            yield break;
+        }
+
+        var holes = polygon.InteriorRings.Select(Ring).Where(r => r is not null).Cast<LinearRing>().ToArray();
+        Geometry candidate = s_tileFactory.CreatePolygon(shell, holes);
+        if (!candidate.IsValid)
+        {
+            candidate = GeometryFixer.Fix(candidate);
+        }
+
+        foreach (var part in Parts<Polygon>(candidate))
+        {
+            if (part.Area <= 0)
+            {
+                continue;
+            }
+
+            yield return (RingPoints(part.ExteriorRing), part.InteriorRings.Select(RingPoints).Where(r => r.Count >= 3).ToList());
+        }
+    }
+
+    private static List<(int X, int Y)> RingPoints(LineString ring)
+    {
+        var pts = Dedupe(ring.Coordinates.Select(c => ((int)c.X, (int)c.Y)));
+        if (pts.Count > 1 && pts[^1] == pts[0])
+        {
+            pts.RemoveAt(pts.Count - 1);
+        }
+
+        return pts;
+    }
+
+    private static void EncodeRing(List<uint> commands, ref (int X, int Y) cursor, List<(int X, int Y)> ring, bool exterior)
+    {
+        // Surveyor's formula in tile coordinates (y down): exterior rings positive, holes negative.
+        long twiceArea = 0;
+        for (var i = 0; i < ring.Count; i++)
+        {
+            var a = ring[i];
+            var b = ring[(i + 1) % ring.Count];
+            twiceArea += ((long)a.X * b.Y) - ((long)b.X * a.Y);
+        }
+
+        if (twiceArea == 0)
+        {
+            return;
+        }
+
+        if ((twiceArea > 0) != exterior)
+        {
+            ring = Enumerable.Reverse(ring).ToList();
+        }
+
+        commands.Add(Command(1, 1));
+        AddDelta(commands, ref cursor, ring[0]);
+        commands.Add(Command(2, ring.Count - 1));
+        for (var i = 1; i < ring.Count; i++)
+        {
+            AddDelta(commands, ref cursor, ring[i]);
+        }
+
+        commands.Add(Command(7, 1));
+    }
+
+    private static uint Command(int id, int count) => (uint)((id & 7) | (count << 3));
+
+    private static void AddDelta(List<uint> commands, ref (int X, int Y) cursor, (int X, int Y) p)
+    {
+        commands.Add(ProtoWriter.ZigZag(p.X - cursor.X));
+        commands.Add(ProtoWriter.ZigZag(p.Y - cursor.Y));
+        cursor = p;
+    }
+}
