@@ -3,6 +3,7 @@ using GeoRisk.Api.Endpoints;
 using GeoRisk.Core.Storage;
 using GeoRisk.Storage.GeoPackage;
 using NetTopologySuite.IO.Converters;
+using Prometheus;
 
 namespace GeoRisk.Api;
 
@@ -26,7 +27,7 @@ public static class GeoRiskApp
         // Request-level logs from the framework are noise for a bureau's operator; warnings still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
         builder.Services.AddExceptionHandler<GeoRiskExceptionHandler>();
         builder.Services.ConfigureHttpJsonOptions(json =>
         {
@@ -35,14 +36,20 @@ public static class GeoRiskApp
         });
         builder.Services.AddSingleton<IGeoRiskStore>(_ => new GeoPackageStore(new GeoPackageStoreOptions { Directory = options.StoreDirectory }));
         builder.Services.AddHostedService<StoreInitializer>();
+        builder.Services.AddSingleton<GeoRisk.Services.TileService>();
+        builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseRequestMetrics();
         app.MapHealthEndpoints();
         app.MapCatalogEndpoints();
         app.MapZoningEndpoints();
         app.MapSiteRiskEndpoints();
+        app.MapTileEndpoints();
+        app.MapMetrics("/metrics");
         return app;
     }
 }

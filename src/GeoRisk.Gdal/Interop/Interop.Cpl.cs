@@ -33,4 +33,7 @@ internal static partial class Cpl
 
     [LibraryImport(Libraries.Gdal)]
     internal static partial void VSIFree(IntPtr p);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial IntPtr VSIGetMemFileBuffer(string path, ulong* length, int unlinkAndSeize);
 }

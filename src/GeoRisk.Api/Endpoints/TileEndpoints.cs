@@ -1,0 +1,326 @@
+using System.Globalization;
+using System.IO.Compression;
+using System.Text.Json.Nodes;
+using GeoRisk.Core.Risk;
+using GeoRisk.Services;
+using GeoRisk.Tiles;
+using Microsoft.Net.Http.Headers;
+
+namespace GeoRisk.Api.Endpoints;
+
+/// <summary>Vector tiles, raster tiles, TileJSON 3.0 and the MapLibre style.</summary>
+internal static class TileEndpoints
+{
+    public const string MvtMediaType = "application/vnd.mapbox-vector-tile";
+
+    public static IEndpointRouteBuilder MapTileEndpoints(this IEndpointRouteBuilder app)
+    {
+        var tiles = app.MapGroup("/tiles").WithTags("Tiles");
+        tiles.MapGet("", ListTilesets).WithName("ListTilesets");
+        tiles.MapGet("/{tileset}/{z}/{x}/{y}.mvt", GetVectorTile).WithName("GetVectorTile");
+        tiles.MapGet("/{kind}/{z}/{x}/{y}.png", GetRasterTile).WithName("GetRasterTile");
+        tiles.MapGet("/{tileset}.json", GetTileJson).WithName("GetTileJson");
+        app.MapGet("/styles/georisk.json", GetStyle).WithName("GetStyle").WithTags("Tiles");
+        return app;
+    }
+
+    /// <summary>Parses z/x/y: 400 when not integers, 404 when outside the WebMercatorQuad matrix.</summary>
+    internal static (TileId? Tile, IResult? Error) ParseTile(string z, string x, string y)
+    {
+        if (!int.TryParse(z, NumberStyles.None, CultureInfo.InvariantCulture, out var zi) ||
+            !long.TryParse(x, NumberStyles.None, CultureInfo.InvariantCulture, out var xi) ||
+            !long.TryParse(y, NumberStyles.None, CultureInfo.InvariantCulture, out var yi))
+        {
+            return (null, Problems.Create(StatusCodes.Status400BadRequest, "bad-tile", $"z/x/y must be non-negative integers; got {z}/{x}/{y}."));
+        }
+
+        if (zi > TileId.MaxZoom || xi >= 1L << Math.Min(zi, 62) || yi >= 1L << Math.Min(zi, 62))
+        {
+            return (null, Problems.Create(StatusCodes.Status404NotFound, "tile-out-of-range", $"Tile {z}/{x}/{y} is outside the WebMercatorQuad matrix (z 0–{TileId.MaxZoom}, x and y below 2^z)."));
+        }
+
+        return (new TileId(zi, (int)xi, (int)yi), null);
+    }
+
+    private static async Task<IResult> ListTilesets(TileService tiles, HttpContext http, CancellationToken ct)
+    {
+        var list = await tiles.ListAsync(ct);
+        var root = BaseUrl(http);
+        return TypedResults.Ok(list.Select(t => new { t.Id, t.Title, t.Kind, t.Version, tilejson = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" }));
+    }
+
+    private static async Task<IResult> GetVectorTile(string tileset, string z, string x, string y, TileService tiles, HttpContext http, CancellationToken ct)
+    {
+        var (tile, error) = ParseTile(z, x, y);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var result = await tiles.GetTileAsync(tileset, tile!.Value, ct);
+        var headers = http.Response.Headers;
+        headers.CacheControl = "public, max-age=60, must-revalidate";
+        headers.ETag = result.ETag;
+        headers.Vary = "Accept-Encoding";
+        headers["X-GeoRisk-Cache"] = result.FromCache ? "hit" : "miss";
+        if (result.Thinned.Count > 0)
+        {
+            // Never silent: which layers lost how many features in this tile.
+            headers["X-GeoRisk-Thinned"] = string.Join(",", result.Thinned.Select(t => $"{t.Key}={t.Value}"));
+            Metrics.ThinnedTiles.Inc();
+        }
+
+        if (http.Request.Headers.IfNoneMatch.ToString().Split(',').Any(e => e.Trim() == result.ETag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        if (result.IsEmpty)
+        {
+            return TypedResults.NoContent();
+        }
+
+        if (http.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        {
+            headers.ContentEncoding = "gzip";
+            return TypedResults.Bytes(result.Gzipped, MvtMediaType);
+        }
+
+        using var input = new GZipStream(new MemoryStream(result.Gzipped), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        await input.CopyToAsync(output, ct);
+        return TypedResults.Bytes(output.ToArray(), MvtMediaType);
+    }
+
+    private static async Task<IResult> GetRasterTile(string kind, string z, string x, string y, RasterTileService tiles, HttpContext http, CancellationToken ct)
+    {
+        if (!RasterTileService.Kinds.Contains(kind))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, "not-found", $"No raster tileset '{kind}' (risk, grade, hillshade).");
+        }
+
+        var (tile, error) = ParseTile(z, x, y);
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var result = await tiles.GetTileAsync(kind, tile!.Value, ct);
+        http.Response.Headers.CacheControl = "public, max-age=60, must-revalidate";
+        http.Response.Headers.ETag = result.ETag;
+        if (http.Request.Headers.IfNoneMatch.ToString().Split(',').Any(e => e.Trim() == result.ETag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return TypedResults.Bytes(result.Png, "image/png");
+    }
+
+    private static async Task<IResult> GetTileJson(string tileset, TileService vectorTiles, RasterTileService rasterTiles, HttpContext http, CancellationToken ct)
+    {
+        var root = BaseUrl(http);
+        http.Response.Headers.CacheControl = "no-cache";
+        if (RasterTileService.Kinds.Contains(tileset))
+        {
+            var source = await rasterTiles.SourceAsync(tileset, ct) ?? throw new KeyNotFoundException($"Tileset '{tileset}' has no source yet.");
+            var bounds = source.Run?.Bounds;
+            return TypedResults.Json(new JsonObject
+            {
+                ["tilejson"] = "3.0.0",
+                ["name"] = tileset,
+                ["version"] = "1.0.0",
+                ["scheme"] = "xyz",
+                ["tiles"] = new JsonArray($"{root}/tiles/{tileset}/{{z}}/{{x}}/{{y}}.png"),
+                ["minzoom"] = 0,
+                ["maxzoom"] = 14,
+                ["tileSize"] = RasterTileService.Size,
+                ["bounds"] = bounds is null ? Bounds(await DefaultBoundsAsync(vectorTiles, ct)) : Bounds(bounds),
+                ["attribution"] = Attribution,
+            });
+        }
+
+        var all = await vectorTiles.ListAsync(ct);
+        var selected = tileset.Split(',').Select(n => all.FirstOrDefault(t => t.Id == n) ?? throw new KeyNotFoundException($"No tileset '{n}'.")).ToList();
+        var env = new NetTopologySuite.Geometries.Envelope();
+        foreach (var t in selected.Where(t => t.Bounds is not null))
+        {
+            env.ExpandToInclude(t.Bounds);
+        }
+
+        if (env.IsNull)
+        {
+            env = await DefaultBoundsAsync(vectorTiles, ct);
+        }
+
+        var layers = new JsonArray();
+        foreach (var t in selected)
+        {
+            var fields = new JsonObject();
+            foreach (var (name, type) in t.Fields)
+            {
+                fields[name] = type;
+            }
+
+            layers.Add(new JsonObject { ["id"] = t.Id, ["description"] = t.Title, ["minzoom"] = t.MinZoom, ["maxzoom"] = t.MaxZoom, ["fields"] = fields });
+        }
+
+        return TypedResults.Json(new JsonObject
+        {
+            ["tilejson"] = "3.0.0",
+            ["name"] = string.Join(",", selected.Select(t => t.Title)),
+            ["version"] = "1.0.0",
+            ["scheme"] = "xyz",
+            ["tiles"] = new JsonArray($"{root}/tiles/{Uri.EscapeDataString(tileset).Replace("%2C", ",", StringComparison.Ordinal)}/{{z}}/{{x}}/{{y}}.mvt"),
+            ["minzoom"] = selected.Min(t => t.MinZoom),
+            ["maxzoom"] = selected.Max(t => t.MaxZoom),
+            ["bounds"] = Bounds(env),
+            ["center"] = new JsonArray(env.Centre.X, env.Centre.Y, 8),
+            ["vector_layers"] = layers,
+            ["attribution"] = Attribution,
+        });
+    }
+
+    public const string Attribution = "GeoRisk sample data: faults © GEM Global Active Faults / HimaTibetMap (CC BY-SA 4.0), hydrography © Natural Earth (public domain); survey layers synthetic";
+
+    private static async Task<NetTopologySuite.Geometries.Envelope> DefaultBoundsAsync(TileService tiles, CancellationToken ct)
+    {
+        var env = new NetTopologySuite.Geometries.Envelope();
+        foreach (var t in (await tiles.ListAsync(ct)).Where(t => t.Kind == "admin-units" && t.Bounds is not null))
+        {
+            env.ExpandToInclude(t.Bounds);
+        }
+
+        return env.IsNull ? new NetTopologySuite.Geometries.Envelope(-180, 180, -85, 85) : env;
+    }
+
+    private static JsonArray Bounds(NetTopologySuite.Geometries.Envelope e) => new(Math.Round(e.MinX, 6), Math.Round(e.MinY, 6), Math.Round(e.MaxX, 6), Math.Round(e.MaxY, 6));
+
+    internal static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+
+    private static async Task<IResult> GetStyle(TileService tiles, HttpContext http, CancellationToken ct)
+    {
+        http.Response.Headers.CacheControl = "no-cache";
+        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct)));
+    }
+}
+
+/// <summary>The MapLibre style: hillshade backdrop, zoning in the legend colours, survey layers, faults and hazard points.</summary>
+internal static class MapStyle
+{
+    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets)
+    {
+        var sources = new JsonObject
+        {
+            ["hillshade"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/hillshade.json", ["tileSize"] = 256 },
+        };
+        var layers = new JsonArray
+        {
+            new JsonObject { ["id"] = "background", ["type"] = "background", ["paint"] = new JsonObject { ["background-color"] = "#f2efe9" } },
+            new JsonObject { ["id"] = "hillshade", ["type"] = "raster", ["source"] = "hillshade", ["paint"] = new JsonObject { ["raster-opacity"] = 0.9 } },
+        };
+
+        var grades = new JsonArray("match", new JsonArray("get", "grade"));
+        for (var g = 1; g <= 4; g++)
+        {
+            grades.Add(g);
+            grades.Add(Grades.Colour(g));
+        }
+
+        grades.Add("#cccccc");
+        var prevention = new JsonArray("match", new JsonArray("get", "prevention"));
+        foreach (var (id, _, _, colour) in Grades.Prevention)
+        {
+            prevention.Add(id);
+            prevention.Add(colour);
+        }
+
+        prevention.Add("#cccccc");
+
+        void Vector(TilesetInfo t) => sources[t.Id] = new JsonObject { ["type"] = "vector", ["url"] = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" };
+
+        if (tilesets.FirstOrDefault(t => t.Id == TileService.Zoning) is { } zoning)
+        {
+            Vector(zoning);
+            layers.Add(Layer("zoning-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: true));
+            layers.Add(Layer("zoning-outline", "line", zoning.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));
+            layers.Add(Layer("prevention-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = prevention.DeepClone(), ["fill-opacity"] = 0.5 }, visible: false));
+        }
+
+        foreach (var t in tilesets.Where(t => t.Id != TileService.Zoning))
+        {
+            Vector(t);
+            switch (t.Kind)
+            {
+                case "survey-coverage":
+                    layers.Add(Layer("coverage-outline", "line", t.Id, new JsonObject
+                    {
+                        ["line-color"] = new JsonArray("case", new JsonArray("<=", new JsonArray("get", "scale_denominator"), 10000), "#7b2cbf", "#1f4e9c"),
+                        ["line-width"] = new JsonArray("case", new JsonArray("<=", new JsonArray("get", "scale_denominator"), 10000), 2.5, 1.2),
+                        ["line-dasharray"] = new JsonArray(3, 2),
+                    }, visible: false));
+                    break;
+                case "hazard-zones":
+                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.45 }, visible: false));
+                    break;
+                case "flood-zones":
+                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = "#2b83ba", ["fill-opacity"] = 0.25 }, visible: false));
+                    break;
+                case "pga-zoning":
+                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#8c510a", ["line-width"] = 1 }, visible: false));
+                    break;
+                case "lakes":
+                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = "#a6cee3", ["fill-opacity"] = 0.9 }, visible: true));
+                    break;
+                case "rivers":
+                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#3a7bd5", ["line-width"] = 1.2 }, visible: true));
+                    break;
+                case "admin-units":
+                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#333333", ["line-width"] = 1.5, ["line-dasharray"] = new JsonArray(4, 2) }, visible: true));
+                    break;
+                case "active-faults":
+                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#d7191c", ["line-width"] = 1.8 }, visible: true));
+                    break;
+                case "hazard-points":
+                    layers.Add(Layer(t.Id + "-circle", "circle", t.Id, new JsonObject
+                    {
+                        ["circle-radius"] = 3.5,
+                        ["circle-color"] = "#6a3d9a",
+                        ["circle-stroke-color"] = "#ffffff",
+                        ["circle-stroke-width"] = 1,
+                    }, visible: true));
+                    break;
+            }
+        }
+
+        return new JsonObject
+        {
+            ["version"] = 8,
+            ["name"] = "GeoRisk hazard zoning",
+            ["metadata"] = new JsonObject
+            {
+                ["georisk:legend"] = new JsonArray(Enumerable.Range(1, 4).Select(g => (JsonNode)new JsonObject
+                {
+                    ["grade"] = g,
+                    ["label"] = Grades.English(g),
+                    ["labelZh"] = Grades.Chinese(g),
+                    ["colour"] = Grades.Colour(g),
+                }).ToArray()),
+                ["georisk:prevention"] = new JsonArray(Grades.Prevention.Select(p => (JsonNode)new JsonObject { ["id"] = p.Id, ["label"] = p.En, ["labelZh"] = p.Zh, ["colour"] = p.Colour }).ToArray()),
+            },
+            ["center"] = new JsonArray(82.0, 44.7),
+            ["zoom"] = 7,
+            ["sources"] = sources,
+            ["layers"] = layers,
+        };
+    }
+
+    private static JsonObject Layer(string id, string type, string source, JsonObject paint, bool visible) => new()
+    {
+        ["id"] = id,
+        ["type"] = type,
+        ["source"] = source,
+        ["source-layer"] = source,
+        ["layout"] = new JsonObject { ["visibility"] = visible ? "visible" : "none" },
+        ["paint"] = paint,
+    };
+}

@@ -1,0 +1,171 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
+using GeoRisk.Gdal;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Terrain;
+using GeoRisk.Tiles;
+using Microsoft.Extensions.Caching.Memory;
+
+namespace GeoRisk.Services;
+
+public sealed record RasterTileResult(byte[] Png, string ETag, bool Blank);
+
+/// <summary>
+/// PNG tiles (256 px, WebMercatorQuad) of the current zoning run's index ("risk", a continuous ramp through
+/// the grade colours) and grade ("grade", the legend colours), and a hillshade of the DEM. Nodata is
+/// transparent. GDAL's warper reads the COG overview closest to the zoom.
+/// </summary>
+public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
+{
+    public static readonly IReadOnlyList<string> Kinds = ["risk", "grade", "hillshade"];
+    public const int Size = 256;
+
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 128L * 1024 * 1024 });
+    private readonly Lazy<string> _mercatorWkt = new(() =>
+    {
+        using var srs = SpatialReference.FromEpsg(3857);
+        return srs.Wkt;
+    });
+
+    private readonly Lazy<byte[]> _blank = new(() => RasterImages.EncodePng(new byte[Size * Size * 4], Size, Size));
+
+    /// <summary>The version the tiles of a kind currently come from (run id or DEM version); null when there is no source.</summary>
+    public async Task<(string Version, string Path, ZoningRunInfo? Run)?> SourceAsync(string kind, CancellationToken cancellationToken)
+    {
+        if (kind == "hillshade")
+        {
+            var dem = (await store.ListLayersAsync(cancellationToken)).Where(l => l.Kind == LayerKind.Dem).OrderBy(l => l.Id, StringComparer.Ordinal).FirstOrDefault();
+            return dem is null ? null : ($"{dem.Id}@v{dem.CurrentVersion}", await store.GetRasterPathAsync(dem.SurveyId, dem.Name, cancellationToken), null);
+        }
+
+        var run = await store.GetZoningRunAsync(null, cancellationToken);
+        return run is null ? null : ($"run{run.Id}", run.Rasters[kind == "risk" ? "index" : "grade"], run);
+    }
+
+    /// <exception cref="KeyNotFoundException">No zoning run or DEM to draw from.</exception>
+    public async Task<RasterTileResult> GetTileAsync(string kind, TileId tile, CancellationToken cancellationToken = default)
+    {
+        var source = await SourceAsync(kind, cancellationToken) ?? throw new KeyNotFoundException(kind == "hillshade" ? "No DEM is loaded." : "No zoning run has been computed yet.");
+        var key = $"{kind}/{source.Version}/{tile}";
+        if (_cache.TryGetValue(key, out RasterTileResult? cached) && cached is not null)
+        {
+            return cached;
+        }
+
+        var rgba = await Task.Run(() => Render(kind, source.Path, source.Run, tile), cancellationToken);
+        RasterTileResult result;
+        if (rgba is null)
+        {
+            result = new RasterTileResult(_blank.Value, "\"blank\"", true);
+        }
+        else
+        {
+            var png = RasterImages.EncodePng(rgba, Size, Size);
+            result = new RasterTileResult(png, "\"" + Convert.ToHexStringLower(SHA256.HashData(png).AsSpan(0, 16)) + "\"", false);
+        }
+
+        _cache.Set(key, result, new MemoryCacheEntryOptions { Size = result.Png.Length + 256 });
+        return result;
+    }
+
+    public void Dispose() => _cache.Dispose();
+
+    /// <summary>RGBA pixels, or null when the tile holds no data.</summary>
+    private byte[]? Render(string kind, string path, ZoningRunInfo? run, TileId tile)
+    {
+        var bounds = WebMercator.Bounds(tile);
+        var margin = kind == "hillshade" ? 1 : 0;
+        var px = bounds.Width / Size;
+        var n = Size + (2 * margin);
+        var grid = new GridSpec(n, n, new GeoTransform(bounds.MinX - (margin * px), px, bounds.MaxY + (margin * px), -px), _mercatorWkt.Value);
+        var values = RasterWarp.ToGrid(path, grid, kind == "grade" ? "near" : "bilinear");
+        var rgba = new byte[Size * Size * 4];
+        var any = false;
+        switch (kind)
+        {
+            case "hillshade":
+                // Mercator metres are stretched by 1/cos(lat); the ground cell is smaller by cos(lat).
+                var (_, lat) = WebMercator.ToLonLat(bounds.Centre.X, bounds.Centre.Y);
+                var ground = px * Math.Cos(lat * Math.PI / 180);
+                var shade = Hillshade.Compute(values, ground, ground);
+                for (var y = 0; y < Size; y++)
+                {
+                    for (var x = 0; x < Size; x++)
+                    {
+                        var v = shade[x + 1, y + 1];
+                        if (v == 0)
+                        {
+                            continue;
+                        }
+
+                        // Dark where shaded, transparent where lit: a backdrop under the zoning colours.
+                        var o = ((y * Size) + x) * 4;
+                        rgba[o] = rgba[o + 1] = rgba[o + 2] = 40;
+                        rgba[o + 3] = (byte)Math.Clamp(200 - v, 0, 200);
+                        any = true;
+                    }
+                }
+
+                break;
+            default:
+                var record = ZoningRunRecord.FromJson(run!.RecordJson);
+                var grades = record.Grades.Count;
+                var colours = Enumerable.Range(1, grades).Select(g => Parse(Grades.Colour(g, grades))).ToArray();
+                var breaks = record.Breaks;
+                for (var i = 0; i < Size * Size; i++)
+                {
+                    var v = values.Data[i];
+                    if (float.IsNaN(v) || (kind == "grade" && v is < 1 or > 255))
+                    {
+                        continue;
+                    }
+
+                    var c = kind == "grade" ? colours[Math.Clamp((int)v, 1, grades) - 1] : Ramp(v, breaks, colours);
+                    var o = i * 4;
+                    (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = (c.R, c.G, c.B, 255);
+                    any = true;
+                }
+
+                break;
+        }
+
+        return any ? rgba : null;
+    }
+
+    /// <summary>Index → colour: each grade's colour at the middle of its class, linear in between.</summary>
+    private static (byte R, byte G, byte B) Ramp(float v, IReadOnlyList<double> breaks, (byte R, byte G, byte B)[] colours)
+    {
+        var stops = new double[colours.Length];
+        for (var g = 0; g < colours.Length; g++)
+        {
+            var lo = g == 0 ? breaks[0] - (breaks.Count > 1 ? breaks[1] - breaks[0] : 0.1) : breaks[g - 1];
+            var hi = g == colours.Length - 1 ? breaks[^1] + (breaks.Count > 1 ? breaks[^1] - breaks[^2] : 0.1) : breaks[g];
+            stops[g] = (lo + hi) / 2;
+        }
+
+        if (v <= stops[0])
+        {
+            return colours[0];
+        }
+
+        for (var g = 1; g < stops.Length; g++)
+        {
+            if (v <= stops[g])
+            {
+                var t = (v - stops[g - 1]) / (stops[g] - stops[g - 1]);
+                var (a, b) = (colours[g - 1], colours[g]);
+                return ((byte)(a.R + ((b.R - a.R) * t)), (byte)(a.G + ((b.G - a.G) * t)), (byte)(a.B + ((b.B - a.B) * t)));
+            }
+        }
+
+        return colours[^1];
+    }
+
+    private static (byte R, byte G, byte B) Parse(string hex) =>
+        (byte.Parse(hex.AsSpan(1, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+         byte.Parse(hex.AsSpan(3, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture),
+         byte.Parse(hex.AsSpan(5, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,251 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.IO.Compression;
+using System.Security.Cryptography;
+using GeoRisk.Core;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Validation;
+using GeoRisk.Tiles;
+using Microsoft.Extensions.Caching.Memory;
+using NetTopologySuite.Coverage;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.Index.Strtree;
+using NetTopologySuite.Simplify;
+
+namespace GeoRisk.Services;
+
+/// <summary>A tileset clients can request: a stored layer, the current zoning, or survey coverages.</summary>
+/// <param name="Fields">Attribute name → TileJSON type description ("Number", "String").</param>
+public sealed record TilesetInfo(string Id, string Title, string Kind, string GeometryType, Envelope? Bounds, int MinZoom, int MaxZoom, string Version,
+    IReadOnlyDictionary<string, string> Fields);
+
+/// <summary>An encoded tile: gzip-compressed MVT bytes, a strong ETag from the content, and what was thinned.</summary>
+public sealed record VectorTileResult(byte[] Gzipped, string ETag, int Features, IReadOnlyDictionary<string, int> Thinned, bool FromCache)
+{
+    public bool IsEmpty => Features == 0;
+}
+
+/// <summary>
+/// Serves every stored vector layer, the current zoning run and the survey coverages as vector tiles.
+/// Features are loaded once per layer version (re-projected to Web Mercator and indexed); per zoom they
+/// are simplified by a tile unit — zoning polygons as a coverage, so neighbouring zones keep shared edges
+/// — and encoded tiles are cached by content version. A new layer version or zoning run changes the
+/// tileset version, so only its tiles are rebuilt, on the next request.
+/// </summary>
+public sealed class TileService(IGeoRiskStore store) : IDisposable
+{
+    public const string Zoning = "zoning";
+    public const string Coverage = "coverage";
+    public const int MinZoom = 0;
+    public const int MaxZoom = 16;
+
+    /// <summary>Zooms below this are simplified; from here on the stored geometry is finer than a tile unit anyway.</summary>
+    private const int SimplifyBelowZoom = 14;
+
+    private readonly ConcurrentDictionary<string, Lazy<Task<VectorSource>>> _sources = new(StringComparer.Ordinal);
+    private readonly MemoryCache _tiles = new(new MemoryCacheOptions { SizeLimit = 256L * 1024 * 1024 });
+    private readonly MvtEncoder _encoder = new();
+    private long _thinnedTiles;
+    private long _cacheHits;
+    private long _cacheMisses;
+
+    /// <summary>Tiles that had to drop features since start (also reported per response).</summary>
+    public long ThinnedTiles => Interlocked.Read(ref _thinnedTiles);
+
+    public (long Hits, long Misses) CacheCounters => (Interlocked.Read(ref _cacheHits), Interlocked.Read(ref _cacheMisses));
+
+    /// <summary>Tileset id of a stored layer: "survey:layer" (':' cannot occur in identifiers).</summary>
+    public static string TilesetId(LayerInfo layer) => $"{layer.SurveyId}:{layer.Name}";
+
+    public async Task<IReadOnlyList<TilesetInfo>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var result = new List<TilesetInfo>();
+        if (await store.GetZoningRunAsync(null, cancellationToken) is { } run)
+        {
+            result.Add(new TilesetInfo(Zoning, $"Zoning run {run.Id} ({run.ModelName})", "zoning", "Polygon", run.Bounds, MinZoom, MaxZoom, $"run{run.Id}",
+                ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind))));
+        }
+
+        var surveys = await store.ListSurveysAsync(cancellationToken);
+        result.Add(new TilesetInfo(Coverage, "Survey coverage by scale", "survey-coverage", "Polygon", null, MinZoom, MaxZoom, CoverageVersion(surveys),
+            new Dictionary<string, string> { ["survey_id"] = "String", ["title"] = "String", ["scale_denominator"] = "Number", ["accepted"] = "String" }));
+        foreach (var layer in await store.ListLayersAsync(cancellationToken))
+        {
+            if (layer.Kind.IsRaster())
+            {
+                continue;
+            }
+
+            var schema = LayerSchema.For(layer.Kind);
+            var fields = schema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind));
+            fields["source_fid"] = "Number";
+            result.Add(new TilesetInfo(TilesetId(layer), layer.Id, layer.Kind.ToToken(), schema.Geometry.ToString(), layer.Bounds, MinZoom, MaxZoom, $"v{layer.CurrentVersion}", fields));
+        }
+
+        return result;
+    }
+
+    /// <summary>Encodes one tile of one or several comma-joined tilesets.</summary>
+    /// <exception cref="KeyNotFoundException">A tileset does not exist.</exception>
+    public async Task<VectorTileResult> GetTileAsync(string tilesets, TileId tile, CancellationToken cancellationToken = default)
+    {
+        var names = tilesets.Split(',');
+        if (names.Length > 16 || names.Distinct(StringComparer.Ordinal).Count() != names.Length)
+        {
+            throw new InvalidInputException("bad-tileset", "Give at most 16 distinct tilesets, comma-separated.");
+        }
+
+        var available = (await ListAsync(cancellationToken)).ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var selected = names.Select(n => available.TryGetValue(n, out var t) ? t : throw new KeyNotFoundException($"No tileset '{n}'.")).ToList();
+        var key = string.Join(",", selected.Select(t => $"{t.Id}@{t.Version}")) + "/" + tile;
+        if (_tiles.TryGetValue(key, out VectorTileResult? cached) && cached is not null)
+        {
+            Interlocked.Increment(ref _cacheHits);
+            return cached with { FromCache = true };
+        }
+
+        Interlocked.Increment(ref _cacheMisses);
+        var layers = new List<TileLayerInput>();
+        foreach (var t in selected)
+        {
+            var source = await SourceAsync(t, cancellationToken);
+            layers.Add(new TileLayerInput(t.Id, source.FeaturesFor(tile)));
+        }
+
+        var encoded = _encoder.Encode(tile, layers);
+        if (encoded.Thinned.Count > 0)
+        {
+            Interlocked.Increment(ref _thinnedTiles);
+        }
+
+        var gzipped = Gzip(encoded.Bytes);
+        var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(encoded.Bytes).AsSpan(0, 16)) + "\"";
+        var result = new VectorTileResult(gzipped, etag, encoded.FeatureCount, encoded.Thinned, false);
+        _tiles.Set(key, result, new MemoryCacheEntryOptions { Size = gzipped.Length + 256 });
+        return result;
+    }
+
+    public void Dispose() => _tiles.Dispose();
+
+    private static string TypeName(FieldKind kind) => kind is FieldKind.Integer or FieldKind.Real or FieldKind.Grade ? "Number" : "String";
+
+    private static string CoverageVersion(IReadOnlyList<Core.Surveys.SurveyInfo> surveys) =>
+        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("|", surveys.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Id},{s.ScaleDenominator},{s.Accepted},{s.AcceptedOn}")))))).Substring(0, 16);
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new GZipStream(output, CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(bytes);
+        }
+
+        return output.ToArray();
+    }
+
+    private Task<VectorSource> SourceAsync(TilesetInfo tileset, CancellationToken cancellationToken)
+    {
+        var key = $"{tileset.Id}@{tileset.Version}";
+        var lazy = _sources.GetOrAdd(key, _ => new Lazy<Task<VectorSource>>(() => LoadAsync(tileset)));
+        // Older versions of the same tileset are no longer reachable; let them go.
+        foreach (var stale in _sources.Keys.Where(k => k.StartsWith(tileset.Id + "@", StringComparison.Ordinal) && k != key))
+        {
+            _sources.TryRemove(stale, out _);
+        }
+
+        return lazy.Value.WaitAsync(cancellationToken);
+    }
+
+    private async Task<VectorSource> LoadAsync(TilesetInfo tileset)
+    {
+        IReadOnlyList<GeoFeature> features;
+        var coverage = false;
+        if (tileset.Id == Zoning)
+        {
+            var run = await store.GetZoningRunAsync(int.Parse(tileset.Version.AsSpan(3), CultureInfo.InvariantCulture)) ?? throw new KeyNotFoundException("The zoning run is gone.");
+            features = await store.QueryZonesAsync(run.Id, null, int.MaxValue);
+            coverage = true;
+        }
+        else if (tileset.Id == Coverage)
+        {
+            var list = new List<GeoFeature>();
+            var id = 0;
+            foreach (var s in Core.Surveys.SurveyPrecedence.Rank(await store.ListSurveysAsync()))
+            {
+                id++;
+                if (await store.GetSurveyCoverageAsync(s.Id) is { } g)
+                {
+                    list.Add(new GeoFeature(id, g, new Dictionary<string, object?>
+                    {
+                        ["survey_id"] = s.Id,
+                        ["title"] = s.Title,
+                        ["scale_denominator"] = (long)s.ScaleDenominator,
+                        ["accepted"] = s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft",
+                    }));
+                }
+            }
+
+            features = list;
+        }
+        else
+        {
+            var parts = tileset.Id.Split(':');
+            features = await store.QueryFeaturesAsync(parts[0], parts[1], null, int.MaxValue);
+        }
+
+        return await Task.Run(() => new VectorSource(features, coverage, tileset.Id != Zoning && tileset.Id != Coverage));
+    }
+
+    /// <summary>One tileset version in Web Mercator with a spatial index and per-zoom simplified geometry.</summary>
+    private sealed class VectorSource
+    {
+        private readonly List<TileFeature> _features = [];
+        private readonly STRtree<int> _index = new();
+        private readonly bool _coverage;
+        private readonly ConcurrentDictionary<int, Lazy<Geometry[]>> _simplified = new();
+
+        public VectorSource(IReadOnlyList<GeoFeature> features, bool coverage, bool addSourceFid)
+        {
+            _coverage = coverage;
+            foreach (var f in features)
+            {
+                var g = WebMercator.FromLonLat(f.Geometry);
+                var attributes = addSourceFid ? new Dictionary<string, object?>(f.Attributes) { ["source_fid"] = f.Id } : f.Attributes;
+                _index.Insert(g.EnvelopeInternal, _features.Count);
+                _features.Add(new TileFeature((ulong)Math.Max(0, f.Id), g, attributes, g.Area + g.Length));
+            }
+
+            _index.Build();
+        }
+
+        public IReadOnlyList<TileFeature> FeaturesFor(TileId tile)
+        {
+            var bounds = WebMercator.Bounds(tile);
+            bounds.ExpandBy(bounds.Width * 64 / 4096);
+            var hits = _index.Query(bounds).ToList();
+            hits.Sort();
+            if (tile.Z >= SimplifyBelowZoom)
+            {
+                return hits.Select(i => _features[i]).ToList();
+            }
+
+            var simplified = _simplified.GetOrAdd(tile.Z, z => new Lazy<Geometry[]>(() => Simplify(z))).Value;
+            return hits.Select(i => _features[i] with { Geometry = simplified[i] }).ToList();
+        }
+
+        private Geometry[] Simplify(int z)
+        {
+            var tolerance = WebMercator.PixelSize(z) * 256 / 4096;
+            var geometries = _features.Select(f => f.Geometry).ToArray();
+            if (_coverage)
+            {
+                // Shared edges are simplified once for both neighbours: no gaps or overlaps between zones.
+                return CoverageSimplifier.Simplify(geometries, tolerance);
+            }
+
+            return geometries.Select(g => g is Point or MultiPoint ? g : TopologyPreservingSimplifier.Simplify(g, tolerance)).ToArray();
+        }
+    }
+}
