@@ -1,17 +1,58 @@
+using System.Security.Claims;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using GeoRisk.Api.Endpoints;
+using GeoRisk.Api.Jobs;
+using GeoRisk.Api.Security;
 using GeoRisk.Core.Storage;
 using GeoRisk.Storage.GeoPackage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Timeouts;
 using NetTopologySuite.IO.Converters;
 using Prometheus;
 
 namespace GeoRisk.Api;
 
-/// <summary>Settings of one service instance.</summary>
+/// <summary>Settings of one service instance (section "GeoRisk" of appsettings or GeoRisk__* environment variables).</summary>
 public sealed class GeoRiskServiceOptions
 {
     /// <summary>Folder of the embedded store (GEORISK_STORE, else ./georisk-data).</summary>
     public string StoreDirectory { get; set; } = Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data";
+
+    /// <summary>Let requests without an API key read tiles, layers and site risk (on by default for the demo).</summary>
+    public bool AnonymousRead { get; set; } = true;
+
+    /// <summary>Largest upload accepted (413 beyond it).</summary>
+    public long MaxUploadBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Requests per minute per client (API key, else IP address) for reads and for writes (429 beyond).</summary>
+    public int ReadsPerMinute { get; set; } = 60_000;
+
+    public int WritesPerMinute { get; set; } = 60;
+
+    /// <summary>Time limit of a read request (uploads and runs continue as jobs).</summary>
+    public int RequestTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
+    public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
+
+    private static string LocateDefaultModel()
+    {
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "surveys", "models", "bortala-default.json");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return Path.Combine("surveys", "models", "bortala-default.json");
+    }
 }
 
 /// <summary>Builds the GeoRisk web application; used by Program, the CLI (georisk serve/demo) and tests.</summary>
@@ -24,6 +65,18 @@ public static class GeoRiskApp
         builder.Configuration.GetSection("GeoRisk").Bind(options);
         configure?.Invoke(options);
 
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            // Explicit limits: slow or oversized clients are cut off instead of holding the service.
+            k.Limits.MaxRequestBodySize = 1024 * 1024; // per endpoint larger for uploads
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
+            k.Limits.MaxConcurrentConnections = 2000;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(10));
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxUploadBytes);
+
         // Request-level logs from the framework are noise for a bureau's operator; warnings still show.
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Services.AddSingleton(options);
@@ -33,23 +86,72 @@ public static class GeoRiskApp
         {
             json.SerializerOptions.Converters.Add(new GeoJsonConverterFactory());
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+            json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
         builder.Services.AddSingleton<IGeoRiskStore>(_ => new GeoPackageStore(new GeoPackageStoreOptions { Directory = options.StoreDirectory }));
         builder.Services.AddHostedService<StoreInitializer>();
         builder.Services.AddSingleton<GeoRisk.Services.TileService>();
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
+        builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
+        builder.Services.AddSingleton<JobManager>();
+
+        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Read, p => p.RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true))
+            .AddPolicy(Policies.Upload, p => p.RequireAuthenticatedUser().RequireRole("geologist"))
+            .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole("admin"))
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true).Build());
+        builder.Services.AddRateLimiter(r =>
+        {
+            r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            r.OnRejected = async (context, ct) =>
+            {
+                context.HttpContext.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: 429, title: "Too many requests; retry later.", type: "https://georisk.example/problems/rate-limited",
+                    extensions: new Dictionary<string, object?> { ["code"] = "rate-limited" }).ExecuteAsync(context.HttpContext);
+            };
+            string Client(HttpContext c) => c.User.FindFirstValue("key_id") ?? c.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            r.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(c => RateLimitPartition.GetFixedWindowLimiter(Client(c),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.ReadsPerMinute, Window = TimeSpan.FromMinutes(1) }));
+            r.AddPolicy("writes", c => RateLimitPartition.GetFixedWindowLimiter(Client(c),
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = options.WritesPerMinute, Window = TimeSpan.FromMinutes(1) }));
+        });
+        builder.Services.AddRequestTimeouts(t => t.DefaultPolicy = new RequestTimeoutPolicy
+        {
+            Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds),
+            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+        });
 
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseRequestMetrics();
+        app.UseAuthentication();
+        app.Use(async (context, next) =>
+        {
+            // An unknown or revoked key is refused everywhere, even where anonymous reads are allowed.
+            if (context.Items.ContainsKey(ApiKeyAuthenticationHandler.FailedItem))
+            {
+                context.Response.Headers.WWWAuthenticate = "ApiKey realm=\"georisk\", header=\"X-API-Key\"";
+                await Results.Problem(statusCode: 401, title: "Unknown or revoked API key.", type: "https://georisk.example/problems/unauthorized",
+                    extensions: new Dictionary<string, object?> { ["code"] = "unauthorized" }).ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+        app.UseAuthorization();
+        app.UseRateLimiter();
+        app.UseRequestTimeouts();
         app.MapHealthEndpoints();
         app.MapCatalogEndpoints();
         app.MapZoningEndpoints();
         app.MapSiteRiskEndpoints();
         app.MapTileEndpoints();
-        app.MapMetrics("/metrics");
+        app.MapWriteEndpoints(options);
+        app.MapMetrics("/metrics").AllowAnonymous();
         return app;
     }
 }

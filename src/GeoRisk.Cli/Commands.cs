@@ -101,6 +101,16 @@ internal static class Commands
                 }
             }
 
+            var keys = new Api.Security.ApiKeyStore(Path.GetFullPath(storeDir));
+            if (keys.List().Count == 0)
+            {
+                // A fresh demo store gets one geologist key so uploads work from the web page; printed once.
+                var (record, key) = keys.Create("demo geologist", Api.Security.Role.Geologist);
+                Console.WriteLine($"Created API key {record.Id} (geologist) for uploads and zoning runs — shown only now:");
+                Console.WriteLine("  " + key);
+                Console.WriteLine("  More: georisk keys add NAME --role planner|geologist|admin");
+            }
+
             if (parse.GetValue(noServe))
             {
                 return ExitCodes.Ok;
@@ -303,7 +313,14 @@ internal static class Commands
 
     private static async Task<int> ServeAsync(string storeDir, string urls, CancellationToken ct)
     {
-        var app = GeoRiskApp.Build(["--urls", urls], o => o.StoreDirectory = storeDir);
+        var app = GeoRiskApp.Build(["--urls", urls], o =>
+        {
+            o.StoreDirectory = storeDir;
+            if (File.Exists(ZoningCommands.DefaultModelPath()))
+            {
+                o.DefaultModelPath = ZoningCommands.DefaultModelPath();
+            }
+        });
         await app.StartAsync(ct);
         Console.WriteLine($"GeoRisk {typeof(Commands).Assembly.GetName().Version?.ToString(3)} with GDAL {GdalRuntime.Version}, store {Path.GetFullPath(storeDir)}");
         foreach (var url in urls.Split(';'))

@@ -10,6 +10,7 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     Commands.Layers(),
     Commands.Store(),
     Commands.Samples(),
+    KeyCommands.Create(),
     ZoningCommands.Compute(),
     ZoningCommands.Export(),
     RasterCommands.Create(),

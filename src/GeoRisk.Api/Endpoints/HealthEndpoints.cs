@@ -10,7 +10,7 @@ internal static class HealthEndpoints
 {
     public static IEndpointRouteBuilder MapHealthEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", GetHealth).WithName("Health").WithTags("Operations");
+        app.MapGet("/healthz", GetHealth).WithName("Health").WithTags("Operations").AllowAnonymous();
         return app;
     }
 

@@ -21,7 +21,8 @@ internal static class SiteRiskEndpoints
     {
         var api = app.MapGroup("/api/v1/site-risk").WithTags("Site risk");
         api.MapGet("", GetSiteRisk).WithName("GetSiteRisk");
-        api.MapPost("", PostSiteRisk).WithName("PostSiteRisk").Accepts<JsonElement>("application/geo+json", "application/json");
+        api.MapPost("", PostSiteRisk).WithName("PostSiteRisk").Accepts<JsonElement>("application/geo+json", "application/json")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(16 * 1024 * 1024));
         return app;
     }
 

@@ -1,0 +1,243 @@
+using System.Globalization;
+using System.Text.Json;
+using GeoRisk.Api.Jobs;
+using GeoRisk.Api.Security;
+using GeoRisk.Core;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Services;
+
+namespace GeoRisk.Api.Endpoints;
+
+public sealed record SurveyRequest(string Id, string Title, int Scale, string Type, string? Organisation, DateOnly? CompletedOn, DateOnly? AcceptedOn, string? Standard);
+
+/// <summary>Body of POST /api/v1/zoning-runs: everything optional; the default model runs by default.</summary>
+public sealed record ZoningRunRequestBody(JsonElement? Model, double? CellSize, string? Extent, bool Force = false, bool Full = false);
+
+/// <summary>Writes: registering surveys, uploading layers, starting zoning runs, and the jobs that carry them out.</summary>
+internal static class WriteEndpoints
+{
+    public static readonly string[] UploadExtensions = [".zip", ".gpkg", ".geojson", ".json", ".kml", ".tif", ".tiff"];
+
+    public static IEndpointRouteBuilder MapWriteEndpoints(this IEndpointRouteBuilder app, GeoRiskServiceOptions options)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Uploads and jobs");
+        api.MapPost("/surveys", RegisterSurvey).WithName("RegisterSurvey").RequireAuthorization(Policies.Upload).RequireRateLimiting("writes");
+        api.MapPost("/surveys/{surveyId}/layers", UploadLayer).WithName("UploadLayer").RequireAuthorization(Policies.Upload).RequireRateLimiting("writes")
+            .DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(options.MaxUploadBytes))
+            .Accepts<IFormFile>("multipart/form-data");
+        api.MapPost("/zoning-runs", StartZoningRun).WithName("StartZoningRun").RequireAuthorization(Policies.Upload).RequireRateLimiting("writes");
+        api.MapGet("/jobs", (JobManager jobs) => TypedResults.Ok(jobs.List())).WithName("ListJobs");
+        api.MapGet("/jobs/{id}", GetJob).WithName("GetJob");
+        api.MapDelete("/jobs/{id}", CancelJob).WithName("CancelJob").RequireAuthorization(Policies.Upload);
+        return app;
+    }
+
+    private static async Task<IResult> RegisterSurvey(SurveyRequest body, IGeoRiskStore store, CancellationToken ct)
+    {
+        if (!Enum.TryParse<SurveyType>(body.Type, ignoreCase: true, out var type))
+        {
+            return Problems.Create(422, "invalid-survey", $"type '{body.Type}' must be one of {string.Join(", ", Enum.GetNames<SurveyType>())}.");
+        }
+
+        var survey = new SurveyInfo(body.Id, body.Title, body.Scale, type, body.Organisation ?? "", body.CompletedOn, body.AcceptedOn is not null, body.AcceptedOn, body.Standard);
+        var problems = survey.Validate();
+        if (string.IsNullOrWhiteSpace(body.Title))
+        {
+            problems = [.. problems, "title is required."];
+        }
+
+        if (problems.Count > 0)
+        {
+            return Problems.Create(422, "invalid-survey", string.Join(" ", problems));
+        }
+
+        await store.UpsertSurveyAsync(survey, null, ct);
+        return TypedResults.Created($"/api/v1/surveys/{survey.Id}", survey);
+    }
+
+    private static async Task<IResult> UploadLayer(string surveyId, HttpRequest request, IGeoRiskStore store, JobManager jobs, GeoRiskServiceOptions options, CancellationToken ct)
+    {
+        IResult TooLarge() => Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload-too-large", $"Uploads are limited to {options.MaxUploadBytes:N0} bytes.");
+        if (request.ContentLength > options.MaxUploadBytes)
+        {
+            return TooLarge();
+        }
+
+        if (!request.HasFormContentType || !request.ContentType!.StartsWith("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Send the layer as multipart/form-data with a 'file' part and a 'kind' field.");
+        }
+
+        if ((await store.ListSurveysAsync(ct)).All(s => s.Id != surveyId))
+        {
+            return Problems.Create(404, "not-found", $"Survey '{surveyId}' is not registered; POST /api/v1/surveys first.");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (InvalidDataException)
+        {
+            // The multipart reader stops at the configured length limit.
+            return TooLarge();
+        }
+
+        var file = form.Files.GetFile("file");
+        var errors = new Dictionary<string, string[]>();
+        if (file is null || file.Length == 0)
+        {
+            errors["file"] = ["A non-empty 'file' part is required."];
+        }
+
+        if (!LayerKindExtensions.TryParse(form["kind"].ToString(), out var kind))
+        {
+            errors["kind"] = [$"kind must be one of {LayerKindExtensions.AllTokens}."];
+        }
+
+        var layer = form["layer"].ToString() is { Length: > 0 } l ? l : null;
+        if (layer is not null && !Identifiers.IsValid(layer))
+        {
+            errors["layer"] = ["layer must be 1-64 letters, digits, '-', '_' or '.'."];
+        }
+
+        IReadOnlyDictionary<string, string> map = new Dictionary<string, string>();
+        try
+        {
+            map = FieldMapping.ParseExplicit(form["map"].ToString() is { Length: > 0 } m ? m : null);
+        }
+        catch (FormatException ex)
+        {
+            errors["map"] = [ex.Message];
+        }
+
+        var crs = form["crs"].ToString() is { Length: > 0 } c ? c : null;
+        if (crs is not null && (crs.Length > 4000 || crs.Contains("://", StringComparison.Ordinal) || crs.Contains("+nadgrids", StringComparison.OrdinalIgnoreCase)))
+        {
+            errors["crs"] = ["crs must be EPSG:<code> or WKT; URLs and grid files are not accepted."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var fileName = Path.GetFileName(file!.FileName.Replace('\\', '/'));
+        var extension = Path.GetExtension(fileName).ToLowerInvariant();
+        if (!UploadExtensions.Contains(extension) || fileName.Length > 200)
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-format", $"'{fileName}' is not an accepted format ({string.Join(", ", UploadExtensions)}).");
+        }
+
+        // The upload is stored under a name of our own; the client's name is only kept for the record.
+        var id = JobManager.NewId();
+        var dir = jobs.UploadDirectory(id);
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "upload" + extension);
+        await using (var output = File.Create(path))
+        {
+            await file.CopyToAsync(output, ct);
+        }
+
+        var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
+        var ingest = new IngestRequest(path, kind, surveyId, layer, crs, form["sourceLayer"].ToString() is { Length: > 0 } sl ? sl : null, map, owner, fileName);
+        var job = jobs.Start("ingest", owner, new { surveyId, kind = kind.ToToken(), layer, crs, file = fileName, bytes = file.Length }, async context =>
+        {
+            var progress = new SyncProgress<IngestProgress>(p => context.Report(p.Phase, p.Fraction));
+            var result = await new SurveyIngestor(store).IngestAsync(ingest, progress, context.CancellationToken);
+            context.AttachReport(result.Report);
+            if (!result.Accepted)
+            {
+                throw new JobFailedException(result.RejectionCode ?? "rejected", "The upload was rejected; nothing was stored. See the report.");
+            }
+
+            var v = result.Version!;
+            return new { layer = $"{v.SurveyId}/{v.LayerName}", version = v.Version, features = v.FeatureCount, sourceCrs = v.SourceCrs };
+        }, id);
+        return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job);
+    }
+
+    private static async Task<IResult> StartZoningRun(HttpRequest request, IGeoRiskStore store, JobManager jobs, GeoRiskServiceOptions options, CancellationToken ct)
+    {
+        ZoningRunRequestBody body;
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()))
+        {
+            body = new ZoningRunRequestBody(null, null, null);
+        }
+        else if (!request.HasJsonContentType())
+        {
+            return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Send application/json (or no body for the default model).");
+        }
+        else
+        {
+            try
+            {
+                body = await request.ReadFromJsonAsync<ZoningRunRequestBody>(new JsonSerializerOptions(JsonSerializerDefaults.Web) { MaxDepth = 32 }, ct) ?? new ZoningRunRequestBody(null, null, null);
+            }
+            catch (JsonException ex)
+            {
+                return Problems.Create(400, "bad-json", "The body is not valid JSON: " + ex.Message);
+            }
+        }
+
+        RiskModel model;
+        try
+        {
+            var text = body.Model is { } m ? m.GetRawText() : await File.ReadAllTextAsync(options.DefaultModelPath, ct);
+            model = RiskModel.Parse(text);
+            var grid = model.Grid;
+            if (body.CellSize is { } cs)
+            {
+                grid = grid with { CellSize = cs };
+            }
+
+            if (body.Extent is { } e)
+            {
+                grid = grid with
+                {
+                    Extent = e.StartsWith("bbox:", StringComparison.Ordinal)
+                        ? new GridExtent { Bbox = e[5..].Split(',').Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN).ToArray() }
+                        : new GridExtent { Admin = e.StartsWith("admin:", StringComparison.Ordinal) ? e[6..] : e },
+                };
+            }
+
+            model = model.WithGrid(grid);
+            if (model.Validate() is { Count: > 0 } problems)
+            {
+                throw new InvalidInputException("invalid-model", string.Join(" ", problems));
+            }
+
+            model.ResolveWeights();
+        }
+        catch (InvalidInputException ex)
+        {
+            return Problems.Create(422, ex.Code, ex.Message);
+        }
+
+        var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
+        var job = jobs.Start("zoning", owner, new { model = model.Name, modelHash = model.Hash, cellSize = model.Grid.CellSize, extent = body.Extent, body.Force, body.Full }, async context =>
+        {
+            var progress = new SyncProgress<Zoning.ZoningProgress>(p => context.Report(p.Stage, p.Fraction));
+            var outcome = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { Force = body.Force, FullRecompute = body.Full }, progress, context.CancellationToken);
+            return new { runId = outcome.Run.Id, reused = outcome.Reused, zones = outcome.Run.ZoneCount, outcome.Record.Breaks, outcome.Record.Validation, outcome.Record.Incremental };
+        });
+        return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job);
+    }
+
+    private static IResult GetJob(string id, JobManager jobs) =>
+        jobs.Get(id) is { } job ? TypedResults.Ok(job) : Problems.Create(404, "not-found", $"No job '{id}'.");
+
+    private static IResult CancelJob(string id, JobManager jobs) =>
+        jobs.Cancel(id) is { } job ? TypedResults.Accepted($"/api/v1/jobs/{id}", job) : Problems.Create(404, "not-found", $"No job '{id}'.");
+
+    /// <summary>Reports synchronously (Progress&lt;T&gt; posts to the thread pool and can reorder updates).</summary>
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,271 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using GeoRisk.Api.Security;
+using GeoRisk.Samples;
+using GeoRisk.Storage.GeoPackage;
+using GeoRisk.Tests.Common;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace GeoRisk.Api.Tests;
+
+/// <summary>A service with its own store (the tests here change it) and keys for each role.</summary>
+public sealed class WriteFixture : IAsyncLifetime
+{
+    private readonly SampleSetFixture _samples = new();
+    private readonly TempDirectory _store = new("georisk-api-write");
+
+    public WebApplicationFactory<Program> Factory { get; private set; } = null!;
+
+    public string Planner { get; private set; } = "";
+
+    public string Geologist { get; private set; } = "";
+
+    public string Revoked { get; private set; } = "";
+
+    public SampleSetFixture Samples => _samples;
+
+    public string StoreDirectory => _store.Path;
+
+    public async Task InitializeAsync()
+    {
+        await using (var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path }))
+        {
+            await store.InitializeAsync();
+            await new SampleSetLoader(store).LoadAsync(_samples.Path);
+        }
+
+        var keys = new ApiKeyStore(_store.Path);
+        Planner = keys.Create("planner", Role.Planner).Key;
+        Geologist = keys.Create("geologist", Role.Geologist).Key;
+        var (revoked, key) = keys.Create("former", Role.Admin);
+        keys.Revoke(revoked.Id);
+        Revoked = key;
+        Factory = Create();
+    }
+
+    public WebApplicationFactory<Program> Create(params (string Key, string Value)[] settings) =>
+        new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseSetting("GeoRisk:StoreDirectory", _store.Path);
+            b.UseSetting("GeoRisk:DefaultModelPath", Path.Combine(_samples.Path, "models", "bortala-default.json"));
+            foreach (var (k, v) in settings)
+            {
+                b.UseSetting(k, v);
+            }
+        });
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        _samples.Dispose();
+        _store.Dispose();
+    }
+}
+
+public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
+{
+    private HttpClient Client(string? key = null, WebApplicationFactory<Program>? factory = null)
+    {
+        var client = (factory ?? fx.Factory).CreateClient();
+        if (key is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-API-Key", key);
+        }
+
+        return client;
+    }
+
+    private static MultipartFormDataContent Upload(byte[] file, string fileName, string kind, string? layer = null)
+    {
+        var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", fileName }, { new StringContent(kind), "kind" } };
+        if (layer is not null)
+        {
+            form.Add(new StringContent(layer), "layer");
+        }
+
+        return form;
+    }
+
+    private static async Task<JsonElement> Json(HttpResponseMessage response) => JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private static async Task<JsonElement> WaitForJob(HttpClient client, string location)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var job = await Json(await client.GetAsync(new Uri(location, UriKind.Relative)));
+            var state = job.GetProperty("state").GetString();
+            if (state is "succeeded" or "failed" or "cancelled" || DateTime.UtcNow > deadline)
+            {
+                return job;
+            }
+
+            await Task.Delay(100);
+        }
+    }
+
+    [Fact]
+    public async Task Keys_UnknownOrRevoked401_PlannerCannotUpload403()
+    {
+        using var unknown = await Client("grk_not-a-key").GetAsync(new Uri("/api/v1/layers", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, unknown.StatusCode);
+        Assert.Equal("unauthorized", (await Json(unknown)).GetProperty("code").GetString());
+        Assert.True(unknown.Headers.WwwAuthenticate.Count > 0);
+
+        using var revoked = await Client(fx.Revoked).GetAsync(new Uri("/tiles", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, revoked.StatusCode);
+
+        var file = await File.ReadAllBytesAsync(fx.Samples.File("flood/bortala_flood_zones.geojson"));
+        using var anonymous = await Client().PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(file, "f.geojson", "flood-zones"));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+
+        using var planner = await Client(fx.Planner).PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(file, "f.geojson", "flood-zones"));
+        Assert.Equal(HttpStatusCode.Forbidden, planner.StatusCode);
+        Assert.Equal("forbidden", (await Json(planner)).GetProperty("code").GetString());
+
+        // A planner reads fine.
+        using var read = await Client(fx.Planner).GetAsync(new Uri("/api/v1/layers", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+    }
+
+    [Fact]
+    public async Task Upload_Geologist_JobPublishesANewVersionWithReport()
+    {
+        var client = Client(fx.Geologist);
+        var file = await File.ReadAllBytesAsync(fx.Samples.File("flood/bortala_flood_zones.geojson"));
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(file, "flood update.geojson", "flood-zones", "flood-zones-2025"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var location = response.Headers.Location!.ToString();
+        Assert.StartsWith("/api/v1/jobs/", location, StringComparison.Ordinal);
+        var job = await WaitForJob(client, location);
+        Assert.Equal("succeeded", job.GetProperty("state").GetString());
+        Assert.Equal(1.0, job.GetProperty("progress").GetDouble());
+        Assert.Equal("bortala-flood-2023/flood-zones-2025", job.GetProperty("result").GetProperty("layer").GetString());
+        Assert.Equal(3, job.GetProperty("report").GetProperty("featuresAccepted").GetInt32());
+        Assert.Equal("geologist", job.GetProperty("owner").GetString());
+
+        // Visible at once: the layer list and its tileset.
+        var layers = await Json(await client.GetAsync(new Uri("/api/v1/layers", UriKind.Relative)));
+        Assert.Contains(layers.EnumerateArray(), l => l.GetProperty("id").GetString() == "bortala-flood-2023/flood-zones-2025");
+        using var tj = await client.GetAsync(new Uri("/tiles/bortala-flood-2023:flood-zones-2025.json", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, tj.StatusCode);
+    }
+
+    [Fact]
+    public async Task Upload_RejectedFile_JobFailsWithCodeAndReportNothingStored()
+    {
+        var client = Client(fx.Geologist);
+        var bad = Encoding.UTF8.GetBytes("""{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"grade":9},"geometry":{"type":"Polygon","coordinates":[[[82,44.5],[82.1,44.5],[82.1,44.6],[82,44.5]]]}}]}""");
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-geohazard-50k/layers", UriKind.Relative), Upload(bad, "bad.geojson", "hazard-zones", "rejected-zones"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitForJob(client, response.Headers.Location!.ToString());
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        Assert.False(string.IsNullOrEmpty(job.GetProperty("error").GetProperty("code").GetString()));
+        Assert.True(job.GetProperty("report").GetProperty("errorCount").GetInt32() > 0);
+        var layers = await Json(await client.GetAsync(new Uri("/api/v1/layers", UriKind.Relative)));
+        Assert.DoesNotContain(layers.EnumerateArray(), l => l.GetProperty("id").GetString() == "bortala-geohazard-50k/rejected-zones");
+    }
+
+    [Fact]
+    public async Task Upload_BadRequests_415_400_404()
+    {
+        var client = Client(fx.Geologist);
+        using var json = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), new StringContent("{}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, json.StatusCode);
+        Assert.Equal("unsupported-media-type", (await Json(json)).GetProperty("code").GetString());
+
+        using var exe = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload([1, 2, 3], "tool.exe", "flood-zones"));
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, exe.StatusCode);
+        Assert.Equal("unsupported-format", (await Json(exe)).GetProperty("code").GetString());
+
+        using var kind = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload([1], "a.geojson", "volcanoes"));
+        Assert.Equal(HttpStatusCode.BadRequest, kind.StatusCode);
+        Assert.True((await Json(kind)).GetProperty("errors").TryGetProperty("kind", out _));
+
+        using var name = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload([1], "a.geojson", "flood-zones", "x'; DROP TABLE georisk_layers;--"));
+        Assert.Equal(HttpStatusCode.BadRequest, name.StatusCode);
+
+        using var survey = await client.PostAsync(new Uri("/api/v1/surveys/nope/layers", UriKind.Relative), Upload([1], "a.geojson", "flood-zones"));
+        Assert.Equal(HttpStatusCode.NotFound, survey.StatusCode);
+    }
+
+    [Fact]
+    public async Task Upload_OversizeBody_413()
+    {
+        await using var small = fx.Create(("GeoRisk:MaxUploadBytes", "10000"));
+        var client = Client(fx.Geologist, small);
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(new byte[50_000], "big.geojson", "flood-zones"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("payload-too-large", (await Json(response)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Writes_RateLimited_429()
+    {
+        await using var limited = fx.Create(("GeoRisk:WritesPerMinute", "2"));
+        var client = Client(fx.Geologist, limited);
+        var codes = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            using var r = await client.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = $"rl-{i}", title = "t", scale = 10000, type = "FineSurvey" }));
+            codes.Add(r.StatusCode);
+            if (r.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                Assert.Equal("rate-limited", (await Json(r)).GetProperty("code").GetString());
+                Assert.True(r.Headers.RetryAfter is not null);
+            }
+        }
+
+        Assert.Equal([HttpStatusCode.Created, HttpStatusCode.Created, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], codes);
+    }
+
+    [Fact]
+    public async Task AnonymousReadOff_TilesNeedAKey()
+    {
+        await using var closed = fx.Create(("GeoRisk:AnonymousRead", "false"));
+        using var anonymous = await Client(factory: closed).GetAsync(new Uri("/tiles", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        using var planner = await Client(fx.Planner, closed).GetAsync(new Uri("/tiles", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, planner.StatusCode);
+        using var health = await Client(factory: closed).GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task ZoningRun_StartedOverHttp_CompletesAndBecomesCurrent()
+    {
+        var client = Client(fx.Geologist);
+        using var response = await client.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 2000 }));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitForJob(client, response.Headers.Location!.ToString());
+        Assert.True(job.GetProperty("state").GetString() == "succeeded", job.ToString());
+        var runId = job.GetProperty("result").GetProperty("runId").GetInt32();
+        var current = await Json(await client.GetAsync(new Uri("/api/v1/zoning-runs/current", UriKind.Relative)));
+        Assert.Equal(runId, current.GetProperty("id").GetInt32());
+
+        using var bad = await client.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 0 }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, bad.StatusCode);
+        Assert.Equal("invalid-model", (await Json(bad)).GetProperty("code").GetString());
+
+        using var planner = await Client(fx.Planner).PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 2000 }));
+        Assert.Equal(HttpStatusCode.Forbidden, planner.StatusCode);
+    }
+
+    [Fact]
+    public async Task Job_CancelAndUnknown()
+    {
+        var client = Client(fx.Geologist);
+        using var response = await client.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 300, force = true }));
+        var location = response.Headers.Location!.ToString();
+        using var cancel = await client.DeleteAsync(new Uri(location, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        var job = await WaitForJob(client, location);
+        Assert.Contains(job.GetProperty("state").GetString(), new[] { "cancelled", "succeeded" });
+        using var missing = await client.GetAsync(new Uri("/api/v1/jobs/nope", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+}
