@@ -49,6 +49,9 @@ demo() {
 
 run_tests() {
   setup
+  # The web map is tested in Debian's Chromium (Playwright drives it headless); a small CJK font makes the
+  # Chinese labels legible in the screenshots kept under artifacts/screenshots.
+  apt_install chromium fonts-wqy-microhei
   log "Building"
   dotnet build GeoRisk.sln -c Debug --no-restore --verbosity quiet -nologo
   log "Running tests"

@@ -126,6 +126,16 @@ public static class GeoRiskApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        var web = new Microsoft.Extensions.FileProviders.ManifestEmbeddedFileProvider(typeof(GeoRiskApp).Assembly, "wwwroot");
+        var types = new Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider();
+        types.Mappings[".mjs"] = "text/javascript";
+        app.UseDefaultFiles(new DefaultFilesOptions { FileProvider = web });
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = web,
+            ContentTypeProvider = types,
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "public, max-age=300",
+        });
         app.UseRouting();
         app.UseRequestMetrics();
         app.UseAuthentication();

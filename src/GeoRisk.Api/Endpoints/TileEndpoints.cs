@@ -130,7 +130,8 @@ internal static class TileEndpoints
                 ["name"] = tileset,
                 ["version"] = "1.0.0",
                 ["scheme"] = "xyz",
-                ["tiles"] = new JsonArray($"{root}/tiles/{tileset}/{{z}}/{{x}}/{{y}}.png"),
+                // The version in the URL makes clients fetch new tiles after a run instead of reusing cached ones.
+                ["tiles"] = new JsonArray($"{root}/tiles/{tileset}/{{z}}/{{x}}/{{y}}.png?v={Uri.EscapeDataString(source.Version)}"),
                 ["minzoom"] = 0,
                 ["maxzoom"] = 14,
                 ["tileSize"] = RasterTileService.Size,
@@ -170,7 +171,7 @@ internal static class TileEndpoints
             ["name"] = string.Join(",", selected.Select(t => t.Title)),
             ["version"] = "1.0.0",
             ["scheme"] = "xyz",
-            ["tiles"] = new JsonArray($"{root}/tiles/{Uri.EscapeDataString(tileset).Replace("%2C", ",", StringComparison.Ordinal)}/{{z}}/{{x}}/{{y}}.mvt"),
+            ["tiles"] = new JsonArray($"{root}/tiles/{Uri.EscapeDataString(tileset).Replace("%2C", ",", StringComparison.Ordinal)}/{{z}}/{{x}}/{{y}}.mvt?v={Uri.EscapeDataString(string.Join(",", selected.Select(t => t.Version)))}"),
             ["minzoom"] = selected.Min(t => t.MinZoom),
             ["maxzoom"] = selected.Max(t => t.MaxZoom),
             ["bounds"] = Bounds(env),
@@ -240,6 +241,18 @@ internal static class MapStyle
 
         if (tilesets.FirstOrDefault(t => t.Id == TileService.Zoning) is { } zoning)
         {
+            sources["risk"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/risk.json", ["tileSize"] = 256 };
+            sources["grade"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/grade.json", ["tileSize"] = 256 };
+            layers.Add(new JsonObject
+            {
+                ["id"] = "risk-raster", ["type"] = "raster", ["source"] = "risk",
+                ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 0.8 },
+            });
+            layers.Add(new JsonObject
+            {
+                ["id"] = "grade-raster", ["type"] = "raster", ["source"] = "grade",
+                ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 1.0, ["raster-resampling"] = "nearest" },
+            });
             Vector(zoning);
             layers.Add(Layer("zoning-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: true));
             layers.Add(Layer("zoning-outline", "line", zoning.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));

@@ -1,0 +1,233 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace GeoRisk.Web.Tests;
+
+/// <summary>The web map in real headless Chromium: renders, answers clicks, takes uploads, shows runs; no console errors.</summary>
+public sealed class WebMapTests(WebFixture web) : IClassFixture<WebFixture>, IAsyncLifetime
+{
+    private readonly List<string> _problems = [];
+    private IBrowserContext _context = null!;
+    private IPage _page = null!;
+
+    public async Task InitializeAsync()
+    {
+        _context = await web.Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
+        _page = await _context.NewPageAsync();
+        _page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+            {
+                _problems.Add($"console error: {m.Text}");
+            }
+        };
+        _page.PageError += (_, e) => _problems.Add($"page error: {e}");
+        _page.RequestFailed += (_, r) => _problems.Add($"request failed: {r.Url} {r.Failure}");
+        _page.Response += (_, r) =>
+        {
+            if (r.Status >= 400)
+            {
+                _problems.Add($"HTTP {r.Status}: {r.Url}");
+            }
+        };
+        await _page.GotoAsync(web.BaseUrl + "/");
+        try
+        {
+            await _page.WaitForFunctionAsync("() => window.georisk !== undefined", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("The page script did not start: " + string.Join("\n", _problems));
+        }
+
+        await _page.EvaluateAsync("() => window.georisk.ready.then(() => true)");
+        await Idle();
+    }
+
+    public async Task DisposeAsync() => await _context.DisposeAsync();
+
+    private Task Idle() => _page.EvaluateAsync("""
+        () => new Promise(resolve => {
+          const m = window.georisk.map;
+          if (m.loaded() && m.areTilesLoaded()) resolve(true); else m.once('idle', () => resolve(true));
+        })
+        """);
+
+    private async Task Screenshot(string name) => await _page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebFixture.Screenshots, name + ".png") });
+
+    private void AssertNoProblems() => Assert.True(_problems.Count == 0, string.Join("\n", _problems));
+
+    /// <summary>Pixels of the map canvas per legend colour (exact RGB).</summary>
+    private async Task<Dictionary<string, int>> LegendPixels() =>
+        await _page.EvaluateAsync<Dictionary<string, int>>("""
+            () => {
+              const c = window.georisk.map.getCanvas();
+              const copy = document.createElement('canvas');
+              copy.width = c.width; copy.height = c.height;
+              const ctx = copy.getContext('2d');
+              ctx.drawImage(c, 0, 0);
+              const d = ctx.getImageData(0, 0, copy.width, copy.height).data;
+              const counts = { '56,168,0': 0, '255,255,0': 0, '255,153,0': 0, '230,0,0': 0, other: 0 };
+              for (let i = 0; i < d.length; i += 4) {
+                const k = d[i] + ',' + d[i + 1] + ',' + d[i + 2];
+                if (k in counts) counts[k]++; else counts.other++;
+              }
+              return counts;
+            }
+            """);
+
+    private async Task ShowOnly(params string[] layerIds)
+    {
+        await _page.ClickAsync("#tabs button[data-tab=layers]");
+        foreach (var box in await _page.QuerySelectorAllAsync("#layer-list input[type=checkbox]"))
+        {
+            var id = await box.GetAttributeAsync("data-layer");
+            var want = layerIds.Contains(id);
+            if (await box.IsCheckedAsync() != want)
+            {
+                await box.ClickAsync();
+            }
+        }
+
+        await Idle();
+    }
+
+    [Fact]
+    public async Task Page_LoadsWithLayerListLegendAndNoErrors()
+    {
+        var layers = await _page.Locator("#layer-list input").CountAsync();
+        Assert.True(layers >= 10, $"{layers} layers listed");
+        Assert.Contains("极高", await _page.InnerTextAsync("#legend"));
+        await _page.ClickAsync("[data-testid=lang-toggle]");
+        Assert.Contains("very high", await _page.InnerTextAsync("#legend"));
+        Assert.Equal("GeoRisk hazard zoning", await _page.InnerTextAsync("h1"));
+        await Screenshot("01-page");
+        AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task RiskLayers_RenderInTheLegendColours()
+    {
+        await ShowOnly("grade-raster");
+        var pixels = await LegendPixels();
+        await Screenshot("02-grade-raster");
+        var graded = pixels.Where(p => p.Key != "other").ToList();
+        Assert.True(graded.Count(p => p.Value > 500) >= 3, JsonSerializer.Serialize(pixels));
+
+        await ShowOnly("zoning-fill", "zoning-outline", "hillshade");
+        await Screenshot("03-zoning");
+        await ShowOnly("risk-raster");
+        var risk = await LegendPixels();
+        Assert.True(risk["other"] > 100_000, JsonSerializer.Serialize(risk)); // a continuous ramp, drawn over most of the view
+        AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Click_KnownSites_ShowGradeAndSetbackVerdict()
+    {
+        await _page.ClickAsync("#tabs button[data-tab=site]");
+        await _page.SelectOptionAsync("[data-testid=category]", "B");
+        await _page.SelectOptionAsync("[data-testid=intensity]", "8");
+
+        // A site in Bole: the panel's grade is the API's grade for the point the page asked about.
+        var grade = await ClickAndCompare(82.05, 44.9);
+        Assert.InRange(grade.Grade, 1, 4);
+        Assert.Contains("1:10000", await _page.InnerTextAsync("[data-testid=site-survey]"));
+        Assert.True(await _page.Locator("[data-testid=factor-bars] .bar").CountAsync() == 6);
+
+        // A vertex of a fault trace: inside the 200 m setback for category B at intensity 8.
+        using var http = new HttpClient();
+        using var faults = JsonDocument.Parse(await http.GetStringAsync(new Uri($"{web.BaseUrl}/api/v1/surveys/bortala-reference/layers/faults-gem/features?bbox=81,44.4,83.5,45.2&limit=50")));
+        // A vertex well inside the prefecture, so the site also has a zoning grade.
+        var vertex = faults.RootElement.GetProperty("features").EnumerateArray()
+            .SelectMany(f => f.GetProperty("geometry").GetProperty("coordinates").EnumerateArray())
+            .First(c => c[0].GetDouble() is > 81.2 and < 83.3 && c[1].GetDouble() is > 44.5 and < 45.1);
+        var onFault = await ClickAndCompare(vertex[0].GetDouble(), vertex[1].GetDouble(), zoom: 14);
+        Assert.Equal("fail", onFault.Verdict);
+        await Screenshot("04-site-risk");
+        AssertNoProblems();
+    }
+
+    private async Task<(int Grade, string Verdict)> ClickAndCompare(double lon, double lat, double zoom = 10)
+    {
+        await _page.EvaluateAsync($"() => {{ window.georisk.map.jumpTo({{ center: [{lon.ToString("R", CultureInfo.InvariantCulture)}, {lat.ToString("R", CultureInfo.InvariantCulture)}], zoom: {zoom.ToString(CultureInfo.InvariantCulture)} }}); return true; }}");
+        await Idle();
+        var point = await _page.EvaluateAsync<JsonElement>($"() => {{ const p = window.georisk.map.project([{lon.ToString("R", CultureInfo.InvariantCulture)}, {lat.ToString("R", CultureInfo.InvariantCulture)}]); const r = window.georisk.map.getCanvas().getBoundingClientRect(); return {{ x: r.left + p.x, y: r.top + p.y }}; }}");
+        var response = await _page.RunAndWaitForResponseAsync(
+            () => _page.Mouse.ClickAsync((float)point.GetProperty("x").GetDouble(), (float)point.GetProperty("y").GetDouble()),
+            r => r.Url.Contains("/api/v1/site-risk", StringComparison.Ordinal));
+        await _page.WaitForSelectorAsync("[data-testid=site-grade]");
+        var shownGrade = int.Parse((await _page.GetAttributeAsync("[data-testid=site-grade]", "data-grade"))!, CultureInfo.InvariantCulture);
+        var shownVerdict = await _page.GetAttributeAsync("[data-testid=setback-verdict]", "data-verdict");
+
+        // The same question asked directly of the API.
+        using var http = new HttpClient();
+        using var expected = JsonDocument.Parse(await http.GetStringAsync(new Uri(response.Url)));
+        Assert.Equal(expected.RootElement.GetProperty("zoning").GetProperty("grade").GetInt32(), shownGrade);
+        Assert.Equal(expected.RootElement.GetProperty("nearestFault").GetProperty("setback").GetProperty("verdict").GetString(), shownVerdict);
+        Assert.Contains("category=B", response.Url, StringComparison.Ordinal);
+        return (shownGrade, shownVerdict!);
+    }
+
+    [Fact]
+    public async Task Parcel_Drawn_ShowsAreaPerGrade()
+    {
+        await _page.EvaluateAsync("() => { window.georisk.map.jumpTo({ center: [82.05, 44.9], zoom: 10 }); return true; }");
+        await Idle();
+        await _page.ClickAsync("#tabs button[data-tab=site]");
+        await _page.ClickAsync("[data-testid=draw]");
+        var box = (await _page.Locator("#map canvas").BoundingBoxAsync())!;
+        var (cx, cy) = (box.X + (box.Width / 2), box.Y + (box.Height / 2));
+        foreach (var (dx, dy) in new[] { (-120, -90), (120, -90), (120, 90), (-120, 90) })
+        {
+            await _page.Mouse.ClickAsync(cx + dx, cy + dy);
+        }
+
+        await _page.ClickAsync("[data-testid=finish]");
+        await _page.WaitForSelectorAsync("[data-testid=area-per-grade]");
+        var worst = int.Parse((await _page.GetAttributeAsync("[data-testid=worst-grade]", "data-grade"))!, CultureInfo.InvariantCulture);
+        Assert.InRange(worst, 1, 4);
+        await Screenshot("05-parcel");
+        AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task Geologist_UploadShowsReportAndJobFinishes_ThenRunAndHistory()
+    {
+        await _page.ClickAsync("#tabs button[data-tab=upload]");
+        await _page.FillAsync("[data-testid=api-key]", web.GeologistKey);
+        await _page.DispatchEventAsync("[data-testid=api-key]", "change");
+        await _page.SelectOptionAsync("[data-testid=upload-survey]", "bortala-flood-2023");
+        await _page.SelectOptionAsync("[data-testid=upload-kind]", "flood-zones");
+        await _page.FillAsync("[data-testid=upload-layer]", "flood-from-web");
+        await _page.SetInputFilesAsync("[data-testid=upload-file]", web.Samples.File("flood/bortala_flood_zones.geojson"));
+        await _page.ClickAsync("#upload-form button[type=submit]");
+        await _page.WaitForSelectorAsync("[data-testid=job-state][data-state=succeeded]", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        var report = await _page.InnerTextAsync("[data-testid=job-report]");
+        Assert.Contains("3", report);
+        await Screenshot("06-upload");
+
+        // A rejected file: the job fails and the report lists the errors.
+        var bad = Path.Combine(Path.GetTempPath(), $"bad-{Guid.NewGuid():N}.geojson");
+        await File.WriteAllTextAsync(bad, """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"return_period_yr":-5},"geometry":{"type":"Polygon","coordinates":[[[82,44.5],[82.1,44.5],[82.1,44.6],[82,44.5]]]}}]}""");
+        await _page.FillAsync("[data-testid=upload-layer]", "flood-rejected");
+        await _page.SetInputFilesAsync("[data-testid=upload-file]", bad);
+        await _page.ClickAsync("#upload-form button[type=submit]");
+        await _page.WaitForSelectorAsync("[data-testid=job-state][data-state=failed]", new PageWaitForSelectorOptions { Timeout = 60_000 });
+        Assert.True(await _page.Locator(".findings li").CountAsync() > 0);
+        File.Delete(bad);
+
+        // A zoning run started from the page completes and appears in the history with its census.
+        await _page.FillAsync("[data-testid=run-cell]", "2000");
+        await _page.ClickAsync("[data-testid=run]");
+        await _page.WaitForSelectorAsync("[data-testid=run-job] [data-testid=job-state][data-state=succeeded]", new PageWaitForSelectorOptions { Timeout = 120_000 });
+        await Idle();
+        await _page.ClickAsync("#tabs button[data-tab=runs]");
+        await _page.WaitForSelectorAsync("[data-testid=census-table]");
+        Assert.Equal(5, await _page.Locator("[data-testid=census-table] tr").CountAsync()); // header + 4 counties
+        Assert.Contains("census?format=csv", await _page.GetAttributeAsync("[data-testid=census-csv]", "href"));
+        await Screenshot("07-runs");
+        AssertNoProblems();
+    }
+}
