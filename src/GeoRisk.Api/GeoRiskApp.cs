@@ -94,6 +94,12 @@ public static class GeoRiskApp
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "GeoRisk";
+            document.Info.Description = "Hazard zoning, site risk, survey uploads, vector and raster tiles, OGC API Features and Tiles.";
+            return Task.CompletedTask;
+        }));
 
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -126,6 +132,18 @@ public static class GeoRiskApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.Use(async (context, next) =>
+        {
+            // The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).
+            var accept = context.Request.Headers.Accept.ToString();
+            if (context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method) && accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
+            {
+                await Results.Json(OgcEndpoints.LandingDocument(TileEndpoints.BaseUrl(context))).ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         var web = new Microsoft.Extensions.FileProviders.ManifestEmbeddedFileProvider(typeof(GeoRiskApp).Assembly, "wwwroot");
         var types = new Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider();
         types.Mappings[".mjs"] = "text/javascript";
@@ -161,6 +179,8 @@ public static class GeoRiskApp
         app.MapSiteRiskEndpoints();
         app.MapTileEndpoints();
         app.MapWriteEndpoints(options);
+        app.MapOgcEndpoints();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapMetrics("/metrics").AllowAnonymous();
         return app;
     }

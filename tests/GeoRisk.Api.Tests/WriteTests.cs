@@ -269,3 +269,47 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 }
+
+public sealed class FreshnessTests(WriteFixture fx) : IClassFixture<WriteFixture>
+{
+    [Fact]
+    public async Task AfterRunAndUpload_OnlyAffectedTilesChange_Immediately()
+    {
+        var client = fx.Factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-API-Key", fx.Geologist);
+        var tile = GeoRisk.Tiles.WebMercator.TileRange(new NetTopologySuite.Geometries.Envelope(82.05, 82.05, 44.9, 44.9), 8);
+        var xy = $"8/{tile.MinX}/{tile.MinY}";
+        async Task<string?> ETag(string tileset)
+        {
+            using var r = await client.GetAsync(new Uri($"/tiles/{tileset}/{xy}.mvt", UriKind.Relative));
+            return r.StatusCode == HttpStatusCode.OK ? r.Headers.ETag!.Tag : r.StatusCode.ToString();
+        }
+
+        async Task Run(object body)
+        {
+            using var response = await client.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), System.Net.Http.Json.JsonContent.Create(body));
+            var location = response.Headers.Location!.ToString();
+            for (var i = 0; i < 600; i++)
+            {
+                using var job = JsonDocument.Parse(await client.GetStringAsync(new Uri(location, UriKind.Relative)));
+                if (job.RootElement.GetProperty("state").GetString() is "succeeded")
+                {
+                    return;
+                }
+
+                Assert.NotEqual("failed", job.RootElement.GetProperty("state").GetString());
+                await Task.Delay(100);
+            }
+        }
+
+        await Run(new { cellSize = 2000 });
+        var zoning1 = await ETag("zoning");
+        var counties1 = await ETag("bortala-reference:counties");
+        await Run(new { cellSize = 1500 });
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var zoning2 = await ETag("zoning");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2));
+        Assert.NotEqual(zoning1, zoning2);
+        Assert.Equal(counties1, await ETag("bortala-reference:counties"));
+    }
+}

@@ -49,6 +49,9 @@ internal static class TileEndpoints
         return TypedResults.Ok(list.Select(t => new { t.Id, t.Title, t.Kind, t.Version, tilejson = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" }));
     }
 
+    internal static Task<IResult> VectorTileAsync(string tileset, string z, string x, string y, TileService tiles, HttpContext http, CancellationToken ct) =>
+        GetVectorTile(tileset, z, x, y, tiles, http, ct);
+
     private static async Task<IResult> GetVectorTile(string tileset, string z, string x, string y, TileService tiles, HttpContext http, CancellationToken ct)
     {
         var (tile, error) = ParseTile(z, x, y);
