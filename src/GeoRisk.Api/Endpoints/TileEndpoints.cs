@@ -184,7 +184,7 @@ internal static class TileEndpoints
         });
     }
 
-    public const string Attribution = "GeoRisk sample data: faults © GEM Global Active Faults / HimaTibetMap (CC BY-SA 4.0), hydrography © Natural Earth (public domain); survey layers synthetic";
+    public const string Attribution = "Faults: GEM Global Active Faults Database, GEM Foundation (CC BY 4.0); HimaTibetMap v2, R. Styron (CC BY 4.0). Hydrography: Natural Earth (public domain). Survey layers: synthetic samples.";
 
     private static async Task<NetTopologySuite.Geometries.Envelope> DefaultBoundsAsync(TileService tiles, CancellationToken ct)
     {
