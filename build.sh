@@ -31,6 +31,15 @@ gdal_runtime_package() {
   fi
 }
 
+# PostgreSQL 15 + PostGIS 3 on Debian 12; the newest versioned pair elsewhere.
+postgis_packages() {
+  local pkg
+  pkg=$(apt-cache pkgnames postgresql- 2>/dev/null | grep -E '^postgresql-[0-9]+-postgis-3$' | sort -V | grep -m1 '^postgresql-15-postgis-3$' || true)
+  [ -n "$pkg" ] || pkg=$(apt-cache pkgnames postgresql- 2>/dev/null | grep -E '^postgresql-[0-9]+-postgis-3$' | sort -V | tail -n 1)
+  [ -n "$pkg" ] || pkg=postgresql-15-postgis-3
+  echo "${pkg%-postgis-3}" "$pkg"
+}
+
 setup() {
   command -v dotnet >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not on PATH)" >&2; exit 1; }
   [ -n "$(apt-cache pkgnames libgdal 2>/dev/null | head -n 1)" ] || { [ "$(id -u)" -eq 0 ] && apt-get update -qq || true; }
@@ -52,12 +61,18 @@ run_tests() {
   # The web map is tested in Debian's Chromium (Playwright drives it headless); a small CJK font makes the
   # Chinese labels legible in the screenshots kept under artifacts/screenshots.
   apt_install chromium fonts-wqy-microhei
+  # PostgreSQL + PostGIS for the PostGIS store's tests: each test process starts a throw-away cluster on a
+  # free loopback port in a temp folder and stops it at exit (or set GEORISK_TEST_PG to use a server).
+  apt_install $(postgis_packages)
   log "Building"
   dotnet build GeoRisk.sln -c Debug --no-restore --verbosity quiet -nologo
   log "Running tests"
   local out status=0
   out=$(mktemp)
   dotnet test GeoRisk.sln -c Debug --no-build --verbosity minimal -nologo 2>&1 | tee "$out" || status=$?
+  # The API suite again on the PostGIS store (the storage contract suite runs on both stores already).
+  log "Running the API tests on the PostGIS store"
+  GEORISK_TEST_STORE=postgis dotnet test tests/GeoRisk.Api.Tests -c Debug --no-build --verbosity minimal -nologo 2>&1 | tee -a "$out" || status=$?
   # The SIMD kernels once more with AVX2 off, so the Vector128/scalar fallbacks are exercised too.
   log "Running the raster kernel tests with AVX2 disabled"
   DOTNET_EnableAVX2=0 DOTNET_EnableAVX512F=0 dotnet test tests/GeoRisk.Raster.Tests -c Debug --no-build --verbosity minimal -nologo \

@@ -20,6 +20,15 @@ public sealed class GeoRiskServiceOptions
     /// <summary>Folder of the embedded store (GEORISK_STORE, else ./georisk-data).</summary>
     public string StoreDirectory { get; set; } = Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data";
 
+    /// <summary>
+    /// PostgreSQL + PostGIS connection string (GEORISK_POSTGRES or GeoRisk:PostgresConnectionString); when set,
+    /// the service uses the PostGIS store instead of the embedded one.
+    /// </summary>
+    public string? PostgresConnectionString { get; set; } = Environment.GetEnvironmentVariable("GEORISK_POSTGRES") is { Length: > 0 } pg ? pg : null;
+
+    /// <summary>Shared raster folder of the PostGIS store (default STORE/rasters).</summary>
+    public string? RasterDirectory { get; set; }
+
     /// <summary>Let requests without an API key read tiles, layers and site risk (on by default for the demo).</summary>
     public bool AnonymousRead { get; set; } = true;
 
@@ -58,6 +67,16 @@ public sealed class GeoRiskServiceOptions
 /// <summary>Builds the GeoRisk web application; used by Program, the CLI (georisk serve/demo) and tests.</summary>
 public static class GeoRiskApp
 {
+    /// <summary>The embedded GeoPackage store, or PostGIS when a connection string is configured.</summary>
+    public static IGeoRiskStore CreateStore(GeoRiskServiceOptions options) =>
+        options.PostgresConnectionString is { Length: > 0 } cs
+            ? new GeoRisk.Storage.PostGis.PostGisStore(new GeoRisk.Storage.PostGis.PostGisStoreOptions
+            {
+                ConnectionString = cs,
+                RasterDirectory = options.RasterDirectory ?? Path.Combine(options.StoreDirectory, "rasters"),
+            })
+            : new GeoPackageStore(new GeoPackageStoreOptions { Directory = options.StoreDirectory });
+
     public static WebApplication Build(string[] args, Action<GeoRiskServiceOptions>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -88,7 +107,7 @@ public static class GeoRiskApp
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
-        builder.Services.AddSingleton<IGeoRiskStore>(_ => new GeoPackageStore(new GeoPackageStoreOptions { Directory = options.StoreDirectory }));
+        builder.Services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
         builder.Services.AddHostedService<StoreInitializer>();
         builder.Services.AddSingleton<GeoRisk.Services.TileService>();
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();

@@ -62,7 +62,7 @@ internal static class Commands
             }
 
             Console.WriteLine($"Loading the sample survey set from {Path.GetFullPath(surveysDir)} into {Path.GetFullPath(storeDir)}");
-            await using (var gpkg = new GeoPackageStore(new GeoPackageStoreOptions { Directory = storeDir }))
+            await using (var gpkg = GeoRiskApp.CreateStore(new GeoRiskServiceOptions { StoreDirectory = storeDir }))
             {
                 await gpkg.InitializeAsync(ct);
                 var loader = new SampleSetLoader(gpkg);
@@ -335,7 +335,8 @@ internal static class Commands
 
     internal static async Task<IGeoRiskStore> OpenStoreAsync(string dir, CancellationToken ct)
     {
-        var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = dir });
+        // GEORISK_POSTGRES switches every command to the PostGIS store, as it does the service.
+        var store = GeoRiskApp.CreateStore(new GeoRiskServiceOptions { StoreDirectory = dir });
         await store.InitializeAsync(ct);
         return store;
     }

@@ -1,5 +1,4 @@
 using GeoRisk.Samples;
-using GeoRisk.Storage.GeoPackage;
 using GeoRisk.Tests.Common;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -23,7 +22,8 @@ public sealed class ApiFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path }))
+        var (created, connectionString) = TestStores.Create(_store.Path);
+        await using (var store = created)
         {
             await store.InitializeAsync();
             await new SampleSetLoader(store).LoadAsync(_samples.Path);
@@ -31,7 +31,13 @@ public sealed class ApiFixture : IAsyncLifetime
             Run = (await new Services.ZoningRunService(store).RunAsync(model.WithGrid(model.Grid with { CellSize = 1000 }))).Run;
         }
 
-        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b => b.UseSetting("GeoRisk:StoreDirectory", _store.Path));
+        Factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            foreach (var (key, value) in TestStores.Settings(_store.Path, connectionString))
+            {
+                b.UseSetting(key, value);
+            }
+        });
     }
 
     public async Task DisposeAsync()

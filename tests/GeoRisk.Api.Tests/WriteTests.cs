@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using GeoRisk.Api.Security;
 using GeoRisk.Samples;
-using GeoRisk.Storage.GeoPackage;
 using GeoRisk.Tests.Common;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -17,6 +16,7 @@ public sealed class WriteFixture : IAsyncLifetime
 {
     private readonly SampleSetFixture _samples = new();
     private readonly TempDirectory _store = new("georisk-api-write");
+    private string? _connectionString;
 
     public WebApplicationFactory<Program> Factory { get; private set; } = null!;
 
@@ -32,7 +32,9 @@ public sealed class WriteFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await using (var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path }))
+        var (created, connectionString) = TestStores.Create(_store.Path);
+        _connectionString = connectionString;
+        await using (var store = created)
         {
             await store.InitializeAsync();
             await new SampleSetLoader(store).LoadAsync(_samples.Path);
@@ -50,7 +52,11 @@ public sealed class WriteFixture : IAsyncLifetime
     public WebApplicationFactory<Program> Create(params (string Key, string Value)[] settings) =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
-            b.UseSetting("GeoRisk:StoreDirectory", _store.Path);
+            foreach (var (key, value) in TestStores.Settings(_store.Path, _connectionString))
+            {
+                b.UseSetting(key, value);
+            }
+
             b.UseSetting("GeoRisk:DefaultModelPath", Path.Combine(_samples.Path, "models", "bortala-default.json"));
             foreach (var (k, v) in settings)
             {

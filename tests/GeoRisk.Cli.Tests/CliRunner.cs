@@ -7,6 +7,28 @@ internal static class CliRunner
 {
     public static string Dll => Path.Combine(AppContext.BaseDirectory, "georisk.dll");
 
+    /// <summary>Extra environment for every child (GEORISK_POSTGRES switches the CLI to PostGIS).</summary>
+    public static ProcessStartInfo StartInfo(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var psi = StartInfo(workingDirectory, args);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[key] = value;
+        }
+
+        return psi;
+    }
+
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string workingDirectory, IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using var process = Process.Start(StartInfo(workingDirectory, environment, args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout, await stderr);
+    }
+
     public static ProcessStartInfo StartInfo(string workingDirectory, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet", ["exec", Dll, .. args])
@@ -16,6 +38,7 @@ internal static class CliRunner
             WorkingDirectory = workingDirectory,
         };
         psi.Environment.Remove("GEORISK_STORE");
+        psi.Environment.Remove("GEORISK_POSTGRES");
         return psi;
     }
 

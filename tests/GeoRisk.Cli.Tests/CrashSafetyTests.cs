@@ -54,23 +54,29 @@ public sealed class CrashSafetyTests : IDisposable
         return path;
     }
 
-    [Fact]
-    public async Task Ingest_KilledAtRandomMoments_StoreStaysConsistent()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Ingest_KilledAtRandomMoments_StoreStaysConsistent(bool postgis)
     {
         var store = _work.File("store");
-        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "survey", "add", "s1", "--title", "crash test", "--store", store)).ExitCode);
+        var env = postgis ? new Dictionary<string, string> { ["GEORISK_POSTGRES"] = PostgresCluster.CreateDatabase() } : null;
+        Core.Storage.IGeoRiskStore Open() => postgis
+            ? new Storage.PostGis.PostGisStore(new Storage.PostGis.PostGisStoreOptions { ConnectionString = env!["GEORISK_POSTGRES"], RasterDirectory = Path.Combine(store, "rasters") })
+            : new GeoPackageStore(new GeoPackageStoreOptions { Directory = store });
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, env, "survey", "add", "s1", "--title", "crash test", "--store", store)).ExitCode);
         var small = _work.File("small.geojson");
         await File.WriteAllTextAsync(small, """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"grade":2},"geometry":{"type":"Polygon","coordinates":[[[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]]]}}]}""");
-        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "ingest", small, "--kind", "hazard-zones", "--survey", "s1", "--layer", "zones", "--store", store)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, env, "ingest", small, "--kind", "hazard-zones", "--survey", "s1", "--layer", "zones", "--store", store)).ExitCode);
 
         var big = BigZonesGeoJson();
         var raster = BigRaster();
         // Measure one undisturbed run of each so the kills land across the whole ingest, publish included.
         var sw = Stopwatch.StartNew();
-        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "ingest", big, "--kind", "hazard-zones", "--survey", "s1", "--layer", "zones", "--store", store)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, env, "ingest", big, "--kind", "hazard-zones", "--survey", "s1", "--layer", "zones", "--store", store)).ExitCode);
         var vectorMs = (int)sw.ElapsedMilliseconds;
         sw.Restart();
-        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "ingest", raster, "--kind", "dem", "--survey", "s1", "--layer", "dem", "--store", store)).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, env, "ingest", raster, "--kind", "dem", "--survey", "s1", "--layer", "dem", "--store", store)).ExitCode);
         var rasterMs = (int)sw.ElapsedMilliseconds;
 
         // Kill until 12 runs have died mid-way. Run times vary with the load of the machine (other test
@@ -82,7 +88,7 @@ public sealed class CrashSafetyTests : IDisposable
             var isRaster = round % 3 == 2;
             var estimate = isRaster ? rasterMs : vectorMs;
             var delay = random.Next(50, Math.Max(100, (int)(estimate * 0.8)));
-            using var process = Process.Start(CliRunner.StartInfo(_work.Path, "ingest", isRaster ? raster : big, "--kind", isRaster ? "dem" : "hazard-zones", "--survey", "s1",
+            using var process = Process.Start(CliRunner.StartInfo(_work.Path, env, "ingest", isRaster ? raster : big, "--kind", isRaster ? "dem" : "hazard-zones", "--survey", "s1",
                 "--layer", isRaster ? "dem" : "zones", "--store", store))!;
             var started = Stopwatch.StartNew();
             await Task.Delay(delay);
@@ -102,7 +108,7 @@ public sealed class CrashSafetyTests : IDisposable
 
             await process.WaitForExitAsync();
 
-            await using var gpkg = new GeoPackageStore(new GeoPackageStoreOptions { Directory = store });
+            await using var gpkg = Open();
             await gpkg.InitializeAsync();
             var problems = await gpkg.CheckConsistencyAsync();
             Assert.True(problems.Count == 0, $"round {round} (killed after {delay} ms): " + string.Join("; ", problems));
@@ -113,7 +119,7 @@ public sealed class CrashSafetyTests : IDisposable
         }
 
         Assert.True(kills >= 12, $"only {kills} runs were killed before finishing");
-        var check = await CliRunner.RunAsync(_work.Path, "store", "check", "--store", store);
+        var check = await CliRunner.RunAsync(_work.Path, env, "store", "check", "--store", store);
         Assert.Equal(0, check.ExitCode);
         Assert.Contains("is consistent", check.Stdout, StringComparison.Ordinal);
     }

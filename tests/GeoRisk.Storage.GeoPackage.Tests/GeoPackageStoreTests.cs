@@ -8,6 +8,7 @@ using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Storage.GeoPackage.Tests;
 
+/// <summary>What only the embedded store does (the shared behaviour is in GeoRisk.Storage.Tests, run on both stores).</summary>
 public sealed class GeoPackageStoreTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _dir = new("georisk-store");
@@ -33,46 +34,6 @@ public sealed class GeoPackageStoreTests : IAsyncLifetime, IDisposable
             new Dictionary<string, object?> { ["grade"] = (long)grade, ["grade_name"] = name, ["zone_id"] = null, ["note"] = "kept" });
 
     [Fact]
-    public async Task Publish_ThenQuery_ReturnsFeaturesWithSchemaAndExtraAttributes()
-    {
-        var v = await _store.PublishVectorLayerAsync(Publication(), [Zone(10, 82, 3, "高"), Zone(11, 83, 1)]);
-
-        Assert.Equal(1, v.Version);
-        var features = await _store.QueryFeaturesAsync("s1", "zones", null, 100);
-        Assert.Equal([10L, 11L], features.Select(f => f.Id));
-        Assert.Equal(3L, features[0].Attributes["grade"]);
-        Assert.Equal("高", features[0].Attributes["grade_name"]);
-        Assert.Equal("kept", features[0].Attributes["note"]);
-    }
-
-    [Fact]
-    public async Task Query_Bbox_UsesSpatialIndex()
-    {
-        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 80, 1), Zone(2, 82, 2), Zone(3, 83.5, 3)]);
-        var hits = await _store.QueryFeaturesAsync("s1", "zones", new Envelope(81.9, 82.05, 43.9, 44.05), 100);
-        Assert.Equal(2L, Assert.Single(hits).Id);
-    }
-
-    [Fact]
-    public async Task Query_LimitAndOffset_Page()
-    {
-        await _store.PublishVectorLayerAsync(Publication(), Enumerable.Range(0, 25).Select(i => Zone(i, 80 + (i * 0.1), 1)).ToList());
-        var page = await _store.QueryFeaturesAsync("s1", "zones", null, 10, 20);
-        Assert.Equal([20L, 21, 22, 23, 24], page.Select(f => f.Id));
-    }
-
-    [Fact]
-    public async Task Publish_NewVersion_KeepsOldOne()
-    {
-        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
-        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 4), Zone(2, 83, 4)]);
-
-        var layer = Assert.Single(await _store.ListLayersAsync());
-        Assert.Equal((2, 2L), (layer.CurrentVersion, layer.FeatureCount));
-        Assert.Equal(2, (await _store.ListVersionsAsync("s1", "zones")).Count);
-    }
-
-    [Fact]
     public async Task Publish_CancelledMidway_PreviousVersionStaysCurrentAndNoTableIsLeft()
     {
         await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 2)]);
@@ -89,39 +50,6 @@ public sealed class GeoPackageStoreTests : IAsyncLifetime, IDisposable
         Assert.Equal(2L, (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
         using var gpkg = VectorDataset.OpenRead(Path.Combine(_dir.Path, "catalog.gpkg"), ["GPKG"]);
         Assert.DoesNotContain(gpkg.Layers, l => l.Name == "fv_1_2");
-    }
-
-    [Fact]
-    public async Task Publish_UnknownSurvey_Throws()
-    {
-        await Assert.ThrowsAsync<KeyNotFoundException>(() => _store.PublishVectorLayerAsync(Publication() with { SurveyId = "nope" }, [Zone(1, 82, 1)]));
-        Assert.Empty(await _store.ListLayersAsync());
-    }
-
-    [Theory]
-    [InlineData("zones\"; DROP TABLE georisk_layers; --")]
-    [InlineData("../../etc/passwd")]
-    [InlineData("")]
-    public async Task Publish_HostileLayerName_Refused(string name)
-    {
-        await Assert.ThrowsAsync<ArgumentException>(() => _store.PublishVectorLayerAsync(Publication(name), [Zone(1, 82, 1)]));
-        Assert.Empty(await _store.ListLayersAsync());
-    }
-
-    [Fact]
-    public async Task Publish_QuoteBearingValues_StoredVerbatim()
-    {
-        var evil = "O'Brien\"; DROP TABLE georisk_surveys; --";
-        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1, evil)]);
-        Assert.Equal(evil, (await _store.QueryFeaturesAsync("s1", "zones", null, 1)).Single().Attributes["grade_name"]);
-        Assert.Single(await _store.ListSurveysAsync());
-    }
-
-    [Fact]
-    public async Task Publish_KindChange_Refused()
-    {
-        await _store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
-        await Assert.ThrowsAsync<InvalidOperationException>(() => _store.PublishVectorLayerAsync(Publication(kind: LayerKind.Lakes), [Zone(1, 82, 1)]));
     }
 
     [Fact]

@@ -1,0 +1,256 @@
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Core.Validation;
+using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Storage.Tests;
+
+/// <summary>The behaviour every store must have; run against the embedded GeoPackage store and against PostGIS.</summary>
+public abstract class StoreContractTests : IAsyncLifetime, IDisposable
+{
+    private static readonly GeometryFactory s_factory = new();
+    private readonly TempDirectory _dir = new("georisk-store-contract");
+
+    protected IGeoRiskStore Store { get; private set; } = null!;
+
+    protected string Directory => _dir.Path;
+
+    protected abstract bool PostGis { get; }
+
+    public async Task InitializeAsync()
+    {
+        Store = TestStores.Create(_dir.Path, PostGis).Store;
+        await Store.InitializeAsync();
+        await Store.UpsertSurveyAsync(new SurveyInfo("s1", "Survey 1", 50000, SurveyType.Susceptibility, "org", null, true, new DateOnly(2023, 1, 1)), null);
+    }
+
+    public Task DisposeAsync() => Store.DisposeAsync().AsTask();
+
+    public void Dispose() => _dir.Dispose();
+
+    protected static LayerPublication Publication(string name = "zones", LayerKind kind = LayerKind.HazardZones) =>
+        new("s1", name, kind, "tester", "file.gpkg", new string('a', 64), "EPSG:4490", new FieldMapping(new Dictionary<string, string> { ["grade"] = "YFXDJ" }), new ValidationReport());
+
+    protected static GeoFeature Zone(long id, double x, int grade, string name = "x") =>
+        new(id, s_factory.CreatePolygon([new(x, 44), new(x + 0.1, 44), new(x + 0.1, 44.1), new(x, 44)]),
+            new Dictionary<string, object?> { ["grade"] = (long)grade, ["grade_name"] = name, ["zone_id"] = null, ["note"] = "kept", ["area"] = 1.5 });
+
+    [Fact]
+    public async Task Publish_ThenQuery_ReturnsFeaturesWithSchemaAndExtraAttributes()
+    {
+        var v = await Store.PublishVectorLayerAsync(Publication(), [Zone(10, 82, 3, "高"), Zone(11, 83, 1)]);
+
+        Assert.Equal(1, v.Version);
+        var features = await Store.QueryFeaturesAsync("s1", "zones", null, 100);
+        Assert.Equal([10L, 11L], features.Select(f => f.Id));
+        Assert.Equal(3L, features[0].Attributes["grade"]);
+        Assert.Equal("高", features[0].Attributes["grade_name"]);
+        Assert.Equal("kept", features[0].Attributes["note"]);
+        Assert.Equal(1.5, features[0].Attributes["area"]);
+        Assert.Null(features[0].Attributes["zone_id"]);
+        Assert.True(features[0].Geometry.EqualsExact(Zone(10, 82, 3).Geometry));
+    }
+
+    [Fact]
+    public async Task Query_Bbox_ExactAndPaged()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 80, 1), Zone(2, 82, 2), Zone(3, 83.5, 3)]);
+        var hits = await Store.QueryFeaturesAsync("s1", "zones", new Envelope(81.9, 82.05, 43.9, 44.05), 100);
+        Assert.Equal(2L, Assert.Single(hits).Id);
+
+        await Store.PublishVectorLayerAsync(Publication(), Enumerable.Range(0, 25).Select(i => Zone(i, 80 + (i * 0.1), 1)).ToList());
+        var page = await Store.QueryFeaturesAsync("s1", "zones", null, 10, 20);
+        Assert.Equal([20L, 21, 22, 23, 24], page.Select(f => f.Id));
+    }
+
+    [Fact]
+    public async Task Publish_NewVersion_KeepsOldOne()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 4), Zone(2, 83, 4)]);
+
+        var layer = Assert.Single(await Store.ListLayersAsync());
+        Assert.Equal((2, 2L), (layer.CurrentVersion, layer.FeatureCount));
+        var versions = await Store.ListVersionsAsync("s1", "zones");
+        Assert.Equal([1, 2], versions.Select(v => v.Version));
+        Assert.Equal("tester", versions[0].Uploader);
+        Assert.Contains("YFXDJ", versions[0].FieldMappingJson, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Publish_ConcurrentUploadsOfOneLayer_SerialisedAndBothKept()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
+        var uploads = Enumerable.Range(0, 4).Select(i => Task.Run(() => Store.PublishVectorLayerAsync(Publication(), Enumerable.Range(0, 200).Select(k => Zone(k, 80 + (k * 1e-3), (i % 4) + 1)).ToList())));
+        var versions = await Task.WhenAll(uploads);
+        Assert.Equal([2, 3, 4, 5], versions.Select(v => v.Version).Order());
+        Assert.Equal(5, (await Store.ListVersionsAsync("s1", "zones")).Count);
+        Assert.Equal(5, Assert.Single(await Store.ListLayersAsync()).CurrentVersion);
+        Assert.Empty(await Store.CheckConsistencyAsync());
+    }
+
+    [Fact]
+    public async Task Publish_CancelledMidway_PreviousVersionStaysCurrent()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 2)]);
+        using var cts = new CancellationTokenSource();
+        var features = Enumerable.Range(0, 5000).Select(i => Zone(i, 80 + (i * 1e-4), 3)).ToList();
+        var list = new CancellingList(features, cancelOnPass: 2, atIndex: 2500, cts);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PublishVectorLayerAsync(Publication(), list, cts.Token));
+        Assert.True(list.Cancelled);
+        var layer = Assert.Single(await Store.ListLayersAsync());
+        Assert.Equal(1, layer.CurrentVersion);
+        Assert.Equal(2L, (await Store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
+        Assert.Single(await Store.ListVersionsAsync("s1", "zones"));
+        Assert.Empty(await Store.CheckConsistencyAsync());
+    }
+
+    [Fact]
+    public async Task Publish_UnknownSurvey_Throws()
+    {
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.PublishVectorLayerAsync(Publication() with { SurveyId = "nope" }, [Zone(1, 82, 1)]));
+        Assert.Empty(await Store.ListLayersAsync());
+    }
+
+    [Theory]
+    [InlineData("zones\"; DROP TABLE georisk_layers; --")]
+    [InlineData("zones'; DROP TABLE georisk_layers; --")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("")]
+    public async Task Publish_HostileLayerName_Refused(string name)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.PublishVectorLayerAsync(Publication(name), [Zone(1, 82, 1)]));
+        Assert.Empty(await Store.ListLayersAsync());
+    }
+
+    [Fact]
+    public async Task Publish_QuoteBearingNamesAndValues_StoredVerbatim()
+    {
+        var evil = "O'Brien\"; DROP TABLE georisk_surveys; --";
+        var feature = new GeoFeature(1, Zone(1, 82, 1).Geometry, new Dictionary<string, object?>
+        {
+            ["grade"] = 1L, ["grade_name"] = evil, ["it's \"odd\"; DROP TABLE x; --"] = evil,
+        });
+        await Store.PublishVectorLayerAsync(Publication(), [feature]);
+        var stored = (await Store.QueryFeaturesAsync("s1", "zones", null, 1)).Single();
+        Assert.Equal(evil, stored.Attributes["grade_name"]);
+        Assert.Equal(evil, stored.Attributes["it's \"odd\"; DROP TABLE x; --"]);
+        Assert.Single(await Store.ListSurveysAsync());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.QueryFeaturesAsync("s1", "zones' OR '1'='1", null, 10));
+    }
+
+    [Fact]
+    public async Task Publish_KindChange_Refused()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => Store.PublishVectorLayerAsync(Publication(kind: LayerKind.Lakes), [Zone(1, 82, 1)]));
+    }
+
+    [Fact]
+    public async Task Surveys_UpsertWithCoverage()
+    {
+        var coverage = s_factory.ToGeometry(new Envelope(81.9, 82.3, 44.8, 45.0));
+        await Store.UpsertSurveyAsync(new SurveyInfo("s2", "Fine", 10000, SurveyType.FineSurvey, "org", new DateOnly(2024, 8, 31), true, new DateOnly(2024, 10, 20), "DZ/T 0448"), coverage);
+        var s2 = (await Store.ListSurveysAsync()).Single(s => s.Id == "s2");
+        Assert.Equal((10000, new DateOnly(2024, 10, 20), "DZ/T 0448"), (s2.ScaleDenominator, s2.AcceptedOn!.Value, s2.StandardReference));
+        Assert.True(coverage.EqualsExact((await Store.GetSurveyCoverageAsync("s2"))!));
+        Assert.Null(await Store.GetSurveyCoverageAsync("s1"));
+    }
+
+    [Fact]
+    public async Task PublishRaster_MovesStagedFile()
+    {
+        var staged = Store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(staged, [1, 2, 3]);
+        var raster = new RasterDescription(2, 2, [80, 1, 0, 45, 0, -1], "wkt", "Byte", null);
+        var v = await Store.PublishRasterLayerAsync(Publication("dem", LayerKind.Dem), raster, staged);
+
+        var path = await Store.GetRasterPathAsync("s1", "dem");
+        Assert.True(File.Exists(path));
+        Assert.False(File.Exists(staged));
+        Assert.Equal(1, v.Version);
+        Assert.Empty(await Store.CheckConsistencyAsync());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.QueryFeaturesAsync("s1", "dem", null, 10));
+    }
+
+    [Fact]
+    public async Task ZoningRuns_PublishedAtomicallyListedAndQueried()
+    {
+        Assert.Null(await Store.GetZoningRunAsync());
+        var staged = Store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(staged, [9, 9]);
+        var zones = new[] { Zone(1, 82, 4), Zone(2, 83, 1) }.Select(z => new GeoFeature(z.Id, z.Geometry, new Dictionary<string, object?>
+        {
+            ["zone_id"] = z.Id, ["grade"] = (long)z.Id, ["grade_label"] = "x", ["grade_label_zh"] = "高", ["prevention"] = "key", ["area_km2"] = 1.25,
+            ["hazard_points"] = 2L, ["threatened_people"] = 7L, ["surveys"] = "s1",
+        })).ToList();
+        var run = await Store.PublishZoningRunAsync(new ZoningRunPublication("key1", "model", "hash", "{\"a\":1}", new Dictionary<string, string> { ["grade"] = staged }), zones);
+        Assert.Equal(1, run.Id);
+        Assert.True(File.Exists(run.Rasters["grade"]));
+        Assert.False(File.Exists(staged));
+
+        var current = await Store.GetZoningRunAsync();
+        Assert.Equal((1, "key1", "{\"a\":1}", 2L), (current!.Id, current.RunKey, current.RecordJson, current.ZoneCount));
+        var hits = await Store.QueryZonesAsync(1, new Envelope(81.9, 82.05, 43.9, 44.05), 10);
+        var zone = Assert.Single(hits);
+        Assert.Equal((1L, 1.25, 7L, "高"), ((long)zone.Attributes["grade"]!, (double)zone.Attributes["area_km2"]!, (long)zone.Attributes["threatened_people"]!, (string)zone.Attributes["grade_label_zh"]!));
+
+        // A publish whose staged raster is missing stores nothing.
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.PublishZoningRunAsync(new ZoningRunPublication("key2", "model", "hash", "{}", new Dictionary<string, string> { ["grade"] = "/nonexistent.tif" }), zones));
+        Assert.Single(await Store.ListZoningRunsAsync());
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.QueryZonesAsync(99, null, 10));
+        Assert.Empty(await Store.CheckConsistencyAsync());
+    }
+
+    [Fact]
+    public async Task Initialize_Twice_IsIdempotent()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1)]);
+        await Store.InitializeAsync();
+        await Store.InitializeAsync();
+        Assert.Single(await Store.ListLayersAsync());
+        Assert.Empty(await Store.CheckConsistencyAsync());
+    }
+
+    /// <summary>A list that cancels a token when enumeration pass N reaches an index, to interrupt a publish mid-insert.</summary>
+    protected sealed class CancellingList(List<GeoFeature> items, int cancelOnPass, int atIndex, CancellationTokenSource cts) : IReadOnlyList<GeoFeature>
+    {
+        private int _pass;
+
+        public bool Cancelled { get; private set; }
+
+        public GeoFeature this[int index] => items[index];
+
+        public int Count => items.Count;
+
+        public IEnumerator<GeoFeature> GetEnumerator()
+        {
+            var pass = ++_pass;
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (pass == cancelOnPass && i == atIndex)
+                {
+                    cts.Cancel();
+                    Cancelled = true;
+                }
+
+                yield return items[i];
+            }
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
+
+public sealed class GeoPackageStoreContractTests : StoreContractTests
+{
+    protected override bool PostGis => false;
+}
+
+public sealed class PostGisStoreContractTests : StoreContractTests
+{
+    protected override bool PostGis => true;
+}
