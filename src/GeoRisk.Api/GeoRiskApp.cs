@@ -40,6 +40,9 @@ public sealed class GeoRiskServiceOptions
 
     public int WritesPerMinute { get; set; } = 60;
 
+    /// <summary>Time a client has to send its request headers (a slow client is disconnected).</summary>
+    public int HeadersTimeoutSeconds { get; set; } = 15;
+
     /// <summary>Time limit of a read request (uploads and runs continue as jobs).</summary>
     public int RequestTimeoutSeconds { get; set; } = 30;
 
@@ -88,7 +91,7 @@ public static class GeoRiskApp
         {
             // Explicit limits: slow or oversized clients are cut off instead of holding the service.
             k.Limits.MaxRequestBodySize = 1024 * 1024; // per endpoint larger for uploads
-            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(15);
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.HeadersTimeoutSeconds);
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
             k.Limits.MaxConcurrentConnections = 2000;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;

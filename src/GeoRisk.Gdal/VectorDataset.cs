@@ -142,6 +142,41 @@ public sealed class VectorDataset : IDisposable
         }
     }
 
+    /// <summary>
+    /// Runs a read-only query the caller wrote (never one built from input) and returns the first column of
+    /// every row as text. Used to inspect a GeoPackage's schema before reading it.
+    /// </summary>
+    /// <exception cref="GdalException">The query fails.</exception>
+    public IReadOnlyList<string?> QueryStrings(string sql)
+    {
+        Interop.Cpl.CPLErrorReset();
+        var result = Ogr.GDALDatasetExecuteSQL(_handle, sql, IntPtr.Zero, null);
+        if (result == IntPtr.Zero)
+        {
+            GdalThrow.LastError("Query failed");
+            return [];
+        }
+
+        try
+        {
+            var values = new List<string?>();
+            while (true)
+            {
+                using var feature = Ogr.OGR_L_GetNextFeature(result);
+                if (feature.IsInvalid)
+                {
+                    return values;
+                }
+
+                values.Add(Ogr.OGR_F_IsFieldSetAndNotNull(feature, 0) == 0 ? null : Marshal.PtrToStringUTF8(Ogr.OGR_F_GetFieldAsString(feature, 0)));
+            }
+        }
+        finally
+        {
+            Ogr.GDALDatasetReleaseResultSet(_handle, result);
+        }
+    }
+
     /// <summary>Creates a layer and returns a writer for its features.</summary>
     /// <exception cref="GdalException">The layer or a field cannot be created.</exception>
     public VectorLayerWriter CreateLayer(string name, SpatialReference? crs, VectorGeometryType geometryType, IReadOnlyList<VectorField> fields, IEnumerable<string>? creationOptions = null)

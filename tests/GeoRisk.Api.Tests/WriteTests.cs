@@ -262,6 +262,19 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
     }
 
     [Fact]
+    public async Task Job_RunningWhenTheServiceDied_ReportedFailedInterrupted()
+    {
+        var jobs = Path.Combine(fx.StoreDirectory, "jobs");
+        Directory.CreateDirectory(jobs);
+        await File.WriteAllTextAsync(Path.Combine(jobs, "deadbeef00000000.json"),
+            """{"id":"deadbeef00000000","kind":"ingest","state":"running","phase":"publishing","progress":0.6,"createdAt":"2026-11-29T10:00:00+00:00","owner":"geologist"}""");
+        await using var restarted = fx.Create();
+        var job = await Json(await Client(fx.Geologist, restarted).GetAsync(new Uri("/api/v1/jobs/deadbeef00000000", UriKind.Relative)));
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        Assert.Equal("interrupted", job.GetProperty("error").GetProperty("code").GetString());
+    }
+
+    [Fact]
     public async Task Job_CancelAndUnknown()
     {
         var client = Client(fx.Geologist);

@@ -51,6 +51,7 @@ public sealed class WebFixture : IAsyncLifetime
         {
             o.StoreDirectory = _store.Path;
             o.DefaultModelPath = Path.Combine(_samples.Path, "models", "bortala-default.json");
+            o.HeadersTimeoutSeconds = 2;
         });
         await _app.StartAsync();
 

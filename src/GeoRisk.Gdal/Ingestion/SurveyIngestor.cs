@@ -122,6 +122,27 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         }
     }
 
+    /// <summary>
+    /// A GeoPackage is a database: views run queries and triggers run code when rows change. A survey delivery
+    /// needs neither, so any beyond the standard spatial-index and feature-count triggers GDAL itself creates
+    /// refuses the file before a layer is read.
+    /// </summary>
+    private static void RejectActiveContent(VectorDataset dataset)
+    {
+        var active = dataset.QueryStrings("""
+            SELECT type || ' ' || name FROM sqlite_master
+            WHERE type IN ('trigger', 'view')
+              AND NOT (type = 'trigger' AND (name LIKE 'rtree\_%' ESCAPE '\' OR name LIKE 'gpkg\_%' ESCAPE '\'
+                       OR name LIKE 'trigger\_insert\_feature\_count\_%' ESCAPE '\' OR name LIKE 'trigger\_delete\_feature\_count\_%' ESCAPE '\'))
+            ORDER BY 1
+            """);
+        if (active.Count > 0)
+        {
+            throw new UploadRejectedException("gpkg-active-content",
+                $"The GeoPackage contains {string.Join(", ", active.Take(5))}{(active.Count > 5 ? ", …" : "")}; survey deliveries must hold plain tables (remove views and triggers, e.g. with ogr2ogr).");
+        }
+    }
+
     private async Task<IngestResult> IngestVectorAsync(IngestRequest request, string source, string driver, LayerPublication publication, IProgress<IngestProgress>? progress, CancellationToken cancellationToken)
     {
         var report = publication.Report;
@@ -157,6 +178,11 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         // LIBKML reads KML ExtendedData (the attributes field GPS software writes); plain KML only names.
         IReadOnlyList<string> drivers = driver == "KML" ? ["LIBKML", "KML"] : [driver];
         using var dataset = VectorDataset.OpenRead(source, drivers, openOptions);
+        if (driver == "GPKG")
+        {
+            RejectActiveContent(dataset);
+        }
+
         var layers = dataset.Layers;
         var layer = request.SourceLayer is null
             ? layers.Count == 1 ? layers[0] : throw new UploadRejectedException("ambiguous-layer", $"The file has {layers.Count} layers ({string.Join(", ", layers.Select(l => l.Name))}); choose one.")

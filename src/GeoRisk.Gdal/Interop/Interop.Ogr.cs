@@ -20,6 +20,12 @@ internal static partial class Ogr
     internal static partial IntPtr GDALDatasetGetLayer(SafeGdalDatasetHandle dataset, int index);
 
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial IntPtr GDALDatasetExecuteSQL(SafeGdalDatasetHandle dataset, string sql, IntPtr spatialFilter, string? dialect);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void GDALDatasetReleaseResultSet(SafeGdalDatasetHandle dataset, IntPtr layer);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial IntPtr GDALDatasetCreateLayer(SafeGdalDatasetHandle dataset, string name, SafeOsrHandle srs, int geometryType, IntPtr options);
 
     [LibraryImport(Libraries.Gdal)]
