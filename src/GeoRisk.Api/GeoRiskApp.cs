@@ -112,7 +112,7 @@ public static class GeoRiskApp
         });
         builder.Services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
         builder.Services.AddHostedService<StoreInitializer>();
-        builder.Services.AddSingleton<GeoRisk.Services.TileService>();
+        builder.Services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();

@@ -34,7 +34,7 @@ public sealed record VectorTileResult(byte[] Gzipped, string ETag, int Features,
 /// — and encoded tiles are cached by content version. A new layer version or zoning run changes the
 /// tileset version, so only its tiles are rebuilt, on the next request.
 /// </summary>
-public sealed class TileService(IGeoRiskStore store) : IDisposable
+public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : IDisposable
 {
     public const string Zoning = "zoning";
     public const string Coverage = "coverage";
@@ -87,6 +87,15 @@ public sealed class TileService(IGeoRiskStore store) : IDisposable
         return result;
     }
 
+    /// <summary>The MVT bytes of a tile, uncompressed (benchmarks and tools).</summary>
+    public static byte[] Gunzip(byte[] gzipped)
+    {
+        using var input = new GZipStream(new MemoryStream(gzipped), CompressionMode.Decompress);
+        using var output = new MemoryStream();
+        input.CopyTo(output);
+        return output.ToArray();
+    }
+
     /// <summary>Encodes one tile of one or several comma-joined tilesets.</summary>
     /// <exception cref="KeyNotFoundException">A tileset does not exist.</exception>
     public async Task<VectorTileResult> GetTileAsync(string tilesets, TileId tile, CancellationToken cancellationToken = default)
@@ -100,7 +109,7 @@ public sealed class TileService(IGeoRiskStore store) : IDisposable
         var available = (await ListAsync(cancellationToken)).ToDictionary(t => t.Id, StringComparer.Ordinal);
         var selected = names.Select(n => available.TryGetValue(n, out var t) ? t : throw new KeyNotFoundException($"No tileset '{n}'.")).ToList();
         var key = string.Join(",", selected.Select(t => $"{t.Id}@{t.Version}")) + "/" + tile;
-        if (_tiles.TryGetValue(key, out VectorTileResult? cached) && cached is not null)
+        if (cacheTiles && _tiles.TryGetValue(key, out VectorTileResult? cached) && cached is not null)
         {
             Interlocked.Increment(ref _cacheHits);
             return cached with { FromCache = true };
@@ -123,7 +132,11 @@ public sealed class TileService(IGeoRiskStore store) : IDisposable
         var gzipped = Gzip(encoded.Bytes);
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(encoded.Bytes).AsSpan(0, 16)) + "\"";
         var result = new VectorTileResult(gzipped, etag, encoded.FeatureCount, encoded.Thinned, false);
-        _tiles.Set(key, result, new MemoryCacheEntryOptions { Size = gzipped.Length + 256 });
+        if (cacheTiles)
+        {
+            _tiles.Set(key, result, new MemoryCacheEntryOptions { Size = gzipped.Length + 256 });
+        }
+
         return result;
     }
 
@@ -237,7 +250,9 @@ public sealed class TileService(IGeoRiskStore store) : IDisposable
 
         private Geometry[] Simplify(int z)
         {
-            var tolerance = WebMercator.PixelSize(z) * 256 / 4096;
+            // Half a screen pixel (8 of the tile's 4096 units): finer detail is invisible at this zoom, and
+            // dropping it keeps clipping, validity checks and tile sizes proportional to what is drawn.
+            var tolerance = WebMercator.PixelSize(z) * 0.5;
             var geometries = _features.Select(f => f.Geometry).ToArray();
             if (_coverage)
             {

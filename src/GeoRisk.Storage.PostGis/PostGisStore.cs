@@ -38,7 +38,8 @@ public sealed class PostGisStore : IGeoRiskStore
     public PostGisStore(PostGisStoreOptions options)
     {
         var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
-        builder.UseNetTopologySuite();
+        // 2D only: the columns are 2D, and geometries read from GeoPackage can carry an empty Z.
+        builder.UseNetTopologySuite(handleOrdinates: NetTopologySuite.Geometries.Ordinates.XY);
         _dataSource = builder.Build();
         _rasterRoot = Path.GetFullPath(options.RasterDirectory);
         var csb = new NpgsqlConnectionStringBuilder(options.ConnectionString);

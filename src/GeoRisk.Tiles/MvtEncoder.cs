@@ -67,7 +67,12 @@ public sealed class MvtEncoder
                 var geometry = feature.Geometry;
                 if (!clip.Contains(geometry.EnvelopeInternal))
                 {
-                    geometry = geometry is Point or MultiPoint ? geometry : geometry.Intersection(clipGeometry);
+                    geometry = geometry switch
+                    {
+                        Point or MultiPoint => geometry,
+                        Polygon or MultiPolygon => ClipPolygons(geometry, clip),
+                        _ => geometry.Intersection(clipGeometry),
+                    };
                 }
 
                 var (type, commands) = EncodeGeometry(geometry, bounds, scale, clip);
@@ -147,6 +152,53 @@ public sealed class MvtEncoder
         }
 
         return new EncodedTile(tileWriter.WrittenSpan.ToArray(), total, thinned);
+    }
+
+    /// <summary>
+    /// Clips polygon rings to the buffered tile with NTS's RingClipper (Cohen-Sutherland on each ring, linear
+    /// in the ring's size) instead of a full overlay: a zone spanning many tiles would otherwise be noded
+    /// again for every tile. The result can hold edges along the clip box and collapsed parts; the
+    /// quantization step below makes every ring valid again.
+    /// </summary>
+    private static Geometry ClipPolygons(Geometry geometry, Envelope clip)
+    {
+        var clipper = new NetTopologySuite.Operation.OverlayNG.RingClipper(clip);
+        var factory = geometry.Factory;
+        var parts = new List<Polygon>();
+        foreach (var polygon in Parts<Polygon>(geometry))
+        {
+            if (!polygon.EnvelopeInternal.Intersects(clip))
+            {
+                continue;
+            }
+
+            var shell = ClipRing(polygon.ExteriorRing, clipper, factory);
+            if (shell is null)
+            {
+                continue;
+            }
+
+            var holes = polygon.InteriorRings.Where(h => h.EnvelopeInternal.Intersects(clip)).Select(h => ClipRing(h, clipper, factory)).OfType<LinearRing>().ToArray();
+            parts.Add(factory.CreatePolygon(shell, holes));
+        }
+
+        return parts.Count == 1 ? parts[0] : factory.CreateMultiPolygon(parts.ToArray());
+    }
+
+    private static LinearRing? ClipRing(LineString ring, NetTopologySuite.Operation.OverlayNG.RingClipper clipper, GeometryFactory factory)
+    {
+        var pts = clipper.Clip(ring.Coordinates);
+        if (pts.Length < 4)
+        {
+            return null;
+        }
+
+        if (!pts[0].Equals2D(pts[^1]))
+        {
+            pts = [.. pts, pts[0].Copy()];
+        }
+
+        return factory.CreateLinearRing(pts);
     }
 
     private static ulong ProtoZigZag64(long v) => (ulong)((v << 1) ^ (v >> 63));
