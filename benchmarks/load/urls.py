@@ -1,4 +1,4 @@
-"""Writes the URL mix for the load test: vector and raster tiles over the sample region at zooms 6-14, and site-risk points."""
+"""Writes URLs for the load test: mode "mixed" (70 % vector tiles, 15 % raster tiles, 15 % site-risk), "tiles" (tiles only) or "site" (site-risk only), over the sample region at zooms 6-14."""
 import math, random, sys
 
 random.seed(20170809)
@@ -13,11 +13,11 @@ def tile(lon, lat, z):
 
 urls = []
 vector = ["zoning", "bortala-reference:counties,bortala-reference:faults-gem,bortala-reference:faults-himatibetmap2", "bortala-geohazard-50k:hazard-zones", "bole-geohazard-10k:hazard-zones"]
-for _ in range(4000 if mode != "hot" else 200):
+for _ in range(4000):
     z = random.randint(6, 14)
     x, y = tile(random.uniform(lon0, lon1), random.uniform(lat0, lat1), z)
-    r = random.random()
-    if mode == "tiles" or r < 0.7:
+    r = random.random() * (0.85 if mode == "tiles" else 1) if mode != "site" else 1
+    if r < 0.7:
         urls.append(f"/tiles/{random.choice(vector)}/{z}/{x}/{y}.mvt")
     elif r < 0.85:
         urls.append(f"/tiles/{random.choice(['grade', 'risk'])}/{min(z, 12)}/{x >> max(0, z - 12)}/{y >> max(0, z - 12)}.png")

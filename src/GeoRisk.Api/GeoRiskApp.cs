@@ -112,6 +112,7 @@ public static class GeoRiskApp
         });
         builder.Services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
         builder.Services.AddHostedService<StoreInitializer>();
+        builder.Services.AddHostedService<TileWarmUp>();
         builder.Services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
@@ -205,6 +206,22 @@ public static class GeoRiskApp
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapMetrics("/metrics").AllowAnonymous();
         return app;
+    }
+}
+
+/// <summary>Prepares tiles in the background once the service has started (requests are served meanwhile).</summary>
+internal sealed class TileWarmUp(GeoRisk.Services.TileService tiles, ILogger<TileWarmUp> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await tiles.WarmUpAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Tile warm-up failed; tiles will be prepared on first request.");
+        }
     }
 }
 

@@ -55,19 +55,20 @@ internal static class ZoningCommands
     {
         var store = Commands.StoreOption();
         var what = new Argument<string>("product") { Description = "zoning, risk, grade or census." };
-        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog; census: csv|json." };
+        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog|png; census: csv|json." };
+        var width = new Option<int>("--width") { Description = "PNG width in pixels (risk/grade).", DefaultValueFactory = _ => 2048 };
         var output = new Option<string>("-o", "--output") { Required = true, Description = "Output file." };
         var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
-        var command = new Command("export", "Export a zoning run's polygons, rasters or census table.") { what, format, output, run, store };
+        var command = new Command("export", "Export a zoning run's polygons, rasters or census table.") { what, format, output, run, width, store };
         command.SetAction(async (parse, ct) =>
         {
             var product = parse.GetValue(what)!.ToLowerInvariant();
             var fmt = parse.GetValue(format)!.ToLowerInvariant();
             var path = parse.GetValue(output)!;
-            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog") or ("census", "csv" or "json");
+            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog" or "png") or ("census", "csv" or "json");
             if (!valid)
             {
-                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog, census csv|json.");
+                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog|png, census csv|json.");
                 return ExitCodes.Usage;
             }
 
@@ -89,6 +90,17 @@ internal static class ZoningCommands
                 case "zoning":
                     var n = await ZoningExport.WriteZonesAsync(gpkg, info.Id, path, fmt == "gpkg" ? "GPKG" : "GeoJSON", ct);
                     Console.WriteLine($"{n} zones of run {info.Id} written to {path}");
+                    break;
+                case "risk" or "grade" when fmt == "png":
+                    var w = parse.GetValue(width);
+                    if (w is < 16 or > 16384)
+                    {
+                        Console.Error.WriteLine("error: --width must be 16-16384.");
+                        return ExitCodes.Usage;
+                    }
+
+                    await File.WriteAllBytesAsync(path, RasterTileService.RenderPng(info, product, w), ct);
+                    Console.WriteLine($"{product} map of run {info.Id} written to {path} (PNG, legend colours, transparent nodata)");
                     break;
                 case "risk" or "grade":
                     File.Copy(info.Rasters[product == "risk" ? "index" : "grade"], path);

@@ -111,28 +111,55 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
 
                 break;
             default:
-                var record = ZoningRunRecord.FromJson(run!.RecordJson);
-                var grades = record.Grades.Count;
-                var colours = Enumerable.Range(1, grades).Select(g => Parse(Grades.Colour(g, grades))).ToArray();
-                var breaks = record.Breaks;
-                for (var i = 0; i < Size * Size; i++)
-                {
-                    var v = values.Data[i];
-                    if (float.IsNaN(v) || (kind == "grade" && v is < 1 or > 255))
-                    {
-                        continue;
-                    }
-
-                    var c = kind == "grade" ? colours[Math.Clamp((int)v, 1, grades) - 1] : Ramp(v, breaks, colours);
-                    var o = i * 4;
-                    (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = (c.R, c.G, c.B, 255);
-                    any = true;
-                }
-
+                any = Colour(kind, values.Data, ZoningRunRecord.FromJson(run!.RecordJson), rgba);
                 break;
         }
 
         return any ? rgba : null;
+    }
+
+    /// <summary>
+    /// Colours index ("risk", a continuous ramp through the grade colours) or grade values into RGBA;
+    /// nodata stays transparent. Returns whether anything was drawn.
+    /// </summary>
+    public static bool Colour(string kind, ReadOnlySpan<float> values, ZoningRunRecord record, Span<byte> rgba)
+    {
+        var grades = record.Grades.Count;
+        var colours = Enumerable.Range(1, grades).Select(g => Parse(Grades.Colour(g, grades))).ToArray();
+        var breaks = record.Breaks;
+        var any = false;
+        for (var i = 0; i < values.Length; i++)
+        {
+            var v = values[i];
+            if (float.IsNaN(v) || (kind == "grade" && v is < 1 or > 255))
+            {
+                continue;
+            }
+
+            var c = kind == "grade" ? colours[Math.Clamp((int)v, 1, grades) - 1] : Ramp(v, breaks, colours);
+            var o = i * 4;
+            (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = (c.R, c.G, c.B, (byte)255);
+            any = true;
+        }
+
+        return any;
+    }
+
+    /// <summary>A PNG of a run's index or grade raster, at most <paramref name="maxWidth"/> pixels wide, in the raster's own CRS.</summary>
+    public static byte[] RenderPng(ZoningRunInfo run, string kind, int maxWidth = 2048)
+    {
+        var record = ZoningRunRecord.FromJson(run.RecordJson);
+        var path = run.Rasters[kind == "risk" ? "index" : "grade"];
+        var gt = record.Grid.GeoTransform;
+        var scale = Math.Max(1.0, record.Grid.Width / (double)maxWidth);
+        var width = (int)Math.Round(record.Grid.Width / scale);
+        var height = (int)Math.Round(record.Grid.Height / scale);
+        using var ds = RasterDataset.Open(path);
+        var grid = new GridSpec(width, height, new GeoTransform(gt[0], gt[1] * record.Grid.Width / width, gt[3], gt[5] * record.Grid.Height / height), ds.ProjectionWkt);
+        var values = RasterWarp.ToGrid(path, grid, kind == "grade" ? "near" : "average");
+        var rgba = new byte[width * height * 4];
+        Colour(kind, values.Data, record, rgba);
+        return RasterImages.EncodePng(rgba, width, height);
     }
 
     /// <summary>Index → colour: each grade's colour at the middle of its class, linear in between.</summary>

@@ -140,6 +140,27 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         return result;
     }
 
+    /// <summary>
+    /// Loads every tileset and prepares the zoning's per-zoom simplifications ahead of the first requests,
+    /// so a burst of clients after a start or a new run does not wait on that work. Called in the
+    /// background at start-up and whenever a new zoning run appears.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var tileset in await ListAsync(cancellationToken))
+        {
+            var source = await SourceAsync(tileset, cancellationToken);
+            if (tileset.Id == Zoning)
+            {
+                for (var z = MinZoom; z < SimplifyBelowZoom; z++)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    await Task.Run(() => source.FeaturesFor(new TileId(z, 0, 0)), cancellationToken);
+                }
+            }
+        }
+    }
+
     public void Dispose() => _tiles.Dispose();
 
     private static string TypeName(FieldKind kind) => kind is FieldKind.Integer or FieldKind.Real or FieldKind.Grade ? "Number" : "String";
@@ -161,7 +182,18 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     private Task<VectorSource> SourceAsync(TilesetInfo tileset, CancellationToken cancellationToken)
     {
         var key = $"{tileset.Id}@{tileset.Version}";
-        var lazy = _sources.GetOrAdd(key, _ => new Lazy<Task<VectorSource>>(() => LoadAsync(tileset)));
+        var created = false;
+        var lazy = _sources.GetOrAdd(key, _ =>
+        {
+            created = true;
+            return new Lazy<Task<VectorSource>>(() => LoadAsync(tileset));
+        });
+        if (created && tileset.Id == Zoning && _sources.Keys.Any(k => k.StartsWith(Zoning + "@", StringComparison.Ordinal) && k != key))
+        {
+            // A new run replaced the current one: prepare its zooms in the background.
+            _ = Task.Run(() => WarmUpAsync());
+        }
+
         // Older versions of the same tileset are no longer reachable; let them go.
         foreach (var stale in _sources.Keys.Where(k => k.StartsWith(tileset.Id + "@", StringComparison.Ordinal) && k != key))
         {

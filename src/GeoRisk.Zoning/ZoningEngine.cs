@@ -178,6 +178,7 @@ public static class ZoningEngine
 
         var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
         var zones = DescribeZones(model, inputs, polygons);
+        Lap("zones");
         var gradeSummaries = SummariseGrades(model.Classification.Grades, grade, allPointCells, cellKm2);
         var census = Census(model.Classification.Grades, inputs, grid, grade, cellKm2);
         Lap("census");

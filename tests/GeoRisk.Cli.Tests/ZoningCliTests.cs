@@ -44,6 +44,14 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         var cog = _work.File("grade.tif");
         Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "grade", "--format", "cog", "-o", cog, "--store", store)).ExitCode);
         Assert.Equal("II*"u8.ToArray(), (await File.ReadAllBytesAsync(cog)).Take(3).ToArray());
+
+        var png = _work.File("grade.png");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "grade", "--format", "png", "--width", "300", "-o", png, "--store", store)).ExitCode);
+        using (var image = GeoRisk.Gdal.RasterDataset.Open(png, allowedDrivers: ["PNG"]))
+        {
+            Assert.Equal(4, image.BandCount); // RGBA: nodata transparent
+            Assert.InRange(image.Width, 100, 300); // at most --width, never upsampled beyond the grid
+        }
     }
 
     [Fact]
@@ -59,7 +67,7 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Equal(2, invalid.ExitCode);
         Assert.Contains("6-digit", invalid.Stderr, StringComparison.Ordinal);
 
-        var format = await CliRunner.RunAsync(_work.Path, "export", "zoning", "--format", "png", "-o", _work.File("z.png"), "--store", _work.File("s"));
+        var format = await CliRunner.RunAsync(_work.Path, "export", "zoning", "--format", "tiff", "-o", _work.File("z.png"), "--store", _work.File("s"));
         Assert.Equal(2, format.ExitCode);
 
         var none = await CliRunner.RunAsync(_work.Path, "export", "census", "--format", "csv", "-o", _work.File("c.csv"), "--store", _work.File("s"));
