@@ -71,7 +71,11 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         {
             if (inputs.TryGetValue(l.Id, out var existing))
             {
-                inputs[l.Id] = existing with { Roles = [.. existing.Roles, role] };
+                if (!existing.Roles.Contains(role))
+                {
+                    inputs[l.Id] = existing with { Roles = [.. existing.Roles, role] };
+                }
+
                 return;
             }
 
@@ -120,57 +124,28 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 f.Attributes.GetValueOrDefault("name_en")?.ToString(), GeometryReprojector.Transform(f.Geometry, toGrid)))
             .Where(u => u.Geometry.Intersects(extent)).OrderBy(u => u.Code, StringComparer.Ordinal).ToList();
 
-        // Factors.
-        var factorInputs = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
-        var rasterCache = new Dictionary<string, RasterBuffer<float>>(StringComparer.Ordinal);
+        // Factors, first only which layer versions they read: an incremental run loads just what changed.
+        var factorSources = new Dictionary<string, List<LayerInfo>>(StringComparer.Ordinal);
         var coverageSurveys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var factor in model.Factors)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            progress?.Report(new ZoningProgress($"loading {factor.Id}", 0));
             var sources = LayersOf(layers, factor.Source.Kind, factor.Source.Layers, ranks);
             if (factor.Source.LayerKind.IsRaster())
             {
                 var top = sources.LastOrDefault() ?? throw new InvalidInputException("missing-input", $"Factor '{factor.Id}' needs a {factor.Source.Kind} layer; none is loaded.");
-                await Track(top, factor.Id);
-                if (!rasterCache.TryGetValue(top.Id, out var warped))
-                {
-                    var path = await store.GetRasterPathAsync(top.SurveyId, top.Name, cancellationToken);
-                    warped = await Task.Run(() => RasterWarp.ToGrid(path, grid), cancellationToken);
-                    rasterCache[top.Id] = warped;
-                }
-
-                factorInputs[factor.Id] = new RasterFactorInput(warped);
-                continue;
+                sources = [top];
             }
 
-            var burn = new List<BurnFeature>();
             foreach (var l in sources)
             {
-                var rank = ranks.GetValueOrDefault(l.SurveyId);
+                await Track(l, factor.Id);
                 if (factor.Source.LayerKind == LayerKind.HazardZones)
                 {
                     coverageSurveys.Add(l.SurveyId);
                 }
-
-                foreach (var f in await Features(l, factor.Id))
-                {
-                    if (!f.Geometry.EnvelopeInternal.Intersects(extentLonLat.EnvelopeInternal) && factor.Reach <= 0)
-                    {
-                        continue;
-                    }
-
-                    var value = factor.Source.Field is { } field ? f.Attributes.GetValueOrDefault(field) : null;
-                    burn.Add(new BurnFeature(GeometryReprojector.Transform(f.Geometry, toGrid), rank, KeyOf(value), NumberOf(value)));
-                }
             }
 
-            if (burn.Count == 0 && factor.Transform.Type == TransformType.Distance)
-            {
-                throw new InvalidInputException("missing-input", $"Factor '{factor.Id}' measures distance to {factor.Source.Kind}, but no such features are loaded.");
-            }
-
-            factorInputs[factor.Id] = new VectorFactorInput(burn);
+            factorSources[factor.Id] = sources;
         }
 
         var hazardPoints = new List<HazardPointInput>();
@@ -207,6 +182,57 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         }
 
         var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, gridRecord, inputList, ranks, grid, toGrid);
+        var factorInputs = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
+        var rasterCache = new Dictionary<string, RasterBuffer<float>>(StringComparer.Ordinal);
+        foreach (var factor in model.Factors)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (plan is not null && plan.PreviousClasses.ContainsKey(factor.Id) && !plan.DirtyAreas.ContainsKey(factor.Id))
+            {
+                factorInputs[factor.Id] = new VectorFactorInput([]); // unchanged: the previous run's classes are reused
+                continue;
+            }
+
+            progress?.Report(new ZoningProgress($"loading {factor.Id}", 0));
+            var sources = factorSources[factor.Id];
+            if (factor.Source.LayerKind.IsRaster())
+            {
+                var top = sources[0];
+                if (!rasterCache.TryGetValue(top.Id, out var warped))
+                {
+                    var path = await store.GetRasterPathAsync(top.SurveyId, top.Name, cancellationToken);
+                    warped = await Task.Run(() => RasterWarp.ToGrid(path, grid), cancellationToken);
+                    rasterCache[top.Id] = warped;
+                }
+
+                factorInputs[factor.Id] = new RasterFactorInput(warped);
+                continue;
+            }
+
+            var burn = new List<BurnFeature>();
+            foreach (var l in sources)
+            {
+                var rank = ranks.GetValueOrDefault(l.SurveyId);
+                foreach (var f in await store.QueryFeaturesAsync(l.SurveyId, l.Name, null, int.MaxValue, 0, cancellationToken))
+                {
+                    if (!f.Geometry.EnvelopeInternal.Intersects(extentLonLat.EnvelopeInternal) && factor.Reach <= 0)
+                    {
+                        continue;
+                    }
+
+                    var value = factor.Source.Field is { } field ? f.Attributes.GetValueOrDefault(field) : null;
+                    burn.Add(new BurnFeature(GeometryReprojector.Transform(f.Geometry, toGrid), rank, KeyOf(value), NumberOf(value)));
+                }
+            }
+
+            if (burn.Count == 0 && factor.Transform.Type == TransformType.Distance)
+            {
+                throw new InvalidInputException("missing-input", $"Factor '{factor.Id}' measures distance to {factor.Source.Kind}, but no such features are loaded.");
+            }
+
+            factorInputs[factor.Id] = new VectorFactorInput(burn);
+        }
+
         var options = new RasterOptions
         {
             MaxDegreeOfParallelism = request.Threads ?? Environment.ProcessorCount,
