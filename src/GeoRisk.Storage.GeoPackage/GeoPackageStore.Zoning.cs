@@ -13,20 +13,9 @@ public sealed partial class GeoPackageStore
 {
     public async Task<ZoningRunInfo> PublishZoningRunAsync(ZoningRunPublication run, IReadOnlyList<GeoFeature> zones, CancellationToken cancellationToken = default)
     {
-        foreach (var (name, staged) in run.StagedRasters)
-        {
-            if (!Core.Identifiers.IsValid(name))
-            {
-                throw new ArgumentException($"Raster name '{name}' is not a valid identifier.", nameof(run));
-            }
+        run.Check(File.Exists);
 
-            if (!File.Exists(staged))
-            {
-                throw new FileNotFoundException($"Staged raster '{name}' not found.", staged);
-            }
-        }
-
-        var bounds = Bounds(zones);
+        var bounds = GeoFeature.BoundsOf(zones);
         string? runDir = null;
         await _writeGate.WaitAsync(cancellationToken);
         try

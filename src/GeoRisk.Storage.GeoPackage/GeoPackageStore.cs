@@ -151,7 +151,7 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
     public async Task<LayerVersionInfo> PublishVectorLayerAsync(LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default)
     {
         var schema = LayerSchema.For(publication.Kind);
-        var bounds = Bounds(features);
+        var bounds = GeoFeature.BoundsOf(features);
         return await PublishAsync(publication, features.Count, bounds, null, async (connection, tx, layerKey, version) =>
         {
             var table = $"fv_{layerKey}_{version}";
@@ -660,22 +660,6 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         cmd.Transaction = tx;
         cmd.CommandText = sql;
         await cmd.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static Envelope? Bounds(IReadOnlyList<GeoFeature> features)
-    {
-        if (features.Count == 0)
-        {
-            return null;
-        }
-
-        var env = new Envelope();
-        foreach (var f in features)
-        {
-            env.ExpandToInclude(f.Geometry.EnvelopeInternal);
-        }
-
-        return env;
     }
 
     private static Envelope? ReadEnvelope(SqliteDataReader reader, int first) =>

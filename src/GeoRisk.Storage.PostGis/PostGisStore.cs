@@ -156,7 +156,7 @@ public sealed class PostGisStore : IGeoRiskStore
 
     public async Task<LayerVersionInfo> PublishVectorLayerAsync(LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default)
     {
-        var bounds = Bounds(features);
+        var bounds = GeoFeature.BoundsOf(features);
         return await PublishAsync(publication, features.Count, bounds, null, async (connection, layerKey, version) =>
         {
             await using var writer = await connection.BeginBinaryImportAsync(
@@ -364,20 +364,9 @@ public sealed class PostGisStore : IGeoRiskStore
 
     public async Task<ZoningRunInfo> PublishZoningRunAsync(ZoningRunPublication run, IReadOnlyList<GeoFeature> zones, CancellationToken cancellationToken = default)
     {
-        foreach (var (name, staged) in run.StagedRasters)
-        {
-            if (!Core.Identifiers.IsValid(name))
-            {
-                throw new ArgumentException($"Raster name '{name}' is not a valid identifier.", nameof(run));
-            }
+        run.Check(File.Exists);
 
-            if (!File.Exists(staged))
-            {
-                throw new FileNotFoundException($"Staged raster '{name}' not found.", staged);
-            }
-        }
-
-        var bounds = Bounds(zones);
+        var bounds = GeoFeature.BoundsOf(zones);
         string? runDir = null;
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
@@ -683,22 +672,6 @@ public sealed class PostGisStore : IGeoRiskStore
         cmd.Parameters.Add(new NpgsqlParameter("miny", NpgsqlDbType.Double) { Value = (object?)bounds?.MinY ?? DBNull.Value });
         cmd.Parameters.Add(new NpgsqlParameter("maxx", NpgsqlDbType.Double) { Value = (object?)bounds?.MaxX ?? DBNull.Value });
         cmd.Parameters.Add(new NpgsqlParameter("maxy", NpgsqlDbType.Double) { Value = (object?)bounds?.MaxY ?? DBNull.Value });
-    }
-
-    private static Envelope? Bounds(IReadOnlyList<GeoFeature> features)
-    {
-        if (features.Count == 0)
-        {
-            return null;
-        }
-
-        var env = new Envelope();
-        foreach (var f in features)
-        {
-            env.ExpandToInclude(f.Geometry.EnvelopeInternal);
-        }
-
-        return env;
     }
 
     private static Envelope? ReadEnvelope(NpgsqlDataReader reader, int first) =>

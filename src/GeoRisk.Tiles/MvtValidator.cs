@@ -269,7 +269,8 @@ public static class MvtValidator
         }
     }
 
-    private static long Area(List<(long X, long Y)> ring)
+    /// <summary>Twice the surveyor's-formula area of a ring in tile coordinates (positive for exterior rings).</summary>
+    internal static long Area(IReadOnlyList<(long X, long Y)> ring)
     {
         long sum = 0;
         for (var i = 0; i < ring.Count; i++)

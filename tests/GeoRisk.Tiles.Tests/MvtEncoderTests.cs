@@ -44,8 +44,8 @@ public class MvtEncoderTests
         Assert.Equal(2, f.Parts.Count);
         Assert.Equal(new HashSet<(long, long)> { (100, 100), (1000, 100), (1000, 1000), (100, 1000) }, f.Parts[0].ToHashSet());
         Assert.Equal(4, f.Parts[0].Count); // no repeated closing point
-        Assert.True(Area(f.Parts[0]) > 0);
-        Assert.True(Area(f.Parts[1]) < 0);
+        Assert.True(MvtValidator.Area(f.Parts[0]) > 0);
+        Assert.True(MvtValidator.Area(f.Parts[1]) < 0);
         Assert.Equal(3L, f.Attributes["grade"]);
     }
 
@@ -189,18 +189,5 @@ public class MvtEncoderTests
         {
             dir.Delete(recursive: true);
         }
-    }
-
-    private static long Area(IReadOnlyList<(long X, long Y)> ring)
-    {
-        long sum = 0;
-        for (var i = 0; i < ring.Count; i++)
-        {
-            var a = ring[i];
-            var b = ring[(i + 1) % ring.Count];
-            sum += (a.X * b.Y) - (b.X * a.Y);
-        }
-
-        return sum;
     }
 }

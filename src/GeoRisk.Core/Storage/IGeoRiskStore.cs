@@ -116,7 +116,27 @@ public interface IGeoRiskStore : IAsyncDisposable
 }
 
 /// <summary>A zoning run ready to publish: its record (model, inputs, breaks, metrics as JSON) and staged COGs by name.</summary>
-public sealed record ZoningRunPublication(string RunKey, string ModelName, string ModelHash, string RecordJson, IReadOnlyDictionary<string, string> StagedRasters);
+public sealed record ZoningRunPublication(string RunKey, string ModelName, string ModelHash, string RecordJson, IReadOnlyDictionary<string, string> StagedRasters)
+{
+    /// <summary>Checks what every store checks before publishing: raster names are identifiers and every staged file exists.</summary>
+    /// <exception cref="ArgumentException">A raster name is not an identifier.</exception>
+    /// <exception cref="FileNotFoundException">A staged raster is missing.</exception>
+    public void Check(Func<string, bool> fileExists)
+    {
+        foreach (var (name, staged) in StagedRasters)
+        {
+            if (!Identifiers.IsValid(name))
+            {
+                throw new ArgumentException($"Raster name '{name}' is not a valid identifier.", nameof(StagedRasters));
+            }
+
+            if (!fileExists(staged))
+            {
+                throw new FileNotFoundException($"Staged raster '{name}' not found.", staged);
+            }
+        }
+    }
+}
 
 /// <summary>A stored zoning run. <paramref name="Rasters"/> maps names ("index", "grade", "factor-slope") to absolute COG paths.</summary>
 public sealed record ZoningRunInfo(int Id, string RunKey, string ModelName, string ModelHash, DateTimeOffset CreatedAt, string RecordJson,

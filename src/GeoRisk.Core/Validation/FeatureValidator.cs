@@ -10,7 +10,25 @@ namespace GeoRisk.Core.Validation;
 public sealed record IngestBudgets(long MaxFeatures = 2_000_000, int MaxVerticesPerFeature = 1_000_000, long MaxTotalVertices = 50_000_000);
 
 /// <summary>A feature after validation: storage-CRS geometry and schema-named attributes.</summary>
-public sealed record GeoFeature(long Id, Geometry Geometry, IReadOnlyDictionary<string, object?> Attributes);
+public sealed record GeoFeature(long Id, Geometry Geometry, IReadOnlyDictionary<string, object?> Attributes)
+{
+    /// <summary>The envelope of all features; null for none.</summary>
+    public static Envelope? BoundsOf(IReadOnlyList<GeoFeature> features)
+    {
+        if (features.Count == 0)
+        {
+            return null;
+        }
+
+        var env = new Envelope();
+        foreach (var f in features)
+        {
+            env.ExpandToInclude(f.Geometry.EnvelopeInternal);
+        }
+
+        return env;
+    }
+}
 
 /// <summary>
 /// Validates features that are already in the storage CRS (CGCS2000 lon/lat) against a layer schema:
