@@ -40,6 +40,18 @@ public sealed class GeoRiskServiceOptions
 
     public int WritesPerMinute { get; set; } = 60;
 
+    /// <summary>Parse uploads in a `georisk ingest` child process (on by default when the service runs as `georisk serve`).</summary>
+    public bool IsolateParsers { get; set; } = true;
+
+    /// <summary>The georisk.dll the parser worker runs (default: the running `georisk` executable).</summary>
+    public string? WorkerCommand { get; set; }
+
+    /// <summary>Managed-heap limit of a parser worker.</summary>
+    public int WorkerMemoryMB { get; set; } = 4096;
+
+    /// <summary>Time limit of a parser worker.</summary>
+    public int WorkerTimeoutSeconds { get; set; } = 1800;
+
     /// <summary>Time a client has to send its request headers (a slow client is disconnected).</summary>
     public int HeadersTimeoutSeconds { get; set; } = 15;
 
@@ -78,7 +90,12 @@ public static class GeoRiskApp
                 ConnectionString = cs,
                 RasterDirectory = options.RasterDirectory ?? Path.Combine(options.StoreDirectory, "rasters"),
             })
-            : new GeoPackageStore(new GeoPackageStoreOptions { Directory = options.StoreDirectory });
+            : new GeoPackageStore(new GeoPackageStoreOptions
+            {
+                Directory = options.StoreDirectory,
+                // The parser worker shares the service's store: only the service recovers leftovers at start.
+                CleanUpOnInitialize = Environment.GetEnvironmentVariable("GEORISK_STORE_CLEANUP") != "0",
+            });
 
     public static WebApplication Build(string[] args, Action<GeoRiskServiceOptions>? configure = null)
     {
@@ -117,6 +134,7 @@ public static class GeoRiskApp
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
+        builder.Services.AddSingleton<ParserWorker>();
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "GeoRisk";

@@ -189,7 +189,10 @@ internal static class Commands
         var crs = new Option<string?>("--crs") { Description = "Declared CRS, e.g. EPSG:4515; overrides the file's." };
         var sourceLayer = new Option<string?>("--source-layer") { Description = "Layer to read from a multi-layer file." };
         var map = new Option<string?>("--map") { Description = "Field mapping, e.g. grade=YFXDJ,hazard_type=ZHLX." };
-        var command = new Command("ingest", "Validate a survey file and publish it as a new layer version.") { file, kind, survey, layer, crs, sourceLayer, map, store };
+        var resultJson = new Option<string?>("--result-json") { Description = "Also write the outcome (report, version) as JSON to this file (used by the service's parser worker)." };
+        var uploader = new Option<string?>("--uploader") { Description = "Who uploaded it (default: the current user)." };
+        var originalName = new Option<string?>("--original-name") { Description = "File name to record (default: the file's)." };
+        var command = new Command("ingest", "Validate a survey file and publish it as a new layer version.") { file, kind, survey, layer, crs, sourceLayer, map, resultJson, uploader, originalName, store };
         command.SetAction(async (parse, ct) =>
         {
             if (!LayerKindExtensions.TryParse(parse.GetValue(kind), out var layerKind))
@@ -224,8 +227,23 @@ internal static class Commands
             }
 
             var request = new IngestRequest(input.FullName, layerKind, parse.GetValue(survey)!, parse.GetValue(layer), parse.GetValue(crs), parse.GetValue(sourceLayer), fieldMap,
-                Environment.UserName, input.Name);
+                parse.GetValue(uploader) ?? Environment.UserName, parse.GetValue(originalName) ?? input.Name);
             var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new SyncProgress(report), ct));
+            if (parse.GetValue(resultJson) is { } outcomePath)
+            {
+                var v0 = result.Version;
+                await File.WriteAllTextAsync(outcomePath, System.Text.Json.JsonSerializer.Serialize(new
+                {
+                    accepted = result.Accepted,
+                    rejectionCode = result.RejectionCode,
+                    report = result.Report,
+                    layer = v0 is null ? null : $"{v0.SurveyId}/{v0.LayerName}",
+                    version = v0?.Version,
+                    features = v0?.FeatureCount,
+                    sourceCrs = v0?.SourceCrs,
+                }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)), ct);
+            }
+
             PrintReport(result.Report);
             if (!result.Accepted)
             {

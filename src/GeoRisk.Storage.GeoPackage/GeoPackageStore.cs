@@ -37,7 +37,10 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
             DefaultTimeout = 30,
         }.ToString();
         Description = new StoreDescription("geopackage", _root);
+        _cleanUp = options.CleanUpOnInitialize;
     }
+
+    private readonly bool _cleanUp;
 
     public StoreDescription Description { get; }
 
@@ -49,7 +52,7 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
     {
         Directory.CreateDirectory(_root);
         Directory.CreateDirectory(RasterRoot);
-        if (Directory.Exists(StagingRoot))
+        if (_cleanUp && Directory.Exists(StagingRoot))
         {
             // Whatever is staged belongs to a publish that never committed.
             Directory.Delete(StagingRoot, recursive: true);
@@ -69,7 +72,10 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
             await tx.CommitAsync(cancellationToken);
         }
 
-        await RemoveOrphanRastersAsync(connection, cancellationToken);
+        if (_cleanUp)
+        {
+            await RemoveOrphanRastersAsync(connection, cancellationToken);
+        }
     }
 
     public async Task UpsertSurveyAsync(SurveyInfo survey, Geometry? coverage, CancellationToken cancellationToken = default)

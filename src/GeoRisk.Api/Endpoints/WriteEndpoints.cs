@@ -59,7 +59,7 @@ internal static class WriteEndpoints
         return TypedResults.Created($"/api/v1/surveys/{survey.Id}", survey);
     }
 
-    private static async Task<IResult> UploadLayer(string surveyId, HttpRequest request, IGeoRiskStore store, JobManager jobs, GeoRiskServiceOptions options, CancellationToken ct)
+    private static async Task<IResult> UploadLayer(string surveyId, HttpRequest request, IGeoRiskStore store, JobManager jobs, ParserWorker worker, GeoRiskServiceOptions options, CancellationToken ct)
     {
         IResult TooLarge() => Problems.Create(StatusCodes.Status413PayloadTooLarge, "payload-too-large", $"Uploads are limited to {options.MaxUploadBytes:N0} bytes.");
         if (request.ContentLength > options.MaxUploadBytes)
@@ -146,8 +146,14 @@ internal static class WriteEndpoints
 
         var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
         var ingest = new IngestRequest(path, kind, surveyId, layer, crs, form["sourceLayer"].ToString() is { Length: > 0 } sl ? sl : null, map, owner, fileName);
-        var job = jobs.Start("ingest", owner, new { surveyId, kind = kind.ToToken(), layer, crs, file = fileName, bytes = file.Length }, async context =>
+        var mapText = form["map"].ToString() is { Length: > 0 } mt ? mt : null;
+        var job = jobs.Start("ingest", owner, new { surveyId, kind = kind.ToToken(), layer, crs, file = fileName, bytes = file.Length, isolated = worker.Enabled }, async context =>
         {
+            if (worker.Enabled)
+            {
+                return await worker.IngestAsync(new WorkerIngest(path, kind.ToToken(), surveyId, layer, crs, ingest.SourceLayer, mapText, owner, fileName), context);
+            }
+
             var progress = new SyncProgress<IngestProgress>(p => context.Report(p.Phase, p.Fraction));
             var result = await new SurveyIngestor(store).IngestAsync(ingest, progress, context.CancellationToken);
             context.AttachReport(result.Report);

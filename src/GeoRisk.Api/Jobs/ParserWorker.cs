@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Reflection;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace GeoRisk.Api.Jobs;
+
+/// <summary>What an upload job asks the worker to do (the fields of `georisk ingest`).</summary>
+public sealed record WorkerIngest(string FilePath, string Kind, string SurveyId, string? Layer, string? Crs, string? SourceLayer, string? Map, string Uploader, string OriginalName);
+
+/// <summary>
+/// Parses untrusted uploads in a child process (`georisk ingest`), so a native crash, a stack overflow or
+/// runaway memory in GDAL or a parser ends that process, never the service. The worker runs with a managed
+/// heap limit and a time limit, validates and publishes through the same store (publishing is atomic, so
+/// a worker that dies leaves the previous version current) and writes its outcome as JSON.
+/// </summary>
+public sealed partial class ParserWorker(GeoRiskServiceOptions options, ILogger<ParserWorker> logger)
+{
+    /// <summary>The georisk.dll to run: configured, or the running executable when the service is `georisk serve`.</summary>
+    public string? Command => options.WorkerCommand ?? (Assembly.GetEntryAssembly()?.Location is { } entry && Path.GetFileName(entry) == "georisk.dll" ? entry : null);
+
+    public bool Enabled => options.IsolateParsers && Command is not null;
+
+    [GeneratedRegex(@"^\s+.+: (?<phase>.+) \((?<pct>\d+)\s?%\)$")]
+    private static partial Regex ProgressLine();
+
+    public async Task<object?> IngestAsync(WorkerIngest request, JobContext context)
+    {
+        var outcome = Path.Combine(Path.GetDirectoryName(request.FilePath)!, "outcome.json");
+        var args = new List<string> { "exec", Command!, "ingest", request.FilePath, "--kind", request.Kind, "--survey", request.SurveyId,
+            "--uploader", request.Uploader, "--original-name", request.OriginalName, "--result-json", outcome, "--store", Path.GetFullPath(options.StoreDirectory) };
+        void Add(string name, string? value)
+        {
+            if (value is not null)
+            {
+                args.Add(name);
+                args.Add(value);
+            }
+        }
+
+        Add("--layer", request.Layer);
+        Add("--crs", request.Crs);
+        Add("--source-layer", request.SourceLayer);
+        Add("--map", request.Map);
+        var psi = new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.Environment["DOTNET_GCHeapHardLimit"] = "0x" + ((long)options.WorkerMemoryMB * 1024 * 1024).ToString("X", CultureInfo.InvariantCulture);
+        psi.Environment.Remove("GEORISK_POSTGRES");
+        psi.Environment.Remove("GEORISK_STORE");
+        psi.Environment["GEORISK_STORE_CLEANUP"] = "0";
+        if (options.PostgresConnectionString is { Length: > 0 } cs)
+        {
+            psi.Environment["GEORISK_POSTGRES"] = cs;
+            psi.Environment["GeoRisk__RasterDirectory"] = options.RasterDirectory ?? Path.Combine(options.StoreDirectory, "rasters");
+        }
+
+        using var process = Process.Start(psi) ?? throw new InvalidOperationException("Cannot start the parser worker.");
+        var stderr = new List<string>();
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (stderr)
+                {
+                    stderr.Add(e.Data);
+                }
+            }
+        };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null && ProgressLine().Match(e.Data) is { Success: true } m)
+            {
+                context.Report(m.Groups["phase"].Value, int.Parse(m.Groups["pct"].Value, CultureInfo.InvariantCulture) / 100.0);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(options.WorkerTimeoutSeconds));
+        try
+        {
+            await process.WaitForExitAsync(limit.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(CancellationToken.None);
+            context.CancellationToken.ThrowIfCancellationRequested();
+            throw new JobFailedException("parser-timeout", $"Parsing took longer than {options.WorkerTimeoutSeconds} s and was stopped; nothing was stored.");
+        }
+
+        JsonElement? result = File.Exists(outcome) ? JsonDocument.Parse(await File.ReadAllTextAsync(outcome)).RootElement.Clone() : null;
+        if (result is { } r && r.TryGetProperty("report", out var report))
+        {
+            context.AttachReport(report);
+        }
+
+        switch (process.ExitCode)
+        {
+            case 0 when result is { } ok:
+                return new { layer = ok.GetProperty("layer").GetString(), version = ok.GetProperty("version").GetInt32(), features = ok.GetProperty("features").GetInt64(), sourceCrs = ok.GetProperty("sourceCrs").GetString() };
+            case 3 when result is { } rejected:
+                throw new JobFailedException(rejected.GetProperty("rejectionCode").GetString() ?? "rejected", "The upload was rejected; nothing was stored. See the report.");
+            default:
+                string tail;
+                lock (stderr)
+                {
+                    tail = string.Join(" | ", stderr.TakeLast(5));
+                }
+
+                logger.LogWarning("Parser worker for {File} ended with exit code {Code}: {Stderr}", request.OriginalName, process.ExitCode, tail);
+                throw new JobFailedException("parser-failed",
+                    $"The file could not be parsed safely: the parser process ended abnormally (exit code {process.ExitCode}), for example by crashing or exceeding its {options.WorkerMemoryMB} MB memory limit. Nothing was stored; the service is unaffected.");
+        }
+    }
+}
