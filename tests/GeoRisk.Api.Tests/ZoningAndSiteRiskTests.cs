@@ -200,3 +200,43 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         return double.Parse(text, CultureInfo.InvariantCulture);
     }
 }
+
+[Collection(ApiCollection.Name)]
+public sealed class ZoningMapTests(ApiFixture api)
+{
+    private readonly HttpClient _client = api.Factory.CreateClient();
+
+    [Fact]
+    public async Task ZoningMap_CountyPng_WithTheLegendColours()
+    {
+        using var response = await _client.GetAsync(new Uri("/api/v1/maps/zoning.png?admin=652723&width=800", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("image/png", response.Content.Headers.ContentType?.MediaType);
+        var png = await response.Content.ReadAsByteArrayAsync();
+        var path = Path.Combine(GeoRisk.Tests.Common.RepoPaths.Root, "artifacts", "zoning-652723.png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        await File.WriteAllBytesAsync(path, png);
+        // Read back with GDAL's PNG driver: the map is wider than the map frame (legend beside it) and shows the grade colours.
+        const string Script = "import sys\nfrom osgeo import gdal\nds = gdal.Open(sys.argv[1])\nb = [ds.GetRasterBand(i + 1).ReadRaster() for i in range(3)]\n" +
+            "legend = {(0x38,0xa8,0x00), (0xff,0xff,0x00), (0xff,0x99,0x00), (0xe6,0x00,0x00)}\nn = sum(1 for i in range(len(b[0])) if (b[0][i], b[1][i], b[2][i]) in legend)\nprint(ds.RasterXSize, ds.RasterYSize, n)\n";
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", Script, path]) { RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        var parts = (await p.StandardOutput.ReadToEndAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();
+        await p.WaitForExitAsync();
+        Assert.True(parts[0] > 800);
+        Assert.True(parts[2] > 20_000, $"{parts[2]} legend-coloured pixels");
+    }
+
+    [Theory]
+    [InlineData("/api/v1/maps/zoning.png?admin=65", 400, "bad-admin")]
+    [InlineData("/api/v1/maps/zoning.png", 400, "bad-admin")]
+    [InlineData("/api/v1/maps/zoning.png?admin=110101", 404, "not-found")]
+    [InlineData("/api/v1/maps/zoning.png?admin=652723&width=99999", 400, "bad-width")]
+    public async Task ZoningMap_BadRequests(string url, int status, string code)
+    {
+        using var response = await _client.GetAsync(new Uri(url, UriKind.Relative));
+        Assert.Equal(status, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(code, doc.RootElement.GetProperty("code").GetString());
+    }
+}

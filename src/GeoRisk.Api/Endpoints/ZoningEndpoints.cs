@@ -20,6 +20,7 @@ internal static class ZoningEndpoints
         api.MapGet("/{run}", GetRun).WithName("GetZoningRun");
         api.MapGet("/{run}/census", GetCensus).WithName("GetCensus");
         api.MapGet("/{run}/zones", GetZones).WithName("GetZones");
+        app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning");
         return app;
     }
 
@@ -76,6 +77,38 @@ internal static class ZoningEndpoints
         }
 
         return TypedResults.Ok(record.Census);
+    }
+
+    /// <summary>A printable zoning map of one county (legend, scale bar, north arrow, title, sources).</summary>
+    private static async Task<IResult> GetZoningMap(string? admin, string? run, int? width, IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    {
+        if (admin is null || admin.Length != 6 || !admin.All(char.IsAsciiDigit))
+        {
+            return Problems.Create(400, "bad-admin", "admin must be a 6-digit GB/T 2260 code, e.g. admin=652723.");
+        }
+
+        if (width is < 400 or > 4000)
+        {
+            return Problems.Create(400, "bad-width", "width must be 400-4000 pixels.");
+        }
+
+        var info = await ResolveAsync(store, run ?? "current", ct);
+        GeoRisk.Core.Validation.GeoFeature? unit = null;
+        foreach (var layer in (await store.ListLayersAsync(ct)).Where(l => l.Kind == GeoRisk.Core.Layers.LayerKind.AdminUnits))
+        {
+            unit ??= (await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, 10_000, 0, ct)).FirstOrDefault(f => f.Attributes.GetValueOrDefault("code") as string == admin);
+        }
+
+        if (unit is null)
+        {
+            return Problems.Create(404, "not-found", $"No admin unit {admin} is loaded.");
+        }
+
+        var png = await Task.Run(() => ZoningMapRenderer.Render(info, admin, unit.Attributes.GetValueOrDefault("name")?.ToString() ?? admin,
+            unit.Attributes.GetValueOrDefault("name_en")?.ToString(), unit.Geometry, width ?? 1400), ct);
+        http.Response.Headers.CacheControl = "public, max-age=60";
+        http.Response.Headers.ContentDisposition = $"inline; filename=\"zoning-{admin}-run{info.Id}.png\"";
+        return TypedResults.Bytes(png, "image/png");
     }
 
     private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(string run, string? bbox, int? limit, long? offset, IGeoRiskStore store, CancellationToken ct)
