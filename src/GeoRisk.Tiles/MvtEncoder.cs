@@ -34,6 +34,7 @@ public sealed class MvtEncoder
     public int MaxFeaturesPerLayer { get; init; } = 50_000;
 
     private static readonly GeometryFactory s_tileFactory = new(new PrecisionModel(PrecisionModels.Floating));
+    private static readonly PrecisionModel s_integerGrid = new(1.0);
 
     public EncodedTile Encode(TileId tile, IReadOnlyList<TileLayerInput> layers)
     {
@@ -352,7 +353,9 @@ public sealed class MvtEncoder
         Geometry candidate = s_tileFactory.CreatePolygon(shell, holes);
         if (!candidate.IsValid)
         {
-            candidate = GeometryFixer.Fix(candidate);
+            // Repair, then snap-round back onto the integer grid: the fixer adds vertices where edges cross,
+            // at fractional positions, and truncating those could fold the ring again.
+            candidate = NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(GeometryFixer.Fix(candidate), s_integerGrid);
         }
 
         foreach (var part in Parts<Polygon>(candidate))
@@ -368,7 +371,7 @@ public sealed class MvtEncoder
 
     private static List<(int X, int Y)> RingPoints(LineString ring)
     {
-        var pts = Dedupe(ring.Coordinates.Select(c => ((int)c.X, (int)c.Y)));
+        var pts = Dedupe(ring.Coordinates.Select(c => ((int)Math.Round(c.X), (int)Math.Round(c.Y))));
         if (pts.Count > 1 && pts[^1] == pts[0])
         {
             pts.RemoveAt(pts.Count - 1);

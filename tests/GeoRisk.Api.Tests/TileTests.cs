@@ -107,6 +107,8 @@ public sealed class TileTests(ApiFixture api)
         Assert.NotEmpty(deeper.Features);
         Assert.All(deeper.Features, f => Assert.Contains(f.Id, zoneIdsAt8));
 
+        Assert.Equal(layer.Features.Count, GdalFeatureCount(bytes, tile, "zoning"));
+
         var etag = response.Headers.ETag!.Tag;
         using var again = await Get(url, etag);
         Assert.Equal(HttpStatusCode.NotModified, again.StatusCode);
@@ -234,6 +236,33 @@ public sealed class TileTests(ApiFixture api)
         Assert.Contains("zoom=\"7\"", text, StringComparison.Ordinal);
         Assert.Contains("georisk_tile_cache_total", text, StringComparison.Ordinal);
         Assert.Contains("georisk_tiles_thinned_total", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Valid features GDAL's MVT driver (an independent decoder) reads from one layer of a tile; CLIP=NO keeps
+    /// the features that lie only in the tile's buffer, which GDAL otherwise clips away.
+    /// </summary>
+    private static int GdalFeatureCount(byte[] tile, TileId id, string layer)
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(path, tile);
+            const string Script = "import sys\nfrom osgeo import gdal\ngdal.UseExceptions()\nds = gdal.OpenEx(sys.argv[1], gdal.OF_VECTOR, open_options=['Z=' + sys.argv[2], 'X=' + sys.argv[3], 'Y=' + sys.argv[4], 'CLIP=NO'])\n" +
+                "l = ds.GetLayerByName(sys.argv[5])\nprint(sum(1 for f in l if f.GetGeometryRef() is not None and f.GetGeometryRef().IsValid()))\n";
+            var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", Script, path, id.Z.ToString(CultureInfo.InvariantCulture), id.X.ToString(CultureInfo.InvariantCulture), id.Y.ToString(CultureInfo.InvariantCulture), layer])
+            {
+                RedirectStandardOutput = true,
+            };
+            using var p = Process.Start(psi)!;
+            var text = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            return int.Parse(text.Trim(), CultureInfo.InvariantCulture);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 
     /// <summary>Drawn pixels and distinct RGB colours of a PNG, read with GDAL's Python bindings.</summary>

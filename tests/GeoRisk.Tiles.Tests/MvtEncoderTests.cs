@@ -81,8 +81,37 @@ public class MvtEncoderTests
         // A bow-tie once snapped to the integer grid: the fixer splits it, the tile stays valid.
         var sliver = s_factory.CreatePolygon([At(100, 100), At(200, 100.4), At(300, 100), At(200, 99.6), At(100, 100)]);
         var zigzag = s_factory.CreatePolygon([At(0, 0), At(50, 0.3), At(100, 0), At(100, 0.6), At(50, 0.2), At(0, 0.6), At(0, 0)]);
-        var tile = new MvtEncoder().Encode(Tile, [new TileLayerInput("l", [Feature(1, sliver), Feature(2, zigzag), Feature(3, Square(10, 10, 20, 20))])]);
+        // A comb whose teeth pinch together at the grid: the repair adds crossing vertices at fractional positions.
+        var comb = s_factory.CreatePolygon(Enumerable.Range(0, 40).SelectMany(i => new[] { At(300 + (i * 2.3), 300), At(301.15 + (i * 2.3), 300.4 + (i % 3 * 0.3)) })
+            .Append(At(400, 310)).Append(At(300, 310)).Append(At(300, 300)).ToArray());
+        var tile = new MvtEncoder().Encode(Tile, [new TileLayerInput("l", [Feature(1, sliver), Feature(2, zigzag), Feature(3, Square(10, 10, 20, 20)), Feature(4, comb)])]);
         Assert.Empty(MvtValidator.Validate(tile.Bytes).Errors);
+        // Rebuilt as OGC geometries by the MVT ring rules, every feature is valid (what GDAL and GEOS check).
+        foreach (var f in Assert.Single(MvtDecoder.Decode(tile.Bytes)).Features)
+        {
+            var geometry = AsGeometry(f);
+            Assert.True(geometry.IsValid, $"feature {f.Id}: {new NetTopologySuite.Operation.Valid.IsValidOp(geometry).ValidationError}");
+        }
+    }
+
+    /// <summary>A decoded polygon feature as a MultiPolygon: each positive-area ring starts a polygon, negative ones are its holes.</summary>
+    private static Geometry AsGeometry(DecodedFeature f)
+    {
+        var polygons = new List<(LinearRing Shell, List<LinearRing> Holes)>();
+        foreach (var part in f.Parts)
+        {
+            var ring = s_factory.CreateLinearRing(part.Append(part[0]).Select(p => new Coordinate(p.X, p.Y)).ToArray());
+            if (MvtValidator.Area(part) > 0)
+            {
+                polygons.Add((ring, []));
+            }
+            else
+            {
+                polygons[^1].Holes.Add(ring);
+            }
+        }
+
+        return s_factory.CreateMultiPolygon(polygons.Select(p => s_factory.CreatePolygon(p.Shell, p.Holes.ToArray())).ToArray());
     }
 
     [Fact]
