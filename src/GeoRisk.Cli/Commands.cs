@@ -343,7 +343,7 @@ internal static class Commands
         Console.WriteLine($"GeoRisk {typeof(Commands).Assembly.GetName().Version?.ToString(3)} with GDAL {GdalRuntime.Version}, store {Path.GetFullPath(storeDir)}");
         foreach (var url in urls.Split(';'))
         {
-            Console.WriteLine($"Serving on {url}  —  open {url.TrimEnd('/')}/healthz or {url.TrimEnd('/')}/api/v1/layers");
+            Console.WriteLine($"Serving on {url}  —  web map {url.TrimEnd('/')}/ , health {url.TrimEnd('/')}/healthz , API {url.TrimEnd('/')}/openapi/v1.json");
         }
 
         Console.WriteLine("Press Ctrl+C to stop.");
