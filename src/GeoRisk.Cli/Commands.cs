@@ -228,7 +228,7 @@ internal static class Commands
 
             var request = new IngestRequest(input.FullName, layerKind, parse.GetValue(survey)!, parse.GetValue(layer), parse.GetValue(crs), parse.GetValue(sourceLayer), fieldMap,
                 parse.GetValue(uploader) ?? Environment.UserName, parse.GetValue(originalName) ?? input.Name);
-            var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new SyncProgress(report), ct));
+            var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new Core.SyncProgress<IngestProgress>(report), ct));
             if (parse.GetValue(resultJson) is { } outcomePath)
             {
                 var v0 = result.Version;
@@ -391,11 +391,5 @@ internal static class Commands
         }
 
         return "surveys";
-    }
-
-    /// <summary>Reports synchronously: Progress&lt;T&gt; would post to the thread pool and reorder lines.</summary>
-    private sealed class SyncProgress(Action<IngestProgress> report) : IProgress<IngestProgress>
-    {
-        public void Report(IngestProgress value) => report(value);
     }
 }

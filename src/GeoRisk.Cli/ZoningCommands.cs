@@ -149,7 +149,7 @@ internal static class ZoningCommands
 
     internal static async Task<ZoningRunOutcome> RunWithProgressAsync(IGeoRiskStore store, RiskModel model, ZoningRunRequest request, CancellationToken ct) =>
         await ConsoleProgress.RunAsync($"zoning {model.Name}", (Func<Action<string, double>, Task<ZoningRunOutcome>>)(report =>
-            new ZoningRunService(store).RunAsync(model, request, new SyncProgress(p => report(p.Stage, p.Fraction)), ct)));
+            new ZoningRunService(store).RunAsync(model, request, new SyncProgress<ZoningProgress>(p => report(p.Stage, p.Fraction)), ct)));
 
     internal static void PrintRun(ZoningRunOutcome outcome)
     {
@@ -197,10 +197,5 @@ internal static class ZoningCommands
         }
 
         throw new InvalidInputException("invalid-extent", $"--extent '{text}' must be admin:CODE or bbox:minLon,minLat,maxLon,maxLat.");
-    }
-
-    private sealed class SyncProgress(Action<ZoningProgress> report) : IProgress<ZoningProgress>
-    {
-        public void Report(ZoningProgress value) => report(value);
     }
 }

@@ -98,6 +98,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
 
         // Zoning.
         var run = await store.GetZoningRunAsync(null, cancellationToken);
+        var record = run is null ? null : ZoningRunRecord.FromJson(run.RecordJson);
         ZoningAnswer? zoning = null;
         if (run is null)
         {
@@ -105,7 +106,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
         }
         else
         {
-            zoning = ReadZoning(run, site, point, caveats);
+            zoning = ReadZoning(run, record!, site, point, caveats);
         }
 
         // The survey that answers (highest precedence whose coverage holds the site).
@@ -235,13 +236,12 @@ public sealed class SiteRiskService(IGeoRiskStore store)
             constraints.Add("Inside a fault setback: hazardous industry not permitted; buildings need the GB 50011 §4.1.7 measures or a special study.");
         }
 
-        var versions = run is null ? [] : ZoningRunRecord.FromJson(run.RecordJson).Inputs.Select(i => new InputVersion(i.Layer, i.Version)).ToList();
+        var versions = record is null ? [] : record.Inputs.Select(i => new InputVersion(i.Layer, i.Version)).ToList();
         return new SiteRiskAnswer(queryInfo, admin, zoning, survey, fault, points, seismic, flood, constraints, caveats, versions);
     }
 
-    private static ZoningAnswer? ReadZoning(ZoningRunInfo run, Geometry site, Point point, List<string> caveats)
+    private static ZoningAnswer? ReadZoning(ZoningRunInfo run, ZoningRunRecord record, Geometry site, Point point, List<string> caveats)
     {
-        var record = ZoningRunRecord.FromJson(run.RecordJson);
         var grid = new GridSpec(record.Grid.Width, record.Grid.Height, GeoTransform.FromGdal(record.Grid.GeoTransform.ToArray()), "");
         using var lonLat = SpatialReference.FromEpsg(4490);
         using var gridSrs = SpatialReference.Parse(record.Grid.Crs);

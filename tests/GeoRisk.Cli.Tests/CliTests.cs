@@ -87,7 +87,7 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
     public async Task Demo_LoadsSampleSetThenServesHealthz()
     {
         var store = _work.File("store");
-        var port = FreePort();
+        var port = Ports.Free();
         var psi = CliRunner.StartInfo(_work.Path, "demo", "--surveys", samples.Path, "--store", store, "--cell-size", "1000", "--urls", $"http://127.0.0.1:{port}");
         using var process = Process.Start(psi)!;
         var output = new System.Text.StringBuilder();
@@ -125,12 +125,5 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

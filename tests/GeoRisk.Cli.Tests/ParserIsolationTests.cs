@@ -26,7 +26,7 @@ public sealed class ParserIsolationTests(SampleSetFixture samples) : IClassFixtu
         var demo = await CliRunner.RunAsync(_work.Path, "demo", "--surveys", samples.Path, "--store", store, "--cell-size", "2000", "--no-serve", "--no-compute");
         Assert.True(demo.ExitCode == 0, demo.Stderr);
         var key = demo.Stdout.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("grk_", StringComparison.Ordinal));
-        var port = FreePort();
+        var port = Ports.Free();
         var psi = CliRunner.StartInfo(_work.Path, "serve", "--store", store, "--urls", $"http://127.0.0.1:{port}");
         psi.Environment["GeoRisk__WorkerMemoryMB"] = "48";
         using var server = Process.Start(psi)!;
@@ -100,12 +100,5 @@ public sealed class ParserIsolationTests(SampleSetFixture samples) : IClassFixtu
         }
 
         throw new TimeoutException("job did not finish");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -38,7 +38,7 @@ public sealed class ServiceCrashTests(SampleSetFixture samples) : IClassFixture<
         var interrupted = 0;
         for (var round = 0; kills < 22 && round < 60; round++)
         {
-            var port = FreePort();
+            var port = Ports.Free();
             using var server = Start(ServeInfo(store, port, model));
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
             http.DefaultRequestHeaders.Add("X-API-Key", key);
@@ -60,7 +60,7 @@ public sealed class ServiceCrashTests(SampleSetFixture samples) : IClassFixture<
                 await server.WaitForExitAsync();
 
                 // Restart and look.
-                var port2 = FreePort();
+                var port2 = Ports.Free();
                 using var again = Start(ServeInfo(store, port2, model));
                 using var http2 = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port2}"), Timeout = TimeSpan.FromSeconds(30) };
                 http2.DefaultRequestHeaders.Add("X-API-Key", key);
@@ -160,12 +160,5 @@ public sealed class ServiceCrashTests(SampleSetFixture samples) : IClassFixture<
         }
 
         return Encoding.UTF8.GetBytes(sb.Append("]}").ToString());
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -28,7 +28,7 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
         using var _ = dir;
         await using var __ = store;
         var progress = new List<string>();
-        var outcome = await new ZoningRunService(store).RunAsync(DefaultModel(), progress: new SyncProgress(p => progress.Add(p.Stage)));
+        var outcome = await new ZoningRunService(store).RunAsync(DefaultModel(), progress: new SyncProgress<Zoning.ZoningProgress>(p => progress.Add(p.Stage)));
 
         Assert.False(outcome.Reused);
         var record = outcome.Record;
@@ -159,10 +159,5 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
         var outcome = await new ZoningRunService(store).RunAsync(model);
         Assert.InRange(outcome.Record.Grid.Width, 75, 85);
         Assert.True(outcome.Run.ZoneCount > 0);
-    }
-
-    private sealed class SyncProgress(Action<Zoning.ZoningProgress> report) : IProgress<Zoning.ZoningProgress>
-    {
-        public void Report(Zoning.ZoningProgress value) => report(value);
     }
 }

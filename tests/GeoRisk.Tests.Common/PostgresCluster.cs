@@ -55,7 +55,7 @@ public static class PostgresCluster
         }
 
         Run(Cmd(asRoot, Path.Combine(bin, "initdb")), [.. Prefix(asRoot, Path.Combine(bin, "initdb")), "-D", data, "-A", "trust", "-U", "georisk", "-E", "UTF8", "--no-sync"]);
-        var port = FreePort();
+        var port = Ports.Free();
         var options = $"-p {port} -k {dir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300";
         Run(Cmd(asRoot, Path.Combine(bin, "pg_ctl")), [.. Prefix(asRoot, Path.Combine(bin, "pg_ctl")), "-D", data, "-o", options, "-l", Path.Combine(dir, "log"), "-w", "start"]);
         AppDomain.CurrentDomain.ProcessExit += (_, _) =>
@@ -95,13 +95,6 @@ public static class PostgresCluster
         {
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} failed: {stderr} {stdout.Result}");
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 

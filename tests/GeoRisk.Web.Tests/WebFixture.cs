@@ -45,7 +45,7 @@ public sealed class WebFixture : IAsyncLifetime
         }
 
         GeologistKey = new ApiKeyStore(_store.Path).Create("web test geologist", Role.Geologist).Key;
-        var port = FreePort();
+        var port = Ports.Free();
         BaseUrl = $"http://127.0.0.1:{port}";
         _app = GeoRiskApp.Build(["--urls", BaseUrl], o =>
         {
@@ -81,12 +81,5 @@ public sealed class WebFixture : IAsyncLifetime
 
         _samples.Dispose();
         _store.Dispose();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

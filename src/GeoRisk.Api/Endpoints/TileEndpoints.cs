@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text.Json.Nodes;
 using GeoRisk.Core.Risk;
 using GeoRisk.Services;
@@ -89,10 +88,7 @@ internal static class TileEndpoints
             return TypedResults.Bytes(result.Gzipped, MvtMediaType);
         }
 
-        using var input = new GZipStream(new MemoryStream(result.Gzipped), CompressionMode.Decompress);
-        using var output = new MemoryStream();
-        await input.CopyToAsync(output, ct);
-        return TypedResults.Bytes(output.ToArray(), MvtMediaType);
+        return TypedResults.Bytes(TileService.Gunzip(result.Gzipped), MvtMediaType);
     }
 
     private static async Task<IResult> GetRasterTile(string kind, string z, string x, string y, RasterTileService tiles, HttpContext http, CancellationToken ct)

@@ -154,7 +154,7 @@ internal static class WriteEndpoints
                 return await worker.IngestAsync(new WorkerIngest(path, kind.ToToken(), surveyId, layer, crs, ingest.SourceLayer, mapText, owner, fileName), context);
             }
 
-            var progress = new SyncProgress<IngestProgress>(p => context.Report(p.Phase, p.Fraction));
+            var progress = new GeoRisk.Core.SyncProgress<IngestProgress>(p => context.Report(p.Phase, p.Fraction));
             var result = await new SurveyIngestor(store).IngestAsync(ingest, progress, context.CancellationToken);
             context.AttachReport(result.Report);
             if (!result.Accepted)
@@ -228,7 +228,7 @@ internal static class WriteEndpoints
         var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
         var job = jobs.Start("zoning", owner, new { model = model.Name, modelHash = model.Hash, cellSize = model.Grid.CellSize, extent = body.Extent, body.Force, body.Full }, async context =>
         {
-            var progress = new SyncProgress<Zoning.ZoningProgress>(p => context.Report(p.Stage, p.Fraction));
+            var progress = new GeoRisk.Core.SyncProgress<Zoning.ZoningProgress>(p => context.Report(p.Stage, p.Fraction));
             var outcome = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { Force = body.Force, FullRecompute = body.Full }, progress, context.CancellationToken);
             return new { runId = outcome.Run.Id, reused = outcome.Reused, zones = outcome.Run.ZoneCount, outcome.Record.Breaks, outcome.Record.Validation, outcome.Record.Incremental };
         });
@@ -240,10 +240,4 @@ internal static class WriteEndpoints
 
     private static IResult CancelJob(string id, JobManager jobs) =>
         jobs.Cancel(id) is { } job ? TypedResults.Accepted($"/api/v1/jobs/{id}", job) : Problems.Create(404, "not-found", $"No job '{id}'.");
-
-    /// <summary>Reports synchronously (Progress&lt;T&gt; posts to the thread pool and can reorder updates).</summary>
-    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
 }
