@@ -354,25 +354,25 @@ internal static class RasterCommands
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
             var grid = source.Grid;
-            var data = source.ReadAll();
             var wanted = parse.GetValue(values)?.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToHashSet();
-            var mask = new RasterBuffer<byte>(grid.Width, grid.Height);
-            for (var i = 0; i < data.Data.Length; i++)
-            {
-                var v = data.Data[i];
-                mask.Data[i] = (byte)(!float.IsNaN(v) && (wanted is null ? v != 0 : wanted.Contains(v)) ? 1 : 0);
-            }
-
+            var mask = source.ReadSourceMask(wanted);
+            var maximum = parse.GetValue(maxDist) ?? double.PositiveInfinity;
+            var options = new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) };
             var sw = Stopwatch.StartNew();
-            var result = DistanceTransform.Compute(mask, grid.Transform.PixelWidth, grid.Transform.PixelHeight, parse.GetValue(maxDist) ?? double.PositiveInfinity,
-                new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) });
-            using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+            if (parse.GetValue(index) is not { } indexPath)
             {
-                sink.WriteAll(result.Distance);
+                using var sink = new GdalRasterSink(parse.GetValue(output)!, grid);
+                DistanceTransform.Distance(mask, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
             }
-
-            if (parse.GetValue(index) is { } indexPath)
+            else
             {
+                var result = DistanceTransform.Compute(mask, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
+                using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+                {
+                    sink.WriteAll(result.Distance);
+                }
+
+                var data = source.ReadAll();
                 var nearest = new RasterBuffer<float>(grid.Width, grid.Height);
                 for (var i = 0; i < nearest.Data.Length; i++)
                 {
@@ -380,8 +380,8 @@ internal static class RasterCommands
                     nearest.Data[i] = k < 0 ? float.NaN : data.Data[k];
                 }
 
-                using var sink = new GdalRasterSink(indexPath, grid);
-                sink.WriteAll(nearest);
+                using var indexSink = new GdalRasterSink(indexPath, grid);
+                indexSink.WriteAll(nearest);
             }
 
             Console.WriteLine($"distance transform of {grid.Width}x{grid.Height} cells in {sw.Elapsed.TotalSeconds:0.00} s → {parse.GetValue(output)}");
@@ -403,7 +403,6 @@ internal static class RasterCommands
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
             var grid = source.Grid;
-            var dem = source.ReadAll();
             var (ew, ns) = (Math.Abs(grid.Transform.PixelWidth), Math.Abs(grid.Transform.PixelHeight));
             if (parse.GetValue(scale) is { } s)
             {
@@ -422,16 +421,16 @@ internal static class RasterCommands
 
             var options = new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) };
             var sw = Stopwatch.StartNew();
-            var slope = SlopeAspect.Slope(dem, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options);
             using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
             {
-                sink.WriteAll(slope);
+                // Streamed: the DEM is never held whole, and reading, computing and writing overlap.
+                SlopeAspect.Slope(source, sink, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options);
             }
 
             if (parse.GetValue(aspect) is { } aspectPath)
             {
                 using var sink = new GdalRasterSink(aspectPath, grid);
-                sink.WriteAll(SlopeAspect.Aspect(dem, options));
+                sink.WriteAll(SlopeAspect.Aspect(source.ReadAll(), options));
             }
 
             Console.WriteLine($"slope of {grid.Width}x{grid.Height} cells in {sw.Elapsed.TotalSeconds:0.00} s → {parse.GetValue(output)}");

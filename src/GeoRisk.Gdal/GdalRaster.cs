@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using GeoRisk.Raster;
 
@@ -8,13 +9,18 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
 {
     private readonly RasterDataset _dataset;
     private readonly float? _noData;
+    private readonly (int Width, int Height) _block;
+    private readonly bool _blockReads;
+    private float[] _tile = [];
 
     public GdalRasterSource(string path)
     {
         _dataset = RasterDataset.Open(path);
         Grid = new GridSpec(_dataset.Width, _dataset.Height, GeoTransform.FromGdal(_dataset.GeoTransform), _dataset.ProjectionWkt);
         _noData = _dataset.GetNoData(1) is { } nd ? (float)nd : null;
-        PreferredStripRows = Math.Max(1, _dataset.GetBlockSize(1).Height);
+        _block = _dataset.GetBlockSize(1);
+        _blockReads = _dataset.GetDataType(1) == RasterDataType.Float32 && (long)_block.Width * _block.Height <= 1 << 24;
+        PreferredStripRows = Math.Max(1, _block.Height);
     }
 
     public GridSpec Grid { get; }
@@ -25,11 +31,98 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
 
     public void ReadRows(int y, int rows, Span<float> destination)
     {
-        _dataset.Read(1, 0, y, Grid.Width, rows, destination[..(rows * Grid.Width)]);
+        var target = destination[..(rows * Grid.Width)];
+        var bh = _block.Height;
+        if (_blockReads && y % bh == 0 && (rows % bh == 0 || y + rows == Grid.Height))
+        {
+            ReadBlockRows(y, rows, target);
+            return;
+        }
+
+        _dataset.Read(1, 0, y, Grid.Width, rows, target);
         if (_noData is { } nd && !float.IsNaN(nd))
         {
-            NoDataConversion.Replace(destination[..(rows * Grid.Width)], nd, float.NaN);
+            NoDataConversion.Replace(target, nd, float.NaN);
         }
+    }
+
+    /// <summary>
+    /// Whole block rows read block by block past GDAL's cache, each block scattered into the strip with
+    /// nodata turned into NaN in the same pass: one copy of the data instead of three (cache, buffer,
+    /// conversion), and no cache memory to fault in.
+    /// </summary>
+    private void ReadBlockRows(int y, int rows, Span<float> destination)
+    {
+        var (bw, bh) = _block;
+        if (_tile.Length < bw * bh)
+        {
+            _tile = new float[bw * bh];
+        }
+
+        var width = Grid.Width;
+        var from = _noData ?? float.NaN;
+        for (var by = y / bh; by * bh < y + rows; by++)
+        {
+            var blockRows = Math.Min(bh, y + rows - by * bh);
+            for (var bx = 0; bx * bw < width; bx++)
+            {
+                _dataset.ReadBlock<float>(1, bx, by, _tile);
+                var x0 = bx * bw;
+                var w = Math.Min(bw, width - x0);
+                for (var r = 0; r < blockRows; r++)
+                {
+                    NoDataConversion.CopyReplacing(_tile.AsSpan(r * bw, w), destination.Slice((by * bh - y + r) * width + x0, w), from, float.NaN);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The whole band as a 0/1 source mask: 1 where the cell is not nodata and is one of
+    /// <paramref name="values"/> (any non-zero value when null). Byte bands (the usual rasterized
+    /// features) are read as bytes and mapped through a 256-entry table, never widened to floats.
+    /// </summary>
+    public RasterBuffer<byte> ReadSourceMask(IReadOnlySet<float>? values = null)
+    {
+        int width = Grid.Width, height = Grid.Height;
+        var mask = new RasterBuffer<byte>(width, height);
+        bool IsSource(float v) => !float.IsNaN(v) && (values is null ? v != 0 : values.Contains(v));
+        const int chunkRows = 256;
+        if (_dataset.GetDataType(1) == RasterDataType.Byte)
+        {
+            var table = new byte[256];
+            for (var v = 0; v < 256; v++)
+            {
+                table[v] = (byte)(_noData != v && IsSource(v) ? 1 : 0);
+            }
+
+            for (var y = 0; y < height; y += chunkRows)
+            {
+                var rows = Math.Min(chunkRows, height - y);
+                var span = mask.Data.AsSpan(y * width, rows * width);
+                _dataset.Read(1, 0, y, width, rows, span);
+                foreach (ref var b in span)
+                {
+                    b = table[b];
+                }
+            }
+
+            return mask;
+        }
+
+        var strip = new float[chunkRows * width];
+        for (var y = 0; y < height; y += chunkRows)
+        {
+            var rows = Math.Min(chunkRows, height - y);
+            ReadRows(y, rows, strip);
+            var span = mask.Data.AsSpan(y * width, rows * width);
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = (byte)(IsSource(strip[i]) ? 1 : 0);
+            }
+        }
+
+        return mask;
     }
 
     /// <summary>Reads the whole band into memory.</summary>
@@ -44,10 +137,20 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
 }
 
 /// <summary>A new single-band GeoTIFF as an engine sink: NaN written as <see cref="NoData"/>.</summary>
+/// <remarks>
+/// Rows written in order from the top go to the file block row by block row past GDAL's block cache
+/// (nodata set while tiling); any other order falls back to windowed writes through the cache.
+/// </remarks>
 public sealed class GdalRasterSink : IRasterSink, IDisposable
 {
     private readonly RasterDataset _dataset;
     private readonly RasterDataType _type;
+    private readonly (int Width, int Height) _block;
+    private bool _blockWrites;
+    private int _nextRow;
+    private float[] _pending = [];
+    private int _pendingRows;
+    private float[] _tile = [];
     private float[] _scratch = [];
 
     public GdalRasterSink(string path, GridSpec grid, RasterDataType type = RasterDataType.Float32, double noData = -9999, IEnumerable<string>? creationOptions = null)
@@ -66,6 +169,8 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
         }
 
         _dataset.SetNoData(1, noData);
+        _block = _dataset.GetBlockSize(1);
+        _blockWrites = type == RasterDataType.Float32 && (long)_block.Width * _block.Height <= 1 << 24;
     }
 
     public GridSpec Grid { get; }
@@ -74,6 +179,108 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
 
     public void WriteRows(int y, int rows, ReadOnlySpan<float> source)
     {
+        var width = Grid.Width;
+        source = source[..(rows * width)];
+        if (!_blockWrites || y != _nextRow)
+        {
+            FallBackToWindowedWrites();
+            WriteWindow(y, rows, source);
+            return;
+        }
+
+        var bh = _block.Height;
+        while (rows > 0)
+        {
+            var blockRows = Math.Min(bh, Grid.Height - (y - _pendingRows)); // rows of the block row being filled
+            if (_pendingRows == 0 && rows >= blockRows)
+            {
+                WriteBlockRow(y / bh, source[..(blockRows * width)], blockRows);
+                source = source[(blockRows * width)..];
+                y += blockRows;
+                rows -= blockRows;
+                continue;
+            }
+
+            // A partial block row: keep it until the rest arrives.
+            if (_pending.Length < bh * width)
+            {
+                _pending = new float[bh * width];
+            }
+
+            var take = Math.Min(rows, blockRows - _pendingRows);
+            source[..(take * width)].CopyTo(_pending.AsSpan(_pendingRows * width));
+            source = source[(take * width)..];
+            _pendingRows += take;
+            y += take;
+            rows -= take;
+            if (_pendingRows == blockRows)
+            {
+                WriteBlockRow((y - 1) / bh, _pending.AsSpan(0, blockRows * width), blockRows);
+                _pendingRows = 0;
+            }
+        }
+
+        _nextRow = y;
+    }
+
+    public void WriteAll(RasterBuffer<float> buffer) => WriteRows(0, Grid.Height, buffer.Span);
+
+    public RasterDataType DataType => _type;
+
+    public void Dispose()
+    {
+        try
+        {
+            FallBackToWindowedWrites(); // rows of an unfinished block row
+        }
+        finally
+        {
+            _dataset.Dispose();
+        }
+    }
+
+    private void WriteBlockRow(int blockRow, ReadOnlySpan<float> rows, int rowCount)
+    {
+        var (bw, bh) = _block;
+        if (_tile.Length < bw * bh)
+        {
+            _tile = new float[bw * bh];
+        }
+
+        var width = Grid.Width;
+        var noData = (float)NoData;
+        for (var bx = 0; bx * bw < width; bx++)
+        {
+            var x0 = bx * bw;
+            var w = Math.Min(bw, width - x0);
+            if (w < bw || rowCount < bh)
+            {
+                _tile.AsSpan().Fill(noData); // padding of edge blocks
+            }
+
+            for (var r = 0; r < rowCount; r++)
+            {
+                NoDataConversion.CopyReplacing(rows.Slice(r * width + x0, w), _tile.AsSpan(r * bw, w), float.NaN, noData);
+            }
+
+            _dataset.WriteBlock<float>(1, bx, blockRow, _tile);
+        }
+    }
+
+    private void FallBackToWindowedWrites()
+    {
+        if (_pendingRows > 0)
+        {
+            var rows = _pendingRows;
+            _pendingRows = 0;
+            WriteWindow(_nextRow - rows, rows, _pending.AsSpan(0, rows * Grid.Width));
+        }
+
+        _blockWrites = false;
+    }
+
+    private void WriteWindow(int y, int rows, ReadOnlySpan<float> source)
+    {
         var n = rows * Grid.Width;
         if (_scratch.Length < n)
         {
@@ -81,43 +288,45 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
         }
 
         var d = _scratch.AsSpan(0, n);
-        source[..n].CopyTo(d);
-        NoDataConversion.Replace(d, float.NaN, (float)NoData);
+        NoDataConversion.CopyReplacing(source[..n], d, float.NaN, (float)NoData);
         _dataset.Write<float>(1, 0, y, Grid.Width, rows, d);
     }
-
-    public void WriteAll(RasterBuffer<float> buffer) => WriteRows(0, Grid.Height, buffer.Span);
-
-    public RasterDataType DataType => _type;
-
-    public void Dispose() => _dataset.Dispose();
 }
 
 /// <summary>Swaps one marker value for another across a span, eight floats at a time.</summary>
 internal static class NoDataConversion
 {
     /// <summary>Replaces every <paramref name="from"/> (NaN matches NaN) with <paramref name="to"/>.</summary>
-    public static void Replace(Span<float> values, float from, float to)
+    public static void Replace(Span<float> values, float from, float to) => CopyReplacing(values, values, from, to);
+
+    /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, <paramref name="from"/> (NaN matches NaN) becoming <paramref name="to"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per block: tier-0 code would dominate short commands
+    public static void CopyReplacing(ReadOnlySpan<float> source, Span<float> destination, float from, float to)
     {
+        if (from.Equals(to))
+        {
+            source.CopyTo(destination);
+            return;
+        }
+
         var i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
             var target = Vector256.Create(from);
             var replacement = Vector256.Create(to);
-            for (; i <= values.Length - 8; i += 8)
+            var fromNaN = float.IsNaN(from);
+            for (; i <= source.Length - 8; i += 8)
             {
-                var v = Vector256.Create<float>(values.Slice(i, 8));
-                var match = float.IsNaN(from) ? ~Vector256.Equals(v, v) : Vector256.Equals(v, target);
-                Vector256.ConditionalSelect(match, replacement, v).CopyTo(values.Slice(i, 8));
+                var v = Vector256.Create<float>(source.Slice(i, 8));
+                var match = fromNaN ? ~Vector256.Equals(v, v) : Vector256.Equals(v, target);
+                Vector256.ConditionalSelect(match, replacement, v).CopyTo(destination.Slice(i, 8));
             }
         }
 
-        for (; i < values.Length; i++)
+        for (; i < source.Length; i++)
         {
-            if (float.IsNaN(from) ? float.IsNaN(values[i]) : values[i] == from)
-            {
-                values[i] = to;
-            }
+            var v = source[i];
+            destination[i] = (float.IsNaN(from) ? float.IsNaN(v) : v == from) ? to : v;
         }
     }
 }

@@ -284,7 +284,7 @@ public sealed class VectorLayerWriter
     private readonly SafeGdalDatasetHandle _owner;
     private readonly IntPtr _layer;
     private readonly int _fieldCount;
-    private readonly WKBWriter _wkbWriter = new(ByteOrder.LittleEndian, handleSRID: false, emitZ: false, emitM: false);
+    private readonly WkbEncoder _wkb = new();
 
     internal VectorLayerWriter(SafeGdalDatasetHandle owner, IntPtr layer, int fieldCount)
     {
@@ -337,7 +337,7 @@ public sealed class VectorLayerWriter
 
         if (geometry is not null)
         {
-            var wkb = _wkbWriter.Write(geometry);
+            var wkb = _wkb.Encode(geometry);
             IntPtr ogrGeometry;
             fixed (byte* p = wkb)
             {

@@ -134,7 +134,7 @@ public static class FactorClasses
         }
 
         // Beyond the last break every cell is in the last class, so the transform can stop there.
-        var distance = DistanceTransform.Compute(isSource, grid.Transform.PixelWidth, grid.Transform.PixelHeight, reach, options).Distance;
+        var distance = DistanceTransform.Distance(isSource, grid.Transform.PixelWidth, grid.Transform.PixelHeight, reach, options);
         var inner = new CellWindow(window.X - outer.X, window.Y - outer.Y, window.Width, window.Height);
         var cropped = Crop(distance, inner);
         var result = new RasterBuffer<byte>(window.Width, window.Height);

@@ -86,6 +86,12 @@ internal static partial class GdalApi
     internal static unsafe partial int GDALRasterIO(IntPtr band, int rwFlag, int xOff, int yOff, int xSize, int ySize, void* buffer, int bufXSize, int bufYSize, int bufType, int pixelSpace, int lineSpace);
 
     [LibraryImport(Libraries.Gdal)]
+    internal static unsafe partial int GDALReadBlock(IntPtr band, int xBlock, int yBlock, void* buffer);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static unsafe partial int GDALWriteBlock(IntPtr band, int xBlock, int yBlock, void* buffer);
+
+    [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int GDALComputeRasterStatistics(IntPtr band, int approxOk, double* min, double* max, double* mean, double* stdDev, IntPtr progress, IntPtr progressData);
 }
 

@@ -21,67 +21,82 @@ public static class SlopeAspect
         options ??= new RasterOptions();
         int w = dem.Width, h = dem.Height;
         var output = RasterBuffer<float>.Uninitialized(w, h);
-        var inverseEw = (float)(1 / (8 * Math.Abs(pixelWidth)));
-        var inverseNs = (float)(1 / (8 * Math.Abs(pixelHeight)));
+        var kernel = new SlopeKernel(pixelWidth, pixelHeight, unit);
+        ParallelRows.For(h, w, options, (y0, y1) =>
+        {
+            var scratch = kernel.Scratch(w);
+            for (var y = y0; y < y1; y++)
+            {
+                kernel.Row(y > 0 ? dem.GetRow(y - 1) : [], dem.GetRow(y), y < h - 1 ? dem.GetRow(y + 1) : [], output.GetRow(y), scratch);
+            }
+        });
+        return output;
+    }
+
+    /// <summary>Slope streamed from a DEM source to a sink strip by strip (bounded memory, I/O overlapped with the kernel).</summary>
+    public static void Slope(IRasterSource dem, IRasterSink output, double pixelWidth, double pixelHeight, SlopeUnit unit = SlopeUnit.Degrees, RasterOptions? options = null)
+    {
+        var kernel = new SlopeKernel(pixelWidth, pixelHeight, unit);
+        var width = dem.Grid.Width;
+        StripPipeline.Run([dem], output, options ?? new RasterOptions(), (window, y0, y1, o) =>
+        {
+            var scratch = kernel.Scratch(width);
+            for (var y = y0; y < y1; y++)
+            {
+                kernel.Row(window.Row(0, y - 1), window.Row(0, y), window.Row(0, y + 1), o.Slice((y - y0) * width, width), scratch);
+            }
+        }, halo: 1);
+    }
+
+    /// <summary>One output row of Horn slope from the rows above, at and below (empty above the first and below the last row).</summary>
+    private sealed class SlopeKernel(double pixelWidth, double pixelHeight, SlopeUnit unit)
+    {
+        private readonly float _inverseEw = (float)(1 / (8 * Math.Abs(pixelWidth)));
+        private readonly float _inverseNs = (float)(1 / (8 * Math.Abs(pixelHeight)));
+
+        public float[][] Scratch(int width) => [.. Enumerable.Range(0, 4).Select(_ => new float[Math.Max(0, width - 2)])];
+
         // Whole-row span arithmetic on shifted views of the three rows (TensorPrimitives vectorises each
         // step, atan included), instead of a 3x3 loop per cell: the atan alone costs more than the sums
         // when done one cell at a time. Sums run in single precision, as gdaldem's do.
-        ParallelRows.For(h, w, options, (y0, y1) =>
+        public void Row(ReadOnlySpan<float> up, ReadOnlySpan<float> mid, ReadOnlySpan<float> down, Span<float> o, float[][] scratch)
         {
-            if (w < 3)
+            var w = mid.Length;
+            if (w < 3 || up.IsEmpty || down.IsEmpty)
             {
-                for (var y = y0; y < y1; y++)
-                {
-                    output.GetRow(y).Fill(float.NaN);
-                }
-
+                o.Fill(float.NaN); // border rows and columns have no full neighbourhood
                 return;
             }
 
             var n = w - 2;
-            var left = new float[n];
-            var right = new float[n];
-            var top = new float[n];
-            var bottom = new float[n];
-            for (var y = y0; y < y1; y++)
+            Span<float> left = scratch[0], right = scratch[1], top = scratch[2], bottom = scratch[3];
+            // dz/dx: (c + 2f + i) − (a + 2d + g); dz/dy: (g + 2h + i) − (a + 2b + c).
+            WeightedSum(up[2..], mid[2..], down[2..], right);
+            WeightedSum(up[..n], mid[..n], down[..n], left);
+            WeightedSum(down[..n], down[1..(n + 1)], down[2..], bottom);
+            WeightedSum(up[..n], up[1..(n + 1)], up[2..], top);
+            TensorPrimitives.Subtract(right, left, right);
+            TensorPrimitives.Multiply(right, _inverseEw, right);
+            TensorPrimitives.Subtract(bottom, top, bottom);
+            TensorPrimitives.Multiply(bottom, _inverseNs, bottom);
+            var cells = o[1..(n + 1)];
+            TensorPrimitives.Hypot(right, bottom, cells);
+            if (unit == SlopeUnit.Degrees)
             {
-                var o = output.GetRow(y);
-                if (y == 0 || y == h - 1)
-                {
-                    o.Fill(float.NaN);
-                    continue;
-                }
-
-                ReadOnlySpan<float> up = dem.GetRow(y - 1), mid = dem.GetRow(y), down = dem.GetRow(y + 1);
-                // dz/dx: (c + 2f + i) − (a + 2d + g); dz/dy: (g + 2h + i) − (a + 2b + c).
-                WeightedSum(up[2..], mid[2..], down[2..], right);
-                WeightedSum(up[..n], mid[..n], down[..n], left);
-                WeightedSum(down[..n], down[1..(n + 1)], down[2..], bottom);
-                WeightedSum(up[..n], up[1..(n + 1)], up[2..], top);
-                TensorPrimitives.Subtract(right, left, right);
-                TensorPrimitives.Multiply(right, inverseEw, right);
-                TensorPrimitives.Subtract(bottom, top, bottom);
-                TensorPrimitives.Multiply(bottom, inverseNs, bottom);
-                var cells = o[1..(n + 1)];
-                TensorPrimitives.Hypot(right, bottom, cells);
-                if (unit == SlopeUnit.Degrees)
-                {
-                    TensorPrimitives.Atan(cells, cells);
-                    TensorPrimitives.Multiply(cells, (float)(180 / Math.PI), cells);
-                }
-                else
-                {
-                    TensorPrimitives.Multiply(cells, 100f, cells);
-                }
-
-                // Horn's weights skip the centre cell, but a nodata centre must still give nodata:
-                // 0·x is 0 for finite x and NaN for NaN, so this adds nothing else.
-                TensorPrimitives.MultiplyAdd(mid[1..(n + 1)], 0f, cells, cells);
-                o[0] = float.NaN;
-                o[w - 1] = float.NaN;
+                TensorPrimitives.Atan(cells, cells);
+                TensorPrimitives.Multiply(cells, (float)(180 / Math.PI), cells);
             }
-        });
-        return output;
+            else
+            {
+                TensorPrimitives.Multiply(cells, 100f, cells);
+            }
+
+            // Horn's weights skip the centre cell, but a nodata centre must still give nodata:
+            // 0·x is 0 for finite x and NaN for NaN, so this adds nothing else.
+            TensorPrimitives.MultiplyAdd(mid[1..(n + 1)], 0f, cells, cells);
+            o[0] = float.NaN;
+            o[w - 1] = float.NaN;
+        }
     }
 
     /// <summary>destination = a + 2·b + c.</summary>
