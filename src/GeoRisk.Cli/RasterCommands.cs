@@ -304,12 +304,9 @@ internal static class RasterCommands
             }
 
             using var transform = ToGridCrs(vector, info.Index, grid);
-            var buffer = new RasterBuffer<float>(grid.Width, grid.Height);
-            buffer.Fill(float.NaN);
-            var rasterizer = new Rasterizer(buffer, grid.Transform, parse.GetValue(allTouched), parse.GetValue(merge));
             var attribute = parse.GetValue(attr);
             var constant = (float)(parse.GetValue(burn) ?? 1);
-            var count = 0;
+            var features = new List<(NetTopologySuite.Geometries.Geometry, float)>();
             foreach (var feature in vector.ReadFeatures(info.Index, transform))
             {
                 if (feature.Geometry is null)
@@ -329,12 +326,16 @@ internal static class RasterCommands
                     value = raw is null ? float.NaN : Convert.ToSingle(raw, CultureInfo.InvariantCulture);
                 }
 
-                rasterizer.Burn(feature.Geometry, value);
-                count++;
+                features.Add((feature.Geometry, value));
             }
 
-            using var sink = new GdalRasterSink(parse.GetValue(output)!, grid);
-            sink.WriteAll(buffer);
+            var count = features.Count;
+            using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+            {
+                // Strip by strip: bounded memory, and each strip is written while the next is burnt.
+                Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge));
+            }
+
             Console.WriteLine($"{count} features burnt into {grid.Width}x{grid.Height} cells → {parse.GetValue(output)}");
             return ExitCodes.Ok;
         });

@@ -30,6 +30,38 @@ public sealed class PolygonizeTests : IDisposable
         return buffer;
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Polygonize_NoisyGrids_ValidCoverage_AreaPerClassEqualsCellCount(bool eight)
+    {
+        // Salt-and-pepper classes with nodata: many pinches, holes, holes in holes and junctions.
+        for (var seed = 0; seed < 20; seed++)
+        {
+            var random = new Random(seed);
+            int w = 10 + random.Next(50), h = 10 + random.Next(50);
+            var grid = new RasterBuffer<float>(w, h);
+            for (var i = 0; i < grid.Data.Length; i++)
+            {
+                grid.Data[i] = random.NextDouble() < 0.05 ? float.NaN : random.Next(3);
+            }
+
+            var t = new GeoTransform(500_000, 30, 4_980_000, -30);
+            var polygons = Polygonizer.Polygonize(grid, t, eight);
+            Assert.All(polygons, p => Assert.True(p.Polygon.IsValid, $"seed {seed}: {p.Polygon.AsText()}"));
+            Assert.True(CoverageSimplification.IsValidCoverage(polygons), $"seed {seed}: not a valid coverage");
+            foreach (var value in new float[] { 0, 1, 2 })
+            {
+                Assert.Equal(grid.Data.Count(v => v == value) * 900.0, polygons.Where(p => p.Value == value).Sum(p => p.Polygon.Area), 6);
+            }
+
+            if (!eight)
+            {
+                Assert.Equal(Classify.ConnectedComponents.Label(grid).Count, polygons.Count);
+            }
+        }
+    }
+
     [Fact]
     public void Polygonize_HandComputed_RingWithHoleAndDiagonalPinch()
     {

@@ -1,8 +1,10 @@
 using GeoRisk.Gdal;
 using GeoRisk.Raster.Distance;
 using GeoRisk.Raster.MapAlgebra;
+using GeoRisk.Raster.Rasterize;
 using GeoRisk.Raster.Terrain;
 using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Raster.Tests;
 
@@ -85,7 +87,7 @@ public sealed class StreamingTests : IDisposable
         var full = DistanceTransform.Compute(mask, pw, ph, maxDistance);
         var distanceOnly = DistanceTransform.Distance(mask, pw, ph, maxDistance);
         var sink = new MemoryRaster(GdalTools.Grid(w, h));
-        DistanceTransform.Distance(mask, sink, pw, ph, maxDistance);
+        DistanceTransform.Distance(mask, sink, pw, ph, maxDistance, new RasterOptions { StripRows = 64 }); // 301 rows: five strips, the last partial
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)
@@ -107,6 +109,48 @@ public sealed class StreamingTests : IDisposable
 
         Assert.Equal(full.Distance.Data, distanceOnly.Data);
         Assert.Equal(full.Distance.Data, sink.Buffer.Data);
+    }
+
+    [Theory]
+    [InlineData(false, MergeRule.Replace)]
+    [InlineData(true, MergeRule.Replace)]
+    [InlineData(true, MergeRule.Maximum)]
+    public void StripBurn_EqualsWholeGridBurn(bool allTouched, MergeRule rule)
+    {
+        // Polygons with holes, lines and points straddling strip boundaries, on a grid whose height is not
+        // a multiple of the strip.
+        const int w = 90, h = 77;
+        var grid = GdalTools.Grid(w, h, pixel: 10);
+        var t = grid.Transform;
+        var random = new Random(13);
+        var factory = new GeometryFactory();
+        var features = new List<(Geometry Geometry, float Value)>();
+        for (var i = 0; i < 60; i++)
+        {
+            double cx = t.OriginX + (random.NextDouble() * w * 10), cy = t.OriginY - (random.NextDouble() * h * 10), r = 20 + (random.NextDouble() * 150);
+            Geometry g = (i % 3) switch
+            {
+                0 => factory.CreatePolygon(
+                    factory.CreateLinearRing(Enumerable.Range(0, 8).Select(k => new Coordinate(cx + (r * Math.Cos(k * Math.PI / 4)), cy + (r * Math.Sin(k * Math.PI / 4)))).Append(new Coordinate(cx + r, cy)).ToArray()),
+                    [factory.CreateLinearRing([new(cx - (r / 4), cy - (r / 4)), new(cx - (r / 4), cy + (r / 4)), new(cx + (r / 4), cy + (r / 4)), new(cx + (r / 4), cy - (r / 4)), new(cx - (r / 4), cy - (r / 4))])]),
+                1 => factory.CreateLineString([new(cx, cy), new(cx + r, cy - (3 * r)), new(cx - r, cy - (5 * r))]),
+                _ => factory.CreatePoint(new Coordinate(cx, cy)),
+            };
+            features.Add((g, i + 1));
+        }
+
+        var whole = new RasterBuffer<float>(w, h);
+        whole.Fill(float.NaN);
+        var rasterizer = new Rasterizer(whole, t, allTouched, rule);
+        foreach (var (g, v) in features)
+        {
+            rasterizer.Burn(g, v);
+        }
+
+        var sink = new MemoryRaster(grid);
+        Rasterizer.Burn(features, sink, allTouched, rule, new RasterOptions { StripRows = 16 });
+        Assert.Equal(whole.Data, sink.Buffer.Data);
+        Assert.True(whole.Data.Count(v => !float.IsNaN(v)) > w * h / 10, "the features burn a fair part of the grid");
     }
 
     [Fact]

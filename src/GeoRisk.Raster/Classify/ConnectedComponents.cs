@@ -20,115 +20,155 @@ public sealed class ConnectedComponents
 
     public int Count => Sizes.Length;
 
-    /// <summary>Two-pass labelling with union-find; labels are numbered in scan order of first appearance.</summary>
+    /// <summary>
+    /// Two-pass labelling with union-find over runs of equal cells (one union per touching pair of runs
+    /// rather than one per cell); labels are numbered in scan order of first appearance.
+    /// </summary>
     public static ConnectedComponents Label(RasterBuffer<float> grid, bool eightConnected = false)
     {
         int w = grid.Width, h = grid.Height;
-        var provisional = RasterBuffer<int>.Uninitialized(w, h);
-        var parent = new List<int>();
-        int Find(int a)
-        {
-            while (parent[a] != a)
-            {
-                parent[a] = parent[parent[a]];
-                a = parent[a];
-            }
-
-            return a;
-        }
-
-        void Union(int a, int b)
-        {
-            a = Find(a);
-            b = Find(b);
-            if (a != b)
-            {
-                // The smaller id stays the root so final labels follow scan order.
-                if (a < b)
-                {
-                    parent[b] = a;
-                }
-                else
-                {
-                    parent[a] = b;
-                }
-            }
-        }
-
+        var runs = new Runs(Math.Max(16, w * h / 16));
+        var parent = new int[1024];
+        var ids = 0;
+        var reach = eightConnected ? 1 : 0; // runs touch across rows when they overlap, or (8-connected) meet at a corner
+        int previousFirst = 0, previousEnd = 0;
         for (var y = 0; y < h; y++)
         {
             var row = grid.GetRow(y);
-            var ids = provisional.GetRow(y);
-            var upRow = y > 0 ? grid.GetRow(y - 1) : default;
-            var upIds = y > 0 ? provisional.GetRow(y - 1) : default;
-            for (var x = 0; x < w; x++)
+            var first = runs.Count;
+            var j = previousFirst;
+            for (var x0 = 0; x0 < w;)
             {
-                var v = row[x];
-                if (float.IsNaN(v))
+                var v = row[x0];
+                var x1 = x0 + 1;
+                while (x1 < w && row[x1].Equals(v))
                 {
-                    ids[x] = -1;
-                    continue;
+                    x1++;
                 }
 
                 var id = -1;
-                if (x > 0 && row[x - 1].Equals(v))
+                if (!float.IsNaN(v))
                 {
-                    id = ids[x - 1];
-                }
-
-                if (y > 0)
-                {
-                    // Up, then (8-connectivity) up-left and up-right.
-                    for (var k = 0; k < (eightConnected ? 3 : 1); k++)
+                    // Runs of the row above that touch [x0, x1): those ending after x0 − reach and starting before x1 + reach.
+                    while (j < previousEnd && runs.End[j] + reach <= x0)
                     {
-                        var nx = k == 0 ? x : k == 1 ? x - 1 : x + 1;
-                        if ((uint)nx < (uint)w && upRow[nx].Equals(v))
+                        j++;
+                    }
+
+                    for (var k = j; k < previousEnd && runs.Start[k] < x1 + reach; k++)
+                    {
+                        if (runs.Id[k] >= 0 && runs.Value[k].Equals(v))
                         {
-                            if (id < 0)
-                            {
-                                id = upIds[nx];
-                            }
-                            else
-                            {
-                                Union(id, upIds[nx]);
-                            }
+                            id = id < 0 ? runs.Id[k] : Union(parent, id, runs.Id[k]);
                         }
+                    }
+
+                    if (id < 0)
+                    {
+                        if (ids == parent.Length)
+                        {
+                            Array.Resize(ref parent, ids * 2);
+                        }
+
+                        parent[ids] = ids;
+                        id = ids++;
                     }
                 }
 
-                if (id < 0)
-                {
-                    id = parent.Count;
-                    parent.Add(id);
-                }
-
-                ids[x] = id;
+                runs.Add(x0, x1, v, id);
+                x0 = x1;
             }
+
+            (previousFirst, previousEnd) = (first, runs.Count);
         }
 
-        var final = new int[parent.Count];
+        // Roots are the smallest id of their component, so numbering roots in id order is scan order.
+        var final = new int[ids];
         var next = 0;
-        for (var i = 0; i < parent.Count; i++)
+        for (var i = 0; i < ids; i++)
         {
-            final[i] = Find(i) == i ? next++ : -1;
+            var root = Find(parent, i);
+            final[i] = root == i ? next++ : final[root];
         }
 
-        var sizes = new int[next];
-        var values = new float[next];
-        for (var i = 0; i < provisional.Data.Length; i++)
+        return Finish(runs, final, RasterBuffer<int>.Uninitialized(w, h), new int[next], new float[next], w);
+    }
+
+    private static ConnectedComponents Finish(Runs runs, int[] final, RasterBuffer<int> labels, int[] sizes, float[] values, int width)
+    {
+        var y = 0;
+        for (var r = 0; r < runs.Count; r++)
         {
-            var p = provisional.Data[i];
-            if (p < 0)
+            if (r > 0 && runs.Start[r] == 0)
             {
+                y++; // every row's first run starts at column 0
+            }
+
+            var span = labels.Data.AsSpan((y * width) + runs.Start[r], runs.End[r] - runs.Start[r]);
+            if (runs.Id[r] < 0)
+            {
+                span.Fill(-1);
                 continue;
             }
 
-            var label = final[Find(p)];
-            provisional.Data[i] = label;
-            sizes[label]++;
-            values[label] = grid.Data[i];
+            var label = final[runs.Id[r]];
+            span.Fill(label);
+            sizes[label] += span.Length;
+            values[label] = runs.Value[r];
         }
 
-        return new ConnectedComponents(provisional, sizes, values);
+        return new ConnectedComponents(labels, sizes, values);
+    }
+
+    private static int Find(int[] parent, int a)
+    {
+        while (parent[a] != a)
+        {
+            parent[a] = parent[parent[a]];
+            a = parent[a];
+        }
+
+        return a;
+    }
+
+    /// <summary>Joins the sets of a and b and returns the root, the smaller id (so final labels follow scan order).</summary>
+    private static int Union(int[] parent, int a, int b)
+    {
+        a = Find(parent, a);
+        b = Find(parent, b);
+        if (a < b)
+        {
+            parent[b] = a;
+            return a;
+        }
+
+        parent[a] = b;
+        return b;
+    }
+
+    /// <summary>Runs of equal cells, row after row, as parallel growable arrays.</summary>
+    private sealed class Runs(int capacity)
+    {
+        public int[] Start = new int[capacity];
+        public int[] End = new int[capacity];
+        public float[] Value = new float[capacity];
+        public int[] Id = new int[capacity];
+
+        public int Count { get; private set; }
+
+        public void Add(int start, int end, float value, int id)
+        {
+            if (Count == Start.Length)
+            {
+                var size = Count * 2;
+                Array.Resize(ref Start, size);
+                Array.Resize(ref End, size);
+                Array.Resize(ref Value, size);
+                Array.Resize(ref Id, size);
+            }
+
+            (Start[Count], End[Count], Value[Count], Id[Count]) = (start, end, value, id);
+            Count++;
+        }
     }
 }

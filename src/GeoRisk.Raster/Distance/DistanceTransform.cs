@@ -62,7 +62,7 @@ public static class DistanceTransform
         }
 
         var rows = new RowPass(ColumnPass(isSource, options), pixelWidth, pixelHeight, maxDistance);
-        var stripRows = Math.Clamp((2 << 20) / Math.Max(1, w) / 256 * 256, 256, Math.Max(256, h));
+        var stripRows = options.StripRows > 0 ? options.StripRows : Math.Clamp((2 << 20) / Math.Max(1, w) / 256 * 256, 256, Math.Max(256, h));
         float[][] outputs = [new float[Math.Min(stripRows, h) * w], new float[Math.Min(stripRows, h) * w]];
         var writing = Task.CompletedTask;
         try

@@ -26,6 +26,13 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
     /// <summary>Optional: cells take a burn only when its priority is at least the cell's (1:10000 over 1:50000).</summary>
     public RasterBuffer<float>? Priority { get; init; }
 
+    /// <summary>
+    /// The grid row that the target's first row holds, when the target is a strip of a taller grid: pixel
+    /// positions still come from the whole grid's transform, so a strip burns exactly the cells the whole
+    /// grid would (a transform shifted to the strip would round differently at cell boundaries).
+    /// </summary>
+    public int FirstRow { get; init; }
+
     public void Burn(Geometry geometry, float value, float priority = 0)
     {
         switch (geometry)
@@ -69,8 +76,8 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
             }
         }
 
-        var r0 = Math.Max(0, (int)Math.Floor(minRow));
-        var r1 = Math.Min(target.Height - 1, (int)Math.Ceiling(maxRow));
+        var r0 = Math.Max(FirstRow, (int)Math.Floor(minRow));
+        var r1 = Math.Min(FirstRow + target.Height - 1, (int)Math.Ceiling(maxRow));
         for (var row = r0; row <= r1; row++)
         {
             var yc = row + 0.5;
@@ -113,7 +120,7 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
                 if (Priority is null && rule == MergeRule.Replace)
                 {
                     // The common case fills the run in one vectorised call instead of cell by cell.
-                    target.GetRow(row)[start..end].Fill(value);
+                    target.GetRow(row - FirstRow)[start..end].Fill(value);
                     continue;
                 }
 
@@ -225,6 +232,7 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
 
     private void Set(int col, int row, float value, float priority)
     {
+        row -= FirstRow;
         if ((uint)col >= (uint)target.Width || (uint)row >= (uint)target.Height)
         {
             return;
@@ -243,5 +251,80 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
 
         ref var cell = ref target[col, row];
         cell = rule == MergeRule.Maximum && !float.IsNaN(cell) ? Math.Max(cell, value) : value;
+    }
+
+    /// <summary>
+    /// Burns features in order into a sink strip by strip (later features win under
+    /// <see cref="MergeRule.Replace"/>, as in one pass over the whole grid): each strip gets only the
+    /// features whose extent reaches it, and is written while the next is burnt. Memory is two strips,
+    /// whatever the grid size. Cells no feature burns are NaN (the sink's nodata).
+    /// </summary>
+    public static void Burn(IReadOnlyList<(Geometry Geometry, float Value)> features, IRasterSink sink, bool allTouched = false, MergeRule rule = MergeRule.Replace, RasterOptions? options = null)
+    {
+        options ??= new RasterOptions();
+        var grid = sink.Grid;
+        int width = grid.Width, height = grid.Height;
+        if (width == 0 || height == 0)
+        {
+            return;
+        }
+
+        var stripRows = options.StripRows > 0 ? options.StripRows : Math.Clamp((4 << 20) / width / 256 * 256, 256, Math.Max(256, height));
+        var strips = (height + stripRows - 1) / stripRows;
+        var perStrip = Enumerable.Range(0, strips).Select(_ => new List<int>()).ToArray();
+        for (var i = 0; i < features.Count; i++)
+        {
+            var envelope = features[i].Geometry.EnvelopeInternal;
+            if (envelope.IsNull)
+            {
+                continue;
+            }
+
+            var (_, rowA) = grid.Transform.ToPixel(envelope.MinX, envelope.MinY);
+            var (_, rowB) = grid.Transform.ToPixel(envelope.MaxX, envelope.MaxY);
+            // One row of margin either side: cells an all-touched boundary grazes, and rounding.
+            var first = Math.Max(0, (int)Math.Floor(Math.Min(rowA, rowB)) - 1) / stripRows;
+            var last = Math.Min(height - 1, (int)Math.Ceiling(Math.Max(rowA, rowB)) + 1) / stripRows;
+            for (var k = first; k <= last; k++)
+            {
+                perStrip[k].Add(i);
+            }
+        }
+
+        RasterBuffer<float>[] buffers = [new(width, Math.Min(stripRows, height)), new(width, Math.Min(stripRows, height))];
+        var writing = Task.CompletedTask;
+        try
+        {
+            for (var k = 0; k < strips; k++)
+            {
+                options.CancellationToken.ThrowIfCancellationRequested();
+                var y0 = k * stripRows;
+                var rows = Math.Min(stripRows, height - y0);
+                var buffer = rows == buffers[k % 2].Height ? buffers[k % 2] : new RasterBuffer<float>(width, rows);
+                buffer.Fill(float.NaN);
+                var rasterizer = new Rasterizer(buffer, grid.Transform, allTouched, rule) { FirstRow = y0 };
+                foreach (var i in perStrip[k])
+                {
+                    rasterizer.Burn(features[i].Geometry, features[i].Value);
+                }
+
+                writing.GetAwaiter().GetResult();
+                writing = Task.Run(() => sink.WriteRows(y0, rows, buffer.Span));
+                options.Progress?.Report((double)(y0 + rows) / height);
+            }
+
+            writing.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            try
+            {
+                writing.Wait();
+            }
+            catch (AggregateException)
+            {
+                // surfaced above, or superseded by the exception in flight
+            }
+        }
     }
 }

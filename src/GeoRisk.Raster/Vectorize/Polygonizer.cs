@@ -1,4 +1,6 @@
+using System.Runtime.CompilerServices;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Geometries.Implementation;
 
 namespace GeoRisk.Raster.Vectorize;
 
@@ -25,44 +27,31 @@ public static class Polygonizer
         factory ??= new GeometryFactory();
         int w = classes.Width, h = classes.Height;
         var vw = w + 1;
-        // Four "used" bits per corner, one per outgoing direction.
-        var used = new byte[(long)vw * (h + 1)];
-        var rings = new List<(float Value, Coordinate[] Ring, double Area, int RefX, int RefY)>();
-        var path = new List<(int X, int Y)>();
+        // One "used" flag per corner for its eastward edge: rings are started only from unused top edges.
+        var usedEast = new bool[(long)vw * (h + 1)];
+        var rings = new List<(float Value, CoordinateSequence Ring, double Area, int RefX, int RefY)>();
+        var vertices = new List<(int X, int Y)>();
         for (var y = 0; y < h; y++)
         {
+            var row = classes.GetRow(y);
+            var up = y > 0 ? classes.GetRow(y - 1) : default;
             for (var x = 0; x < w; x++)
             {
                 // Every ring has a top edge somewhere; start at unused top edges (direction E from corner (x, y)).
-                var value = classes[x, y];
-                if (float.IsNaN(value) || !HasEdge(classes, x, y, 0, value) || (used[((long)y * vw) + x] & 1) != 0)
+                var value = row[x];
+                if (float.IsNaN(value) || (y > 0 && up[x].Equals(value)) || usedEast[((long)y * vw) + x])
                 {
                     continue;
                 }
 
-                path.Clear();
-                int cx = x, cy = y, dir = 0;
-                while (true)
-                {
-                    used[((long)cy * vw) + cx] |= (byte)(1 << dir);
-                    path.Add((cx, cy));
-                    cx += s_dx[dir];
-                    cy += s_dy[dir];
-                    dir = NextDirection(classes, cx, cy, dir, value, eightConnected);
-                    // Back at the start corner is not enough when it is a pinch corner the ring passes twice:
-                    // the ring is closed only when it would leave along the starting edge again.
-                    if (cx == x && cy == y && dir == 0)
-                    {
-                        break;
-                    }
-                }
-
+                var pinched = Trace(classes, x, y, value, eightConnected, usedEast, vertices);
                 // A ring that passes a corner twice (a diagonal pinch) is split there into simple rings,
                 // which keeps every ring valid without a costly geometry repair afterwards.
-                foreach (var simple in SplitAtRepeatedCorners(path))
+                foreach (var simple in pinched ? SplitAtRepeatedCorners(vertices, classes) : [WithReference(vertices)])
                 {
-                    var ring = Simplify(simple, transform, classes);
-                    rings.Add((value, ring, SignedArea(ring), simple.RefX, simple.RefY));
+                    // The lattice area (image space, exact) scales to the map's by the pixel size.
+                    var area = LatticeArea(simple.Points) * transform.PixelWidth * transform.PixelHeight;
+                    rings.Add((value, ToSequence(simple.Points, transform), area, simple.RefX, simple.RefY));
                 }
             }
         }
@@ -148,15 +137,94 @@ public static class Polygonizer
     }
 
     /// <summary>
-    /// Splits a closed corner path at every corner it visits twice. Each piece keeps, as its reference
-    /// cell, the cell on the right of its first eastward edge (used to find a hole's owner).
+    /// Walks the boundary of the <paramref name="value"/> region from the top edge leaving corner (x0, y0)
+    /// eastwards, keeping it on the right, until it is about to leave along that edge again. Records only
+    /// the ring's vertices: corners where it turns, and junctions where three or more regions meet even on
+    /// a straight run (a neighbour's ring has a vertex there, and a coverage needs matching vertices on both
+    /// sides of every shared edge; NTS's coverage validator and simplifier rely on it). Returns whether the
+    /// ring passed a saddle corner, the only place where it can visit a corner twice.
     /// </summary>
-    private static List<CornerPath> SplitAtRepeatedCorners(List<(int X, int Y)> path)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool Trace(RasterBuffer<float> c, int x0, int y0, float value, bool eightConnected, bool[] usedEast, List<(int X, int Y)> vertices)
+    {
+        vertices.Clear();
+        var vw = c.Width + 1;
+        var pinched = false;
+        int cx = x0, cy = y0, dir = 0;
+        while (true)
+        {
+            if (dir == 0)
+            {
+                usedEast[((long)cy * vw) + cx] = true;
+            }
+
+            cx += s_dx[dir];
+            cy += s_dy[dir];
+            // The four cells around the corner: top-left, top-right, bottom-left, bottom-right.
+            float tl = Cell(c, cx - 1, cy - 1), tr = Cell(c, cx, cy - 1), bl = Cell(c, cx - 1, cy), br = Cell(c, cx, cy);
+            bool a = tl.Equals(value), b = tr.Equals(value), l = bl.Equals(value), d = br.Equals(value);
+            // An edge leaves in a direction when the cell on its right is in the region and the one on its left is not.
+            var edges = (d && !b ? 1 : 0) | (l && !d ? 2 : 0) | (a && !l ? 4 : 0) | (b && !a ? 8 : 0);
+            var next = NextDirection(edges, dir, eightConnected, cx, cy);
+            if (next != dir)
+            {
+                vertices.Add((cx, cy));
+                pinched |= a == d && b == l && a != b;
+            }
+            else if (dir switch
+            {
+                // Straight on: a junction when the two cells on the left differ (the two on the right are the region).
+                0 => !tl.Equals(tr),
+                1 => !tr.Equals(br),
+                2 => !br.Equals(bl),
+                _ => !bl.Equals(tl),
+            })
+            {
+                vertices.Add((cx, cy));
+            }
+
+            dir = next;
+            if (cx == x0 && cy == y0 && dir == 0)
+            {
+                return pinched;
+            }
+        }
+    }
+
+    private static int NextDirection(int edges, int incoming, bool eightConnected, int cx, int cy)
+    {
+        // 4-connectivity prefers the right turn (stays around the same cell at a diagonal pinch);
+        // 8-connectivity prefers the left turn (crosses to the diagonal cell).
+        int first = eightConnected ? 3 : 1, last = eightConnected ? 1 : 3;
+        var dir = (incoming + first) & 3;
+        if ((edges & (1 << dir)) != 0)
+        {
+            return dir;
+        }
+
+        if ((edges & (1 << incoming)) != 0)
+        {
+            return incoming;
+        }
+
+        dir = (incoming + last) & 3;
+        return (edges & (1 << dir)) != 0 ? dir : throw new InvalidOperationException($"Broken boundary at corner ({cx}, {cy}).");
+    }
+
+    private static float Cell(RasterBuffer<float> c, int x, int y) => (uint)x < (uint)c.Width && (uint)y < (uint)c.Height ? c.Data[(y * c.Width) + x] : float.NaN;
+
+    /// <summary>
+    /// Splits a closed vertex path at every corner it visits twice. A piece may then start and end on a
+    /// straight run, so its vertices are filtered again (turns and junctions only). Each piece keeps, as
+    /// its reference cell, the cell on the right of its first eastward edge (used to find a hole's owner).
+    /// </summary>
+    private static List<CornerPath> SplitAtRepeatedCorners(List<(int X, int Y)> path, RasterBuffer<float> classes)
     {
         var result = new List<CornerPath>();
         var stack = new List<(int X, int Y)>(path.Count);
         var position = new Dictionary<(int, int), int>();
-        foreach (var p in path.Append(path[0]))
+        // The path's last vertex is its start corner, so starting from it closes every loop.
+        foreach (var p in path.Prepend(path[^1]))
         {
             if (position.TryGetValue(p, out var at))
             {
@@ -167,7 +235,7 @@ public static class Polygonizer
                 }
 
                 stack.RemoveRange(at, stack.Count - at);
-                result.Add(WithReference(loop));
+                result.Add(WithReference(KeepVertices(loop, classes)));
             }
 
             position[p] = stack.Count;
@@ -177,13 +245,30 @@ public static class Polygonizer
         return result;
     }
 
+    /// <summary>Drops corners of a closed lattice path where it runs straight on, unless three or more regions meet there.</summary>
+    private static List<(int X, int Y)> KeepVertices(List<(int X, int Y)> loop, RasterBuffer<float> classes)
+    {
+        var kept = new List<(int X, int Y)>(loop.Count);
+        var n = loop.Count;
+        for (var i = 0; i < n; i++)
+        {
+            var (prev, cur, next) = (loop[(i - 1 + n) % n], loop[i], loop[(i + 1) % n]);
+            if ((cur.X - prev.X) * (next.Y - cur.Y) != (cur.Y - prev.Y) * (next.X - cur.X) || IsJunction(classes, cur.X, cur.Y))
+            {
+                kept.Add(cur);
+            }
+        }
+
+        return kept;
+    }
+
     private static CornerPath WithReference(List<(int X, int Y)> loop)
     {
         for (var i = 0; i < loop.Count; i++)
         {
             var a = loop[i];
             var b = loop[(i + 1) % loop.Count];
-            if (b.X == a.X + 1 && b.Y == a.Y)
+            if (b.Y == a.Y && b.X > a.X)
             {
                 return new CornerPath(loop, a.X, a.Y);
             }
@@ -192,69 +277,35 @@ public static class Polygonizer
         return new CornerPath(loop, loop[0].X, loop[0].Y);
     }
 
-    /// <summary>Value of the cell to the right of the edge leaving corner (cx, cy) in direction dir, in image space.</summary>
-    private static float RightCell(RasterBuffer<float> c, int cx, int cy, int dir) => dir switch
-    {
-        0 => Cell(c, cx, cy),         // heading E: cell below
-        1 => Cell(c, cx - 1, cy),     // heading S: cell to the west
-        2 => Cell(c, cx - 1, cy - 1), // heading W: cell above
-        _ => Cell(c, cx, cy - 1),     // heading N: cell to the east
-    };
-
-    private static float LeftCell(RasterBuffer<float> c, int cx, int cy, int dir) => dir switch
-    {
-        0 => Cell(c, cx, cy - 1),
-        1 => Cell(c, cx, cy),
-        2 => Cell(c, cx - 1, cy),
-        _ => Cell(c, cx - 1, cy - 1),
-    };
-
-    private static float Cell(RasterBuffer<float> c, int x, int y) => (uint)x < (uint)c.Width && (uint)y < (uint)c.Height ? c[x, y] : float.NaN;
-
-    /// <summary>An edge of a <paramref name="value"/> region leaves (cx, cy) in direction dir.</summary>
-    private static bool HasEdge(RasterBuffer<float> c, int cx, int cy, int dir, float value) =>
-        RightCell(c, cx, cy, dir).Equals(value) && !LeftCell(c, cx, cy, dir).Equals(value);
-
-    private static int NextDirection(RasterBuffer<float> c, int cx, int cy, int incoming, float value, bool eightConnected)
-    {
-        // 4-connectivity prefers the right turn (stays around the same cell at a diagonal pinch);
-        // 8-connectivity prefers the left turn (crosses to the diagonal cell).
-        ReadOnlySpan<int> order = eightConnected ? [3, 0, 1] : [1, 0, 3];
-        foreach (var turn in order)
-        {
-            var dir = (incoming + turn) & 3;
-            if (HasEdge(c, cx, cy, dir, value))
-            {
-                return dir;
-            }
-        }
-
-        throw new InvalidOperationException($"Broken boundary at corner ({cx}, {cy}).");
-    }
-
     /// <summary>
-    /// Keeps the corners where the direction changes, and the junctions where three or more regions meet
-    /// even on a straight run: a neighbour's ring has a vertex there, and a coverage needs matching vertices
-    /// on both sides of every shared edge (NTS's coverage validator and simplifier rely on it).
+    /// Lattice corners to a closed ring of map coordinates, packed in one array: a polygonized grid has
+    /// millions of vertices, and one Coordinate object per vertex made this step cost more than tracing.
     /// </summary>
-    private static Coordinate[] Simplify(CornerPath corners, GeoTransform t, RasterBuffer<float> classes)
+    private static PackedDoubleCoordinateSequence ToSequence(List<(int X, int Y)> corners, GeoTransform t)
     {
-        var path = corners.Points;
-        var result = new List<Coordinate>(path.Count / 2);
-        var n = path.Count;
+        var n = corners.Count;
+        var xy = new double[(n + 1) * 2];
         for (var i = 0; i < n; i++)
         {
-            var prev = path[(i - 1 + n) % n];
-            var cur = path[i];
-            var next = path[(i + 1) % n];
-            if ((cur.X - prev.X) * (next.Y - cur.Y) != (cur.Y - prev.Y) * (next.X - cur.X) || IsJunction(classes, cur.X, cur.Y))
-            {
-                result.Add(new Coordinate(t.OriginX + (cur.X * t.PixelWidth), t.OriginY + (cur.Y * t.PixelHeight)));
-            }
+            xy[2 * i] = t.OriginX + (corners[i].X * t.PixelWidth);
+            xy[(2 * i) + 1] = t.OriginY + (corners[i].Y * t.PixelHeight);
         }
 
-        result.Add(result[0].Copy());
-        return result.ToArray();
+        (xy[2 * n], xy[(2 * n) + 1]) = (xy[0], xy[1]);
+        return new PackedDoubleCoordinateSequence(xy, 2, 0);
+    }
+
+    /// <summary>Signed area of a closed lattice path in cell units (image space, y down), exact in integers.</summary>
+    private static double LatticeArea(List<(int X, int Y)> corners)
+    {
+        long sum = 0;
+        for (int i = 0, n = corners.Count; i < n; i++)
+        {
+            var (a, b) = (corners[i], corners[(i + 1) % n]);
+            sum += ((long)a.X * b.Y) - ((long)b.X * a.Y);
+        }
+
+        return sum / 2.0;
     }
 
     /// <summary>True when the four cells around a lattice corner hold three or more distinct values (outside and NaN count as one).</summary>
@@ -274,16 +325,5 @@ public static class Polygonizer
         }
 
         return distinct >= 3;
-    }
-
-    private static double SignedArea(Coordinate[] ring)
-    {
-        double sum = 0;
-        for (var i = 0; i + 1 < ring.Length; i++)
-        {
-            sum += (ring[i].X * ring[i + 1].Y) - (ring[i + 1].X * ring[i].Y);
-        }
-
-        return sum / 2;
     }
 }
