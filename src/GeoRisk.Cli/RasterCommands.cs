@@ -356,18 +356,18 @@ internal static class RasterCommands
             using var source = new GdalRasterSource(parse.GetValue(input)!);
             var grid = source.Grid;
             var wanted = parse.GetValue(values)?.Split(',').Select(v => float.Parse(v, CultureInfo.InvariantCulture)).ToHashSet();
-            var mask = source.ReadSourceMask(wanted);
+            var sources = source.ReadSources(wanted);
             var maximum = parse.GetValue(maxDist) ?? double.PositiveInfinity;
             var options = new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) };
             var sw = Stopwatch.StartNew();
             if (parse.GetValue(index) is not { } indexPath)
             {
                 using var sink = new GdalRasterSink(parse.GetValue(output)!, grid);
-                DistanceTransform.Distance(mask, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
+                DistanceTransform.Distance(sources, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
             }
             else
             {
-                var result = DistanceTransform.Compute(mask, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
+                var result = DistanceTransform.Compute(sources, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
                 using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
                 {
                     sink.WriteAll(result.Distance);

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using GeoRisk.Raster;
+using GeoRisk.Raster.Distance;
 
 namespace GeoRisk.Gdal;
 
@@ -78,16 +79,18 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
     }
 
     /// <summary>
-    /// The whole band as a 0/1 source mask: 1 where the cell is not nodata and is one of
-    /// <paramref name="values"/> (any non-zero value when null). Byte bands (the usual rasterized
-    /// features) are read as bytes and mapped through a 256-entry table, never widened to floats.
+    /// The source cells of the band for a distance transform: cells that are not nodata and are one of
+    /// <paramref name="values"/> (any non-zero value when null). Read strip by strip into per-column
+    /// source lists, so memory follows the number of sources, not the grid. Byte bands (the usual
+    /// rasterized features) are read as bytes and mapped through a 256-entry table, never widened to floats.
     /// </summary>
-    public RasterBuffer<byte> ReadSourceMask(IReadOnlySet<float>? values = null)
+    public ColumnSources ReadSources(IReadOnlySet<float>? values = null)
     {
         int width = Grid.Width, height = Grid.Height;
-        var mask = new RasterBuffer<byte>(width, height);
+        var sources = new ColumnSources(width, height);
         bool IsSource(float v) => !float.IsNaN(v) && (values is null ? v != 0 : values.Contains(v));
         const int chunkRows = 256;
+        var mask = new byte[chunkRows * width];
         if (_dataset.GetDataType(1) == RasterDataType.Byte)
         {
             var table = new byte[256];
@@ -96,18 +99,24 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
                 table[v] = (byte)(_noData != v && IsSource(v) ? 1 : 0);
             }
 
+            var identity = table[0] == 0 && table.AsSpan(1).IndexOfAnyExcept((byte)1) < 0; // any non-zero byte is a source
             for (var y = 0; y < height; y += chunkRows)
             {
                 var rows = Math.Min(chunkRows, height - y);
-                var span = mask.Data.AsSpan(y * width, rows * width);
+                var span = mask.AsSpan(0, rows * width);
                 _dataset.Read(1, 0, y, width, rows, span);
-                foreach (ref var b in span)
+                if (!identity)
                 {
-                    b = table[b];
+                    foreach (ref var b in span)
+                    {
+                        b = table[b];
+                    }
                 }
+
+                sources.AddRows(y, rows, span);
             }
 
-            return mask;
+            return sources;
         }
 
         var strip = new float[chunkRows * width];
@@ -115,14 +124,15 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
         {
             var rows = Math.Min(chunkRows, height - y);
             ReadRows(y, rows, strip);
-            var span = mask.Data.AsSpan(y * width, rows * width);
-            for (var i = 0; i < span.Length; i++)
+            for (var i = 0; i < rows * width; i++)
             {
-                span[i] = (byte)(IsSource(strip[i]) ? 1 : 0);
+                mask[i] = (byte)(IsSource(strip[i]) ? 1 : 0);
             }
+
+            sources.AddRows(y, rows, mask.AsSpan(0, rows * width));
         }
 
-        return mask;
+        return sources;
     }
 
     /// <summary>Reads the whole band into memory.</summary>

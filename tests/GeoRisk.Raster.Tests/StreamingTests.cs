@@ -45,6 +45,20 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(expected.Data, sink.Buffer.Data);
     }
 
+    [Fact]
+    public void Slope_VectorKernel_EqualsScalarKernel_ForEveryRowLength0To256()
+    {
+        for (var w = 0; w <= 256; w++)
+        {
+            var dem = Random(w, 4, w, nodataFraction: 0.03);
+            var vector = SlopeAspect.Slope(dem, 30, 25, SlopeUnit.Degrees, new RasterOptions { Vectorize = true });
+            var scalar = SlopeAspect.Slope(dem, 30, 25, SlopeUnit.Degrees, new RasterOptions { Vectorize = false });
+            Assert.Equal(scalar.Data, vector.Data);
+            var percent = SlopeAspect.Slope(dem, 30, 25, SlopeUnit.Percent, new RasterOptions { Vectorize = true });
+            Assert.Equal(SlopeAspect.Slope(dem, 30, 25, SlopeUnit.Percent, new RasterOptions { Vectorize = false }).Data, percent.Data);
+        }
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(5)]
@@ -87,7 +101,7 @@ public sealed class StreamingTests : IDisposable
         var full = DistanceTransform.Compute(mask, pw, ph, maxDistance);
         var distanceOnly = DistanceTransform.Distance(mask, pw, ph, maxDistance);
         var sink = new MemoryRaster(GdalTools.Grid(w, h));
-        DistanceTransform.Distance(mask, sink, pw, ph, maxDistance, new RasterOptions { StripRows = 64 }); // 301 rows: five strips, the last partial
+        DistanceTransform.Distance(ColumnSources.FromMask(mask), sink, pw, ph, maxDistance, new RasterOptions { StripRows = 64, MinimumPixelsPerTask = 100 }); // 301 rows: five strips, the last partial
         for (var y = 0; y < h; y++)
         {
             for (var x = 0; x < w; x++)

@@ -13,11 +13,103 @@ public sealed class DistanceResult(RasterBuffer<float> distance, RasterBuffer<in
 }
 
 /// <summary>
+/// The source cells of a grid as, per column, the ascending list of source rows (compressed sparse
+/// columns). Built row by row as strips arrive, so a source raster is never held whole; it is what the
+/// distance transform's column pass needs, in memory proportional to the number of sources.
+/// </summary>
+public sealed class ColumnSources
+{
+    private readonly List<long> _cells = []; // (column << 32) | row, in scan order while building
+    private int[]? _start;
+    private int[]? _rows;
+
+    public ColumnSources(int width, int height)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(width);
+        ArgumentOutOfRangeException.ThrowIfNegative(height);
+        Width = width;
+        Height = height;
+    }
+
+    public int Width { get; }
+
+    public int Height { get; }
+
+    public long Count => _rows?.Length ?? _cells.Count;
+
+    /// <summary>Adds rows [y, y + rows) of a 0/1 mask (rows × width bytes, non-zero = source); rows must come top to bottom.</summary>
+    public void AddRows(int y, int rows, ReadOnlySpan<byte> mask)
+    {
+        if (_rows is not null)
+        {
+            throw new InvalidOperationException("The source list is already in use.");
+        }
+
+        for (var r = 0; r < rows; r++)
+        {
+            var row = mask.Slice(r * Width, Width);
+            // Sources are sparse (rasterized lines): skip runs of zeros with a vectorised search.
+            for (var x = row.IndexOfAnyExcept((byte)0); x >= 0;)
+            {
+                _cells.Add(((long)x << 32) | (uint)(y + r));
+                var next = row[(x + 1)..].IndexOfAnyExcept((byte)0);
+                x = next < 0 ? -1 : x + 1 + next;
+            }
+        }
+    }
+
+    public static ColumnSources FromMask(RasterBuffer<byte> mask)
+    {
+        var sources = new ColumnSources(mask.Width, mask.Height);
+        sources.AddRows(0, mask.Height, mask.Data);
+        return sources;
+    }
+
+    /// <summary>Index range in <see cref="Rows"/> of column x's sources.</summary>
+    internal int[] Start => Build().Start;
+
+    internal int[] Rows => Build().Rows;
+
+    private (int[] Start, int[] Rows) Build()
+    {
+        if (_start is not null && _rows is not null)
+        {
+            return (_start, _rows);
+        }
+
+        // Counting sort by column; rows stay ascending within a column because cells arrived in scan order.
+        var start = new int[Width + 1];
+        foreach (var cell in _cells)
+        {
+            start[(int)(cell >> 32) + 1]++;
+        }
+
+        for (var x = 0; x < Width; x++)
+        {
+            start[x + 1] += start[x];
+        }
+
+        var rows = new int[_cells.Count];
+        var next = (int[])start.Clone();
+        foreach (var cell in _cells)
+        {
+            rows[next[(int)(cell >> 32)]++] = (int)cell;
+        }
+
+        _cells.Clear();
+        _cells.TrimExcess();
+        (_start, _rows) = (start, rows);
+        return (start, rows);
+    }
+}
+
+/// <summary>
 /// Exact Euclidean distance transform (Felzenszwalb &amp; Huttenlocher 2012, "Distance Transforms of Sampled
-/// Functions"): a column pass gives each cell the squared distance to the nearest source in its column,
-/// then a row pass takes the lower envelope of the parabolas (x − q)²·dx² + g(q). Both passes are linear
-/// in the cell count and exact for any pixel aspect ratio. Written here because neither GDAL's nor
-/// GRASS's proximity is exact, and no .NET library offers an exact anisotropic EDT with nearest-source indices.
+/// Functions"): per cell the squared distance to the nearest source in its column (from each column's
+/// sorted source rows, tracked row by row), then per row the lower envelope of the parabolas
+/// (x − q)²·dx² + g(q). Linear in the cell count, exact for any pixel aspect ratio, and with no grid-sized
+/// intermediate. Written here because neither GDAL's nor GRASS's proximity is exact, and no .NET library
+/// offers an exact anisotropic EDT with nearest-source indices.
 /// </summary>
 public static class DistanceTransform
 {
@@ -25,24 +117,26 @@ public static class DistanceTransform
     /// <param name="pixelWidth">Cell width in map units (positive).</param>
     /// <param name="pixelHeight">Cell height in map units (positive).</param>
     /// <param name="maxDistance">Cells farther than this get NaN and index -1; infinity for no limit.</param>
-    public static DistanceResult Compute(RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
+    public static DistanceResult Compute(RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null) =>
+        Compute(ColumnSources.FromMask(isSource), pixelWidth, pixelHeight, maxDistance, options);
+
+    public static DistanceResult Compute(ColumnSources sources, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
-        int w = isSource.Width, h = isSource.Height;
-        var nearestRow = ColumnPass(isSource, options);
+        int w = sources.Width, h = sources.Height;
         var distance = RasterBuffer<float>.Uninitialized(w, h);
         var index = RasterBuffer<int>.Uninitialized(w, h);
-        var rows = new RowPass(nearestRow, pixelWidth, pixelHeight, maxDistance);
+        var rows = new RowPass(sources, pixelWidth, pixelHeight, maxDistance);
         ParallelRows.For(h, w, options, (y0, y1) => rows.Run(y0, y1, distance.Data.AsSpan(y0 * w, (y1 - y0) * w), index.Data.AsSpan(y0 * w, (y1 - y0) * w)));
         return new DistanceResult(distance, index);
     }
 
-    /// <summary>Distances only (no nearest-source index: a quarter less memory and work).</summary>
+    /// <summary>Distances only (no nearest-source index: less memory and work).</summary>
     public static RasterBuffer<float> Distance(RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         int w = isSource.Width, h = isSource.Height;
-        var rows = new RowPass(ColumnPass(isSource, options), pixelWidth, pixelHeight, maxDistance);
+        var rows = new RowPass(ColumnSources.FromMask(isSource), pixelWidth, pixelHeight, maxDistance);
         var distance = RasterBuffer<float>.Uninitialized(w, h);
         ParallelRows.For(h, w, options, (y0, y1) => rows.Run(y0, y1, distance.Data.AsSpan(y0 * w, (y1 - y0) * w), []));
         return distance;
@@ -50,18 +144,18 @@ public static class DistanceTransform
 
     /// <summary>
     /// Distances written to a sink strip by strip: the row pass of one strip runs on all threads while the
-    /// previous strip is written, and no whole distance grid is ever held.
+    /// previous strip is written, and no grid-sized buffer is ever held.
     /// </summary>
-    public static void Distance(RasterBuffer<byte> isSource, IRasterSink sink, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
+    public static void Distance(ColumnSources sources, IRasterSink sink, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
-        int w = isSource.Width, h = isSource.Height;
+        int w = sources.Width, h = sources.Height;
         if (sink.Grid.Width != w || sink.Grid.Height != h)
         {
             throw new ArgumentException($"The sink is {sink.Grid.Width}x{sink.Grid.Height}, the sources {w}x{h}.", nameof(sink));
         }
 
-        var rows = new RowPass(ColumnPass(isSource, options), pixelWidth, pixelHeight, maxDistance);
+        var rows = new RowPass(sources, pixelWidth, pixelHeight, maxDistance);
         var stripRows = options.StripRows > 0 ? options.StripRows : Math.Clamp((2 << 20) / Math.Max(1, w) / 256 * 256, 256, Math.Max(256, h));
         float[][] outputs = [new float[Math.Min(stripRows, h) * w], new float[Math.Min(stripRows, h) * w]];
         var writing = Task.CompletedTask;
@@ -92,108 +186,98 @@ public static class DistanceTransform
         }
     }
 
-    /// <summary>Per cell, the row of the nearest source cell in its column (−1 if none): rows since the nearest source above, then below, per column band.</summary>
-    private static RasterBuffer<int> ColumnPass(RasterBuffer<byte> isSource, RasterOptions options)
-    {
-        int w = isSource.Width, h = isSource.Height;
-        var nearestRow = RasterBuffer<int>.Uninitialized(w, h);
-        var columnBands = Math.Max(1, Math.Min(options.MaxDegreeOfParallelism, w / 256));
-        var bandWidth = (w + columnBands - 1) / columnBands;
-        Parallel.For(0, columnBands, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken }, band =>
-        {
-            var x0 = band * bandWidth;
-            var x1 = Math.Min(w, x0 + bandWidth);
-            if (x0 < x1)
-            {
-                ColumnBand(isSource, nearestRow, x0, x1);
-            }
-        });
-        return nearestRow;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // one call per band: tier-0 code would run the whole pass
-    private static void ColumnBand(RasterBuffer<byte> isSource, RasterBuffer<int> nearestRow, int x0, int x1)
-    {
-        var h = isSource.Height;
-        var last = new int[x1 - x0];
-        Array.Fill(last, -1);
-        for (var y = 0; y < h; y++)
-        {
-            var src = isSource.GetRow(y)[x0..x1];
-            var dst = nearestRow.GetRow(y)[x0..x1];
-            for (var x = 0; x < src.Length; x++)
-            {
-                if (src[x] != 0)
-                {
-                    last[x] = y;
-                }
-
-                dst[x] = last[x];
-            }
-        }
-
-        Array.Fill(last, -1);
-        for (var y = h - 1; y >= 0; y--)
-        {
-            var src = isSource.GetRow(y)[x0..x1];
-            var dst = nearestRow.GetRow(y)[x0..x1];
-            for (var x = 0; x < src.Length; x++)
-            {
-                if (src[x] != 0)
-                {
-                    last[x] = y;
-                }
-
-                var below = last[x];
-                if (below >= 0 && (dst[x] < 0 || below - y < y - dst[x]))
-                {
-                    dst[x] = below;
-                }
-            }
-        }
-    }
-
     /// <summary>
     /// The row pass over rows [y0, y1): per row the lower envelope of the parabolas (x − q)² + g(q), in
     /// cell units with g scaled by (dy/dx)², so that for square cells every quantity is an integer held
-    /// exactly in a double. The envelope is built and scanned by comparing parabolas with
-    /// cross-multiplied intersections instead of F&amp;H's divided ones: no division per cell, and exact.
+    /// exactly in a double. The envelope is built by comparing cross-multiplied intersections instead of
+    /// F&amp;H's divided ones: no division per cell, and exact.
     /// </summary>
-    private sealed class RowPass(RasterBuffer<int> nearestRow, double pixelWidth, double pixelHeight, double maxDistance)
+    private sealed class RowPass(ColumnSources sources, double pixelWidth, double pixelHeight, double maxDistance)
     {
         private readonly double _dx2 = pixelWidth * pixelWidth;
         private readonly double _ratio = (pixelHeight * pixelHeight) / (pixelWidth * pixelWidth);
         private readonly double _max2 = maxDistance * maxDistance;
+        private readonly int[] _start = sources.Start;
+        private readonly int[] _rows = sources.Rows;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int y0, int y1, Span<float> distance, Span<int> index)
         {
-            var w = nearestRow.Width;
+            var w = sources.Width;
             var g = new double[w];
             var v = new int[w];
             var fv = new double[w];
+            var nearest = new int[w];
+            // Per column, the next source at or below the current row (its index in _rows), found once by
+            // binary search and then advanced as rows go by.
+            var below = new int[w];
+            for (var x = 0; x < w; x++)
+            {
+                var at = Array.BinarySearch(_rows, _start[x], _start[x + 1] - _start[x], y0);
+                below[x] = at >= 0 ? at : ~at;
+            }
+
             for (var y = y0; y < y1; y++)
             {
+                NearestInColumns(y, below, nearest, g);
                 var offset = (y - y0) * w;
-                Row(nearestRow.GetRow(y), y, g, v, fv, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
+                Row(nearest, g, v, fv, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
+            }
+        }
+
+        /// <summary>
+        /// Per column, the row of the nearest source above or below row y (the one above on a tie), or −1,
+        /// and g, its squared vertical distance scaled by (dy/dx)² (infinity when the column has no source).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void NearestInColumns(int y, int[] below, int[] nearest, double[] g)
+        {
+            var rows = _rows;
+            var start = _start;
+            for (var x = 0; x < nearest.Length; x++)
+            {
+                var k = below[x];
+                var end = start[x + 1];
+                if (k < end && rows[k] < y)
+                {
+                    k++; // the source below is now above
+                    below[x] = k;
+                }
+
+                var best = -1;
+                if (k < end)
+                {
+                    best = rows[k];
+                }
+
+                if (k > start[x])
+                {
+                    var above = rows[k - 1];
+                    if (best < 0 || best - y >= y - above)
+                    {
+                        best = above;
+                    }
+                }
+
+                nearest[x] = best;
+                double dr = best - y;
+                g[x] = best < 0 ? double.PositiveInfinity : dr * dr * _ratio;
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Row(ReadOnlySpan<int> nearest, int y, double[] g, int[] v, double[] fv, Span<float> distance, Span<int> index)
+        private void Row(ReadOnlySpan<int> nearest, double[] g, int[] v, double[] fv, Span<float> distance, Span<int> index)
         {
             var n = nearest.Length;
             var k = -1; // v[0..k]: roots of the parabolas on the envelope, left to right; fv their g + q²
             for (var q = 0; q < n; q++)
             {
-                if (nearest[q] < 0)
+                var gq = g[q];
+                if (double.IsPositiveInfinity(gq))
                 {
                     continue; // no source in this column
                 }
 
-                double dr = nearest[q] - y;
-                var gq = dr * dr * _ratio;
-                g[q] = gq;
                 var fq = gq + ((double)q * q);
                 // Drop v[k] while the new parabola overtakes it no later than v[k] overtook v[k − 1]:
                 // (fq − fp) / 2(q − p) ≤ (fp − fr) / 2(p − r), both denominators positive.
@@ -217,53 +301,30 @@ public static class DistanceTransform
             // Each parabola owns the cells up to where the next one becomes strictly lower (ties stay
             // left): floor((f_b − f_a) / 2(b − a)). For square cells the quotient is a ratio of integers
             // whose distance to any integer is at least 1/2(b − a), far above double rounding, so the
-            // floor is exact. Filling whole runs keeps data-dependent branches out of the per-cell loop.
-            var x = 0;
-            for (var j = 0; j <= k && x < n; j++)
+            // floor is exact. One division per parabola, none per cell.
+            var withIndex = !index.IsEmpty;
+            var j = 0;
+            var owner = v[0];
+            var gOwner = g[owner];
+            var last = k > 0 ? Math.Floor((fv[1] - fv[0]) / (2.0 * (v[1] - v[0]))) : double.PositiveInfinity;
+            for (var x = 0; x < n; x++)
             {
-                var q = v[j];
-                var last = n - 1;
-                if (j < k)
+                while (x > last)
                 {
-                    var split = Math.Floor((fv[j + 1] - fv[j]) / (2.0 * (v[j + 1] - q)));
-                    last = split < last ? (int)Math.Max(split, x - 1) : last;
+                    j++;
+                    owner = v[j];
+                    gOwner = g[owner];
+                    last = j < k ? Math.Floor((fv[j + 1] - fv[j]) / (2.0 * (v[j + 1] - owner))) : double.PositiveInfinity;
                 }
 
-                if (last < x)
+                double d = x - owner;
+                var d2 = ((d * d) + gOwner) * _dx2;
+                var beyond = d2 > _max2;
+                distance[x] = beyond ? float.NaN : (float)Math.Sqrt(d2);
+                if (withIndex)
                 {
-                    continue;
+                    index[x] = beyond ? -1 : (nearest[owner] * n) + owner;
                 }
-
-                FillRun(distance[x..(last + 1)], x - q, g[q]);
-                if (!index.IsEmpty)
-                {
-                    index[x..(last + 1)].Fill((nearest[q] * n) + q);
-                }
-
-                x = last + 1;
-            }
-
-            if (!index.IsEmpty && _max2 < double.PositiveInfinity)
-            {
-                for (var i = 0; i < n; i++)
-                {
-                    if (float.IsNaN(distance[i]))
-                    {
-                        index[i] = -1;
-                    }
-                }
-            }
-        }
-
-        /// <summary>distance[i] = dx·√((offset + i)² + g), NaN beyond the maximum distance.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void FillRun(Span<float> distance, int offset, double g)
-        {
-            for (var i = 0; i < distance.Length; i++)
-            {
-                double d = offset + i;
-                var d2 = ((d * d) + g) * _dx2;
-                distance[i] = d2 > _max2 ? float.NaN : (float)Math.Sqrt(d2);
             }
         }
     }
