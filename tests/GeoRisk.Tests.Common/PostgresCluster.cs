@@ -45,6 +45,7 @@ public static class PostgresCluster
             throw new InvalidOperationException("PostgreSQL with PostGIS is not installed: run ./build.sh test (it installs postgresql-15-postgis-3) or set GEORISK_TEST_PG.");
         }
 
+        RemoveStaleClusters();
         var dir = Directory.CreateTempSubdirectory("georisk-pg").FullName;
         var data = Path.Combine(dir, "data");
         var asRoot = Environment.UserName == "root";
@@ -78,6 +79,32 @@ public static class PostgresCluster
             }
         };
         return $"Host=127.0.0.1;Port={port};Username=georisk;Database=postgres;Pooling=true;Maximum Pool Size=50";
+    }
+
+    /// <summary>
+    /// Removes clusters that earlier test processes left behind when they were killed before their exit
+    /// handler ran: no server running (no live postmaster.pid) and untouched for an hour, so a cluster that
+    /// another test process is creating right now is never taken.
+    /// </summary>
+    private static void RemoveStaleClusters()
+    {
+        foreach (var stale in Directory.GetDirectories(Path.GetTempPath(), "georisk-pg*"))
+        {
+            try
+            {
+                var data = Path.Combine(stale, "data");
+                var pidFile = Path.Combine(data, "postmaster.pid");
+                var running = File.Exists(pidFile) && int.TryParse(File.ReadLines(pidFile).FirstOrDefault(), out var pid) && Directory.Exists($"/proc/{pid}");
+                if (!running && Directory.GetLastWriteTimeUtc(Directory.Exists(data) ? data : stale) < DateTime.UtcNow.AddHours(-1))
+                {
+                    Directory.Delete(stale, recursive: true);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // another process's cluster, or already gone
+            }
+        }
     }
 
     private static string Cmd(bool asRoot, string tool) => asRoot ? "runuser" : tool;

@@ -96,9 +96,12 @@ public sealed class Expression
 
     private void RunChunk(ReadOnlyMemory<float>[] inputs, int offset, int n, float[] scratch, Span<float> output, bool vectorize)
     {
-        foreach (var ins in _program)
+        // The step that produces the result writes straight into the output (no copy pass at the end).
+        var last = _result.Kind == OperandKind.Register && _program.Count > 0 && _program[^1].Destination == _result.Index ? _program.Count - 1 : -1;
+        for (var step = 0; step < _program.Count; step++)
         {
-            var d = scratch.AsSpan(ins.Destination * ChunkLength, n);
+            var ins = _program[step];
+            var d = step == last ? output : scratch.AsSpan(ins.Destination * ChunkLength, n);
             switch (ins.Op)
             {
                 case OpCode.Add when ins.B.IsConstant: TensorPrimitives.Add(Read(ins.A), ins.B.Value, d); break;
@@ -144,7 +147,7 @@ public sealed class Expression
         {
             output.Fill(_result.Value);
         }
-        else
+        else if (last < 0)
         {
             Read(_result).CopyTo(output);
         }
