@@ -86,12 +86,35 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
     /// </summary>
     public ColumnSources ReadSources(IReadOnlySet<float>? values = null)
     {
-        int width = Grid.Width, height = Grid.Height;
-        var sources = new ColumnSources(width, height);
+        // The two halves are read at once through two GDAL handles (one handle is not thread-safe).
+        const int chunkRows = 256;
+        var middle = Grid.Height > 4 * chunkRows ? Grid.Height / 2 / chunkRows * chunkRows : Grid.Height;
+        var top = new ColumnSources(Grid.Width, Grid.Height);
+        if (middle == Grid.Height)
+        {
+            ReadSources(_dataset, 0, Grid.Height, values, top);
+            return top;
+        }
+
+        var bottom = new ColumnSources(Grid.Width, Grid.Height);
+        var lower = Task.Run(() =>
+        {
+            using var second = RasterDataset.Open(_dataset.Path);
+            ReadSources(second, middle, Grid.Height, values, bottom);
+        });
+        ReadSources(_dataset, 0, middle, values, top);
+        lower.GetAwaiter().GetResult();
+        top.Append(bottom);
+        return top;
+    }
+
+    private void ReadSources(RasterDataset dataset, int fromRow, int toRow, IReadOnlySet<float>? values, ColumnSources sources)
+    {
+        var width = Grid.Width;
         bool IsSource(float v) => !float.IsNaN(v) && (values is null ? v != 0 : values.Contains(v));
         const int chunkRows = 256;
         var mask = new byte[chunkRows * width];
-        if (_dataset.GetDataType(1) == RasterDataType.Byte)
+        if (dataset.GetDataType(1) == RasterDataType.Byte)
         {
             var table = new byte[256];
             for (var v = 0; v < 256; v++)
@@ -100,11 +123,11 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
             }
 
             var identity = table[0] == 0 && table.AsSpan(1).IndexOfAnyExcept((byte)1) < 0; // any non-zero byte is a source
-            for (var y = 0; y < height; y += chunkRows)
+            for (var y = fromRow; y < toRow; y += chunkRows)
             {
-                var rows = Math.Min(chunkRows, height - y);
+                var rows = Math.Min(chunkRows, toRow - y);
                 var span = mask.AsSpan(0, rows * width);
-                _dataset.Read(1, 0, y, width, rows, span);
+                dataset.Read(1, 0, y, width, rows, span);
                 if (!identity)
                 {
                     foreach (ref var b in span)
@@ -116,23 +139,22 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
                 sources.AddRows(y, rows, span);
             }
 
-            return sources;
+            return;
         }
 
         var strip = new float[chunkRows * width];
-        for (var y = 0; y < height; y += chunkRows)
+        for (var y = fromRow; y < toRow; y += chunkRows)
         {
-            var rows = Math.Min(chunkRows, height - y);
-            ReadRows(y, rows, strip);
+            var rows = Math.Min(chunkRows, toRow - y);
+            dataset.Read(1, 0, y, width, rows, strip.AsSpan(0, rows * width));
             for (var i = 0; i < rows * width; i++)
             {
-                mask[i] = (byte)(IsSource(strip[i]) ? 1 : 0);
+                var v = strip[i];
+                mask[i] = (byte)(!v.Equals(_noData ?? float.NaN) && IsSource(v) ? 1 : 0);
             }
 
             sources.AddRows(y, rows, mask.AsSpan(0, rows * width));
         }
-
-        return sources;
     }
 
     /// <summary>Reads the whole band into memory.</summary>

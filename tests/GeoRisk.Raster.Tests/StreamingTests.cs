@@ -167,6 +167,42 @@ public sealed class StreamingTests : IDisposable
         Assert.True(whole.Data.Count(v => !float.IsNaN(v)) > w * h / 10, "the features burn a fair part of the grid");
     }
 
+    [Theory]
+    [InlineData(RasterDataType.Byte)]
+    [InlineData(RasterDataType.Float32)]
+    public void GdalSource_ReadSources_InTwoHalves_EqualsTheMask(RasterDataType type)
+    {
+        // 1,100 rows: read as two halves through two handles. Values 1..3 with nodata 3 and some zeros.
+        const int w = 40, h = 1100;
+        var random = new Random(17);
+        var values = new RasterBuffer<float>(w, h);
+        for (var i = 0; i < values.Data.Length; i++)
+        {
+            values.Data[i] = random.NextDouble() < 0.97 ? 0 : random.Next(1, 4);
+        }
+
+        var path = _dir.File($"sources-{type}.tif");
+        using (var sink = new GdalRasterSink(path, GdalTools.Grid(w, h), type, noData: 3))
+        {
+            sink.WriteAll(values);
+        }
+
+        using var source = new GdalRasterSource(path);
+        foreach (var wanted in new[] { null, new HashSet<float> { 2 } })
+        {
+            var mask = new RasterBuffer<byte>(w, h);
+            for (var i = 0; i < mask.Data.Length; i++)
+            {
+                var v = values.Data[i];
+                mask.Data[i] = (byte)(v != 3 && (wanted is null ? v != 0 : wanted.Contains(v)) ? 1 : 0);
+            }
+
+            var sources = source.ReadSources(wanted);
+            Assert.Equal(mask.Data.Count(b => b != 0), sources.Count);
+            Assert.Equal(DistanceTransform.Compute(mask, 30, 30).Distance.Data, DistanceTransform.Compute(sources, 30, 30).Distance.Data);
+        }
+    }
+
     [Fact]
     public void Distance_WithoutAnySource_IsNaNEverywhere()
     {

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace GeoRisk.Raster.Distance;
 
@@ -56,6 +57,17 @@ public sealed class ColumnSources
                 x = next < 0 ? -1 : x + 1 + next;
             }
         }
+    }
+
+    /// <summary>Appends the sources of <paramref name="lower"/>, a part read separately whose rows all lie below this one's.</summary>
+    public void Append(ColumnSources lower)
+    {
+        if (lower.Width != Width || _rows is not null || lower._rows is not null)
+        {
+            throw new InvalidOperationException("Only unbuilt source lists of the same width can be joined.");
+        }
+
+        _cells.AddRange(lower._cells);
     }
 
     public static ColumnSources FromMask(RasterBuffer<byte> mask)
@@ -208,68 +220,73 @@ public static class DistanceTransform
             var v = new int[w];
             var fv = new double[w];
             var nearest = new int[w];
-            // Per column, the next source at or below the current row (its index in _rows), found once by
+            var squared = new double[w];
+            // Per column, the nearest source row above and at-or-below the current row (far-away
+            // sentinels when there is none) and the index in _rows of the one after, found once by
             // binary search and then advanced as rows go by.
+            var above = new int[w];
             var below = new int[w];
+            var next = new int[w];
             for (var x = 0; x < w; x++)
             {
                 var at = Array.BinarySearch(_rows, _start[x], _start[x + 1] - _start[x], y0);
-                below[x] = at >= 0 ? at : ~at;
+                at = at >= 0 ? at : ~at;
+                above[x] = at > _start[x] ? _rows[at - 1] : -Far;
+                below[x] = at < _start[x + 1] ? _rows[at] : Far;
+                next[x] = at < _start[x + 1] ? at + 1 : at;
             }
 
             for (var y = y0; y < y1; y++)
             {
-                NearestInColumns(y, below, nearest, g);
+                NearestInColumns(y, above, below, next, nearest, g);
                 var offset = (y - y0) * w;
-                Row(nearest, g, v, fv, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
+                Row(nearest, g, v, fv, squared, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
             }
         }
+
+        /// <summary>A row no grid reaches: the nearest "source" when a column has none above or below.</summary>
+        private const int Far = 1 << 30;
 
         /// <summary>
         /// Per column, the row of the nearest source above or below row y (the one above on a tie), or −1,
         /// and g, its squared vertical distance scaled by (dy/dx)² (infinity when the column has no source).
+        /// Branch-free but for the rare step past a source.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void NearestInColumns(int y, int[] below, int[] nearest, double[] g)
+        private void NearestInColumns(int y, int[] above, int[] below, int[] next, int[] nearest, double[] g)
         {
             var rows = _rows;
             var start = _start;
             for (var x = 0; x < nearest.Length; x++)
             {
-                var k = below[x];
-                var end = start[x + 1];
-                if (k < end && rows[k] < y)
+                var b = below[x];
+                if (b < y)
                 {
-                    k++; // the source below is now above
-                    below[x] = k;
+                    // The source below is now above; the next one in the column becomes the one below.
+                    above[x] = b;
+                    var k = next[x];
+                    var has = k < start[x + 1];
+                    below[x] = b = has ? rows[k] : Far;
+                    next[x] = has ? k + 1 : k;
                 }
 
-                var best = -1;
-                if (k < end)
-                {
-                    best = rows[k];
-                }
-
-                if (k > start[x])
-                {
-                    var above = rows[k - 1];
-                    if (best < 0 || best - y >= y - above)
-                    {
-                        best = above;
-                    }
-                }
-
-                nearest[x] = best;
-                double dr = best - y;
-                g[x] = best < 0 ? double.PositiveInfinity : dr * dr * _ratio;
+                var a = above[x];
+                int up = y - a, down = b - y;
+                var best = down < up ? b : a;
+                var d = Math.Min(up, down);
+                var none = d >= Far / 2;
+                nearest[x] = none ? -1 : best;
+                g[x] = none ? double.PositiveInfinity : (double)d * d * _ratio;
             }
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Row(ReadOnlySpan<int> nearest, double[] g, int[] v, double[] fv, Span<float> distance, Span<int> index)
+        private void Row(ReadOnlySpan<int> nearest, double[] g, int[] v, double[] fv, double[] squared, Span<float> distance, Span<int> index)
         {
             var n = nearest.Length;
             var k = -1; // v[0..k]: roots of the parabolas on the envelope, left to right; fv their g + q²
+            int pTop = 0, pBelow = 0;
+            double fTop = 0, fBelow = 0;
             for (var q = 0; q < n; q++)
             {
                 var gq = g[q];
@@ -279,16 +296,24 @@ public static class DistanceTransform
                 }
 
                 var fq = gq + ((double)q * q);
-                // Drop v[k] while the new parabola overtakes it no later than v[k] overtook v[k − 1]:
-                // (fq − fp) / 2(q − p) ≤ (fp − fr) / 2(p − r), both denominators positive.
-                while (k >= 1 && (fq - fv[k]) * (v[k] - v[k - 1]) <= (fv[k] - fv[k - 1]) * (q - v[k]))
+                // Drop the top (p) while the new parabola overtakes it no later than p overtook the one
+                // below it (r): (fq − fp) / 2(q − p) ≤ (fp − fr) / 2(p − r), both denominators positive.
+                // The top two stay in registers, so the usual no-drop case loads nothing.
+                while (k >= 1 && (fq - fTop) * (pTop - pBelow) <= (fTop - fBelow) * (q - pTop))
                 {
                     k--;
+                    (pTop, fTop) = (pBelow, fBelow);
+                    if (k >= 1)
+                    {
+                        (pBelow, fBelow) = (v[k - 1], fv[k - 1]);
+                    }
                 }
 
+                (pBelow, fBelow) = (pTop, fTop);
                 k++;
                 v[k] = q;
                 fv[k] = fq;
+                (pTop, fTop) = (q, fq);
             }
 
             if (k < 0)
@@ -319,12 +344,42 @@ public static class DistanceTransform
 
                 double d = x - owner;
                 var d2 = ((d * d) + gOwner) * _dx2;
-                var beyond = d2 > _max2;
-                distance[x] = beyond ? float.NaN : (float)Math.Sqrt(d2);
+                squared[x] = d2;
                 if (withIndex)
                 {
-                    index[x] = beyond ? -1 : (nearest[owner] * n) + owner;
+                    index[x] = d2 > _max2 ? -1 : (nearest[owner] * n) + owner;
                 }
+            }
+
+            SquareRoots(squared.AsSpan(0, n), distance, _max2);
+        }
+
+        /// <summary>
+        /// distance = √squared, NaN beyond the maximum, four doubles per square root instruction: the
+        /// square roots were a third of the row pass done one at a time. Vector and scalar roots are both
+        /// correctly rounded, and so is the narrowing to float, so both paths give the same bits.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private static void SquareRoots(ReadOnlySpan<double> squared, Span<float> distance, double max2)
+        {
+            var i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var limit = Vector256.Create(max2);
+                var nan = Vector256.Create(double.NaN);
+                for (; i + 8 <= squared.Length; i += 8)
+                {
+                    var lo = Vector256.Create(squared.Slice(i, 4));
+                    var hi = Vector256.Create(squared.Slice(i + 4, 4));
+                    lo = Vector256.ConditionalSelect(Vector256.GreaterThan(lo, limit), nan, Vector256.Sqrt(lo));
+                    hi = Vector256.ConditionalSelect(Vector256.GreaterThan(hi, limit), nan, Vector256.Sqrt(hi));
+                    Vector256.Narrow(lo, hi).CopyTo(distance.Slice(i, 8));
+                }
+            }
+
+            for (; i < squared.Length; i++)
+            {
+                distance[i] = squared[i] > max2 ? float.NaN : (float)Math.Sqrt(squared[i]);
             }
         }
     }
