@@ -52,6 +52,7 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
     /// nodata turned into NaN in the same pass: one copy of the data instead of three (cache, buffer,
     /// conversion), and no cache memory to fault in.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // hot loop of every streamed read; see Expression.Evaluate
     private void ReadBlockRows(int y, int rows, Span<float> destination)
     {
         var (bw, bh) = _block;
@@ -271,6 +272,7 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteBlockRow(int blockRow, ReadOnlySpan<float> rows, int rowCount)
     {
         var (bw, bh) = _block;

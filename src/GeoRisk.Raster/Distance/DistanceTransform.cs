@@ -39,6 +39,7 @@ public sealed class ColumnSources
     public long Count => _rows?.Length ?? _cells.Count;
 
     /// <summary>Adds rows [y, y + rows) of a 0/1 mask (rows × width bytes, non-zero = source); rows must come top to bottom.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per strip over every cell
     public void AddRows(int y, int rows, ReadOnlySpan<byte> mask)
     {
         if (_rows is not null)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Buffers;
 using System.Numerics.Tensors;
 
@@ -53,6 +54,7 @@ public sealed class Expression
     }
 
     /// <summary>Evaluates over equally long input spans (in <see cref="Variables"/> order) into <paramref name="output"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // compiled optimized at first call: a raster command runs for about a second, too short for tiering to catch up
     public void Evaluate(ReadOnlyMemory<float>[] inputs, Span<float> output, bool vectorize = true)
     {
         if (inputs.Length != Variables.Count)
@@ -94,6 +96,7 @@ public sealed class Expression
         return Scalar(_root, values);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunChunk(ReadOnlyMemory<float>[] inputs, int offset, int n, float[] scratch, Span<float> output, bool vectorize)
     {
         // The step that produces the result writes straight into the output (no copy pass at the end).
