@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using GeoRisk.Core;
 using GeoRisk.Gdal;
 using GeoRisk.Gdal.Ingestion;
 using GeoRisk.Raster;
@@ -25,6 +26,14 @@ internal static class RasterCommands
         Progress = progress,
         CancellationToken = ct,
     };
+
+    /// <summary>Runs a streamed operation under a progress bar (one line per phase when output is redirected).</summary>
+    private static void WithProgress(string title, Action<IProgress<double>> work) =>
+        ConsoleProgress.RunAsync(title, report =>
+        {
+            work(new SyncProgress<double>(p => report("computing", p)));
+            return Task.FromResult(0);
+        }).GetAwaiter().GetResult();
 
     public static Command Create() => new("raster", "Raster engine over GeoTIFF files: calc, rasterize, proximity, slope.")
     {
@@ -333,7 +342,7 @@ internal static class RasterCommands
             using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
             {
                 // Strip by strip: bounded memory, and each strip is written while the next is burnt.
-                Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge));
+                WithProgress("rasterize", progress => Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge), new RasterOptions { Progress = progress }));
             }
 
             Console.WriteLine($"{count} features burnt into {grid.Width}x{grid.Height} cells → {parse.GetValue(output)}");
@@ -363,7 +372,7 @@ internal static class RasterCommands
             if (parse.GetValue(index) is not { } indexPath)
             {
                 using var sink = new GdalRasterSink(parse.GetValue(output)!, grid);
-                DistanceTransform.Distance(sources, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
+                WithProgress("proximity", progress => DistanceTransform.Distance(sources, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options with { Progress = progress }));
             }
             else
             {
@@ -425,7 +434,7 @@ internal static class RasterCommands
             using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
             {
                 // Streamed: the DEM is never held whole, and reading, computing and writing overlap.
-                SlopeAspect.Slope(source, sink, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options);
+                WithProgress("slope", progress => SlopeAspect.Slope(source, sink, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options with { Progress = progress }));
             }
 
             if (parse.GetValue(aspect) is { } aspectPath)

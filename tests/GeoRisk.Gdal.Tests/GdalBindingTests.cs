@@ -150,24 +150,3 @@ public class GdalBindingTests
             .Select(p => (double.Parse(p[0], CultureInfo.InvariantCulture), double.Parse(p[1], CultureInfo.InvariantCulture))).ToList();
     }
 }
-
-public class NoDataConversionTests
-{
-    [Fact]
-    public void Replace_EveryLength0To40_MatchesScalar()
-    {
-        for (var n = 0; n <= 40; n++)
-        {
-            var values = Enumerable.Range(0, n).Select(i => i % 3 == 0 ? -9999f : i % 5 == 0 ? float.NaN : i).ToArray();
-            var toNaN = values.ToArray();
-            NoDataConversion.Replace(toNaN, -9999f, float.NaN);
-            var back = toNaN.ToArray();
-            NoDataConversion.Replace(back, float.NaN, -9999f);
-            for (var i = 0; i < n; i++)
-            {
-                Assert.Equal(values[i] == -9999f || float.IsNaN(values[i]), float.IsNaN(toNaN[i]));
-                Assert.Equal(float.IsNaN(values[i]) ? -9999f : values[i], back[i]);
-            }
-        }
-    }
-}
