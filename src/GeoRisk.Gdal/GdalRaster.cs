@@ -111,6 +111,21 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
 
     private void ReadSources(RasterDataset dataset, int fromRow, int toRow, IReadOnlySet<float>? values, ColumnSources sources)
     {
+        // Each window is read once: GeoTIFF's direct path reads uncompressed strips straight into the
+        // buffer instead of through the block cache (this thread only; other formats ignore it).
+        Interop.Cpl.CPLSetThreadLocalConfigOption("GTIFF_DIRECT_IO", "YES");
+        try
+        {
+            ReadSourceRows(dataset, fromRow, toRow, values, sources);
+        }
+        finally
+        {
+            Interop.Cpl.CPLSetThreadLocalConfigOption("GTIFF_DIRECT_IO", null);
+        }
+    }
+
+    private void ReadSourceRows(RasterDataset dataset, int fromRow, int toRow, IReadOnlySet<float>? values, ColumnSources sources)
+    {
         var width = Grid.Width;
         bool IsSource(float v) => !float.IsNaN(v) && (values is null ? v != 0 : values.Contains(v));
         const int chunkRows = 256;

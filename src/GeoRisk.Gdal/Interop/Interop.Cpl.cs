@@ -26,6 +26,9 @@ internal static partial class Cpl
     internal static partial void CPLSetConfigOption(string key, string? value);
 
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial void CPLSetThreadLocalConfigOption(string key, string? value);
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial IntPtr CPLGetConfigOption(string key, string? defaultValue);
 
     [LibraryImport(Libraries.Gdal)]

@@ -239,63 +239,50 @@ public static class DistanceTransform
 
             for (var y = y0; y < y1; y++)
             {
-                NearestInColumns(y, above, below, next, nearest, g);
                 var offset = (y - y0) * w;
-                Row(nearest, g, v, fv, squared, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
+                Row(y, (above, below, next), nearest, g, v, fv, squared, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
             }
         }
 
         /// <summary>A row no grid reaches: the nearest "source" when a column has none above or below.</summary>
         private const int Far = 1 << 30;
 
-        /// <summary>
-        /// Per column, the row of the nearest source above or below row y (the one above on a tie), or −1,
-        /// and g, its squared vertical distance scaled by (dy/dx)² (infinity when the column has no source).
-        /// Branch-free but for the rare step past a source.
-        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void NearestInColumns(int y, int[] above, int[] below, int[] next, int[] nearest, double[] g)
-        {
-            var rows = _rows;
-            var start = _start;
-            for (var x = 0; x < nearest.Length; x++)
-            {
-                var b = below[x];
-                if (b < y)
-                {
-                    // The source below is now above; the next one in the column becomes the one below.
-                    above[x] = b;
-                    var k = next[x];
-                    var has = k < start[x + 1];
-                    below[x] = b = has ? rows[k] : Far;
-                    next[x] = has ? k + 1 : k;
-                }
-
-                var a = above[x];
-                int up = y - a, down = b - y;
-                var best = down < up ? b : a;
-                var d = Math.Min(up, down);
-                var none = d >= Far / 2;
-                nearest[x] = none ? -1 : best;
-                g[x] = none ? double.PositiveInfinity : (double)d * d * _ratio;
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Row(ReadOnlySpan<int> nearest, double[] g, int[] v, double[] fv, double[] squared, Span<float> distance, Span<int> index)
+        private void Row(int y, (int[] Above, int[] Below, int[] Next) columns, int[] nearest, double[] g, int[] v, double[] fv, double[] squared, Span<float> distance, Span<int> index)
         {
             var n = nearest.Length;
+            var (above, below, next) = columns;
+            var rows = _rows;
+            var start = _start;
             var k = -1; // v[0..k]: roots of the parabolas on the envelope, left to right; fv their g + q²
             int pTop = 0, pBelow = 0;
             double fTop = 0, fBelow = 0;
             for (var q = 0; q < n; q++)
             {
-                var gq = g[q];
-                if (double.IsPositiveInfinity(gq))
+                // The nearest source in column q, above or below row y (the one above on a tie); the
+                // step past a source is the only branch that is not (nearly) always taken the same way.
+                var b = below[q];
+                if (b < y)
                 {
+                    above[q] = b;
+                    var at = next[q];
+                    var has = at < start[q + 1];
+                    below[q] = b = has ? rows[at] : Far;
+                    next[q] = has ? at + 1 : at;
+                }
+
+                var a = above[q];
+                int up = y - a, down = b - y;
+                var d = Math.Min(up, down);
+                if (d >= Far / 2)
+                {
+                    nearest[q] = -1;
                     continue; // no source in this column
                 }
 
+                nearest[q] = down < up ? b : a;
+                var gq = (double)d * d * _ratio;
+                g[q] = gq;
                 var fq = gq + ((double)q * q);
                 // Drop the top (p) while the new parabola overtakes it no later than p overtook the one
                 // below it (r): (fq − fp) / 2(q − p) ≤ (fp − fr) / 2(p − r), both denominators positive.
