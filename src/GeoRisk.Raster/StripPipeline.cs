@@ -70,9 +70,12 @@ public static class StripPipeline
             return;
         }
 
-        var stripRows = options.StripRows > 0 ? options.StripRows : Math.Max(1, sources.Count > 0 ? sources[0].PreferredStripRows : 256);
-        // At least ~2 Mi cells per strip so both threads have work, in whole blocks, never more than the grid.
-        stripRows = Math.Min(height, Math.Max(stripRows, (2 << 20) / width / stripRows * stripRows));
+        // An explicit strip height is used as given; otherwise whole blocks, at least ~2 Mi cells per strip
+        // so both threads have work, never more rows than the grid.
+        var blockRows = Math.Max(1, sources.Count > 0 ? sources[0].PreferredStripRows : 256);
+        var stripRows = options.StripRows > 0
+            ? Math.Min(height, options.StripRows)
+            : Math.Min(height, Math.Max(blockRows, (2 << 20) / width / blockRows * blockRows));
         var strips = (height + stripRows - 1) / stripRows;
         int RowsOf(int k) => Math.Min(stripRows, height - (k * stripRows));
 
@@ -89,7 +92,8 @@ public static class StripPipeline
             }
         }
 
-        Task reading = Task.CompletedTask, writing = Task.CompletedTask;
+        var reading = Task.CompletedTask;
+        using var writer = new BackgroundStripWriter(sink);
         try
         {
             Read(0);
@@ -110,25 +114,57 @@ public static class StripPipeline
                 var output = outputs[k % 2]; // its previous write (k − 2) finished before k − 1's began
                 ParallelRows.For(rows, width, options, (r0, r1) =>
                     kernel(window, y0 + r0, y0 + r1, output.AsSpan(r0 * width, (r1 - r0) * width)));
-                writing.GetAwaiter().GetResult();
-                var strip = k;
-                writing = Task.Run(() => sink.WriteRows(strip * stripRows, RowsOf(strip), outputs[strip % 2].AsSpan(0, RowsOf(strip) * width)));
+                writer.Write(y0, rows, output);
                 options.Progress?.Report((double)(y0 + rows) / height);
             }
 
-            writing.GetAwaiter().GetResult();
+            writer.Complete();
         }
         finally
         {
-            // Never leave a stage running against a source or sink the caller is about to dispose.
+            // Never leave a read running against a source the caller is about to dispose (the writer
+            // waits for its own write when disposed).
             try
             {
-                Task.WaitAll(reading, writing);
+                reading.Wait();
             }
             catch (AggregateException)
             {
                 // already surfaced above, or superseded by the exception in flight
             }
+        }
+    }
+}
+
+/// <summary>
+/// Hands finished strips to a sink on a background task, one write at a time, so the caller computes the
+/// next strip meanwhile (double buffering: a buffer may be reused once the following strip has been
+/// handed over). Disposing waits for the write in flight, so a sink is never disposed under it.
+/// </summary>
+public sealed class BackgroundStripWriter(IRasterSink sink) : IDisposable
+{
+    private Task _writing = Task.CompletedTask;
+
+    /// <summary>Waits for the previous strip's write (rethrowing its failure), then starts writing rows [y, y + rows) from <paramref name="buffer"/>.</summary>
+    public void Write(int y, int rows, float[] buffer)
+    {
+        _writing.GetAwaiter().GetResult();
+        var width = sink.Grid.Width;
+        _writing = Task.Run(() => sink.WriteRows(y, rows, buffer.AsSpan(0, rows * width)));
+    }
+
+    /// <summary>Waits for the last write and rethrows its failure.</summary>
+    public void Complete() => _writing.GetAwaiter().GetResult();
+
+    public void Dispose()
+    {
+        try
+        {
+            _writing.Wait();
+        }
+        catch (AggregateException)
+        {
+            // surfaced by Write or Complete, or superseded by the exception in flight
         }
     }
 }

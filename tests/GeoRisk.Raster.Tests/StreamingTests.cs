@@ -203,6 +203,30 @@ public sealed class StreamingTests : IDisposable
         }
     }
 
+    private sealed class FailingSink(GridSpec grid, int failAtRow) : IRasterSink
+    {
+        public GridSpec Grid { get; } = grid;
+
+        public void WriteRows(int y, int rows, ReadOnlySpan<float> source)
+        {
+            if (y >= failAtRow)
+            {
+                throw new IOException("disk full");
+            }
+        }
+    }
+
+    [Fact]
+    public void StreamedSlope_WhenTheSinkFails_SurfacesTheFailure()
+    {
+        // A failing write must not be lost on its background task: the pipeline stops with its exception.
+        var grid = GdalTools.Grid(64, 100);
+        var dem = new MemoryRaster(grid, Random(64, 100, 4));
+        var ex = Assert.Throws<IOException>(() => SlopeAspect.Slope(dem, new FailingSink(grid, 40), 30, 30, SlopeUnit.Degrees, new RasterOptions { StripRows = 16 }));
+        Assert.Equal("disk full", ex.Message);
+        Assert.Throws<IOException>(() => Rasterizer.Burn([(new GeometryFactory().CreatePoint(new Coordinate(500_100, 4_979_900)), 1f)], new FailingSink(grid, 0)));
+    }
+
     [Fact]
     public void Distance_WithoutAnySource_IsNaNEverywhere()
     {

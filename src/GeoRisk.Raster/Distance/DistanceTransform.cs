@@ -171,32 +171,17 @@ public static class DistanceTransform
         var rows = new RowPass(sources, pixelWidth, pixelHeight, maxDistance);
         var stripRows = options.StripRows > 0 ? options.StripRows : Math.Clamp((2 << 20) / Math.Max(1, w) / 256 * 256, 256, Math.Max(256, h));
         float[][] outputs = [new float[Math.Min(stripRows, h) * w], new float[Math.Min(stripRows, h) * w]];
-        var writing = Task.CompletedTask;
-        try
+        using var writer = new BackgroundStripWriter(sink);
+        for (int y = 0, k = 0; y < h; y += stripRows, k++)
         {
-            for (int y = 0, k = 0; y < h; y += stripRows, k++)
-            {
-                options.CancellationToken.ThrowIfCancellationRequested();
-                var (y0, n, output) = (y, Math.Min(stripRows, h - y), outputs[k % 2]);
-                ParallelRows.For(n, w, options, (r0, r1) => rows.Run(y0 + r0, y0 + r1, output.AsSpan(r0 * w, (r1 - r0) * w), []));
-                writing.GetAwaiter().GetResult();
-                writing = Task.Run(() => sink.WriteRows(y0, n, output.AsSpan(0, n * w)));
-                options.Progress?.Report((double)(y0 + n) / h);
-            }
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var (y0, n, output) = (y, Math.Min(stripRows, h - y), outputs[k % 2]);
+            ParallelRows.For(n, w, options, (r0, r1) => rows.Run(y0 + r0, y0 + r1, output.AsSpan(r0 * w, (r1 - r0) * w), []));
+            writer.Write(y0, n, output);
+            options.Progress?.Report((double)(y0 + n) / h);
+        }
 
-            writing.GetAwaiter().GetResult();
-        }
-        finally
-        {
-            try
-            {
-                writing.Wait();
-            }
-            catch (AggregateException)
-            {
-                // surfaced above, or superseded by the exception in flight
-            }
-        }
+        writer.Complete();
     }
 
     /// <summary>

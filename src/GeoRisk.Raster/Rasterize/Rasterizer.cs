@@ -292,39 +292,24 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
         }
 
         RasterBuffer<float>[] buffers = [new(width, Math.Min(stripRows, height)), new(width, Math.Min(stripRows, height))];
-        var writing = Task.CompletedTask;
-        try
+        using var writer = new BackgroundStripWriter(sink);
+        for (var k = 0; k < strips; k++)
         {
-            for (var k = 0; k < strips; k++)
+            options.CancellationToken.ThrowIfCancellationRequested();
+            var y0 = k * stripRows;
+            var rows = Math.Min(stripRows, height - y0);
+            var buffer = rows == buffers[k % 2].Height ? buffers[k % 2] : new RasterBuffer<float>(width, rows);
+            buffer.Fill(float.NaN);
+            var rasterizer = new Rasterizer(buffer, grid.Transform, allTouched, rule) { FirstRow = y0 };
+            foreach (var i in perStrip[k])
             {
-                options.CancellationToken.ThrowIfCancellationRequested();
-                var y0 = k * stripRows;
-                var rows = Math.Min(stripRows, height - y0);
-                var buffer = rows == buffers[k % 2].Height ? buffers[k % 2] : new RasterBuffer<float>(width, rows);
-                buffer.Fill(float.NaN);
-                var rasterizer = new Rasterizer(buffer, grid.Transform, allTouched, rule) { FirstRow = y0 };
-                foreach (var i in perStrip[k])
-                {
-                    rasterizer.Burn(features[i].Geometry, features[i].Value);
-                }
-
-                writing.GetAwaiter().GetResult();
-                writing = Task.Run(() => sink.WriteRows(y0, rows, buffer.Span));
-                options.Progress?.Report((double)(y0 + rows) / height);
+                rasterizer.Burn(features[i].Geometry, features[i].Value);
             }
 
-            writing.GetAwaiter().GetResult();
+            writer.Write(y0, rows, buffer.Data);
+            options.Progress?.Report((double)(y0 + rows) / height);
         }
-        finally
-        {
-            try
-            {
-                writing.Wait();
-            }
-            catch (AggregateException)
-            {
-                // surfaced above, or superseded by the exception in flight
-            }
-        }
+
+        writer.Complete();
     }
 }
