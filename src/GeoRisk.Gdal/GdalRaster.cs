@@ -6,9 +6,11 @@ using GeoRisk.Raster.Distance;
 namespace GeoRisk.Gdal;
 
 /// <summary>Band 1 of a GeoTIFF/COG as an engine source: floats, nodata turned into NaN.</summary>
-public sealed class GdalRasterSource : IRasterSource, IDisposable
+public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
 {
     private readonly RasterDataset _dataset;
+    // One more handle per thread that reads blocks concurrently (a GDAL dataset handle is single-threaded).
+    private readonly ThreadLocal<RasterDataset> _blockHandles;
     private readonly float? _noData;
     private readonly (int Width, int Height) _block;
     private readonly bool _blockReads;
@@ -22,11 +24,29 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
         _block = _dataset.GetBlockSize(1);
         _blockReads = _dataset.GetDataType(1) == RasterDataType.Float32 && (long)_block.Width * _block.Height <= 1 << 24;
         PreferredStripRows = Math.Max(1, _block.Height);
+        _blockHandles = new ThreadLocal<RasterDataset>(() => RasterDataset.Open(_dataset.Path), trackAllValues: true);
     }
 
     public GridSpec Grid { get; }
 
     public int PreferredStripRows { get; }
+
+    public (int Width, int Height)? BlockSize => _blockReads ? _block : null;
+
+    public void ReadBlock(int blockX, int blockY, Span<float> block)
+    {
+        if (!_blockReads)
+        {
+            throw new NotSupportedException("Only float bands are read by blocks.");
+        }
+
+        block = block[..(_block.Width * _block.Height)];
+        _blockHandles.Value!.ReadBlock(1, blockX, blockY, block);
+        if (_noData is { } nd && !float.IsNaN(nd))
+        {
+            NoDataConversion.Replace(block, nd, float.NaN);
+        }
+    }
 
     public double? NoData => _noData;
 
@@ -181,7 +201,16 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
         return buffer;
     }
 
-    public void Dispose() => _dataset.Dispose();
+    public void Dispose()
+    {
+        foreach (var handle in _blockHandles.Values)
+        {
+            handle.Dispose();
+        }
+
+        _blockHandles.Dispose();
+        _dataset.Dispose();
+    }
 }
 
 /// <summary>A new single-band GeoTIFF as an engine sink: NaN written as <see cref="NoData"/>.</summary>
@@ -189,9 +218,10 @@ public sealed class GdalRasterSource : IRasterSource, IDisposable
 /// Rows written in order from the top go to the file block row by block row past GDAL's block cache
 /// (nodata set while tiling); any other order falls back to windowed writes through the cache.
 /// </remarks>
-public sealed class GdalRasterSink : IRasterSink, IDisposable
+public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
 {
     private readonly RasterDataset _dataset;
+    private readonly Lock _blockGate = new();
     private readonly RasterDataType _type;
     private readonly (int Width, int Height) _block;
     private bool _blockWrites;
@@ -272,6 +302,29 @@ public sealed class GdalRasterSink : IRasterSink, IDisposable
     }
 
     public void WriteAll(RasterBuffer<float> buffer) => WriteRows(0, Grid.Height, buffer.Span);
+
+    public (int Width, int Height)? BlockSize => _type == RasterDataType.Float32 && _block.Width * _block.Height <= 1 << 24 ? _block : null;
+
+    /// <summary>Writes one whole block straight to the file (for block-by-block producers; not to be mixed with row writes).</summary>
+    public void WriteBlock(int blockX, int blockY, ReadOnlySpan<float> block)
+    {
+        if (BlockSize is null)
+        {
+            throw new NotSupportedException("Only float bands are written by blocks.");
+        }
+
+        var n = _block.Width * _block.Height;
+        lock (_blockGate)
+        {
+            if (_tile.Length < n)
+            {
+                _tile = new float[n];
+            }
+
+            NoDataConversion.CopyReplacing(block[..n], _tile.AsSpan(0, n), float.NaN, (float)NoData);
+            _dataset.WriteBlock<float>(1, blockX, blockY, _tile.AsSpan(0, n));
+        }
+    }
 
     public RasterDataType DataType => _type;
 

@@ -23,6 +23,29 @@ public interface IRasterSink
     void WriteRows(int y, int rows, ReadOnlySpan<float> source);
 }
 
+/// <summary>
+/// A source that can also hand out whole blocks of its file layout (tiles), from several threads at once.
+/// Element-wise operations run tile by tile on these, so no strip buffer is ever filled.
+/// </summary>
+public interface IBlockRasterSource : IRasterSource
+{
+    /// <summary>The block size, or null when this source cannot read blocks (e.g. not a float band).</summary>
+    (int Width, int Height)? BlockSize { get; }
+
+    /// <summary>Block (bx, by) into <paramref name="block"/> (width × height of the block; edge blocks padded), nodata as NaN. Thread-safe.</summary>
+    void ReadBlock(int blockX, int blockY, Span<float> block);
+}
+
+/// <summary>A sink that takes whole blocks, from several threads at once.</summary>
+public interface IBlockRasterSink : IRasterSink
+{
+    /// <summary>The block size, or null when this sink cannot write blocks.</summary>
+    (int Width, int Height)? BlockSize { get; }
+
+    /// <summary>Writes block (bx, by) (edge blocks padded); NaN becomes the sink's nodata. Thread-safe.</summary>
+    void WriteBlock(int blockX, int blockY, ReadOnlySpan<float> block);
+}
+
 /// <summary>An in-memory float grid as a source and sink.</summary>
 public sealed class MemoryRaster(GridSpec grid, RasterBuffer<float> buffer) : IRasterSource, IRasterSink
 {

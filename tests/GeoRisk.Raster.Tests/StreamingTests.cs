@@ -76,6 +76,73 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(expected.Data, sink.Buffer.Data);
     }
 
+    /// <summary>A block sink over memory that counts the blocks it is given (proves the tile-by-tile path ran).</summary>
+    private sealed class RecordingBlockSink(GridSpec grid, (int Width, int Height) block) : IBlockRasterSink
+    {
+        public RasterBuffer<float> Buffer { get; } = new(grid.Width, grid.Height);
+
+        public int Blocks;
+
+        public GridSpec Grid { get; } = grid;
+
+        public (int Width, int Height)? BlockSize { get; } = block;
+
+        public void WriteRows(int y, int rows, ReadOnlySpan<float> source) => throw new InvalidOperationException("rows written to a block sink");
+
+        public void WriteBlock(int blockX, int blockY, ReadOnlySpan<float> data)
+        {
+            Interlocked.Increment(ref Blocks);
+            var (bw, bh) = block;
+            for (var r = 0; r < bh && (blockY * bh) + r < Grid.Height; r++)
+            {
+                var w = Math.Min(bw, Grid.Width - (blockX * bw));
+                data.Slice(r * bw, w).CopyTo(Buffer.GetRow((blockY * bh) + r).Slice(blockX * bw, w));
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Calc_TileByTile_EqualsInMemoryCalc(int threads)
+    {
+        // 300×200 in 64×64 tiles: partial tiles on both edges; 2 % nodata in every input.
+        const int w = 300, h = 200;
+        var expression = Expression.Parse("0.4*a + 0.3*b + where(c > 250, c, 0) * 0.3");
+        var inputs = Enumerable.Range(0, 3).Select(i => Random(w, h, 30 + i, 0.02)).ToList();
+        var expected = new RasterBuffer<float>(w, h);
+        RasterCalculator.Run(expression, inputs, expected);
+        var grid = GdalTools.Grid(w, h);
+        string[] tiled = ["TILED=YES", "BLOCKXSIZE=64", "BLOCKYSIZE=64"];
+        var files = inputs.Select((b, i) =>
+        {
+            var path = _dir.File($"tile-in-{threads}-{i}.tif");
+            using var sink = new GdalRasterSink(path, grid, creationOptions: tiled);
+            sink.WriteAll(b);
+            return path;
+        }).ToList();
+        var sources = files.Select(f => new GdalRasterSource(f)).ToList();
+        try
+        {
+            var recording = new RecordingBlockSink(grid, (64, 64));
+            RasterCalculator.Run(expression, sources, recording, new RasterOptions { MaxDegreeOfParallelism = threads });
+            Assert.Equal(5 * 4, recording.Blocks);
+            Assert.Equal(expected.Data, recording.Buffer.Data);
+
+            var output = _dir.File($"tile-out-{threads}.tif");
+            using (var sink = new GdalRasterSink(output, grid, creationOptions: tiled))
+            {
+                RasterCalculator.Run(expression, sources, sink, new RasterOptions { MaxDegreeOfParallelism = threads });
+            }
+
+            Assert.Equal(expected.Data, GdalTools.Read(output, out _).Data);
+        }
+        finally
+        {
+            sources.ForEach(s => s.Dispose());
+        }
+    }
+
     [Theory]
     [InlineData(30.0, 30.0, double.PositiveInfinity)]
     [InlineData(30.0, 20.0, double.PositiveInfinity)]

@@ -32,9 +32,55 @@ public static class RasterCalculator
     {
         options ??= new RasterOptions();
         CheckInputs(expression, sources.Count);
+        if (options.StripRows == 0 && TryRunByBlocks(expression, sources, sink, options))
+        {
+            return;
+        }
+
         var indices = Enumerable.Range(0, sources.Count).ToArray();
         StripPipeline.Run(sources, sink, options, (window, y0, y1, output) =>
             expression.Evaluate(indices.Select(i => window.Rows(i, y0, y1)).ToArray(), output, options.Vectorize));
+    }
+
+    /// <summary>
+    /// Element-wise, so when every input and the output share one tiled block layout, each tile is read,
+    /// computed and written on its own: four input tiles and one output tile stay in the worker's cache,
+    /// and the grid never passes through strip buffers in memory (a third of the memory traffic).
+    /// </summary>
+    private static bool TryRunByBlocks(Expression expression, IReadOnlyList<IRasterSource> sources, IRasterSink sink, RasterOptions options)
+    {
+        if (sink is not IBlockRasterSink { BlockSize: { } block } blockSink || block.Width >= sink.Grid.Width || sources.Count == 0 ||
+            sources.Any(s => s is not IBlockRasterSource { BlockSize: { } b } || b != block || !s.Grid.IsAlignedWith(sink.Grid)))
+        {
+            return false;
+        }
+
+        var blockSources = sources.Cast<IBlockRasterSource>().ToArray();
+        var (bw, bh) = block;
+        int across = (sink.Grid.Width + bw - 1) / bw, down = (sink.Grid.Height + bh - 1) / bh;
+        var done = 0;
+        Parallel.For(0, across * down, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken },
+            () => (Inputs: blockSources.Select(_ => new float[bw * bh]).ToArray(), Output: new float[bw * bh]),
+            (tile, _, buffers) =>
+            {
+                var (bx, by) = (tile % across, tile / across);
+                for (var i = 0; i < blockSources.Length; i++)
+                {
+                    blockSources[i].ReadBlock(bx, by, buffers.Inputs[i]);
+                }
+
+                expression.Evaluate(buffers.Inputs.Select(b => (ReadOnlyMemory<float>)b).ToArray(), buffers.Output, options.Vectorize);
+                blockSink.WriteBlock(bx, by, buffers.Output);
+                var finished = Interlocked.Increment(ref done);
+                if (finished % across == 0)
+                {
+                    options.Progress?.Report((double)finished / (across * down));
+                }
+
+                return buffers;
+            },
+            _ => { });
+        return true;
     }
 
     private static void CheckInputs(Expression expression, int count)
