@@ -89,9 +89,15 @@ public sealed class StreamingTests : IDisposable
 
         public void WriteRows(int y, int rows, ReadOnlySpan<float> source) => throw new InvalidOperationException("rows written to a block sink");
 
+        public int FailAfter { get; init; } = int.MaxValue;
+
         public void WriteBlock(int blockX, int blockY, ReadOnlySpan<float> data)
         {
-            Interlocked.Increment(ref Blocks);
+            if (Interlocked.Increment(ref Blocks) > FailAfter)
+            {
+                throw new IOException("disk full");
+            }
+
             var (bw, bh) = block;
             for (var r = 0; r < bh && (blockY * bh) + r < Grid.Height; r++)
             {
@@ -136,6 +142,10 @@ public sealed class StreamingTests : IDisposable
             }
 
             Assert.Equal(expected.Data, GdalTools.Read(output, out _).Data);
+
+            // A failed tile write surfaces as itself (not wrapped by the parallel loop).
+            var failing = new RecordingBlockSink(grid, (64, 64)) { FailAfter = 3 };
+            Assert.Throws<IOException>(() => RasterCalculator.Run(expression, sources, failing, new RasterOptions { MaxDegreeOfParallelism = threads }));
         }
         finally
         {

@@ -59,7 +59,19 @@ public static class RasterCalculator
         var (bw, bh) = block;
         int across = (sink.Grid.Width + bw - 1) / bw, down = (sink.Grid.Height + bh - 1) / bh;
         var done = 0;
-        Parallel.For(0, across * down, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken },
+        try
+        {
+            RunTiles();
+        }
+        catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+        {
+            // A failed read or write (a corrupt tile, a full disk) surfaces as itself, as on the strip path.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+        }
+
+        return true;
+
+        void RunTiles() => Parallel.For(0, across * down, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken },
             () => (Inputs: blockSources.Select(_ => new float[bw * bh]).ToArray(), Output: new float[bw * bh]),
             (tile, _, buffers) =>
             {
@@ -80,7 +92,6 @@ public static class RasterCalculator
                 return buffers;
             },
             _ => { });
-        return true;
     }
 
     private static void CheckInputs(Expression expression, int count)
