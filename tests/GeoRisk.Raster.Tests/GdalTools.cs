@@ -30,6 +30,13 @@ internal static class GdalTools
     /// <summary>A GeoTIFF of random values in a projected CRS (Gauss-Krüger CM 81E), NaN cells written as -9999.</summary>
     public static string WriteRandom(string path, int width, int height, int seed, double nodataFraction = 0, float scale = 100, double pixel = 30)
     {
+        Write(path, RandomBuffer(width, height, seed, nodataFraction, scale), pixel);
+        return path;
+    }
+
+    /// <summary>Random values in [0, scale), with the given fraction of NaN (nodata) cells.</summary>
+    public static RasterBuffer<float> RandomBuffer(int width, int height, int seed, double nodataFraction = 0, float scale = 100)
+    {
         var random = new Random(seed);
         var buffer = new RasterBuffer<float>(width, height);
         for (var i = 0; i < buffer.Data.Length; i++)
@@ -37,8 +44,7 @@ internal static class GdalTools
             buffer.Data[i] = random.NextDouble() < nodataFraction ? float.NaN : (float)(random.NextDouble() * scale);
         }
 
-        Write(path, buffer, pixel);
-        return path;
+        return buffer;
     }
 
     public static GridSpec Grid(int width, int height, double pixel = 30)

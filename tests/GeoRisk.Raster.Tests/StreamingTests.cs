@@ -18,17 +18,7 @@ public sealed class StreamingTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private static RasterBuffer<float> Random(int w, int h, int seed, double nodataFraction = 0)
-    {
-        var random = new Random(seed);
-        var b = new RasterBuffer<float>(w, h);
-        for (var i = 0; i < b.Data.Length; i++)
-        {
-            b.Data[i] = random.NextDouble() < nodataFraction ? float.NaN : (float)(random.NextDouble() * 500);
-        }
-
-        return b;
-    }
+    private static RasterBuffer<float> Random(int w, int h, int seed, double nodataFraction = 0) => GdalTools.RandomBuffer(w, h, seed, nodataFraction, scale: 500);
 
     [Theory]
     [InlineData(1)] // every strip one row: the halo always comes from neighbouring strips
