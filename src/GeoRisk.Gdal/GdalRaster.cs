@@ -108,8 +108,7 @@ public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
     public ColumnSources ReadSources(IReadOnlySet<float>? values = null)
     {
         // The two halves are read at once through two GDAL handles (one handle is not thread-safe).
-        const int chunkRows = 256;
-        var middle = Grid.Height > 4 * chunkRows ? Grid.Height / 2 / chunkRows * chunkRows : Grid.Height;
+        var middle = Grid.Height > 4 * SourceChunkRows ? Grid.Height / 2 / SourceChunkRows * SourceChunkRows : Grid.Height;
         var top = new ColumnSources(Grid.Width, Grid.Height);
         if (middle == Grid.Height)
         {
@@ -128,6 +127,9 @@ public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
         top.Append(bottom);
         return top;
     }
+
+    /// <summary>Rows read at a time when collecting sources.</summary>
+    private const int SourceChunkRows = 256;
 
     private void ReadSources(RasterDataset dataset, int fromRow, int toRow, IReadOnlySet<float>? values, ColumnSources sources)
     {
@@ -148,7 +150,7 @@ public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
     {
         var width = Grid.Width;
         bool IsSource(float v) => !float.IsNaN(v) && (values is null ? v != 0 : values.Contains(v));
-        const int chunkRows = 256;
+        const int chunkRows = SourceChunkRows;
         var mask = new byte[chunkRows * width];
         if (dataset.GetDataType(1) == RasterDataType.Byte)
         {
@@ -222,9 +224,10 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
 {
     private readonly RasterDataset _dataset;
     private readonly Lock _blockGate = new();
+    private readonly bool _blocksWritable;
     private readonly RasterDataType _type;
     private readonly (int Width, int Height) _block;
-    private bool _blockWrites;
+    private bool _rowsByBlocks; // row writes still go block by block (false once they fell back to windows)
     private int _nextRow;
     private float[] _pending = [];
     private int _pendingRows;
@@ -248,7 +251,8 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
 
         _dataset.SetNoData(1, noData);
         _block = _dataset.GetBlockSize(1);
-        _blockWrites = type == RasterDataType.Float32 && (long)_block.Width * _block.Height <= 1 << 24;
+        _blocksWritable = type == RasterDataType.Float32 && (long)_block.Width * _block.Height <= 1 << 24;
+        _rowsByBlocks = _blocksWritable;
     }
 
     public GridSpec Grid { get; }
@@ -259,7 +263,7 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
     {
         var width = Grid.Width;
         source = source[..(rows * width)];
-        if (!_blockWrites || y != _nextRow)
+        if (!_rowsByBlocks || y != _nextRow)
         {
             FallBackToWindowedWrites();
             WriteWindow(y, rows, source);
@@ -303,7 +307,7 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
 
     public void WriteAll(RasterBuffer<float> buffer) => WriteRows(0, Grid.Height, buffer.Span);
 
-    public (int Width, int Height)? BlockSize => _type == RasterDataType.Float32 && _block.Width * _block.Height <= 1 << 24 ? _block : null;
+    public (int Width, int Height)? BlockSize => _blocksWritable ? _block : null;
 
     /// <summary>Writes one whole block straight to the file (for block-by-block producers; not to be mixed with row writes).</summary>
     public void WriteBlock(int blockX, int blockY, ReadOnlySpan<float> block)
@@ -378,7 +382,7 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
             WriteWindow(_nextRow - rows, rows, _pending.AsSpan(0, rows * Grid.Width));
         }
 
-        _blockWrites = false;
+        _rowsByBlocks = false;
     }
 
     private void WriteWindow(int y, int rows, ReadOnlySpan<float> source)

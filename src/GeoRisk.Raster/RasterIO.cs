@@ -77,6 +77,18 @@ public sealed record RasterOptions
     /// <summary>Rows per strip when streaming; 0 picks from the source's block layout.</summary>
     public int StripRows { get; init; }
 
+    /// <summary>
+    /// Rows per strip of a streamed pass over a grid: <see cref="StripRows"/> when set; otherwise whole
+    /// blocks of <paramref name="blockRows"/> holding at least ~2 Mi cells, so every thread has work;
+    /// never more rows than the grid.
+    /// </summary>
+    public int StripRowsFor(int width, int height, int blockRows = 256)
+    {
+        blockRows = Math.Max(1, blockRows);
+        var rows = StripRows > 0 ? StripRows : Math.Max(blockRows, (2 << 20) / Math.Max(1, width) / blockRows * blockRows);
+        return Math.Max(1, Math.Min(height, rows));
+    }
+
     public IProgress<double>? Progress { get; init; }
 
     public CancellationToken CancellationToken { get; init; }

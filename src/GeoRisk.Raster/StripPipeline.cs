@@ -70,12 +70,7 @@ public static class StripPipeline
             return;
         }
 
-        // An explicit strip height is used as given; otherwise whole blocks, at least ~2 Mi cells per strip
-        // so both threads have work, never more rows than the grid.
-        var blockRows = Math.Max(1, sources.Count > 0 ? sources[0].PreferredStripRows : 256);
-        var stripRows = options.StripRows > 0
-            ? Math.Min(height, options.StripRows)
-            : Math.Min(height, Math.Max(blockRows, (2 << 20) / width / blockRows * blockRows));
+        var stripRows = options.StripRowsFor(width, height, sources.Count > 0 ? sources[0].PreferredStripRows : 256);
         var strips = (height + stripRows - 1) / stripRows;
         int RowsOf(int k) => Math.Min(stripRows, height - (k * stripRows));
 

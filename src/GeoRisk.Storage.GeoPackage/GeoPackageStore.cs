@@ -174,31 +174,17 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
             throw new FileNotFoundException("Staged raster not found.", stagedFile);
         }
 
-        var gt = raster.GeoTransform;
-        var x2 = gt[0] + gt[1] * raster.Width;
-        var y2 = gt[3] + gt[5] * raster.Height;
-        var bounds = new Envelope(gt[0], x2, gt[3], y2);
-        string? finalPath = null;
+        // The move happens before the commit; if the commit fails the file is deleted again, and if the
+        // process dies first, start-up removes the unreferenced file.
+        var placement = new StagedRasterPlacement(_root);
         try
         {
-            return await PublishAsync(publication, (long)raster.Width * raster.Height, bounds, JsonSerializer.Serialize(raster, s_json), (connection, tx, layerKey, version) =>
-            {
-                var relative = Path.Combine("rasters", layerKey.ToString(CultureInfo.InvariantCulture), $"v{version}.tif");
-                finalPath = Path.Combine(_root, relative);
-                Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-                // The move happens before the commit; if the commit fails the file is deleted below, and if
-                // the process dies first, start-up removes the unreferenced file.
-                File.Move(stagedFile, finalPath, overwrite: true);
-                return Task.FromResult<(string?, string?)>((null, relative));
-            }, cancellationToken);
+            return await PublishAsync(publication, (long)raster.Width * raster.Height, raster.GetBounds(), JsonSerializer.Serialize(raster, s_json), (connection, tx, layerKey, version) =>
+                Task.FromResult<(string?, string?)>((null, placement.Place(stagedFile, Path.Combine("rasters", layerKey.ToString(CultureInfo.InvariantCulture), $"v{version}.tif")))), cancellationToken);
         }
         catch
         {
-            if (finalPath is not null && File.Exists(finalPath))
-            {
-                File.Delete(finalPath);
-            }
-
+            placement.Undo();
             throw;
         }
     }

@@ -190,27 +190,15 @@ public sealed class PostGisStore : IGeoRiskStore
             throw new FileNotFoundException("Staged raster not found.", stagedFile);
         }
 
-        var gt = raster.GeoTransform;
-        var bounds = new Envelope(gt[0], gt[0] + (gt[1] * raster.Width), gt[3], gt[3] + (gt[5] * raster.Height));
-        string? finalPath = null;
+        var placement = new StagedRasterPlacement(_rasterRoot);
         try
         {
-            return await PublishAsync(publication, (long)raster.Width * raster.Height, bounds, JsonSerializer.Serialize(raster, s_json), (_, layerKey, version) =>
-            {
-                var relative = Path.Combine("layers", layerKey.ToString(CultureInfo.InvariantCulture), $"v{version}.tif");
-                finalPath = Path.Combine(_rasterRoot, relative);
-                Directory.CreateDirectory(Path.GetDirectoryName(finalPath)!);
-                File.Move(stagedFile, finalPath, overwrite: true);
-                return Task.FromResult<string?>(relative);
-            }, cancellationToken);
+            return await PublishAsync(publication, (long)raster.Width * raster.Height, raster.GetBounds(), JsonSerializer.Serialize(raster, s_json), (_, layerKey, version) =>
+                Task.FromResult<string?>(placement.Place(stagedFile, Path.Combine("layers", layerKey.ToString(CultureInfo.InvariantCulture), $"v{version}.tif"))), cancellationToken);
         }
         catch
         {
-            if (finalPath is not null && File.Exists(finalPath))
-            {
-                File.Delete(finalPath);
-            }
-
+            placement.Undo();
             throw;
         }
     }

@@ -21,7 +21,11 @@ public sealed record LayerPublication(
     ValidationReport Report);
 
 /// <summary>A raster's grid as stored: size, geotransform and CRS of the COG.</summary>
-public sealed record RasterDescription(int Width, int Height, double[] GeoTransform, string CrsWkt, string DataType, double? NoData);
+public sealed record RasterDescription(int Width, int Height, double[] GeoTransform, string CrsWkt, string DataType, double? NoData)
+{
+    /// <summary>The raster's extent in its CRS, from the geotransform (north-up).</summary>
+    public Envelope GetBounds() => new(GeoTransform[0], GeoTransform[0] + (GeoTransform[1] * Width), GeoTransform[3], GeoTransform[3] + (GeoTransform[5] * Height));
+}
 
 public sealed record LayerInfo(
     string SurveyId,

@@ -169,8 +169,8 @@ public static class DistanceTransform
         }
 
         var rows = new RowPass(sources, pixelWidth, pixelHeight, maxDistance);
-        var stripRows = options.StripRows > 0 ? options.StripRows : Math.Clamp((2 << 20) / Math.Max(1, w) / 256 * 256, 256, Math.Max(256, h));
-        float[][] outputs = [new float[Math.Min(stripRows, h) * w], new float[Math.Min(stripRows, h) * w]];
+        var stripRows = options.StripRowsFor(w, h);
+        float[][] outputs = [new float[stripRows * w], new float[stripRows * w]];
         using var writer = new BackgroundStripWriter(sink);
         for (int y = 0, k = 0; y < h; y += stripRows, k++)
         {

@@ -269,7 +269,7 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
             return;
         }
 
-        var stripRows = options.StripRows > 0 ? options.StripRows : Math.Clamp((4 << 20) / width / 256 * 256, 256, Math.Max(256, height));
+        var stripRows = options.StripRowsFor(width, height);
         var strips = (height + stripRows - 1) / stripRows;
         var perStrip = Enumerable.Range(0, strips).Select(_ => new List<int>()).ToArray();
         for (var i = 0; i < features.Count; i++)
@@ -291,7 +291,7 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
             }
         }
 
-        RasterBuffer<float>[] buffers = [new(width, Math.Min(stripRows, height)), new(width, Math.Min(stripRows, height))];
+        RasterBuffer<float>[] buffers = [new(width, stripRows), new(width, stripRows)];
         using var writer = new BackgroundStripWriter(sink);
         for (var k = 0; k < strips; k++)
         {
