@@ -165,7 +165,9 @@ public sealed class StreamingTests : IDisposable
             }
         }
 
-        var full = DistanceTransform.Compute(mask, pw, ph, maxDistance);
+        // Seven bands on fewer threads: each thread's column cursors are reused for bands above and below
+        // the one they were last positioned for (stepped on, or searched again).
+        var full = DistanceTransform.Compute(mask, pw, ph, maxDistance, new RasterOptions { MaxDegreeOfParallelism = 7, MinimumPixelsPerTask = 100 });
         var distanceOnly = DistanceTransform.Distance(mask, pw, ph, maxDistance);
         var sink = new MemoryRaster(GdalTools.Grid(w, h));
         DistanceTransform.Distance(ColumnSources.FromMask(mask), sink, pw, ph, maxDistance, new RasterOptions { StripRows = 64, MinimumPixelsPerTask = 100 }); // 301 rows: five strips, the last partial

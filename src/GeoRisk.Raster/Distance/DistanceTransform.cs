@@ -190,171 +190,287 @@ public static class DistanceTransform
     /// exactly in a double. The envelope is built by comparing cross-multiplied intersections instead of
     /// F&amp;H's divided ones: no division per cell, and exact.
     /// </summary>
-    private sealed class RowPass(ColumnSources sources, double pixelWidth, double pixelHeight, double maxDistance)
+    private sealed class RowPass
     {
-        private readonly double _dx2 = pixelWidth * pixelWidth;
-        private readonly double _ratio = (pixelHeight * pixelHeight) / (pixelWidth * pixelWidth);
-        private readonly double _max2 = maxDistance * maxDistance;
-        private readonly int[] _start = sources.Start;
-        private readonly int[] _rows = sources.Rows;
+        /// <summary>A row no grid reaches: the nearest "source" when a column has none above or below.</summary>
+        private const int Far = 1 << 30;
+
+        private readonly double _dx2;
+        private readonly double _ratio;
+        private readonly double _max2;
+        private readonly int[] _start;
+        private readonly int[] _rows;
+        private readonly int _width;
+
+        /// <summary>The columns that have at least one source, ascending: the only parabolas there are.</summary>
+        private readonly int[] _columns;
+
+        /// <summary>q² per entry of <see cref="_columns"/>.</summary>
+        private readonly double[] _columnSquares;
+
+        private readonly System.Collections.Concurrent.ConcurrentBag<ColumnState> _states = [];
+
+        public RowPass(ColumnSources sources, double pixelWidth, double pixelHeight, double maxDistance)
+        {
+            _dx2 = pixelWidth * pixelWidth;
+            _ratio = (pixelHeight * pixelHeight) / (pixelWidth * pixelWidth);
+            _max2 = maxDistance * maxDistance;
+            _start = sources.Start;
+            _rows = sources.Rows;
+            _width = sources.Width;
+            _columns = Enumerable.Range(0, _width).Where(q => _start[q + 1] > _start[q]).ToArray();
+            _columnSquares = _columns.Select(q => (double)q * q).ToArray();
+        }
+
+        /// <summary>Per sourced column (compact index c): the nearest source rows above and at-or-below the current row, as doubles for the vector step, and the index in _rows of the one after.</summary>
+        private sealed class ColumnState(int m)
+        {
+            /// <summary>The row the cursors were last positioned for; -1 before the first.</summary>
+            public int Row = -1;
+
+            public readonly double[] Above = new double[m];
+            public readonly double[] Below = new double[m];
+            public readonly int[] Next = new int[m];
+            public readonly double[] G = new double[m];
+            public readonly double[] F = new double[m];
+            public readonly int[] StackC = new int[m];
+            public readonly int[] StackQ = new int[m];
+            public readonly double[] StackF = new double[m];
+        }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(int y0, int y1, Span<float> distance, Span<int> index)
         {
-            var w = sources.Width;
-            var g = new double[w];
-            var v = new int[w];
-            var fv = new double[w];
-            var nearest = new int[w];
-            var squared = new double[w];
-            // Per column, the nearest source row above and at-or-below the current row (far-away
-            // sentinels when there is none) and the index in _rows of the one after, found once by
-            // binary search and then advanced as rows go by.
-            var above = new int[w];
-            var below = new int[w];
-            var next = new int[w];
-            for (var x = 0; x < w; x++)
+            var w = _width;
+            var m = _columns.Length;
+            if (m == 0)
             {
-                var at = Array.BinarySearch(_rows, _start[x], _start[x + 1] - _start[x], y0);
-                at = at >= 0 ? at : ~at;
-                above[x] = at > _start[x] ? _rows[at - 1] : -Far;
-                below[x] = at < _start[x + 1] ? _rows[at] : Far;
-                next[x] = at < _start[x + 1] ? at + 1 : at;
+                distance[..((y1 - y0) * w)].Fill(float.NaN);
+                index.Fill(-1);
+                return;
             }
 
+            // A thread's next band usually starts a little below its last one: step its columns' cursors on
+            // from there instead of searching every column again, and keep the arrays (LOH-sized for wide grids).
+            if (!_states.TryTake(out var state))
+            {
+                state = new ColumnState(m);
+            }
+
+            MoveTo(state, y0);
             for (var y = y0; y < y1; y++)
             {
                 var offset = (y - y0) * w;
-                Row(y, (above, below, next), nearest, g, v, fv, squared, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
+                Columns(y, state);
+                var k = Envelope(state);
+                Fill(state, k, y, distance.Slice(offset, w), index.IsEmpty ? [] : index.Slice(offset, w));
+            }
+
+            state.Row = y1 - 1;
+            _states.Add(state);
+        }
+
+        /// <summary>Positions every column's cursor for row y: the nearest source row above y and the one at or below it.</summary>
+        private void MoveTo(ColumnState state, int y)
+        {
+            for (var c = 0; c < _columns.Length; c++)
+            {
+                if (state.Row >= 0 && state.Row < y)
+                {
+                    while (state.Below[c] < y)
+                    {
+                        Advance(c, y, state);
+                    }
+
+                    continue;
+                }
+
+                var q = _columns[c];
+                var at = Array.BinarySearch(_rows, _start[q], _start[q + 1] - _start[q], y);
+                at = at >= 0 ? at : ~at;
+                state.Above[c] = at > _start[q] ? _rows[at - 1] : -Far;
+                state.Below[c] = at < _start[q + 1] ? _rows[at] : Far;
+                state.Next[c] = at < _start[q + 1] ? at + 1 : at;
             }
         }
 
-        /// <summary>A row no grid reaches: the nearest "source" when a column has none above or below.</summary>
-        private const int Far = 1 << 30;
-
+        /// <summary>
+        /// Steps every sourced column to row y: g = squared distance (in cell heights, times the aspect
+        /// ratio) to the nearest source above or below, and f = g + q², the parabola's value at x = 0
+        /// shifted to its root. Four columns per step; a column passes one of its sources about once in
+        /// a few dozen rows, and only then leaves the vector path.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void Row(int y, (int[] Above, int[] Below, int[] Next) columns, int[] nearest, double[] g, int[] v, double[] fv, double[] squared, Span<float> distance, Span<int> index)
+        private void Columns(int y, ColumnState state)
         {
-            var n = nearest.Length;
-            var (above, below, next) = columns;
-            var rows = _rows;
-            var start = _start;
-            var k = -1; // v[0..k]: roots of the parabolas on the envelope, left to right; fv their g + q²
+            var (above, below, g, f) = (state.Above, state.Below, state.G, state.F);
+            var m = above.Length;
+            var c = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                var yv = Vector256.Create((double)y);
+                var ratio = Vector256.Create(_ratio);
+                for (; c + 4 <= m; c += 4)
+                {
+                    var b = Vector256.Create(below.AsSpan(c, 4));
+                    if (Vector256.LessThanAny(b, yv))
+                    {
+                        for (var i = c; i < c + 4; i++)
+                        {
+                            Advance(i, y, state);
+                        }
+
+                        b = Vector256.Create(below.AsSpan(c, 4));
+                    }
+
+                    var d = Vector256.Min(yv - Vector256.Create(above.AsSpan(c, 4)), b - yv);
+                    var gc = d * d * ratio;
+                    gc.CopyTo(g.AsSpan(c, 4));
+                    (gc + Vector256.Create(_columnSquares.AsSpan(c, 4))).CopyTo(f.AsSpan(c, 4));
+                }
+            }
+
+            for (; c < m; c++)
+            {
+                Advance(c, y, state);
+                var d = Math.Min(y - above[c], below[c] - y);
+                g[c] = d * d * _ratio;
+                f[c] = g[c] + _columnSquares[c];
+            }
+        }
+
+        /// <summary>Moves column c's source pair on when row y has passed the source below.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Advance(int c, int y, ColumnState state)
+        {
+            if (state.Below[c] < y)
+            {
+                state.Above[c] = state.Below[c];
+                var at = state.Next[c];
+                var has = at < _start[_columns[c] + 1];
+                state.Below[c] = has ? _rows[at] : Far;
+                state.Next[c] = has ? at + 1 : at;
+            }
+        }
+
+        /// <summary>
+        /// The lower envelope of the row's parabolas, left to right, into the state's stack; returns the
+        /// index of its top. Drop the top (p) while the new parabola overtakes it no later than p overtook
+        /// the one below it (r): (fq − fp) / 2(q − p) ≤ (fp − fr) / 2(p − r), both denominators positive.
+        /// The top two stay in registers, so the usual no-drop case loads nothing.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private int Envelope(ColumnState state)
+        {
+            var (f, stackC, stackQ, stackF, columns) = (state.F, state.StackC, state.StackQ, state.StackF, _columns);
+            var k = -1;
             int pTop = 0, pBelow = 0;
             double fTop = 0, fBelow = 0;
-            for (var q = 0; q < n; q++)
+            for (var c = 0; c < columns.Length; c++)
             {
-                // The nearest source in column q, above or below row y (the one above on a tie); the
-                // step past a source is the only branch that is not (nearly) always taken the same way.
-                var b = below[q];
-                if (b < y)
-                {
-                    above[q] = b;
-                    var at = next[q];
-                    var has = at < start[q + 1];
-                    below[q] = b = has ? rows[at] : Far;
-                    next[q] = has ? at + 1 : at;
-                }
-
-                var a = above[q];
-                int up = y - a, down = b - y;
-                var d = Math.Min(up, down);
-                if (d >= Far / 2)
-                {
-                    nearest[q] = -1;
-                    continue; // no source in this column
-                }
-
-                nearest[q] = down < up ? b : a;
-                var gq = (double)d * d * _ratio;
-                g[q] = gq;
-                var fq = gq + ((double)q * q);
-                // Drop the top (p) while the new parabola overtakes it no later than p overtook the one
-                // below it (r): (fq − fp) / 2(q − p) ≤ (fp − fr) / 2(p − r), both denominators positive.
-                // The top two stay in registers, so the usual no-drop case loads nothing.
+                var q = columns[c];
+                var fq = f[c];
                 while (k >= 1 && (fq - fTop) * (pTop - pBelow) <= (fTop - fBelow) * (q - pTop))
                 {
                     k--;
                     (pTop, fTop) = (pBelow, fBelow);
                     if (k >= 1)
                     {
-                        (pBelow, fBelow) = (v[k - 1], fv[k - 1]);
+                        (pBelow, fBelow) = (stackQ[k - 1], stackF[k - 1]);
                     }
                 }
 
                 (pBelow, fBelow) = (pTop, fTop);
                 k++;
-                v[k] = q;
-                fv[k] = fq;
+                stackC[k] = c;
+                stackQ[k] = q;
+                stackF[k] = fq;
                 (pTop, fTop) = (q, fq);
             }
 
-            if (k < 0)
-            {
-                distance.Fill(float.NaN);
-                index.Fill(-1);
-                return;
-            }
-
-            // Each parabola owns the cells up to where the next one becomes strictly lower (ties stay
-            // left): floor((f_b − f_a) / 2(b − a)). For square cells the quotient is a ratio of integers
-            // whose distance to any integer is at least 1/2(b − a), far above double rounding, so the
-            // floor is exact. One division per parabola, none per cell.
-            var withIndex = !index.IsEmpty;
-            var j = 0;
-            var owner = v[0];
-            var gOwner = g[owner];
-            var last = k > 0 ? Math.Floor((fv[1] - fv[0]) / (2.0 * (v[1] - v[0]))) : double.PositiveInfinity;
-            for (var x = 0; x < n; x++)
-            {
-                while (x > last)
-                {
-                    j++;
-                    owner = v[j];
-                    gOwner = g[owner];
-                    last = j < k ? Math.Floor((fv[j + 1] - fv[j]) / (2.0 * (v[j + 1] - owner))) : double.PositiveInfinity;
-                }
-
-                double d = x - owner;
-                var d2 = ((d * d) + gOwner) * _dx2;
-                squared[x] = d2;
-                if (withIndex)
-                {
-                    index[x] = d2 > _max2 ? -1 : (nearest[owner] * n) + owner;
-                }
-            }
-
-            SquareRoots(squared.AsSpan(0, n), distance, _max2);
+            return k;
         }
 
         /// <summary>
-        /// distance = √squared, NaN beyond the maximum, four doubles per square root instruction: the
-        /// square roots were a third of the row pass done one at a time. Vector and scalar roots are both
-        /// correctly rounded, and so is the narrowing to float, so both paths give the same bits.
+        /// Each parabola on the envelope owns the cells up to where the next one becomes strictly lower
+        /// (ties stay left): floor((f_b − f_a) / 2(b − a)). For square cells the quotient is a ratio of
+        /// integers whose distance to any integer is at least 1/2(b − a), far above double rounding, so
+        /// the floor is exact. One division per parabola, none per cell; each owned run is filled in one go.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private static void SquareRoots(ReadOnlySpan<double> squared, Span<float> distance, double max2)
+        private void Fill(ColumnState state, int k, int y, Span<float> distance, Span<int> index)
         {
-            var i = 0;
+            var (stackC, stackQ, stackF) = (state.StackC, state.StackQ, state.StackF);
+            var n = distance.Length;
+            var x = 0;
+            for (var j = 0; j <= k && x < n; j++)
+            {
+                var owner = stackQ[j];
+                var last = j < k ? Math.Min(Math.Floor((stackF[j + 1] - stackF[j]) / (2.0 * (stackQ[j + 1] - owner))), n - 1) : n - 1;
+                if (last < x)
+                {
+                    continue; // a parabola that owns no whole cell
+                }
+
+                var x1 = (int)last;
+                var c = stackC[j];
+                Segment(x, x1, owner, state.G[c], distance);
+                if (!index.IsEmpty)
+                {
+                    // The nearest source of the owning column: the one above on a tie, as in the column step.
+                    var (above, below) = ((int)state.Above[c], (int)state.Below[c]);
+                    var row = below - y < y - above ? below : above;
+                    var cells = index.Slice(x, x1 - x + 1);
+                    cells.Fill((row * n) + owner);
+                    if (!double.IsPositiveInfinity(_max2))
+                    {
+                        for (var i = 0; i < cells.Length; i++)
+                        {
+                            cells[i] = float.IsNaN(distance[x + i]) ? -1 : cells[i];
+                        }
+                    }
+                }
+
+                x = x1 + 1;
+            }
+        }
+
+        /// <summary>
+        /// distance[x] = √(((x − owner)² + g)·dx²) for x in [x0, x1], NaN beyond the maximum, eight cells per
+        /// step. A step may run past x1 (never past the row): the next run, which starts at x1 + 1,
+        /// overwrites those cells. Vector and scalar square roots are both correctly rounded, and so is the
+        /// narrowing to float, so both paths give the same bits.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Segment(int x0, int x1, int owner, double g, Span<float> distance)
+        {
+            var x = x0;
             if (Vector256.IsHardwareAccelerated)
             {
-                var limit = Vector256.Create(max2);
+                var gv = Vector256.Create(g);
+                var dx2 = Vector256.Create(_dx2);
+                var limit = Vector256.Create(_max2);
                 var nan = Vector256.Create(double.NaN);
-                for (; i + 8 <= squared.Length; i += 8)
+                var four = Vector256.Create(4.0);
+                var d = Vector256.Create((double)(x - owner)) + Vector256.Create(0.0, 1, 2, 3);
+                for (; x <= x1 && x + 8 <= distance.Length; x += 8)
                 {
-                    var lo = Vector256.Create(squared.Slice(i, 4));
-                    var hi = Vector256.Create(squared.Slice(i + 4, 4));
+                    var lo = ((d * d) + gv) * dx2;
+                    d += four;
+                    var hi = ((d * d) + gv) * dx2;
+                    d += four;
                     lo = Vector256.ConditionalSelect(Vector256.GreaterThan(lo, limit), nan, Vector256.Sqrt(lo));
                     hi = Vector256.ConditionalSelect(Vector256.GreaterThan(hi, limit), nan, Vector256.Sqrt(hi));
-                    Vector256.Narrow(lo, hi).CopyTo(distance.Slice(i, 8));
+                    Vector256.Narrow(lo, hi).CopyTo(distance.Slice(x, 8));
                 }
             }
 
-            for (; i < squared.Length; i++)
+            for (; x <= x1; x++)
             {
-                distance[i] = squared[i] > max2 ? float.NaN : (float)Math.Sqrt(squared[i]);
+                double d = x - owner;
+                var d2 = ((d * d) + g) * _dx2;
+                distance[x] = d2 > _max2 ? float.NaN : (float)Math.Sqrt(d2);
             }
         }
     }
-
 }
