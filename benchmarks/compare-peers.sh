@@ -63,30 +63,48 @@ TE="500000 $((5000000 - SIZE * 30)) $((500000 + SIZE * 30)) 5000000"
 gdal_rasterize -q -at -burn 1 -init 0 -te $TE -tr 30 30 -ot Byte "$WORK/faults.gpkg" "$WORK/faults.tif"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_cmd() {  # output file, command…; prints the median wall time in seconds
-  local output=$1; shift
-  local times=()
+# One timed run: the inputs are read first (this VM's DAMON reclaim drops page-cache pages left cold for a
+# few seconds, so without it a command may find its inputs on disk), and earlier outputs written back
+# (sync), so each tool starts from the same state; neither is part of the time. Prints seconds.
+time_once() {  # output file, "input files", command…
+  local output=$1 inputs=$2; shift 2
+  rm -f "$output"
+  cat $inputs > /dev/null
+  sync
+  local t0 t1
+  t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  echo "$t1 - $t0" | bc -l
+}
+# GeoRisk and the GDAL peer alternate run by run, so both meet the same moments of a noisy machine;
+# the medians of RUNS runs each go into T[<key>_georisk] and T[<key>_gdal].
+declare -A T
+pair() {  # key, "input files", georisk output, georisk function, GDAL output, GDAL function
+  local key=$1 inputs=$2 gout=$3 gfun=$4 pout=$5 pfun=$6 g=() p=()
   for ((r = 0; r < RUNS; r++)); do
-    rm -f "$output"
-    sync  # write back earlier outputs now, not during the timed command (same for every tool)
-    local t0 t1
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
+    g+=("$(time_once "$gout" "$inputs" $gfun)")
+    p+=("$(time_once "$pout" "$inputs" $pfun)")
   done
-  printf '%s\n' "${times[@]}" | median
+  T[${key}_georisk]=$(printf '%s\n' "${g[@]}" | median)
+  T[${key}_gdal]=$(printf '%s\n' "${p[@]}" | median)
 }
 
-declare -A T
-T[calc_georisk]=$(time_cmd "$WORK/out_calc.tif" $GEORISK raster calc --threads "$THREADS" -o "$WORK/out_calc.tif" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$WORK/f1.tif" b="$WORK/f2.tif" c="$WORK/f3.tif" d="$WORK/f4.tif")
-T[calc_gdal]=$(time_cmd "$WORK/out_gcalc.tif" gdal_calc.py --quiet -A "$WORK/f1.tif" -B "$WORK/f2.tif" -C "$WORK/f3.tif" -D "$WORK/f4.tif" --outfile "$WORK/out_gcalc.tif" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999)
-T[prox_georisk]=$(time_cmd "$WORK/out_prox.tif" $GEORISK raster proximity --threads "$THREADS" "$WORK/faults.tif" "$WORK/out_prox.tif")
-T[prox_gdal]=$(time_cmd "$WORK/out_gprox.tif" gdal_proximity.py -q "$WORK/faults.tif" "$WORK/out_gprox.tif" -values 1 -distunits GEO -ot Float32)
-T[slope_georisk]=$(time_cmd "$WORK/out_slope.tif" $GEORISK raster slope --threads "$THREADS" "$WORK/dem.tif" "$WORK/out_slope.tif")
-T[slope_gdal]=$(time_cmd "$WORK/out_gslope.tif" gdaldem slope -q "$WORK/dem.tif" "$WORK/out_gslope.tif")
-T[rast_georisk]=$(time_cmd "$WORK/out_rast.tif" $GEORISK raster rasterize "$WORK/polys.gpkg" "$WORK/out_rast.tif" --attr class --like "$WORK/dem.tif")
-T[rast_gdal]=$(time_cmd "$WORK/out_grast.tif" gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$WORK/polys.gpkg" "$WORK/out_grast.tif")
-T[poly_georisk]=$(time_cmd "$WORK/out_poly.gpkg" $GEORISK raster polygonize "$WORK/classes.tif" "$WORK/out_poly.gpkg")
-T[poly_gdal]=$(time_cmd "$WORK/out_gpoly.gpkg" gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class)
+F="$WORK/f1.tif $WORK/f2.tif $WORK/f3.tif $WORK/f4.tif"
+calc_georisk() { $GEORISK raster calc --threads "$THREADS" -o "$WORK/out_calc.tif" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$WORK/f1.tif" b="$WORK/f2.tif" c="$WORK/f3.tif" d="$WORK/f4.tif"; }
+calc_gdal() { gdal_calc.py --quiet -A "$WORK/f1.tif" -B "$WORK/f2.tif" -C "$WORK/f3.tif" -D "$WORK/f4.tif" --outfile "$WORK/out_gcalc.tif" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999; }
+prox_georisk() { $GEORISK raster proximity --threads "$THREADS" "$WORK/faults.tif" "$WORK/out_prox.tif"; }
+prox_gdal() { gdal_proximity.py -q "$WORK/faults.tif" "$WORK/out_gprox.tif" -values 1 -distunits GEO -ot Float32; }
+slope_georisk() { $GEORISK raster slope --threads "$THREADS" "$WORK/dem.tif" "$WORK/out_slope.tif"; }
+slope_gdal() { gdaldem slope -q "$WORK/dem.tif" "$WORK/out_gslope.tif"; }
+rast_georisk() { $GEORISK raster rasterize "$WORK/polys.gpkg" "$WORK/out_rast.tif" --attr class --like "$WORK/dem.tif"; }
+rast_gdal() { gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$WORK/polys.gpkg" "$WORK/out_grast.tif"; }
+poly_georisk() { $GEORISK raster polygonize "$WORK/classes.tif" "$WORK/out_poly.gpkg"; }
+poly_gdal() { gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class; }
+
+pair calc "$F" "$WORK/out_calc.tif" calc_georisk "$WORK/out_gcalc.tif" calc_gdal
+pair prox "$WORK/faults.tif" "$WORK/out_prox.tif" prox_georisk "$WORK/out_gprox.tif" prox_gdal
+pair slope "$WORK/dem.tif" "$WORK/out_slope.tif" slope_georisk "$WORK/out_gslope.tif" slope_gdal
+pair rast "$WORK/polys.gpkg $WORK/dem.tif" "$WORK/out_rast.tif" rast_georisk "$WORK/out_grast.tif" rast_gdal
+pair poly "$WORK/classes.tif" "$WORK/out_poly.gpkg" poly_georisk "$WORK/out_gpoly.gpkg" poly_gdal
 
 if command -v grass >/dev/null 2>&1; then
   grass_time() {  # imports (not timed), then times only the module; prints seconds
