@@ -2,6 +2,7 @@ using System.Globalization;
 using GeoRisk.Core;
 using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
+using GeoRisk.Core.Spatial;
 using GeoRisk.Core.Storage;
 using GeoRisk.Core.Surveys;
 using GeoRisk.Core.Validation;
@@ -89,7 +90,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
         double DistanceM(Geometry g) => siteM.Distance(GeometryReprojector.Transform(g, toMetric));
 
         // Admin unit.
-        var admin = (await Near(LayerKind.AdminUnits, 0)).Where(a => a.Feature.Geometry.Covers(point))
+        var admin = (await Near(LayerKind.AdminUnits, 0)).Where(a => PointInArea.Covers(a.Feature.Geometry, point))
             .Select(a => new AdminAnswer(Text(a.Feature, "code") ?? "", Text(a.Feature, "name") ?? "", Text(a.Feature, "name_en"))).FirstOrDefault();
         if (admin is null)
         {
@@ -116,7 +117,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
         foreach (var s in surveys.Where(s => hazardZoneLayers.Any(l => l.SurveyId == s.Id)))
         {
             var coverage = await store.GetSurveyCoverageAsync(s.Id, cancellationToken);
-            if (coverage is null || !coverage.Covers(point))
+            if (coverage is null || !PointInArea.Covers(coverage, point))
             {
                 continue;
             }
@@ -124,7 +125,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
             int? grade = null;
             foreach (var l in hazardZoneLayers.Where(l => l.SurveyId == s.Id))
             {
-                var hit = (await store.QueryFeaturesAsync(l.SurveyId, l.Name, point.EnvelopeInternal, 10, 0, cancellationToken)).FirstOrDefault(f => f.Geometry.Covers(point));
+                var hit = (await store.QueryFeaturesAsync(l.SurveyId, l.Name, point.EnvelopeInternal, 10, 0, cancellationToken)).FirstOrDefault(f => PointInArea.Covers(f.Geometry, point));
                 if (hit?.Attributes.GetValueOrDefault("grade") is { } g)
                 {
                     grade = Convert.ToInt32(g, CultureInfo.InvariantCulture);
@@ -156,7 +157,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
         SeismicAnswer? seismic = null;
         foreach (var (l, f) in await Near(LayerKind.PgaZoning, 0))
         {
-            if (f.Geometry.Covers(point) && f.Attributes.GetValueOrDefault("pga_g") is { } pga)
+            if (PointInArea.Covers(f.Geometry, point) && f.Attributes.GetValueOrDefault("pga_g") is { } pga)
             {
                 var g = Convert.ToDouble(pga, CultureInfo.InvariantCulture);
                 seismic = new SeismicAnswer(g, FaultSetback.IntensityFromPga(g), l.Id);

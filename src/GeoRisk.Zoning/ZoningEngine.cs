@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using GeoRisk.Core.Risk;
+using GeoRisk.Core.Spatial;
 using GeoRisk.Raster;
 using GeoRisk.Raster.Classify;
 using GeoRisk.Raster.Rasterize;
@@ -439,7 +440,7 @@ public static class ZoningEngine
             var pt = factory.CreatePoint(new Coordinate(p.X, p.Y));
             foreach (var i in tree.Query(pt.EnvelopeInternal))
             {
-                if (polygons[i].Polygon.Covers(pt))
+                if (PointInArea.Covers(polygons[i].Polygon, pt))
                 {
                     points[i]++;
                     people[i] += p.ThreatenedPeople;
