@@ -1,5 +1,7 @@
 using System.CommandLine;
 using GeoRisk.Cli;
+using GeoRisk.Core;
+using GeoRisk.Gdal;
 
 var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning and tile service.")
 {
@@ -15,4 +17,20 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     ZoningCommands.Export(),
     RasterCommands.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+try
+{
+    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (OperationCanceledException)
+{
+    await Console.Error.WriteLineAsync("cancelled");
+    return 130;
+}
+catch (Exception ex) when (ex is GdalException or InvalidInputException or IOException or UnauthorizedAccessException or InvalidDataException
+    or ArgumentException or KeyNotFoundException or NotSupportedException or FormatException)
+{
+    // What the files or the arguments got wrong (an unwritable output, a corrupt input, a bad value), said
+    // plainly; the commands that can tell usage errors apart report those themselves with exit code 2.
+    await Console.Error.WriteLineAsync("error: " + ex.Message);
+    return ExitCodes.Failure;
+}

@@ -42,4 +42,19 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Contains("(column 5)", stderr, StringComparison.Ordinal);
         Assert.Contains("      ^", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task UnwritableOutputOrMissingInput_ClearErrorNoStackTrace()
+    {
+        var dem = samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
+        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", dem, Path.Combine(_work.Path, "no-such-folder", "slope.tif"));
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: Cannot create GeoTIFF", stderr.TrimStart(), StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "proximity", _work.File("missing.tif"), _work.File("d.tif"));
+        Assert.Equal(1, code);
+        Assert.Contains("error: Cannot open raster 'missing.tif'", stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+    }
 }
