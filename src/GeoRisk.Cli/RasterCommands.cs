@@ -17,6 +17,16 @@ internal static class RasterCommands
 {
     private static Option<int> ThreadsOption() => new("--threads") { Description = "Threads to use (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
 
+    private static Option<string[]> CreationOptionsOption() => new("--co")
+    {
+        Description = "GeoTIFF creation option for the output, NAME=VALUE, repeatable, as gdal_translate -co (e.g. --co COMPRESS=DEFLATE --co PREDICTOR=3). Default: tiled 256x256, uncompressed.",
+        Arity = ArgumentArity.ZeroOrMore,
+    };
+
+    /// <summary>An output GeoTIFF with the command's --co options over the defaults.</summary>
+    private static GdalRasterSink Output(ParseResult parse, Option<string[]> co, string path, GridSpec grid) =>
+        parse.GetValue(co) is { Length: > 0 } given ? new GdalRasterSink(path, grid, creationOptions: GdalRasterSink.CreationOptionsWith(given)) : new GdalRasterSink(path, grid);
+
     private static Option<bool> NoSimdOption() => new("--no-simd") { Description = "Use the scalar kernels (reference) instead of Vector256." };
 
     private static RasterOptions Options(ParseResult parse, Option<int> threads, Option<bool> noSimd, IProgress<double>? progress = null, CancellationToken ct = default) => new()
@@ -116,7 +126,8 @@ internal static class RasterCommands
         var method = new Option<string>("--method") { Description = "natural (Jenks), quantile, equal or fixed.", DefaultValueFactory = _ => "natural" };
         var classes = new Option<int>("--classes") { Description = "Number of grades.", DefaultValueFactory = _ => 4 };
         var breaks = new Option<string?>("--breaks") { Description = "Comma-separated breaks for --method fixed." };
-        var command = new Command("classify", "Classify a raster into N grades; prints the breaks used.") { input, output, method, classes, breaks };
+        var co = CreationOptionsOption();
+        var command = new Command("classify", "Classify a raster into N grades; prints the breaks used.") { input, output, method, classes, breaks, co };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
@@ -137,7 +148,7 @@ internal static class RasterCommands
                     return ExitCodes.Usage;
             }
 
-            using (var sink = new GdalRasterSink(parse.GetValue(output)!, source.Grid))
+            using (var sink = Output(parse, co, parse.GetValue(output)!, source.Grid))
             {
                 sink.WriteAll(Raster.Classify.Breaks.Classify(data, used));
             }
@@ -154,12 +165,13 @@ internal static class RasterCommands
         var output = new Argument<string>("output") { Description = "Sieved class raster." };
         var minCells = new Option<int>("--min-cells") { Required = true, Description = "Regions smaller than this many cells merge into their largest neighbour." };
         var eight = new Option<bool>("--eight") { Description = "8-connectivity (default 4)." };
-        var command = new Command("sieve", "Remove regions below a minimum mapping unit, as gdal_sieve.") { input, output, minCells, eight };
+        var co = CreationOptionsOption();
+        var command = new Command("sieve", "Remove regions below a minimum mapping unit, as gdal_sieve.") { input, output, minCells, eight, co };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
             var sieved = Raster.Classify.Sieve.Apply(source.ReadAll(), parse.GetValue(minCells), parse.GetValue(eight));
-            using var sink = new GdalRasterSink(parse.GetValue(output)!, source.Grid);
+            using var sink = Output(parse, co, parse.GetValue(output)!, source.Grid);
             sink.WriteAll(sieved);
             return ExitCodes.Ok;
         });
@@ -207,7 +219,8 @@ internal static class RasterCommands
         var inputs = new Argument<string[]>("inputs") { Description = "NAME=FILE.tif for every band the expression uses.", Arity = ArgumentArity.OneOrMore };
         var threads = ThreadsOption();
         var noSimd = NoSimdOption();
-        var command = new Command("calc", "Evaluate a map-algebra expression cell by cell (streamed, bounded memory).") { output, expr, inputs, threads, noSimd };
+        var co = CreationOptionsOption();
+        var command = new Command("calc", "Evaluate a map-algebra expression cell by cell (streamed, bounded memory).") { output, expr, inputs, threads, noSimd, co };
         command.SetAction(async (parse, ct) =>
         {
             Expression expression;
@@ -260,7 +273,7 @@ internal static class RasterCommands
                 }
 
                 var sw = Stopwatch.StartNew();
-                using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+                using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
                 {
                     await ConsoleProgress.RunAsync("calc", report =>
                     {
@@ -298,7 +311,8 @@ internal static class RasterCommands
         var layer = new Option<string?>("--layer") { Description = "Layer name in a multi-layer file." };
         var allTouched = new Option<bool>("--all-touched") { Description = "Burn every cell a geometry touches, not only those whose centre is inside." };
         var merge = new Option<MergeRule>("--merge") { Description = "Replace (later wins) or Maximum.", DefaultValueFactory = _ => MergeRule.Replace };
-        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.") { input, output, like, attr, burn, layer, allTouched, merge };
+        var co = CreationOptionsOption();
+        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.") { input, output, like, attr, burn, layer, allTouched, merge, co };
         command.SetAction(parse =>
         {
             using var template = new GdalRasterSource(parse.GetValue(like)!);
@@ -339,7 +353,7 @@ internal static class RasterCommands
             }
 
             var count = features.Count;
-            using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+            using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
             {
                 // Strip by strip: bounded memory, and each strip is written while the next is burnt.
                 WithProgress("rasterize", progress => Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge), new RasterOptions { Progress = progress }));
@@ -359,7 +373,8 @@ internal static class RasterCommands
         var maxDist = new Option<double?>("--maxdist") { Description = "Cells farther than this (map units) get nodata." };
         var index = new Option<string?>("--nearest") { Description = "Also write, per cell, the source raster's value at the nearest source cell (e.g. the fault id)." };
         var threads = ThreadsOption();
-        var command = new Command("proximity", "Exact Euclidean distance to the nearest source cell (map units).") { input, output, values, maxDist, index, threads };
+        var co = CreationOptionsOption();
+        var command = new Command("proximity", "Exact Euclidean distance to the nearest source cell (map units).") { input, output, values, maxDist, index, threads, co };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
@@ -371,13 +386,13 @@ internal static class RasterCommands
             var sw = Stopwatch.StartNew();
             if (parse.GetValue(index) is not { } indexPath)
             {
-                using var sink = new GdalRasterSink(parse.GetValue(output)!, grid);
+                using var sink = Output(parse, co, parse.GetValue(output)!, grid);
                 WithProgress("proximity", progress => DistanceTransform.Distance(sources, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options with { Progress = progress }));
             }
             else
             {
                 var result = DistanceTransform.Compute(sources, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options);
-                using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+                using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
                 {
                     sink.WriteAll(result.Distance);
                 }
@@ -390,7 +405,7 @@ internal static class RasterCommands
                     nearest.Data[i] = k < 0 ? float.NaN : data.Data[k];
                 }
 
-                using var indexSink = new GdalRasterSink(indexPath, grid);
+                using var indexSink = Output(parse, co, indexPath, grid);
                 indexSink.WriteAll(nearest);
             }
 
@@ -408,7 +423,8 @@ internal static class RasterCommands
         var scale = new Option<double?>("--scale") { Description = "Ratio of vertical to horizontal units (gdaldem -s); for geographic DEMs the default derives metres from latitude." };
         var aspect = new Option<string?>("--aspect") { Description = "Also write aspect (azimuth degrees, nodata where flat) to this file." };
         var threads = ThreadsOption();
-        var command = new Command("slope", "Slope (and aspect) with Horn's method, as gdaldem.") { input, output, percent, scale, aspect, threads };
+        var co = CreationOptionsOption();
+        var command = new Command("slope", "Slope (and aspect) with Horn's method, as gdaldem.") { input, output, percent, scale, aspect, threads, co };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
@@ -431,7 +447,7 @@ internal static class RasterCommands
 
             var options = new RasterOptions { MaxDegreeOfParallelism = parse.GetValue(threads) };
             var sw = Stopwatch.StartNew();
-            using (var sink = new GdalRasterSink(parse.GetValue(output)!, grid))
+            using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
             {
                 // Streamed: the DEM is never held whole, and reading, computing and writing overlap.
                 WithProgress("slope", progress => SlopeAspect.Slope(source, sink, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options with { Progress = progress }));
@@ -439,7 +455,7 @@ internal static class RasterCommands
 
             if (parse.GetValue(aspect) is { } aspectPath)
             {
-                using var sink = new GdalRasterSink(aspectPath, grid);
+                using var sink = Output(parse, co, aspectPath, grid);
                 sink.WriteAll(SlopeAspect.Aspect(source.ReadAll(), options));
             }
 

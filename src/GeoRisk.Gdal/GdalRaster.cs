@@ -239,10 +239,7 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
         Grid = grid;
         _type = type;
         NoData = noData;
-        _dataset = RasterDataset.CreateGeoTiff(path, grid.Width, grid.Height, 1, type,
-            // Uncompressed and tiled, like GDAL's utilities: compression costs more than the kernels on
-            // scratch outputs; stored layers are converted to compressed COGs at publish time.
-            creationOptions ?? ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER"]);
+        _dataset = RasterDataset.CreateGeoTiff(path, grid.Width, grid.Height, 1, type, creationOptions ?? DefaultCreationOptions);
         _dataset.GeoTransform = grid.Transform.ToGdal();
         if (!string.IsNullOrEmpty(grid.CrsWkt))
         {
@@ -258,6 +255,31 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
     public GridSpec Grid { get; }
 
     public double NoData { get; }
+
+    /// <summary>
+    /// Uncompressed and tiled, like GDAL's utilities: compression costs more than the kernels on scratch
+    /// outputs; stored layers are converted to compressed COGs at publish time.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultCreationOptions { get; } = ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "BIGTIFF=IF_SAFER"];
+
+    /// <summary>The default creation options with <paramref name="overrides"/> (NAME=VALUE, as gdal_translate's -co) replacing or adding to them.</summary>
+    /// <exception cref="ArgumentException">An option is not NAME=VALUE.</exception>
+    public static IReadOnlyList<string> CreationOptionsWith(IEnumerable<string> overrides)
+    {
+        var merged = DefaultCreationOptions.Select(o => o.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.OrdinalIgnoreCase);
+        foreach (var option in overrides)
+        {
+            var eq = option.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0 || !option[..eq].All(c => char.IsAsciiLetterOrDigit(c) || c == '_'))
+            {
+                throw new ArgumentException($"A creation option is NAME=VALUE (as gdal_translate -co), not '{option}'.");
+            }
+
+            merged[option[..eq]] = option[(eq + 1)..];
+        }
+
+        return merged.Select(kv => $"{kv.Key}={kv.Value}").ToList();
+    }
 
     public void WriteRows(int y, int rows, ReadOnlySpan<float> source)
     {

@@ -57,4 +57,25 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Contains("error: Cannot open raster 'missing.tif'", stderr, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task CreationOptions_CompressTheOutput_SameCells_AndBadOnesAreRefused()
+    {
+        var dem = samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
+        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", dem, _work.File("plain.tif"));
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", "--co", "COMPRESS=DEFLATE", "--co", "PREDICTOR=3", dem, _work.File("packed.tif"));
+        Assert.True(code == 0, stderr);
+        Assert.True(new FileInfo(_work.File("packed.tif")).Length < new FileInfo(_work.File("plain.tif")).Length, "the compressed output is not smaller");
+        using (var plain = new Gdal.GdalRasterSource(_work.File("plain.tif")))
+        using (var packed = new Gdal.GdalRasterSource(_work.File("packed.tif")))
+        {
+            Assert.Equal(plain.ReadAll().Data, packed.ReadAll().Data);
+        }
+
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", "--co", "COMPRESS", dem, _work.File("bad.tif"));
+        Assert.Equal(1, code);
+        Assert.Contains("error: A creation option is NAME=VALUE", stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(_work.File("bad.tif")));
+    }
 }
