@@ -7,12 +7,13 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
 {
     private readonly TempDirectory _work = new("georisk-raster-cli");
 
+    private string Dem => samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
+
     public void Dispose() => _work.Dispose();
 
     [Fact]
     public async Task SlopeClassifySievePolygonizeZonal_OnSampleDem()
     {
-        var dem = samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
         async Task<string> Run(params string[] args)
         {
             var (code, stdout, stderr) = await CliRunner.RunAsync(_work.Path, ["raster", .. args]);
@@ -20,7 +21,7 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
             return stdout;
         }
 
-        var slopeOut = await Run("slope", dem, _work.File("slope.tif"));
+        var slopeOut = await Run("slope", Dem, _work.File("slope.tif"));
         Assert.Contains("geographic DEM", slopeOut, StringComparison.Ordinal);
         var breaks = await Run("classify", _work.File("slope.tif"), _work.File("grade.tif"), "--method", "natural", "--classes", "4");
         Assert.Matches(@"breaks: [\d.]+, [\d.]+, [\d.]+", breaks);
@@ -46,8 +47,7 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
     [Fact]
     public async Task UnwritableOutputOrMissingInput_ClearErrorNoStackTrace()
     {
-        var dem = samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
-        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", dem, Path.Combine(_work.Path, "no-such-folder", "slope.tif"));
+        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", Dem, Path.Combine(_work.Path, "no-such-folder", "slope.tif"));
         Assert.Equal(1, code);
         Assert.StartsWith("error: Cannot create GeoTIFF", stderr.TrimStart(), StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
@@ -61,10 +61,9 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
     [Fact]
     public async Task CreationOptions_CompressTheOutput_SameCells_AndBadOnesAreRefused()
     {
-        var dem = samples.File(Samples.SampleSetGenerator.DemFileName(SampleSetFixture.TestDemArcSeconds));
-        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", dem, _work.File("plain.tif"));
+        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", Dem, _work.File("plain.tif"));
         Assert.True(code == 0, stderr);
-        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", "--co", "COMPRESS=DEFLATE", "--co", "PREDICTOR=3", dem, _work.File("packed.tif"));
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", "--co", "COMPRESS=DEFLATE", "--co", "PREDICTOR=3", Dem, _work.File("packed.tif"));
         Assert.True(code == 0, stderr);
         Assert.True(new FileInfo(_work.File("packed.tif")).Length < new FileInfo(_work.File("plain.tif")).Length, "the compressed output is not smaller");
         using (var plain = new Gdal.GdalRasterSource(_work.File("plain.tif")))
@@ -73,7 +72,7 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
             Assert.Equal(plain.ReadAll().Data, packed.ReadAll().Data);
         }
 
-        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", "--co", "COMPRESS", dem, _work.File("bad.tif"));
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", "--co", "COMPRESS", Dem, _work.File("bad.tif"));
         Assert.Equal(1, code);
         Assert.Contains("error: A creation option is NAME=VALUE", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_work.File("bad.tif")));
