@@ -285,11 +285,6 @@ internal static class RasterCommands
                 Console.WriteLine($"{grid.Width}x{grid.Height} cells in {sw.Elapsed.TotalSeconds:0.00} s → {parse.GetValue(output)}");
                 return ExitCodes.Ok;
             }
-            catch (GdalException ex)
-            {
-                Console.Error.WriteLine("error: " + ex.Message);
-                return ExitCodes.Failure;
-            }
             finally
             {
                 foreach (var s in sources)

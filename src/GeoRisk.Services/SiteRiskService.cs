@@ -256,8 +256,11 @@ public sealed class SiteRiskService(IGeoRiskStore store)
             return null;
         }
 
-        var grade = ReadCell<byte>(run.Rasters["grade"], col, row);
-        var index = ReadCell<float>(run.Rasters["index"], col, row);
+        // The run's COGs stay open between queries (GDAL keeps their decoded tiles): opening them per query
+        // decompressed whole tiles for every cell read, half of a query's CPU.
+        var rasters = RasterDatasetPool.Shared;
+        var grade = rasters.ReadCell<byte>(run.Rasters["grade"], col, row);
+        var index = rasters.ReadCell<float>(run.Rasters["index"], col, row);
         if (grade == 0)
         {
             caveats.Add($"The site lies outside zoning run {run.Id}'s extent.");
@@ -268,7 +271,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
         var factors = new List<FactorContribution>();
         foreach (var f in record.Factors)
         {
-            var cls = ReadCell<byte>(run.Rasters["factor-" + f.Id], col, row);
+            var cls = rasters.ReadCell<byte>(run.Rasters["factor-" + f.Id], col, row);
             var score = cls < f.ClassScores.Count ? f.ClassScores[cls] : double.NaN;
             factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight, Math.Round(score * (f.Weight ?? 1), 6)));
         }
@@ -284,7 +287,7 @@ public sealed class SiteRiskService(IGeoRiskStore store)
             {
                 var mask = new RasterBuffer<float>(window.Width, window.Height);
                 new Rasterizer(mask, window.TransformIn(grid), allTouched: false).Burn(polygon, 1);
-                var cells = ReadWindow(run.Rasters["grade"], window);
+                var cells = rasters.ReadWindow<byte>(run.Rasters["grade"], window.X, window.Y, window.Width, window.Height);
                 var counts = new long[grades + 1];
                 for (var i = 0; i < cells.Length; i++)
                 {
@@ -312,12 +315,6 @@ public sealed class SiteRiskService(IGeoRiskStore store)
         return new ZoningAnswer(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, method, grade, Grades.English(grade, grades), Grades.Chinese(grade, grades),
             Grades.Colour(grade, grades), Math.Round(index, 6), record.Breaks, factors, areas, worst);
     }
-
-    // The run's COGs stay open between queries (GDAL keeps their decoded tiles): opening them per query
-    // decompressed whole 512² tiles for every cell read, half of a query's CPU.
-    private static T ReadCell<T>(string path, int col, int row) where T : unmanaged => RasterDatasetPool.Shared.ReadCell<T>(path, col, row);
-
-    private static byte[] ReadWindow(string path, Zoning.CellWindow window) => RasterDatasetPool.Shared.ReadWindow<byte>(path, window.X, window.Y, window.Width, window.Height);
 
     /// <summary>Holocene activity from the recorded age text: true, false, or null when unknown.</summary>
     internal static bool? HoloceneActive(string? latestActivity)

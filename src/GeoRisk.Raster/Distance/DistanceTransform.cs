@@ -273,9 +273,10 @@ public static class DistanceTransform
         /// <summary>Positions every column's cursor for row y: the nearest source row above y and the one at or below it.</summary>
         private void MoveTo(ColumnState state, int y)
         {
+            var stepOn = state.Row >= 0 && state.Row < y; // else searched again: a fresh state, or one already past y
             for (var c = 0; c < _columns.Length; c++)
             {
-                if (state.Row >= 0 && state.Row < y)
+                if (stepOn)
                 {
                     while (state.Below[c] < y)
                     {

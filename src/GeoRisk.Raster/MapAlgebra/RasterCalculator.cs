@@ -72,7 +72,11 @@ public static class RasterCalculator
         return true;
 
         void RunTiles() => Parallel.For(0, across * down, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken },
-            () => (Inputs: blockSources.Select(_ => new float[bw * bh]).ToArray(), Output: new float[bw * bh]),
+            () =>
+            {
+                var inputs = blockSources.Select(_ => new float[bw * bh]).ToArray();
+                return (Inputs: inputs, Views: inputs.Select(b => (ReadOnlyMemory<float>)b).ToArray(), Output: new float[bw * bh]);
+            },
             (tile, _, buffers) =>
             {
                 var (bx, by) = (tile % across, tile / across);
@@ -81,7 +85,7 @@ public static class RasterCalculator
                     blockSources[i].ReadBlock(bx, by, buffers.Inputs[i]);
                 }
 
-                expression.Evaluate(buffers.Inputs.Select(b => (ReadOnlyMemory<float>)b).ToArray(), buffers.Output, options.Vectorize);
+                expression.Evaluate(buffers.Views, buffers.Output, options.Vectorize);
                 blockSink.WriteBlock(bx, by, buffers.Output);
                 var finished = Interlocked.Increment(ref done);
                 if (finished % across == 0)
