@@ -61,6 +61,12 @@ public sealed class GeoRiskServiceOptions
     /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
     public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
 
+    /// <summary>Positional uncertainty (± m) of fault traces that state neither accuracy nor scale (docs/DOMAIN.md §6.4).</summary>
+    public double FaultTraceUncertaintyM { get; set; } = GeoRisk.Core.Risk.FaultTrace.DefaultUncertaintyM;
+
+    /// <summary>Distance from a Holocene-active or undated fault within which category 甲 needs a special study (docs/DOMAIN.md §6.5).</summary>
+    public double SpecialStudyRadiusM { get; set; } = GeoRisk.Core.Risk.FaultSetback.DefaultSpecialStudyRadiusM;
+
     private static string LocateDefaultModel()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })

@@ -1,5 +1,5 @@
+using System.Collections.Concurrent;
 using System.Globalization;
-using GeoRisk.Core;
 using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Spatial;
@@ -10,75 +10,442 @@ using GeoRisk.Gdal;
 using GeoRisk.Gdal.Ingestion;
 using GeoRisk.Raster;
 using GeoRisk.Raster.Rasterize;
+using NetTopologySuite.Densify;
 using NetTopologySuite.Geometries;
+using NetTopologySuite.Operation.Distance;
 
 namespace GeoRisk.Services;
 
-public sealed record SiteQueryInfo(string Type, double Lon, double Lat, string Crs, double? AreaM2);
-
-public sealed record AdminAnswer(string Code, string Name, string? NameEn);
-
-public sealed record FactorContribution(string Id, string? Title, string? TitleZh, int Class, string ClassLabel, double Score, double? Weight, double Contribution);
-
-public sealed record GradeArea(int Grade, string Label, double AreaM2, double Share);
-
-public sealed record ZoningAnswer(int RunId, string Model, string ModelHash, DateTimeOffset RunCreatedAt, string Method, int Grade, string Label, string LabelZh, string Colour,
-    double Index, IReadOnlyList<double> Breaks, IReadOnlyList<FactorContribution> Factors, IReadOnlyList<GradeArea>? AreaPerGrade, int? WorstGrade);
-
-public sealed record SurveyAnswer(string SurveyId, string Title, int ScaleDenominator, DateOnly? AcceptedOn, int? SurveyedGrade, bool NearCoverageBoundary, double DistanceToBoundaryM);
-
-public sealed record SetbackAnswer(string Category, string CategoryZh, int Intensity, string IntensitySource, string Verdict, double? RequiredM, string Basis);
-
-public sealed record FaultAnswer(string? Name, string Layer, string? LatestActivity, double DistanceM, SetbackAnswer Setback);
-
-public sealed record HazardPointAnswer(string? Id, string? Type, double DistanceM, int ThreatenedPeople, string Layer);
-
-public sealed record SeismicAnswer(double PgaG, int? Intensity, string Layer);
-
-public sealed record FloodAnswer(int ReturnPeriodYr, bool Inside, double? DepthM, double? VelocityMS, string Layer);
-
-public sealed record InputVersion(string Layer, int Version);
-
-/// <summary>The site-risk answer (DOMAIN §9).</summary>
-public sealed record SiteRiskAnswer(SiteQueryInfo Query, AdminAnswer? Admin, ZoningAnswer? Zoning, SurveyAnswer? Survey, FaultAnswer? NearestFault,
-    IReadOnlyList<HazardPointAnswer> NearbyHazardPoints, SeismicAnswer? Seismic, IReadOnlyList<FloodAnswer> Flood, IReadOnlyList<string> Constraints,
-    IReadOnlyList<string> Caveats, IReadOnlyList<InputVersion> DataVersions);
-
-/// <summary>A site query: a point or a parcel polygon in CGCS2000 lon/lat (already transformed from the client's CRS).</summary>
-public sealed record SiteQuery(Geometry Geometry, BuildingCategory Category, int? Intensity, string Crs);
-
 /// <summary>
-/// Answers "what is the risk here?" from the current zoning run and the stored layers: grade and index with
-/// each factor's contribution, the survey that answered, the nearest active fault with the GB 50011 setback
-/// verdict, flood extents, seismic zoning, nearby hazard points and the caveats a planner must read.
-/// Distances are measured in the 3° Gauss-Krüger zone of the site (DOMAIN §10).
+/// Answers "what is the risk here?" from the current zoning run and the stored layers: the grade and index with each
+/// factor's contribution, the survey that answered, the faults around the site with the GB 50011 setback verdict, flood
+/// scenarios, seismic zoning, nearby hazard points, whether the site may be a 危险地段, and the caveats a planner must
+/// read. Distances are geodesic (a projection centred on the site), areas equal-area (docs/DOMAIN.md §10).
 /// </summary>
-public sealed class SiteRiskService(IGeoRiskStore store)
+public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? options = null)
 {
     public const double NearbyHazardRadiusM = 2000;
     private const double SearchDegrees = 0.5;
 
+    /// <summary>Lines are densified to this spacing in lon/lat before projecting, so each edge keeps its lon/lat shape (≈ 0.5 km).</summary>
+    private const double DensifyDegrees = 0.005;
+
+    private static readonly string[] s_dangerousHazardTypes = ["滑坡", "崩塌", "泥石流", "地面塌陷", "地裂缝", "landslide", "rockfall", "collapse", "debris", "fissure", "sinkhole"];
+
+    // Scenario lists (return periods) of flood layer versions: versions are immutable, so the key is the version.
+    private static readonly ConcurrentDictionary<string, int[]> s_floodScenarios = new(StringComparer.Ordinal);
+
+    private readonly SiteRiskOptions _options = options ?? new SiteRiskOptions();
+
     public async Task<SiteRiskAnswer> AssessAsync(SiteQuery query, CancellationToken cancellationToken = default)
     {
-        var site = query.Geometry;
-        var point = site is Point p ? p : site.InteriorPoint;
-        var caveats = new List<string>();
-        var layers = await store.ListLayersAsync(cancellationToken);
-        using var lonLat = SpatialReference.FromEpsg(4490);
-        using var metric = SpatialReference.FromEpsg(point.X < 82.5 ? 4536 : 4537);
-        using var toMetric = CoordinateTransformation.Create(lonLat, metric);
-        var siteM = GeometryReprojector.Transform(site, toMetric);
-        double? area = site is Point ? null : Math.Round(siteM.Area, 1);
-        var queryInfo = new SiteQueryInfo(site is Point ? "point" : "parcel", point.X, point.Y, query.Crs, area);
+        using var site = await SiteContext.CreateAsync(store, query, cancellationToken);
+        var admin = await AdminAsync(site);
+        var (zoning, record) = await ZoningAsync(site);
+        var (survey, edges) = await SurveyAsync(site);
+        var seismic = await SeismicAsync(site);
+        var intensity = ResolveIntensity(query.Intensity, seismic, site.Caveats);
+        var faults = await FaultsAsync(site, intensity);
+        var points = await HazardPointsAsync(site);
+        var flood = await FloodAsync(site);
+        var dangerous = DangerousSection(faults, points);
+        var constraints = Constraints(zoning, faults);
+        var versions = record is null ? [] : record.Inputs.Select(i => new InputVersion(i.Layer, i.Version)).ToList();
+        return new SiteRiskAnswer(site.Info, admin, zoning, survey, edges, faults, points, seismic, flood, dangerous, constraints, site.Caveats, versions);
+    }
 
-        async Task<List<(LayerInfo Layer, GeoFeature Feature)>> Near(LayerKind kind, double degrees)
+    private static async Task<AdminAnswer?> AdminAsync(SiteContext site)
+    {
+        var admin = (await site.NearAsync(LayerKind.AdminUnits, 0)).Where(a => PointInArea.Covers(a.Feature.Geometry, site.Point))
+            .Select(a => new AdminAnswer(Text(a.Feature, "code") ?? "", Text(a.Feature, "name") ?? "", Text(a.Feature, "name_en"))).FirstOrDefault();
+        if (admin is null)
         {
-            var env = new Envelope(site.EnvelopeInternal);
+            site.Caveats.Add("The site lies outside every loaded admin unit.");
+        }
+
+        return admin;
+    }
+
+    private async Task<(ZoningAnswer?, ZoningRunRecord?)> ZoningAsync(SiteContext site)
+    {
+        var run = await store.GetZoningRunAsync(null, site.CancellationToken);
+        if (run is null)
+        {
+            site.Caveats.Add("No zoning run has been computed yet: no grade or index is available.");
+            return (null, null);
+        }
+
+        var record = ZoningRunRecord.FromJson(run.RecordJson);
+        var zoning = SiteZoningReader.Read(run, record, site.Geometry, site.Point, site.Caveats);
+        if (zoning is null)
+        {
+            return (null, record);
+        }
+
+        // Prevention zoning is an attribute of the run's zone polygons, not of a raster.
+        var zone = (await store.QueryZonesAsync(run.Id, site.Point.EnvelopeInternal, 16, 0, site.CancellationToken))
+            .FirstOrDefault(z => PointInArea.Covers(z.Geometry, site.Point));
+        if (Grades.PreventionOf(Text(zone, "prevention")) is { } p)
+        {
+            zoning = zoning with { Prevention = new PreventionAnswer(p.Id, p.En, p.Zh, zone!.Attributes.GetValueOrDefault("zone_id") is { } id ? Convert.ToInt32(id, CultureInfo.InvariantCulture) : null) };
+        }
+
+        return (zoning, record);
+    }
+
+    /// <summary>
+    /// The survey that answers (highest precedence whose coverage holds the site), and every coverage whose edge is within
+    /// its positional uncertainty of the site, inside or outside: a site just outside a 1:10000 coverage may belong to it.
+    /// </summary>
+    private async Task<(SurveyAnswer?, IReadOnlyList<CoverageEdgeAnswer>)> SurveyAsync(SiteContext site)
+    {
+        var surveys = SurveyPrecedence.Rank(await store.ListSurveysAsync(site.CancellationToken));
+        var hazardZoneLayers = site.Layers.Where(l => l.Kind == LayerKind.HazardZones).ToList();
+        SurveyAnswer? answer = null;
+        var edges = new List<CoverageEdgeAnswer>();
+        foreach (var s in surveys.Where(s => hazardZoneLayers.Any(l => l.SurveyId == s.Id)))
+        {
+            var coverage = await store.GetSurveyCoverageAsync(s.Id, site.CancellationToken);
+            if (coverage is null)
+            {
+                continue;
+            }
+
+            var inside = PointInArea.Covers(coverage, site.Point);
+            var toEdge = site.DistanceM(coverage.Boundary);
+            // ~0.5 mm at map scale (docs/DOMAIN.md §5): 25 m at 1:50000, 5 m at 1:10000.
+            var tolerance = s.ScaleDenominator > 0 ? s.ScaleDenominator * 0.0005 : 0;
+            var near = toEdge <= tolerance;
+            if (near)
+            {
+                edges.Add(new CoverageEdgeAnswer(s.Id, s.ScaleDenominator, inside, Math.Round(toEdge, 1), tolerance, true));
+                site.Caveats.Add(inside
+                    ? $"The site is {toEdge:0.0} m inside the edge of {s.Id}'s coverage, within its positional uncertainty ({tolerance:0} m at 1:{s.ScaleDenominator})."
+                    : $"The site is {toEdge:0.0} m outside {s.Id}'s coverage (1:{s.ScaleDenominator}), within its positional uncertainty ({tolerance:0} m): that survey may apply here.");
+            }
+
+            if (!inside || answer is not null)
+            {
+                continue;
+            }
+
+            answer = new SurveyAnswer(s.Id, s.Title, s.ScaleDenominator, s.AcceptedOn, await SurveyedGradeAsync(site, hazardZoneLayers, s.Id), near, Math.Round(toEdge, 1));
+        }
+
+        if (answer is null)
+        {
+            site.Caveats.Add("No geological hazard survey covers the site.");
+        }
+        else if (answer.ScaleDenominator > 10000)
+        {
+            site.Caveats.Add($"Only a 1:{answer.ScaleDenominator} survey covers the site; there is no 1:10000 fine survey here.");
+        }
+
+        return (answer, edges);
+    }
+
+    private async Task<int?> SurveyedGradeAsync(SiteContext site, IEnumerable<LayerInfo> hazardZoneLayers, string surveyId)
+    {
+        int? grade = null;
+        foreach (var l in hazardZoneLayers.Where(l => l.SurveyId == surveyId))
+        {
+            var hit = (await store.QueryFeaturesAsync(l.SurveyId, l.Name, site.Point.EnvelopeInternal, 10, 0, site.CancellationToken)).FirstOrDefault(f => PointInArea.Covers(f.Geometry, site.Point));
+            if (hit?.Attributes.GetValueOrDefault("grade") is { } g)
+            {
+                grade = Convert.ToInt32(g, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return grade;
+    }
+
+    private static async Task<SeismicAnswer?> SeismicAsync(SiteContext site)
+    {
+        foreach (var (l, f) in await site.NearAsync(LayerKind.PgaZoning, 0))
+        {
+            if (PointInArea.Covers(f.Geometry, site.Point) && f.Attributes.GetValueOrDefault("pga_g") is { } pga)
+            {
+                var g = Convert.ToDouble(pga, CultureInfo.InvariantCulture);
+                var intensity = DesignIntensity.FromPga(g);
+                return new SeismicAnswer(g, intensity?.AccelerationG, intensity?.Degree, intensity?.Label, l.Id);
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The design intensity for the setback: as asked (with the zoning's acceleration when it agrees), from the PGA zoning, or assumed.</summary>
+    internal static IntensityAnswer ResolveIntensity(DesignIntensity? asked, SeismicAnswer? seismic, List<string> caveats)
+    {
+        var zoned = seismic?.PgaClassG is { } cls ? DesignIntensity.FromPga(cls) : null;
+        if (asked is not null)
+        {
+            if (asked.AccelerationG is null && zoned?.Degree == asked.Degree)
+            {
+                var withAcceleration = asked with { AccelerationG = zoned.AccelerationG };
+                return new IntensityAnswer(asked.Degree, zoned.AccelerationG, withAcceleration.Label, withAcceleration.LabelEn, $"request; acceleration from {seismic!.Layer}");
+            }
+
+            if (asked.AccelerationG is null)
+            {
+                caveats.Add($"Intensity {asked.Label} was given without its design basic acceleration (pass pga=, e.g. 0.20 or 0.30 for 8度).");
+            }
+
+            return new IntensityAnswer(asked.Degree, asked.AccelerationG, asked.Label, asked.LabelEn, "request");
+        }
+
+        if (zoned is not null)
+        {
+            caveats.Add($"Design intensity {zoned.Label} derived from the loaded PGA zoning ({seismic!.Layer}, {seismic.PgaG:0.00}g) by the GB 18306-2015 classes " +
+                "(docs/DOMAIN.md §7); pass intensity= and pga= to override.");
+            return new IntensityAnswer(zoned.Degree, zoned.AccelerationG, zoned.Label, zoned.LabelEn, $"PGA zoning {seismic.Layer}");
+        }
+
+        caveats.Add("No design intensity was given and no PGA zoning covers the site; 8度 was assumed for the setback.");
+        var assumed = DesignIntensity.Create(8);
+        return new IntensityAnswer(8, null, assumed.Label, assumed.LabelEn, "assumed");
+    }
+
+    /// <summary>
+    /// Folds and other structures are left out; the setback is decided by the nearest fault that can govern it
+    /// (Holocene-active or undated), even when an older fault is closer (GB 50011 §4.1.7 item 1(2)).
+    /// </summary>
+    private async Task<FaultsAnswer> FaultsAsync(SiteContext site, IntensityAnswer intensity)
+    {
+        var candidates = await site.NearAsync(LayerKind.ActiveFaults, SearchDegrees);
+        if (!candidates.Any(c => FaultTrace.ClassifyStructure(Text(c.Feature, "structure"), Text(c.Feature, "sense")) == StructureKind.Fault))
+        {
+            candidates = await site.NearAsync(LayerKind.ActiveFaults, 5 * SearchDegrees);
+        }
+
+        var surveyScales = (await store.ListSurveysAsync(site.CancellationToken)).ToDictionary(s => s.Id, s => s.ScaleDenominator, StringComparer.Ordinal);
+        var traces = candidates.Select(c => (c.Layer, c.Feature, Trace: FaultTrace.FromAttributes(c.Feature.Attributes, $"{c.Layer.Id}#{c.Feature.Id}",
+            surveyScales.GetValueOrDefault(c.Layer.SurveyId), _options.DefaultFaultUncertaintyM))).ToList();
+        var excluded = traces.Where(t => !t.Trace.IsFault).ToList();
+        var faults = traces.Where(t => t.Trace.IsFault).Select(t => (t.Layer, t.Trace, Measured: site.Measure(t.Feature.Geometry)))
+            .OrderBy(t => t.Measured.DistanceM).ThenBy(t => t.Trace.Id, StringComparer.Ordinal).ToList();
+        var nearest = faults.Count > 0 ? Describe(faults[0]) : null;
+        var governing = faults.Where(f => f.Trace.CanGovernSetback).Select(Describe).FirstOrDefault();
+        if (faults.Count == 0)
+        {
+            site.Caveats.Add($"No active fault is loaded within {5 * SearchDegrees}° of the site.");
+        }
+
+        if (excluded.Count > 0)
+        {
+            site.Caveats.Add($"{excluded.Count} fold axes or other structures in the fault layers were left out: they are not faults (docs/DOMAIN.md §6.3).");
+        }
+
+        var setback = Setback(site, intensity, governing, faults.Count > 0);
+        double? nearestExcluded = excluded.Count > 0 ? Math.Round(excluded.Min(e => site.DistanceM(e.Feature.Geometry)), 1) : null;
+        return new FaultsAnswer(governing, nearest, setback, excluded.Count, nearestExcluded);
+    }
+
+    private SetbackAnswer Setback(SiteContext site, IntensityAnswer intensity, FaultAnswer? governing, bool anyFault)
+    {
+        var category = site.Query.Category;
+        var design = DesignIntensity.Create(Math.Clamp(intensity.Degree, 6, 9), intensity.AccelerationG);
+        if (governing is null)
+        {
+            var why = anyFault
+                ? "Every fault found near the site is recorded as not Holocene-active"
+                : "No fault is loaded near the site";
+            return new SetbackAnswer(category.ToString(), FaultSetback.Chinese(category), intensity, "pass", FaultSetback.VerdictZh(SetbackVerdict.Pass), null, null,
+                FaultSetback.Standard, "§4.1.7 item 1", $"{why}: no setback applies ({FaultSetback.Standard} §4.1.7).",
+                anyFault ? "场地附近断裂均为非全新世活动断裂，可不考虑避让（第4.1.7条第1款）。" : "场地附近无已加载的断裂。");
+        }
+
+        if (governing.Activity == nameof(FaultActivity.Unknown).ToLowerInvariant())
+        {
+            site.Caveats.Add($"Fault {governing.Id}'s latest activity is not recorded: it was treated as Holocene-active (conservative).");
+        }
+
+        var assessment = FaultSetback.Assess(new SetbackQuestion(governing.DistanceM, governing.PositionalUncertaintyM, design, category,
+            FaultTrace.ClassifyActivity(governing.ActivityText), BuriedUnderM: null, _options.SpecialStudyRadiusM));
+        if (assessment.Verdict == SetbackVerdict.Indeterminate)
+        {
+            site.Caveats.Add($"The trace of {governing.Id} is located to ±{governing.PositionalUncertaintyM:0} m ({governing.UncertaintyBasis}): " +
+                "a setback verdict needs a surveyed trace (活动断层探测).");
+        }
+
+        return new SetbackAnswer(category.ToString(), FaultSetback.Chinese(category), intensity, assessment.VerdictId, FaultSetback.VerdictZh(assessment.Verdict),
+            assessment.RequiredM, governing.PositionalUncertaintyM, FaultSetback.Standard, assessment.Clause, assessment.Basis, assessment.BasisZh);
+    }
+
+    private static FaultAnswer Describe((LayerInfo Layer, FaultTrace Trace, (double DistanceM, double Lon, double Lat) Measured) f) =>
+        new(f.Trace.Id, f.Trace.Name, f.Trace.Source, f.Layer.Id, f.Trace.Structure.ToString().ToLowerInvariant(), f.Trace.Sense, f.Trace.SlipRateMmA,
+            ActivityId(f.Trace.Activity), f.Trace.ActivityText, f.Trace.PositionalUncertaintyM, f.Trace.UncertaintyBasis, Math.Round(f.Measured.DistanceM, 1),
+            [Math.Round(f.Measured.Lon, 7), Math.Round(f.Measured.Lat, 7)]);
+
+    private static string ActivityId(FaultActivity a) => a switch
+    {
+        FaultActivity.Holocene => "holocene",
+        FaultActivity.LatePleistocene => "late-pleistocene",
+        FaultActivity.Older => "older",
+        _ => "unknown",
+    };
+
+    private static async Task<List<HazardPointAnswer>> HazardPointsAsync(SiteContext site) =>
+        (await site.NearAsync(LayerKind.HazardPoints, 0.05))
+            .Select(h => (h.Layer, h.Feature, Distance: site.DistanceM(h.Feature.Geometry)))
+            .Where(h => h.Distance <= NearbyHazardRadiusM).OrderBy(h => h.Distance).Take(10)
+            .Select(h => new HazardPointAnswer(Text(h.Feature, "point_id"), Text(h.Feature, "hazard_type"), Math.Round(h.Distance, 1),
+                h.Feature.Attributes.GetValueOrDefault("threatened_people") is { } tp ? Convert.ToInt32(tp, CultureInfo.InvariantCulture) : 0, h.Layer.Id)).ToList();
+
+    /// <summary>One entry per scenario of every flood layer (each return period it holds), inside or not, wherever the site is.</summary>
+    private async Task<List<FloodAnswer>> FloodAsync(SiteContext site)
+    {
+        var answers = new List<FloodAnswer>();
+        foreach (var layer in site.Layers.Where(l => l.Kind == LayerKind.FloodZones).OrderBy(l => l.Id, StringComparer.Ordinal))
+        {
+            var scenarios = await ScenariosAsync(layer, site.CancellationToken);
+            var here = (await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, site.Geometry.EnvelopeInternal, 10_000, 0, site.CancellationToken))
+                .Where(f => f.Geometry.Intersects(site.Geometry)).ToList();
+            foreach (var rp in scenarios)
+            {
+                // Nested extents may overlap: the deepest feature of the scenario at the site is reported.
+                var inside = here.Where(f => ReturnPeriod(f) == rp).OrderByDescending(f => Number(f, "depth_m") ?? double.NegativeInfinity).FirstOrDefault();
+                var depth = Number(inside, "depth_m");
+                var depthClass = FloodDepth.ClassOf(depth);
+                answers.Add(new FloodAnswer(rp, inside is not null, depth, depthClass?.Id, depthClass?.Zh, Number(inside, "velocity_m_s"), layer.Id));
+            }
+        }
+
+        return answers;
+    }
+
+    private async Task<int[]> ScenariosAsync(LayerInfo layer, CancellationToken cancellationToken)
+    {
+        var key = $"{layer.Id}@{layer.CurrentVersion}";
+        if (s_floodScenarios.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var all = await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, cancellationToken);
+        return s_floodScenarios.GetOrAdd(key, all.Select(ReturnPeriod).Where(rp => rp > 0).Distinct().Order().ToArray());
+    }
+
+    private static int ReturnPeriod(GeoFeature f) =>
+        f.Attributes.GetValueOrDefault("return_period_yr") is { } rp ? Convert.ToInt32(rp, CultureInfo.InvariantCulture) : 0;
+
+    /// <summary>
+    /// GB 50011-2010 (2016 ed.) Table 4.1.1 names as dangerous the places where landslides, rockfalls, ground collapse, ground
+    /// fissures or debris flows may occur in an earthquake, and the parts of a seismogenic fault zone where surface rupture may occur.
+    /// </summary>
+    private DangerousSectionAnswer DangerousSection(FaultsAnswer faults, IReadOnlyList<HazardPointAnswer> points)
+    {
+        var reasons = new List<string>();
+        var flag = "no";
+        if (faults.Governing is { } g && g.DistanceM <= g.PositionalUncertaintyM)
+        {
+            flag = "possible";
+            reasons.Add($"The trace of fault {g.Id} ({g.Activity} activity) may pass under the site: {g.DistanceM:0} m away, located to ±{g.PositionalUncertaintyM:0} m; " +
+                "surface rupture is possible on a seismogenic fault zone.");
+        }
+
+        foreach (var p in points.Where(p => p.DistanceM <= _options.DangerousHazardPointRadiusM &&
+            s_dangerousHazardTypes.Any(t => p.Type?.Contains(t, StringComparison.OrdinalIgnoreCase) == true)))
+        {
+            flag = "possible";
+            reasons.Add($"Mapped {p.Type} {p.Id} is {p.DistanceM:0} m from the site (within {_options.DangerousHazardPointRadiusM:0} m).");
+        }
+
+        if (flag == "possible")
+        {
+            reasons.Add("A site investigation decides whether the site is a 危险地段; GB 50011 §3.3.1 and §4.1.1 restrict building there.");
+        }
+
+        return new DangerousSectionAnswer(flag, reasons, "GB 50011-2010 (2016 ed.) §4.1.1, Table 4.1.1");
+    }
+
+    private static List<string> Constraints(ZoningAnswer? zoning, FaultsAnswer faults)
+    {
+        var constraints = new List<string>();
+        var worst = zoning?.WorstGrade ?? zoning?.Grade;
+        if (worst >= 3)
+        {
+            constraints.Add($"Hazardous-chemical enterprises are not permitted in high or very-high {zoning!.Product} areas (bureau policy).");
+        }
+
+        switch (faults.Setback.Verdict)
+        {
+            case "fail":
+                constraints.Add("Inside a fault setback: hazardous industry not permitted; " + faults.Setback.Basis);
+                break;
+            case "indeterminate":
+                constraints.Add("Near a fault setback: no building permit for the category before a surveyed trace (活动断层探测) settles the distance.");
+                break;
+            case "special-study":
+                constraints.Add("Category 甲: the avoidance distance is set by a special study (GB 50011 Table 4.1.7).");
+                break;
+        }
+
+        return constraints;
+    }
+
+    private static string? Text(GeoFeature? f, string name) => f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+
+    private static double? Number(GeoFeature? f, string name) => f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
+
+    /// <summary>Per-request state: the site, its projections, the store's layers and the caveats collected on the way.</summary>
+    private sealed class SiteContext : IDisposable
+    {
+        private readonly IGeoRiskStore _store;
+        private readonly CoordinateTransformation _toLocal;
+        private readonly CoordinateTransformation _fromLocal;
+        private readonly Geometry _siteLocal;
+
+        private SiteContext(IGeoRiskStore store, SiteQuery query, IReadOnlyList<LayerInfo> layers, CancellationToken cancellationToken)
+        {
+            _store = store;
+            Query = query;
+            Layers = layers;
+            CancellationToken = cancellationToken;
+            Point = query.Geometry is NetTopologySuite.Geometries.Point p ? p : query.Geometry.InteriorPoint;
+            using var lonLat = SpatialReference.FromEpsg(4490);
+            using var local = SiteProjection.Equidistant(Point.X, Point.Y);
+            _toLocal = CoordinateTransformation.Create(lonLat, local);
+            _fromLocal = CoordinateTransformation.Create(local, lonLat);
+            _siteLocal = Project(query.Geometry);
+            double? area = null;
+            if (query.Geometry is not NetTopologySuite.Geometries.Point)
+            {
+                using var equalArea = SiteProjection.EqualArea(Point.X, Point.Y);
+                using var toEqualArea = CoordinateTransformation.Create(lonLat, equalArea);
+                area = Math.Round(GeometryReprojector.Transform(Densifier.Densify(query.Geometry, DensifyDegrees), toEqualArea).Area, 1);
+            }
+
+            Info = new SiteQueryInfo(query.Geometry is NetTopologySuite.Geometries.Point ? "point" : "parcel", Point.X, Point.Y, query.Crs, area,
+                "geodesic on the CGCS2000 ellipsoid (azimuthal equidistant projection centred on the site)");
+        }
+
+        public SiteQuery Query { get; }
+
+        public Geometry Geometry => Query.Geometry;
+
+        public Point Point { get; }
+
+        public IReadOnlyList<LayerInfo> Layers { get; }
+
+        public CancellationToken CancellationToken { get; }
+
+        public SiteQueryInfo Info { get; }
+
+        public List<string> Caveats { get; } = [];
+
+        public static async Task<SiteContext> CreateAsync(IGeoRiskStore store, SiteQuery query, CancellationToken cancellationToken) =>
+            new(store, query, await store.ListLayersAsync(cancellationToken), cancellationToken);
+
+        /// <summary>Features of every layer of a kind whose envelope is within <paramref name="degrees"/> of the site.</summary>
+        public async Task<List<(LayerInfo Layer, GeoFeature Feature)>> NearAsync(LayerKind kind, double degrees)
+        {
+            var env = new Envelope(Geometry.EnvelopeInternal);
             env.ExpandBy(degrees);
             var found = new List<(LayerInfo, GeoFeature)>();
-            foreach (var l in layers.Where(l => l.Kind == kind))
+            foreach (var l in Layers.Where(l => l.Kind == kind))
             {
-                foreach (var f in await store.QueryFeaturesAsync(l.SurveyId, l.Name, env, 100_000, 0, cancellationToken))
+                foreach (var f in await _store.QueryFeaturesAsync(l.SurveyId, l.Name, env, 100_000, 0, CancellationToken))
                 {
                     found.Add((l, f));
                 }
@@ -87,254 +454,27 @@ public sealed class SiteRiskService(IGeoRiskStore store)
             return found;
         }
 
-        double DistanceM(Geometry g) => siteM.Distance(GeometryReprojector.Transform(g, toMetric));
+        /// <summary>Geodesic distance in metres from the site to a lon/lat geometry (0 when they touch).</summary>
+        public double DistanceM(Geometry g) => _siteLocal.Distance(Project(g));
 
-        // Admin unit.
-        var admin = (await Near(LayerKind.AdminUnits, 0)).Where(a => PointInArea.Covers(a.Feature.Geometry, point))
-            .Select(a => new AdminAnswer(Text(a.Feature, "code") ?? "", Text(a.Feature, "name") ?? "", Text(a.Feature, "name_en"))).FirstOrDefault();
-        if (admin is null)
+        /// <summary>The distance and the lon/lat of the nearest point of a geometry.</summary>
+        public (double DistanceM, double Lon, double Lat) Measure(Geometry g)
         {
-            caveats.Add("The site lies outside every loaded admin unit.");
+            var local = Project(g);
+            var nearest = DistanceOp.NearestPoints(_siteLocal, local)[1];
+            var xs = new[] { nearest.X };
+            var ys = new[] { nearest.Y };
+            _fromLocal.Transform(xs, ys);
+            return (_siteLocal.Distance(local), xs[0], ys[0]);
         }
 
-        // Zoning.
-        var run = await store.GetZoningRunAsync(null, cancellationToken);
-        var record = run is null ? null : ZoningRunRecord.FromJson(run.RecordJson);
-        ZoningAnswer? zoning = null;
-        if (run is null)
-        {
-            caveats.Add("No zoning run has been computed yet: no grade or index is available.");
-        }
-        else
-        {
-            zoning = ReadZoning(run, record!, site, point, caveats);
-        }
+        // Densified first, so an edge that is straight in lon/lat (a parallel, a digitised segment) keeps that shape.
+        private Geometry Project(Geometry g) => GeometryReprojector.Transform(g is NetTopologySuite.Geometries.Point ? g : Densifier.Densify(g, DensifyDegrees), _toLocal);
 
-        // The survey that answers (highest precedence whose coverage holds the site).
-        var surveys = SurveyPrecedence.Rank(await store.ListSurveysAsync(cancellationToken));
-        var hazardZoneLayers = layers.Where(l => l.Kind == LayerKind.HazardZones).ToList();
-        SurveyAnswer? survey = null;
-        foreach (var s in surveys.Where(s => hazardZoneLayers.Any(l => l.SurveyId == s.Id)))
+        public void Dispose()
         {
-            var coverage = await store.GetSurveyCoverageAsync(s.Id, cancellationToken);
-            if (coverage is null || !PointInArea.Covers(coverage, point))
-            {
-                continue;
-            }
-
-            int? grade = null;
-            foreach (var l in hazardZoneLayers.Where(l => l.SurveyId == s.Id))
-            {
-                var hit = (await store.QueryFeaturesAsync(l.SurveyId, l.Name, point.EnvelopeInternal, 10, 0, cancellationToken)).FirstOrDefault(f => PointInArea.Covers(f.Geometry, point));
-                if (hit?.Attributes.GetValueOrDefault("grade") is { } g)
-                {
-                    grade = Convert.ToInt32(g, CultureInfo.InvariantCulture);
-                }
-            }
-
-            var toBoundary = DistanceM(coverage.Boundary);
-            // ~0.5 mm at map scale (DOMAIN §5): 25 m at 1:50000, 5 m at 1:10000.
-            var tolerance = s.ScaleDenominator > 0 ? s.ScaleDenominator * 0.0005 : 0;
-            survey = new SurveyAnswer(s.Id, s.Title, s.ScaleDenominator, s.AcceptedOn, grade, toBoundary <= tolerance, Math.Round(toBoundary, 1));
-            if (survey.NearCoverageBoundary)
-            {
-                caveats.Add($"The site is {toBoundary:0} m from the edge of {s.Id}'s coverage, within its positional uncertainty ({tolerance:0} m at 1:{s.ScaleDenominator}).");
-            }
-
-            break;
+            _toLocal.Dispose();
+            _fromLocal.Dispose();
         }
-
-        if (survey is null)
-        {
-            caveats.Add("No geological hazard survey covers the site.");
-        }
-        else if (survey.ScaleDenominator > 10000)
-        {
-            caveats.Add($"Only a 1:{survey.ScaleDenominator} survey covers the site; there is no 1:10000 fine survey here.");
-        }
-
-        // Seismic zoning and design intensity.
-        SeismicAnswer? seismic = null;
-        foreach (var (l, f) in await Near(LayerKind.PgaZoning, 0))
-        {
-            if (PointInArea.Covers(f.Geometry, point) && f.Attributes.GetValueOrDefault("pga_g") is { } pga)
-            {
-                var g = Convert.ToDouble(pga, CultureInfo.InvariantCulture);
-                seismic = new SeismicAnswer(g, FaultSetback.IntensityFromPga(g), l.Id);
-                break;
-            }
-        }
-
-        int intensity;
-        string intensitySource;
-        if (query.Intensity is { } asked)
-        {
-            (intensity, intensitySource) = (asked, "request");
-        }
-        else if (seismic?.Intensity is { } fromPga)
-        {
-            (intensity, intensitySource) = (fromPga, $"PGA {seismic.PgaG:0.00}g from {seismic.Layer}");
-            caveats.Add("Design intensity derived from the loaded PGA zoning with the GB 18306 bands of DOMAIN §7 (marked 'confirm'); pass intensity= to override.");
-        }
-        else
-        {
-            (intensity, intensitySource) = (8, "assumed");
-            caveats.Add("No design intensity was given and no PGA zoning covers the site; intensity 8 was assumed for the setback.");
-        }
-
-        // Nearest active fault.
-        FaultAnswer? fault = null;
-        var faults = await Near(LayerKind.ActiveFaults, SearchDegrees);
-        if (faults.Count == 0)
-        {
-            faults = await Near(LayerKind.ActiveFaults, 5 * SearchDegrees);
-        }
-
-        if (faults.Count > 0)
-        {
-            var nearest = faults.Select(f => (f.Layer, f.Feature, Distance: DistanceM(f.Feature.Geometry))).OrderBy(f => f.Distance).ThenBy(f => f.Layer.Id, StringComparer.Ordinal).First();
-            var activity = Text(nearest.Feature, "latest_activity");
-            var holocene = HoloceneActive(activity);
-            if (holocene is null)
-            {
-                caveats.Add("The nearest fault's latest activity is not recorded; it was treated as Holocene-active (conservative).");
-            }
-
-            var assessment = FaultSetback.Assess(nearest.Distance, intensity, query.Category, holocene);
-            fault = new FaultAnswer(Text(nearest.Feature, "name") is { Length: > 0 } n ? n : null, nearest.Layer.Id, activity, Math.Round(nearest.Distance, 1),
-                new SetbackAnswer(query.Category.ToString(), FaultSetback.Chinese(query.Category), intensity, intensitySource,
-                    assessment.Verdict switch { SetbackVerdict.Pass => "pass", SetbackVerdict.Fail => "fail", _ => "special-study" }, assessment.RequiredMetres, assessment.Basis));
-        }
-        else
-        {
-            caveats.Add($"No active fault is loaded within {5 * SearchDegrees}° of the site.");
-        }
-
-        // Hazard points nearby.
-        var points = (await Near(LayerKind.HazardPoints, 0.05))
-            .Select(h => (h.Layer, h.Feature, Distance: DistanceM(h.Feature.Geometry)))
-            .Where(h => h.Distance <= NearbyHazardRadiusM).OrderBy(h => h.Distance).Take(10)
-            .Select(h => new HazardPointAnswer(Text(h.Feature, "point_id"), Text(h.Feature, "hazard_type"), Math.Round(h.Distance, 1),
-                h.Feature.Attributes.GetValueOrDefault("threatened_people") is { } tp ? Convert.ToInt32(tp, CultureInfo.InvariantCulture) : 0, h.Layer.Id)).ToList();
-
-        // Flood scenarios: every return period loaded, inside or not.
-        var flood = new List<FloodAnswer>();
-        foreach (var group in (await Near(LayerKind.FloodZones, 0.5)).GroupBy(f => f.Feature.Attributes.GetValueOrDefault("return_period_yr") is { } rp ? Convert.ToInt32(rp, CultureInfo.InvariantCulture) : 0).OrderBy(g => g.Key))
-        {
-            var inside = group.FirstOrDefault(f => f.Feature.Geometry.Intersects(site));
-            flood.Add(new FloodAnswer(group.Key, inside.Feature is not null, Number(inside.Feature, "depth_m"), Number(inside.Feature, "velocity_m_s"), group.First().Layer.Id));
-        }
-
-        var constraints = new List<string>();
-        var worst = zoning?.WorstGrade ?? zoning?.Grade;
-        if (worst >= 3)
-        {
-            constraints.Add("Hazardous-chemical enterprises are not permitted in high or very-high risk zones (bureau policy).");
-        }
-
-        if (fault?.Setback.Verdict is "fail" or "special-study")
-        {
-            constraints.Add("Inside a fault setback: hazardous industry not permitted; buildings need the GB 50011 §4.1.7 measures or a special study.");
-        }
-
-        var versions = record is null ? [] : record.Inputs.Select(i => new InputVersion(i.Layer, i.Version)).ToList();
-        return new SiteRiskAnswer(queryInfo, admin, zoning, survey, fault, points, seismic, flood, constraints, caveats, versions);
     }
-
-    private static ZoningAnswer? ReadZoning(ZoningRunInfo run, ZoningRunRecord record, Geometry site, Point point, List<string> caveats)
-    {
-        var grid = new GridSpec(record.Grid.Width, record.Grid.Height, GeoTransform.FromGdal(record.Grid.GeoTransform.ToArray()), "");
-        using var lonLat = SpatialReference.FromEpsg(4490);
-        using var gridSrs = SpatialReference.Parse(record.Grid.Crs);
-        using var toGrid = CoordinateTransformation.Create(lonLat, gridSrs);
-        var pt = (Point)GeometryReprojector.Transform(point, toGrid);
-        var (c, r) = grid.Transform.ToPixel(pt.X, pt.Y);
-        int col = (int)Math.Floor(c), row = (int)Math.Floor(r);
-        if (col < 0 || row < 0 || col >= grid.Width || row >= grid.Height)
-        {
-            caveats.Add($"The site lies outside zoning run {run.Id}'s grid.");
-            return null;
-        }
-
-        // The run's COGs stay open between queries (GDAL keeps their decoded tiles): opening them per query
-        // decompressed whole tiles for every cell read, half of a query's CPU.
-        var rasters = RasterDatasetPool.Shared;
-        var grade = rasters.ReadCell<byte>(run.Rasters["grade"], col, row);
-        var index = rasters.ReadCell<float>(run.Rasters["index"], col, row);
-        if (grade == 0)
-        {
-            caveats.Add($"The site lies outside zoning run {run.Id}'s extent.");
-            return null;
-        }
-
-        var method = record.Model.GetProperty("combination").GetProperty("method").GetString() ?? "";
-        var factors = new List<FactorContribution>();
-        foreach (var f in record.Factors)
-        {
-            var cls = rasters.ReadCell<byte>(run.Rasters["factor-" + f.Id], col, row);
-            var score = cls < f.ClassScores.Count ? f.ClassScores[cls] : double.NaN;
-            factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight, Math.Round(score * (f.Weight ?? 1), 6)));
-        }
-
-        var grades = record.Grades.Count;
-        List<GradeArea>? areas = null;
-        int? worst = null;
-        if (site is not Point)
-        {
-            var polygon = GeometryReprojector.Transform(site, toGrid);
-            var window = Zoning.CellWindow.Of(polygon.EnvelopeInternal, grid);
-            if (!window.IsEmpty)
-            {
-                var mask = new RasterBuffer<float>(window.Width, window.Height);
-                new Rasterizer(mask, window.TransformIn(grid), allTouched: false).Burn(polygon, 1);
-                var cells = rasters.ReadWindow<byte>(run.Rasters["grade"], window.X, window.Y, window.Width, window.Height);
-                var counts = new long[grades + 1];
-                for (var i = 0; i < cells.Length; i++)
-                {
-                    if (mask.Data[i] != 0 && cells[i] is > 0 and var g && g <= grades)
-                    {
-                        counts[g]++;
-                    }
-                }
-
-                var total = counts.Sum();
-                if (total == 0)
-                {
-                    // A parcel smaller than a cell covers no cell centre: it takes the grade of the cell under its interior point.
-                    counts[grade]++;
-                    total = 1;
-                    caveats.Add($"The parcel is smaller than a {record.Grid.CellSize} m cell; its grade is that of the cell under it.");
-                }
-
-                var cellArea = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight);
-                areas = Enumerable.Range(1, grades).Select(g => new GradeArea(g, Grades.English(g, grades), Math.Round(counts[g] * cellArea, 1), Math.Round(counts[g] / (double)total, 6))).ToList();
-                worst = Enumerable.Range(1, grades).Where(g => counts[g] > 0).Max();
-            }
-        }
-
-        return new ZoningAnswer(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, method, grade, Grades.English(grade, grades), Grades.Chinese(grade, grades),
-            Grades.Colour(grade, grades), Math.Round(index, 6), record.Breaks, factors, areas, worst);
-    }
-
-    /// <summary>Holocene activity from the recorded age text: true, false, or null when unknown.</summary>
-    internal static bool? HoloceneActive(string? latestActivity)
-    {
-        if (string.IsNullOrWhiteSpace(latestActivity))
-        {
-            return null;
-        }
-
-        var t = latestActivity.ToLowerInvariant();
-        if (t.Contains("holocene", StringComparison.Ordinal) || t.Contains("全新世", StringComparison.Ordinal) || t.Contains("historic", StringComparison.Ordinal))
-        {
-            return true;
-        }
-
-        return t.Contains("pleistocene", StringComparison.Ordinal) || t.Contains("更新世", StringComparison.Ordinal) || t.Contains("pre-", StringComparison.Ordinal) || t.Contains("前第四纪", StringComparison.Ordinal)
-            ? false : null;
-    }
-
-    private static string? Text(GeoFeature? f, string name) => f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
-
-    private static double? Number(GeoFeature? f, string name) => f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
 }

@@ -13,7 +13,11 @@ public sealed record InputRecord(string Layer, string Kind, int Version, string 
 /// <summary>Everything recorded with a zoning run: what went in, the parameters, breaks, metrics and timings.</summary>
 public sealed record ZoningRunRecord
 {
-    public const int CurrentSchema = 1;
+    /// <summary>
+    /// Bumped when what a run computes from the same inputs changes (2: fold axes no longer count as faults), so an
+    /// older run is neither reused nor patched incrementally.
+    /// </summary>
+    public const int CurrentSchema = 2;
 
     public int Schema { get; init; } = CurrentSchema;
 

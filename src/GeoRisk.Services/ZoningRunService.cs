@@ -220,6 +220,12 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                         continue;
                     }
 
+                    // Fold axes and other structures in a fault compilation are not faults (docs/DOMAIN.md §6.3).
+                    if (factor.Source.LayerKind == LayerKind.ActiveFaults && !FaultTrace.FromAttributes(f.Attributes, "").IsFault)
+                    {
+                        continue;
+                    }
+
                     var value = factor.Source.Field is { } field ? f.Attributes.GetValueOrDefault(field) : null;
                     burn.Add(new BurnFeature(GeometryReprojector.Transform(f.Geometry, toGrid), rank, KeyOf(value), NumberOf(value)));
                 }
@@ -269,7 +275,10 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 ["grade"] = z.Grade,
                 ["grade_label"] = Grades.English(z.Grade, model.Classification.Grades),
                 ["grade_label_zh"] = Grades.Chinese(z.Grade, model.Classification.Grades),
+                ["grade_term"] = Grades.CensusTerm(z.Grade, model.Classification.Grades, ZoningProduct.Susceptibility).En,
+                ["grade_term_zh"] = Grades.CensusTerm(z.Grade, model.Classification.Grades, ZoningProduct.Susceptibility).Zh,
                 ["prevention"] = z.Prevention,
+                ["prevention_zh"] = Grades.PreventionOf(z.Prevention)?.Zh,
                 ["area_km2"] = z.AreaKm2,
                 ["hazard_points"] = z.HazardPoints,
                 ["threatened_people"] = z.ThreatenedPeople,
@@ -389,7 +398,7 @@ public sealed class ZoningRunService(IGeoRiskStore store)
 
     private static string RunKey(string modelHash, GridRecord grid, IReadOnlyList<InputRecord> inputs, IReadOnlyDictionary<string, int> ranks)
     {
-        var text = JsonSerializer.Serialize(new { modelHash, grid, inputs = inputs.Select(i => new { i.Layer, i.Version, i.Sha256 }), ranks = ranks.OrderBy(r => r.Key, StringComparer.Ordinal) });
+        var text = JsonSerializer.Serialize(new { schema = ZoningRunRecord.CurrentSchema, modelHash, grid, inputs = inputs.Select(i => new { i.Layer, i.Version, i.Sha256 }), ranks = ranks.OrderBy(r => r.Key, StringComparer.Ordinal) });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
@@ -417,7 +426,8 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         }
 
         var previous = ZoningRunRecord.FromJson(current.RecordJson);
-        if (previous.Grid.Width != grid.Width || previous.Grid.Height != grid.Height || !previous.Grid.GeoTransform.SequenceEqual(grid.GeoTransform) ||
+        if (previous.Schema != ZoningRunRecord.CurrentSchema ||
+            previous.Grid.Width != grid.Width || previous.Grid.Height != grid.Height || !previous.Grid.GeoTransform.SequenceEqual(grid.GeoTransform) ||
             previous.Grid.Crs != grid.Crs || !SameRelativeOrder(previous.SurveyRanks, ranks))
         {
             return null;

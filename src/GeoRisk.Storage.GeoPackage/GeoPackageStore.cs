@@ -418,12 +418,40 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
     }
 
     /// <summary>Features of a table intersecting the bbox exactly (R-tree for candidates), paged over exact matches.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Database, string Table), HashSet<string>> s_columns = new();
+
+    private static async Task<HashSet<string>> ColumnsOfAsync(SqliteConnection connection, string table, CancellationToken cancellationToken)
+    {
+        var key = (connection.DataSource, table);
+        if (s_columns.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        await using var cmd = connection.CreateCommand();
+        cmd.CommandText = "SELECT name FROM pragma_table_info(@t)";
+        cmd.Parameters.AddWithValue("@t", table);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        await using (var reader = await cmd.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                names.Add(reader.GetString(0));
+            }
+        }
+
+        // Only a table that exists is remembered; a missing one fails in the query that follows, as before.
+        return names.Count > 0 ? s_columns.GetOrAdd(key, names) : names;
+    }
+
     private static async Task<IReadOnlyList<GeoFeature>> ReadFeaturesAsync(SqliteConnection connection, string table, IReadOnlyList<SchemaField> fields, Envelope? bbox, int limit, long offset, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        // A table written before a schema gained a field lacks its column: it reads as null (tables are immutable).
+        var present = await ColumnsOfAsync(connection, table, cancellationToken);
         await using var cmd = connection.CreateCommand();
-        var columns = string.Concat(fields.Select(f => $", f.\"{f.Name}\""));
+        var columns = string.Concat(fields.Select(f => present.Contains(f.Name) ? $", f.\"{f.Name}\"" : ", NULL"));
         cmd.CommandText = bbox is null
             ? $"SELECT f.source_fid, f.geom, f.extra{columns} FROM \"{table}\" f ORDER BY f.fid LIMIT @limit OFFSET @offset"
             : $"""

@@ -26,38 +26,43 @@ internal static class SiteRiskEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem>> GetSiteRisk(string? lon, string? lat, string? crs, string? category, string? intensity,
-        IGeoRiskStore store, CancellationToken ct)
+    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> GetSiteRisk(string? lon, string? lat, string? crs, string? category,
+        string? intensity, string? pga, IGeoRiskStore store, GeoRiskServiceOptions serviceOptions, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var x = ParseCoordinate(lon, "lon", errors);
         var y = ParseCoordinate(lat, "lat", errors);
-        var (cat, level, crsText) = ParseCommon(crs, category, intensity, errors);
+        var (cat, level, crsText) = ParseCommon(crs, category, intensity, pga, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
         }
 
         var geometry = new GeometryFactory().CreatePoint(new Coordinate(x, y));
-        var (lonLat, problem) = ToStorage(geometry, crsText);
+        if (crsText == "EPSG:4490" && (x is < -180 or > 180 || y is < -90 or > 90))
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lon"] = ["The point is outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n)."] });
+        }
+
+        var (lonLat, problem, outside) = ToStorage(geometry, crsText);
         if (problem is not null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crs"] = [problem] });
         }
 
-        if (lonLat!.Coordinate is { } c && (c.X is < -180 or > 180 || c.Y is < -90 or > 90))
+        if (outside is not null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lon"] = ["The point is outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n)."] });
+            return Problem(StatusCodes.Status422UnprocessableEntity, "outside-crs-area", outside);
         }
 
-        return TypedResults.Ok(await new SiteRiskService(store).AssessAsync(new SiteQuery(lonLat, cat, level, crsText), ct));
+        return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat!, cat, level, crsText), ct));
     }
 
-    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> PostSiteRisk(HttpRequest request, string? crs, string? category, string? intensity,
-        IGeoRiskStore store, CancellationToken ct)
+    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> PostSiteRisk(HttpRequest request, string? crs, string? category,
+        string? intensity, string? pga, IGeoRiskStore store, GeoRiskServiceOptions serviceOptions, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
-        var (cat, level, crsText) = ParseCommon(crs, category, intensity, errors);
+        var (cat, level, crsText) = ParseCommon(crs, category, intensity, pga, errors);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -108,7 +113,7 @@ internal static class SiteRiskEndpoints
             return Problem(StatusCodes.Status422UnprocessableEntity, "invalid-geometry", $"The parcel is not a valid polygon: {reason?.Message} at {reason?.Coordinate}.");
         }
 
-        var (lonLat, problem) = ToStorage(geometry, crsText);
+        var (lonLat, problem, outside) = ToStorage(geometry, crsText);
         if (problem is not null)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crs"] = [problem] });
@@ -120,8 +125,19 @@ internal static class SiteRiskEndpoints
             return Problem(StatusCodes.Status422UnprocessableEntity, "invalid-coordinates", "The parcel lies outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n).");
         }
 
-        return TypedResults.Ok(await new SiteRiskService(store).AssessAsync(new SiteQuery(lonLat, cat, level, crsText), ct));
+        if (outside is not null)
+        {
+            return Problem(StatusCodes.Status422UnprocessableEntity, "outside-crs-area", outside);
+        }
+
+        return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat, cat, level, crsText), ct));
     }
+
+    private static SiteRiskService Service(IGeoRiskStore store, GeoRiskServiceOptions options) => new(store, new SiteRiskOptions
+    {
+        DefaultFaultUncertaintyM = options.FaultTraceUncertaintyM,
+        SpecialStudyRadiusM = options.SpecialStudyRadiusM,
+    });
 
     private static ProblemHttpResult Problem(int status, string code, string title) =>
         TypedResults.Problem(statusCode: status, title: title, type: $"https://georisk.example/problems/{code}", extensions: new Dictionary<string, object?> { ["code"] = code });
@@ -143,7 +159,8 @@ internal static class SiteRiskEndpoints
         return v;
     }
 
-    private static (BuildingCategory Category, int? Intensity, string Crs) ParseCommon(string? crs, string? category, string? intensity, Dictionary<string, string[]> errors)
+    private static (BuildingCategory Category, DesignIntensity? Intensity, string Crs) ParseCommon(string? crs, string? category, string? intensity, string? pga,
+        Dictionary<string, string[]> errors)
     {
         var cat = BuildingCategory.C;
         if (category is not null && !FaultSetback.TryParseCategory(category, out cat))
@@ -164,33 +181,88 @@ internal static class SiteRiskEndpoints
             }
         }
 
+        double? acceleration = null;
+        if (pga is not null)
+        {
+            if (double.TryParse(pga, NumberStyles.Float, CultureInfo.InvariantCulture, out var g) && DesignIntensity.IsDesignAcceleration(g))
+            {
+                acceleration = g;
+                level ??= DesignIntensity.DegreeOf(g);
+            }
+            else
+            {
+                errors["pga"] = ["pga must be a design basic acceleration of GB 50011 Table 3.2.2: 0.05, 0.10, 0.15, 0.20, 0.30 or 0.40 (g)."];
+            }
+        }
+
+        DesignIntensity? design = null;
+        if (level is { } degree && !errors.ContainsKey("intensity") && !errors.ContainsKey("pga"))
+        {
+            try
+            {
+                design = DesignIntensity.Create(degree, acceleration);
+            }
+            catch (ArgumentException ex)
+            {
+                errors["pga"] = [ex.Message];
+            }
+        }
+
         var crsText = crs ?? "EPSG:4490";
         if (!crsText.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase) || !int.TryParse(crsText.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             errors["crs"] = ["crs must be EPSG:<code> (e.g. EPSG:4490, EPSG:4326, EPSG:3857, EPSG:4515)."];
         }
 
-        return (cat, level, crsText.ToUpperInvariant());
+        return (cat, design, crsText.ToUpperInvariant());
     }
 
-    /// <summary>Transforms to CGCS2000 lon/lat; returns a message instead when the CRS is unknown.</summary>
-    private static (Geometry? Geometry, string? Problem) ToStorage(Geometry geometry, string crs)
-    {
-        if (crs == "EPSG:4490")
-        {
-            return (geometry, null);
-        }
+    /// <summary>Longitude margin past a projected CRS's area of use (a zone's overlap with its neighbour).</summary>
+    private const double ProjectedMarginDegrees = 0.5;
 
+    /// <summary>
+    /// Transforms to CGCS2000 lon/lat. Returns a message instead when the CRS is unknown (400), or when a coordinate lies
+    /// outside the CRS's area of use or does not transform to a finite lon/lat (422): a Gauss–Krüger easting from the wrong
+    /// zone or a northing of 800,000 km is a mistake to report, not a site to answer.
+    /// </summary>
+    private static (Geometry? Geometry, string? Problem, string? Outside) ToStorage(Geometry geometry, string crs)
+    {
         try
         {
-            using var source = SpatialReference.FromEpsg(int.Parse(crs.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture));
-            using var target = SpatialReference.FromEpsg(4490);
-            using var transform = CoordinateTransformation.Create(source, target);
-            return (GeometryReprojector.Transform(geometry, transform), null);
+            var code = int.Parse(crs.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture);
+            using var source = SpatialReference.FromEpsg(code);
+            var area = SiteProjection.AreaOfUseOf(source);
+            var lonLat = geometry;
+            if (code != 4490)
+            {
+                using var target = SpatialReference.FromEpsg(4490);
+                using var transform = CoordinateTransformation.Create(source, target);
+                try
+                {
+                    lonLat = GeometryReprojector.Transform(geometry, transform);
+                }
+                catch (GdalException ex)
+                {
+                    return (null, null, $"The coordinates cannot be transformed from {crs} {source.Name} (area of use: {area?.ToString() ?? "unknown"}): {ex.Message}");
+                }
+            }
+
+            var margin = source.IsProjected ? ProjectedMarginDegrees : 0;
+            var bad = lonLat.Coordinates.FirstOrDefault(c => !double.IsFinite(c.X) || !double.IsFinite(c.Y) || (area is not null && !area.Contains(c.X, c.Y, margin)));
+            if (bad is not null)
+            {
+                var at = double.IsFinite(bad.X) && double.IsFinite(bad.Y)
+                    ? string.Create(CultureInfo.InvariantCulture, $"({bad.X:0.####}° E, {bad.Y:0.####}° N)")
+                    : "(no finite longitude/latitude)";
+                return (null, null, $"The coordinates lie outside the area of use of {crs} {source.Name}: {area?.ToString() ?? "unknown"}; " +
+                    $"one transforms to {at}. Check the CRS (the zone of a Gauss–Krüger coordinate, x/y order) or the numbers.");
+            }
+
+            return (lonLat, null, null);
         }
         catch (GdalException ex)
         {
-            return (null, $"{crs}: {ex.Message}");
+            return (null, $"{crs}: {ex.Message}", null);
         }
     }
 }

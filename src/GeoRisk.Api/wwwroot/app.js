@@ -13,7 +13,8 @@ const I18N = {
     'upload.versions': 'Versions', 'runs.heading': 'Zoning run history',
     grade: 'Grade', index: 'Index', factors: 'Factor contributions', fault: 'Nearest active fault', distance: 'distance', setback: 'Setback',
     flood: 'Flood scenarios', inside: 'inside', outside: 'outside', survey: 'Answered by', scale: 'scale', caveats: 'Caveats', admin: 'Admin unit',
-    hazardPoints: 'Hazard points within 2 km', none: 'none', pass: 'pass', fail: 'fail', 'special-study': 'special study', areaPerGrade: 'Area per grade',
+    hazardPoints: 'Hazard points within 2 km', none: 'none', pass: 'pass', fail: 'fail', 'special-study': 'special study', indeterminate: 'indeterminate: needs a surveyed trace',
+    prevention: 'Prevention zoning', uncertainty: 'trace located to ±', older: 'an older fault is closer', dangerous: 'Possible dangerous section (危险地段)', folds: 'fold axes left out', areaPerGrade: 'Area per grade',
     worst: 'Worst grade', job: 'Job', report: 'Validation report', read: 'read', accepted: 'accepted', errors: 'errors', warnings: 'warnings',
     needKey: 'Enter a geologist API key first.', model: 'Model', breaks: 'Breaks', auc: 'ROC-AUC (held out)', census: 'Census', download: 'Download CSV',
     created: 'Created', zones: 'Zones', seismic: 'Seismic', intensityLabel: 'intensity', constraints: 'Planning constraints', legend: 'Risk grade',
@@ -29,7 +30,8 @@ const I18N = {
     'upload.versions': '版本', 'runs.heading': '区划计算历史',
     grade: '等级', index: '指数', factors: '因子贡献', fault: '最近活动断层', distance: '距离', setback: '避让',
     flood: '洪水情景', inside: '范围内', outside: '范围外', survey: '数据来源', scale: '比例尺', caveats: '说明', admin: '行政区',
-    hazardPoints: '2 公里内隐患点', none: '无', pass: '满足', fail: '不满足', 'special-study': '需专门研究', areaPerGrade: '各等级面积',
+    hazardPoints: '2 公里内隐患点', none: '无', pass: '满足', fail: '不满足', 'special-study': '需专门研究', indeterminate: '不能判定，需活动断层探测',
+    prevention: '防治分区', uncertainty: '迹线位置不确定度 ±', older: '更近的为较老断裂', dangerous: '可能为危险地段', folds: '已排除褶皱轴线', areaPerGrade: '各等级面积',
     worst: '最高等级', job: '任务', report: '校验报告', read: '读取', accepted: '接受', errors: '错误', warnings: '警告',
     needKey: '请先输入地质人员 API 密钥。', model: '模型', breaks: '分级断点', auc: 'ROC-AUC（留出样本）', census: '普查统计', download: '下载 CSV',
     created: '时间', zones: '图斑', seismic: '地震', intensityLabel: '烈度', constraints: '规划约束', legend: '风险等级',
@@ -193,8 +195,9 @@ function renderSite(a, ok) {
   parts.push(`<p>${esc(a.query.lon.toFixed(5))}, ${esc(a.query.lat.toFixed(5))}${a.admin ? ` — ${t('admin')}: ${esc(a.admin.name)} (${esc(a.admin.code)})` : ''}</p>`);
   const z = a.zoning;
   if (z) {
-    parts.push(`<p data-testid="site-grade" data-grade="${z.grade}">${t('grade')}: <span class="grade-badge" style="background:${esc(z.colour)}">${esc(z.grade)} ${esc(lang === 'zh' ? z.labelZh : z.label)}</span>
+    parts.push(`<p data-testid="site-grade" data-grade="${z.grade}">${t('grade')}: <span class="grade-badge" style="background:${esc(z.colour)}">${esc(z.grade)} ${esc(lang === 'zh' ? z.termZh : z.term)}</span>
       ${t('index')}: ${esc(z.index.toFixed(3))}</p>`);
+    if (z.prevention) parts.push(`<p data-testid="site-prevention">${t('prevention')}: ${esc(lang === 'zh' ? z.prevention.labelZh : z.prevention.label)}</p>`);
     const max = Math.max(...z.factors.map((f) => Math.abs(f.contribution)), 1e-9);
     parts.push(`<h3>${t('factors')}</h3><div class="bars" data-testid="factor-bars">${z.factors.map((f) => `
       <div class="bar"><span class="label" title="${esc(f.id)}">${esc(lang === 'zh' ? f.titleZh || f.id : f.title || f.id)}</span>
@@ -208,17 +211,24 @@ function renderSite(a, ok) {
   if (a.survey) {
     parts.push(`<p data-testid="site-survey">${t('survey')}: ${esc(a.survey.title)} (${t('scale')} 1:${esc(a.survey.scaleDenominator)})</p>`);
   }
-  const f = a.nearestFault;
-  if (f) {
-    const verdict = f.setback.verdict;
-    parts.push(`<h3>${t('fault')}</h3><p>${esc(f.name || f.layer)} — ${t('distance')} ${esc(Math.round(f.distanceM))} m<br>
-      ${t('setback')} (${esc(f.setback.categoryZh)}/${esc(f.setback.category)}, ${t('intensityLabel')} ${esc(f.setback.intensity)}):
-      <span data-testid="setback-verdict" data-verdict="${esc(verdict)}" class="verdict-${esc(verdict)}">${esc(t(verdict))}</span>
-      ${f.setback.requiredM ? `(${esc(f.setback.requiredM)} m)` : ''}<br><small>${esc(f.setback.basis)}</small></p>`);
+  const faults = a.faults;
+  const f = faults.governing;
+  const sb = faults.setback;
+  const verdict = sb.verdict;
+  const zh = lang === 'zh';
+  parts.push(`<h3>${t('fault')}</h3>${f ? `<p data-testid="site-fault">${esc(f.name || f.id)} <small>(${esc(f.sense || '')} ${esc(f.activity)}; ${esc(f.source || f.layer)})</small>
+    — ${t('distance')} ${esc(Math.round(f.distanceM))} m, ${t('uncertainty')}${esc(Math.round(f.positionalUncertaintyM))} m</p>` : ''}
+    ${faults.nearest && f && faults.nearest.id !== f.id ? `<p><small>${t('older')}: ${esc(faults.nearest.name || faults.nearest.id)} ${esc(Math.round(faults.nearest.distanceM))} m</small></p>` : ''}
+    <p>${t('setback')} (${esc(sb.categoryZh)}/${esc(sb.category)}, ${esc(zh ? sb.intensity.label : sb.intensity.labelEn)}):
+    <span data-testid="setback-verdict" data-verdict="${esc(verdict)}" class="verdict-${esc(verdict)}">${esc(t(verdict))}</span>
+    ${sb.requiredM ? `(${esc(sb.requiredM)} m)` : ''}<br><small>${esc(zh ? sb.basisZh : sb.basis)}</small></p>
+    ${faults.excludedStructures ? `<p><small>${esc(faults.excludedStructures)} ${t('folds')}</small></p>` : ''}`);
+  if (a.dangerousSection.flag !== 'no') {
+    parts.push(`<p class="verdict-fail" data-testid="dangerous-section">${t('dangerous')}</p><ul>${a.dangerousSection.reasons.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>`);
   }
-  if (a.seismic) parts.push(`<p>${t('seismic')}: PGA ${esc(a.seismic.pgaG)}g, ${t('intensityLabel')} ${esc(a.seismic.intensity ?? '-')}</p>`);
+  if (a.seismic) parts.push(`<p>${t('seismic')}: PGA ${esc(a.seismic.pgaG)}g, ${t('intensityLabel')} ${esc(a.seismic.intensityLabel ?? '-')}</p>`);
   if (a.flood.length) {
-    parts.push(`<h3>${t('flood')}</h3><ul>${a.flood.map((x) => `<li>${esc(x.returnPeriodYr)}-yr: ${x.inside ? `${t('inside')}${x.depthM != null ? `, ${esc(x.depthM)} m` : ''}` : t('outside')}</li>`).join('')}</ul>`);
+    parts.push(`<h3>${t('flood')}</h3><ul>${a.flood.map((x) => `<li>${esc(x.returnPeriodYr)}-yr: ${x.inside ? `${t('inside')}${x.depthM != null ? `, ${esc(x.depthM)} m (${esc(zh ? x.depthClassZh : x.depthClass)})` : ''}` : t('outside')}</li>`).join('')}</ul>`);
   }
   parts.push(`<h3>${t('hazardPoints')}</h3>${a.nearbyHazardPoints.length ? `<ul>${a.nearbyHazardPoints.map((p) => `<li>${esc(p.type || '')} ${esc(p.id || '')} — ${esc(Math.round(p.distanceM))} m</li>`).join('')}</ul>` : `<p>${t('none')}</p>`}`);
   if (a.constraints.length) parts.push(`<h3>${t('constraints')}</h3><ul>${a.constraints.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`);

@@ -43,12 +43,21 @@ public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadO
             new("stability", FieldKind.Text, false, ["stability", "state", "wdx", "稳定性", "稳定状态"]),
             new("last_inspected", FieldKind.Date, false, ["last_inspected", "xcrq", "inspected", "巡查日期", "调查日期"]),
         ]),
+        // Fault compilations (GEM GAF-DB, HimaTibetMap) and survey deliveries: identity, kinematics, activity and how
+        // well the trace is located (docs/DOMAIN.md §6). GEM keeps fold axes in slip_type; see FaultTrace.
         LayerKind.ActiveFaults => new(kind, GeometryFamily.Line,
         [
+            new("fault_id", FieldKind.Text, false, ["fault_id", "catalog_id", "fid", "ogc_fid", "dcbh", "断层编号", "编号"]),
             new("name", FieldKind.Text, false, ["name", "fz_name", "fault_name", "dcmc", "断层名称", "名称"]),
+            new("source", FieldKind.Text, false, ["source", "catalog_name", "catalog", "reference", "zlly", "资料来源", "来源"]),
+            new("structure", FieldKind.Text, false, ["structure", "structure_type", "gzlx", "构造类型"]),
             new("sense", FieldKind.Text, false, ["sense", "slip_type", "type", "xz", "性质", "断层性质"]),
             new("latest_activity", FieldKind.Text, false, ["latest_activity", "last_movement", "activity", "hdsd", "最新活动时代", "活动时代"]),
-            new("slip_rate_mm_a", FieldKind.Real, false, ["slip_rate_mm_a", "net_slip_rate", "slip_rate", "hdsl", "滑动速率"]),
+            // Text: GEM writes rates as "(most-likely,min,max)" tuples; FaultTrace reads the most-likely value.
+            new("slip_rate_mm_a", FieldKind.Text, false, ["slip_rate_mm_a", "net_slip_rate", "slip_rate", "hdsl", "滑动速率"]),
+            new("location_accuracy_m", FieldKind.Real, false, ["location_accuracy_m", "positional_uncertainty_m", "location_accuracy", "dwjd", "定位精度"], 0),
+            new("source_scale", FieldKind.Real, false, ["source_scale", "accuracy", "map_scale", "blc", "比例尺分母"], 1),
+            new("buried_depth_m", FieldKind.Real, false, ["buried_depth_m", "overburden_thickness_m", "overburden_m", "fgchd", "覆盖层厚度"], 0),
         ]),
         LayerKind.FloodZones => new(kind, GeometryFamily.Polygon,
         [

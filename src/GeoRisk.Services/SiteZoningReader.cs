@@ -1,0 +1,100 @@
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
+using GeoRisk.Gdal;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Rasterize;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Services;
+
+/// <summary>Reads a zoning run's rasters at a site: grade, index, each factor's class and contribution, and a parcel's area per grade.</summary>
+internal static class SiteZoningReader
+{
+    /// <summary>What the run's grades mean. Runs are susceptibility zonings until the census products exist (docs/DOMAIN.md §1).</summary>
+    internal const ZoningProduct Product = ZoningProduct.Susceptibility;
+
+    public static ZoningAnswer? Read(ZoningRunInfo run, ZoningRunRecord record, Geometry site, Point point, List<string> caveats)
+    {
+        var grid = new GridSpec(record.Grid.Width, record.Grid.Height, GeoTransform.FromGdal(record.Grid.GeoTransform.ToArray()), "");
+        using var lonLat = SpatialReference.FromEpsg(4490);
+        using var gridSrs = SpatialReference.Parse(record.Grid.Crs);
+        using var toGrid = CoordinateTransformation.Create(lonLat, gridSrs);
+        var pt = (Point)GeometryReprojector.Transform(point, toGrid);
+        var (c, r) = grid.Transform.ToPixel(pt.X, pt.Y);
+        int col = (int)Math.Floor(c), row = (int)Math.Floor(r);
+        if (col < 0 || row < 0 || col >= grid.Width || row >= grid.Height)
+        {
+            caveats.Add($"The site lies outside zoning run {run.Id}'s grid.");
+            return null;
+        }
+
+        // The run's COGs stay open between queries (GDAL keeps their decoded tiles): opening them per query
+        // decompressed whole tiles for every cell read, half of a query's CPU.
+        var rasters = RasterDatasetPool.Shared;
+        var grade = rasters.ReadCell<byte>(run.Rasters["grade"], col, row);
+        var index = rasters.ReadCell<float>(run.Rasters["index"], col, row);
+        if (grade == 0)
+        {
+            caveats.Add($"The site lies outside zoning run {run.Id}'s extent.");
+            return null;
+        }
+
+        var method = record.Model.GetProperty("combination").GetProperty("method").GetString() ?? "";
+        var factors = new List<FactorContribution>();
+        foreach (var f in record.Factors)
+        {
+            var cls = rasters.ReadCell<byte>(run.Rasters["factor-" + f.Id], col, row);
+            var score = cls < f.ClassScores.Count ? f.ClassScores[cls] : double.NaN;
+            factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight, Math.Round(score * (f.Weight ?? 1), 6)));
+        }
+
+        var grades = record.Grades.Count;
+        var (areas, worst) = site is Point ? (null, null) : AreaPerGrade(run, record, grid, site, grade, toGrid, caveats);
+        var (productEn, productZh) = Grades.ProductName(Product);
+        var (termEn, termZh) = Grades.CensusTerm(grade, grades, Product);
+        return new ZoningAnswer(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, productEn, productZh, method, grade, Grades.English(grade, grades), Grades.Chinese(grade, grades),
+            termEn, termZh, Grades.Colour(grade, grades), Math.Round(index, 6), record.Breaks, factors, null, areas, worst);
+    }
+
+    private static (List<GradeArea>?, int?) AreaPerGrade(ZoningRunInfo run, ZoningRunRecord record, GridSpec grid, Geometry site, int grade,
+        CoordinateTransformation toGrid, List<string> caveats)
+    {
+        var grades = record.Grades.Count;
+        var polygon = GeometryReprojector.Transform(site, toGrid);
+        var window = Zoning.CellWindow.Of(polygon.EnvelopeInternal, grid);
+        if (window.IsEmpty)
+        {
+            return (null, null);
+        }
+
+        var mask = new RasterBuffer<float>(window.Width, window.Height);
+        new Rasterizer(mask, window.TransformIn(grid), allTouched: false).Burn(polygon, 1);
+        var cells = RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters["grade"], window.X, window.Y, window.Width, window.Height);
+        var counts = new long[grades + 1];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            if (mask.Data[i] != 0 && cells[i] is > 0 and var g && g <= grades)
+            {
+                counts[g]++;
+            }
+        }
+
+        var total = counts.Sum();
+        if (total == 0)
+        {
+            // A parcel smaller than a cell covers no cell centre: it takes the grade of the cell under its interior point.
+            counts[grade]++;
+            total = 1;
+            caveats.Add($"The parcel is smaller than a {record.Grid.CellSize} m cell; its grade is that of the cell under it.");
+        }
+
+        var cellArea = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight);
+        var areas = Enumerable.Range(1, grades).Select(g =>
+        {
+            var (en, zh) = Grades.CensusTerm(g, grades, Product);
+            return new GradeArea(g, Grades.English(g, grades), en, zh, Math.Round(counts[g] * cellArea, 1), Math.Round(counts[g] / (double)total, 6));
+        }).ToList();
+        return (areas, Enumerable.Range(1, grades).Where(g => counts[g] > 0).Max());
+    }
+}
