@@ -85,13 +85,25 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         Assert.Equal(10000, survey.GetProperty("scaleDenominator").GetInt32());
         Assert.InRange(survey.GetProperty("surveyedGrade").GetInt32(), 1, 4);
 
-        var fault = answer.GetProperty("nearestFault");
+        // The sample's traces state no accuracy: ±500 m (docs/DOMAIN.md §6.4) around the 200 m setback of 乙 at 8度.
+        var faults = answer.GetProperty("faults");
+        var fault = faults.GetProperty("governing");
         var distance = fault.GetProperty("distanceM").GetDouble();
         Assert.True(distance > 0);
-        var setback = fault.GetProperty("setback");
-        Assert.Equal(distance < 200 ? "fail" : "pass", setback.GetProperty("verdict").GetString());
+        Assert.Equal(500, fault.GetProperty("positionalUncertaintyM").GetDouble());
+        Assert.Equal("fault", fault.GetProperty("structure").GetString());
+        Assert.False(string.IsNullOrEmpty(fault.GetProperty("id").GetString()));
+        var setback = faults.GetProperty("setback");
+        Assert.Equal(distance - 500 >= 200 ? "pass" : "indeterminate", setback.GetProperty("verdict").GetString());
         Assert.Equal(200, setback.GetProperty("requiredM").GetDouble());
         Assert.Equal("乙", setback.GetProperty("categoryZh").GetString());
+        Assert.Equal("GB 50011-2010 (2016 ed.)", setback.GetProperty("standard").GetString());
+        Assert.StartsWith("8度", setback.GetProperty("intensity").GetProperty("label").GetString(), StringComparison.Ordinal);
+
+        // The census terms of the product, and the prevention zoning of the zone under the site.
+        Assert.Equal("易发性区划", zoning.GetProperty("productZh").GetString());
+        Assert.EndsWith("易发区", zoning.GetProperty("termZh").GetString(), StringComparison.Ordinal);
+        Assert.Contains(zoning.GetProperty("prevention").GetProperty("labelZh").GetString(), new[] { "重点防治区", "次重点防治区", "一般防治区" });
 
         Assert.Equal(3, answer.GetProperty("flood").GetArrayLength());
         Assert.True(answer.GetProperty("seismic").GetProperty("pgaG").GetDouble() > 0);
@@ -102,24 +114,89 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
     [Fact]
     public async Task SiteRisk_OnAFaultTrace_SetbackVerdictPerCategoryAndIntensity()
     {
-        // A vertex of a stored fault trace: distance 0 to the nearest fault.
-        var (_, faults) = await Get("/api/v1/surveys/bortala-reference/layers/faults-gem/features?limit=1");
-        var vertex = faults.GetProperty("features")[0].GetProperty("geometry").GetProperty("coordinates")[0];
+        // A vertex of a stored fault trace (not a fold axis): distance 0, trace located to ±500 m.
+        var (_, faults) = await Get("/api/v1/surveys/bortala-reference/layers/faults-gem/features?limit=100");
+        var fault = faults.GetProperty("features").EnumerateArray().First(f => f.GetProperty("properties").GetProperty("sense").GetString() != "Anticline");
+        var vertex = fault.GetProperty("geometry").GetProperty("coordinates")[0];
         var (lon, lat) = (vertex[0].GetDouble(), vertex[1].GetDouble());
-        async Task<JsonElement> Setback(string category, int intensity)
+        async Task<JsonElement> Setback(string category, string intensity)
         {
-            var (status, a) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={lon:R}&lat={lat:R}&category={Uri.EscapeDataString(category)}&intensity={intensity}"));
+            var (status, a) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={lon:R}&lat={lat:R}&category={Uri.EscapeDataString(category)}&{intensity}"));
             Assert.Equal(HttpStatusCode.OK, status);
-            Assert.True(a.GetProperty("nearestFault").GetProperty("distanceM").GetDouble() < 1);
-            return a.GetProperty("nearestFault").GetProperty("setback");
+            Assert.True(a.GetProperty("faults").GetProperty("governing").GetProperty("distanceM").GetDouble() < 1);
+            Assert.Equal("possible", a.GetProperty("dangerousSection").GetProperty("flag").GetString());
+            return a.GetProperty("faults").GetProperty("setback");
         }
 
-        Assert.Equal("fail", (await Setback("B", 8)).GetProperty("verdict").GetString());
-        Assert.Equal(400, (await Setback("乙", 9)).GetProperty("requiredM").GetDouble());
-        Assert.Equal("fail", (await Setback("丙", 9)).GetProperty("verdict").GetString());
-        Assert.Equal("special-study", (await Setback("甲", 8)).GetProperty("verdict").GetString());
-        Assert.Equal("pass", (await Setback("D", 9)).GetProperty("verdict").GetString());
-        Assert.Equal("pass", (await Setback("B", 7)).GetProperty("verdict").GetString());
+        Assert.Equal("indeterminate", (await Setback("B", "intensity=8")).GetProperty("verdict").GetString());
+        var b9 = await Setback("乙", "intensity=9");
+        Assert.Equal(400, b9.GetProperty("requiredM").GetDouble());
+        Assert.Equal("9度(0.40g)", b9.GetProperty("intensity").GetProperty("label").GetString());
+        Assert.Equal("indeterminate", (await Setback("丙", "intensity=9")).GetProperty("verdict").GetString());
+        Assert.Equal("special-study", (await Setback("甲", "intensity=8")).GetProperty("verdict").GetString());
+        Assert.Equal("indeterminate", (await Setback("D", "intensity=9")).GetProperty("verdict").GetString());
+        var b7 = await Setback("B", "pga=0.15");
+        Assert.Equal(("pass", "7度(0.15g)", "§4.1.7 item 1(1)"),
+            (b7.GetProperty("verdict").GetString(), b7.GetProperty("intensity").GetProperty("label").GetString(), b7.GetProperty("clause").GetString()));
+        Assert.Equal("8度(0.30g)", (await Setback("B", "intensity=8&pga=0.30")).GetProperty("intensity").GetProperty("label").GetString());
+    }
+
+    [Fact]
+    public async Task SiteRisk_FloodBlock_OneEntryPerScenarioEverywhere()
+    {
+        // Far from the river (Wenquan's mountains) and on it: the same three scenarios, inside or not, with depth classes inside.
+        var (_, far) = await Get("/api/v1/site-risk?lon=80.3&lat=44.95");
+        Assert.Equal([10, 50, 100], far.GetProperty("flood").EnumerateArray().Select(f => f.GetProperty("returnPeriodYr").GetInt32()));
+        Assert.All(far.GetProperty("flood").EnumerateArray(), f => Assert.False(f.GetProperty("inside").GetBoolean()));
+
+        var (_, river) = await Get("/api/v1/surveys/bortala-flood-2023/layers/flood-zones/features?limit=10");
+        var ten = river.GetProperty("features").EnumerateArray().First(f => f.GetProperty("properties").GetProperty("return_period_yr").GetInt32() == 10);
+        var inside = await PointInside(ten);
+        var (_, wet) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={inside.Lon:R}&lat={inside.Lat:R}"));
+        var entries = wet.GetProperty("flood").EnumerateArray().ToList();
+        Assert.Equal(3, entries.Count);
+        var tenYear = entries.Single(e => e.GetProperty("returnPeriodYr").GetInt32() == 10);
+        Assert.True(tenYear.GetProperty("inside").GetBoolean());
+        Assert.False(string.IsNullOrEmpty(tenYear.GetProperty("depthClass").GetString()));
+        Assert.EndsWith("米", tenYear.GetProperty("depthClassZh").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>An interior point of a GeoJSON feature's polygon, found by GDAL (an independent implementation).</summary>
+    private static async Task<(double Lon, double Lat)> PointInside(JsonElement feature)
+    {
+        const string Script = "import sys, json\nfrom osgeo import ogr\ng = ogr.CreateGeometryFromJson(sys.stdin.read())\np = g.PointOnSurface()\nprint(repr(p.GetX()), repr(p.GetY()))\n";
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", Script]) { RedirectStandardInput = true, RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        await p.StandardInput.WriteAsync(feature.GetProperty("geometry").GetRawText());
+        p.StandardInput.Close();
+        var xy = (await p.StandardOutput.ReadToEndAsync()).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        await p.WaitForExitAsync();
+        return (double.Parse(xy[0], CultureInfo.InvariantCulture), double.Parse(xy[1], CultureInfo.InvariantCulture));
+    }
+
+    [Theory]
+    // Zone 27 (79.5–82.5°E) with its prefix, but 1.24° east of the zone: a wrong-zone easting.
+    [InlineData("lon=27680000&lat=4915000&crs=EPSG:4515")]
+    // UTM 44N with a northing of 804,780 km.
+    [InlineData("lon=500000&lat=804780245&crs=EPSG:32644")]
+    // CGCS2000 lon/lat outside China.
+    [InlineData("lon=10&lat=50")]
+    public async Task SiteRisk_OutsideTheCrsAreaOfUse_422WithTheArea(string query)
+    {
+        var (status, body) = await Get("/api/v1/site-risk?" + query);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("outside-crs-area", body.GetProperty("code").GetString());
+        Assert.Contains("area of use", body.GetProperty("title").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SiteRisk_ParcelAt1e300InWebMercator_422()
+    {
+        const string parcel = """{"type":"Polygon","coordinates":[[[1e300,0],[1e300,1000],[1.0000001e300,1000],[1e300,0]]]}""";
+        var response = await _client.PostAsync(new Uri("/api/v1/site-risk?crs=EPSG:3857", UriKind.Relative), new StringContent(parcel, Encoding.UTF8, "application/json"));
+        var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(422, (int)response.StatusCode);
+        Assert.Contains(problem.GetProperty("code").GetString(), new[] { "outside-crs-area", "invalid-coordinates", "invalid-geometry" });
     }
 
     [Fact]
@@ -134,7 +211,8 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         var (_, gk) = await Get($"/api/v1/site-risk?lon={xy[0]}&lat={xy[1]}&crs=EPSG:4515");
         var (_, ll) = await Get(string.Create(CultureInfo.InvariantCulture, $"/api/v1/site-risk?lon={BoleLon}&lat={BoleLat}"));
         Assert.Equal(ll.GetProperty("zoning").GetProperty("grade").GetInt32(), gk.GetProperty("zoning").GetProperty("grade").GetInt32());
-        Assert.Equal(ll.GetProperty("nearestFault").GetProperty("distanceM").GetDouble(), gk.GetProperty("nearestFault").GetProperty("distanceM").GetDouble(), 1);
+        Assert.Equal(ll.GetProperty("faults").GetProperty("nearest").GetProperty("distanceM").GetDouble(),
+            gk.GetProperty("faults").GetProperty("nearest").GetProperty("distanceM").GetDouble(), 1);
         Assert.Equal(BoleLon, gk.GetProperty("query").GetProperty("lon").GetDouble(), 6);
     }
 
@@ -167,6 +245,8 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
     [InlineData("/api/v1/site-risk?lon=82&lat=44&crs=http://evil/crs", "crs")]
     [InlineData("/api/v1/site-risk?lon=82&lat=44&crs=EPSG:999999", "crs")]
     [InlineData("/api/v1/site-risk?lon=500&lat=44", "lon")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=44&pga=0.25", "pga")]
+    [InlineData("/api/v1/site-risk?lon=82&lat=44&intensity=8&pga=0.15", "pga")]
     public async Task SiteRisk_BadParameters_400WithTheField(string url, string field)
     {
         var (status, body) = await Get(url);

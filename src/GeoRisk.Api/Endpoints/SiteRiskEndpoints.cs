@@ -119,8 +119,7 @@ internal static class SiteRiskEndpoints
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crs"] = [problem] });
         }
 
-        var env = lonLat!.EnvelopeInternal;
-        if (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90)
+        if (crsText == "EPSG:4490" && geometry.EnvelopeInternal is var env && (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90))
         {
             return Problem(StatusCodes.Status422UnprocessableEntity, "invalid-coordinates", "The parcel lies outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n).");
         }
@@ -130,7 +129,7 @@ internal static class SiteRiskEndpoints
             return Problem(StatusCodes.Status422UnprocessableEntity, "outside-crs-area", outside);
         }
 
-        return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat, cat, level, crsText), ct));
+        return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat!, cat, level, crsText), ct));
     }
 
     private static SiteRiskService Service(IGeoRiskStore store, GeoRiskServiceOptions options) => new(store, new SiteRiskOptions
@@ -217,6 +216,26 @@ internal static class SiteRiskEndpoints
         return (cat, design, crsText.ToUpperInvariant());
     }
 
+    private static bool RoundTrips(Geometry projected, Geometry lonLat, SpatialReference source)
+    {
+        using var target = SpatialReference.FromEpsg(4490);
+        using var back = CoordinateTransformation.Create(target, source);
+        var original = projected.Coordinates;
+        var xs = lonLat.Coordinates.Select(c => c.X).ToArray();
+        var ys = lonLat.Coordinates.Select(c => c.Y).ToArray();
+        try
+        {
+            back.Transform(xs, ys);
+        }
+        catch (GdalException)
+        {
+            return false;
+        }
+
+        // A millimetre per kilometre of coordinate, at least a centimetre: PROJ's inverse and forward agree far better.
+        return original.Select((c, i) => Math.Abs(c.X - xs[i]) <= Math.Max(0.01, Math.Abs(c.X) * 1e-6) && Math.Abs(c.Y - ys[i]) <= Math.Max(0.01, Math.Abs(c.Y) * 1e-6)).All(ok => ok);
+    }
+
     /// <summary>Longitude margin past a projected CRS's area of use (a zone's overlap with its neighbour).</summary>
     private const double ProjectedMarginDegrees = 0.5;
 
@@ -245,6 +264,14 @@ internal static class SiteRiskEndpoints
                 {
                     return (null, null, $"The coordinates cannot be transformed from {crs} {source.Name} (area of use: {area?.ToString() ?? "unknown"}): {ex.Message}");
                 }
+            }
+
+            // A projected coordinate far outside the projection's domain can still come back as a plausible lon/lat (the
+            // inverse series is evaluated anyway): only one that transforms back to itself is a real position.
+            if (code != 4490 && source.IsProjected && !RoundTrips(geometry, lonLat, source))
+            {
+                return (null, null, $"The coordinates are not valid positions in {crs} {source.Name} (area of use: {area?.ToString() ?? "unknown"}): " +
+                    "they do not transform back to themselves. Check the CRS, the x/y order and the numbers.");
             }
 
             var margin = source.IsProjected ? ProjectedMarginDegrees : 0;

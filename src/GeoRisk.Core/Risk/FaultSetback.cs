@@ -66,7 +66,8 @@ public sealed record DesignIntensity(int Degree, double? AccelerationG)
                 "(GB 50011 Table 3.2.2: 6度 0.05g, 7度 0.10g/0.15g, 8度 0.20g/0.30g, 9度 0.40g).", nameof(accelerationG));
         }
 
-        return new DesignIntensity(degree, accelerationG is { } v ? Math.Round(v, 2) : null);
+        // 6度 and 9度 have one acceleration each; 7度 and 8度 two, so theirs stays unknown unless given.
+        return new DesignIntensity(degree, accelerationG is { } v ? Math.Round(v, 2) : degree switch { 6 => 0.05, 9 => 0.40, _ => null });
     }
 
     /// <summary>

@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Text;
+using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Gdal.Ingestion;
+using GeoRisk.Storage.GeoPackage;
+using GeoRisk.Tests.Common;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Services.Tests;
+
+/// <summary>Site answers on hand-made fault layers whose distances are checked against an independent geodesic formula.</summary>
+public sealed class SiteRiskFaultTests : IAsyncLifetime
+{
+    private readonly TempDirectory _dir = new("georisk-site-faults");
+    private GeoPackageStore _store = null!;
+
+    // Site S: a fold axis 50 m east, a reverse fault 14 km east.
+    private const double SLon = 82.0, SLat = 44.5;
+    // Site T: a Late Pleistocene fault 100 m west, a Holocene fault 300 m east, both located to ±10 m.
+    private const double TLon = 82.5, TLat = 44.2;
+    // Site U: an undated fault 300 m east with no accuracy or scale recorded (default ±500 m).
+    private const double ULon = 83.0, ULat = 44.3;
+
+    public async Task InitializeAsync()
+    {
+        _store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.Path });
+        await _store.InitializeAsync();
+        await _store.UpsertSurveyAsync(new SurveyInfo("ref", "Reference", 0, SurveyType.Reference, "test", null, true, new DateOnly(2024, 1, 1)), null);
+        var features = new[]
+        {
+            Meridian(SLon, SLat, 50, """{"slip_type":"Anticline","catalog_name":"HimaTibetMap"}"""),
+            Meridian(SLon, SLat, 14_000, """{"slip_type":"Reverse","fid":"F-far","catalog_name":"HimaTibetMap","accuracy":250000}"""),
+            Meridian(TLon, TLat, -100, """{"slip_type":"Dextral","fid":"P1","last_movement":"Late Pleistocene","location_accuracy_m":10}"""),
+            Meridian(TLon, TLat, 300, """{"slip_type":"Dextral","fid":"H1","name":"Holocene test fault","last_movement":"Holocene","location_accuracy_m":10}"""),
+            Meridian(ULon, ULat, 300, """{"slip_type":"Sinistral","fid":"U1"}"""),
+        };
+        var file = _dir.File("faults.geojson");
+        await File.WriteAllTextAsync(file, $$"""{"type":"FeatureCollection","features":[{{string.Join(",", features)}}]}""");
+        var result = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(file, LayerKind.ActiveFaults, "ref", "faults"));
+        Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+
+        // A 1:10000 survey whose coverage is a lon/lat rectangle: its south edge is a parallel.
+        var coverage = new GeometryFactory().ToGeometry(new Envelope(82.6, 82.9, 44.6, 44.8));
+        await _store.UpsertSurveyAsync(new SurveyInfo("edge-10k", "Edge test 1:10000", 10000, SurveyType.FineSurvey, "test", null, true, new DateOnly(2024, 6, 1)), coverage);
+        var zones = _dir.File("zones.geojson");
+        await File.WriteAllTextAsync(zones, """
+            {"type":"FeatureCollection","features":[{"type":"Feature","properties":{"yfxdj":2},
+             "geometry":{"type":"Polygon","coordinates":[[[82.6,44.6],[82.9,44.6],[82.9,44.8],[82.6,44.8],[82.6,44.6]]]}}]}
+            """);
+        Assert.True((await new SurveyIngestor(_store).IngestAsync(new IngestRequest(zones, LayerKind.HazardZones, "edge-10k", "hazard-zones"))).Accepted);
+    }
+
+    /// <summary>A north–south trace at a geodesic distance east (negative: west) of the site, as a GeoJSON feature.</summary>
+    private static string Meridian(double lon, double lat, double metres, string properties)
+    {
+        var x = GeodesicReference.LongitudeAtDistance(lon, lat, metres);
+        var coordinates = string.Create(CultureInfo.InvariantCulture, $"[[{x:R},{lat - 0.1:R}],[{x:R},{lat:R}],[{x:R},{lat + 0.1:R}]]");
+        return "{\"type\":\"Feature\",\"properties\":" + properties + ",\"geometry\":{\"type\":\"LineString\",\"coordinates\":" + coordinates + "}}";
+    }
+
+    private Task<SiteRiskAnswer> Ask(double lon, double lat, BuildingCategory category, int degree) =>
+        new SiteRiskService(_store).AssessAsync(new SiteQuery(new Point(lon, lat), category, DesignIntensity.Create(degree), "EPSG:4490"));
+
+    [Fact]
+    public async Task Faults_FoldAxis50mAway_NotAFault_FaultFourteenKmAwayDecides()
+    {
+        var a = await Ask(SLon, SLat, BuildingCategory.B, 8);
+        var governing = a.Faults.Governing!;
+        Assert.Equal("F-far", governing.Id);
+        Assert.Equal(14_000, governing.DistanceM, 1.0);
+        Assert.Equal("pass", a.Faults.Setback.Verdict);
+        Assert.Equal(1, a.Faults.ExcludedStructures);
+        Assert.Equal(50, a.Faults.NearestExcludedM!.Value, 1.0);
+        // The trace's scale (GEM's accuracy, 1:250,000) gives its uncertainty: 0.5 mm at scale = 125 m.
+        Assert.Equal(125, governing.PositionalUncertaintyM);
+        Assert.Equal("HimaTibetMap", governing.Source);
+        Assert.Equal("Reverse", governing.Sense);
+        Assert.Equal("no", a.DangerousSection.Flag);
+    }
+
+    [Fact]
+    public async Task Faults_HoloceneFaultBehindCloserPleistoceneFault_Decides()
+    {
+        var c8 = await Ask(TLon, TLat, BuildingCategory.C, 8);
+        Assert.Equal("P1", c8.Faults.Nearest!.Id);
+        Assert.Equal(100, c8.Faults.Nearest.DistanceM, 1.0);
+        Assert.Equal("late-pleistocene", c8.Faults.Nearest.Activity);
+        Assert.Equal("H1", c8.Faults.Governing!.Id);
+        Assert.Equal("holocene", c8.Faults.Governing.Activity);
+        Assert.Equal(300, c8.Faults.Governing.DistanceM, 1.0);
+        Assert.Equal("pass", c8.Faults.Setback.Verdict); // 300 − 10 m ≥ 100 m
+        var b9 = await Ask(TLon, TLat, BuildingCategory.B, 9);
+        Assert.Equal("fail", b9.Faults.Setback.Verdict); // 300 + 10 m < 400 m
+        Assert.Equal(400, b9.Faults.Setback.RequiredM);
+        Assert.Contains("不应建造乙类建筑", b9.Faults.Setback.BasisZh, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Faults_InsideUncertaintyBand_Indeterminate_AndSpecialStudyOnlyWithinRadius()
+    {
+        var b8 = await Ask(ULon, ULat, BuildingCategory.B, 8);
+        Assert.Equal("U1", b8.Faults.Governing!.Id);
+        Assert.Equal(FaultTrace.DefaultUncertaintyM, b8.Faults.Governing.PositionalUncertaintyM);
+        Assert.Equal("unknown", b8.Faults.Governing.Activity);
+        Assert.Equal("indeterminate", b8.Faults.Setback.Verdict);
+        Assert.Contains(b8.Caveats, c => c.Contains("活动断层探测", StringComparison.Ordinal));
+        Assert.Equal("possible", b8.DangerousSection.Flag); // the trace may pass under the site (300 m, ±500 m)
+
+        Assert.Equal("special-study", (await Ask(ULon, ULat, BuildingCategory.A, 8)).Faults.Setback.Verdict);
+        // 甲 far from every fault: no special study (the whole set is over 5 km away from here).
+        var far = await Ask(83.3, 44.9, BuildingCategory.A, 9);
+        Assert.True(far.Faults.Governing!.DistanceM > 5_500);
+        Assert.Equal("pass", far.Faults.Setback.Verdict);
+    }
+
+    [Theory]
+    [InlineData(-3.0, false, true)]   // 3 m south of the coverage: outside, within the 5 m uncertainty of 1:10000
+    [InlineData(20.0, true, false)]   // 20 m north of the south edge: inside, clear of the edge
+    [InlineData(2.0, true, true)]
+    public async Task CoverageEdge_DistanceToTheSurveyPolygonWithin1m(double metresNorth, bool inside, bool near)
+    {
+        // Mid-point of the south edge (a parallel at 44.6°N), moved along the meridian: the geodesic distance to the parallel.
+        var lat = 44.6 + (metresNorth / 111_120.0);
+        var expected = GeodesicReference.DistanceToPolyline(82.75, lat, [(82.6, 44.6), (82.9, 44.6)]);
+        var a = await Ask(82.75, lat, BuildingCategory.C, 8);
+        var edge = a.CoverageEdges.SingleOrDefault(e => e.SurveyId == "edge-10k");
+        if (near)
+        {
+            Assert.NotNull(edge);
+            Assert.Equal(inside, edge.Inside);
+            Assert.Equal(expected, edge.DistanceM, 1.0);
+        }
+        else
+        {
+            Assert.Null(edge);
+            Assert.Equal("edge-10k", a.Survey!.SurveyId);
+            Assert.Equal(expected, a.Survey.DistanceToBoundaryM, 1.0);
+        }
+
+        Assert.Equal(inside, a.Survey?.SurveyId == "edge-10k");
+    }
+
+    [Fact]
+    public void GeodesicReference_KnownValues()
+    {
+        // One degree of the GRS80 equator, and the meridian arc from the equator to 45°N (hand-computed series).
+        Assert.Equal(111_319.4908, GeodesicReference.Distance(0, 0, 1, 0), 3);
+        Assert.Equal(4_984_944.378, GeodesicReference.Distance(81, 0, 81, 45), 3);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _store.DisposeAsync();
+        _dir.Dispose();
+    }
+}
+
+[Collection(LoadedStoreCollection.Name)]
+public sealed class SiteRiskSampleTests(LoadedStoreFixture fixture)
+{
+    /// <summary>
+    /// Points near the real fault traces of the sample set: the service's distance to the nearest fault agrees with an
+    /// independent geodesic computation (Vincenty on GRS80, segments linear in lon/lat) within 1 m, and its nearest point lies
+    /// on the trace at that distance. Fold axes are left out of both.
+    /// </summary>
+    [Fact]
+    public async Task NearestFault_RealTraces_GeodesicWithin1m()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var faults = new List<IReadOnlyList<(double Lon, double Lat)>>();
+        foreach (var layer in (await store.ListLayersAsync()).Where(l => l.Kind == LayerKind.ActiveFaults))
+        {
+            foreach (var f in await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, 100_000))
+            {
+                if (FaultTrace.FromAttributes(f.Attributes, "").IsFault)
+                {
+                    faults.AddRange(((f.Geometry as MultiLineString)?.Geometries ?? [f.Geometry]).Select(g => g.Coordinates.Select(c => (c.X, c.Y)).ToList()));
+                }
+            }
+        }
+
+        Assert.True(faults.Count > 40);
+        var service = new SiteRiskService(store);
+        var checkedPoints = 0;
+        foreach (var (trace, i) in faults.Where(t => t.Any(c => c.Lon is > 80 and < 83.8 && c.Lat is > 44.05 and < 45.35)).Take(8).Select((t, i) => (t, i)))
+        {
+            var vertex = trace[trace.Count / 2];
+            // 40 m to 5 km away, in different directions.
+            var (dx, dy) = (new[] { 0.0005, -0.004, 0.02, -0.06 }[i % 4], new[] { 0.0003, 0.003, -0.015, 0.01 }[i % 4]);
+            var (lon, lat) = (vertex.Lon + dx, vertex.Lat + dy);
+            var expected = faults.Min(f => GeodesicReference.DistanceToPolyline(lon, lat, f));
+            var answer = await service.AssessAsync(new SiteQuery(new Point(lon, lat), BuildingCategory.C, DesignIntensity.Create(8), "EPSG:4490"));
+            var nearest = answer.Faults.Nearest!;
+            Assert.Equal(expected, nearest.DistanceM, 1.0);
+            Assert.Equal(nearest.DistanceM, GeodesicReference.Distance(lon, lat, nearest.NearestPoint[0], nearest.NearestPoint[1]), 1.0);
+            checkedPoints++;
+        }
+
+        Assert.Equal(8, checkedPoints);
+    }
+
+    /// <summary>
+    /// The sample's GEM layer holds 23 anticlines. At 81.807141 E, 44.535654 N one passes through the site while the nearest
+    /// fault is about 14.4 km away: the fault-distance factor is that of the fault (its last class, 5 km and more), and
+    /// category 乙 at 8度 passes the setback.
+    /// </summary>
+    [Fact]
+    public async Task FoldAxis_NeitherSetbackNorFaultFactor()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
+        await new ZoningRunService(store).RunAsync(model.WithGrid(model.Grid with { CellSize = 1000 }));
+
+        var answer = await new SiteRiskService(store).AssessAsync(new SiteQuery(new Point(81.807141, 44.535654), BuildingCategory.B, DesignIntensity.Create(8), "EPSG:4490"));
+        Assert.True(answer.Faults.NearestExcludedM < 100, $"a fold axis passes near the site ({answer.Faults.NearestExcludedM} m)");
+        Assert.InRange(answer.Faults.Governing!.DistanceM, 14_000, 15_000);
+        Assert.Equal("pass", answer.Faults.Setback.Verdict);
+        var factor = answer.Zoning!.Factors.Single(f => f.Id == "fault-distance");
+        Assert.Equal(5, factor.Class);
+    }
+}
