@@ -15,7 +15,7 @@ public readonly record struct TileId(int Z, int X, int Y)
 
 /// <summary>
 /// Spherical Web Mercator (EPSG:3857) from CGCS2000/WGS84 lon/lat. CGCS2000 and WGS84 agree at the metre
-/// level (DOMAIN §10), far below a pixel at any zoom GeoRisk serves, so no datum shift is applied.
+/// level (docs/DOMAIN.md §10), far below a pixel at any zoom GeoRisk serves, so no datum shift is applied.
 /// </summary>
 public static class WebMercator
 {

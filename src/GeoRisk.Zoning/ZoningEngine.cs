@@ -13,7 +13,7 @@ using NetTopologySuite.Index.Strtree;
 namespace GeoRisk.Zoning;
 
 /// <summary>
-/// The zoning run (DOMAIN §3–§5): factor classes from the inputs (survey precedence applied when
+/// The zoning run (docs/DOMAIN.md §3–§5): factor classes from the inputs (survey precedence applied when
 /// rasterizing), the index as the weighted sum of class scores (AHP or explicit weights) or the sum of
 /// information values fitted on hazard points, grades by the model's breaks, the minimum mapping unit,
 /// zoning polygons as a gap-free coverage, prevention classes, census and validation. Deterministic: the
@@ -331,7 +331,7 @@ public static class ZoningEngine
     }
 
     /// <summary>
-    /// Information value per class from the training cells (unique cells, DOMAIN §3). Classes without any
+    /// Information value per class from the training cells (unique cells, docs/DOMAIN.md §3). Classes without any
     /// hazard cell take the factor's lowest finite value: the data say "least favourable seen", not −∞.
     /// </summary>
     private static double[] FitInformationValues(FactorDefinition factor, RasterBuffer<byte> classes, long[] cellsPerClass, IReadOnlyList<int> trainingCells)

@@ -11,7 +11,7 @@ using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Api.Endpoints;
 
-/// <summary>GET /api/v1/site-risk for a point, POST for a GeoJSON parcel (DOMAIN §9).</summary>
+/// <summary>GET /api/v1/site-risk for a point, POST for a GeoJSON parcel (docs/DOMAIN.md §9).</summary>
 internal static class SiteRiskEndpoints
 {
     /// <summary>Largest parcel accepted, in vertices; a parcel is a plot, not a county.</summary>

@@ -1,7 +1,7 @@
 namespace GeoRisk.Core.Crs;
 
 /// <summary>
-/// CGCS2000 Gauss-Krüger zone arithmetic (DOMAIN §10). EPSG codes follow the EPSG registry's contiguous
+/// CGCS2000 Gauss-Krüger zone arithmetic (docs/DOMAIN.md §10). EPSG codes follow the EPSG registry's contiguous
 /// blocks: 3° zones without prefix CM 75E..135E = 4534..4554, with prefix zones 25..45 = 4513..4533;
 /// 6° zones without prefix CM 75E..135E = 4502..4512, with prefix zones 13..23 = 4491..4501.
 /// </summary>

@@ -9,7 +9,7 @@ public sealed record CrsFacts(string Name, bool IsGeographic, bool IsProjected, 
 
 /// <summary>
 /// Catches the usual CRS mistakes in survey deliveries by comparing the declared CRS with the raw
-/// coordinates (DOMAIN §10): lon/lat swapped, projected metres declared as degrees and the reverse,
+/// coordinates (docs/DOMAIN.md §10): lon/lat swapped, projected metres declared as degrees and the reverse,
 /// Gauss-Krüger zone prefix missing, unexpected or of the wrong zone, and data outside the declared zone.
 /// </summary>
 public static class CrsDiagnostics

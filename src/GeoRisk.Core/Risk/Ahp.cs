@@ -14,13 +14,13 @@ public sealed record AhpResult(IReadOnlyList<double> Weights, double LambdaMax, 
 }
 
 /// <summary>
-/// The Analytic Hierarchy Process (DOMAIN §3): weights are the principal eigenvector of the reciprocal
+/// The Analytic Hierarchy Process (docs/DOMAIN.md §3): weights are the principal eigenvector of the reciprocal
 /// pairwise matrix, found by power iteration (the matrix is positive, so Perron-Frobenius guarantees
 /// convergence to it), and the consistency ratio uses Saaty's random indices.
 /// </summary>
 public static class Ahp
 {
-    /// <summary>Random consistency index RI for n = 1..11 (DOMAIN §3).</summary>
+    /// <summary>Random consistency index RI for n = 1..11 (docs/DOMAIN.md §3).</summary>
     public static readonly IReadOnlyList<double> RandomIndex = [0, 0, 0.58, 0.90, 1.12, 1.24, 1.32, 1.41, 1.45, 1.49, 1.51];
 
     /// <exception cref="ArgumentException">The matrix is not square, not positive, or not reciprocal (a[j,i] = 1/a[i,j] within 1 %).</exception>

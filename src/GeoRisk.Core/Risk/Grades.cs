@@ -1,6 +1,6 @@
 namespace GeoRisk.Core.Risk;
 
-/// <summary>Grade labels and legend colours (DOMAIN §4): 1 low 低 … 4 very high 极高; N grades supported.</summary>
+/// <summary>Grade labels and legend colours (docs/DOMAIN.md §4): 1 low 低 … 4 very high 极高; N grades supported.</summary>
 public static class Grades
 {
     private static readonly string[] s_en4 = ["low", "medium", "high", "very high"];

@@ -1,7 +1,7 @@
 namespace GeoRisk.Core.Risk;
 
 /// <summary>
-/// The information-value method (信息量法, DOMAIN §3): for class i of a factor,
+/// The information-value method (信息量法, docs/DOMAIN.md §3): for class i of a factor,
 /// I_i = ln((N_i/N)/(S_i/S)) with N_i hazard cells in the class, N all hazard cells, S_i cells in the class
 /// and S all cells. Positive values favour hazards. Classes without hazards get no finite value; they are
 /// reported as null so the caller chooses (commonly the factor's minimum).

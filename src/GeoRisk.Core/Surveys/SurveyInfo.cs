@@ -1,6 +1,6 @@
 namespace GeoRisk.Core.Surveys;
 
-/// <summary>The kind of product a survey delivered (DOMAIN §2).</summary>
+/// <summary>The kind of product a survey delivered (docs/DOMAIN.md §2).</summary>
 public enum SurveyType
 {
     Susceptibility,

@@ -1,7 +1,7 @@
 namespace GeoRisk.Core.Surveys;
 
 /// <summary>
-/// Orders surveys by authority where their coverages overlap (DOMAIN §5): accepted before drafts, then the
+/// Orders surveys by authority where their coverages overlap (docs/DOMAIN.md §5): accepted before drafts, then the
 /// larger scale (smaller denominator), then the later acceptance (or completion) date, then the id so the
 /// order is total and deterministic.
 /// </summary>
