@@ -186,4 +186,14 @@ public sealed class FaultTraceTests
         Assert.Equal("fallback", FaultTrace.FromAttributes(new Dictionary<string, object?>(), "fallback").Id);
         Assert.False(FaultTrace.FromAttributes(new Dictionary<string, object?> { ["sense"] = "Anticline" }, "a").CanGovernSetback);
     }
+
+    [Fact]
+    public void FromAttributes_HimaTibetMapRates_GiveTheSense()
+    {
+        Assert.Equal("sinistral (from modelled slip rates)",
+            FaultTrace.FromAttributes(new Dictionary<string, object?> { ["dextral_rate"] = -3.0, ["extension_rate"] = -0.3 }, "x").Sense);
+        Assert.Equal("reverse-dextral (from modelled slip rates)",
+            FaultTrace.FromAttributes(new Dictionary<string, object?> { ["dextral_rate"] = 1.0, ["extension_rate"] = -1.5 }, "x").Sense);
+        Assert.Equal("Dextral", FaultTrace.FromAttributes(new Dictionary<string, object?> { ["sense"] = "Dextral", ["dextral_rate"] = -1.0, ["extension_rate"] = 0.0 }, "x").Sense);
+    }
 }

@@ -64,7 +64,7 @@ public sealed record FaultTrace(
     public static FaultTrace FromAttributes(IReadOnlyDictionary<string, object?> attributes, string fallbackId, int surveyScaleDenominator = 0,
         double defaultUncertaintyM = DefaultUncertaintyM)
     {
-        var sense = Text(attributes, "sense");
+        var sense = Text(attributes, "sense") ?? SenseFromRates(attributes);
         var activityText = Text(attributes, "latest_activity");
         var (uncertainty, basis) = Uncertainty(attributes, surveyScaleDenominator, defaultUncertaintyM);
         return new FaultTrace(
@@ -79,6 +79,25 @@ public sealed record FaultTrace(
             uncertainty,
             basis,
             FirstNumber(attributes.GetValueOrDefault("buried_depth_m")));
+    }
+
+    /// <summary>
+    /// HimaTibetMap v2 records no sense of slip but modelled rates: dextral_rate (negative: sinistral) and extension_rate
+    /// (negative: contraction, i.e. reverse). The larger component names the sense, the other joins it when at least half as large.
+    /// </summary>
+    private static string? SenseFromRates(IReadOnlyDictionary<string, object?> attributes)
+    {
+        if (FirstNumber(attributes.GetValueOrDefault("dextral_rate")) is not { } strike || FirstNumber(attributes.GetValueOrDefault("extension_rate")) is not { } opening)
+        {
+            return null;
+        }
+
+        var strikeSense = strike >= 0 ? "dextral" : "sinistral";
+        var dipSense = opening >= 0 ? "normal" : "reverse";
+        var (major, minor, ratio) = Math.Abs(strike) >= Math.Abs(opening)
+            ? (strikeSense, dipSense, Math.Abs(opening) / Math.Max(Math.Abs(strike), 1e-9))
+            : (dipSense, strikeSense, Math.Abs(strike) / Math.Abs(opening));
+        return (ratio >= 0.5 ? $"{major}-{minor}" : major) + " (from modelled slip rates)";
     }
 
     /// <summary>Whether the line is a fault (folds and other structures are not).</summary>
