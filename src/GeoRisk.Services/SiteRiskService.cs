@@ -233,7 +233,9 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
         if (excluded.Count > 0)
         {
-            site.Caveats.Add($"{excluded.Count} fold axes or other structures in the fault layers were left out: they are not faults (docs/DOMAIN.md §6.3).");
+            site.Caveats.Add(excluded.Count == 1
+                ? "1 fold axis or other structure in the fault layers was left out: it is not a fault (docs/DOMAIN.md §6.3)."
+                : $"{excluded.Count} fold axes or other structures in the fault layers were left out: they are not faults (docs/DOMAIN.md §6.3).");
         }
 
         var setback = Setback(site, intensity, governing, faults.Count > 0);

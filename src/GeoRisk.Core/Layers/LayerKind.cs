@@ -29,11 +29,26 @@ public enum LayerKind
     Dem,
 
     RasterFactor,
+
+    /// <summary>Exposure (承灾体): building footprints or points with structure type, floors, use and occupants.</summary>
+    Buildings,
+
+    /// <summary>Exposure: census-unit polygons with resident (and day/night) population counts.</summary>
+    Population,
+
+    /// <summary>Exposure: roads and lifelines (lines with a class).</summary>
+    Roads,
+
+    /// <summary>Exposure: key facilities (schools, hospitals, reservoirs, government sites) with type and capacity.</summary>
+    Facilities,
 }
 
 public static class LayerKindExtensions
 {
     public static bool IsRaster(this LayerKind kind) => kind is LayerKind.Dem or LayerKind.RasterFactor;
+
+    /// <summary>Exposure kinds (承灾体): what a risk census counts per grade.</summary>
+    public static bool IsExposure(this LayerKind kind) => kind is LayerKind.Buildings or LayerKind.Population or LayerKind.Roads or LayerKind.Facilities;
 
     /// <summary>The kebab-case name used on the command line and in the API ("hazard-zones").</summary>
     public static string ToToken(this LayerKind kind) => kind switch
@@ -49,6 +64,10 @@ public static class LayerKindExtensions
         LayerKind.Lakes => "lakes",
         LayerKind.Dem => "dem",
         LayerKind.RasterFactor => "raster-factor",
+        LayerKind.Buildings => "buildings",
+        LayerKind.Population => "population",
+        LayerKind.Roads => "roads",
+        LayerKind.Facilities => "facilities",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

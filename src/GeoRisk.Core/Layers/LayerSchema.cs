@@ -80,6 +80,40 @@ public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadO
             new("name", FieldKind.Text, false, ["name", "名称"]),
         ]),
         LayerKind.SurveyCoverage => new(kind, GeometryFamily.Polygon, []),
+        // Exposure (承灾体), docs/DOMAIN.md §11: the field names of the national census's building and population surveys
+        // (pinyin initials and Chinese) and of common English/OSM extracts.
+        LayerKind.Buildings => new(kind, GeometryFamily.Any,
+        [
+            new("building_id", FieldKind.Text, false, ["building_id", "bldg_id", "jzbh", "fwbh", "建筑编号", "房屋编号", "编号", "id"]),
+            new("structure", FieldKind.Text, false, ["structure", "structure_type", "jglx", "fwjg", "结构类型", "房屋结构", "结构"]),
+            new("floors", FieldKind.Integer, false, ["floors", "storeys", "levels", "building_levels", "jzcs", "cs", "层数", "建筑层数"], 1, 200),
+            new("floor_area_m2", FieldKind.Real, false, ["floor_area_m2", "floor_area", "jzmj", "建筑面积"], 0),
+            new("use", FieldKind.Text, false, ["use", "usage", "jzyt", "fwyt", "yt", "用途", "建筑用途", "房屋用途"]),
+            new("occupants_day", FieldKind.Integer, false, ["occupants_day", "day_occupants", "rkbt", "白天人口", "日间人口"], 0),
+            new("occupants_night", FieldKind.Integer, false, ["occupants_night", "night_occupants", "occupants", "rkye", "jzrk", "夜间人口", "居住人口"], 0),
+            new("seismic_category", FieldKind.Text, false, ["seismic_category", "sflb", "设防类别", "抗震设防类别"]),
+        ]),
+        LayerKind.Population => new(kind, GeometryFamily.Polygon,
+        [
+            new("unit_code", FieldKind.Text, false, ["unit_code", "code", "dwdm", "统计单元代码", "区划代码"]),
+            new("unit_name", FieldKind.Text, false, ["unit_name", "name", "dwmc", "统计单元名称", "名称"]),
+            new("population", FieldKind.Integer, true, ["population", "pop", "total_pop", "zrk", "rks", "rk", "总人口", "常住人口", "人口数", "人口"], 0),
+            new("population_day", FieldKind.Integer, false, ["population_day", "day_pop", "brk", "白天人口"], 0),
+            new("population_night", FieldKind.Integer, false, ["population_night", "night_pop", "yrk", "夜间人口"], 0),
+        ]),
+        LayerKind.Roads => new(kind, GeometryFamily.Line,
+        [
+            new("road_class", FieldKind.Text, false, ["road_class", "class", "fclass", "highway", "dldj", "gldj", "jsdj", "道路等级", "公路等级", "技术等级", "等级"]),
+            new("name", FieldKind.Text, false, ["name", "dlmc", "lxmc", "道路名称", "路线名称", "名称"]),
+            new("road_id", FieldKind.Text, false, ["road_id", "lxbh", "路线编号", "编号"]),
+        ]),
+        LayerKind.Facilities => new(kind, GeometryFamily.Any,
+        [
+            new("facility_type", FieldKind.Text, true, ["facility_type", "type", "amenity", "sslx", "lx", "设施类型", "类型"]),
+            new("name", FieldKind.Text, false, ["name", "ssmc", "mc", "设施名称", "名称"]),
+            new("capacity", FieldKind.Integer, false, ["capacity", "rl", "gm", "容量", "规模", "床位数", "学生数"], 0),
+            new("facility_id", FieldKind.Text, false, ["facility_id", "ssbh", "设施编号", "编号", "id"]),
+        ]),
         _ => new(kind, GeometryFamily.None, []),
     };
 }
