@@ -79,6 +79,10 @@ public sealed class SiteRiskFaultTests : IAsyncLifetime
         Assert.Equal("HimaTibetMap", governing.Source);
         Assert.Equal("Reverse", governing.Sense);
         Assert.Equal("no", a.DangerousSection.Flag);
+
+        // Ingestion stored what each line is, for tiles and GIS clients too.
+        var stored = await _store.QueryFeaturesAsync("ref", "faults", null, 100);
+        Assert.Equal(["fault", "fault", "fault", "fault", "fold"], stored.Select(f => (string)f.Attributes["structure"]!).Order());
     }
 
     [Fact]

@@ -290,7 +290,13 @@ internal static class MapStyle
                     layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#333333", ["line-width"] = 1.5, ["line-dasharray"] = new JsonArray(4, 2) }, visible: true));
                     break;
                 case "active-faults":
-                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#d7191c", ["line-width"] = 1.8 }, visible: true));
+                    // Fold axes share the fault layers of compilations but are not faults (docs/DOMAIN.md §6.3): drawn apart.
+                    var folds = Layer(t.Id + "-fold", "line", t.Id, new JsonObject { ["line-color"] = "#8c8c8c", ["line-width"] = 1.2, ["line-dasharray"] = new JsonArray(2, 2) }, visible: true);
+                    folds["filter"] = new JsonArray("==", new JsonArray("get", "structure"), "fold");
+                    layers.Add(folds);
+                    var faultLines = Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#d7191c", ["line-width"] = 1.8 }, visible: true);
+                    faultLines["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
+                    layers.Add(faultLines);
                     break;
                 case "hazard-points":
                     layers.Add(Layer(t.Id + "-circle", "circle", t.Id, new JsonObject

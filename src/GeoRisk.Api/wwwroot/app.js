@@ -244,7 +244,8 @@ const key = () => $('api-key').value.trim();
 async function loadCatalog() {
   const [surveys, layers] = await Promise.all([fetch('/api/v1/surveys').then((r) => r.json()), fetch('/api/v1/layers').then((r) => r.json())]);
   $('upload-survey').innerHTML = surveys.map((s) => `<option value="${esc(s.id)}">${esc(s.id)} (1:${esc(s.scaleDenominator)})</option>`).join('');
-  const kinds = ['hazard-zones', 'hazard-points', 'active-faults', 'flood-zones', 'pga-zoning', 'admin-units', 'rivers', 'lakes', 'dem', 'raster-factor'];
+  const kinds = ['hazard-zones', 'hazard-points', 'active-faults', 'flood-zones', 'pga-zoning', 'admin-units', 'rivers', 'lakes', 'dem', 'raster-factor',
+    'buildings', 'population', 'roads', 'facilities'];
   $('upload-kind').innerHTML = kinds.map((k) => `<option>${k}</option>`).join('');
   $('versions-layer').innerHTML = layers.map((l) => `<option value="${esc(l.surveyId)}/${esc(l.name)}">${esc(l.id)} (v${esc(l.version)})</option>`).join('');
   loadVersions();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Utilities;
 using NetTopologySuite.Operation.Valid;
@@ -155,6 +156,12 @@ public sealed class FeatureValidator
             }
 
             attributes[field.Name] = value;
+        }
+
+        if (_schema.Kind == LayerKind.ActiveFaults && attributes.GetValueOrDefault("structure") is null)
+        {
+            // Stored explicitly, so tiles, exports and GIS clients can tell fold axes from faults (docs/DOMAIN.md §6.3).
+            attributes["structure"] = FaultTrace.ClassifyStructure(null, attributes.GetValueOrDefault("sense") as string).ToString().ToLowerInvariant();
         }
 
         // Keep source attributes the schema does not know under their own names, so nothing is lost.
