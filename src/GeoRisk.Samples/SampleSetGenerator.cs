@@ -77,6 +77,9 @@ public sealed class SampleSetGenerator
             Write10k(zones10, points10);
             var river = RiverCenterline(lake);
             WriteRiverAndFloods(river, prefecture);
+            var exposure = new ExposureGenerator(s_factory, Seed + 7, counties).Generate(river, prefecture);
+            ExposureGenerator.Write(Prepare(ExposureFile), exposure);
+            _log($"exposure: {exposure.Buildings.Count} buildings, {exposure.Population.Count} population units, {exposure.Roads.Count} roads, {exposure.Facilities.Count} facilities (synthetic)");
             WritePga(faults, prefecture);
             WriteManifest(options.DemArcSeconds);
         }
@@ -447,6 +450,9 @@ public sealed class SampleSetGenerator
 
     // ---- manifest ----------------------------------------------------------------------------------------
 
+    /// <summary>The synthetic exposure GeoPackage inside the set.</summary>
+    public const string ExposureFile = "exposure/bortala_exposure_synthetic.gpkg";
+
     /// <summary>The DEM's path inside the set for a pixel size.</summary>
     public static string DemFileName(double arcSeconds) => $"dem/bortala_dem_{arcSeconds.ToString(CultureInfo.InvariantCulture)}s.tif";
 
@@ -462,6 +468,7 @@ public sealed class SampleSetGenerator
                 new { id = "bole-geohazard-10k", title = "博乐市重点区1:1万地质灾害精细调查 (SYNTHETIC)", scale = 10000, type = "FineSurvey", organisation = "Synthetic sample: Bole key-area survey team", completedOn = "2024-08-31", accepted = true, acceptedOn = "2024-10-20", standard = "DZ/T 0448-2023 fine survey (sample)", coverageBbox = new[] { BoleKeyArea.MinX, BoleKeyArea.MinY, BoleKeyArea.MaxX, BoleKeyArea.MaxY } },
                 new { id = "bortala-flood-2023", title = "Bortala River flood scenarios 10/50/100-yr (SYNTHETIC)", scale = 0, type = "Hazard", organisation = "Synthetic sample", completedOn = "2023-12-01", accepted = true, acceptedOn = "2023-12-20" },
                 new { id = "bortala-seismic", title = "Seismic ground-motion zoning (SYNTHETIC, not GB 18306)", scale = 0, type = "Hazard", organisation = "Synthetic sample", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" },
+                new { id = "bortala-exposure", title = "承灾体调查 exposure: buildings, population, roads, key facilities (SYNTHETIC)", scale = 0, type = "Reference", organisation = "Synthetic sample", completedOn = "2024-06-30", accepted = true, acceptedOn = "2024-07-15" },
             },
             layers = new object[]
             {
@@ -478,6 +485,10 @@ public sealed class SampleSetGenerator
                 new { survey = "bole-geohazard-10k", name = "hazard-points", kind = "hazard-points", file = "geohazard-10k/bole_zhd_10k.zip" },
                 new { survey = "bortala-flood-2023", name = "flood-zones", kind = "flood-zones", file = "flood/bortala_flood_zones.geojson" },
                 new { survey = "bortala-seismic", name = "pga-zoning", kind = "pga-zoning", file = "seismic/pga_zoning_synthetic.geojson" },
+                new { survey = "bortala-exposure", name = "buildings", kind = "buildings", file = ExposureFile, sourceLayer = "jzw" },
+                new { survey = "bortala-exposure", name = "population", kind = "population", file = ExposureFile, sourceLayer = "rk" },
+                new { survey = "bortala-exposure", name = "roads", kind = "roads", file = ExposureFile, sourceLayer = "dl" },
+                new { survey = "bortala-exposure", name = "facilities", kind = "facilities", file = ExposureFile, sourceLayer = "zdss" },
             },
         };
         File.WriteAllText(Prepare("manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");

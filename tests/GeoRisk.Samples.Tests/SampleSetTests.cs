@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GeoRisk.Core.Layers;
 using GeoRisk.Gdal;
@@ -123,7 +124,7 @@ public sealed class SampleSetTests(SampleSetFixture samples) : IClassFixture<Sam
         var loader = new SampleSetLoader(store);
 
         var first = await loader.LoadAsync(samples.Path);
-        Assert.Equal(13, first.Count);
+        Assert.Equal(17, first.Count);
         Assert.All(first, l => Assert.Equal("loaded", l.Outcome));
         var byId = first.ToDictionary(l => $"{l.SurveyId}/{l.Name}");
         Assert.Equal(4, byId["bortala-reference/counties"].Features);
@@ -131,6 +132,24 @@ public sealed class SampleSetTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Equal(320, byId["bortala-geohazard-50k/hazard-points"].Features);
         Assert.Equal(60, byId["bole-geohazard-10k/hazard-points"].Features);
         Assert.Equal(LayerKind.Dem, byId["bortala-reference/dem"].Kind);
+
+        // Exposure: every building, census unit, road and facility of the file is stored, and the people add up.
+        using (var exposure = VectorDataset.OpenRead(samples.File("exposure/bortala_exposure_synthetic.gpkg"), ["GPKG"]))
+        {
+            foreach (var (layer, name) in new[] { ("jzw", "buildings"), ("rk", "population"), ("dl", "roads"), ("zdss", "facilities") })
+            {
+                var index = exposure.Layers.ToList().FindIndex(l => l.Name == layer);
+                Assert.Equal(exposure.ReadFeatures(index).Count(), byId[$"bortala-exposure/{name}"].Features);
+            }
+
+            var people = exposure.ReadFeatures(exposure.Layers.ToList().FindIndex(l => l.Name == "rk")).Sum(f => Convert.ToInt64(f.Attributes["ZRK"], CultureInfo.InvariantCulture));
+            var stored = (await store.QueryFeaturesAsync("bortala-exposure", "population", null, 100_000)).Sum(f => Convert.ToInt64(f.Attributes["population"], CultureInfo.InvariantCulture));
+            Assert.Equal(people, stored);
+            var building = (await store.QueryFeaturesAsync("bortala-exposure", "buildings", null, 1)).Single();
+            Assert.Contains(building.Attributes["structure"] as string, new[] { "钢混结构", "砖混结构", "砖木结构", "土木结构", "其他结构" });
+            Assert.NotNull(building.Attributes["floors"]);
+            Assert.NotNull(building.Attributes["occupants_night"]);
+        }
 
         var versions = await store.ListVersionsAsync("bole-geohazard-10k", "hazard-zones");
         Assert.Contains("encoding-detected", versions.Single().ReportJson, StringComparison.Ordinal);

@@ -298,6 +298,24 @@ internal static class MapStyle
                     faultLines["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
                     layers.Add(faultLines);
                     break;
+                case "buildings":
+                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = "#5e5e5e", ["fill-opacity"] = 0.8 }, visible: false));
+                    break;
+                case "roads":
+                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#b15928", ["line-width"] = 1.4 }, visible: false));
+                    break;
+                case "facilities":
+                    layers.Add(Layer(t.Id + "-circle", "circle", t.Id, new JsonObject
+                    {
+                        ["circle-radius"] = 4,
+                        ["circle-color"] = "#1f78b4",
+                        ["circle-stroke-color"] = "#ffffff",
+                        ["circle-stroke-width"] = 1,
+                    }, visible: false));
+                    break;
+                case "population":
+                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#999999", ["line-width"] = 0.4 }, visible: false));
+                    break;
                 case "hazard-points":
                     layers.Add(Layer(t.Id + "-circle", "circle", t.Id, new JsonObject
                     {
