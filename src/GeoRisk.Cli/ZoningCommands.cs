@@ -54,8 +54,8 @@ internal static class ZoningCommands
     public static Command Export()
     {
         var store = Commands.StoreOption();
-        var what = new Argument<string>("product") { Description = "zoning, risk, grade or census." };
-        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog|png; census: csv|json." };
+        var what = new Argument<string>("product") { Description = "zoning, risk, grade, census, exposure or flood-scenarios." };
+        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog|png; census, exposure, flood-scenarios: csv|json." };
         var width = new Option<int>("--width") { Description = "PNG width in pixels (risk/grade).", DefaultValueFactory = _ => 2048 };
         var output = new Option<string>("-o", "--output") { Required = true, Description = "Output file." };
         var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
@@ -65,10 +65,10 @@ internal static class ZoningCommands
             var product = parse.GetValue(what)!.ToLowerInvariant();
             var fmt = parse.GetValue(format)!.ToLowerInvariant();
             var path = parse.GetValue(output)!;
-            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog" or "png") or ("census", "csv" or "json");
+            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog" or "png") or ("census" or "exposure" or "flood-scenarios", "csv" or "json");
             if (!valid)
             {
-                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog|png, census csv|json.");
+                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog|png, census|exposure|flood-scenarios csv|json.");
                 return ExitCodes.Usage;
             }
 
@@ -105,6 +105,21 @@ internal static class ZoningCommands
                 case "risk" or "grade":
                     File.Copy(info.Rasters[product == "risk" ? "index" : "grade"], path);
                     Console.WriteLine($"{product} raster of run {info.Id} written to {path} (COG)");
+                    break;
+                case "exposure":
+                    var withExposure = ZoningRunRecord.FromJson(info.RecordJson);
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.ExposureCsv(withExposure) : JsonSerializer.Serialize(withExposure.Exposure, ZoningRunRecord.Json), ct);
+                    Console.WriteLine($"exposure census of run {info.Id} ({withExposure.Exposure.Count} rows) written to {path}");
+                    break;
+                case "flood-scenarios":
+                    var withFlood = ZoningRunRecord.FromJson(info.RecordJson);
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.FloodScenariosCsv(withFlood) : JsonSerializer.Serialize(withFlood.FloodScenarios, ZoningRunRecord.Json), ct);
+                    foreach (var r in withFlood.FloodScenarios)
+                    {
+                        Console.WriteLine($"  {r.Layer}: {r.Summary}");
+                    }
+
+                    Console.WriteLine($"flood scenarios of run {info.Id} ({withFlood.FloodScenarios.Count} rows) written to {path}");
                     break;
                 default:
                     var record = ZoningRunRecord.FromJson(info.RecordJson);

@@ -47,5 +47,55 @@ public static class ZoningExport
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The exposure census as CSV: one row per admin unit and grade, one column per structure type, road class and facility
+    /// type found in the run (so a spreadsheet sums them directly).
+    /// </summary>
+    public static string ExposureCsv(ZoningRunRecord record)
+    {
+        var rows = record.Exposure;
+        var structures = rows.SelectMany(r => r.BuildingsByStructure.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var roads = rows.SelectMany(r => r.RoadKmByClass.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var facilities = rows.SelectMany(r => r.FacilitiesByType.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        var sb = new StringBuilder("admin_code,admin_name,grade,grade_term,grade_term_zh,people,people_day,people_night,buildings,floor_area_m2,building_occupants_day,building_occupants_night");
+        foreach (var c in structures.Select(x => "buildings_" + x).Concat(roads.Select(x => "road_km_" + x)).Concat(facilities.Select(x => "facilities_" + x)))
+        {
+            sb.Append(',').Append(Csv(c));
+        }
+
+        sb.Append('\n');
+        foreach (var r in rows)
+        {
+            sb.Append(string.Join(',', Csv(r.AdminCode), Csv(r.AdminName), N(r.Grade), Csv(r.GradeTerm), Csv(r.GradeTermZh), N(r.People), N(r.PeopleDay), N(r.PeopleNight),
+                N(r.Buildings), N(r.FloorAreaM2), N(r.BuildingOccupantsDay), N(r.BuildingOccupantsNight)));
+            foreach (var v in structures.Select(x => N(r.BuildingsByStructure.GetValueOrDefault(x)))
+                .Concat(roads.Select(x => N(r.RoadKmByClass.GetValueOrDefault(x)))).Concat(facilities.Select(x => N(r.FacilitiesByType.GetValueOrDefault(x)))))
+            {
+                sb.Append(',').Append(v);
+            }
+
+            sb.Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>The flood scenario table as CSV: one row per scenario with the planner's sentence.</summary>
+    public static string FloodScenariosCsv(ZoningRunRecord record)
+    {
+        var sb = new StringBuilder("layer,return_period_yr,area_km2,people,people_day,people_night,buildings,floor_area_m2,building_occupants_night,road_km,facilities,summary\n");
+        foreach (var r in record.FloodScenarios)
+        {
+            sb.Append(string.Join(',', Csv(r.Layer), N(r.ReturnPeriodYr), N(r.AreaKm2), N(r.People), N(r.PeopleDay), N(r.PeopleNight), N(r.Buildings), N(r.FloorAreaM2),
+                N(r.BuildingOccupantsNight), N(Math.Round(r.RoadKmByClass.Values.Sum(), 4)), N(r.FacilitiesByType.Values.Sum()), Csv(r.Summary))).Append('\n');
+        }
+
+        return sb.ToString();
+    }
+
+    private static string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string N(long v) => v.ToString(CultureInfo.InvariantCulture);
+
     private static string Csv(string s) => s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

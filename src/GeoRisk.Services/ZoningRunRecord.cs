@@ -48,6 +48,12 @@ public sealed record ZoningRunRecord
 
     public required IReadOnlyList<CensusRow> Census { get; init; }
 
+    /// <summary>What is exposed per admin unit and grade (docs/DOMAIN.md §11); empty when no exposure layer is loaded.</summary>
+    public IReadOnlyList<ExposureRow> Exposure { get; init; } = [];
+
+    /// <summary>What each flood scenario reaches (people, buildings, roads, facilities).</summary>
+    public IReadOnlyList<FloodScenarioRow> FloodScenarios { get; init; } = [];
+
     /// <summary>Zones per prevention class (key, secondary, general).</summary>
     public required IReadOnlyDictionary<string, int> PreventionZones { get; init; }
 

@@ -170,6 +170,12 @@ public sealed class ZoningRunService(IGeoRiskStore store)
             }
         }
 
+        // Exposure and flood scenarios feed the census tables: their versions belong to the run's key.
+        foreach (var l in layers.Where(l => l.Kind.IsExposure() || l.Kind == LayerKind.FloodZones))
+        {
+            await Track(l, l.Kind == LayerKind.FloodZones ? "flood-scenarios" : "exposure");
+        }
+
         var modelJson = model.ToJson();
         var inputList = inputs.Values.OrderBy(i => i.Layer, StringComparer.Ordinal).ToList();
         var gridRecord = new GridRecord(model.Grid.Crs, model.Grid.CellSize, grid.Width, grid.Height, grid.Transform.ToGdal(), ext.Admin, ext.Bbox);
@@ -255,6 +261,13 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         };
         var result = await Task.Run(() => ZoningEngine.Run(model, zoningInputs, options, progress, plan), cancellationToken);
 
+        progress?.Report(new ZoningProgress("exposure", 0.95));
+        var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
+        var exposure = await ExposureStep.LoadAsync(store, layers, toGrid, cancellationToken);
+        var exposureRows = await Task.Run(() => ExposureStep.Tally(grid, result.Grade, model.Classification.Grades, adminUnits, exposure), cancellationToken);
+        var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, layers, toGrid, cancellationToken), exposure);
+        var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureWatch.Elapsed.TotalSeconds, 3) };
+
         progress?.Report(new ZoningProgress("writing", 0.97));
         var staged = new Dictionary<string, string>(StringComparer.Ordinal);
         try
@@ -300,8 +313,10 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 Grades = result.Grades,
                 Validation = result.Validation,
                 Census = result.Census,
+                Exposure = exposureRows,
+                FloodScenarios = floodRows,
                 PreventionZones = result.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()),
-                Timings = result.Timings,
+                Timings = timings,
                 Incremental = result.Incremental,
                 CellsSha256 = CellsHash(result),
             };

@@ -51,6 +51,28 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         Assert.Equal(api.Run.Id, h.GetProperty("currentRun").GetProperty("id").GetInt32());
     }
 
+    [Fact]
+    public async Task ExposureAndFloodScenarioTables_CsvAndJson()
+    {
+        var csv = await _client.GetStringAsync(new Uri("/api/v1/zoning-runs/current/exposure?format=csv", UriKind.Relative));
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("admin_code,admin_name,grade,grade_term,grade_term_zh,people,", lines[0], StringComparison.Ordinal);
+        Assert.Contains("buildings_砖混结构", lines[0], StringComparison.Ordinal);
+        Assert.Contains("road_km_国道", lines[0], StringComparison.Ordinal);
+        Assert.Contains("facilities_学校", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("652701,博乐市,4,very high susceptibility area,极高易发区,", StringComparison.Ordinal));
+
+        var (_, json) = await Get("/api/v1/zoning-runs/current/exposure");
+        Assert.True(json.EnumerateArray().Sum(r => r.GetProperty("buildings").GetInt64()) > 5000);
+
+        var (_, flood) = await Get("/api/v1/zoning-runs/current/flood-scenarios");
+        Assert.Equal(3, flood.GetArrayLength());
+        var floodCsv = await _client.GetStringAsync(new Uri("/api/v1/zoning-runs/current/flood-scenarios?format=csv", UriKind.Relative));
+        Assert.Contains("100-year flood: ", floodCsv, StringComparison.Ordinal);
+        var (status, problem) = await Get("/api/v1/zoning-runs/current/exposure?format=xml");
+        Assert.Equal((HttpStatusCode.BadRequest, "bad-format"), (status, problem.GetProperty("code").GetString()));
+    }
+
     [Theory]
     [InlineData("/api/v1/zoning-runs/999", 404, "not-found")]
     [InlineData("/api/v1/zoning-runs/abc", 400, "bad-request")]

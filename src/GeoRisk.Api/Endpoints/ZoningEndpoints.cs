@@ -19,6 +19,8 @@ internal static class ZoningEndpoints
         api.MapGet("", ListRuns).WithName("ListZoningRuns");
         api.MapGet("/{run}", GetRun).WithName("GetZoningRun");
         api.MapGet("/{run}/census", GetCensus).WithName("GetCensus");
+        api.MapGet("/{run}/exposure", GetExposure).WithName("GetExposureCensus");
+        api.MapGet("/{run}/flood-scenarios", GetFloodScenarios).WithName("GetFloodScenarios");
         api.MapGet("/{run}/zones", GetZones).WithName("GetZones");
         app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning");
         return app;
@@ -77,6 +79,33 @@ internal static class ZoningEndpoints
         }
 
         return TypedResults.Ok(record.Census);
+    }
+
+    /// <summary>What is exposed per admin unit and grade (people, buildings by structure, road km by class, facilities by type).</summary>
+    private static Task<IResult> GetExposure(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+        Table(run, format, "exposure", r => ZoningExport.ExposureCsv(r), r => r.Exposure, store, http, ct);
+
+    /// <summary>What each flood scenario reaches.</summary>
+    private static Task<IResult> GetFloodScenarios(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+        Table(run, format, "flood-scenarios", r => ZoningExport.FloodScenariosCsv(r), r => r.FloodScenarios, store, http, ct);
+
+    private static async Task<IResult> Table<T>(string run, string? format, string name, Func<ZoningRunRecord, string> csv, Func<ZoningRunRecord, T> json,
+        IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    {
+        if (format is not null and not "csv" and not "json")
+        {
+            return TypedResults.Problem(statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
+        }
+
+        var info = await ResolveAsync(store, run, ct);
+        var record = ZoningRunRecord.FromJson(info.RecordJson);
+        if (format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal)))
+        {
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-run{info.Id}.csv\"";
+            return TypedResults.Text(csv(record), "text/csv; charset=utf-8");
+        }
+
+        return TypedResults.Ok(json(record));
     }
 
     /// <summary>A printable zoning map of one county (legend, scale bar, north arrow, title, sources).</summary>
