@@ -15,7 +15,9 @@ namespace GeoRisk.Services;
 /// </summary>
 internal static class ExposureStep
 {
-    public static async Task<ExposureInputs> LoadAsync(IGeoRiskStore store, IEnumerable<LayerInfo> layers, CoordinateTransformation toGrid, CancellationToken ct)
+    /// <param name="bbox">Only features meeting this lon/lat box (null: all).</param>
+    public static async Task<ExposureInputs> LoadAsync(IGeoRiskStore store, IEnumerable<LayerInfo> layers, CoordinateTransformation toGrid, CancellationToken ct,
+        NetTopologySuite.Geometries.Envelope? bbox = null)
     {
         var buildings = new List<BuildingInput>();
         var population = new List<PopulationUnitInput>();
@@ -23,7 +25,7 @@ internal static class ExposureStep
         var facilities = new List<FacilityInput>();
         foreach (var l in layers.Where(l => l.Kind.IsExposure()).OrderBy(l => l.Id, StringComparer.Ordinal))
         {
-            foreach (var f in await store.QueryFeaturesAsync(l.SurveyId, l.Name, null, int.MaxValue, 0, ct))
+            foreach (var f in await store.QueryFeaturesAsync(l.SurveyId, l.Name, bbox, int.MaxValue, 0, ct))
             {
                 var g = GeometryReprojector.Transform(f.Geometry, toGrid);
                 switch (l.Kind)

@@ -11,12 +11,19 @@ public sealed record FactorContribution(string Id, string? Title, string? TitleZ
 
 public sealed record GradeArea(int Grade, string Label, string Term, string TermZh, double AreaM2, double Share);
 
+/// <summary>What a parcel holds in one grade: buildings (by representative point) and people (by area share of each census unit).</summary>
+public sealed record GradeExposure(int Grade, string Term, string TermZh, long Buildings, double FloorAreaM2, long BuildingOccupantsNight, double People);
+
 public sealed record PreventionAnswer(string Id, string Label, string LabelZh, int? ZoneId);
 
 /// <summary>The zoning product's grade at the site, named with the census terms (docs/DOMAIN.md §1, §4).</summary>
 public sealed record ZoningAnswer(int RunId, string Model, string ModelHash, DateTimeOffset RunCreatedAt, string Product, string ProductZh, string Method,
     int Grade, string Label, string LabelZh, string Term, string TermZh, string Colour, double Index, IReadOnlyList<double> Breaks,
-    IReadOnlyList<FactorContribution> Factors, PreventionAnswer? Prevention, IReadOnlyList<GradeArea>? AreaPerGrade, int? WorstGrade);
+    IReadOnlyList<FactorContribution> Factors, PreventionAnswer? Prevention, IReadOnlyList<GradeArea>? AreaPerGrade, int? WorstGrade)
+{
+    /// <summary>For a parcel: the exposure inside it per grade (null for a point or when no exposure layer is loaded).</summary>
+    public IReadOnlyList<GradeExposure>? ExposurePerGrade { get; init; }
+}
 
 public sealed record SurveyAnswer(string SurveyId, string Title, int ScaleDenominator, DateOnly? AcceptedOn, int? SurveyedGrade, bool NearCoverageBoundary, double DistanceToBoundaryM);
 

@@ -82,6 +82,11 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             return (null, record);
         }
 
+        if (site.Geometry is not Point)
+        {
+            zoning = zoning with { ExposurePerGrade = await SiteZoningReader.ParcelExposureAsync(store, site.Layers, run, record, site.Geometry, site.CancellationToken) };
+        }
+
         // Prevention zoning is an attribute of the run's zone polygons, not of a raster.
         var zone = (await store.QueryZonesAsync(run.Id, site.Point.EnvelopeInternal, 16, 0, site.CancellationToken))
             .FirstOrDefault(z => PointInArea.Covers(z.Geometry, site.Point));

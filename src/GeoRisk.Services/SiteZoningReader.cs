@@ -1,3 +1,4 @@
+using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Storage;
 using GeoRisk.Gdal;
@@ -55,6 +56,53 @@ internal static class SiteZoningReader
         var (termEn, termZh) = Grades.CensusTerm(grade, grades, Product);
         return new ZoningAnswer(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, productEn, productZh, method, grade, Grades.English(grade, grades), Grades.Chinese(grade, grades),
             termEn, termZh, Grades.Colour(grade, grades), Math.Round(index, 6), record.Breaks, factors, null, areas, worst);
+    }
+
+    /// <summary>
+    /// The exposure inside a parcel per grade, by the exposure census's rules with the parcel as the only unit: buildings whose
+    /// representative point is inside; each census unit's people in proportion to the share of its area inside, spread over
+    /// the cells of that share.
+    /// </summary>
+    public static async Task<IReadOnlyList<GradeExposure>?> ParcelExposureAsync(IGeoRiskStore store, IReadOnlyList<LayerInfo> layers, ZoningRunInfo run,
+        ZoningRunRecord record, Geometry parcel, CancellationToken ct)
+    {
+        if (!layers.Any(l => l.Kind.IsExposure()))
+        {
+            return null;
+        }
+
+        var grid = new GridSpec(record.Grid.Width, record.Grid.Height, GeoTransform.FromGdal(record.Grid.GeoTransform.ToArray()), "");
+        using var lonLat = SpatialReference.FromEpsg(4490);
+        using var gridSrs = SpatialReference.Parse(record.Grid.Crs);
+        using var toGrid = CoordinateTransformation.Create(lonLat, gridSrs);
+        var area = GeometryReprojector.Transform(parcel, toGrid);
+        var window = Zoning.CellWindow.Of(area.EnvelopeInternal, grid);
+        if (window.IsEmpty)
+        {
+            return null;
+        }
+
+        var inputs = await ExposureStep.LoadAsync(store, layers, toGrid, ct, parcel.EnvelopeInternal);
+        var prepared = NetTopologySuite.Geometries.Prepared.PreparedGeometryFactory.Prepare(area);
+        var clipped = new Zoning.ExposureInputs(
+            inputs.Buildings.Where(b => prepared.Covers(b.Geometry as Point ?? b.Geometry.InteriorPoint)).ToList(),
+            inputs.Population.Where(u => prepared.Intersects(u.Area)).Select(u =>
+            {
+                var piece = u.Area.Intersection(area);
+                var share = u.Area.Area > 0 ? piece.Area / u.Area.Area : 0;
+                return new Zoning.PopulationUnitInput(piece, u.Population * share, u.Day * share, u.Night * share);
+            }).Where(u => u.Population > 0).ToList(),
+            [],
+            []);
+        var windowGrid = new GridSpec(window.Width, window.Height, window.TransformIn(grid), "");
+        var grades = new RasterBuffer<byte>(window.Width, window.Height,
+            RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters["grade"], window.X, window.Y, window.Width, window.Height).ToArray());
+        var rows = Zoning.ExposureCensus.Compute(windowGrid, grades, record.Grades.Count, [new Zoning.AdminUnitInput("parcel", "parcel", null, area)], clipped, Product);
+        return rows.Where(r => r.AdminCode == "parcel" || r.Buildings > 0 || r.People > 0)
+            .GroupBy(r => r.Grade).OrderBy(g => g.Key)
+            .Select(g => new GradeExposure(g.Key, g.First().GradeTerm, g.First().GradeTermZh, g.Sum(r => r.Buildings), Math.Round(g.Sum(r => r.FloorAreaM2), 1),
+                g.Sum(r => r.BuildingOccupantsNight), Math.Round(g.Sum(r => r.People), 2)))
+            .ToList();
     }
 
     private static (List<GradeArea>?, int?) AreaPerGrade(ZoningRunInfo run, ZoningRunRecord record, GridSpec grid, Geometry site, int grade,

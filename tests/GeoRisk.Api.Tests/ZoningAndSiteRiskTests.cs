@@ -256,6 +256,20 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         // Area of graded cells ≈ parcel area (cells whose centres fall inside), within a few cells.
         var parcelArea = body.GetProperty("query").GetProperty("areaM2").GetDouble();
         Assert.InRange(areas.Sum(a => a.GetProperty("areaM2").GetDouble()), parcelArea - 8e6, parcelArea + 8e6);
+
+        // Exposure inside the parcel per grade: the buildings counted equal those whose footprint centre lies in the parcel
+        // (counted here from the features API), within two for footprints straddling the edge.
+        var exposed = zoning.GetProperty("exposurePerGrade").EnumerateArray().ToList();
+        var (_, features) = await Get("/api/v1/surveys/bortala-exposure/layers/buildings/features?bbox=82.02,44.87,82.09,44.926&limit=10000");
+        var inside = features.GetProperty("features").EnumerateArray().Count(f =>
+        {
+            var ring = f.GetProperty("geometry").GetProperty("coordinates")[0].EnumerateArray().Take(4).ToList();
+            var (x, y) = (ring.Average(c => c[0].GetDouble()), ring.Average(c => c[1].GetDouble()));
+            return x is > 82.03 and < 82.08 && y is > 44.88 and < 44.916;
+        });
+        Assert.True(inside > 100, $"{inside} buildings in the parcel");
+        Assert.InRange(exposed.Sum(e => e.GetProperty("buildings").GetInt64()), inside - 2, inside + 2);
+        Assert.True(exposed.Sum(e => e.GetProperty("people").GetDouble()) > 0);
     }
 
     [Theory]

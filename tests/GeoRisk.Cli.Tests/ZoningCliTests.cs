@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using GeoRisk.Tests.Common;
 
@@ -33,6 +34,16 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         var lines = await File.ReadAllLinesAsync(csv);
         Assert.Equal(5, lines.Length); // header + Wenquan × 4 grades
         Assert.All(lines.Skip(1), l => Assert.StartsWith("652723,温泉县,", l, StringComparison.Ordinal));
+
+        // Exposure of the Wenquan-only run: Wenquan by grade; the other counties' buildings outside the zoning (grade 0), still counted.
+        var exposure = _work.File("exposure.csv");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "exposure", "--format", "csv", "-o", exposure, "--store", store)).ExitCode);
+        var rows = (await File.ReadAllLinesAsync(exposure)).Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal(4, rows.Count(r => r[0] == "652723" && r[2] != "0"));
+        Assert.Contains(rows, r => r[0] == "652701" && r[2] == "0" && long.Parse(r[8], CultureInfo.InvariantCulture) > 1000);
+        var flood = await CliRunner.RunAsync(_work.Path, "export", "flood-scenarios", "--format", "json", "-o", _work.File("flood.json"), "--store", store);
+        Assert.Equal(0, flood.ExitCode);
+        Assert.Contains("100-year flood: ", flood.Stdout, StringComparison.Ordinal);
 
         var geojson = _work.File("zones.geojson");
         Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "zoning", "--format", "geojson", "--run", "1", "-o", geojson, "--store", store)).ExitCode);

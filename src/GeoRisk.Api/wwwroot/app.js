@@ -14,11 +14,11 @@ const I18N = {
     grade: 'Grade', index: 'Index', factors: 'Factor contributions', fault: 'Nearest active fault', distance: 'distance', setback: 'Setback',
     flood: 'Flood scenarios', inside: 'inside', outside: 'outside', survey: 'Answered by', scale: 'scale', caveats: 'Caveats', admin: 'Admin unit',
     hazardPoints: 'Hazard points within 2 km', none: 'none', pass: 'pass', fail: 'fail', 'special-study': 'special study', indeterminate: 'indeterminate: needs a surveyed trace',
-    prevention: 'Prevention zoning', uncertainty: 'trace located to ±', older: 'an older fault is closer', dangerous: 'Possible dangerous section (危险地段)', folds: 'fold axes left out', areaPerGrade: 'Area per grade',
+    prevention: 'Prevention zoning', exposure: 'Exposed in the parcel', buildings: 'buildings', people: 'people', uncertainty: 'trace located to ±', older: 'an older fault is closer', dangerous: 'Possible dangerous section (危险地段)', folds: 'fold axes left out', areaPerGrade: 'Area per grade',
     worst: 'Worst grade', job: 'Job', report: 'Validation report', read: 'read', accepted: 'accepted', errors: 'errors', warnings: 'warnings',
     needKey: 'Enter a geologist API key first.', model: 'Model', breaks: 'Breaks', auc: 'ROC-AUC (held out)', census: 'Census', download: 'Download CSV',
     created: 'Created', zones: 'Zones', seismic: 'Seismic', intensityLabel: 'intensity', constraints: 'Planning constraints', legend: 'Risk grade',
-    prevention: 'Prevention zoning',
+    prevention: 'Prevention zoning', exposure: 'Exposed in the parcel', buildings: 'buildings', people: 'people',
   },
   zh: {
     title: 'GeoRisk 地质灾害风险区划', 'tab.layers': '图层', 'tab.site': '场地风险', 'tab.upload': '上传', 'tab.runs': '区划成果',
@@ -31,7 +31,7 @@ const I18N = {
     grade: '等级', index: '指数', factors: '因子贡献', fault: '最近活动断层', distance: '距离', setback: '避让',
     flood: '洪水情景', inside: '范围内', outside: '范围外', survey: '数据来源', scale: '比例尺', caveats: '说明', admin: '行政区',
     hazardPoints: '2 公里内隐患点', none: '无', pass: '满足', fail: '不满足', 'special-study': '需专门研究', indeterminate: '不能判定，需活动断层探测',
-    prevention: '防治分区', uncertainty: '迹线位置不确定度 ±', older: '更近的为较老断裂', dangerous: '可能为危险地段', folds: '已排除褶皱轴线', areaPerGrade: '各等级面积',
+    prevention: '防治分区', exposure: '地块内承灾体', buildings: '房屋', people: '人口', uncertainty: '迹线位置不确定度 ±', older: '更近的为较老断裂', dangerous: '可能为危险地段', folds: '已排除褶皱轴线', areaPerGrade: '各等级面积',
     worst: '最高等级', job: '任务', report: '校验报告', read: '读取', accepted: '接受', errors: '错误', warnings: '警告',
     needKey: '请先输入地质人员 API 密钥。', model: '模型', breaks: '分级断点', auc: 'ROC-AUC（留出样本）', census: '普查统计', download: '下载 CSV',
     created: '时间', zones: '图斑', seismic: '地震', intensityLabel: '烈度', constraints: '规划约束', legend: '风险等级',
@@ -206,6 +206,10 @@ function renderSite(a, ok) {
       parts.push(`<h3>${t('areaPerGrade')}</h3><table data-testid="area-per-grade"><tr><th>${t('grade')}</th><th>m²</th><th>%</th></tr>${z.areaPerGrade.map((g) =>
         `<tr><td>${esc(g.grade)}</td><td>${esc(Math.round(g.areaM2))}</td><td>${esc((g.share * 100).toFixed(1))}</td></tr>`).join('')}</table>
         <p data-testid="worst-grade" data-grade="${z.worstGrade}">${t('worst')}: ${esc(z.worstGrade)}</p>`);
+    }
+    if (z.exposurePerGrade) {
+      parts.push(`<h3>${t('exposure')}</h3><table data-testid="exposure-per-grade"><tr><th>${t('grade')}</th><th>${t('buildings')}</th><th>${t('people')}</th></tr>${z.exposurePerGrade.map((g) =>
+        `<tr><td>${esc(lang === 'zh' ? g.termZh : g.term)}</td><td>${esc(g.buildings)}</td><td>${esc(Math.round(g.people))}</td></tr>`).join('')}</table>`);
     }
   }
   if (a.survey) {
