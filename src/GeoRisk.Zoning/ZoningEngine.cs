@@ -187,7 +187,10 @@ public static class ZoningEngine
         Report("validation");
         var validation = new ValidationMetrics(trainingCells.Count, heldOutCells.Count,
             heldOutCells.Count == 0 ? null : RocAuc(index, heldOutCells), allPointCells.Count == 0 ? null : RocAuc(index, allPointCells),
-            gradeSummaries.Zip(gradeSummaries.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2));
+            gradeSummaries.Zip(gradeSummaries.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
+        {
+            SuccessRate = SuccessRate(index, allPointCells, 20),
+        };
         Lap("validation");
 
         return new ZoningResult
@@ -282,6 +285,69 @@ public static class ZoningEngine
         }
 
         return positives == 0 ? null : Math.Round(u / ((double)positives * negatives), 4);
+    }
+
+    /// <summary>
+    /// The success-rate curve at <paramref name="steps"/> equal area shares: cells ranked by index from the highest, the share
+    /// of hazard-point cells within each top share. Ranked on a 65,536-bin histogram; a bin cut by a share threshold counts
+    /// its points in proportion to the part of its cells inside.
+    /// </summary>
+    public static IReadOnlyList<SuccessRatePoint> SuccessRate(RasterBuffer<float> index, IReadOnlyList<int> pointCells, int steps)
+    {
+        const int Bins = 65536;
+        var (min, max) = (float.MaxValue, float.MinValue);
+        foreach (var v in index.Data)
+        {
+            if (!float.IsNaN(v))
+            {
+                (min, max) = (Math.Min(min, v), Math.Max(max, v));
+            }
+        }
+
+        var points = pointCells.Where(c => !float.IsNaN(index.Data[c])).ToList();
+        if (min > max || points.Count == 0)
+        {
+            return [];
+        }
+
+        var scale = max > min ? (Bins - 1) / (double)(max - min) : 0;
+        var cells = new long[Bins];
+        long total = 0;
+        foreach (var v in index.Data)
+        {
+            if (!float.IsNaN(v))
+            {
+                cells[(int)((v - min) * scale)]++;
+                total++;
+            }
+        }
+
+        var hits = new long[Bins];
+        foreach (var c in points)
+        {
+            hits[(int)((index.Data[c] - min) * scale)]++;
+        }
+
+        var curve = new List<SuccessRatePoint>();
+        long cellsAbove = 0;
+        double pointsAbove = 0;
+        var bin = Bins - 1;
+        for (var s = 1; s <= steps; s++)
+        {
+            var target = total * (double)s / steps;
+            // Take whole bins from the top while they fit, then the fitting part of the next one.
+            while (bin >= 0 && cellsAbove + cells[bin] <= target)
+            {
+                cellsAbove += cells[bin];
+                pointsAbove += hits[bin];
+                bin--;
+            }
+
+            var partial = bin >= 0 && cells[bin] > 0 ? (target - cellsAbove) / cells[bin] * hits[bin] : 0;
+            curve.Add(new SuccessRatePoint(Math.Round(s / (double)steps, 4), Math.Round(Math.Min(1, (pointsAbove + partial) / points.Count), 4)));
+        }
+
+        return curve;
     }
 
     private static RasterBuffer<byte> ExtentMask(Geometry extent, GridSpec grid)

@@ -16,7 +16,17 @@ public sealed record CensusRow(string AdminCode, string AdminName, string? Admin
 /// <param name="AucHeldOut">ROC-AUC of the index at held-out hazard points against all cells (null if none held out).</param>
 /// <param name="AucAll">ROC-AUC with every hazard point.</param>
 /// <param name="DensityRises">Hazard-point density strictly rises from the lowest grade to the highest.</param>
-public sealed record ValidationMetrics(int TrainingPoints, int HeldOutPoints, double? AucHeldOut, double? AucAll, bool DensityRises);
+public sealed record ValidationMetrics(int TrainingPoints, int HeldOutPoints, double? AucHeldOut, double? AucAll, bool DensityRises)
+{
+    /// <summary>
+    /// The success-rate curve: for the top 5 %, 10 %, … 100 % of the extent's area by index, the share of all hazard points
+    /// inside it (empty without points). A curve well above the diagonal means the index puts the hazards in little area.
+    /// </summary>
+    public IReadOnlyList<SuccessRatePoint> SuccessRate { get; init; } = [];
+}
+
+/// <summary>One point of the success-rate curve.</summary>
+public sealed record SuccessRatePoint(double AreaShare, double PointShare);
 
 public sealed record ZonePolygon(int Id, int Grade, Polygon Polygon, double AreaKm2, string Prevention, int HazardPoints, int ThreatenedPeople, IReadOnlyList<string> Surveys);
 

@@ -262,6 +262,12 @@ public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
         Assert.True(rows.Where(r => r.Grade > 0).Sum(r => r.Buildings) > 0.95 * buildings.Count);
         Assert.All(rows.Where(r => r.Grade > 0), r => Assert.EndsWith("易发区", r.GradeTermZh, StringComparison.Ordinal));
 
+        // The success-rate curve: 20 area shares, never falling, ending at every point.
+        var curve = outcome.Record.Validation.SuccessRate;
+        Assert.Equal(20, curve.Count);
+        Assert.True(curve.Zip(curve.Skip(1)).All(p => p.Second.PointShare >= p.First.PointShare));
+        Assert.Equal(1.0, curve[^1].PointShare, 3);
+
         var flood = outcome.Record.FloodScenarios;
         Assert.Equal([10, 50, 100], flood.Select(f => f.ReturnPeriodYr));
         Assert.True(flood[2].People >= flood[0].People && flood[2].Buildings >= flood[0].Buildings);

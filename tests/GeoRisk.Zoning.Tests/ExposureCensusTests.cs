@@ -61,3 +61,18 @@ public sealed class ExposureCensusTests
         Assert.Equal("中风险区", ExposureCensus.Compute(grid, grade, 4, units, exposure, ZoningProduct.Risk).Single(r => r.AdminCode == "1" && r.Grade == 2).GradeTermZh);
     }
 }
+
+public sealed class SuccessRateTests
+{
+    [Fact]
+    public void SuccessRate_HandCase()
+    {
+        // Ten cells with indices 0..9; hazard points in the cells of index 9, 8 and 0.
+        var index = new RasterBuffer<float>(10, 1, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+        var curve = ZoningEngine.SuccessRate(index, [9, 8, 0], 5);
+        // Top 20 % of the area (indices 9, 8) holds two of three points; the top 100 % all three.
+        Assert.Equal([0.2, 0.4, 0.6, 0.8, 1.0], curve.Select(p => p.AreaShare));
+        Assert.Equal([0.6667, 0.6667, 0.6667, 0.6667, 1.0], curve.Select(p => p.PointShare));
+        Assert.Empty(ZoningEngine.SuccessRate(index, [], 5));
+    }
+}
