@@ -235,38 +235,15 @@ public static class ZoningEngine
     /// </summary>
     public static double? RocAuc(RasterBuffer<float> index, IReadOnlyList<int> positiveCells)
     {
-        const int Bins = 65536;
-        var (min, max) = (float.MaxValue, float.MinValue);
-        foreach (var v in index.Data)
-        {
-            if (!float.IsNaN(v))
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
-        }
-
-        if (min > max || positiveCells.Count == 0)
+        if (IndexHistogram.Of(index) is not { } h || positiveCells.Count == 0)
         {
             return null;
         }
 
-        var scale = max > min ? (Bins - 1) / (double)(max - min) : 0;
-        var histogram = new long[Bins];
-        long negatives = 0;
-        foreach (var v in index.Data)
+        var below = new long[IndexHistogram.Bins];
+        for (var b = 1; b < IndexHistogram.Bins; b++)
         {
-            if (!float.IsNaN(v))
-            {
-                histogram[(int)((v - min) * scale)]++;
-                negatives++;
-            }
-        }
-
-        var below = new long[Bins];
-        for (var b = 1; b < Bins; b++)
-        {
-            below[b] = below[b - 1] + histogram[b - 1];
+            below[b] = below[b - 1] + h.Cells[b - 1];
         }
 
         double u = 0;
@@ -279,75 +256,92 @@ public static class ZoningEngine
                 continue;
             }
 
-            var b = (int)((v - min) * scale);
-            u += below[b] + (0.5 * histogram[b]);
+            var b = h.BinOf(v);
+            u += below[b] + (0.5 * h.Cells[b]);
             positives++;
         }
 
-        return positives == 0 ? null : Math.Round(u / ((double)positives * negatives), 4);
+        return positives == 0 ? null : Math.Round(u / ((double)positives * h.Total), 4);
     }
 
     /// <summary>
     /// The success-rate curve at <paramref name="steps"/> equal area shares: cells ranked by index from the highest, the share
-    /// of hazard-point cells within each top share. Ranked on a 65,536-bin histogram; a bin cut by a share threshold counts
+    /// of hazard-point cells within each top share. Ranked on the index histogram; a bin cut by a share threshold counts
     /// its points in proportion to the part of its cells inside.
     /// </summary>
     public static IReadOnlyList<SuccessRatePoint> SuccessRate(RasterBuffer<float> index, IReadOnlyList<int> pointCells, int steps)
     {
-        const int Bins = 65536;
-        var (min, max) = (float.MaxValue, float.MinValue);
-        foreach (var v in index.Data)
-        {
-            if (!float.IsNaN(v))
-            {
-                (min, max) = (Math.Min(min, v), Math.Max(max, v));
-            }
-        }
-
         var points = pointCells.Where(c => !float.IsNaN(index.Data[c])).ToList();
-        if (min > max || points.Count == 0)
+        if (IndexHistogram.Of(index) is not { } h || points.Count == 0)
         {
             return [];
         }
 
-        var scale = max > min ? (Bins - 1) / (double)(max - min) : 0;
-        var cells = new long[Bins];
-        long total = 0;
-        foreach (var v in index.Data)
-        {
-            if (!float.IsNaN(v))
-            {
-                cells[(int)((v - min) * scale)]++;
-                total++;
-            }
-        }
-
-        var hits = new long[Bins];
+        var hits = new long[IndexHistogram.Bins];
         foreach (var c in points)
         {
-            hits[(int)((index.Data[c] - min) * scale)]++;
+            hits[h.BinOf(index.Data[c])]++;
         }
 
         var curve = new List<SuccessRatePoint>();
         long cellsAbove = 0;
         double pointsAbove = 0;
-        var bin = Bins - 1;
+        var bin = IndexHistogram.Bins - 1;
         for (var s = 1; s <= steps; s++)
         {
-            var target = total * (double)s / steps;
+            var target = h.Total * (double)s / steps;
             // Take whole bins from the top while they fit, then the fitting part of the next one.
-            while (bin >= 0 && cellsAbove + cells[bin] <= target)
+            while (bin >= 0 && cellsAbove + h.Cells[bin] <= target)
             {
-                cellsAbove += cells[bin];
+                cellsAbove += h.Cells[bin];
                 pointsAbove += hits[bin];
                 bin--;
             }
 
-            var partial = bin >= 0 && cells[bin] > 0 ? (target - cellsAbove) / cells[bin] * hits[bin] : 0;
+            var partial = bin >= 0 && h.Cells[bin] > 0 ? (target - cellsAbove) / h.Cells[bin] * hits[bin] : 0;
             curve.Add(new SuccessRatePoint(Math.Round(s / (double)steps, 4), Math.Round(Math.Min(1, (pointsAbove + partial) / points.Count), 4)));
         }
 
         return curve;
+    }
+
+    /// <summary>A 65,536-bin histogram of the index's valid cells, shared by the ROC-AUC and the success-rate curve.</summary>
+    private sealed record IndexHistogram(float Min, double Scale, long[] Cells, long Total)
+    {
+        public const int Bins = 65536;
+
+        public int BinOf(float v) => (int)((v - Min) * Scale);
+
+        public static IndexHistogram? Of(RasterBuffer<float> index)
+        {
+            var (min, max) = (float.MaxValue, float.MinValue);
+            foreach (var v in index.Data)
+            {
+                if (!float.IsNaN(v))
+                {
+                    (min, max) = (Math.Min(min, v), Math.Max(max, v));
+                }
+            }
+
+            if (min > max)
+            {
+                return null;
+            }
+
+            var scale = max > min ? (Bins - 1) / (double)(max - min) : 0;
+            var cells = new long[Bins];
+            long total = 0;
+            foreach (var v in index.Data)
+            {
+                if (!float.IsNaN(v))
+                {
+                    cells[(int)((v - min) * scale)]++;
+                    total++;
+                }
+            }
+
+            return new IndexHistogram(min, scale, cells, total);
+        }
     }
 
     private static RasterBuffer<byte> ExtentMask(Geometry extent, GridSpec grid)

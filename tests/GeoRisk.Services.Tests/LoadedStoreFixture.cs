@@ -13,6 +13,13 @@ public sealed class LoadedStoreFixture : IAsyncLifetime
 
     public SampleSetFixture Samples => _samples;
 
+    /// <summary>The shipped default model on a coarse grid so a run takes a second.</summary>
+    public static Core.Risk.RiskModel DefaultModel(double cellSize = 1000)
+    {
+        var model = Core.Risk.RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
+        return model.WithGrid(model.Grid with { CellSize = cellSize });
+    }
+
     public async Task InitializeAsync()
     {
         await using var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _template.Path });

@@ -219,8 +219,7 @@ public sealed class SiteRiskSampleTests(LoadedStoreFixture fixture)
         var (store, dir) = await fixture.CopyAsync();
         using var _ = dir;
         await using var __ = store;
-        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
-        await new ZoningRunService(store).RunAsync(model.WithGrid(model.Grid with { CellSize = 1000 }));
+        await new ZoningRunService(store).RunAsync(LoadedStoreFixture.DefaultModel());
 
         var answer = await new SiteRiskService(store).AssessAsync(new SiteQuery(new Point(81.807141, 44.535654), BuildingCategory.B, DesignIntensity.Create(8), "EPSG:4490"));
         Assert.True(answer.Faults.NearestExcludedM < 100, $"a fold axis passes near the site ({answer.Faults.NearestExcludedM} m)");
@@ -244,8 +243,7 @@ public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
         var (store, dir) = await fixture.CopyAsync();
         using var _ = dir;
         await using var __ = store;
-        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
-        var outcome = await new ZoningRunService(store).RunAsync(model.WithGrid(model.Grid with { CellSize = 1000 }));
+        var outcome = await new ZoningRunService(store).RunAsync(LoadedStoreFixture.DefaultModel());
         var rows = outcome.Record.Exposure;
 
         var population = await store.QueryFeaturesAsync("bortala-exposure", "population", null, 1_000_000);

@@ -14,12 +14,7 @@ namespace GeoRisk.Services.Tests;
 [Collection(LoadedStoreCollection.Name)]
 public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
 {
-    /// <summary>The shipped default model on a coarse grid so a run takes a second.</summary>
-    private static RiskModel DefaultModel(double cellSize = 1000)
-    {
-        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
-        return model.WithGrid(model.Grid with { CellSize = cellSize });
-    }
+    private static RiskModel DefaultModel(double cellSize = 1000) => LoadedStoreFixture.DefaultModel(cellSize);
 
     [Fact]
     public async Task Run_SampleSet_PublishesValidGapFreeZoningWithCensusAndValidation()
