@@ -148,6 +148,7 @@ public static class GeoRiskApp
             .AddPolicy(Policies.Read, p => p.RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true))
             .AddPolicy(Policies.Upload, p => p.RequireAuthenticatedUser().RequireRole("geologist"))
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole("admin"))
+            .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser())
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true).Build());
         builder.Services.AddRateLimiter(r =>
         {
@@ -220,6 +221,7 @@ public static class GeoRiskApp
         app.MapSiteRiskEndpoints();
         app.MapTileEndpoints();
         app.MapWriteEndpoints(options);
+        app.MapAdminEndpoints();
         app.MapOgcEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapMetrics("/metrics").AllowAnonymous();

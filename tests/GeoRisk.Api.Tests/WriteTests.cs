@@ -26,6 +26,11 @@ public sealed class WriteFixture : IAsyncLifetime
 
     public string Revoked { get; private set; } = "";
 
+    /// <summary>A second geologist: jobs of one are not the other's.</summary>
+    public string OtherGeologist { get; private set; } = "";
+
+    public string Admin { get; private set; } = "";
+
     public SampleSetFixture Samples => _samples;
 
     public string StoreDirectory => _store.Path;
@@ -43,6 +48,8 @@ public sealed class WriteFixture : IAsyncLifetime
         var keys = new ApiKeyStore(_store.Path);
         Planner = keys.Create("planner", Role.Planner).Key;
         Geologist = keys.Create("geologist", Role.Geologist).Key;
+        OtherGeologist = keys.Create("geologist", Role.Geologist).Key; // same name, another key
+        Admin = keys.Create("admin", Role.Admin).Key;
         var (revoked, key) = keys.Create("former", Role.Admin);
         keys.Revoke(revoked.Id);
         Revoked = key;
@@ -105,9 +112,14 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         {
             var job = await Json(await client.GetAsync(new Uri(location, UriKind.Relative)));
             var state = job.GetProperty("state").GetString();
-            if (state is "succeeded" or "failed" or "cancelled" || DateTime.UtcNow > deadline)
+            if (state is "succeeded" or "failed" or "cancelled")
             {
                 return job;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"job {location} still {state} after 2 minutes");
             }
 
             await Task.Delay(100);
@@ -269,7 +281,8 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         await File.WriteAllTextAsync(Path.Combine(jobs, "deadbeef00000000.json"),
             """{"id":"deadbeef00000000","kind":"ingest","state":"running","phase":"publishing","progress":0.6,"createdAt":"2026-11-29T10:00:00+00:00","owner":"geologist"}""");
         await using var restarted = fx.Create();
-        var job = await Json(await Client(fx.Geologist, restarted).GetAsync(new Uri("/api/v1/jobs/deadbeef00000000", UriKind.Relative)));
+        // A job file without an owner key (written before jobs were owned) is an admin's to see.
+        var job = await Json(await Client(fx.Admin, restarted).GetAsync(new Uri("/api/v1/jobs/deadbeef00000000", UriKind.Relative)));
         Assert.Equal("failed", job.GetProperty("state").GetString());
         Assert.Equal("interrupted", job.GetProperty("error").GetProperty("code").GetString());
     }
@@ -286,6 +299,173 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         Assert.Contains(job.GetProperty("state").GetString(), new[] { "cancelled", "succeeded" });
         using var missing = await client.GetAsync(new Uri("/api/v1/jobs/nope", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    /// <summary>Issue #16 defect 4: any geologist could cancel any job and anonymous callers listed every job with its report.</summary>
+    [Fact]
+    public async Task Jobs_VisibleAndCancellableByTheirKeyAndAdminsOnly_Paged()
+    {
+        var owner = Client(fx.Geologist);
+        var bad = Encoding.UTF8.GetBytes("""{"type":"FeatureCollection","features":[]}""");
+        var locations = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await owner.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(bad, $"empty{i}.geojson", "flood-zones", $"owned-{i}"));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            locations.Add(response.Headers.Location!.ToString());
+        }
+
+        foreach (var location in locations)
+        {
+            await WaitForJob(owner, location);
+        }
+
+        var location0 = locations[0];
+        using (var anonymousList = await Client().GetAsync(new Uri("/api/v1/jobs", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymousList.StatusCode);
+        }
+
+        using (var anonymousJob = await Client().GetAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymousJob.StatusCode);
+        }
+
+        var other = Client(fx.OtherGeologist);
+        using (var peek = await other.GetAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, peek.StatusCode);
+        }
+
+        using (var cancel = await other.DeleteAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, cancel.StatusCode);
+        }
+
+        var otherList = await Json(await other.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative)));
+        Assert.DoesNotContain(otherList.EnumerateArray(), j => locations.Contains("/api/v1/jobs/" + j.GetProperty("id").GetString()));
+
+        using var page = await owner.GetAsync(new Uri("/api/v1/jobs?limit=2", UriKind.Relative));
+        var ownPage = await Json(page);
+        Assert.Equal(2, ownPage.GetArrayLength());
+        Assert.True(int.Parse(page.Headers.GetValues("X-Total-Count").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 3);
+        Assert.Contains("offset=2", page.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        using (var tooMany = await owner.GetAsync(new Uri("/api/v1/jobs?limit=100000", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+            Assert.Equal("bad-limit", (await Json(tooMany)).GetProperty("code").GetString());
+        }
+
+        var admin = Client(fx.Admin);
+        using (var seen = await admin.GetAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        }
+
+        using (var cancelled = await admin.DeleteAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
+        }
+    }
+
+    /// <summary>Issue #16 defect 6: POST /surveys silently upserted, so a geologist could rank a survey first with acceptedOn=9999-12-31.</summary>
+    [Fact]
+    public async Task Surveys_GeologistSubmitsDraft_OnlyAnAdminAccepts()
+    {
+        var geologist = Client(fx.Geologist);
+        using (var selfAccepted = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative),
+            JsonContent.Create(new { id = "self-ranked", title = "t", scale = 1, type = "FineSurvey", acceptedOn = "9999-12-31" })))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, selfAccepted.StatusCode);
+            Assert.Equal("acceptance-by-admin", (await Json(selfAccepted)).GetProperty("code").GetString());
+        }
+
+        using (var numericType = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = "typed", title = "t", scale = 10000, type = "99" })))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, numericType.StatusCode);
+            Assert.Equal("invalid-survey", (await Json(numericType)).GetProperty("code").GetString());
+        }
+
+        using (var draft = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = "jinghe-fine", title = "t", scale = 10000, type = "FineSurvey" })))
+        {
+            Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
+            Assert.False((await Json(draft)).GetProperty("accepted").GetBoolean());
+        }
+
+        // An accepted survey's precedence is not overwritten by registering it again.
+        using (var again = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = "bortala-flood-2023", title = "t", scale = 1, type = "FineSurvey" })))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Equal("survey-exists", (await Json(again)).GetProperty("code").GetString());
+        }
+
+        using (var notAdmin = await geologist.PostAsync(new Uri("/api/v1/surveys/jinghe-fine/acceptance", UriKind.Relative), JsonContent.Create(new { acceptedOn = "2025-06-30" })))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
+        }
+
+        var admin = Client(fx.Admin);
+        using (var future = await admin.PostAsync(new Uri("/api/v1/surveys/jinghe-fine/acceptance", UriKind.Relative), JsonContent.Create(new { acceptedOn = "9999-12-31" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+        }
+
+        using (var accepted = await admin.PostAsync(new Uri("/api/v1/surveys/jinghe-fine/acceptance", UriKind.Relative), JsonContent.Create(new { acceptedOn = "2025-06-30", scale = 10000 })))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        var surveys = await Json(await geologist.GetAsync(new Uri("/api/v1/surveys", UriKind.Relative)));
+        var fine = surveys.EnumerateArray().Single(s => s.GetProperty("id").GetString() == "jinghe-fine");
+        Assert.True(fine.GetProperty("accepted").GetBoolean());
+        Assert.Equal("2025-06-30", fine.GetProperty("acceptedOn").GetString());
+    }
+
+    /// <summary>Issue #16 defect 4: the admin role existed but no endpoint required it; keys and store checks are admin-only now.</summary>
+    [Fact]
+    public async Task Admin_KeysAndStoreCheck_AdminOnly()
+    {
+        using (var geologist = await Client(fx.Geologist).GetAsync(new Uri("/api/v1/admin/keys", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, geologist.StatusCode);
+        }
+
+        using (var anonymous = await Client().PostAsync(new Uri("/api/v1/admin/store/check", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        var admin = Client(fx.Admin);
+        var listed = await admin.GetStringAsync(new Uri("/api/v1/admin/keys", UriKind.Relative));
+        Assert.Contains("\"geologist\"", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain("sha256", listed, StringComparison.OrdinalIgnoreCase);
+
+        using var created = await admin.PostAsync(new Uri("/api/v1/admin/keys", UriKind.Relative), JsonContent.Create(new { name = "qgis workstation", role = "planner" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await Json(created);
+        var key = body.GetProperty("key").GetString()!;
+        using (var read = await Client(key).GetAsync(new Uri("/api/v1/layers", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        using (var revoke = await admin.DeleteAsync(new Uri($"/api/v1/admin/keys/{body.GetProperty("id").GetString()}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        using (var refused = await Client(key).GetAsync(new Uri("/api/v1/layers", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var badRole = await admin.PostAsync(new Uri("/api/v1/admin/keys", UriKind.Relative), JsonContent.Create(new { name = "x", role = "2" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
+        }
+
+        var check = await Json(await admin.PostAsync(new Uri("/api/v1/admin/store/check", UriKind.Relative), null));
+        Assert.True(check.GetProperty("consistent").GetBoolean(), check.ToString());
     }
 }
 

@@ -60,4 +60,5 @@ internal static class Policies
     public const string Read = "read";
     public const string Upload = "upload";
     public const string Admin = "admin";
+    public const string Authenticated = "authenticated";
 }
