@@ -301,6 +301,20 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
     }
 
+    /// <summary>Issue #16 defect 8: GDAL's messages name files by their full server path, and reached the job report.</summary>
+    [Fact]
+    public async Task Upload_UnreadableFile_ReportNamesNoServerPath()
+    {
+        var client = Client(fx.Geologist);
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(Encoding.UTF8.GetBytes("not a geopackage at all"), "broken.gpkg", "flood-zones", "broken"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitForJob(client, response.Headers.Location!.ToString());
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        var text = job.ToString();
+        Assert.DoesNotContain(Path.GetFullPath(fx.StoreDirectory), text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetTempPath(), text, StringComparison.Ordinal);
+    }
+
     /// <summary>Issue #16 defect 4: any geologist could cancel any job and anonymous callers listed every job with its report.</summary>
     [Fact]
     public async Task Jobs_VisibleAndCancellableByTheirKeyAndAdminsOnly_Paged()

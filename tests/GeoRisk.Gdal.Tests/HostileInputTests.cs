@@ -132,6 +132,11 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
     [Theory]
     [InlineData("CREATE TRIGGER evil AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
     [InlineData("CREATE VIEW zones_view AS SELECT * FROM zones")]
+    // Issue #16 defect 7: triggers named like the standard ones passed by name alone.
+    [InlineData("CREATE TRIGGER rtree_zones_evil AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
+    [InlineData("CREATE TRIGGER gpkg_evil AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
+    [InlineData("DROP TRIGGER rtree_zones_geom_insert; CREATE TRIGGER rtree_zones_geom_insert AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
+    [InlineData("DROP TRIGGER trigger_insert_feature_count_zones; CREATE TRIGGER trigger_insert_feature_count_zones AFTER INSERT ON zones BEGIN UPDATE gpkg_ogr_contents SET feature_count = 0; END")]
     public async Task GeoPackage_WithTriggerOrView_Rejected(string ddl)
     {
         var path = _dir.File("active.gpkg");
@@ -143,7 +148,7 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
         }
 
         // Add the active content with SQLite itself (python3's sqlite3), as a hostile sender would.
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", path, ddl]) { RedirectStandardError = true };
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, ddl]) { RedirectStandardError = true };
         using (var p = Process.Start(psi)!)
         {
             var err = await p.StandardError.ReadToEndAsync();
