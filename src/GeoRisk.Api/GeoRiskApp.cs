@@ -58,6 +58,21 @@ public sealed class GeoRiskServiceOptions
     /// <summary>Time limit of a read request (uploads and runs continue as jobs).</summary>
     public int RequestTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The service's public address (e.g. https://georisk.example.org) for the absolute links in TileJSON, styles
+    /// and OGC documents; set it behind a reverse proxy. Unset, links use the address the request arrived on
+    /// (the listening socket), never the client's Host header.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Failed API-key authentications per client (IP address) and minute before 429.</summary>
+    public int FailedAuthPerMinute { get; set; } = 20;
+
+    /// <summary>Printable maps rendered at once; further requests wait in a queue of <see cref="MapQueueLength"/>, then get 503.</summary>
+    public int MapRenderConcurrency { get; set; } = 2;
+
+    public int MapQueueLength { get; set; } = 8;
+
     /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
     public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
 
@@ -103,6 +118,11 @@ public static class GeoRiskApp
         var options = new GeoRiskServiceOptions();
         builder.Configuration.GetSection("GeoRisk").Bind(options);
         configure?.Invoke(options);
+        if (options.PublicBaseUrl is { Length: > 0 } publicBase &&
+            (!Uri.TryCreate(publicBase, UriKind.Absolute, out var publicUri) || publicUri.Scheme is not ("http" or "https") || publicUri.Query.Length > 0))
+        {
+            throw new InvalidOperationException($"GeoRisk:PublicBaseUrl '{publicBase}' must be an absolute http(s) URL without a query.");
+        }
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -172,6 +192,18 @@ public static class GeoRiskApp
         });
 
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            // The web map needs its own scripts, MapLibre's workers (started from blob: URLs), inline style
+            // attributes of the legend and data:/blob: images; nothing may frame it or sniff a type.
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; style-src 'self' 'unsafe-inline'; " +
+                "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            await next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(async (context, next) =>

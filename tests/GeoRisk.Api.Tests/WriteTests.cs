@@ -315,6 +315,81 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         Assert.DoesNotContain(Path.GetTempPath(), text, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue #16 defect 8: a malformed multipart body answered 413 and a truncated one 500.</summary>
+    [Fact]
+    public async Task Upload_MalformedOrTruncatedMultipart_400()
+    {
+        var client = Client(fx.Geologist);
+        async Task Expect400(string body)
+        {
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=XyZ");
+            using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), content);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("bad-multipart", (await Json(response)).GetProperty("code").GetString());
+        }
+
+        await Expect400("this is not multipart at all");
+        await Expect400("--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nflood-zones\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.geojson\"\r\n\r\n{\"type\":");
+        await Expect400("--XyZ\r\nbroken header line without colon\r\n\r\nx\r\n--XyZ--\r\n");
+        using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>Issue #16 defect 8: uploading another kind under an existing layer name crashed the worker.</summary>
+    [Fact]
+    public async Task Upload_LayerKindConflict_409BeforeAnyJob()
+    {
+        var file = await File.ReadAllBytesAsync(fx.Samples.File("flood/bortala_flood_zones.geojson"));
+        var layers = await Json(await Client(fx.Geologist).GetAsync(new Uri("/api/v1/layers", UriKind.Relative)));
+        var flood = layers.EnumerateArray().First(l => l.GetProperty("kind").GetString() == "flood-zones");
+        using var response = await Client(fx.Geologist).PostAsync(new Uri($"/api/v1/surveys/{flood.GetProperty("surveyId").GetString()}/layers", UriKind.Relative),
+            Upload(file, "f.geojson", "lakes", flood.GetProperty("name").GetString()));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("layer-kind-conflict", (await Json(response)).GetProperty("code").GetString());
+    }
+
+    /// <summary>Issue #16 defect 8: a newline in a file name reached the log (and the record).</summary>
+    [Fact]
+    public async Task Upload_FileNameWithNewline_RecordedSanitised()
+    {
+        var client = Client(fx.Geologist);
+        var file = await File.ReadAllBytesAsync(fx.Samples.File("flood/bortala_flood_zones.geojson"));
+        var form = new MultipartFormDataContent { { new StringContent("flood-zones"), "kind" }, { new StringContent("flood-nl"), "layer" } };
+        var part = new ByteArrayContent(file);
+        // RFC 5987 encoding carries a newline through the part header.
+        part.Headers.TryAddWithoutValidation("Content-Disposition", "form-data; name=\"file\"; filename=\"a.geojson\"; filename*=UTF-8''a%0AERROR%20forged%20line.geojson");
+        form.Add(part);
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), form);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitForJob(client, response.Headers.Location!.ToString());
+        var name = job.GetProperty("request").GetProperty("file").GetString()!;
+        Assert.DoesNotContain('\n', name);
+        Assert.Equal("a_ERROR forged line.geojson", name);
+    }
+
+    /// <summary>Issue #16 defect 8: absolute links were built from the client's Host header; no security headers were sent.</summary>
+    [Fact]
+    public async Task Links_NotFromHostHeader_PublicBaseUrlWhenSet_SecurityHeaders()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/tiles/zoning.json", UriKind.Relative));
+        request.Headers.Host = "evil.example";
+        using var forged = await Client().SendAsync(request);
+        var tiles = (await Json(forged)).GetProperty("tiles")[0].GetString()!;
+        Assert.DoesNotContain("evil.example", tiles, StringComparison.Ordinal);
+        Assert.StartsWith("http://localhost/", tiles, StringComparison.Ordinal);
+
+        await using var proxied = fx.Create(("GeoRisk:PublicBaseUrl", "https://georisk.example.org/map/"));
+        var style = await Json(await Client(factory: proxied).GetAsync(new Uri("/styles/georisk.json", UriKind.Relative)));
+        Assert.Equal("https://georisk.example.org/map/tiles/zoning.json", style.GetProperty("sources").GetProperty("zoning").GetProperty("url").GetString());
+
+        using var page = await Client().GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        var csp = page.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Contains("worker-src 'self' blob:", csp, StringComparison.Ordinal);
+    }
+
     /// <summary>Issue #16 defect 4: any geologist could cancel any job and anonymous callers listed every job with its report.</summary>
     [Fact]
     public async Task Jobs_VisibleAndCancellableByTheirKeyAndAdminsOnly_Paged()

@@ -112,6 +112,18 @@ public sealed class IngestionTests : IAsyncLifetime, IDisposable
         Assert.Equal(2L, (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
     }
 
+    /// <summary>Issue #16 defect 8: another kind under an existing layer name failed at publish (a worker crash); now a rejection.</summary>
+    [Fact]
+    public async Task Ingest_OtherKindUnderExistingLayerName_RejectedAsConflict()
+    {
+        var path = GeoJson("zones.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 2"));
+        Assert.True((await Ingest(path, LayerKind.HazardZones)).Accepted);
+        var lakes = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(path, LayerKind.Lakes, "s1", "zones"));
+        Assert.False(lakes.Accepted);
+        Assert.Equal("layer-kind-conflict", lakes.RejectionCode);
+        Assert.Equal(1, Assert.Single(await _store.ListLayersAsync()).CurrentVersion);
+    }
+
     /// <summary>Issue #16 defect 7: a Shapefile with 3 shapes and a 1-record .dbf was published as 1 feature with no finding.</summary>
     [Fact]
     public async Task Ingest_ShapefileRecordCountMismatch_Rejected()

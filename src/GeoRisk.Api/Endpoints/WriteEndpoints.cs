@@ -127,10 +127,19 @@ internal static class WriteEndpoints
         {
             form = await request.ReadFormAsync(ct);
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException ex) when (ex.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
         {
             // The multipart reader stops at the configured length limit.
             return TooLarge();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            // A missing boundary, a malformed part header or a body that ends before its closing boundary.
+            return Problems.Create(400, "bad-multipart", "The multipart/form-data body is malformed or incomplete; send a 'file' part and a 'kind' field.");
         }
 
         var file = form.Files.GetFile("file");
@@ -172,11 +181,19 @@ internal static class WriteEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var fileName = Path.GetFileName(file!.FileName.Replace('\\', '/'));
+        // Control characters (a newline would forge log lines) become '_' in the name kept for the record and logs.
+        var fileName = new string(Path.GetFileName(file!.FileName.Replace('\\', '/')).Select(ch => char.IsControl(ch) ? '_' : ch).ToArray());
         var extension = Path.GetExtension(fileName).ToLowerInvariant();
         if (!UploadExtensions.Contains(extension) || fileName.Length > 200)
         {
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-format", $"'{fileName}' is not an accepted format ({string.Join(", ", UploadExtensions)}).");
+        }
+
+        // A layer keeps its kind: say so now rather than after parsing (the store would refuse the publish).
+        var layerName = layer ?? kind.ToToken();
+        if ((await store.ListLayersAsync(ct)).FirstOrDefault(l => l.SurveyId == surveyId && l.Name == layerName) is { } existing && existing.Kind != kind)
+        {
+            return Problems.Create(409, "layer-kind-conflict", $"Layer '{surveyId}/{layerName}' holds {existing.Kind.ToToken()}; upload {kind.ToToken()} under another layer name.");
         }
 
         // The upload is stored under a name of our own; the client's name is only kept for the record.

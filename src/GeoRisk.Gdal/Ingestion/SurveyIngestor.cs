@@ -97,7 +97,14 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
                     : $"A {request.Kind.ToToken()} layer must be a vector file; '{Path.GetFileName(source)}' is a raster.");
             }
 
-            var publication = new LayerPublication(request.SurveyId, request.LayerName ?? request.Kind.ToToken(), request.Kind, request.Uploader,
+            var layerName = request.LayerName ?? request.Kind.ToToken();
+            if ((await store.ListLayersAsync(cancellationToken)).FirstOrDefault(l => l.SurveyId == request.SurveyId && l.Name == layerName) is { } existing && existing.Kind != request.Kind)
+            {
+                // The store refuses to change a layer's kind; a clear rejection instead of a failed publish.
+                throw new UploadRejectedException("layer-kind-conflict", $"Layer '{request.SurveyId}/{layerName}' holds {existing.Kind.ToToken()}; upload {request.Kind.ToToken()} under another layer name.");
+            }
+
+            var publication = new LayerPublication(request.SurveyId, layerName, request.Kind, request.Uploader,
                 request.OriginalFileName ?? Path.GetFileName(request.FilePath), sha256, null, new FieldMapping(new Dictionary<string, string>()), report);
             return driver == "GTiff"
                 ? await IngestRasterAsync(request, source, publication, progress, cancellationToken)
