@@ -155,6 +155,8 @@ public static class GeoRiskApp
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddSingleton<ParserWorker>();
+        builder.Services.AddSingleton(new MapRenderQueue(options.MapRenderConcurrency, options.MapQueueLength));
+        builder.Services.AddSingleton(new FailedAuthLimiter(options.FailedAuthPerMinute));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "GeoRisk";
@@ -230,12 +232,27 @@ public static class GeoRiskApp
         });
         app.UseRouting();
         app.UseRequestMetrics();
+        var failedAuth = app.Services.GetRequiredService<FailedAuthLimiter>();
+        app.Use(async (context, next) =>
+        {
+            // A client that keeps presenting wrong keys is stopped before its next key is even looked at.
+            if (ApiKeyAuthenticationHandler.PresentsKey(context.Request) && failedAuth.IsBlocked(FailedAuthLimiter.Client(context)))
+            {
+                context.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: 429, title: "Too many failed authentications; retry later.", type: "https://georisk.example/problems/rate-limited",
+                    extensions: new Dictionary<string, object?> { ["code"] = "rate-limited" }).ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         app.UseAuthentication();
         app.Use(async (context, next) =>
         {
             // An unknown or revoked key is refused everywhere, even where anonymous reads are allowed.
             if (context.Items.ContainsKey(ApiKeyAuthenticationHandler.FailedItem))
             {
+                failedAuth.Fail(FailedAuthLimiter.Client(context));
                 context.Response.Headers.WWWAuthenticate = "ApiKey realm=\"georisk\", header=\"X-API-Key\"";
                 await Results.Problem(statusCode: 401, title: "Unknown or revoked API key.", type: "https://georisk.example/problems/unauthorized",
                     extensions: new Dictionary<string, object?> { ["code"] = "unauthorized" }).ExecuteAsync(context);

@@ -17,6 +17,9 @@ internal static class OgcEndpoints
 {
     public const int DefaultLimit = 10;
     public const int MaxLimit = 10_000;
+
+    /// <summary>Features served per page whatever limit asks for (OGC API Features lets a server cap it); next links page on.</summary>
+    public const int MaxPage = 1_000;
     private static readonly HashSet<string> s_itemParameters = new(StringComparer.Ordinal) { "bbox", "limit", "offset", "f" };
 
     public static readonly string[] ConformanceClasses =
@@ -152,6 +155,8 @@ internal static class OgcEndpoints
         }
 
         await FindAsync(tiles, id, ct);
+        // Large pages cost the service far more than the request costs a client, so they are capped.
+        limit = Math.Min(limit, MaxPage);
         // One more than asked tells whether a next page exists.
         var features = await QueryAsync(store, id, bbox, limit + 1, offset, ct);
         var root = TileEndpoints.BaseUrl(http);
