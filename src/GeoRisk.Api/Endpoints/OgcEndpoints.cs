@@ -189,8 +189,23 @@ internal static class OgcEndpoints
             return Problems.Create(404, "not-found", $"No feature '{fid}' in '{id}'.");
         }
 
-        // Collections are pages of a version table; the id index is the table order, so a scan finds it.
-        var match = (await QueryAsync(store, id, null, int.MaxValue, 0, ct)).FirstOrDefault(f => f.Id == wanted);
+        // One indexed lookup; reading the collection to find it cost a scan of the whole layer.
+        GeoFeature? match;
+        if (id == TileService.Zoning)
+        {
+            var run = await store.GetZoningRunAsync(null, ct) ?? throw new KeyNotFoundException("No zoning run yet.");
+            match = await store.GetZoneAsync(run.Id, wanted, ct);
+        }
+        else if (id == TileService.Coverage)
+        {
+            throw new KeyNotFoundException("Survey coverages are served as tiles only.");
+        }
+        else
+        {
+            var parts = id.Split(':');
+            match = await store.GetFeatureAsync(parts[0], parts[1], wanted, ct);
+        }
+
         if (match is null)
         {
             return Problems.Create(404, "not-found", $"No feature '{fid}' in '{id}'.");
