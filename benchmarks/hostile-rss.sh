@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue #16: RSS of `georisk serve` idle, right after a hostile run (benchmarks/hostile/run.py) and after it
-# settles. Builds the Release CLI, makes a store from the sample set with a coarse 10" DEM and a 1000 m zoning.
+# settles; 20 concurrent uploads (each through a parser worker) must all publish first. Builds the Release CLI, makes a store from the sample set with a coarse 10" DEM and a 1000 m zoning.
 #   benchmarks/hostile-rss.sh            # SETTLE_SECONDS=60 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +24,7 @@ for p in / /tiles /tiles/zoning.json /styles/georisk.json /api/v1/layers "/api/v
 sleep 20
 idle=$(rss)
 echo "idle: RSS ${idle} MB"
-python3 benchmarks/hostile/run.py "http://127.0.0.1:$PORT" "$key"
+python3 benchmarks/hostile/run.py "http://127.0.0.1:$PORT" "$key" "$work/surveys/flood/bortala_flood_zones.geojson"
 echo "right after the hostile run: RSS $(rss) MB, peak (VmHWM) $(hwm) MB"
 sleep "$SETTLE"
 after=$(rss)

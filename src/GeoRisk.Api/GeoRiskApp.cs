@@ -150,6 +150,7 @@ public static class GeoRiskApp
         builder.Services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
         builder.Services.AddHostedService<StoreInitializer>();
         builder.Services.AddHostedService<TileWarmUp>();
+        builder.Services.AddHostedService<MemoryReclaimer>();
         builder.Services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));

@@ -58,14 +58,21 @@ public static class GdalRuntime
 
     private static long s_refusedFetches;
 
+    [ThreadStatic]
+    private static long t_refusedFetches;
+
     /// <summary>HTTP requests GDAL tried to make and was refused (they never reached the network).</summary>
     public static long RefusedNetworkRequests => Interlocked.Read(ref s_refusedFetches);
+
+    /// <summary>The same, counted on the calling thread only: GDAL calls the fetch callback on the thread that made the GDAL call.</summary>
+    public static long RefusedNetworkRequestsOnThisThread => t_refusedFetches;
 
     /// <summary>The CPLHTTPFetchCallbackFunc: a failed CPLHTTPResult (allocated by GDAL's allocator, as CPLHTTPDestroyResult frees it), no request.</summary>
     [UnmanagedCallersOnly]
     private static IntPtr RefuseFetch(IntPtr url, IntPtr options, IntPtr progress, IntPtr progressArg, IntPtr write, IntPtr writeArg, IntPtr userData)
     {
         Interlocked.Increment(ref s_refusedFetches);
+        t_refusedFetches++;
         // CPLHTTPResult is 72 bytes on 64-bit; zeroed but nStatus (its first field) means "failed, no data".
         var result = Cpl.VSICalloc(1, 128);
         if (result != IntPtr.Zero)

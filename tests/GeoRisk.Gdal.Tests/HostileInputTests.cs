@@ -224,7 +224,8 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
         Assert.True(canary.Connections == 0, string.Join(" | ", canary.Requests));
         // The GeoJSON crs link really was followed as far as GDAL's fetch, which refused it.
         Assert.True(GdalRuntime.RefusedNetworkRequests > 0, string.Join("; ", outcomes));
-        // Nothing published claims a CRS fetched from the canary.
+        // Nothing published claims a CRS fetched from the canary, and a crs link is refused, not defaulted.
         Assert.DoesNotContain(outcomes, o => o.Contains("127.0.0.1", StringComparison.Ordinal));
+        Assert.Contains("crs-link.geojson: network-reference", outcomes);
     }
 }

@@ -187,6 +187,10 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
             SourceChecks.CheckGeoJson(source);
         }
 
+        // Opening and reading the CRS run synchronously on this thread (no await until the CRS is known), so a
+        // fetch GDAL attempted for this file (a GeoJSON "crs" link) shows in this thread's refusal count.
+        var refusedBefore = GdalRuntime.RefusedNetworkRequestsOnThisThread;
+
         // LIBKML reads KML ExtendedData (the attributes field GPS software writes); plain KML only names.
         IReadOnlyList<string> drivers = driver == "KML" ? ["LIBKML", "KML"] : [driver];
         using var dataset = VectorDataset.OpenRead(source, drivers, openOptions);
@@ -208,6 +212,13 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         // GCJ-02 has no PROJ definition: its coordinates are read as WGS 84 lon/lat and de-obfuscated below.
         var isGcj02 = request.Crs is not null && IsGcj02(request.Crs);
         using var declared = isGcj02 ? SpatialReference.FromEpsg(4326) : request.Crs is not null ? ParseDeclaredCrs(request.Crs) : dataset.GetLayerCrs(layer.Index);
+        if (GdalRuntime.RefusedNetworkRequestsOnThisThread != refusedBefore)
+        {
+            // GDAL fell back to a default when the link was refused; the file's own CRS is unknown.
+            throw new UploadRejectedException("network-reference",
+                "The file refers to a resource on the network (e.g. a GeoJSON \"crs\" link); GeoRisk never fetches one. Remove the link and declare the CRS, e.g. EPSG:4490.");
+        }
+
         if (declared is null)
         {
             throw new UploadRejectedException("missing-crs", "The file declares no coordinate reference system (no .prj or CRS); give one, e.g. EPSG:4490 or EPSG:4515.");
