@@ -212,7 +212,6 @@ public sealed class JobManager : IDisposable
         catch (OperationCanceledException)
         {
             Finish(id, JobState.Cancelled, null, new JobError("cancelled", "Cancelled before it started."));
-            DeleteUploads(id);
             return;
         }
 
@@ -293,7 +292,10 @@ public sealed class JobManager : IDisposable
         }
     }
 
-    private void Finish(string id, JobState state, object? result, JobError? error) =>
+    private void Finish(string id, JobState state, object? result, JobError? error)
+    {
+        // A finished job has no upload folder: delete it before the state says finished.
+        DeleteUploads(id);
         Update(id, j => j with
         {
             State = state,
@@ -303,6 +305,7 @@ public sealed class JobManager : IDisposable
             Result = result is null ? null : JsonSerializer.SerializeToElement(result, Json),
             Error = error,
         }, persist: true);
+    }
 
     private void Persist(JobInfo job)
     {
