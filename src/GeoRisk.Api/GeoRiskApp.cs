@@ -58,6 +58,21 @@ public sealed class GeoRiskServiceOptions
     /// <summary>Time limit of a read request (uploads and runs continue as jobs).</summary>
     public int RequestTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// The service's public address (e.g. https://georisk.example.org) for the absolute links in TileJSON, styles
+    /// and OGC documents; set it behind a reverse proxy. Unset, links use the address the request arrived on
+    /// (the listening socket), never the client's Host header.
+    /// </summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Failed API-key authentications per client (IP address) and minute before 429.</summary>
+    public int FailedAuthPerMinute { get; set; } = 20;
+
+    /// <summary>Printable maps rendered at once; further requests wait in a queue of <see cref="MapQueueLength"/>, then get 503.</summary>
+    public int MapRenderConcurrency { get; set; } = 2;
+
+    public int MapQueueLength { get; set; } = 8;
+
     /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
     public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
 
@@ -109,6 +124,11 @@ public static class GeoRiskApp
         var options = new GeoRiskServiceOptions();
         builder.Configuration.GetSection("GeoRisk").Bind(options);
         configure?.Invoke(options);
+        if (options.PublicBaseUrl is { Length: > 0 } publicBase &&
+            (!Uri.TryCreate(publicBase, UriKind.Absolute, out var publicUri) || publicUri.Scheme is not ("http" or "https") || publicUri.Query.Length > 0))
+        {
+            throw new InvalidOperationException($"GeoRisk:PublicBaseUrl '{publicBase}' must be an absolute http(s) URL without a query.");
+        }
 
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -136,11 +156,14 @@ public static class GeoRiskApp
         builder.Services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
         builder.Services.AddHostedService<StoreInitializer>();
         builder.Services.AddHostedService<TileWarmUp>();
+        builder.Services.AddHostedService<MemoryReclaimer>();
         builder.Services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddSingleton<ParserWorker>();
+        builder.Services.AddSingleton(new MapRenderQueue(options.MapRenderConcurrency, options.MapQueueLength));
+        builder.Services.AddSingleton(new FailedAuthLimiter(options.FailedAuthPerMinute));
         builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "GeoRisk";
@@ -154,6 +177,7 @@ public static class GeoRiskApp
             .AddPolicy(Policies.Read, p => p.RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true))
             .AddPolicy(Policies.Upload, p => p.RequireAuthenticatedUser().RequireRole("geologist"))
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole("admin"))
+            .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser())
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true).Build());
         builder.Services.AddRateLimiter(r =>
         {
@@ -177,6 +201,18 @@ public static class GeoRiskApp
         });
 
         var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            // The web map needs its own scripts, MapLibre's workers (started from blob: URLs), inline style
+            // attributes of the legend and data:/blob: images; nothing may frame it or sniff a type.
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; style-src 'self' 'unsafe-inline'; " +
+                "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+            await next(context);
+        });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.Use(async (context, next) =>
@@ -203,12 +239,27 @@ public static class GeoRiskApp
         });
         app.UseRouting();
         app.UseRequestMetrics();
+        var failedAuth = app.Services.GetRequiredService<FailedAuthLimiter>();
+        app.Use(async (context, next) =>
+        {
+            // A client that keeps presenting wrong keys is stopped before its next key is even looked at.
+            if (ApiKeyAuthenticationHandler.PresentsKey(context.Request) && failedAuth.IsBlocked(FailedAuthLimiter.Client(context)))
+            {
+                context.Response.Headers.RetryAfter = "60";
+                await Results.Problem(statusCode: 429, title: "Too many failed authentications; retry later.", type: "https://georisk.example/problems/rate-limited",
+                    extensions: new Dictionary<string, object?> { ["code"] = "rate-limited" }).ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
         app.UseAuthentication();
         app.Use(async (context, next) =>
         {
             // An unknown or revoked key is refused everywhere, even where anonymous reads are allowed.
             if (context.Items.ContainsKey(ApiKeyAuthenticationHandler.FailedItem))
             {
+                failedAuth.Fail(FailedAuthLimiter.Client(context));
                 context.Response.Headers.WWWAuthenticate = "ApiKey realm=\"georisk\", header=\"X-API-Key\"";
                 await Results.Problem(statusCode: 401, title: "Unknown or revoked API key.", type: "https://georisk.example/problems/unauthorized",
                     extensions: new Dictionary<string, object?> { ["code"] = "unauthorized" }).ExecuteAsync(context);
@@ -226,6 +277,7 @@ public static class GeoRiskApp
         app.MapSiteRiskEndpoints();
         app.MapTileEndpoints();
         app.MapWriteEndpoints(options);
+        app.MapAdminEndpoints();
         app.MapOgcEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapMetrics("/metrics").AllowAnonymous();

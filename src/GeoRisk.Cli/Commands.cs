@@ -193,69 +193,107 @@ internal static class Commands
         var uploader = new Option<string?>("--uploader") { Description = "Who uploaded it (default: the current user)." };
         var originalName = new Option<string?>("--original-name") { Description = "File name to record (default: the file's)." };
         var command = new Command("ingest", "Validate a survey file and publish it as a new layer version.") { file, kind, survey, layer, crs, sourceLayer, map, resultJson, uploader, originalName, store };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => RunIngestAsync(
+            new Api.Jobs.WorkerIngest(parse.GetValue(file)!.FullName, parse.GetValue(kind)!, parse.GetValue(survey)!, parse.GetValue(layer), parse.GetValue(crs), parse.GetValue(sourceLayer),
+                parse.GetValue(map), parse.GetValue(uploader) ?? Environment.UserName, parse.GetValue(originalName) ?? parse.GetValue(file)!.Name)
+            {
+                ResultJson = parse.GetValue(resultJson),
+                Store = parse.GetValue(store)!,
+            }, ct));
+        return command;
+    }
+
+    /// <summary>
+    /// The service's parser worker: the job arrives as JSON on standard input, never as command-line text,
+    /// so nothing an uploader chose (a file name, a CRS, a layer name) is ever parsed as an argument.
+    /// </summary>
+    public static Command IngestJob()
+    {
+        var command = new Command("ingest-job", "Run one upload job read as JSON from standard input (used by the service's parser worker).") { Hidden = true };
+        command.SetAction(async (_, ct) =>
         {
-            if (!LayerKindExtensions.TryParse(parse.GetValue(kind), out var layerKind))
-            {
-                Console.Error.WriteLine($"error: unknown kind '{parse.GetValue(kind)}'; use one of {LayerKindExtensions.AllTokens}.");
-                return ExitCodes.Usage;
-            }
-
-            var input = parse.GetValue(file)!;
-            if (!input.Exists)
-            {
-                Console.Error.WriteLine($"error: {input.FullName} does not exist.");
-                return ExitCodes.NotFound;
-            }
-
-            IReadOnlyDictionary<string, string> fieldMap;
+            Api.Jobs.WorkerIngest? job;
             try
             {
-                fieldMap = FieldMapping.ParseExplicit(parse.GetValue(map));
+                job = System.Text.Json.JsonSerializer.Deserialize<Api.Jobs.WorkerIngest>(await Console.In.ReadToEndAsync(ct), Api.Jobs.WorkerIngest.Json);
             }
-            catch (FormatException ex)
+            catch (System.Text.Json.JsonException ex)
             {
-                Console.Error.WriteLine("error: " + ex.Message);
+                Console.Error.WriteLine("error: the job is not valid JSON: " + ex.Message);
                 return ExitCodes.Usage;
             }
 
-            await using var gpkg = await OpenStoreAsync(parse.GetValue(store)!, ct);
-            if ((await gpkg.ListSurveysAsync(ct)).All(s => s.Id != parse.GetValue(survey)))
+            if (job is null || job.Store is null)
             {
-                Console.Error.WriteLine($"error: survey '{parse.GetValue(survey)}' is not registered; run 'georisk survey add {parse.GetValue(survey)} --title …' first.");
-                return ExitCodes.NotFound;
+                Console.Error.WriteLine("error: the job names no store.");
+                return ExitCodes.Usage;
             }
 
-            var request = new IngestRequest(input.FullName, layerKind, parse.GetValue(survey)!, parse.GetValue(layer), parse.GetValue(crs), parse.GetValue(sourceLayer), fieldMap,
-                parse.GetValue(uploader) ?? Environment.UserName, parse.GetValue(originalName) ?? input.Name);
-            var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new Core.SyncProgress<IngestProgress>(report), ct));
-            if (parse.GetValue(resultJson) is { } outcomePath)
-            {
-                var v0 = result.Version;
-                await File.WriteAllTextAsync(outcomePath, System.Text.Json.JsonSerializer.Serialize(new
-                {
-                    accepted = result.Accepted,
-                    rejectionCode = result.RejectionCode,
-                    report = result.Report,
-                    layer = v0 is null ? null : $"{v0.SurveyId}/{v0.LayerName}",
-                    version = v0?.Version,
-                    features = v0?.FeatureCount,
-                    sourceCrs = v0?.SourceCrs,
-                }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)), ct);
-            }
-
-            PrintReport(result.Report);
-            if (!result.Accepted)
-            {
-                Console.Error.WriteLine($"rejected ({result.RejectionCode}): nothing was stored.");
-                return ExitCodes.Rejected;
-            }
-
-            var v = result.Version!;
-            Console.WriteLine($"published {v.SurveyId}/{v.LayerName} version {v.Version}: {v.FeatureCount} {(layerKind.IsRaster() ? "cells" : "features")}, source CRS {v.SourceCrs}");
-            return ExitCodes.Ok;
+            return await RunIngestAsync(job, ct);
         });
         return command;
+    }
+
+    private static async Task<int> RunIngestAsync(Api.Jobs.WorkerIngest job, CancellationToken ct)
+    {
+        if (!LayerKindExtensions.TryParse(job.Kind, out var layerKind))
+        {
+            Console.Error.WriteLine($"error: unknown kind '{job.Kind}'; use one of {LayerKindExtensions.AllTokens}.");
+            return ExitCodes.Usage;
+        }
+
+        var input = new FileInfo(job.FilePath);
+        if (!input.Exists)
+        {
+            Console.Error.WriteLine($"error: {job.OriginalName} does not exist.");
+            return ExitCodes.NotFound;
+        }
+
+        IReadOnlyDictionary<string, string> fieldMap;
+        try
+        {
+            fieldMap = FieldMapping.ParseExplicit(job.Map);
+        }
+        catch (FormatException ex)
+        {
+            Console.Error.WriteLine("error: " + ex.Message);
+            return ExitCodes.Usage;
+        }
+
+        await using var gpkg = await OpenStoreAsync(job.Store!, ct);
+        if ((await gpkg.ListSurveysAsync(ct)).All(s => s.Id != job.SurveyId))
+        {
+            Console.Error.WriteLine($"error: survey '{job.SurveyId}' is not registered; run 'georisk survey add {job.SurveyId} --title …' first.");
+            return ExitCodes.NotFound;
+        }
+
+        var request = new IngestRequest(input.FullName, layerKind, job.SurveyId, job.Layer, job.Crs, job.SourceLayer, fieldMap, job.Uploader, job.OriginalName);
+        var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new Core.SyncProgress<IngestProgress>(report), ct));
+        if (job.ResultJson is { } outcomePath)
+        {
+            var v0 = result.Version;
+            await File.WriteAllTextAsync(outcomePath, System.Text.Json.JsonSerializer.Serialize(new
+            {
+                accepted = result.Accepted,
+                rejectionCode = result.RejectionCode,
+                report = result.Report,
+                layer = v0 is null ? null : $"{v0.SurveyId}/{v0.LayerName}",
+                version = v0?.Version,
+                features = v0?.FeatureCount,
+                sourceCrs = v0?.SourceCrs,
+            }, new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web)), ct);
+        }
+
+        PrintReport(result.Report);
+        if (!result.Accepted)
+        {
+            Console.Error.WriteLine($"rejected ({result.RejectionCode}): nothing was stored.");
+            return ExitCodes.Rejected;
+        }
+
+        var v = result.Version!;
+        Console.WriteLine($"published {v.SurveyId}/{v.LayerName} version {v.Version}: {v.FeatureCount} {(layerKind.IsRaster() ? "cells" : "features")}, source CRS {v.SourceCrs}");
+        return ExitCodes.Ok;
     }
 
     public static Command Layers()

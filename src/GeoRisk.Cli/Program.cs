@@ -9,6 +9,7 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     Commands.Serve(),
     Commands.Survey(),
     Commands.Ingest(),
+    Commands.IngestJob(),
     Commands.Layers(),
     Commands.Store(),
     Commands.Samples(),
@@ -19,7 +20,9 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
 };
 try
 {
-    return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // No @response-file expansion: a file named @lake.geojson is a file name, and no argument can make the
+    // parser read a file's words into the command line.
+    return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (OperationCanceledException)
 {

@@ -26,10 +26,24 @@ public static class GdalRuntime
             }
 
             // Uploaded files are untrusted: no network access of any kind from GDAL or PROJ, and no
-            // sibling-file probing beyond what a driver needs.
+            // sibling-file probing beyond what a driver needs. Every HTTP request GDAL makes through its
+            // fetch API (a GeoJSON "crs" link, OSR importFromUrl, WMS/WFS, GML schemas and xlinks) is
+            // answered by RefuseFetch without touching the network; /vsicurl/ (curl directly) is closed by
+            // the allowed-extension list and by never opening a name that is not a local file.
+            unsafe
+            {
+                Cpl.CPLHTTPSetFetchCallback((IntPtr)(delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr>)&RefuseFetch, IntPtr.Zero);
+            }
+
             Cpl.CPLSetConfigOption("PROJ_NETWORK", "OFF");
             Cpl.CPLSetConfigOption("GDAL_HTTP_TIMEOUT", "1");
+            Cpl.CPLSetConfigOption("GDAL_HTTP_MAX_RETRY", "0");
             Cpl.CPLSetConfigOption("CPL_VSIL_CURL_ALLOWED_EXTENSIONS", "none-allowed");
+            Cpl.CPLSetConfigOption("GML_SKIP_RESOLVE_ELEMS", "ALL");
+            Cpl.CPLSetConfigOption("GML_DOWNLOAD_WFS_SCHEMA", "NO");
+            Cpl.CPLSetConfigOption("GML_SKIP_CORRUPTED_FEATURES", "YES");
+            Cpl.CPLSetConfigOption("LIBKML_RESOLVE_STYLE", "NO");
+            Cpl.CPLSetConfigOption("GDAL_ENABLE_DEPRECATED_DRIVER_DODS", "NO");
             Cpl.CPLSetConfigOption("GDAL_DISABLE_READDIR_ON_OPEN", "EMPTY_DIR");
             Cpl.CPLSetConfigOption("OGR_GEOJSON_MAX_OBJ_SIZE", "500");
             Cpl.CPLSetConfigOption("GDAL_CACHEMAX", "256");
@@ -40,6 +54,33 @@ public static class GdalRuntime
             GdalApi.GDALAllRegister();
             Volatile.Write(ref s_initialized, true);
         }
+    }
+
+    private static long s_refusedFetches;
+
+    [ThreadStatic]
+    private static long t_refusedFetches;
+
+    /// <summary>HTTP requests GDAL tried to make and was refused (they never reached the network).</summary>
+    public static long RefusedNetworkRequests => Interlocked.Read(ref s_refusedFetches);
+
+    /// <summary>The same, counted on the calling thread only: GDAL calls the fetch callback on the thread that made the GDAL call.</summary>
+    public static long RefusedNetworkRequestsOnThisThread => t_refusedFetches;
+
+    /// <summary>The CPLHTTPFetchCallbackFunc: a failed CPLHTTPResult (allocated by GDAL's allocator, as CPLHTTPDestroyResult frees it), no request.</summary>
+    [UnmanagedCallersOnly]
+    private static IntPtr RefuseFetch(IntPtr url, IntPtr options, IntPtr progress, IntPtr progressArg, IntPtr write, IntPtr writeArg, IntPtr userData)
+    {
+        Interlocked.Increment(ref s_refusedFetches);
+        t_refusedFetches++;
+        // CPLHTTPResult is 72 bytes on 64-bit; zeroed but nStatus (its first field) means "failed, no data".
+        var result = Cpl.VSICalloc(1, 128);
+        if (result != IntPtr.Zero)
+        {
+            Marshal.WriteInt32(result, 1);
+        }
+
+        return result;
     }
 
     /// <summary>GDAL's release name, e.g. "3.6.2".</summary>

@@ -19,11 +19,13 @@ public enum RasterDataType
 public sealed class RasterDataset : IDisposable
 {
     private readonly SafeGdalDatasetHandle _handle;
+    private readonly bool _writable;
 
-    private RasterDataset(SafeGdalDatasetHandle handle, string path)
+    private RasterDataset(SafeGdalDatasetHandle handle, string path, bool writable)
     {
         _handle = handle;
         Path = path;
+        _writable = writable;
     }
 
     public string Path { get; }
@@ -51,7 +53,7 @@ public sealed class RasterDataset : IDisposable
             GdalThrow.LastError($"Cannot create GeoTIFF '{path}'");
         }
 
-        return new RasterDataset(handle, path);
+        return new RasterDataset(handle, path, writable: true);
     }
 
     /// <summary>Opens a raster with only the given drivers allowed (GTiff by default: no VRT, no network).</summary>
@@ -68,7 +70,7 @@ public sealed class RasterDataset : IDisposable
             GdalThrow.LastError($"Cannot open raster '{System.IO.Path.GetFileName(path)}'");
         }
 
-        return new RasterDataset(handle, path);
+        return new RasterDataset(handle, path, update);
     }
 
     /// <summary>The affine geotransform: origin x, pixel width, row rotation, origin y, column rotation, pixel height (negative for north-up).</summary>
@@ -202,16 +204,37 @@ public sealed class RasterDataset : IDisposable
     {
         var driver = GdalRuntime.Driver("COG");
         using var options = new Utf8StringList(creationOptions ?? ["COMPRESS=DEFLATE", "PREDICTOR=YES", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER"]);
-        using var copy = GdalApi.GDALCreateCopy(driver, path, _handle, 0, options.PointerOrNull, IntPtr.Zero, IntPtr.Zero);
+        var copy = GdalApi.GDALCreateCopy(driver, path, _handle, 0, options.PointerOrNull, IntPtr.Zero, IntPtr.Zero);
         if (copy.IsInvalid)
         {
+            copy.Dispose();
             GdalThrow.LastError($"Cannot write COG '{path}'");
+        }
+
+        copy.Dispose();
+        if (copy.CloseError is { } failed)
+        {
+            throw failed;
         }
     }
 
     public void Flush() => GdalThrow.IfFailed(GdalApi.GDALFlushCache(_handle), "Cannot flush raster");
 
-    public void Dispose() => _handle.Dispose();
+    /// <summary>Closes the dataset; for a written one, blocks still cached are written now.</summary>
+    /// <exception cref="GdalException">Writing the last blocks failed (e.g. the disk is full): the file is incomplete.</exception>
+    public void Dispose()
+    {
+        if (_handle.IsClosed)
+        {
+            return;
+        }
+
+        _handle.Dispose();
+        if (_writable && _handle.CloseError is { } failed)
+        {
+            throw failed;
+        }
+    }
 
     private IntPtr Band(int index)
     {

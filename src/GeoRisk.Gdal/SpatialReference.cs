@@ -30,10 +30,11 @@ public sealed class SpatialReference : IDisposable
     }
 
     /// <summary>
-    /// Parses WKT (OGC or ESRI .prj) or an "EPSG:n" code. URLs, PROJ strings with grids and other
-    /// definitions that could reach files or the network are refused before GDAL sees them.
+    /// Parses WKT (OGC or ESRI .prj) or an "EPSG:n" code, and nothing else: OSRSetFromUserInput would also
+    /// take file names (a relative path is read from the working directory), URLs and PROJ strings with
+    /// grids, so it is never called; URLs and grids are refused even inside WKT.
     /// </summary>
-    /// <exception cref="ArgumentException">The definition is empty or uses a forbidden form.</exception>
+    /// <exception cref="ArgumentException">The definition is empty or not one of the accepted forms.</exception>
     /// <exception cref="GdalException">GDAL cannot parse it.</exception>
     public static SpatialReference Parse(string definition)
     {
@@ -46,15 +47,21 @@ public sealed class SpatialReference : IDisposable
             throw new ArgumentException($"CRS definitions with URLs, file paths or PROJ strings are not accepted: '{Truncate(trimmed)}'. Give an EPSG code or WKT.", nameof(definition));
         }
 
-        if (trimmed.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase) &&
-            int.TryParse(trimmed.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code))
+        if (trimmed.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase))
         {
-            return FromEpsg(code);
+            return int.TryParse(trimmed.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var code)
+                ? FromEpsg(code)
+                : throw new ArgumentException($"'{Truncate(trimmed)}' is not EPSG:<number>.", nameof(definition));
+        }
+
+        if (!LooksLikeWkt(trimmed))
+        {
+            throw new ArgumentException($"'{Truncate(trimmed)}' is neither EPSG:<code> nor WKT; names, file paths and PROJ strings are not accepted.", nameof(definition));
         }
 
         GdalRuntime.EnsureInitialized();
         var handle = Osr.OSRNewSpatialReference(null);
-        var err = Osr.OSRSetFromUserInput(handle, trimmed);
+        var err = ImportFromWkt(handle, trimmed);
         if (err != Ogr.OGRERR_NONE)
         {
             handle.Dispose();
@@ -62,6 +69,28 @@ public sealed class SpatialReference : IDisposable
         }
 
         return new SpatialReference(handle);
+    }
+
+    /// <summary>A WKT1 or WKT2 keyword (letters, digits, '_') followed by '[' or '('.</summary>
+    private static bool LooksLikeWkt(string text)
+    {
+        var i = 0;
+        while (i < text.Length && (char.IsAsciiLetterUpper(text[i]) || char.IsAsciiDigit(text[i]) || text[i] == '_'))
+        {
+            i++;
+        }
+
+        return i >= 4 && i < text.Length && text[i] is '[' or '(';
+    }
+
+    private static unsafe int ImportFromWkt(SafeOsrHandle handle, string wkt)
+    {
+        var bytes = System.Text.Encoding.UTF8.GetBytes(wkt + "\0");
+        fixed (byte* p = bytes)
+        {
+            var cursor = p;
+            return Osr.OSRImportFromWkt(handle, &cursor);
+        }
     }
 
     internal static SpatialReference? CloneOf(IntPtr borrowed)

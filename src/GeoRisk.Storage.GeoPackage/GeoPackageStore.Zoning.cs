@@ -115,6 +115,17 @@ public sealed partial class GeoPackageStore
         return await ReadFeaturesAsync(connection, $"zr_{runId}", ZoneSchema.Fields, bbox, limit, offset, cancellationToken);
     }
 
+    public async Task<GeoFeature?> GetZoneAsync(int runId, long zoneId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        if ((await ReadRunsAsync(connection, runId, cancellationToken)).Count == 0)
+        {
+            throw new KeyNotFoundException($"No zoning run {runId}.");
+        }
+
+        return (await ReadFeaturesAsync(connection, $"zr_{runId}", ZoneSchema.Fields, null, 1, 0, cancellationToken, zoneId)).FirstOrDefault();
+    }
+
     /// <summary>Runs in id order; one run when <paramref name="id"/> is given (none if absent), else all. Raster paths are absolute.</summary>
     private async Task<List<ZoningRunInfo>> ReadRunsAsync(SqliteConnection connection, int? id, CancellationToken cancellationToken)
     {

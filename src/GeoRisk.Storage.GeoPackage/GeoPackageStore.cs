@@ -75,6 +75,31 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         if (_cleanUp)
         {
             await RemoveOrphanRastersAsync(connection, cancellationToken);
+            await IndexSourceIdsAsync(connection, cancellationToken);
+        }
+    }
+
+    /// <summary>Feature tables written before single-feature lookups had an index get one (once; later starts find it).</summary>
+    private static async Task IndexSourceIdsAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        var tables = new List<string>();
+        await using (var cmd = connection.CreateCommand())
+        {
+            cmd.CommandText = """
+                SELECT c.table_name FROM gpkg_contents c
+                WHERE (c.table_name LIKE 'fv\_%' ESCAPE '\' OR c.table_name LIKE 'zr\_%' ESCAPE '\')
+                  AND NOT EXISTS (SELECT 1 FROM sqlite_master i WHERE i.type = 'index' AND i.name = c.table_name || '_source_fid')
+                """;
+            await using var reader = await cmd.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var table in tables.Where(t => t.All(c => char.IsAsciiLetterOrDigit(c) || c == '_')))
+        {
+            await ExecuteAsync(connection, null, $"CREATE INDEX IF NOT EXISTS \"{table}_source_fid\" ON \"{table}\" (source_fid)", cancellationToken);
         }
     }
 
@@ -241,6 +266,13 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         return await ReadFeaturesAsync(connection, table, schema.Fields, bbox, limit, offset, cancellationToken);
     }
 
+    public async Task<GeoFeature?> GetFeatureAsync(string surveyId, string layerName, long id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var (table, kind) = await CurrentTableAsync(connection, surveyId, layerName, cancellationToken);
+        return (await ReadFeaturesAsync(connection, table, LayerSchema.For(kind).Fields, null, 1, 0, cancellationToken, id)).FirstOrDefault();
+    }
+
     public async Task<string> GetRasterPathAsync(string surveyId, string layerName, CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);
@@ -358,6 +390,7 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         var columns = fields.Select(f => $"\"{f.Name}\" {SqlType(f.Kind)}");
         await ExecuteAsync(connection, tx, $"CREATE TABLE \"{table}\" (fid INTEGER PRIMARY KEY AUTOINCREMENT, source_fid INTEGER, geom GEOMETRY NOT NULL{string.Concat(columns.Select(c => ", " + c))}, extra TEXT)", cancellationToken);
         await ExecuteAsync(connection, tx, $"CREATE VIRTUAL TABLE \"rtree_{table}_geom\" USING rtree(id, minx, maxx, miny, maxy)", cancellationToken);
+        await ExecuteAsync(connection, tx, $"CREATE INDEX \"{table}_source_fid\" ON \"{table}\" (source_fid)", cancellationToken);
 
         await using var insert = connection.CreateCommand();
         insert.Transaction = tx;
@@ -417,7 +450,6 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         await register.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Features of a table intersecting the bbox exactly (R-tree for candidates), paged over exact matches.</summary>
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Database, string Table), HashSet<string>> s_columns = new();
 
     private static async Task<HashSet<string>> ColumnsOfAsync(SqliteConnection connection, string table, CancellationToken cancellationToken)
@@ -444,7 +476,9 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         return names.Count > 0 ? s_columns.GetOrAdd(key, names) : names;
     }
 
-    private static async Task<IReadOnlyList<GeoFeature>> ReadFeaturesAsync(SqliteConnection connection, string table, IReadOnlyList<SchemaField> fields, Envelope? bbox, int limit, long offset, CancellationToken cancellationToken)
+    /// <summary>Features of a table intersecting the bbox exactly (R-tree for candidates), paged over exact matches.</summary>
+    /// <param name="id">Only the feature with this source id (through the table's source_fid index).</param>
+    private static async Task<IReadOnlyList<GeoFeature>> ReadFeaturesAsync(SqliteConnection connection, string table, IReadOnlyList<SchemaField> fields, Envelope? bbox, int limit, long offset, CancellationToken cancellationToken, long? id = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -453,7 +487,7 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         await using var cmd = connection.CreateCommand();
         var columns = string.Concat(fields.Select(f => present.Contains(f.Name) ? $", f.\"{f.Name}\"" : ", NULL"));
         cmd.CommandText = bbox is null
-            ? $"SELECT f.source_fid, f.geom, f.extra{columns} FROM \"{table}\" f ORDER BY f.fid LIMIT @limit OFFSET @offset"
+            ? $"SELECT f.source_fid, f.geom, f.extra{columns} FROM \"{table}\" f{(id is null ? "" : " WHERE f.source_fid = @id")} ORDER BY f.fid LIMIT @limit OFFSET @offset"
             : $"""
                SELECT f.source_fid, f.geom, f.extra{columns} FROM "{table}" f JOIN "rtree_{table}_geom" r ON r.id = f.fid
                WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid
@@ -462,6 +496,10 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         {
             cmd.Parameters.AddWithValue("@limit", limit);
             cmd.Parameters.AddWithValue("@offset", offset);
+            if (id is { } wanted)
+            {
+                cmd.Parameters.AddWithValue("@id", wanted);
+            }
         }
         if (bbox is not null)
         {

@@ -243,7 +243,14 @@ public sealed class PostGisStore : IGeoRiskStore
         return result;
     }
 
-    public async Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default) =>
+        SelectFeaturesAsync(surveyId, layerName, bbox, limit, offset, null, cancellationToken);
+
+    public async Task<GeoFeature?> GetFeatureAsync(string surveyId, string layerName, long id, CancellationToken cancellationToken = default) =>
+        (await SelectFeaturesAsync(surveyId, layerName, null, 1, 0, id, cancellationToken)).FirstOrDefault();
+
+    /// <param name="id">Only the feature with this source id (through the (layer_key, version, source_fid) index).</param>
+    private async Task<IReadOnlyList<GeoFeature>> SelectFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset, long? id, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -266,8 +273,13 @@ public sealed class PostGisStore : IGeoRiskStore
 
         await using var cmd = new NpgsqlCommand(
             "SELECT source_fid, geom, attributes FROM georisk_features WHERE layer_key = @k AND version = @v" +
-            (bbox is null ? "" : " AND geom && @env AND ST_Intersects(geom, @env)") +
+            (bbox is null ? "" : " AND geom && @env AND ST_Intersects(geom, @env)") + (id is null ? "" : " AND source_fid = @id") +
             " ORDER BY fid LIMIT @limit OFFSET @offset", connection);
+        if (id is { } wanted)
+        {
+            cmd.Parameters.AddWithValue("id", wanted);
+        }
+
         cmd.Parameters.AddWithValue("k", layerKey);
         cmd.Parameters.AddWithValue("v", version);
         AddBox(cmd, bbox);
@@ -451,7 +463,20 @@ public sealed class PostGisStore : IGeoRiskStore
         return await ReadFeaturesAsync(cmd, ZoneSchema.Fields, cancellationToken);
     }
 
-    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+    public async Task<GeoFeature?> GetZoneAsync(int runId, long zoneId, CancellationToken cancellationToken = default)
+    {
+        if ((await ReadRunsAsync(runId, latest: false, cancellationToken)).Count == 0)
+        {
+            throw new KeyNotFoundException($"No zoning run {runId}.");
+        }
+
+        await using var cmd = _dataSource.CreateCommand("SELECT zone_id, geom, attributes FROM georisk_zones WHERE run_id = @r AND zone_id = @z ORDER BY fid LIMIT 1");
+        cmd.Parameters.AddWithValue("r", runId);
+        cmd.Parameters.AddWithValue("z", zoneId);
+        return (await ReadFeaturesAsync(cmd, ZoneSchema.Fields, cancellationToken)).FirstOrDefault();
+    }
+
+        public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 
     private delegate Task<string?> WriteContent(NpgsqlConnection connection, long layerKey, int version);
 
@@ -719,6 +744,12 @@ internal static class Migrations
             """,
             "CREATE INDEX georisk_zones_run ON georisk_zones (run_id, fid)",
             "CREATE INDEX georisk_zones_geom ON georisk_zones USING gist (geom)",
+        ]),
+        (2,
+        [
+            // Single-feature lookups (OGC items/{id}) by the source's feature id and the zone id.
+            "CREATE INDEX georisk_features_source ON georisk_features (layer_key, version, source_fid)",
+            "CREATE INDEX georisk_zones_zone ON georisk_zones (run_id, zone_id)",
         ]),
     ];
 }

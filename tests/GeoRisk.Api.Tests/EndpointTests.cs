@@ -23,15 +23,9 @@ public sealed class EndpointTests(ApiFixture api)
         Assert.Equal("ok", health.GetProperty("status").GetString());
         Assert.Matches(@"^3\.\d+\.\d+", health.GetProperty("gdal").GetString());
         Assert.Equal(GeoRisk.Tests.Common.TestStores.UsePostGis ? "postgis" : "geopackage", health.GetProperty("store").GetProperty("kind").GetString());
-        if (!GeoRisk.Tests.Common.TestStores.UsePostGis)
-        {
-            Assert.Equal(Path.GetFullPath(api.StoreDirectory), health.GetProperty("store").GetProperty("location").GetString());
-        }
-        else
-        {
-            // The PostGIS location names host, port and database, never the password.
-            Assert.DoesNotContain("Password", health.GetProperty("store").GetProperty("location").GetString()!, StringComparison.OrdinalIgnoreCase);
-        }
+        // Issue #16 defect 8: no server path (or database host) for anonymous callers.
+        Assert.False(health.GetProperty("store").TryGetProperty("location", out _));
+        Assert.DoesNotContain(Path.GetFullPath(api.StoreDirectory), health.ToString(), StringComparison.Ordinal);
         Assert.Equal(13, health.GetProperty("layers").GetInt32());
         Assert.Equal(5, health.GetProperty("surveys").GetInt32());
     }

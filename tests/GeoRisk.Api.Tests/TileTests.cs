@@ -239,6 +239,36 @@ public sealed class TileTests(ApiFixture api)
     }
 
     /// <summary>
+    /// Issue #16 defect 3: every tileset name in a tile URL became a Prometheus label, so random names grew
+    /// /metrics (and the process) without bound. Unknown names now share one label.
+    /// </summary>
+    [Fact]
+    public async Task Metrics_UnknownTilesetNames_CountedUnderOneLabel()
+    {
+        var names = Enumerable.Range(0, 40).Select(i => $"probe{Guid.NewGuid():N}").ToList();
+        foreach (var name in names)
+        {
+            using var r = await Get($"/tiles/{name}/7/1/1.mvt");
+            Assert.Equal(HttpStatusCode.NotFound, r.StatusCode);
+        }
+
+        using (var multi = await Get($"/tiles/zoning,{names[0]}/7/1/1.mvt"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, multi.StatusCode);
+        }
+
+        using (var zoom = await Get("/tiles/zoning/x7/1/1.mvt"))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, zoom.StatusCode);
+        }
+
+        var text = await _client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        Assert.DoesNotContain("probe", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("zoom=\"x7\"", text, StringComparison.Ordinal);
+        Assert.Contains("tileset=\"unknown\"", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Valid features GDAL's MVT driver (an independent decoder) reads from one layer of a tile; CLIP=NO keeps
     /// the features that lie only in the tile's buffer, which GDAL otherwise clips away.
     /// </summary>

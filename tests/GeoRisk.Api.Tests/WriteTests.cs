@@ -26,6 +26,11 @@ public sealed class WriteFixture : IAsyncLifetime
 
     public string Revoked { get; private set; } = "";
 
+    /// <summary>A second geologist: jobs of one are not the other's.</summary>
+    public string OtherGeologist { get; private set; } = "";
+
+    public string Admin { get; private set; } = "";
+
     public SampleSetFixture Samples => _samples;
 
     public string StoreDirectory => _store.Path;
@@ -43,6 +48,8 @@ public sealed class WriteFixture : IAsyncLifetime
         var keys = new ApiKeyStore(_store.Path);
         Planner = keys.Create("planner", Role.Planner).Key;
         Geologist = keys.Create("geologist", Role.Geologist).Key;
+        OtherGeologist = keys.Create("geologist", Role.Geologist).Key; // same name, another key
+        Admin = keys.Create("admin", Role.Admin).Key;
         var (revoked, key) = keys.Create("former", Role.Admin);
         keys.Revoke(revoked.Id);
         Revoked = key;
@@ -105,9 +112,14 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         {
             var job = await Json(await client.GetAsync(new Uri(location, UriKind.Relative)));
             var state = job.GetProperty("state").GetString();
-            if (state is "succeeded" or "failed" or "cancelled" || DateTime.UtcNow > deadline)
+            if (state is "succeeded" or "failed" or "cancelled")
             {
                 return job;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"job {location} still {state} after 2 minutes");
             }
 
             await Task.Delay(100);
@@ -269,7 +281,8 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         await File.WriteAllTextAsync(Path.Combine(jobs, "deadbeef00000000.json"),
             """{"id":"deadbeef00000000","kind":"ingest","state":"running","phase":"publishing","progress":0.6,"createdAt":"2026-11-29T10:00:00+00:00","owner":"geologist"}""");
         await using var restarted = fx.Create();
-        var job = await Json(await Client(fx.Geologist, restarted).GetAsync(new Uri("/api/v1/jobs/deadbeef00000000", UriKind.Relative)));
+        // A job file without an owner key (written before jobs were owned) is an admin's to see.
+        var job = await Json(await Client(fx.Admin, restarted).GetAsync(new Uri("/api/v1/jobs/deadbeef00000000", UriKind.Relative)));
         Assert.Equal("failed", job.GetProperty("state").GetString());
         Assert.Equal("interrupted", job.GetProperty("error").GetProperty("code").GetString());
     }
@@ -286,6 +299,262 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
         Assert.Contains(job.GetProperty("state").GetString(), new[] { "cancelled", "succeeded" });
         using var missing = await client.GetAsync(new Uri("/api/v1/jobs/nope", UriKind.Relative));
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
+    /// <summary>Issue #16 defect 8: GDAL's messages name files by their full server path, and reached the job report.</summary>
+    [Fact]
+    public async Task Upload_UnreadableFile_ReportNamesNoServerPath()
+    {
+        var client = Client(fx.Geologist);
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(Encoding.UTF8.GetBytes("not a geopackage at all"), "broken.gpkg", "flood-zones", "broken"));
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitForJob(client, response.Headers.Location!.ToString());
+        Assert.Equal("failed", job.GetProperty("state").GetString());
+        var text = job.ToString();
+        Assert.DoesNotContain(Path.GetFullPath(fx.StoreDirectory), text, StringComparison.Ordinal);
+        Assert.DoesNotContain(Path.GetTempPath(), text, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue #16 defect 8: a malformed multipart body answered 413 and a truncated one 500.</summary>
+    [Fact]
+    public async Task Upload_MalformedOrTruncatedMultipart_400()
+    {
+        var client = Client(fx.Geologist);
+        async Task Expect400(string body)
+        {
+            var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+            content.Headers.ContentType = MediaTypeHeaderValue.Parse("multipart/form-data; boundary=XyZ");
+            using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), content);
+            Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+            Assert.Equal("bad-multipart", (await Json(response)).GetProperty("code").GetString());
+        }
+
+        await Expect400("this is not multipart at all");
+        await Expect400("--XyZ\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\nflood-zones\r\n--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.geojson\"\r\n\r\n{\"type\":");
+        await Expect400("--XyZ\r\nbroken header line without colon\r\n\r\nx\r\n--XyZ--\r\n");
+        using var health = await client.GetAsync(new Uri("/healthz", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    /// <summary>Issue #16 defect 8: uploading another kind under an existing layer name crashed the worker.</summary>
+    [Fact]
+    public async Task Upload_LayerKindConflict_409BeforeAnyJob()
+    {
+        var file = await File.ReadAllBytesAsync(fx.Samples.File("flood/bortala_flood_zones.geojson"));
+        var layers = await Json(await Client(fx.Geologist).GetAsync(new Uri("/api/v1/layers", UriKind.Relative)));
+        var flood = layers.EnumerateArray().First(l => l.GetProperty("kind").GetString() == "flood-zones");
+        using var response = await Client(fx.Geologist).PostAsync(new Uri($"/api/v1/surveys/{flood.GetProperty("surveyId").GetString()}/layers", UriKind.Relative),
+            Upload(file, "f.geojson", "lakes", flood.GetProperty("name").GetString()));
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("layer-kind-conflict", (await Json(response)).GetProperty("code").GetString());
+    }
+
+    /// <summary>Issue #16 defect 8: a newline in a file name reached the log (and the record).</summary>
+    [Fact]
+    public async Task Upload_FileNameWithNewline_RecordedSanitised()
+    {
+        var client = Client(fx.Geologist);
+        var file = await File.ReadAllBytesAsync(fx.Samples.File("flood/bortala_flood_zones.geojson"));
+        var form = new MultipartFormDataContent { { new StringContent("flood-zones"), "kind" }, { new StringContent("flood-nl"), "layer" } };
+        var part = new ByteArrayContent(file);
+        // RFC 5987 encoding carries a newline through the part header.
+        part.Headers.TryAddWithoutValidation("Content-Disposition", "form-data; name=\"file\"; filename=\"a.geojson\"; filename*=UTF-8''a%0AERROR%20forged%20line.geojson");
+        form.Add(part);
+        using var response = await client.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), form);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var job = await WaitForJob(client, response.Headers.Location!.ToString());
+        var name = job.GetProperty("request").GetProperty("file").GetString()!;
+        Assert.DoesNotContain('\n', name);
+        Assert.Equal("a_ERROR forged line.geojson", name);
+    }
+
+    /// <summary>Issue #16 defect 8: absolute links were built from the client's Host header; no security headers were sent.</summary>
+    [Fact]
+    public async Task Links_NotFromHostHeader_PublicBaseUrlWhenSet_SecurityHeaders()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/tiles/zoning.json", UriKind.Relative));
+        request.Headers.Host = "evil.example";
+        using var forged = await Client().SendAsync(request);
+        var tiles = (await Json(forged)).GetProperty("tiles")[0].GetString()!;
+        Assert.DoesNotContain("evil.example", tiles, StringComparison.Ordinal);
+        Assert.StartsWith("http://localhost/", tiles, StringComparison.Ordinal);
+
+        await using var proxied = fx.Create(("GeoRisk:PublicBaseUrl", "https://georisk.example.org/map/"));
+        var style = await Json(await Client(factory: proxied).GetAsync(new Uri("/styles/georisk.json", UriKind.Relative)));
+        Assert.Equal("https://georisk.example.org/map/tiles/zoning.json", style.GetProperty("sources").GetProperty("zoning").GetProperty("url").GetString());
+
+        using var page = await Client().GetAsync(new Uri("/", UriKind.Relative));
+        Assert.Equal("nosniff", page.Headers.GetValues("X-Content-Type-Options").Single());
+        var csp = page.Headers.GetValues("Content-Security-Policy").Single();
+        Assert.Contains("frame-ancestors 'none'", csp, StringComparison.Ordinal);
+        Assert.Contains("worker-src 'self' blob:", csp, StringComparison.Ordinal);
+    }
+
+    /// <summary>Issue #16 defect 4: any geologist could cancel any job and anonymous callers listed every job with its report.</summary>
+    [Fact]
+    public async Task Jobs_VisibleAndCancellableByTheirKeyAndAdminsOnly_Paged()
+    {
+        var owner = Client(fx.Geologist);
+        var bad = Encoding.UTF8.GetBytes("""{"type":"FeatureCollection","features":[]}""");
+        var locations = new List<string>();
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await owner.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), Upload(bad, $"empty{i}.geojson", "flood-zones", $"owned-{i}"));
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            locations.Add(response.Headers.Location!.ToString());
+        }
+
+        foreach (var location in locations)
+        {
+            await WaitForJob(owner, location);
+        }
+
+        var location0 = locations[0];
+        using (var anonymousList = await Client().GetAsync(new Uri("/api/v1/jobs", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymousList.StatusCode);
+        }
+
+        using (var anonymousJob = await Client().GetAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymousJob.StatusCode);
+        }
+
+        var other = Client(fx.OtherGeologist);
+        using (var peek = await other.GetAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, peek.StatusCode);
+        }
+
+        using (var cancel = await other.DeleteAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, cancel.StatusCode);
+        }
+
+        var otherList = await Json(await other.GetAsync(new Uri("/api/v1/jobs", UriKind.Relative)));
+        Assert.DoesNotContain(otherList.EnumerateArray(), j => locations.Contains("/api/v1/jobs/" + j.GetProperty("id").GetString()));
+
+        using var page = await owner.GetAsync(new Uri("/api/v1/jobs?limit=2", UriKind.Relative));
+        var ownPage = await Json(page);
+        Assert.Equal(2, ownPage.GetArrayLength());
+        Assert.True(int.Parse(page.Headers.GetValues("X-Total-Count").Single(), System.Globalization.CultureInfo.InvariantCulture) >= 3);
+        Assert.Contains("offset=2", page.Headers.GetValues("Link").Single(), StringComparison.Ordinal);
+        using (var tooMany = await owner.GetAsync(new Uri("/api/v1/jobs?limit=100000", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, tooMany.StatusCode);
+            Assert.Equal("bad-limit", (await Json(tooMany)).GetProperty("code").GetString());
+        }
+
+        var admin = Client(fx.Admin);
+        using (var seen = await admin.GetAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, seen.StatusCode);
+        }
+
+        using (var cancelled = await admin.DeleteAsync(new Uri(location0, UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, cancelled.StatusCode);
+        }
+    }
+
+    /// <summary>Issue #16 defect 6: POST /surveys silently upserted, so a geologist could rank a survey first with acceptedOn=9999-12-31.</summary>
+    [Fact]
+    public async Task Surveys_GeologistSubmitsDraft_OnlyAnAdminAccepts()
+    {
+        var geologist = Client(fx.Geologist);
+        using (var selfAccepted = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative),
+            JsonContent.Create(new { id = "self-ranked", title = "t", scale = 1, type = "FineSurvey", acceptedOn = "9999-12-31" })))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, selfAccepted.StatusCode);
+            Assert.Equal("acceptance-by-admin", (await Json(selfAccepted)).GetProperty("code").GetString());
+        }
+
+        using (var numericType = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = "typed", title = "t", scale = 10000, type = "99" })))
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, numericType.StatusCode);
+            Assert.Equal("invalid-survey", (await Json(numericType)).GetProperty("code").GetString());
+        }
+
+        using (var draft = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = "jinghe-fine", title = "t", scale = 10000, type = "FineSurvey" })))
+        {
+            Assert.Equal(HttpStatusCode.Created, draft.StatusCode);
+            Assert.False((await Json(draft)).GetProperty("accepted").GetBoolean());
+        }
+
+        // An accepted survey's precedence is not overwritten by registering it again.
+        using (var again = await geologist.PostAsync(new Uri("/api/v1/surveys", UriKind.Relative), JsonContent.Create(new { id = "bortala-flood-2023", title = "t", scale = 1, type = "FineSurvey" })))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+            Assert.Equal("survey-exists", (await Json(again)).GetProperty("code").GetString());
+        }
+
+        using (var notAdmin = await geologist.PostAsync(new Uri("/api/v1/surveys/jinghe-fine/acceptance", UriKind.Relative), JsonContent.Create(new { acceptedOn = "2025-06-30" })))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, notAdmin.StatusCode);
+        }
+
+        var admin = Client(fx.Admin);
+        using (var future = await admin.PostAsync(new Uri("/api/v1/surveys/jinghe-fine/acceptance", UriKind.Relative), JsonContent.Create(new { acceptedOn = "9999-12-31" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, future.StatusCode);
+        }
+
+        using (var accepted = await admin.PostAsync(new Uri("/api/v1/surveys/jinghe-fine/acceptance", UriKind.Relative), JsonContent.Create(new { acceptedOn = "2025-06-30", scale = 10000 })))
+        {
+            Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        }
+
+        var surveys = await Json(await geologist.GetAsync(new Uri("/api/v1/surveys", UriKind.Relative)));
+        var fine = surveys.EnumerateArray().Single(s => s.GetProperty("id").GetString() == "jinghe-fine");
+        Assert.True(fine.GetProperty("accepted").GetBoolean());
+        Assert.Equal("2025-06-30", fine.GetProperty("acceptedOn").GetString());
+    }
+
+    /// <summary>Issue #16 defect 4: the admin role existed but no endpoint required it; keys and store checks are admin-only now.</summary>
+    [Fact]
+    public async Task Admin_KeysAndStoreCheck_AdminOnly()
+    {
+        using (var geologist = await Client(fx.Geologist).GetAsync(new Uri("/api/v1/admin/keys", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, geologist.StatusCode);
+        }
+
+        using (var anonymous = await Client().PostAsync(new Uri("/api/v1/admin/store/check", UriKind.Relative), null))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        }
+
+        var admin = Client(fx.Admin);
+        var listed = await admin.GetStringAsync(new Uri("/api/v1/admin/keys", UriKind.Relative));
+        Assert.Contains("\"geologist\"", listed, StringComparison.Ordinal);
+        Assert.DoesNotContain("sha256", listed, StringComparison.OrdinalIgnoreCase);
+
+        using var created = await admin.PostAsync(new Uri("/api/v1/admin/keys", UriKind.Relative), JsonContent.Create(new { name = "qgis workstation", role = "planner" }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var body = await Json(created);
+        var key = body.GetProperty("key").GetString()!;
+        using (var read = await Client(key).GetAsync(new Uri("/api/v1/layers", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        }
+
+        using (var revoke = await admin.DeleteAsync(new Uri($"/api/v1/admin/keys/{body.GetProperty("id").GetString()}", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoke.StatusCode);
+        }
+
+        using (var refused = await Client(key).GetAsync(new Uri("/api/v1/layers", UriKind.Relative)))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using (var badRole = await admin.PostAsync(new Uri("/api/v1/admin/keys", UriKind.Relative), JsonContent.Create(new { name = "x", role = "2" })))
+        {
+            Assert.Equal(HttpStatusCode.BadRequest, badRole.StatusCode);
+        }
+
+        var check = await Json(await admin.PostAsync(new Uri("/api/v1/admin/store/check", UriKind.Relative), null));
+        Assert.True(check.GetProperty("consistent").GetBoolean(), check.ToString());
     }
 }
 

@@ -41,6 +41,18 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
         Assert.Contains("unknown kind 'volcanoes'", stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>Issue #16 defect 2: System.CommandLine expanded "@file" arguments, so a file named @lake.geojson was read as a response file.</summary>
+    [Fact]
+    public async Task Ingest_FileNamedLikeAResponseFile_IsAFile()
+    {
+        File.Copy(samples.File("flood/bortala_flood_zones.geojson"), _work.File("@lake.geojson"));
+        var store = _work.File("store-at");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "survey", "add", "s-at", "--title", "t", "--store", store)).ExitCode);
+        var (code, stdout, stderr) = await CliRunner.RunAsync(_work.Path, "ingest", "@lake.geojson", "--kind", "flood-zones", "--survey", "s-at", "--store", store);
+        Assert.True(code == 0, stdout + stderr);
+        Assert.Contains("published s-at/flood-zones version 1", stdout, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Ingest_UnregisteredSurvey_ExitsNotFound()
     {
@@ -112,7 +124,9 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
 
             Assert.True(health.HasValue, "service did not come up: " + output);
             Assert.Equal(13, health.Value.GetProperty("layers").GetInt32());
-            Assert.Equal(Path.GetFullPath(store), health.Value.GetProperty("store").GetProperty("location").GetString());
+            // The store's kind only: its server path is printed for the operator below, never served (issue #16).
+            Assert.Equal("geopackage", health.Value.GetProperty("store").GetProperty("kind").GetString());
+            Assert.DoesNotContain(Path.GetFullPath(store), health.Value.ToString(), StringComparison.Ordinal);
             lock (output)
             {
                 Assert.Contains($"Serving on http://127.0.0.1:{port}", output.ToString(), StringComparison.Ordinal);

@@ -61,6 +61,20 @@ public sealed class ParserIsolationTests(SampleSetFixture samples) : IClassFixtu
             Assert.Equal("succeeded", ok.GetProperty("state").GetString());
             Assert.Equal("bortala-flood-2023/flood-isolated", ok.GetProperty("result").GetProperty("layer").GetString());
             Assert.Equal(3, ok.GetProperty("report").GetProperty("featuresAccepted").GetInt32());
+
+            // Issue #16 defect 2: the job reaches the worker as JSON, not as arguments. A file named like a
+            // response file is just a name, and "@path" in a form field is a (bad) CRS, not a file to read.
+            var flood = await File.ReadAllBytesAsync(samples.File("flood/bortala_flood_zones.geojson"));
+            var at = await UploadAndWait(http, flood, "flood-at", "flood-zones", "bortala-flood-2023", fileName: "@lake.geojson");
+            Assert.True(at.GetProperty("state").GetString() == "succeeded", at.ToString());
+            var secret = _work.File("secret.txt");
+            await File.WriteAllTextAsync(secret, "SECRET-7f3a9c\n");
+            var injected = await UploadAndWait(http, flood, "flood-crs", "flood-zones", "bortala-flood-2023", crs: "@" + secret);
+            Assert.Equal("failed", injected.GetProperty("state").GetString());
+            Assert.Equal("bad-crs", injected.GetProperty("error").GetProperty("code").GetString());
+            Assert.DoesNotContain("SECRET-7f3a9c", injected.ToString(), StringComparison.Ordinal);
+            var option = await UploadAndWait(http, flood, "flood-opt", "flood-zones", "bortala-flood-2023", fileName: "--store=x.geojson");
+            Assert.True(option.GetProperty("state").GetString() == "succeeded", option.ToString());
         }
         finally
         {
@@ -82,9 +96,14 @@ public sealed class ParserIsolationTests(SampleSetFixture samples) : IClassFixtu
         }
     }
 
-    private static async Task<JsonElement> UploadAndWait(HttpClient http, byte[] file, string layer, string kind = "hazard-zones", string survey = "bortala-geohazard-50k")
+    private static async Task<JsonElement> UploadAndWait(HttpClient http, byte[] file, string layer, string kind = "hazard-zones", string survey = "bortala-geohazard-50k", string? fileName = null, string? crs = null)
     {
-        using var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", layer + ".geojson" }, { new StringContent(kind), "kind" }, { new StringContent(layer), "layer" } };
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", fileName ?? layer + ".geojson" }, { new StringContent(kind), "kind" }, { new StringContent(layer), "layer" } };
+        if (crs is not null)
+        {
+            form.Add(new StringContent(crs), "crs");
+        }
+
         using var response = await http.PostAsync(new Uri($"/api/v1/surveys/{survey}/layers", UriKind.Relative), form);
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var location = response.Headers.Location!.ToString();

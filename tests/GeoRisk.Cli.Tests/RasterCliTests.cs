@@ -77,4 +77,54 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Contains("error: A creation option is NAME=VALUE", stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(_work.File("bad.tif")));
     }
+
+    /// <summary>
+    /// Issue #16 defect 9: on GDAL 3.6 GDALClose returns void, so a full disk while the last cached blocks
+    /// were written went unnoticed (truncated GeoTIFF, exit code 0). A 1 MiB tmpfs takes a 2000² output.
+    /// Needs root to mount the tmpfs (as ./build.sh test runs); fails loudly otherwise.
+    /// </summary>
+    [Fact]
+    public async Task FullDiskAtFinalFlush_ErrorAndNonZeroExit()
+    {
+        var input = _work.File("in.tif");
+        using (var ds = Gdal.RasterDataset.CreateGeoTiff(input, 2000, 2000, 1, Gdal.RasterDataType.Float32, ["TILED=YES"]))
+        {
+            ds.GeoTransform = [80, 0.0005, 0, 45, 0, -0.0005];
+            using var srs = Gdal.SpatialReference.FromEpsg(4490);
+            ds.ProjectionWkt = srs.Wkt;
+            ds.Write<float>(1, 0, 0, 2000, 2000, Enumerable.Repeat(5f, 2000 * 2000).ToArray());
+        }
+
+        var full = _work.File("full");
+        Directory.CreateDirectory(full);
+        var (mounted, _, mountError) = await Run("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", full);
+        Assert.True(mounted == 0, "mounting a 1 MiB tmpfs needs root: " + mountError);
+        try
+        {
+            foreach (var args in new[] { new[] { "calc", "-o", Path.Combine(full, "calc.tif"), "--expr", "a*2", "a=" + input }, ["classify", input, Path.Combine(full, "grade.tif"), "--method", "equal", "--classes", "4"] })
+            {
+                var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, ["raster", .. args]);
+                Assert.True(code == 1, $"raster {args[0]} on a full disk exited {code}: {stderr}");
+                Assert.Contains("error: ", stderr, StringComparison.Ordinal);
+                Assert.DoesNotContain("   at ", stderr, StringComparison.Ordinal);
+                foreach (var f in Directory.GetFiles(full))
+                {
+                    File.Delete(f);
+                }
+            }
+        }
+        finally
+        {
+            await Run("umount", full);
+        }
+    }
+
+    private static async Task<(int Code, string Stdout, string Stderr)> Run(string file, params string[] args)
+    {
+        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
+    }
 }

@@ -87,6 +87,30 @@ public class GdalBindingTests
     public void SpatialReference_RefusesDefinitionsReachingFilesOrNetwork(string definition) =>
         Assert.Throws<ArgumentException>(() => SpatialReference.Parse(definition));
 
+    /// <summary>Issue #16 defect 2: a relative file name reached OSRSetFromUserInput, which read the file as a CRS.</summary>
+    [Fact]
+    public void SpatialReference_RelativeFileName_NeverRead()
+    {
+        var name = $"georisk-crs-{Guid.NewGuid():N}.wkt";
+        using (var srs = SpatialReference.FromEpsg(4490))
+        {
+            File.WriteAllText(name, srs.Wkt);
+        }
+
+        try
+        {
+            Assert.Throws<ArgumentException>(() => SpatialReference.Parse(name));
+            Assert.Throws<ArgumentException>(() => SpatialReference.Parse("@" + name));
+            Assert.Throws<ArgumentException>(() => SpatialReference.Parse("WGS84"));
+            using var wkt = SpatialReference.Parse(File.ReadAllText(name));
+            Assert.Equal(4490, wkt.EpsgCode);
+        }
+        finally
+        {
+            File.Delete(name);
+        }
+    }
+
     /// <summary>
     /// Hand-computed reference: on the central meridian the Gauss-Krüger easting is the false easting and
     /// the northing is the meridian arc length; for the CGCS2000 ellipsoid (a = 6378137, 1/f = 298.257222101)

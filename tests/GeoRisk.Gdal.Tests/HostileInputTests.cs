@@ -132,6 +132,11 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
     [Theory]
     [InlineData("CREATE TRIGGER evil AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
     [InlineData("CREATE VIEW zones_view AS SELECT * FROM zones")]
+    // Issue #16 defect 7: triggers named like the standard ones passed by name alone.
+    [InlineData("CREATE TRIGGER rtree_zones_evil AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
+    [InlineData("CREATE TRIGGER gpkg_evil AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
+    [InlineData("DROP TRIGGER rtree_zones_geom_insert; CREATE TRIGGER rtree_zones_geom_insert AFTER INSERT ON zones BEGIN DELETE FROM zones; END")]
+    [InlineData("DROP TRIGGER trigger_insert_feature_count_zones; CREATE TRIGGER trigger_insert_feature_count_zones AFTER INSERT ON zones BEGIN UPDATE gpkg_ogr_contents SET feature_count = 0; END")]
     public async Task GeoPackage_WithTriggerOrView_Rejected(string ddl)
     {
         var path = _dir.File("active.gpkg");
@@ -143,7 +148,7 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
         }
 
         // Add the active content with SQLite itself (python3's sqlite3), as a hostile sender would.
-        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()", path, ddl]) { RedirectStandardError = true };
+        var psi = new ProcessStartInfo("/usr/bin/python3", ["-c", "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.executescript(sys.argv[2]); c.commit()", path, ddl]) { RedirectStandardError = true };
         using (var p = Process.Start(psi)!)
         {
             var err = await p.StandardError.ReadToEndAsync();
@@ -170,5 +175,57 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
 
         var result = await Ingest(path);
         Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+    }
+
+    /// <summary>
+    /// Issue #16 defect 1 (SSRF): every file or name that would make a parser reach the network points at a
+    /// local canary, which must see no connection at all. The GeoJSON "crs" link was fetched by GDAL's
+    /// GeoJSON driver through OSR before the fetch callback refused every request.
+    /// </summary>
+    [Fact]
+    public async Task Upload_EveryNetworkPath_CanaryReceivesNoRequest()
+    {
+        using var canary = new HttpCanary();
+        var u = canary.Url;
+        const string Polygon = """{"type":"Feature","properties":{"grade":2},"geometry":{"type":"Polygon","coordinates":[[[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]]]}}""";
+        const string Placemark = "<Placemark><ExtendedData><Data name=\"grade\"><value>2</value></Data></ExtendedData><Polygon><outerBoundaryIs><LinearRing><coordinates>82,44.9 82.1,44.9 82.1,45 82,44.9</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>";
+        var files = new (string Name, string Content, string? Crs)[]
+        {
+            ("crs-link.geojson", Collection("""{"type":"link","properties":{"href":"URL/crs.wkt","type":"ogcwkt"}}""".Replace("URL", u, StringComparison.Ordinal)), null),
+            ("crs-name-url.geojson", Collection("""{"type":"name","properties":{"name":"URL/def/crs/EPSG/0/4326"}}""".Replace("URL", u, StringComparison.Ordinal)), null),
+            ("crs-urn.geojson", Collection("""{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::4326"}}"""), null),
+            ("networklink.kml", $"""<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><NetworkLink><Link><href>{u}/more.kml</href></Link></NetworkLink>{Placemark}</Document></kml>""", "EPSG:4326"),
+            ("style-url.kml", $"""<?xml version="1.0"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><styleUrl>{u}/style.kml#s</styleUrl><Point><coordinates>82,44.9</coordinates></Point></Placemark></Document></kml>""", "EPSG:4326"),
+            ("xlink-gml.kml", $"""<?xml version="1.0"?><gml:FeatureCollection xmlns:gml="http://www.opengis.net/gml" xmlns:xlink="http://www.w3.org/1999/xlink"><gml:featureMember xlink:href="{u}/feature.gml#f1"/></gml:FeatureCollection>""", "EPSG:4326"),
+            ("vrt-vsicurl.tif", $"""<VRTDataset rasterXSize="10" rasterYSize="10"><VRTRasterBand dataType="Byte" band="1"><SimpleSource><SourceFilename>/vsicurl/{u}/x.tif</SourceFilename></SimpleSource></VRTRasterBand></VRTDataset>""", null),
+            ("ogr-vrt-wfs.geojson", $"""<OGRVRTDataSource><OGRVRTLayer name="x"><SrcDataSource>WFS:{u}/wfs</SrcDataSource></OGRVRTLayer></OGRVRTDataSource>""", null),
+            ("wms.tif", $"""<GDAL_WMS><Service name="WMS"><ServerUrl>{u}/wms?</ServerUrl><Layers>x</Layers></Service><DataWindow><UpperLeftX>-180</UpperLeftX><UpperLeftY>90</UpperLeftY><LowerRightX>180</LowerRightX><LowerRightY>-90</LowerRightY><SizeX>1000</SizeX><SizeY>500</SizeY></DataWindow></GDAL_WMS>""", null),
+            ("declared-crs.geojson", Collection(null), $"{u}/crs.prj"),
+        };
+        static string Collection(string? crs) => """{"type":"FeatureCollection",""" + (crs is null ? "" : "\"crs\":" + crs + ",") + "\"features\":[" + Polygon + "]}";
+        var outcomes = new List<string>();
+        foreach (var (name, content, crs) in files)
+        {
+            var path = _dir.File(name);
+            await File.WriteAllTextAsync(path, content);
+            var kind = name.EndsWith(".tif", StringComparison.Ordinal) ? LayerKind.RasterFactor : LayerKind.HazardZones;
+            var result = await Ingest(path, kind, crs);
+            outcomes.Add($"{name}: {(result.Accepted ? "accepted " + result.Report.SourceCrs : result.RejectionCode)}");
+            Assert.True(canary.Connections == 0, $"{name} reached the network: {string.Join(" | ", canary.Requests)}");
+        }
+
+        // Names that are not local files never reach GDAL at all.
+        foreach (var name in new[] { $"/vsicurl/{u}/x.geojson", $"WFS:{u}/wfs", $"WMS:{u}/wms", $"{u}/x.geojson" })
+        {
+            var result = await Ingest(name);
+            Assert.Equal("bad-path", result.RejectionCode);
+        }
+
+        Assert.True(canary.Connections == 0, string.Join(" | ", canary.Requests));
+        // The GeoJSON crs link really was followed as far as GDAL's fetch, which refused it.
+        Assert.True(GdalRuntime.RefusedNetworkRequests > 0, string.Join("; ", outcomes));
+        // Nothing published claims a CRS fetched from the canary, and a crs link is refused, not defaulted.
+        Assert.DoesNotContain(outcomes, o => o.Contains("127.0.0.1", StringComparison.Ordinal));
+        Assert.Contains("crs-link.geojson: network-reference", outcomes);
     }
 }

@@ -112,6 +112,78 @@ public sealed class IngestionTests : IAsyncLifetime, IDisposable
         Assert.Equal(2L, (await _store.QueryFeaturesAsync("s1", "zones", null, 10)).Single().Attributes["grade"]);
     }
 
+    /// <summary>Issue #16 defect 8: another kind under an existing layer name failed at publish (a worker crash); now a rejection.</summary>
+    [Fact]
+    public async Task Ingest_OtherKindUnderExistingLayerName_RejectedAsConflict()
+    {
+        var path = GeoJson("zones.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 2"));
+        Assert.True((await Ingest(path, LayerKind.HazardZones)).Accepted);
+        var lakes = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(path, LayerKind.Lakes, "s1", "zones"));
+        Assert.False(lakes.Accepted);
+        Assert.Equal("layer-kind-conflict", lakes.RejectionCode);
+        Assert.Equal(1, Assert.Single(await _store.ListLayersAsync()).CurrentVersion);
+    }
+
+    /// <summary>Issue #16 defect 7: a Shapefile with 3 shapes and a 1-record .dbf was published as 1 feature with no finding.</summary>
+    [Fact]
+    public async Task Ingest_ShapefileRecordCountMismatch_Rejected()
+    {
+        var folder = _dir.File("mismatch");
+        var single = _dir.File("single");
+        Directory.CreateDirectory(folder);
+        Directory.CreateDirectory(single);
+        void Write(string path, int count)
+        {
+            using var ds = VectorDataset.Create("ESRI Shapefile", path);
+            using var crs = SpatialReference.FromEpsg(4490);
+            var w = ds.CreateLayer("zones", crs, VectorGeometryType.Polygon, [new("YFXDJ", VectorFieldType.Integer)]);
+            for (var i = 0; i < count; i++)
+            {
+                var x = 82 + (i * 0.2);
+                w.Add(new GeometryFactory().CreatePolygon([new(x, 44.9), new(x + 0.1, 44.9), new(x + 0.1, 45), new(x, 44.9)]), [2]);
+            }
+        }
+
+        Write(Path.Combine(folder, "zones.shp"), 3);
+        Write(Path.Combine(single, "zones.shp"), 1);
+        File.Copy(Path.Combine(single, "zones.dbf"), Path.Combine(folder, "zones.dbf"), overwrite: true);
+        var zip = _dir.File("mismatch.zip");
+        ZipFile.CreateFromDirectory(folder, zip);
+
+        var result = await Ingest(zip, LayerKind.HazardZones);
+        Assert.False(result.Accepted);
+        Assert.Equal("shapefile-record-mismatch", result.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
+    /// <summary>Issue #16 defect 7: a NUL in an attribute value silently cut the value short.</summary>
+    [Fact]
+    public async Task Ingest_NulInsideAttributeValue_RejectedNotTruncated()
+    {
+        var json = await Ingest(GeoJson("nul.geojson", Polygon("[82,44.9],[82.1,44.9],[82.1,45],[82,44.9]", "\"grade\": 2, \"name\": \"Bole\\u0000; hidden\"")), LayerKind.HazardZones);
+        Assert.Equal("nul-in-attribute", json.RejectionCode);
+
+        var folder = _dir.File("nuldbf");
+        Directory.CreateDirectory(folder);
+        using (var ds = VectorDataset.Create("ESRI Shapefile", Path.Combine(folder, "zones.shp")))
+        {
+            using var crs = SpatialReference.FromEpsg(4490);
+            var w = ds.CreateLayer("zones", crs, VectorGeometryType.Polygon, [new("YFXDJ", VectorFieldType.Integer), new("NOTE", VectorFieldType.String, 20)]);
+            w.Add(new GeometryFactory().CreatePolygon([new(82, 44.9), new(82.1, 44.9), new(82.1, 45), new(82, 44.9)]), [2, "ABCDEFGH"]);
+        }
+
+        var dbf = await File.ReadAllBytesAsync(Path.Combine(folder, "zones.dbf"));
+        var at = dbf.AsSpan().IndexOf("ABCDEFGH"u8);
+        Assert.True(at > 0);
+        dbf[at + 4] = 0; // "ABCD\0FGH": GDAL would return "ABCD"
+        await File.WriteAllBytesAsync(Path.Combine(folder, "zones.dbf"), dbf);
+        var zip = _dir.File("nuldbf.zip");
+        ZipFile.CreateFromDirectory(folder, zip);
+        var shp = await Ingest(zip, LayerKind.HazardZones);
+        Assert.Equal("nul-in-attribute", shp.RejectionCode);
+        Assert.Empty(await _store.ListLayersAsync());
+    }
+
     private string ShapefileZip(string name, bool withPrj, bool withCpg, string crsEpsg = "EPSG:4515", Func<double, double, (double, double)>? project = null)
     {
         var folder = _dir.File(name);

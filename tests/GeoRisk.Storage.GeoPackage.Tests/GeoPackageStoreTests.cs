@@ -89,4 +89,53 @@ public sealed class GeoPackageStoreTests : IAsyncLifetime, IDisposable
         Assert.False(File.Exists(leftover));
         Assert.True(File.Exists(path));
     }
+
+    /// <summary>Issue #16 defect 8: a single feature is found through an index on source_fid (also for tables written before it existed).</summary>
+    [Fact]
+    public async Task GetFeature_UsesTheSourceIdIndex_AddedToOlderTablesAtStart()
+    {
+        await _store.PublishVectorLayerAsync(Publication(), [Zone(10, 82, 3), Zone(11, 83, 1)]);
+        var catalog = Path.Combine(_dir.Path, "catalog.gpkg");
+        string Plan()
+        {
+            using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={catalog};Pooling=False");
+            connection.Open();
+            using var find = connection.CreateCommand();
+            find.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'fv\\_%' ESCAPE '\\'";
+            var table = (string)find.ExecuteScalar()!;
+            using var plan = connection.CreateCommand();
+            plan.CommandText = $"EXPLAIN QUERY PLAN SELECT * FROM \"{table}\" WHERE source_fid = 10";
+            using var reader = plan.ExecuteReader();
+            var details = new List<string>();
+            while (reader.Read())
+            {
+                details.Add(reader.GetString(3));
+            }
+
+            return string.Join(" | ", details);
+        }
+
+        Assert.StartsWith("SEARCH", Plan(), StringComparison.Ordinal); // a full table walk is "SCAN"
+        Assert.Contains("USING INDEX", Plan(), StringComparison.Ordinal);
+        Assert.Equal(1L, (await _store.GetFeatureAsync("s1", "zones", 11))!.Attributes["grade"]);
+
+        // A store written before the index: dropped here, recreated when the service starts.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={catalog};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var drop = connection.CreateCommand();
+            drop.CommandText = "SELECT 'DROP INDEX \"' || name || '\"' FROM sqlite_master WHERE type = 'index' AND name LIKE '%\\_source\\_fid' ESCAPE '\\'";
+            var statement = (string)(await drop.ExecuteScalarAsync())!;
+            drop.CommandText = statement;
+            await drop.ExecuteNonQueryAsync();
+        }
+
+        Assert.StartsWith("SCAN", Plan(), StringComparison.Ordinal);
+        await using (var restarted = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.Path }))
+        {
+            await restarted.InitializeAsync();
+        }
+
+        Assert.Contains("USING INDEX", Plan(), StringComparison.Ordinal);
+    }
 }

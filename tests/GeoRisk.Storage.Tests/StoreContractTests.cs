@@ -37,6 +37,20 @@ public abstract class StoreContractTests : IAsyncLifetime, IDisposable
         new(id, s_factory.CreatePolygon([new(x, 44), new(x + 0.1, 44), new(x + 0.1, 44.1), new(x, 44)]),
             new Dictionary<string, object?> { ["grade"] = (long)grade, ["grade_name"] = name, ["zone_id"] = null, ["note"] = "kept", ["area"] = 1.5 });
 
+    /// <summary>Issue #16 defect 8: single-item lookups (OGC items/{id}) read the whole layer; now one indexed lookup per store.</summary>
+    [Fact]
+    public async Task GetFeature_ById_TheCurrentVersionsFeatureOrNull()
+    {
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(10, 82, 3, "old")]);
+        await Store.PublishVectorLayerAsync(Publication(), [Zone(10, 82, 2, "new"), Zone(11, 83, 1)]);
+        var found = await Store.GetFeatureAsync("s1", "zones", 10);
+        Assert.NotNull(found);
+        Assert.Equal("new", found.Attributes["grade_name"]);
+        Assert.Equal(2L, found.Attributes["grade"]);
+        Assert.Null(await Store.GetFeatureAsync("s1", "zones", 12));
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => Store.GetFeatureAsync("s1", "nope", 10));
+    }
+
     [Fact]
     public async Task Publish_ThenQuery_ReturnsFeaturesWithSchemaAndExtraAttributes()
     {

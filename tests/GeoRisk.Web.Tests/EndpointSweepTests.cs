@@ -31,7 +31,7 @@ public sealed class EndpointSweepTests(WebFixture web) : IClassFixture<WebFixtur
             ("/api/v1/zoning-runs/current/zones?limit=2", HttpStatusCode.OK, "application/json"),
             ("/api/v1/site-risk?lon=82.05&lat=44.9", HttpStatusCode.OK, "application/json"),
             ("/api/v1/maps/zoning.png?admin=652701&width=600", HttpStatusCode.OK, "image/png"),
-            ("/api/v1/jobs", HttpStatusCode.OK, "application/json"),
+            ("/api/v1/jobs", HttpStatusCode.Unauthorized, "application/problem+json"), // jobs belong to keys
             ("/tiles", HttpStatusCode.OK, "application/json"),
             ("/tiles/zoning.json", HttpStatusCode.OK, "application/json"),
             ($"/tiles/zoning/{z}/{x}/{y}.mvt", HttpStatusCode.OK, "application/vnd.mapbox-vector-tile"),

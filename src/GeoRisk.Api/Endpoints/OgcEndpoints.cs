@@ -17,6 +17,9 @@ internal static class OgcEndpoints
 {
     public const int DefaultLimit = 10;
     public const int MaxLimit = 10_000;
+
+    /// <summary>Features served per page whatever limit asks for (OGC API Features lets a server cap it); next links page on.</summary>
+    public const int MaxPage = 1_000;
     private static readonly HashSet<string> s_itemParameters = new(StringComparer.Ordinal) { "bbox", "limit", "offset", "f" };
 
     public static readonly string[] ConformanceClasses =
@@ -152,6 +155,8 @@ internal static class OgcEndpoints
         }
 
         await FindAsync(tiles, id, ct);
+        // Large pages cost the service far more than the request costs a client, so they are capped.
+        limit = Math.Min(limit, MaxPage);
         // One more than asked tells whether a next page exists.
         var features = await QueryAsync(store, id, bbox, limit + 1, offset, ct);
         var root = TileEndpoints.BaseUrl(http);
@@ -184,8 +189,23 @@ internal static class OgcEndpoints
             return Problems.Create(404, "not-found", $"No feature '{fid}' in '{id}'.");
         }
 
-        // Collections are pages of a version table; the id index is the table order, so a scan finds it.
-        var match = (await QueryAsync(store, id, null, int.MaxValue, 0, ct)).FirstOrDefault(f => f.Id == wanted);
+        // One indexed lookup; reading the collection to find it cost a scan of the whole layer.
+        GeoFeature? match;
+        if (id == TileService.Zoning)
+        {
+            var run = await store.GetZoningRunAsync(null, ct) ?? throw new KeyNotFoundException("No zoning run yet.");
+            match = await store.GetZoneAsync(run.Id, wanted, ct);
+        }
+        else if (id == TileService.Coverage)
+        {
+            throw new KeyNotFoundException("Survey coverages are served as tiles only.");
+        }
+        else
+        {
+            var parts = id.Split(':');
+            match = await store.GetFeatureAsync(parts[0], parts[1], wanted, ct);
+        }
+
         if (match is null)
         {
             return Problems.Create(404, "not-found", $"No feature '{fid}' in '{id}'.");

@@ -195,7 +195,33 @@ internal static class TileEndpoints
 
     private static JsonArray Bounds(NetTopologySuite.Geometries.Envelope e) => new(Math.Round(e.MinX, 6), Math.Round(e.MinY, 6), Math.Round(e.MaxX, 6), Math.Round(e.MaxY, 6));
 
-    internal static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
+    /// <summary>
+    /// The root of absolute links: the configured public address, else the local address the request arrived
+    /// on. Never the Host header, which the client chooses (links in cached documents would point elsewhere).
+    /// </summary>
+    internal static string BaseUrl(HttpContext http)
+    {
+        if (http.RequestServices.GetRequiredService<GeoRiskServiceOptions>().PublicBaseUrl is { Length: > 0 } configured)
+        {
+            return configured.TrimEnd('/');
+        }
+
+        var local = http.Connection.LocalIpAddress;
+        if (local is null)
+        {
+            return $"{http.Request.Scheme}://localhost{http.Request.PathBase}"; // in-memory test server: no socket
+        }
+
+        if (local.IsIPv4MappedToIPv6)
+        {
+            local = local.MapToIPv4();
+        }
+
+        var host = local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{local}]" : local.ToString();
+        var port = http.Connection.LocalPort;
+        var defaultPort = (http.Request.Scheme == "https" && port == 443) || (http.Request.Scheme == "http" && port == 80) || port == 0;
+        return $"{http.Request.Scheme}://{host}{(defaultPort ? "" : ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture))}{http.Request.PathBase}";
+    }
 
     private static async Task<IResult> GetStyle(TileService tiles, HttpContext http, CancellationToken ct)
     {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
 using GeoRisk.Api.Jobs;
 using GeoRisk.Api.Security;
@@ -12,7 +13,7 @@ using GeoRisk.Services;
 
 namespace GeoRisk.Api.Endpoints;
 
-public sealed record SurveyRequest(string Id, string Title, int Scale, string Type, string? Organisation, DateOnly? CompletedOn, DateOnly? AcceptedOn, string? Standard);
+public sealed record SurveyRequest(string Id, string Title, int Scale, string? Type, string? Organisation, DateOnly? CompletedOn, DateOnly? AcceptedOn, string? Standard);
 
 /// <summary>Body of POST /api/v1/zoning-runs: everything optional; the default model runs by default.</summary>
 public sealed record ZoningRunRequestBody(JsonElement? Model, double? CellSize, string? Extent, bool Force = false, bool Full = false);
@@ -30,20 +31,64 @@ internal static class WriteEndpoints
             .DisableAntiforgery().WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(options.MaxUploadBytes))
             .Accepts<IFormFile>("multipart/form-data");
         api.MapPost("/zoning-runs", StartZoningRun).WithName("StartZoningRun").RequireAuthorization(Policies.Upload).RequireRateLimiting("writes");
-        api.MapGet("/jobs", (JobManager jobs) => TypedResults.Ok(jobs.List())).WithName("ListJobs");
-        api.MapGet("/jobs/{id}", GetJob).WithName("GetJob");
+        // Jobs belong to the key that started them: only it and admins see or cancel them.
+        api.MapGet("/jobs", ListJobs).WithName("ListJobs").RequireAuthorization(Policies.Authenticated);
+        api.MapGet("/jobs/{id}", GetJob).WithName("GetJob").RequireAuthorization(Policies.Authenticated);
         api.MapDelete("/jobs/{id}", CancelJob).WithName("CancelJob").RequireAuthorization(Policies.Upload);
         return app;
     }
 
-    private static async Task<IResult> RegisterSurvey(SurveyRequest body, IGeoRiskStore store, CancellationToken ct)
+    public const int MaxJobPage = 200;
+
+    /// <summary>Key id of the caller, or null for an admin (who sees every job).</summary>
+    private static string? JobScope(HttpContext http) => http.User.IsInRole("admin") ? null : http.User.FindFirstValue("key_id") ?? "";
+
+    private static bool Visible(JobInfo job, HttpContext http) => JobScope(http) is not { } scope || job.OwnerKeyId == scope;
+
+    private static IResult ListJobs(int? limit, int? offset, JobManager jobs, HttpContext http)
     {
-        if (!Enum.TryParse<SurveyType>(body.Type, ignoreCase: true, out var type))
+        var take = limit ?? 50;
+        if (take is < 1 or > MaxJobPage)
+        {
+            return Problems.Create(400, "bad-limit", $"limit must be an integer from 1 to {MaxJobPage}.");
+        }
+
+        if (offset is < 0)
+        {
+            return Problems.Create(400, "bad-offset", "offset must be a non-negative integer.");
+        }
+
+        var (page, total) = jobs.List(JobScope(http), take, offset ?? 0);
+        http.Response.Headers["X-Total-Count"] = total.ToString(CultureInfo.InvariantCulture);
+        if ((offset ?? 0) + page.Count < total)
+        {
+            http.Response.Headers.Link = $"</api/v1/jobs?limit={take}&offset={(offset ?? 0) + take}>; rel=\"next\"";
+        }
+
+        return TypedResults.Ok(page);
+    }
+
+    private static async Task<IResult> RegisterSurvey(SurveyRequest body, IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    {
+        // Only names: "99" parses as an enum value too.
+        if (body.Type is null || body.Type.Any(char.IsAsciiDigit) || !Enum.TryParse<SurveyType>(body.Type, ignoreCase: true, out var type) || !Enum.IsDefined(type))
         {
             return Problems.Create(422, "invalid-survey", $"type '{body.Type}' must be one of {string.Join(", ", Enum.GetNames<SurveyType>())}.");
         }
 
-        var survey = new SurveyInfo(body.Id, body.Title, body.Scale, type, body.Organisation ?? "", body.CompletedOn, body.AcceptedOn is not null, body.AcceptedOn, body.Standard);
+        // Acceptance sets precedence, so a geologist submits a draft and an admin accepts it
+        // (POST /api/v1/surveys/{id}/acceptance); a registered survey is never silently overwritten.
+        if (body.AcceptedOn is not null)
+        {
+            return Problems.Create(403, "acceptance-by-admin", "A survey is registered as a draft; an admin accepts it and sets the acceptance date with POST /api/v1/surveys/{id}/acceptance.");
+        }
+
+        if ((await store.ListSurveysAsync(ct)).Any(s => s.Id == body.Id))
+        {
+            return Problems.Create(409, "survey-exists", $"Survey '{body.Id}' is already registered; registration does not change an existing survey.");
+        }
+
+        var survey = new SurveyInfo(body.Id, body.Title, body.Scale, type, body.Organisation ?? "", body.CompletedOn, false, null, body.Standard);
         var problems = survey.Validate();
         if (string.IsNullOrWhiteSpace(body.Title))
         {
@@ -82,10 +127,19 @@ internal static class WriteEndpoints
         {
             form = await request.ReadFormAsync(ct);
         }
-        catch (InvalidDataException)
+        catch (InvalidDataException ex) when (ex.Message.Contains("body length limit", StringComparison.OrdinalIgnoreCase))
         {
             // The multipart reader stops at the configured length limit.
             return TooLarge();
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return TooLarge();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            // A missing boundary, a malformed part header or a body that ends before its closing boundary.
+            return Problems.Create(400, "bad-multipart", "The multipart/form-data body is malformed or incomplete; send a 'file' part and a 'kind' field.");
         }
 
         var file = form.Files.GetFile("file");
@@ -127,11 +181,19 @@ internal static class WriteEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
-        var fileName = Path.GetFileName(file!.FileName.Replace('\\', '/'));
+        // Control characters (a newline would forge log lines) become '_' in the name kept for the record and logs.
+        var fileName = new string(Path.GetFileName(file!.FileName.Replace('\\', '/')).Select(ch => char.IsControl(ch) ? '_' : ch).ToArray());
         var extension = Path.GetExtension(fileName).ToLowerInvariant();
         if (!UploadExtensions.Contains(extension) || fileName.Length > 200)
         {
             return Problems.Create(StatusCodes.Status415UnsupportedMediaType, "unsupported-format", $"'{fileName}' is not an accepted format ({string.Join(", ", UploadExtensions)}).");
+        }
+
+        // A layer keeps its kind: say so now rather than after parsing (the store would refuse the publish).
+        var layerName = layer ?? kind.ToToken();
+        if ((await store.ListLayersAsync(ct)).FirstOrDefault(l => l.SurveyId == surveyId && l.Name == layerName) is { } existing && existing.Kind != kind)
+        {
+            return Problems.Create(409, "layer-kind-conflict", $"Layer '{surveyId}/{layerName}' holds {existing.Kind.ToToken()}; upload {kind.ToToken()} under another layer name.");
         }
 
         // The upload is stored under a name of our own; the client's name is only kept for the record.
@@ -147,7 +209,7 @@ internal static class WriteEndpoints
         var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
         var ingest = new IngestRequest(path, kind, surveyId, layer, crs, form["sourceLayer"].ToString() is { Length: > 0 } sl ? sl : null, map, owner, fileName);
         var mapText = form["map"].ToString() is { Length: > 0 } mt ? mt : null;
-        var job = jobs.Start("ingest", owner, new { surveyId, kind = kind.ToToken(), layer, crs, file = fileName, bytes = file.Length, isolated = worker.Enabled }, async context =>
+        var job = jobs.Start("ingest", owner, request.HttpContext.User.FindFirstValue("key_id"), new { surveyId, kind = kind.ToToken(), layer, crs, file = fileName, bytes = file.Length, isolated = worker.Enabled }, async context =>
         {
             if (worker.Enabled)
             {
@@ -226,7 +288,7 @@ internal static class WriteEndpoints
         }
 
         var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
-        var job = jobs.Start("zoning", owner, new { model = model.Name, modelHash = model.Hash, cellSize = model.Grid.CellSize, extent = body.Extent, body.Force, body.Full }, async context =>
+        var job = jobs.Start("zoning", owner, request.HttpContext.User.FindFirstValue("key_id"), new { model = model.Name, modelHash = model.Hash, cellSize = model.Grid.CellSize, extent = body.Extent, body.Force, body.Full }, async context =>
         {
             var progress = new GeoRisk.Core.SyncProgress<Zoning.ZoningProgress>(p => context.Report(p.Stage, p.Fraction));
             var outcome = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { Force = body.Force, FullRecompute = body.Full }, progress, context.CancellationToken);
@@ -235,9 +297,12 @@ internal static class WriteEndpoints
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job);
     }
 
-    private static IResult GetJob(string id, JobManager jobs) =>
-        jobs.Get(id) is { } job ? TypedResults.Ok(job) : Problems.Create(404, "not-found", $"No job '{id}'.");
+    // Another key's job answers as if it did not exist.
+    private static IResult GetJob(string id, JobManager jobs, HttpContext http) =>
+        jobs.Get(id) is { } job && Visible(job, http) ? TypedResults.Ok(job) : Problems.Create(404, "not-found", $"No job '{id}'.");
 
-    private static IResult CancelJob(string id, JobManager jobs) =>
-        jobs.Cancel(id) is { } job ? TypedResults.Accepted($"/api/v1/jobs/{id}", job) : Problems.Create(404, "not-found", $"No job '{id}'.");
+    private static IResult CancelJob(string id, JobManager jobs, HttpContext http) =>
+        jobs.Get(id) is { } job && Visible(job, http) && jobs.Cancel(id) is { } cancelled
+            ? TypedResults.Accepted($"/api/v1/jobs/{id}", cancelled)
+            : Problems.Create(404, "not-found", $"No job '{id}'.");
 }

@@ -109,7 +109,7 @@ internal static class ZoningEndpoints
     }
 
     /// <summary>A printable zoning map of one county (legend, scale bar, north arrow, title, sources).</summary>
-    private static async Task<IResult> GetZoningMap(string? admin, string? run, int? width, IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> GetZoningMap(string? admin, string? run, int? width, IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
     {
         if (admin is null || admin.Length != 6 || !admin.All(char.IsAsciiDigit))
         {
@@ -133,8 +133,18 @@ internal static class ZoningEndpoints
             return Problems.Create(404, "not-found", $"No admin unit {admin} is loaded.");
         }
 
-        var png = await Task.Run(() => ZoningMapRenderer.Render(info, admin, unit.Attributes.GetValueOrDefault("name")?.ToString() ?? admin,
-            unit.Attributes.GetValueOrDefault("name_en")?.ToString(), unit.Geometry, width ?? 1400), ct);
+        byte[] png;
+        try
+        {
+            png = await maps.GetAsync($"{info.Id}/{admin}/{width ?? 1400}", () => ZoningMapRenderer.Render(info, admin, unit.Attributes.GetValueOrDefault("name")?.ToString() ?? admin,
+                unit.Attributes.GetValueOrDefault("name_en")?.ToString(), unit.Geometry, width ?? 1400), ct);
+        }
+        catch (RenderQueueFullException ex)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Create(503, "render-queue-full", ex.Message);
+        }
+
         http.Response.Headers.CacheControl = "public, max-age=60";
         http.Response.Headers.ContentDisposition = $"inline; filename=\"zoning-{admin}-run{info.Id}.png\"";
         return TypedResults.Bytes(png, "image/png");

@@ -42,6 +42,9 @@ public sealed record JobInfo
 
     public required string Owner { get; init; }
 
+    /// <summary>The API key that started the job: only it and admins see or cancel the job (names are not unique).</summary>
+    public string? OwnerKeyId { get; init; }
+
     /// <summary>What was asked (file name, kind, survey; or the model), for the history.</summary>
     public JsonElement? Request { get; init; }
 
@@ -126,16 +129,23 @@ public sealed class JobManager : IDisposable
                 _logger.LogWarning(ex, "Ignoring unreadable job file {File}", file);
             }
         }
+
+        SweepUploads();
     }
 
     public string UploadDirectory(string jobId) => Path.Combine(_directory, "uploads", jobId);
 
-    public IReadOnlyList<JobInfo> List() => _jobs.Values.OrderByDescending(j => j.CreatedAt).ToList();
+    /// <summary>Jobs newest first, only <paramref name="ownerKeyId"/>'s unless null (admins), one page of them.</summary>
+    public (IReadOnlyList<JobInfo> Page, int Total) List(string? ownerKeyId, int limit, int offset)
+    {
+        var visible = _jobs.Values.Where(j => ownerKeyId is null || j.OwnerKeyId == ownerKeyId).OrderByDescending(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).ToList();
+        return (visible.Skip(offset).Take(limit).ToList(), visible.Count);
+    }
 
     public JobInfo? Get(string id) => _jobs.GetValueOrDefault(id);
 
     /// <summary>Queues work; <paramref name="work"/> returns the result object (serialised into the job).</summary>
-    public JobInfo Start(string kind, string owner, object request, Func<JobContext, Task<object?>> work, string? id = null)
+    public JobInfo Start(string kind, string owner, string? ownerKeyId, object request, Func<JobContext, Task<object?>> work, string? id = null)
     {
         var job = new JobInfo
         {
@@ -143,6 +153,7 @@ public sealed class JobManager : IDisposable
             Kind = kind,
             CreatedAt = DateTimeOffset.UtcNow,
             Owner = owner,
+            OwnerKeyId = ownerKeyId,
             Request = JsonSerializer.SerializeToElement(request, Json),
         };
         _jobs[job.Id] = job;
@@ -239,15 +250,52 @@ public sealed class JobManager : IDisposable
                 cts.Dispose();
             }
 
+            DeleteUploads(id);
+        }
+    }
+
+    private void DeleteUploads(string id)
+    {
+        try
+        {
             var uploads = UploadDirectory(id);
             if (Directory.Exists(uploads))
             {
                 Directory.Delete(uploads, recursive: true);
             }
         }
+        catch (IOException ex)
+        {
+            _logger.LogWarning(ex, "Cannot delete the upload folder of job {Id}", id);
+        }
     }
 
-    private void Finish(string id, JobState state, object? result, JobError? error) =>
+    /// <summary>
+    /// Uploads (up to the upload limit each) of jobs that are no longer running: left by a crash, or by a
+    /// version that did not clean up cancelled queued jobs. At start-up no job of this instance runs.
+    /// </summary>
+    private void SweepUploads()
+    {
+        var root = Path.Combine(_directory, "uploads");
+        if (!Directory.Exists(root))
+        {
+            return;
+        }
+
+        foreach (var dir in Directory.EnumerateDirectories(root))
+        {
+            var id = Path.GetFileName(dir);
+            if (_jobs.GetValueOrDefault(id) is not { IsFinished: false })
+            {
+                DeleteUploads(id);
+            }
+        }
+    }
+
+    private void Finish(string id, JobState state, object? result, JobError? error)
+    {
+        // A finished job has no upload folder: delete it before the state says finished.
+        DeleteUploads(id);
         Update(id, j => j with
         {
             State = state,
@@ -257,6 +305,7 @@ public sealed class JobManager : IDisposable
             Result = result is null ? null : JsonSerializer.SerializeToElement(result, Json),
             Error = error,
         }, persist: true);
+    }
 
     private void Persist(JobInfo job)
     {

@@ -6,8 +6,17 @@ using System.Text.RegularExpressions;
 
 namespace GeoRisk.Api.Jobs;
 
-/// <summary>What an upload job asks the worker to do (the fields of `georisk ingest`).</summary>
-public sealed record WorkerIngest(string FilePath, string Kind, string SurveyId, string? Layer, string? Crs, string? SourceLayer, string? Map, string Uploader, string OriginalName);
+/// <summary>What an upload job asks the worker to do (the fields of `georisk ingest`), sent as JSON on the worker's standard input.</summary>
+public sealed record WorkerIngest(string FilePath, string Kind, string SurveyId, string? Layer, string? Crs, string? SourceLayer, string? Map, string Uploader, string OriginalName)
+{
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    /// <summary>Where the worker writes its outcome.</summary>
+    public string? ResultJson { get; init; }
+
+    /// <summary>The store folder.</summary>
+    public string? Store { get; init; }
+}
 
 /// <summary>
 /// Parses untrusted uploads in a child process (`georisk ingest`), so a native crash, a stack overflow or
@@ -28,22 +37,10 @@ public sealed partial class ParserWorker(GeoRiskServiceOptions options, ILogger<
     public async Task<object?> IngestAsync(WorkerIngest request, JobContext context)
     {
         var outcome = Path.Combine(Path.GetDirectoryName(request.FilePath)!, "outcome.json");
-        var args = new List<string> { "exec", Command!, "ingest", request.FilePath, "--kind", request.Kind, "--survey", request.SurveyId,
-            "--uploader", request.Uploader, "--original-name", request.OriginalName, "--result-json", outcome, "--store", Path.GetFullPath(options.StoreDirectory) };
-        void Add(string name, string? value)
-        {
-            if (value is not null)
-            {
-                args.Add(name);
-                args.Add(value);
-            }
-        }
-
-        Add("--layer", request.Layer);
-        Add("--crs", request.Crs);
-        Add("--source-layer", request.SourceLayer);
-        Add("--map", request.Map);
-        var psi = new ProcessStartInfo("dotnet", args) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // Everything the uploader chose travels as JSON on standard input: as arguments, System.CommandLine
+        // would expand "@file" tokens (reading files into the job) and a name could pose as an option.
+        var job = request with { ResultJson = outcome, Store = Path.GetFullPath(options.StoreDirectory) };
+        var psi = new ProcessStartInfo("dotnet", ["exec", Command!, "ingest-job"]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.Environment["DOTNET_GCHeapHardLimit"] = "0x" + ((long)options.WorkerMemoryMB * 1024 * 1024).ToString("X", CultureInfo.InvariantCulture);
         psi.Environment.Remove("GEORISK_POSTGRES");
         psi.Environment.Remove("GEORISK_STORE");
@@ -75,6 +72,16 @@ public sealed partial class ParserWorker(GeoRiskServiceOptions options, ILogger<
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        try
+        {
+            await process.StandardInput.WriteAsync(JsonSerializer.Serialize(job, WorkerIngest.Json));
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The worker died before reading its job; its exit code below says so.
+        }
+
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         limit.CancelAfter(TimeSpan.FromSeconds(options.WorkerTimeoutSeconds));
         try

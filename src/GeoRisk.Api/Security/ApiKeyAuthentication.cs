@@ -16,6 +16,10 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
     public const string SchemeName = "ApiKey";
     public const string FailedItem = "georisk:bad-key";
 
+    /// <summary>Whether the request carries a key at all (anonymous requests cannot fail authentication).</summary>
+    public static bool PresentsKey(HttpRequest request) =>
+        request.Headers.ContainsKey("X-API-Key") || request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase);
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var key = Request.Headers["X-API-Key"].ToString();
@@ -55,9 +59,37 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
     }
 }
 
+/// <summary>
+/// Failed API-key authentications per client address and minute: beyond the limit every request with a key
+/// answers 429 until the window ends, so keys cannot be guessed at request rate. Partitions of idle clients
+/// are dropped by the rate-limiting library, so the set of tracked addresses stays bounded by recent traffic.
+/// </summary>
+public sealed class FailedAuthLimiter(int perMinute) : IDisposable
+{
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _limiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(client =>
+        System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(client, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
+        {
+            PermitLimit = Math.Max(1, perMinute),
+            Window = TimeSpan.FromMinutes(1),
+        }));
+
+    public static string Client(HttpContext context) => context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+
+    public bool IsBlocked(string client)
+    {
+        using var probe = _limiter.AttemptAcquire(client, 0); // 0 permits: only asks whether any are left
+        return !probe.IsAcquired;
+    }
+
+    public void Fail(string client) => _limiter.AttemptAcquire(client, 1).Dispose();
+
+    public void Dispose() => _limiter.Dispose();
+}
+
 internal static class Policies
 {
     public const string Read = "read";
     public const string Upload = "upload";
     public const string Admin = "admin";
+    public const string Authenticated = "authenticated";
 }

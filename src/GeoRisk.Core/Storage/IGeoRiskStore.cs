@@ -92,6 +92,10 @@ public interface IGeoRiskStore : IAsyncDisposable
     /// <exception cref="KeyNotFoundException">No such layer.</exception>
     Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
 
+    /// <summary>The feature of the current version with this id (the source's feature id), found through an index; null when there is none.</summary>
+    /// <exception cref="KeyNotFoundException">The layer does not exist.</exception>
+    Task<GeoFeature?> GetFeatureAsync(string surveyId, string layerName, long id, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Checks that the catalog is consistent: every current version complete (row counts, raster files
     /// present), nothing unreferenced left behind. Returns the problems found; empty means consistent.
@@ -113,6 +117,10 @@ public interface IGeoRiskStore : IAsyncDisposable
     /// <summary>Zones of a run intersecting <paramref name="bbox"/> (lon/lat), in zone order.</summary>
     /// <exception cref="KeyNotFoundException">No such run.</exception>
     Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>The zone of run <paramref name="runId"/> with this zone id, found through an index; null when there is none.</summary>
+    /// <exception cref="KeyNotFoundException">The run does not exist.</exception>
+    Task<GeoFeature?> GetZoneAsync(int runId, long zoneId, CancellationToken cancellationToken = default);
 
     /// <summary>Absolute path of the current raster of a raster layer.</summary>
     /// <exception cref="KeyNotFoundException">No such raster layer.</exception>

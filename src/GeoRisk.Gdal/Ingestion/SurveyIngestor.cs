@@ -97,7 +97,14 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
                     : $"A {request.Kind.ToToken()} layer must be a vector file; '{Path.GetFileName(source)}' is a raster.");
             }
 
-            var publication = new LayerPublication(request.SurveyId, request.LayerName ?? request.Kind.ToToken(), request.Kind, request.Uploader,
+            var layerName = request.LayerName ?? request.Kind.ToToken();
+            if ((await store.ListLayersAsync(cancellationToken)).FirstOrDefault(l => l.SurveyId == request.SurveyId && l.Name == layerName) is { } existing && existing.Kind != request.Kind)
+            {
+                // The store refuses to change a layer's kind; a clear rejection instead of a failed publish.
+                throw new UploadRejectedException("layer-kind-conflict", $"Layer '{request.SurveyId}/{layerName}' holds {existing.Kind.ToToken()}; upload {request.Kind.ToToken()} under another layer name.");
+            }
+
+            var publication = new LayerPublication(request.SurveyId, layerName, request.Kind, request.Uploader,
                 request.OriginalFileName ?? Path.GetFileName(request.FilePath), sha256, null, new FieldMapping(new Dictionary<string, string>()), report);
             return driver == "GTiff"
                 ? await IngestRasterAsync(request, source, publication, progress, cancellationToken)
@@ -105,12 +112,12 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         }
         catch (UploadRejectedException ex)
         {
-            report.Error(ex.Code, ex.Message);
+            report.Error(ex.Code, WithoutServerPaths(ex.Message, request.FilePath, workDir));
             return new IngestResult(false, report, null) { RejectionCode = ex.Code };
         }
         catch (GdalException ex)
         {
-            report.Error("unreadable-file", ex.Message);
+            report.Error("unreadable-file", WithoutServerPaths(ex.Message, request.FilePath, workDir));
             return new IngestResult(false, report, null) { RejectionCode = "unreadable-file" };
         }
         finally
@@ -124,22 +131,18 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
 
     /// <summary>
     /// A GeoPackage is a database: views run queries and triggers run code when rows change. A survey delivery
-    /// needs neither, so any beyond the standard spatial-index and feature-count triggers GDAL itself creates
-    /// refuses the file before a layer is read.
+    /// needs neither, so any view, and any trigger that is not one of the standard spatial-index, feature-count
+    /// or tile-matrix triggers GDAL writes (checked by its whole definition, not its name), refuses the file
+    /// before a layer is read.
     /// </summary>
     private static void RejectActiveContent(VectorDataset dataset)
     {
-        var active = dataset.QueryStrings("""
-            SELECT type || ' ' || name FROM sqlite_master
-            WHERE type IN ('trigger', 'view')
-              AND NOT (type = 'trigger' AND (name LIKE 'rtree\_%' ESCAPE '\' OR name LIKE 'gpkg\_%' ESCAPE '\'
-                       OR name LIKE 'trigger\_insert\_feature\_count\_%' ESCAPE '\' OR name LIKE 'trigger\_delete\_feature\_count\_%' ESCAPE '\'))
-            ORDER BY 1
-            """);
+        var active = dataset.QueryStrings("SELECT 'view ' || name FROM sqlite_master WHERE type = 'view' ORDER BY 1").Select(v => v ?? "").ToList();
+        active.AddRange(GeoPackageTriggers.NonStandard(dataset).Select(t => "trigger " + t));
         if (active.Count > 0)
         {
             throw new UploadRejectedException("gpkg-active-content",
-                $"The GeoPackage contains {string.Join(", ", active.Take(5))}{(active.Count > 5 ? ", …" : "")}; survey deliveries must hold plain tables (remove views and triggers, e.g. with ogr2ogr).");
+                $"The GeoPackage contains {string.Join(", ", active.Take(5))}{(active.Count > 5 ? ", …" : "")}; survey deliveries must hold plain tables (remove views and triggers, e.g. by re-exporting with ogr2ogr).");
         }
     }
 
@@ -175,6 +178,19 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
             };
         }
 
+        if (driver == "ESRI Shapefile")
+        {
+            SourceChecks.CheckShapefile(source);
+        }
+        else if (driver == "GeoJSON")
+        {
+            SourceChecks.CheckGeoJson(source);
+        }
+
+        // Opening and reading the CRS run synchronously on this thread (no await until the CRS is known), so a
+        // fetch GDAL attempted for this file (a GeoJSON "crs" link) shows in this thread's refusal count.
+        var refusedBefore = GdalRuntime.RefusedNetworkRequestsOnThisThread;
+
         // LIBKML reads KML ExtendedData (the attributes field GPS software writes); plain KML only names.
         IReadOnlyList<string> drivers = driver == "KML" ? ["LIBKML", "KML"] : [driver];
         using var dataset = VectorDataset.OpenRead(source, drivers, openOptions);
@@ -188,9 +204,21 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
             ? layers.Count == 1 ? layers[0] : throw new UploadRejectedException("ambiguous-layer", $"The file has {layers.Count} layers ({string.Join(", ", layers.Select(l => l.Name))}); choose one.")
             : layers.FirstOrDefault(l => l.Name == request.SourceLayer) ?? throw new UploadRejectedException("layer-not-found", $"The file has no layer '{request.SourceLayer}' (it has {string.Join(", ", layers.Select(l => l.Name))}).");
 
+        if (driver == "GPKG")
+        {
+            SourceChecks.CheckGeoPackage(dataset, layer);
+        }
+
         // GCJ-02 has no PROJ definition: its coordinates are read as WGS 84 lon/lat and de-obfuscated below.
         var isGcj02 = request.Crs is not null && IsGcj02(request.Crs);
         using var declared = isGcj02 ? SpatialReference.FromEpsg(4326) : request.Crs is not null ? ParseDeclaredCrs(request.Crs) : dataset.GetLayerCrs(layer.Index);
+        if (GdalRuntime.RefusedNetworkRequestsOnThisThread != refusedBefore)
+        {
+            // GDAL fell back to a default when the link was refused; the file's own CRS is unknown.
+            throw new UploadRejectedException("network-reference",
+                "The file refers to a resource on the network (e.g. a GeoJSON \"crs\" link); GeoRisk never fetches one. Remove the link and declare the CRS, e.g. EPSG:4490.");
+        }
+
         if (declared is null)
         {
             throw new UploadRejectedException("missing-crs", "The file declares no coordinate reference system (no .prj or CRS); give one, e.g. EPSG:4490 or EPSG:4515.");
@@ -364,6 +392,17 @@ public sealed class SurveyIngestor(IGeoRiskStore store, IngestBudgets? budgets =
         var version = await store.PublishRasterLayerAsync(publication with { SourceCrs = report.SourceCrs }, description, staged, cancellationToken);
         progress?.Report(new("done", 1));
         return new IngestResult(true, report, version);
+    }
+
+    /// <summary>GDAL names files by their full path; reports are readable by clients, so only names relative to the upload remain.</summary>
+    internal static string WithoutServerPaths(string message, string filePath, string workDir)
+    {
+        foreach (var folder in new[] { workDir, Path.GetDirectoryName(Path.GetFullPath(filePath)) ?? "" }.Where(f => f.Length > 1))
+        {
+            message = message.Replace(folder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(folder, "", StringComparison.Ordinal);
+        }
+
+        return message;
     }
 
     private static bool IsGcj02(string crs) => crs.Trim().Replace("-", "", StringComparison.Ordinal).Equals("GCJ02", StringComparison.OrdinalIgnoreCase);

@@ -37,6 +37,13 @@ internal static partial class Cpl
     [LibraryImport(Libraries.Gdal)]
     internal static partial void VSIFree(IntPtr p);
 
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr VSICalloc(nuint count, nuint size);
+
+    /// <summary>Replaces CPLHTTPFetchEx process-wide (GDAL 3.2+): every HTTP request a driver or OSR makes goes to <paramref name="callback"/>.</summary>
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int CPLHTTPSetFetchCallback(IntPtr callback, IntPtr userData);
+
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
     internal static unsafe partial IntPtr VSIGetMemFileBuffer(string path, ulong* length, int unlinkAndSeize);
 }

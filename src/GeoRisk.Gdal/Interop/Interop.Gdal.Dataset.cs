@@ -40,11 +40,52 @@ internal static partial class GdalApi
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial SafeGdalDatasetHandle GDALCreateCopy(IntPtr driver, string path, SafeGdalDatasetHandle source, int strict, IntPtr options, IntPtr progress, IntPtr progressData);
 
-    [LibraryImport(Libraries.Gdal)]
-    internal static partial int GDALClose(IntPtr dataset);
+    // GDALClose and GDALFlushCache return void up to GDAL 3.6 and CPLErr from 3.7 (RFC 91). Reading a
+    // return value from the void form reads whatever the register holds, so each has both shapes and
+    // the wrappers below pick by the loaded version; on 3.6 the outcome is the thread's last error.
+    [LibraryImport(Libraries.Gdal, EntryPoint = "GDALClose")]
+    private static partial void GDALCloseVoid(IntPtr dataset);
 
-    [LibraryImport(Libraries.Gdal)]
-    internal static partial int GDALFlushCache(SafeGdalDatasetHandle dataset);
+    [LibraryImport(Libraries.Gdal, EntryPoint = "GDALClose")]
+    private static partial int GDALCloseErr(IntPtr dataset);
+
+    [LibraryImport(Libraries.Gdal, EntryPoint = "GDALFlushCache")]
+    private static partial void GDALFlushCacheVoid(SafeGdalDatasetHandle dataset);
+
+    [LibraryImport(Libraries.Gdal, EntryPoint = "GDALFlushCache")]
+    private static partial int GDALFlushCacheErr(SafeGdalDatasetHandle dataset);
+
+    /// <summary>True when the loaded GDAL (3.7 or later) returns a CPLErr from GDALClose and GDALFlushCache.</summary>
+    internal static bool CloseReturnsError => s_closeReturnsError.Value;
+
+    private static readonly Lazy<bool> s_closeReturnsError = new(() =>
+        int.TryParse(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GDALVersionInfo("VERSION_NUM")), System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 3_07_00_00);
+
+    /// <summary>Closes the dataset (writing what is still cached); returns CE_Failure when that failed, on every GDAL version.</summary>
+    internal static int GDALClose(IntPtr dataset)
+    {
+        Cpl.CPLErrorReset();
+        if (CloseReturnsError)
+        {
+            return GDALCloseErr(dataset);
+        }
+
+        GDALCloseVoid(dataset);
+        return Cpl.CPLGetLastErrorType() >= Cpl.CE_Failure ? Cpl.CE_Failure : Cpl.CE_None;
+    }
+
+    /// <summary>Writes the dataset's cached blocks; returns CE_Failure when that failed, on every GDAL version.</summary>
+    internal static int GDALFlushCache(SafeGdalDatasetHandle dataset)
+    {
+        Cpl.CPLErrorReset();
+        if (CloseReturnsError)
+        {
+            return GDALFlushCacheErr(dataset);
+        }
+
+        GDALFlushCacheVoid(dataset);
+        return Cpl.CPLGetLastErrorType() >= Cpl.CE_Failure ? Cpl.CE_Failure : Cpl.CE_None;
+    }
 
     [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int GDALGetGeoTransform(SafeGdalDatasetHandle dataset, double* transform);

@@ -19,8 +19,9 @@ internal static partial class Osr
     [LibraryImport(Libraries.Gdal)]
     internal static partial int OSRImportFromEPSG(SafeOsrHandle srs, int code);
 
-    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int OSRSetFromUserInput(SafeOsrHandle srs, string definition);
+    /// <summary>Parses WKT only (OSRSetFromUserInput also takes file names and URLs, and GDAL 3.6 lacks its Ex form that can forbid them).</summary>
+    [LibraryImport(Libraries.Gdal)]
+    internal static unsafe partial int OSRImportFromWkt(SafeOsrHandle srs, byte** wkt);
 
     [LibraryImport(Libraries.Gdal)]
     internal static partial void OSRSetAxisMappingStrategy(SafeOsrHandle srs, int strategy);

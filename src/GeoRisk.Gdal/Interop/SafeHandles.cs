@@ -7,7 +7,24 @@ internal sealed class SafeGdalDatasetHandle : SafeHandleZeroOrMinusOneIsInvalid
 {
     public SafeGdalDatasetHandle() : base(ownsHandle: true) { }
 
-    protected override bool ReleaseHandle() => GdalApi.GDALClose(handle) == Cpl.CE_None;
+    /// <summary>
+    /// Set when closing failed (e.g. the disk filled while the last cached blocks were written), so the
+    /// owner can throw after Dispose: ReleaseHandle itself must not throw.
+    /// </summary>
+    public GdalException? CloseError { get; private set; }
+
+    protected override bool ReleaseHandle()
+    {
+        if (GdalApi.GDALClose(handle) == Cpl.CE_None)
+        {
+            return true;
+        }
+
+        CloseError = new GdalException("Closing the dataset failed; the file is incomplete", Cpl.CPLGetLastErrorType(), Cpl.CPLGetLastErrorNo(),
+            System.Runtime.InteropServices.Marshal.PtrToStringUTF8(Cpl.CPLGetLastErrorMsg()) ?? "");
+        Cpl.CPLErrorReset();
+        return false;
+    }
 }
 
 /// <summary>An OGRFeatureH owned by the caller (from OGR_L_GetNextFeature or OGR_F_Create).</summary>
