@@ -26,7 +26,7 @@ public sealed class EndpointTests(ApiFixture api)
         // Issue #16 defect 8: no server path (or database host) for anonymous callers.
         Assert.False(health.GetProperty("store").TryGetProperty("location", out _));
         Assert.DoesNotContain(Path.GetFullPath(api.StoreDirectory), health.ToString(), StringComparison.Ordinal);
-        Assert.Equal(13, health.GetProperty("layers").GetInt32());
+        Assert.Equal(17, health.GetProperty("layers").GetInt32());
         Assert.Equal(5, health.GetProperty("surveys").GetInt32());
     }
 
@@ -103,6 +103,6 @@ public sealed class EndpointTests(ApiFixture api)
     {
         var response = await _client.GetAsync(new Uri("/api/v1/surveys/bortala-reference/layers/x%27%3B%20DROP%20TABLE%20georisk_layers%3B--/features", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal(13, (await GetJson("/healthz")).GetProperty("layers").GetInt32());
+        Assert.Equal(17, (await GetJson("/healthz")).GetProperty("layers").GetInt32());
     }
 }

@@ -123,7 +123,7 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
             }
 
             Assert.True(health.HasValue, "service did not come up: " + output);
-            Assert.Equal(13, health.Value.GetProperty("layers").GetInt32());
+            Assert.Equal(17, health.Value.GetProperty("layers").GetInt32());
             // The store's kind only: its server path is printed for the operator below, never served (issue #16).
             Assert.Equal("geopackage", health.Value.GetProperty("store").GetProperty("kind").GetString());
             Assert.DoesNotContain(Path.GetFullPath(store), health.Value.ToString(), StringComparison.Ordinal);
