@@ -20,7 +20,8 @@ internal static class ZoningEndpoints
         api.MapGet("/{run}", GetRun).WithName("GetZoningRun");
         api.MapGet("/{run}/census", GetCensus).WithName("GetCensus");
         api.MapGet("/{run}/zones", GetZones).WithName("GetZones");
-        app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning");
+        // Bounded by the render queue instead of the request timeout (see MapRenderQueue).
+        app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning").DisableRequestTimeout();
         return app;
     }
 
