@@ -10,8 +10,14 @@ public sealed class RenderQueueFullException() : Exception("Too many maps are be
 /// aborted before its turn never renders; finished maps are kept in a size-bounded cache (keyed by run id,
 /// so a new zoning run is a new key), which also serves identical requests that waited for a render.
 /// </summary>
-public sealed class MapRenderQueue(int concurrency, int queueLength, long cacheBytes = 64L * 1024 * 1024) : IDisposable
+/// <remarks>
+/// The map endpoint runs without the general request timeout: a render cannot be stopped half-way, and a
+/// timeout firing during one would abort the connection when the finished map is written. Waiting in the
+/// queue is bounded by <c>queueWait</c> (then 503) instead, and only a bounded number render at a time.
+/// </remarks>
+public sealed class MapRenderQueue(int concurrency, int queueLength, TimeSpan? queueWait = null, long cacheBytes = 64L * 1024 * 1024) : IDisposable
 {
+    private readonly TimeSpan _queueWait = queueWait ?? TimeSpan.FromSeconds(20);
     private readonly SemaphoreSlim _slots = new(Math.Max(1, concurrency), Math.Max(1, concurrency));
     private readonly LinkedList<(string Key, byte[] Png)> _cache = new();
     private readonly Lock _cacheGate = new();
@@ -22,7 +28,7 @@ public sealed class MapRenderQueue(int concurrency, int queueLength, long cacheB
     /// <summary>Renders actually run (not served from the cache).</summary>
     public long Renders => Interlocked.Read(ref _renders);
 
-    /// <exception cref="RenderQueueFullException">Too many renders are running or waiting.</exception>
+    /// <exception cref="RenderQueueFullException">Too many renders are running or waiting, or the wait for a render slot took too long.</exception>
     /// <exception cref="OperationCanceledException">The request was aborted before its render started.</exception>
     public async Task<byte[]> GetAsync(string key, Func<byte[]> render, CancellationToken cancellationToken)
     {
@@ -39,7 +45,11 @@ public sealed class MapRenderQueue(int concurrency, int queueLength, long cacheB
 
         try
         {
-            await _slots.WaitAsync(cancellationToken);
+            if (!await _slots.WaitAsync(_queueWait, cancellationToken))
+            {
+                throw new RenderQueueFullException();
+            }
+
             try
             {
                 // Whoever rendered while this request waited may have rendered the same map.

@@ -22,7 +22,8 @@ internal static class ZoningEndpoints
         api.MapGet("/{run}/exposure", GetExposure).WithName("GetExposureCensus");
         api.MapGet("/{run}/flood-scenarios", GetFloodScenarios).WithName("GetFloodScenarios");
         api.MapGet("/{run}/zones", GetZones).WithName("GetZones");
-        app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning");
+        // Bounded by the render queue instead of the request timeout (see MapRenderQueue).
+        app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning").DisableRequestTimeout();
         return app;
     }
 
