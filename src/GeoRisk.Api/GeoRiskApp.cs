@@ -64,6 +64,13 @@ public sealed class GeoRiskServiceOptions
     /// <summary>Positional uncertainty (± m) of fault traces that state neither accuracy nor scale (docs/DOMAIN.md §6.4).</summary>
     public double FaultTraceUncertaintyM { get; set; } = GeoRisk.Core.Risk.FaultTrace.DefaultUncertaintyM;
 
+    /// <summary>
+    /// Origins whose pages may read GeoRisk from a browser (CORS): "*" (default, the anonymous read endpoints are public
+    /// data) or a comma-separated list such as "https://maps.example.org,https://gis.example.org"; empty turns CORS off.
+    /// Writes still need an API key whatever the origin: CORS only lets a page send the request, never authenticates it.
+    /// </summary>
+    public string CorsOrigins { get; set; } = "*";
+
     /// <summary>Distance from a Holocene-active or undated fault within which category 甲 needs a special study (docs/DOMAIN.md §6.5).</summary>
     public double SpecialStudyRadiusM { get; set; } = GeoRisk.Core.Risk.FaultSetback.DefaultSpecialStudyRadiusM;
 
@@ -148,6 +155,7 @@ public static class GeoRiskApp
             return Task.CompletedTask;
         }));
 
+        builder.Services.AddCors(c => c.AddPolicy(CrossOrigin.Policy, p => CrossOrigin.Configure(p, options.CorsOrigins)));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -179,6 +187,8 @@ public static class GeoRiskApp
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // First, so preflights are answered before authentication and static files, and every response (errors included) carries the headers.
+        app.UseCors(CrossOrigin.Policy);
         app.Use(async (context, next) =>
         {
             // The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).

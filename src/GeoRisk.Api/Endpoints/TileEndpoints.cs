@@ -61,8 +61,10 @@ internal static class TileEndpoints
 
         var result = await tiles.GetTileAsync(tileset, tile!.Value, ct);
         var headers = http.Response.Headers;
+        var gzip = EntityTags.AcceptsGzip(http.Request);
+        var etag = gzip ? EntityTags.Gzip(result.ETag) : result.ETag;
         headers.CacheControl = "public, max-age=60, must-revalidate";
-        headers.ETag = result.ETag;
+        headers.ETag = etag;
         headers.Vary = "Accept-Encoding";
         headers["X-GeoRisk-Cache"] = result.FromCache ? "hit" : "miss";
         if (result.Thinned.Count > 0)
@@ -72,7 +74,7 @@ internal static class TileEndpoints
             Metrics.ThinnedTiles.Inc();
         }
 
-        if (http.Request.Headers.IfNoneMatch.ToString().Split(',').Any(e => e.Trim() == result.ETag))
+        if (EntityTags.NoneMatch(http.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -82,7 +84,7 @@ internal static class TileEndpoints
             return TypedResults.NoContent();
         }
 
-        if (http.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        if (gzip)
         {
             headers.ContentEncoding = "gzip";
             return TypedResults.Bytes(result.Gzipped, MvtMediaType);
@@ -107,7 +109,7 @@ internal static class TileEndpoints
         var result = await tiles.GetTileAsync(kind, tile!.Value, ct);
         http.Response.Headers.CacheControl = "public, max-age=60, must-revalidate";
         http.Response.Headers.ETag = result.ETag;
-        if (http.Request.Headers.IfNoneMatch.ToString().Split(',').Any(e => e.Trim() == result.ETag))
+        if (EntityTags.NoneMatch(http.Request, result.ETag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
