@@ -148,12 +148,15 @@ public static class GeoRiskApp
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddSingleton<ParserWorker>();
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(OpenApiSetup.Configure);
+        builder.Services.AddResponseCompression(c =>
         {
-            document.Info.Title = "GeoRisk";
-            document.Info.Description = "Hazard zoning, site risk, survey uploads, vector and raster tiles, OGC API Features and Tiles.";
-            return Task.CompletedTask;
-        }));
+            // JSON documents (GeoJSON pages, TileJSON, style, OpenAPI) shrink 5-10x; tiles are gzipped by their endpoint
+            // (which sets Content-Encoding itself, so this middleware leaves them alone), PNGs are compressed already.
+            c.MimeTypes = ["application/json", "application/geo+json", "text/csv", "text/plain", "text/javascript", "text/css", "text/html"];
+            c.Providers.Add<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProvider>();
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(g => g.Level = System.IO.Compression.CompressionLevel.Fastest);
 
         builder.Services.AddCors(c => c.AddPolicy(CrossOrigin.Policy, p => CrossOrigin.Configure(p, options.CorsOrigins)));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
@@ -189,6 +192,7 @@ public static class GeoRiskApp
         app.UseStatusCodePages();
         // First, so preflights are answered before authentication and static files, and every response (errors included) carries the headers.
         app.UseCors(CrossOrigin.Policy);
+        app.UseResponseCompression();
         app.Use(async (context, next) =>
         {
             // The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).

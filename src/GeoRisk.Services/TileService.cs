@@ -18,8 +18,9 @@ namespace GeoRisk.Services;
 
 /// <summary>A tileset clients can request: a stored layer, the current zoning, or survey coverages.</summary>
 /// <param name="Fields">Attribute name → TileJSON type description ("Number", "String").</param>
+/// <param name="FeatureCount">Features in the tileset when the store knows without counting (null for coverages).</param>
 public sealed record TilesetInfo(string Id, string Title, string Kind, string GeometryType, Envelope? Bounds, int MinZoom, int MaxZoom, string Version,
-    IReadOnlyDictionary<string, string> Fields);
+    IReadOnlyDictionary<string, string> Fields, long? FeatureCount = null);
 
 /// <summary>An encoded tile: gzip-compressed MVT bytes, a strong ETag from the content, and what was thinned.</summary>
 public sealed record VectorTileResult(byte[] Gzipped, string ETag, int Features, IReadOnlyDictionary<string, int> Thinned, bool FromCache)
@@ -65,7 +66,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         if (await store.GetZoningRunAsync(null, cancellationToken) is { } run)
         {
             result.Add(new TilesetInfo(Zoning, $"Zoning run {run.Id} ({run.ModelName})", "zoning", "Polygon", run.Bounds, MinZoom, MaxZoom, $"run{run.Id}",
-                ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind))));
+                ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind)), run.ZoneCount));
         }
 
         var surveys = await store.ListSurveysAsync(cancellationToken);
@@ -81,10 +82,22 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             var schema = LayerSchema.For(layer.Kind);
             var fields = schema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind));
             fields["source_fid"] = "Number";
-            result.Add(new TilesetInfo(TilesetId(layer), layer.Id, layer.Kind.ToToken(), schema.Geometry.ToString(), layer.Bounds, MinZoom, MaxZoom, $"v{layer.CurrentVersion}", fields));
+            result.Add(new TilesetInfo(TilesetId(layer), layer.Id, layer.Kind.ToToken(), schema.Geometry.ToString(), layer.Bounds, MinZoom, MaxZoom, $"v{layer.CurrentVersion}", fields, layer.FeatureCount));
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The attributes the tiles of a tileset really carry, name → TileJSON type ("Number", "String", "Boolean"), in
+    /// order of first appearance: read from the loaded features, so TileJSON's vector_layers cannot drift from the
+    /// tiles (attributes that are null everywhere are never encoded, so never advertised).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The tileset does not exist.</exception>
+    public async Task<IReadOnlyDictionary<string, string>> FieldsAsync(string tileset, CancellationToken cancellationToken = default)
+    {
+        var info = (await ListAsync(cancellationToken)).FirstOrDefault(t => t.Id == tileset) ?? throw new KeyNotFoundException($"No tileset '{tileset}'.");
+        return (await SourceAsync(info, cancellationToken)).Fields;
     }
 
     /// <summary>The MVT bytes of a tile, uncompressed (benchmarks and tools).</summary>
@@ -163,6 +176,32 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
 
     public void Dispose() => _tiles.Dispose();
 
+    /// <summary>
+    /// One feature per survey with a coverage, in order of precedence (the feature id is the rank), in EPSG:4490
+    /// lon/lat: the "coverage" tileset and OGC API collection.
+    /// </summary>
+    public async Task<IReadOnlyList<GeoFeature>> CoverageFeaturesAsync(CancellationToken cancellationToken = default)
+    {
+        var list = new List<GeoFeature>();
+        var id = 0;
+        foreach (var s in Core.Surveys.SurveyPrecedence.Rank(await store.ListSurveysAsync(cancellationToken)))
+        {
+            id++;
+            if (await store.GetSurveyCoverageAsync(s.Id, cancellationToken) is { } g)
+            {
+                list.Add(new GeoFeature(id, g, new Dictionary<string, object?>
+                {
+                    ["survey_id"] = s.Id,
+                    ["title"] = s.Title,
+                    ["scale_denominator"] = (long)s.ScaleDenominator,
+                    ["accepted"] = s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft",
+                }));
+            }
+        }
+
+        return list;
+    }
+
     private static string TypeName(FieldKind kind) => kind is FieldKind.Integer or FieldKind.Real or FieldKind.Grade ? "Number" : "String";
 
     private static string CoverageVersion(IReadOnlyList<Core.Surveys.SurveyInfo> surveys) =>
@@ -215,24 +254,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         }
         else if (tileset.Id == Coverage)
         {
-            var list = new List<GeoFeature>();
-            var id = 0;
-            foreach (var s in Core.Surveys.SurveyPrecedence.Rank(await store.ListSurveysAsync()))
-            {
-                id++;
-                if (await store.GetSurveyCoverageAsync(s.Id) is { } g)
-                {
-                    list.Add(new GeoFeature(id, g, new Dictionary<string, object?>
-                    {
-                        ["survey_id"] = s.Id,
-                        ["title"] = s.Title,
-                        ["scale_denominator"] = (long)s.ScaleDenominator,
-                        ["accepted"] = s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft",
-                    }));
-                }
-            }
-
-            features = list;
+            features = await CoverageFeaturesAsync();
         }
         else
         {
@@ -250,6 +272,9 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         private readonly STRtree<int> _index = new();
         private readonly bool _coverage;
         private readonly ConcurrentDictionary<int, Lazy<Geometry[]>> _simplified = new();
+        private readonly Dictionary<string, string> _fields = new(StringComparer.Ordinal);
+
+        public IReadOnlyDictionary<string, string> Fields => _fields;
 
         public VectorSource(IReadOnlyList<GeoFeature> features, bool coverage, bool addSourceFid)
         {
@@ -260,10 +285,29 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
                 var attributes = addSourceFid ? new Dictionary<string, object?>(f.Attributes) { ["source_fid"] = f.Id } : f.Attributes;
                 _index.Insert(g.EnvelopeInternal, _features.Count);
                 _features.Add(new TileFeature((ulong)Math.Max(0, f.Id), g, attributes, g.Area + g.Length));
+                foreach (var (name, value) in attributes)
+                {
+                    if (FieldType(value) is { } type && !_fields.ContainsKey(name))
+                    {
+                        _fields[name] = type;
+                    }
+                }
             }
 
             _index.Build();
         }
+
+        /// <summary>The TileJSON type of a value as the MVT encoder writes it; null for values it leaves out.</summary>
+        private static string? FieldType(object? value) => value switch
+        {
+            null => null,
+            string or DateOnly => "String",
+            bool => "Boolean",
+            int or long or short or byte or uint => "Number",
+            double d => double.IsFinite(d) ? "Number" : null,
+            float f => float.IsFinite(f) ? "Number" : null,
+            _ => null,
+        };
 
         public IReadOnlyList<TileFeature> FeaturesFor(TileId tile)
         {

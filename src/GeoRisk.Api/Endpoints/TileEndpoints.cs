@@ -17,6 +17,9 @@ internal static class TileEndpoints
         var tiles = app.MapGroup("/tiles").WithTags("Tiles");
         tiles.MapGet("", ListTilesets).WithName("ListTilesets");
         tiles.MapGet("/{tileset}/{z}/{x}/{y}.mvt", GetVectorTile).WithName("GetVectorTile");
+        // The same tiles under .pbf, the extension GDAL's MVT driver and tippecanoe-style tools assume
+        // (ogrinfo MVT:http://host/tiles/zoning/8 works without -oo TILE_EXTENSION=mvt).
+        tiles.MapGet("/{tileset}/{z}/{x}/{y}.pbf", GetVectorTile).WithName("GetVectorTilePbf");
         tiles.MapGet("/{kind}/{z}/{x}/{y}.png", GetRasterTile).WithName("GetRasterTile");
         tiles.MapGet("/{tileset}.json", GetTileJson).WithName("GetTileJson");
         app.MapGet("/styles/georisk.json", GetStyle).WithName("GetStyle").WithTags("Tiles");
@@ -158,7 +161,7 @@ internal static class TileEndpoints
         foreach (var t in selected)
         {
             var fields = new JsonObject();
-            foreach (var (name, type) in t.Fields)
+            foreach (var (name, type) in await vectorTiles.FieldsAsync(t.Id, ct))
             {
                 fields[name] = type;
             }
