@@ -205,14 +205,28 @@ internal static class TileEndpoints
     private static async Task<IResult> GetStyle(TileService tiles, HttpContext http, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-cache";
-        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct)));
+        var layers = http.Request.Query["layers"].ToString();
+        if (layers is not ("" or "visible" or "all"))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "bad-parameter", $"layers must be 'visible' (default) or 'all'; got '{layers}'.");
+        }
+
+        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct), includeHidden: layers == "all"));
     }
 }
 
-/// <summary>The MapLibre style: hillshade backdrop, zoning in the legend colours, survey layers, faults and hazard points.</summary>
+/// <summary>
+/// The MapLibre style: hillshade backdrop, zoning in the legend colours, survey layers, faults and hazard points.
+/// Kept to what QGIS 3.22's QgsMapBoxGlStyleConverter reads the same way MapLibre does: <c>match</c> labels are
+/// arrays (QGIS turns a scalar label into an empty <c>IN ()</c>, drawing every zone grey), hidden layers are left
+/// out rather than marked <c>visibility: none</c> (QGIS ignores it and draws them), and there is no background
+/// layer (QGIS paints it over the separately added hillshade; the web page colours its map container instead).
+/// <c>?layers=all</c> adds the hidden layers for the web map's layer switcher. No glyphs are published, so the
+/// style has no symbol (label) layers.
+/// </summary>
 internal static class MapStyle
 {
-    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets)
+    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false)
     {
         var sources = new JsonObject
         {
@@ -220,14 +234,13 @@ internal static class MapStyle
         };
         var layers = new JsonArray
         {
-            new JsonObject { ["id"] = "background", ["type"] = "background", ["paint"] = new JsonObject { ["background-color"] = "#f2efe9" } },
             new JsonObject { ["id"] = "hillshade", ["type"] = "raster", ["source"] = "hillshade", ["paint"] = new JsonObject { ["raster-opacity"] = 0.9 } },
         };
 
         var grades = new JsonArray("match", new JsonArray("get", "grade"));
         for (var g = 1; g <= 4; g++)
         {
-            grades.Add(g);
+            grades.Add(new JsonArray(g));
             grades.Add(Grades.Colour(g));
         }
 
@@ -235,7 +248,7 @@ internal static class MapStyle
         var prevention = new JsonArray("match", new JsonArray("get", "prevention"));
         foreach (var (id, _, _, colour) in Grades.Prevention)
         {
-            prevention.Add(id);
+            prevention.Add(new JsonArray(id));
             prevention.Add(colour);
         }
 
@@ -257,6 +270,7 @@ internal static class MapStyle
                 ["id"] = "grade-raster", ["type"] = "raster", ["source"] = "grade",
                 ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 1.0, ["raster-resampling"] = "nearest" },
             });
+
             Vector(zoning);
             layers.Add(Layer("zoning-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: true));
             layers.Add(Layer("zoning-outline", "line", zoning.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));
@@ -306,6 +320,21 @@ internal static class MapStyle
                         ["circle-stroke-width"] = 1,
                     }, visible: true));
                     break;
+            }
+        }
+
+        if (!includeHidden)
+        {
+            // Drop hidden layers, then sources no remaining layer uses (QGIS would still load them).
+            foreach (var hidden in layers.Where(l => l!["layout"]?["visibility"]?.GetValue<string>() == "none").ToList())
+            {
+                layers.Remove(hidden);
+            }
+
+            var used = layers.Select(l => l!["source"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var unused in sources.Select(p => p.Key).Where(k => !used.Contains(k)).ToList())
+            {
+                sources.Remove(unused);
             }
         }
 
