@@ -42,10 +42,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     public const int MinZoom = 0;
     public const int MaxZoom = 16;
 
-    /// <summary>Zooms below this are simplified; from here on the stored geometry is finer than a tile unit anyway.</summary>
-    private const int SimplifyBelowZoom = 14;
-
-    private readonly ConcurrentDictionary<string, Lazy<Task<VectorSource>>> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<VectorTileIndex>>> _sources = new(StringComparer.Ordinal);
     private readonly MemoryCache _tiles = new(new MemoryCacheOptions { SizeLimit = 256L * 1024 * 1024 });
     private readonly MvtEncoder _encoder = new();
     private long _thinnedTiles;
@@ -154,7 +151,8 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     }
 
     /// <summary>
-    /// Loads every tileset and prepares the zoning's per-zoom simplifications ahead of the first requests,
+    /// Loads every tileset and prepares the zoning's per-zoom simplifications and the other layers' base
+    /// simplification (<see cref="VectorTileIndex.Prepare"/>) ahead of the first requests,
     /// so a burst of clients after a start or a new run does not wait on that work. Called in the
     /// background at start-up and whenever a new zoning run appears.
     /// </summary>
@@ -165,11 +163,16 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             var source = await SourceAsync(tileset, cancellationToken);
             if (tileset.Id == Zoning)
             {
-                for (var z = MinZoom; z < SimplifyBelowZoom; z++)
+                for (var z = MinZoom; z < VectorTileIndex.SimplifyBelowZoom; z++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    await Task.Run(() => source.FeaturesFor(new TileId(z, 0, 0)), cancellationToken);
+                    var zoom = z;
+                    await Task.Run(() => source.Prepare(zoom), cancellationToken);
                 }
+            }
+            else
+            {
+                await Task.Run(() => source.Prepare(VectorTileIndex.BaseZoom), cancellationToken);
             }
         }
     }
@@ -218,14 +221,14 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         return output.ToArray();
     }
 
-    private Task<VectorSource> SourceAsync(TilesetInfo tileset, CancellationToken cancellationToken)
+    private Task<VectorTileIndex> SourceAsync(TilesetInfo tileset, CancellationToken cancellationToken)
     {
         var key = $"{tileset.Id}@{tileset.Version}";
         var created = false;
         var lazy = _sources.GetOrAdd(key, _ =>
         {
             created = true;
-            return new Lazy<Task<VectorSource>>(() => LoadAsync(tileset));
+            return new Lazy<Task<VectorTileIndex>>(() => LoadAsync(tileset));
         });
         if (created && tileset.Id == Zoning && _sources.Keys.Any(k => k.StartsWith(Zoning + "@", StringComparison.Ordinal) && k != key))
         {
@@ -242,7 +245,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<VectorSource> LoadAsync(TilesetInfo tileset)
+    private async Task<VectorTileIndex> LoadAsync(TilesetInfo tileset)
     {
         IReadOnlyList<GeoFeature> features;
         var coverage = false;
@@ -262,81 +265,6 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             features = await store.QueryFeaturesAsync(parts[0], parts[1], null, int.MaxValue);
         }
 
-        return await Task.Run(() => new VectorSource(features, coverage, tileset.Id != Zoning && tileset.Id != Coverage));
-    }
-
-    /// <summary>One tileset version in Web Mercator with a spatial index and per-zoom simplified geometry.</summary>
-    private sealed class VectorSource
-    {
-        private readonly List<TileFeature> _features = [];
-        private readonly STRtree<int> _index = new();
-        private readonly bool _coverage;
-        private readonly ConcurrentDictionary<int, Lazy<Geometry[]>> _simplified = new();
-        private readonly Dictionary<string, string> _fields = new(StringComparer.Ordinal);
-
-        public IReadOnlyDictionary<string, string> Fields => _fields;
-
-        public VectorSource(IReadOnlyList<GeoFeature> features, bool coverage, bool addSourceFid)
-        {
-            _coverage = coverage;
-            foreach (var f in features)
-            {
-                var g = WebMercator.FromLonLat(f.Geometry);
-                var attributes = addSourceFid ? new Dictionary<string, object?>(f.Attributes) { ["source_fid"] = f.Id } : f.Attributes;
-                _index.Insert(g.EnvelopeInternal, _features.Count);
-                _features.Add(new TileFeature((ulong)Math.Max(0, f.Id), g, attributes, g.Area + g.Length));
-                foreach (var (name, value) in attributes)
-                {
-                    if (FieldType(value) is { } type && !_fields.ContainsKey(name))
-                    {
-                        _fields[name] = type;
-                    }
-                }
-            }
-
-            _index.Build();
-        }
-
-        /// <summary>The TileJSON type of a value as the MVT encoder writes it; null for values it leaves out.</summary>
-        private static string? FieldType(object? value) => value switch
-        {
-            null => null,
-            string or DateOnly => "String",
-            bool => "Boolean",
-            int or long or short or byte or uint => "Number",
-            double d => double.IsFinite(d) ? "Number" : null,
-            float f => float.IsFinite(f) ? "Number" : null,
-            _ => null,
-        };
-
-        public IReadOnlyList<TileFeature> FeaturesFor(TileId tile)
-        {
-            var bounds = WebMercator.Bounds(tile);
-            bounds.ExpandBy(bounds.Width * 64 / 4096);
-            var hits = _index.Query(bounds).ToList();
-            hits.Sort();
-            if (tile.Z >= SimplifyBelowZoom)
-            {
-                return hits.Select(i => _features[i]).ToList();
-            }
-
-            var simplified = _simplified.GetOrAdd(tile.Z, z => new Lazy<Geometry[]>(() => Simplify(z))).Value;
-            return hits.Select(i => _features[i] with { Geometry = simplified[i] }).ToList();
-        }
-
-        private Geometry[] Simplify(int z)
-        {
-            // Half a screen pixel (8 of the tile's 4096 units): finer detail is invisible at this zoom, and
-            // dropping it keeps clipping, validity checks and tile sizes proportional to what is drawn.
-            var tolerance = WebMercator.PixelSize(z) * 0.5;
-            var geometries = _features.Select(f => f.Geometry).ToArray();
-            if (_coverage)
-            {
-                // Shared edges are simplified once for both neighbours: no gaps or overlaps between zones.
-                return CoverageSimplifier.Simplify(geometries, tolerance);
-            }
-
-            return geometries.Select(g => g is Point or MultiPoint ? g : TopologyPreservingSimplifier.Simplify(g, tolerance)).ToArray();
-        }
+        return await Task.Run(() => new VectorTileIndex(features, coverage, tileset.Id != Zoning && tileset.Id != Coverage));
     }
 }
