@@ -58,6 +58,12 @@ public sealed class GeoRiskServiceOptions
     /// <summary>Time limit of a read request (uploads and runs continue as jobs).</summary>
     public int RequestTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>
+    /// Folder of tile archives (<c>georisk export tiles --format pmtiles</c>) served at /archives/{name}.pmtiles with
+    /// HTTP range requests, so MapLibre's pmtiles protocol or QGIS read them as tilesets; unset serves none.
+    /// </summary>
+    public string? ArchiveDirectory { get; set; }
+
     /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
     public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
 
@@ -239,6 +245,7 @@ public static class GeoRiskApp
         app.MapZoningEndpoints();
         app.MapSiteRiskEndpoints();
         app.MapTileEndpoints();
+        app.MapArchiveEndpoints(options);
         app.MapWriteEndpoints(options);
         app.MapOgcEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

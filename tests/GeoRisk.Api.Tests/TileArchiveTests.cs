@@ -5,6 +5,7 @@ using System.Text.Json;
 using GeoRisk.Services;
 using GeoRisk.Tests.Common;
 using GeoRisk.Tiles;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace GeoRisk.Api.Tests;
@@ -71,6 +72,42 @@ public sealed class TileArchiveTests(ApiFixture api)
         finally
         {
             File.Delete(archive);
+        }
+    }
+
+    [Fact]
+    public async Task ServedArchive_RangeRequests_206WithTheBytes()
+    {
+        var folder = Directory.CreateTempSubdirectory("georisk-archives");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "zoning.pmtiles");
+            await using (var file = File.Create(path))
+            {
+                await TileArchiveExport.WritePmTilesAsync(api.Factory.Services.GetRequiredService<TileService>(), TileService.Zoning, 0, 4, file);
+            }
+
+            using var factory = api.Factory.WithWebHostBuilder(b => b.UseSetting("GeoRisk:ArchiveDirectory", folder.FullName));
+            using var client = factory.CreateClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/archives/zoning.pmtiles", UriKind.Relative));
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 126);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal("application/vnd.pmtiles", response.Content.Headers.ContentType?.MediaType);
+            var header = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(127, header.Length);
+            Assert.Equal("PMTiles"u8.ToArray(), header.Take(7).ToArray());
+            Assert.Equal((await File.ReadAllBytesAsync(path)).Take(127), header);
+
+            foreach (var bad in new[] { "../catalog.gpkg", "missing.pmtiles", "zoning.mbtiles" })
+            {
+                using var refused = await client.GetAsync(new Uri("/archives/" + Uri.EscapeDataString(bad), UriKind.Relative));
+                Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
         }
     }
 
