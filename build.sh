@@ -66,6 +66,11 @@ run_tests() {
   # PostgreSQL + PostGIS for the PostGIS store's tests: each test process starts a throw-away cluster on a
   # free loopback port in a temp folder and stops it at exit (or set GEORISK_TEST_PG to use a server).
   apt_install $(postgis_packages)
+  # Node.js for the third-party validators and readers the tests run (swagger-cli, Redocly, pmtiles), pinned in
+  # tests/tools/package-lock.json.
+  command -v npm >/dev/null || apt_install nodejs npm
+  log "Installing the npm test tools"
+  npm ci --prefix tests/tools --no-audit --no-fund --loglevel=error
   log "Building"
   dotnet build GeoRisk.sln -c Debug --no-restore --verbosity quiet -nologo
   log "Running tests"

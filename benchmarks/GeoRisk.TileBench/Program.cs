@@ -1,6 +1,7 @@
 // MVT: GeoRisk's encoder (in process, over the PostGIS store) vs PostGIS ST_AsMVT (in the database),
 // on the same zoning polygons and the same tiles. Usage:
 //   dotnet run -c Release --project benchmarks/GeoRisk.TileBench -- STORE_DIR [maxZoom]
+//   dotnet run -c Release --project benchmarks/GeoRisk.TileBench -- cold [polygons] [verticesPerPolygon]   (ColdTiles.cs)
 // STORE_DIR is an embedded store with a zoning run (e.g. from `georisk demo --no-serve`); its zones are
 // copied into a throw-away PostGIS cluster (or GEORISK_TEST_PG). Timings are sequential, one tile at a time.
 using System.Diagnostics;
@@ -12,6 +13,12 @@ using GeoRisk.Storage.PostGis;
 using GeoRisk.Tests.Common;
 using GeoRisk.Tiles;
 using Npgsql;
+
+if (args is ["cold", ..])
+{
+    ColdTiles.Run(args);
+    return;
+}
 
 var storeDir = args.Length > 0 ? args[0] : "/tmp/georisk-bench-store";
 var maxZoom = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 11;

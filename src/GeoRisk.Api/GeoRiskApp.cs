@@ -73,11 +73,24 @@ public sealed class GeoRiskServiceOptions
 
     public int MapQueueLength { get; set; } = 8;
 
+    /// <summary>
+    /// Folder of tile archives (<c>georisk export tiles --format pmtiles</c>) served at /archives/{name}.pmtiles with
+    /// HTTP range requests, so MapLibre's pmtiles protocol or QGIS read them as tilesets; unset serves none.
+    /// </summary>
+    public string? ArchiveDirectory { get; set; }
+
     /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
     public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
 
     /// <summary>Positional uncertainty (± m) of fault traces that state neither accuracy nor scale (docs/DOMAIN.md §6.4).</summary>
     public double FaultTraceUncertaintyM { get; set; } = GeoRisk.Core.Risk.FaultTrace.DefaultUncertaintyM;
+
+    /// <summary>
+    /// Origins whose pages may read GeoRisk from a browser (CORS): "*" (default, the anonymous read endpoints are public
+    /// data) or a comma-separated list such as "https://maps.example.org,https://gis.example.org"; empty turns CORS off.
+    /// Writes still need an API key whatever the origin: CORS only lets a page send the request, never authenticates it.
+    /// </summary>
+    public string CorsOrigins { get; set; } = "*";
 
     /// <summary>Distance from a Holocene-active or undated fault within which category 甲 needs a special study (docs/DOMAIN.md §6.5).</summary>
     public double SpecialStudyRadiusM { get; set; } = GeoRisk.Core.Risk.FaultSetback.DefaultSpecialStudyRadiusM;
@@ -164,13 +177,17 @@ public static class GeoRiskApp
         builder.Services.AddSingleton<ParserWorker>();
         builder.Services.AddSingleton(new MapRenderQueue(options.MapRenderConcurrency, options.MapQueueLength));
         builder.Services.AddSingleton(new FailedAuthLimiter(options.FailedAuthPerMinute));
-        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        builder.Services.AddOpenApi(OpenApiSetup.Configure);
+        builder.Services.AddResponseCompression(c =>
         {
-            document.Info.Title = "GeoRisk";
-            document.Info.Description = "Hazard zoning, site risk, survey uploads, vector and raster tiles, OGC API Features and Tiles.";
-            return Task.CompletedTask;
-        }));
+            // JSON documents (GeoJSON pages, TileJSON, style, OpenAPI) shrink 5-10x; tiles are gzipped by their endpoint
+            // (which sets Content-Encoding itself, so this middleware leaves them alone), PNGs are compressed already.
+            c.MimeTypes = ["application/json", "application/geo+json", "text/csv", "text/plain", "text/javascript", "text/css", "text/html"];
+            c.Providers.Add<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProvider>();
+        });
+        builder.Services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(g => g.Level = System.IO.Compression.CompressionLevel.Fastest);
 
+        builder.Services.AddCors(c => c.AddPolicy(CrossOrigin.Policy, p => CrossOrigin.Configure(p, options.CorsOrigins)));
         builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -215,6 +232,9 @@ public static class GeoRiskApp
         });
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // First, so preflights are answered before authentication and static files, and every response (errors included) carries the headers.
+        app.UseCors(CrossOrigin.Policy);
+        app.UseResponseCompression();
         app.Use(async (context, next) =>
         {
             // The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).
@@ -276,6 +296,7 @@ public static class GeoRiskApp
         app.MapZoningEndpoints();
         app.MapSiteRiskEndpoints();
         app.MapTileEndpoints();
+        app.MapArchiveEndpoints(options);
         app.MapWriteEndpoints(options);
         app.MapAdminEndpoints();
         app.MapOgcEndpoints();

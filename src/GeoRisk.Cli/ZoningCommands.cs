@@ -54,22 +54,60 @@ internal static class ZoningCommands
     public static Command Export()
     {
         var store = Commands.StoreOption();
-        var what = new Argument<string>("product") { Description = "zoning, risk, grade, census, exposure or flood-scenarios." };
-        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog|png; census, exposure, flood-scenarios: csv|json." };
+        var what = new Argument<string>("product") { Description = "zoning, risk, grade, census, exposure, flood-scenarios or tiles." };
+        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog|png; census, exposure, flood-scenarios: csv|json; tiles: pmtiles." };
+        var tileset = new Option<string>("--tileset") { Description = "tiles: the tileset (zoning, coverage, survey:layer or a comma-joined list).", DefaultValueFactory = _ => "zoning" };
+        var minZoom = new Option<int>("--min-zoom") { Description = "tiles: lowest zoom.", DefaultValueFactory = _ => 0 };
+        var maxZoom = new Option<int>("--max-zoom") { Description = "tiles: highest zoom (at most 16).", DefaultValueFactory = _ => 14 };
         var width = new Option<int>("--width") { Description = "PNG width in pixels (risk/grade).", DefaultValueFactory = _ => 2048 };
         var output = new Option<string>("-o", "--output") { Required = true, Description = "Output file." };
         var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
-        var command = new Command("export", "Export a zoning run's polygons, rasters or census table.") { what, format, output, run, width, store };
+        var command = new Command("export", "Export a zoning run's polygons, rasters or census table, or a tileset as a tile archive.") { what, format, output, run, width, tileset, minZoom, maxZoom, store };
         command.SetAction(async (parse, ct) =>
         {
             var product = parse.GetValue(what)!.ToLowerInvariant();
             var fmt = parse.GetValue(format)!.ToLowerInvariant();
             var path = parse.GetValue(output)!;
-            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog" or "png") or ("census" or "exposure" or "flood-scenarios", "csv" or "json");
+            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog" or "png") or ("census" or "exposure" or "flood-scenarios", "csv" or "json")
+                or ("tiles", "pmtiles");
             if (!valid)
             {
-                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog|png, census|exposure|flood-scenarios csv|json.");
+                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog|png, census|exposure|flood-scenarios csv|json, tiles pmtiles.");
                 return ExitCodes.Usage;
+            }
+
+            if (product == "tiles")
+            {
+                var (min, max) = (parse.GetValue(minZoom), parse.GetValue(maxZoom));
+                if (min < 0 || max > TileService.MaxZoom || min > max)
+                {
+                    Console.Error.WriteLine($"error: zooms must satisfy 0 <= --min-zoom <= --max-zoom <= {TileService.MaxZoom}.");
+                    return ExitCodes.Usage;
+                }
+
+                await using var tileStore = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
+                using var tiles = new TileService(tileStore, cacheTiles: false);
+                var name = parse.GetValue(tileset)!;
+                var temp = path + ".partial";
+                (int Tiles, int Contents) written;
+                await using (var file = File.Create(temp))
+                {
+                    var last = -1L;
+                    written = await TileArchiveExport.WritePmTilesAsync(tiles, name, min, max, file, new Progress<(long Done, long Total)>(p =>
+                    {
+                        // One line per percent on stderr: the archive is the product, the progress a side channel.
+                        var percent = p.Done * 100 / Math.Max(1, p.Total);
+                        if (percent != Interlocked.Exchange(ref last, percent))
+                        {
+                            Console.Error.Write($"\r{p.Done:N0}/{p.Total:N0} tiles ({percent} %)");
+                        }
+                    }), ct);
+                }
+
+                Console.Error.WriteLine();
+                File.Move(temp, path, overwrite: true);
+                Console.WriteLine($"{written.Tiles:N0} tiles ({written.Contents:N0} distinct) of {name} z{min}-{max} written to {path} (PMTiles v3, {new FileInfo(path).Length:N0} bytes)");
+                return ExitCodes.Ok;
             }
 
             await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);

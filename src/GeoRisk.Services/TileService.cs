@@ -18,8 +18,9 @@ namespace GeoRisk.Services;
 
 /// <summary>A tileset clients can request: a stored layer, the current zoning, or survey coverages.</summary>
 /// <param name="Fields">Attribute name → TileJSON type description ("Number", "String").</param>
+/// <param name="FeatureCount">Features in the tileset when the store knows without counting (null for coverages).</param>
 public sealed record TilesetInfo(string Id, string Title, string Kind, string GeometryType, Envelope? Bounds, int MinZoom, int MaxZoom, string Version,
-    IReadOnlyDictionary<string, string> Fields);
+    IReadOnlyDictionary<string, string> Fields, long? FeatureCount = null);
 
 /// <summary>An encoded tile: gzip-compressed MVT bytes, a strong ETag from the content, and what was thinned.</summary>
 public sealed record VectorTileResult(byte[] Gzipped, string ETag, int Features, IReadOnlyDictionary<string, int> Thinned, bool FromCache)
@@ -41,10 +42,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     public const int MinZoom = 0;
     public const int MaxZoom = 16;
 
-    /// <summary>Zooms below this are simplified; from here on the stored geometry is finer than a tile unit anyway.</summary>
-    private const int SimplifyBelowZoom = 14;
-
-    private readonly ConcurrentDictionary<string, Lazy<Task<VectorSource>>> _sources = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<VectorTileIndex>>> _sources = new(StringComparer.Ordinal);
     private readonly MemoryCache _tiles = new(new MemoryCacheOptions { SizeLimit = 256L * 1024 * 1024 });
     private readonly MvtEncoder _encoder = new();
     private long _thinnedTiles;
@@ -65,7 +63,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         if (await store.GetZoningRunAsync(null, cancellationToken) is { } run)
         {
             result.Add(new TilesetInfo(Zoning, $"Zoning run {run.Id} ({run.ModelName})", "zoning", "Polygon", run.Bounds, MinZoom, MaxZoom, $"run{run.Id}",
-                ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind))));
+                ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind)), run.ZoneCount));
         }
 
         var surveys = await store.ListSurveysAsync(cancellationToken);
@@ -81,10 +79,22 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             var schema = LayerSchema.For(layer.Kind);
             var fields = schema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind));
             fields["source_fid"] = "Number";
-            result.Add(new TilesetInfo(TilesetId(layer), layer.Id, layer.Kind.ToToken(), schema.Geometry.ToString(), layer.Bounds, MinZoom, MaxZoom, $"v{layer.CurrentVersion}", fields));
+            result.Add(new TilesetInfo(TilesetId(layer), layer.Id, layer.Kind.ToToken(), schema.Geometry.ToString(), layer.Bounds, MinZoom, MaxZoom, $"v{layer.CurrentVersion}", fields, layer.FeatureCount));
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The attributes the tiles of a tileset really carry, name → TileJSON type ("Number", "String", "Boolean"), in
+    /// order of first appearance: read from the loaded features, so TileJSON's vector_layers cannot drift from the
+    /// tiles (attributes that are null everywhere are never encoded, so never advertised).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">The tileset does not exist.</exception>
+    public async Task<IReadOnlyDictionary<string, string>> FieldsAsync(string tileset, CancellationToken cancellationToken = default)
+    {
+        var info = (await ListAsync(cancellationToken)).FirstOrDefault(t => t.Id == tileset) ?? throw new KeyNotFoundException($"No tileset '{tileset}'.");
+        return (await SourceAsync(info, cancellationToken)).Fields;
     }
 
     /// <summary>The MVT bytes of a tile, uncompressed (benchmarks and tools).</summary>
@@ -141,7 +151,8 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     }
 
     /// <summary>
-    /// Loads every tileset and prepares the zoning's per-zoom simplifications ahead of the first requests,
+    /// Loads every tileset and prepares the zoning's per-zoom simplifications and the other layers' base
+    /// simplification (<see cref="VectorTileIndex.Prepare"/>) ahead of the first requests,
     /// so a burst of clients after a start or a new run does not wait on that work. Called in the
     /// background at start-up and whenever a new zoning run appears.
     /// </summary>
@@ -152,16 +163,47 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             var source = await SourceAsync(tileset, cancellationToken);
             if (tileset.Id == Zoning)
             {
-                for (var z = MinZoom; z < SimplifyBelowZoom; z++)
+                for (var z = MinZoom; z < VectorTileIndex.SimplifyBelowZoom; z++)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    await Task.Run(() => source.FeaturesFor(new TileId(z, 0, 0)), cancellationToken);
+                    var zoom = z;
+                    await Task.Run(() => source.Prepare(zoom), cancellationToken);
                 }
+            }
+            else
+            {
+                await Task.Run(() => source.Prepare(VectorTileIndex.BaseZoom), cancellationToken);
             }
         }
     }
 
     public void Dispose() => _tiles.Dispose();
+
+    /// <summary>
+    /// One feature per survey with a coverage, in order of precedence (the feature id is the rank), in EPSG:4490
+    /// lon/lat: the "coverage" tileset and OGC API collection.
+    /// </summary>
+    public async Task<IReadOnlyList<GeoFeature>> CoverageFeaturesAsync(CancellationToken cancellationToken = default)
+    {
+        var list = new List<GeoFeature>();
+        var id = 0;
+        foreach (var s in Core.Surveys.SurveyPrecedence.Rank(await store.ListSurveysAsync(cancellationToken)))
+        {
+            id++;
+            if (await store.GetSurveyCoverageAsync(s.Id, cancellationToken) is { } g)
+            {
+                list.Add(new GeoFeature(id, g, new Dictionary<string, object?>
+                {
+                    ["survey_id"] = s.Id,
+                    ["title"] = s.Title,
+                    ["scale_denominator"] = (long)s.ScaleDenominator,
+                    ["accepted"] = s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft",
+                }));
+            }
+        }
+
+        return list;
+    }
 
     private static string TypeName(FieldKind kind) => kind is FieldKind.Integer or FieldKind.Real or FieldKind.Grade ? "Number" : "String";
 
@@ -179,14 +221,14 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         return output.ToArray();
     }
 
-    private Task<VectorSource> SourceAsync(TilesetInfo tileset, CancellationToken cancellationToken)
+    private Task<VectorTileIndex> SourceAsync(TilesetInfo tileset, CancellationToken cancellationToken)
     {
         var key = $"{tileset.Id}@{tileset.Version}";
         var created = false;
         var lazy = _sources.GetOrAdd(key, _ =>
         {
             created = true;
-            return new Lazy<Task<VectorSource>>(() => LoadAsync(tileset));
+            return new Lazy<Task<VectorTileIndex>>(() => LoadAsync(tileset));
         });
         if (created && tileset.Id == Zoning && _sources.Keys.Any(k => k.StartsWith(Zoning + "@", StringComparison.Ordinal) && k != key))
         {
@@ -203,7 +245,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         return lazy.Value.WaitAsync(cancellationToken);
     }
 
-    private async Task<VectorSource> LoadAsync(TilesetInfo tileset)
+    private async Task<VectorTileIndex> LoadAsync(TilesetInfo tileset)
     {
         IReadOnlyList<GeoFeature> features;
         var coverage = false;
@@ -215,24 +257,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         }
         else if (tileset.Id == Coverage)
         {
-            var list = new List<GeoFeature>();
-            var id = 0;
-            foreach (var s in Core.Surveys.SurveyPrecedence.Rank(await store.ListSurveysAsync()))
-            {
-                id++;
-                if (await store.GetSurveyCoverageAsync(s.Id) is { } g)
-                {
-                    list.Add(new GeoFeature(id, g, new Dictionary<string, object?>
-                    {
-                        ["survey_id"] = s.Id,
-                        ["title"] = s.Title,
-                        ["scale_denominator"] = (long)s.ScaleDenominator,
-                        ["accepted"] = s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft",
-                    }));
-                }
-            }
-
-            features = list;
+            features = await CoverageFeaturesAsync();
         }
         else
         {
@@ -240,59 +265,6 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             features = await store.QueryFeaturesAsync(parts[0], parts[1], null, int.MaxValue);
         }
 
-        return await Task.Run(() => new VectorSource(features, coverage, tileset.Id != Zoning && tileset.Id != Coverage));
-    }
-
-    /// <summary>One tileset version in Web Mercator with a spatial index and per-zoom simplified geometry.</summary>
-    private sealed class VectorSource
-    {
-        private readonly List<TileFeature> _features = [];
-        private readonly STRtree<int> _index = new();
-        private readonly bool _coverage;
-        private readonly ConcurrentDictionary<int, Lazy<Geometry[]>> _simplified = new();
-
-        public VectorSource(IReadOnlyList<GeoFeature> features, bool coverage, bool addSourceFid)
-        {
-            _coverage = coverage;
-            foreach (var f in features)
-            {
-                var g = WebMercator.FromLonLat(f.Geometry);
-                var attributes = addSourceFid ? new Dictionary<string, object?>(f.Attributes) { ["source_fid"] = f.Id } : f.Attributes;
-                _index.Insert(g.EnvelopeInternal, _features.Count);
-                _features.Add(new TileFeature((ulong)Math.Max(0, f.Id), g, attributes, g.Area + g.Length));
-            }
-
-            _index.Build();
-        }
-
-        public IReadOnlyList<TileFeature> FeaturesFor(TileId tile)
-        {
-            var bounds = WebMercator.Bounds(tile);
-            bounds.ExpandBy(bounds.Width * 64 / 4096);
-            var hits = _index.Query(bounds).ToList();
-            hits.Sort();
-            if (tile.Z >= SimplifyBelowZoom)
-            {
-                return hits.Select(i => _features[i]).ToList();
-            }
-
-            var simplified = _simplified.GetOrAdd(tile.Z, z => new Lazy<Geometry[]>(() => Simplify(z))).Value;
-            return hits.Select(i => _features[i] with { Geometry = simplified[i] }).ToList();
-        }
-
-        private Geometry[] Simplify(int z)
-        {
-            // Half a screen pixel (8 of the tile's 4096 units): finer detail is invisible at this zoom, and
-            // dropping it keeps clipping, validity checks and tile sizes proportional to what is drawn.
-            var tolerance = WebMercator.PixelSize(z) * 0.5;
-            var geometries = _features.Select(f => f.Geometry).ToArray();
-            if (_coverage)
-            {
-                // Shared edges are simplified once for both neighbours: no gaps or overlaps between zones.
-                return CoverageSimplifier.Simplify(geometries, tolerance);
-            }
-
-            return geometries.Select(g => g is Point or MultiPoint ? g : TopologyPreservingSimplifier.Simplify(g, tolerance)).ToArray();
-        }
+        return await Task.Run(() => new VectorTileIndex(features, coverage, tileset.Id != Zoning && tileset.Id != Coverage));
     }
 }

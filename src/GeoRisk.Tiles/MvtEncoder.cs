@@ -273,15 +273,12 @@ public sealed class MvtEncoder
                 return (GeomType.LineString, commands);
 
             case Polygon or MultiPolygon:
-                foreach (var polygon in Parts<Polygon>(geometry))
+                foreach (var valid in QuantizedValid(geometry, Q))
                 {
-                    foreach (var valid in QuantizedValid(polygon, Q))
+                    EncodeRing(commands, ref cursor, valid.Shell, exterior: true);
+                    foreach (var hole in valid.Holes)
                     {
-                        EncodeRing(commands, ref cursor, valid.Shell, exterior: true);
-                        foreach (var hole in valid.Holes)
-                        {
-                            EncodeRing(commands, ref cursor, hole, exterior: false);
-                        }
+                        EncodeRing(commands, ref cursor, hole, exterior: false);
                     }
                 }
 
@@ -323,8 +320,13 @@ public sealed class MvtEncoder
         return result;
     }
 
-    /// <summary>The polygon in integer tile coordinates as valid polygons (quantization can fold thin parts).</summary>
-    private static IEnumerable<(List<(int X, int Y)> Shell, List<List<(int X, int Y)>> Holes)> QuantizedValid(Polygon polygon, Func<Coordinate, (int X, int Y)> q)
+    /// <summary>
+    /// The polygons in integer tile coordinates as one valid (multi)polygon (MVT 2.1 §4.3.4.4). Simplification and
+    /// snapping to the grid can fold a thin part onto itself, make a hole touch its shell along an edge or two
+    /// parts of a multipolygon overlap; the whole feature is checked at once, and when invalid, repaired and
+    /// snap-rounded back onto the grid (overlaps become one part). Rings that collapse to nothing are dropped.
+    /// </summary>
+    private static IEnumerable<(List<(int X, int Y)> Shell, List<List<(int X, int Y)>> Holes)> QuantizedValid(Geometry polygonal, Func<Coordinate, (int X, int Y)> q)
     {
         LinearRing? Ring(LineString ring)
         {
@@ -343,29 +345,37 @@ public sealed class MvtEncoder
             return s_tileFactory.CreateLinearRing(coords);
         }
 
-        var shell = Ring(polygon.ExteriorRing);
-        if (shell is null)
+        var quantized = new List<Polygon>();
+        foreach (var polygon in Parts<Polygon>(polygonal))
+        {
+            if (Ring(polygon.ExteriorRing) is { } shell)
+            {
+                quantized.Add(s_tileFactory.CreatePolygon(shell, polygon.InteriorRings.Select(Ring).OfType<LinearRing>().ToArray()));
+            }
+        }
+
+        if (quantized.Count == 0)
         {
             yield break;
         }
 
-        var holes = polygon.InteriorRings.Select(Ring).Where(r => r is not null).Cast<LinearRing>().ToArray();
-        Geometry candidate = s_tileFactory.CreatePolygon(shell, holes);
+        Geometry candidate = quantized.Count == 1 ? quantized[0] : s_tileFactory.CreateMultiPolygon(quantized.ToArray());
         if (!candidate.IsValid)
         {
-            // Repair, then snap-round back onto the integer grid: the fixer adds vertices where edges cross,
-            // at fractional positions, and truncating those could fold the ring again.
+            // Repair, then snap-round back onto the integer grid: the fixer adds vertices where edges cross, at
+            // fractional positions, and rounding those alone could fold a ring again; snap-rounding nodes them.
             candidate = NetTopologySuite.Precision.GeometryPrecisionReducer.Reduce(GeometryFixer.Fix(candidate), s_integerGrid);
         }
 
         foreach (var part in Parts<Polygon>(candidate))
         {
-            if (part.Area <= 0)
+            var shell = RingPoints(part.ExteriorRing);
+            if (shell.Count < 3 || TwiceArea(shell) == 0)
             {
                 continue;
             }
 
-            yield return (RingPoints(part.ExteriorRing), part.InteriorRings.Select(RingPoints).Where(r => r.Count >= 3).ToList());
+            yield return (shell, part.InteriorRings.Select(RingPoints).Where(r => r.Count >= 3 && TwiceArea(r) != 0).ToList());
         }
     }
 
@@ -380,9 +390,9 @@ public sealed class MvtEncoder
         return pts;
     }
 
-    private static void EncodeRing(List<uint> commands, ref (int X, int Y) cursor, List<(int X, int Y)> ring, bool exterior)
+    /// <summary>Surveyor's formula in tile coordinates (y down): twice the signed area.</summary>
+    private static long TwiceArea(List<(int X, int Y)> ring)
     {
-        // Surveyor's formula in tile coordinates (y down): exterior rings positive, holes negative.
         long twiceArea = 0;
         for (var i = 0; i < ring.Count; i++)
         {
@@ -391,12 +401,13 @@ public sealed class MvtEncoder
             twiceArea += ((long)a.X * b.Y) - ((long)b.X * a.Y);
         }
 
-        if (twiceArea == 0)
-        {
-            return;
-        }
+        return twiceArea;
+    }
 
-        if ((twiceArea > 0) != exterior)
+    private static void EncodeRing(List<uint> commands, ref (int X, int Y) cursor, List<(int X, int Y)> ring, bool exterior)
+    {
+        // Exterior rings positive, holes negative; zero-area rings were dropped before.
+        if ((TwiceArea(ring) > 0) != exterior)
         {
             ring = Enumerable.Reverse(ring).ToList();
         }

@@ -1,3 +1,5 @@
+using NetTopologySuite.Geometries;
+
 namespace GeoRisk.Tiles;
 
 /// <summary>What is wrong with a tile: violations of the MVT 2.1 "MUST" rules, and of the "SHOULD" rules GeoRisk keeps.</summary>
@@ -262,12 +264,68 @@ public static class MvtValidator
                     warnings.Add($"{where}: a ring repeats its first point before ClosePath (4.3.4.4).");
                 }
             }
+
+            if (rings.All(r => Area(r) != 0) && Area(rings[0]) > 0 && InvalidPolygon(rings) is { } reason)
+            {
+                errors.Add($"{where}: {reason} (4.3.4.4: polygons must be valid per OGC Simple Features).");
+            }
         }
         else if (feature.Type == 2 && rings.Any(r => r.Count < 2))
         {
             errors.Add($"{where}: a line with fewer than two points (4.3.4.3).");
         }
     }
+
+    /// <summary>
+    /// The OGC Simple Features validity of the decoded polygon (NetTopologySuite's IsValidOp: self-intersections,
+    /// crossing or nested rings, holes outside shells, overlapping parts), or null when valid. Rings with positive
+    /// area open a polygon, negative ones are its holes (4.3.4.4).
+    /// </summary>
+    internal static string? InvalidPolygon(IReadOnlyList<List<(long X, long Y)>> rings)
+    {
+        var factory = s_validatorFactory;
+        LinearRing Ring(List<(long X, long Y)> ring) =>
+            factory.CreateLinearRing(ring.Select(p => new Coordinate(p.X, p.Y)).Append(new Coordinate(ring[0].X, ring[0].Y)).ToArray());
+
+        var polygons = new List<Polygon>();
+        LinearRing? shell = null;
+        var holes = new List<LinearRing>();
+        foreach (var ring in rings)
+        {
+            if (ring.Count < 3)
+            {
+                return "a ring with fewer than three distinct points";
+            }
+
+            if (Area(ring) > 0)
+            {
+                if (shell is not null)
+                {
+                    polygons.Add(factory.CreatePolygon(shell, holes.ToArray()));
+                }
+
+                shell = Ring(ring);
+                holes.Clear();
+            }
+            else
+            {
+                holes.Add(Ring(ring));
+            }
+        }
+
+        polygons.Add(factory.CreatePolygon(shell, holes.ToArray()));
+        Geometry geometry = polygons.Count == 1 ? polygons[0] : factory.CreateMultiPolygon(polygons.ToArray());
+        var op = new NetTopologySuite.Operation.Valid.IsValidOp(geometry);
+        if (op.IsValid)
+        {
+            return null;
+        }
+
+        var error = op.ValidationError;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"invalid polygon: {error.Message} at ({error.Coordinate?.X}, {error.Coordinate?.Y})");
+    }
+
+    private static readonly GeometryFactory s_validatorFactory = new(new PrecisionModel(1.0));
 
     /// <summary>Twice the surveyor's-formula area of a ring in tile coordinates (positive for exterior rings).</summary>
     internal static long Area(IReadOnlyList<(long X, long Y)> ring)

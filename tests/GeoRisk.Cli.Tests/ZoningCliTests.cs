@@ -63,6 +63,13 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
             Assert.Equal(4, image.BandCount); // RGBA: nodata transparent
             Assert.InRange(image.Width, 100, 300); // at most --width, never upsampled beyond the grid
         }
+
+        var archive = _work.File("zoning.pmtiles");
+        var tiles = await CliRunner.RunAsync(_work.Path, "export", "tiles", "--format", "pmtiles", "--max-zoom", "6", "-o", archive, "--store", store);
+        Assert.True(tiles.ExitCode == 0, tiles.Stdout + tiles.Stderr);
+        Assert.Contains("PMTiles v3", tiles.Stdout, StringComparison.Ordinal);
+        Assert.Equal("PMTiles"u8.ToArray(), (await File.ReadAllBytesAsync(archive)).Take(7).ToArray());
+        Assert.False(File.Exists(archive + ".partial"));
     }
 
     [Fact]
@@ -80,6 +87,10 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
 
         var format = await CliRunner.RunAsync(_work.Path, "export", "zoning", "--format", "tiff", "-o", _work.File("z.png"), "--store", _work.File("s"));
         Assert.Equal(2, format.ExitCode);
+
+        var zoom = await CliRunner.RunAsync(_work.Path, "export", "tiles", "--format", "pmtiles", "--max-zoom", "17", "-o", _work.File("t.pmtiles"), "--store", _work.File("s"));
+        Assert.Equal(2, zoom.ExitCode);
+        Assert.Contains("--max-zoom", zoom.Stderr, StringComparison.Ordinal);
 
         var none = await CliRunner.RunAsync(_work.Path, "export", "census", "--format", "csv", "-o", _work.File("c.csv"), "--store", _work.File("s"));
         Assert.Equal(4, none.ExitCode);

@@ -17,6 +17,9 @@ internal static class TileEndpoints
         var tiles = app.MapGroup("/tiles").WithTags("Tiles");
         tiles.MapGet("", ListTilesets).WithName("ListTilesets");
         tiles.MapGet("/{tileset}/{z}/{x}/{y}.mvt", GetVectorTile).WithName("GetVectorTile");
+        // The same tiles under .pbf, the extension GDAL's MVT driver and tippecanoe-style tools assume
+        // (ogrinfo MVT:http://host/tiles/zoning/8 works without -oo TILE_EXTENSION=mvt).
+        tiles.MapGet("/{tileset}/{z}/{x}/{y}.pbf", GetVectorTile).WithName("GetVectorTilePbf");
         tiles.MapGet("/{kind}/{z}/{x}/{y}.png", GetRasterTile).WithName("GetRasterTile");
         tiles.MapGet("/{tileset}.json", GetTileJson).WithName("GetTileJson");
         app.MapGet("/styles/georisk.json", GetStyle).WithName("GetStyle").WithTags("Tiles");
@@ -61,8 +64,10 @@ internal static class TileEndpoints
 
         var result = await tiles.GetTileAsync(tileset, tile!.Value, ct);
         var headers = http.Response.Headers;
+        var gzip = EntityTags.AcceptsGzip(http.Request);
+        var etag = gzip ? EntityTags.Gzip(result.ETag) : result.ETag;
         headers.CacheControl = "public, max-age=60, must-revalidate";
-        headers.ETag = result.ETag;
+        headers.ETag = etag;
         headers.Vary = "Accept-Encoding";
         headers["X-GeoRisk-Cache"] = result.FromCache ? "hit" : "miss";
         if (result.Thinned.Count > 0)
@@ -72,7 +77,7 @@ internal static class TileEndpoints
             Metrics.ThinnedTiles.Inc();
         }
 
-        if (http.Request.Headers.IfNoneMatch.ToString().Split(',').Any(e => e.Trim() == result.ETag))
+        if (EntityTags.NoneMatch(http.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -82,7 +87,7 @@ internal static class TileEndpoints
             return TypedResults.NoContent();
         }
 
-        if (http.Request.Headers.AcceptEncoding.ToString().Contains("gzip", StringComparison.OrdinalIgnoreCase))
+        if (gzip)
         {
             headers.ContentEncoding = "gzip";
             return TypedResults.Bytes(result.Gzipped, MvtMediaType);
@@ -107,7 +112,7 @@ internal static class TileEndpoints
         var result = await tiles.GetTileAsync(kind, tile!.Value, ct);
         http.Response.Headers.CacheControl = "public, max-age=60, must-revalidate";
         http.Response.Headers.ETag = result.ETag;
-        if (http.Request.Headers.IfNoneMatch.ToString().Split(',').Any(e => e.Trim() == result.ETag))
+        if (EntityTags.NoneMatch(http.Request, result.ETag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
@@ -156,7 +161,7 @@ internal static class TileEndpoints
         foreach (var t in selected)
         {
             var fields = new JsonObject();
-            foreach (var (name, type) in t.Fields)
+            foreach (var (name, type) in await vectorTiles.FieldsAsync(t.Id, ct))
             {
                 fields[name] = type;
             }
@@ -226,14 +231,28 @@ internal static class TileEndpoints
     private static async Task<IResult> GetStyle(TileService tiles, HttpContext http, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-cache";
-        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct)));
+        var layers = http.Request.Query["layers"].ToString();
+        if (layers is not ("" or "visible" or "all"))
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "bad-parameter", $"layers must be 'visible' (default) or 'all'; got '{layers}'.");
+        }
+
+        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct), includeHidden: layers == "all"));
     }
 }
 
-/// <summary>The MapLibre style: hillshade backdrop, zoning in the legend colours, survey layers, faults and hazard points.</summary>
+/// <summary>
+/// The MapLibre style: hillshade backdrop, zoning in the legend colours, survey layers, faults and hazard points.
+/// Kept to what QGIS 3.22's QgsMapBoxGlStyleConverter reads the same way MapLibre does: <c>match</c> labels are
+/// arrays (QGIS turns a scalar label into an empty <c>IN ()</c>, drawing every zone grey), hidden layers are left
+/// out rather than marked <c>visibility: none</c> (QGIS ignores it and draws them), and there is no background
+/// layer (QGIS paints it over the separately added hillshade; the web page colours its map container instead).
+/// <c>?layers=all</c> adds the hidden layers for the web map's layer switcher. No glyphs are published, so the
+/// style has no symbol (label) layers.
+/// </summary>
 internal static class MapStyle
 {
-    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets)
+    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false)
     {
         var sources = new JsonObject
         {
@@ -241,14 +260,13 @@ internal static class MapStyle
         };
         var layers = new JsonArray
         {
-            new JsonObject { ["id"] = "background", ["type"] = "background", ["paint"] = new JsonObject { ["background-color"] = "#f2efe9" } },
             new JsonObject { ["id"] = "hillshade", ["type"] = "raster", ["source"] = "hillshade", ["paint"] = new JsonObject { ["raster-opacity"] = 0.9 } },
         };
 
         var grades = new JsonArray("match", new JsonArray("get", "grade"));
         for (var g = 1; g <= 4; g++)
         {
-            grades.Add(g);
+            grades.Add(new JsonArray(g));
             grades.Add(Grades.Colour(g));
         }
 
@@ -256,7 +274,7 @@ internal static class MapStyle
         var prevention = new JsonArray("match", new JsonArray("get", "prevention"));
         foreach (var (id, _, _, colour) in Grades.Prevention)
         {
-            prevention.Add(id);
+            prevention.Add(new JsonArray(id));
             prevention.Add(colour);
         }
 
@@ -278,6 +296,7 @@ internal static class MapStyle
                 ["id"] = "grade-raster", ["type"] = "raster", ["source"] = "grade",
                 ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 1.0, ["raster-resampling"] = "nearest" },
             });
+
             Vector(zoning);
             layers.Add(Layer("zoning-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: true));
             layers.Add(Layer("zoning-outline", "line", zoning.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));
@@ -351,6 +370,21 @@ internal static class MapStyle
                         ["circle-stroke-width"] = 1,
                     }, visible: true));
                     break;
+            }
+        }
+
+        if (!includeHidden)
+        {
+            // Drop hidden layers, then sources no remaining layer uses (QGIS would still load them).
+            foreach (var hidden in layers.Where(l => l!["layout"]?["visibility"]?.GetValue<string>() == "none").ToList())
+            {
+                layers.Remove(hidden);
+            }
+
+            var used = layers.Select(l => l!["source"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var unused in sources.Select(p => p.Key).Where(k => !used.Contains(k)).ToList())
+            {
+                sources.Remove(unused);
             }
         }
 

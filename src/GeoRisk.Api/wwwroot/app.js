@@ -78,7 +78,8 @@ $('lang').addEventListener('click', () => {
 // The map. preserveDrawingBuffer lets the page (and its tests) read rendered pixels.
 const map = new maplibregl.Map({
   container: 'map',
-  style: '/styles/georisk.json',
+  // ?layers=all: the hidden layers too (with visibility none), for the layer switcher.
+  style: '/styles/georisk.json?layers=all',
   center: [82.0, 44.7],
   zoom: 7,
   attributionControl: { compact: true },
@@ -332,7 +333,7 @@ function refreshTiles() {
     for (const [id, v] of Object.entries(visibility)) if (map.getLayer(id) && v) map.setLayoutProperty(id, 'visibility', v);
     renderLayerList();
   });
-  map.setStyle(`/styles/georisk.json?ts=${Date.now()}`);
+  map.setStyle(`/styles/georisk.json?layers=all&ts=${Date.now()}`);
 }
 
 // Run history.

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using GeoRisk.Services;
+using GeoRisk.Tests.Common;
+using GeoRisk.Tiles;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace GeoRisk.Api.Tests;
+
+/// <summary>A PMTiles v3 export read back with the pmtiles npm package: every tile byte for byte what the service serves.</summary>
+[Collection(ApiCollection.Name)]
+public sealed class TileArchiveTests(ApiFixture api)
+{
+    private const int MaxZoom = 9;
+    private readonly HttpClient _client = api.Factory.CreateClient();
+
+    [Fact]
+    public async Task PmTiles_ReadBackWithPmtilesPackage_MatchesServedTilesByteForByte()
+    {
+        var tiles = api.Factory.Services.GetRequiredService<TileService>();
+        var archive = Path.Combine(Path.GetTempPath(), $"georisk-{Guid.NewGuid():N}.pmtiles");
+        try
+        {
+            var reports = new List<(long Done, long Total)>();
+            (int Tiles, int Contents) written;
+            await using (var file = File.Create(archive))
+            {
+                written = await TileArchiveExport.WritePmTilesAsync(tiles, TileService.Zoning, 0, MaxZoom, file, new SyncProgress(reports.Add));
+            }
+
+            Assert.NotEmpty(reports);
+            Assert.Equal(reports[^1].Total, reports[^1].Done);
+            Assert.True(written.Contents <= written.Tiles);
+
+            // Every tile of the range: the archive's tiles (the pmtiles reader gunzips them) equal the served identity
+            // bytes; empty (204) tiles are absent. The archive stores the very gzip bytes the service sends.
+            var bounds = (await tiles.ListAsync()).Single(t => t.Id == TileService.Zoning).Bounds!;
+            var expected = new Dictionary<string, string?>();
+            for (var z = 0; z <= MaxZoom; z++)
+            {
+                var r = WebMercator.TileRange(bounds, z);
+                for (var x = r.MinX; x <= r.MaxX; x++)
+                {
+                    for (var y = r.MinY; y <= r.MaxY; y++)
+                    {
+                        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri($"/tiles/zoning/{z}/{x}/{y}.mvt", UriKind.Relative));
+                        using var response = await _client.SendAsync(request);
+                        expected[$"{z}/{x}/{y}"] = response.StatusCode == HttpStatusCode.NoContent
+                            ? null
+                            : Convert.ToHexStringLower(SHA256.HashData(await response.Content.ReadAsByteArrayAsync()));
+                    }
+                }
+            }
+
+            Assert.Equal(expected.Count(e => e.Value is not null), written.Tiles);
+            using var read = JsonDocument.Parse(await Node(archive, expected.Keys));
+            var header = read.RootElement.GetProperty("header");
+            Assert.Equal(3, header.GetProperty("specVersion").GetInt32());
+            Assert.Equal(MaxZoom, header.GetProperty("maxZoom").GetInt32());
+            Assert.Equal(written.Tiles, header.GetProperty("numAddressedTiles").GetInt32());
+            Assert.Equal("zoning", read.RootElement.GetProperty("metadata").GetProperty("vector_layers")[0].GetProperty("id").GetString());
+            var hashes = read.RootElement.GetProperty("hashes");
+            foreach (var (tile, hash) in expected)
+            {
+                var got = hashes.GetProperty(tile);
+                Assert.True(hash == (got.ValueKind == JsonValueKind.Null ? null : got.GetString()), $"tile {tile}: served {hash ?? "204"}, archive {got}");
+            }
+        }
+        finally
+        {
+            File.Delete(archive);
+        }
+    }
+
+    [Fact]
+    public async Task ServedArchive_RangeRequests_206WithTheBytes()
+    {
+        var folder = Directory.CreateTempSubdirectory("georisk-archives");
+        try
+        {
+            var path = Path.Combine(folder.FullName, "zoning.pmtiles");
+            await using (var file = File.Create(path))
+            {
+                await TileArchiveExport.WritePmTilesAsync(api.Factory.Services.GetRequiredService<TileService>(), TileService.Zoning, 0, 4, file);
+            }
+
+            using var factory = api.Factory.WithWebHostBuilder(b => b.UseSetting("GeoRisk:ArchiveDirectory", folder.FullName));
+            using var client = factory.CreateClient();
+            using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/archives/zoning.pmtiles", UriKind.Relative));
+            request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(0, 126);
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.PartialContent, response.StatusCode);
+            Assert.Equal("application/vnd.pmtiles", response.Content.Headers.ContentType?.MediaType);
+            var header = await response.Content.ReadAsByteArrayAsync();
+            Assert.Equal(127, header.Length);
+            Assert.Equal("PMTiles"u8.ToArray(), header.Take(7).ToArray());
+            Assert.Equal((await File.ReadAllBytesAsync(path)).Take(127), header);
+
+            foreach (var bad in new[] { "../catalog.gpkg", "missing.pmtiles", "zoning.mbtiles" })
+            {
+                using var refused = await client.GetAsync(new Uri("/archives/" + Uri.EscapeDataString(bad), UriKind.Relative));
+                Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+            }
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TileId_HilbertOrderOfTheSpec()
+    {
+        // Values from the PMTiles v3 specification's examples.
+        Assert.Equal(0UL, PmTilesWriter.TileIdOf(new TileId(0, 0, 0)));
+        Assert.Equal(1UL, PmTilesWriter.TileIdOf(new TileId(1, 0, 0)));
+        Assert.Equal(2UL, PmTilesWriter.TileIdOf(new TileId(1, 0, 1)));
+        Assert.Equal(3UL, PmTilesWriter.TileIdOf(new TileId(1, 1, 1)));
+        Assert.Equal(4UL, PmTilesWriter.TileIdOf(new TileId(1, 1, 0)));
+        Assert.Equal(5UL, PmTilesWriter.TileIdOf(new TileId(2, 0, 0)));
+    }
+
+    private static async Task<string> Node(string archive, IEnumerable<string> tiles)
+    {
+        var script = Path.Combine(RepoPaths.Root, "tests", "tools", "pmtiles-read.mjs");
+        Assert.True(Directory.Exists(Path.Combine(RepoPaths.Root, "tests", "tools", "node_modules", "pmtiles")), "run `npm ci --prefix tests/tools` (./build.sh test does)");
+        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(script)! };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add(archive);
+        foreach (var t in tiles)
+        {
+            psi.ArgumentList.Add(t);
+        }
+
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await p.WaitForExitAsync(cts.Token);
+        Assert.True(p.ExitCode == 0, await stderr);
+        return await stdout;
+    }
+
+    /// <summary>Progress reported on the writer's thread (Progress&lt;T&gt; would post to the thread pool).</summary>
+    private sealed class SyncProgress(Action<(long, long)> report) : IProgress<(long, long)>
+    {
+        public void Report((long, long) value) => report(value);
+    }
+}
