@@ -27,7 +27,7 @@ public sealed class EndpointTests(ApiFixture api)
         Assert.False(health.GetProperty("store").TryGetProperty("location", out _));
         Assert.DoesNotContain(Path.GetFullPath(api.StoreDirectory), health.ToString(), StringComparison.Ordinal);
         Assert.Equal(17, health.GetProperty("layers").GetInt32());
-        Assert.Equal(5, health.GetProperty("surveys").GetInt32());
+        Assert.Equal(6, health.GetProperty("surveys").GetInt32());
     }
 
     [Fact]
