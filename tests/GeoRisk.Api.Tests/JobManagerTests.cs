@@ -24,11 +24,12 @@ public sealed class JobManagerTests : IDisposable
             await release.Task.WaitAsync(c.CancellationToken);
             return null;
         })).ToList();
+        // The third starts only once both hold the lane: started together, the thread pool may run it first.
+        await WaitAsync(() => running.All(r => jobs.Get(r.Id)!.State == JobState.Running), "the two uploads to start");
         var id = JobManager.NewId();
         Directory.CreateDirectory(jobs.UploadDirectory(id));
         await File.WriteAllBytesAsync(Path.Combine(jobs.UploadDirectory(id), "upload.geojson"), new byte[1024]);
         var queued = jobs.Start("ingest", "g", "k", new { }, _ => Task.FromResult<object?>(null), id);
-        await WaitAsync(() => running.All(r => jobs.Get(r.Id)!.State == JobState.Running), "the two uploads to start");
         Assert.Equal(JobState.Queued, jobs.Get(queued.Id)!.State);
 
         jobs.Cancel(queued.Id);
