@@ -104,7 +104,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
     /// </summary>
     private async Task<(SurveyAnswer?, IReadOnlyList<CoverageEdgeAnswer>)> SurveyAsync(SiteContext site)
     {
-        var surveys = SurveyPrecedence.Rank(await store.ListSurveysAsync(site.CancellationToken));
+        var surveys = SurveyPrecedence.Rank(site.Surveys);
         var hazardZoneLayers = site.Layers.Where(l => l.Kind == LayerKind.HazardZones).ToList();
         SurveyAnswer? answer = null;
         var edges = new List<CoverageEdgeAnswer>();
@@ -223,7 +223,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             candidates = await site.NearAsync(LayerKind.ActiveFaults, 5 * SearchDegrees);
         }
 
-        var surveyScales = (await store.ListSurveysAsync(site.CancellationToken)).ToDictionary(s => s.Id, s => s.ScaleDenominator, StringComparer.Ordinal);
+        var surveyScales = site.Surveys.ToDictionary(s => s.Id, s => s.ScaleDenominator, StringComparer.Ordinal);
         var traces = candidates.Select(c => new FaultCandidate(c.Layer, c.Feature, FaultTrace.FromAttributes(c.Feature.Attributes, $"{c.Layer.Id}#{c.Feature.Id}",
             surveyScales.GetValueOrDefault(c.Layer.SurveyId), _options.DefaultFaultUncertaintyM))).ToList();
         var excluded = traces.Where(t => !t.Trace.IsFault).ToList();
@@ -436,11 +436,12 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         private readonly LocalProjectionPool.Pair _local;
         private readonly Geometry _siteLocal;
 
-        private SiteContext(IGeoRiskStore store, SiteQuery query, IReadOnlyList<LayerInfo> layers, CancellationToken cancellationToken)
+        private SiteContext(IGeoRiskStore store, SiteQuery query, IReadOnlyList<LayerInfo> layers, IReadOnlyList<SurveyInfo> surveys, CancellationToken cancellationToken)
         {
             _store = store;
             Query = query;
             Layers = layers;
+            Surveys = surveys;
             CancellationToken = cancellationToken;
             Point = query.Geometry is NetTopologySuite.Geometries.Point p ? p : query.Geometry.InteriorPoint;
             _local = LocalProjectionPool.Rent(Point.X, Point.Y);
@@ -466,6 +467,9 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
         public IReadOnlyList<LayerInfo> Layers { get; }
 
+        /// <summary>The store's surveys, read once per answer (coverage precedence and fault trace scales).</summary>
+        public IReadOnlyList<SurveyInfo> Surveys { get; }
+
         public CancellationToken CancellationToken { get; }
 
         public SiteQueryInfo Info { get; }
@@ -473,7 +477,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         public List<string> Caveats { get; } = [];
 
         public static async Task<SiteContext> CreateAsync(IGeoRiskStore store, SiteQuery query, CancellationToken cancellationToken) =>
-            new(store, query, await store.ListLayersAsync(cancellationToken), cancellationToken);
+            new(store, query, await store.ListLayersAsync(cancellationToken), await store.ListSurveysAsync(cancellationToken), cancellationToken);
 
         /// <summary>Features of every layer of a kind whose envelope is within <paramref name="degrees"/> of the site.</summary>
         public async Task<List<(LayerInfo Layer, GeoFeature Feature)>> NearAsync(LayerKind kind, double degrees)
