@@ -82,7 +82,8 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
         var riskExposure = risk.Exposure.Where(r => r.AdminCode != "").ToList();
         Assert.True(riskExposure.Where(r => r.Grade >= 3).Sum(r => r.People) > riskExposure.Where(r => r.Grade == 1).Sum(r => r.People), string.Join(" | ", risk.Grades.Select(g => $"{g.Grade}:{g.AreaKm2}km2")) + " breaks " + string.Join(",", risk.Breaks) + " people " + string.Join(",", riskExposure.GroupBy(r => r.Grade).Select(g => $"{g.Key}:{g.Sum(r => r.People):F0}/{g.Sum(r => r.Buildings)}")));
 
-        // Validation is reported: hazard points favour high grades in the sample (they were placed by grade).
+        // Validation is reported. The sample hazard points come from a terrain process that never reads the survey grades
+        // (HazardProcess), so an AUC above 0.6 here is the model finding them, not a restatement of how they were placed.
         Assert.NotNull(record.Validation.AucHeldOut);
         Assert.InRange(record.Validation.AucAll!.Value, 0.6, 1.0);
         Assert.True(record.Validation.DensityRises);
