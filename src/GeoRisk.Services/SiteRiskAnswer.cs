@@ -7,7 +7,12 @@ public sealed record SiteQueryInfo(string Type, double Lon, double Lat, string C
 
 public sealed record AdminAnswer(string Code, string Name, string? NameEn);
 
-public sealed record FactorContribution(string Id, string? Title, string? TitleZh, int Class, string ClassLabel, double Score, double? Weight, double Contribution);
+/// <summary>
+/// A factor at the site: its class and score, its contribution to the susceptibility index (weights rescaled among the
+/// susceptibility factors; 0 for a trigger) and to the hazard index (docs/DOMAIN.md §1).
+/// </summary>
+public sealed record FactorContribution(string Id, string? Title, string? TitleZh, int Class, string ClassLabel, double Score, double? Weight, double Contribution,
+    string Role, double HazardContribution);
 
 public sealed record GradeArea(int Grade, string Label, string Term, string TermZh, double AreaM2, double Share);
 

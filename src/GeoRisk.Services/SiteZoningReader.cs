@@ -46,12 +46,21 @@ internal static class SiteZoningReader
         }
 
         var method = record.Model.GetProperty("combination").GetProperty("method").GetString() ?? "";
+        // Roles from the model as run (runs before schema 3 had none: every factor counted as susceptibility).
+        var roles = record.Model.GetProperty("factors").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("id").GetString()!, f => f.TryGetProperty("role", out var r) ? r.GetString() ?? "susceptibility" : "susceptibility", StringComparer.Ordinal);
+        var trigger = record.Products.Count > 0 ? "trigger" : null;
+        var susceptibleWeight = record.Factors.Where(f => roles.GetValueOrDefault(f.Id) != trigger).Sum(f => f.Weight ?? 1);
+        var share = record.Factors.All(f => f.Weight is not null) && susceptibleWeight > 0 ? susceptibleWeight : 1;
         var factors = new List<FactorContribution>();
         foreach (var f in record.Factors)
         {
             var cls = rasters.ReadCell<byte>(run.Rasters["factor-" + f.Id], col, row);
             var score = cls < f.ClassScores.Count ? f.ClassScores[cls] : double.NaN;
-            factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight, Math.Round(score * (f.Weight ?? 1), 6)));
+            var role = roles.GetValueOrDefault(f.Id, "susceptibility");
+            var toHazard = score * (f.Weight ?? 1);
+            factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight,
+                role == trigger ? 0 : Math.Round(toHazard / share, 6), role, Math.Round(toHazard, 6)));
         }
 
         var grades = record.Grades.Count;
