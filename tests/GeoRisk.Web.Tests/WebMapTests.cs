@@ -143,12 +143,19 @@ public sealed class WebMapTests(WebFixture web) : IClassFixture<WebFixture>, IAs
             var legend = await _page.InnerTextAsync("#legend");
             Assert.Contains(termZh, legend);
             // Four grades, each with this product's suffix (易发区 / 危险区 / 风险区), none with another's.
-            Assert.Equal(4, legend.Split(termZh[^3..]).Length - 1);
+            // (风险区划, the title, itself contains 风险区: counted apart.)
+            Assert.Equal(4, legend.Split(termZh[^3..]).Length - titleZh.Split(termZh[^3..]).Length);
             // Only the chosen product's zones are drawn, and they are drawn in the grade colours.
             var visible = await _page.EvaluateAsync<string[]>("() => JSON.parse(JSON.stringify(window.georisk.map.getStyle().metadata['georisk:products'].filter(p => window.georisk.map.getLayoutProperty(p.layer, 'visibility') !== 'none').map(p => p.product)))");
             Assert.Equal([product], visible);
-            var pixels = await LegendPixels();
-            Assert.True(pixels.Where(p => p.Key != "other").Sum(p => p.Value) > 10_000, $"{product}: {JsonSerializer.Serialize(pixels)}");
+            // What MapLibre drew for that layer: zones of this product, in more than one grade.
+            var drawn = await _page.EvaluateAsync<JsonElement>($$"""
+                () => window.georisk.map.queryRenderedFeatures({ layers: ['{{(product == "susceptibility" ? "zoning" : "zoning-" + product)}}-fill'] })
+                  .map(f => ({ product: f.properties.product, grade: f.properties.grade }))
+                """);
+            Assert.True(drawn.GetArrayLength() > 20, $"{product}: {drawn.GetArrayLength()} zones drawn");
+            Assert.All(drawn.EnumerateArray(), f => Assert.Equal(product, f.GetProperty("product").GetString()));
+            Assert.True(drawn.EnumerateArray().Select(f => f.GetProperty("grade").GetInt32()).Distinct().Count() >= 2);
             await Screenshot($"04-product-{product}");
             await _page.EvaluateAsync("() => window.georisk.setLanguage('en')");
             Assert.Equal(title, await _page.InnerTextAsync("[data-testid=legend-title]"));
