@@ -56,6 +56,7 @@ internal static class ZoningCommands
         var store = Commands.StoreOption();
         var what = new Argument<string>("what") { Description = "zoning, index, grade, risk (= index --product risk), census, exposure, flood-scenarios or tiles." };
         var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; index/grade/risk: cog|png; census, exposure, flood-scenarios: csv|json; tiles: pmtiles." };
+        var levelOption = new Option<string>("--level") { Description = "census, exposure: county (default) or township (when a township layer was loaded).", DefaultValueFactory = _ => "county" };
         var productOption = new Option<string>("--product") { Description = "zoning, index, grade, census, exposure: susceptibility (易发性, default), hazard (危险性) or risk (风险).", DefaultValueFactory = _ => "susceptibility" };
         var tileset = new Option<string>("--tileset") { Description = "tiles: the tileset (zoning, coverage, survey:layer or a comma-joined list).", DefaultValueFactory = _ => "zoning" };
         var minZoom = new Option<int>("--min-zoom") { Description = "tiles: lowest zoom.", DefaultValueFactory = _ => 0 };
@@ -65,7 +66,7 @@ internal static class ZoningCommands
         var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
         var command = new Command("export", "Export a zoning run's polygons, rasters or census table (of one product), or a tileset as a tile archive.")
         {
-            what, format, productOption, output, run, width, tileset, minZoom, maxZoom, store,
+            what, format, productOption, levelOption, output, run, width, tileset, minZoom, maxZoom, store,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -92,6 +93,14 @@ internal static class ZoningCommands
             }
 
             var productName = ZoningRunRecord.ProductToken(zoningProduct);
+            var level = parse.GetValue(levelOption);
+            if (level is not "county" and not "township")
+            {
+                Console.Error.WriteLine("error: --level must be county or township.");
+                return ExitCodes.Usage;
+            }
+
+            var township = level == "township";
             // The raster tile kinds name each product's index and grade rasters.
             var rasterKind = (product, zoningProduct) switch
             {
@@ -156,6 +165,12 @@ internal static class ZoningCommands
                 return ExitCodes.NotFound;
             }
 
+            if (township && product is "census" or "exposure" && runRecord.Product(zoningProduct)!.TownshipCensus.Count == 0)
+            {
+                Console.Error.WriteLine($"error: zoning run {info.Id} has no township tables: no admin layer with township (9- or 12-digit) codes was loaded.");
+                return ExitCodes.NotFound;
+            }
+
             switch (product)
             {
                 case "zoning":
@@ -179,8 +194,8 @@ internal static class ZoningCommands
                     break;
                 case "exposure":
                     var exposureOf = runRecord.Product(zoningProduct)!;
-                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.ExposureCsv(exposureOf) : JsonSerializer.Serialize(exposureOf.Exposure, ZoningRunRecord.Json), ct);
-                    Console.WriteLine($"exposure census by {productName} grade of run {info.Id} ({exposureOf.Exposure.Count} rows) written to {path}");
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.ExposureCsv(exposureOf, township) : JsonSerializer.Serialize(exposureOf.ExposureAt(township), ZoningRunRecord.Json), ct);
+                    Console.WriteLine($"exposure census by {level} and {productName} grade of run {info.Id} ({exposureOf.ExposureAt(township).Count} rows) written to {path}");
                     break;
                 case "flood-scenarios":
                     var withFlood = ZoningRunRecord.FromJson(info.RecordJson);
@@ -194,8 +209,8 @@ internal static class ZoningCommands
                     break;
                 default:
                     var censusOf = runRecord.Product(zoningProduct)!;
-                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.CensusCsv(censusOf) : JsonSerializer.Serialize(censusOf.Census, ZoningRunRecord.Json), ct);
-                    Console.WriteLine($"{productName} census of run {info.Id} ({censusOf.Census.Count} rows) written to {path}");
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.CensusCsv(censusOf, township) : JsonSerializer.Serialize(censusOf.CensusAt(township), ZoningRunRecord.Json), ct);
+                    Console.WriteLine($"{productName} census by {level} of run {info.Id} ({censusOf.CensusAt(township).Count} rows) written to {path}");
                     break;
             }
 

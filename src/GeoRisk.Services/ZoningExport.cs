@@ -38,11 +38,11 @@ public static class ZoningExport
     /// A product's census table as RFC 4180 CSV (UTF-8, invariant numbers, one row per admin unit and grade) with the product's
     /// name and each grade's census term (高易发区, 中风险区 …).
     /// </summary>
-    public static string CensusCsv(ProductRecord product)
+    public static string CensusCsv(ProductRecord product, bool township = false)
     {
         var sb = new StringBuilder("product,product_zh,admin_code,admin_name,admin_name_en,grade,grade_label,grade_term,grade_term_zh,area_km2,share,hazard_points,threatened_people\n");
         var grades = product.Grades.Count;
-        foreach (var r in product.Census)
+        foreach (var r in product.CensusAt(township))
         {
             var (term, termZh) = Grades.CensusTerm(r.Grade, grades, product.Product);
             sb.Append(string.Join(',', Csv(product.Title), Csv(product.TitleZh), Csv(r.AdminCode), Csv(r.AdminName), Csv(r.AdminNameEn ?? ""), r.Grade.ToString(CultureInfo.InvariantCulture),
@@ -58,9 +58,9 @@ public static class ZoningExport
     /// The exposure census as CSV: one row per admin unit and grade, one column per structure type, road class and facility
     /// type found in the run (so a spreadsheet sums them directly).
     /// </summary>
-    public static string ExposureCsv(ProductRecord product)
+    public static string ExposureCsv(ProductRecord product, bool township = false)
     {
-        var rows = product.Exposure;
+        var rows = product.ExposureAt(township);
         var structures = rows.SelectMany(r => r.BuildingsByStructure.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var roads = rows.SelectMany(r => r.RoadKmByClass.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var facilities = rows.SelectMany(r => r.FacilitiesByType.Keys).Distinct().Order(StringComparer.Ordinal).ToList();

@@ -17,7 +17,19 @@ public sealed record InputRecord(string Layer, string Kind, int Version, string 
 /// and <see cref="ZoningRunRecord.GradeRaster"/>.
 /// </summary>
 public sealed record ProductRecord(ZoningProduct Product, string Title, string TitleZh, IReadOnlyList<double> Breaks, IReadOnlyList<GradeSummary> Grades,
-    IReadOnlyList<CensusRow> Census, IReadOnlyList<ExposureRow> Exposure, ValidationMetrics? Validation, IReadOnlyDictionary<string, int> PreventionZones, int Zones);
+    IReadOnlyList<CensusRow> Census, IReadOnlyList<ExposureRow> Exposure, ValidationMetrics? Validation, IReadOnlyDictionary<string, int> PreventionZones, int Zones)
+{
+    /// <summary>Area and hazard points per township (乡镇) and grade; empty when no township layer is loaded.</summary>
+    public IReadOnlyList<CensusRow> TownshipCensus { get; init; } = [];
+
+    /// <summary>Exposure per township and grade; empty when no township layer is loaded.</summary>
+    public IReadOnlyList<ExposureRow> TownshipExposure { get; init; } = [];
+
+    /// <summary>The census table of a level ("county", the default, or "township").</summary>
+    public IReadOnlyList<CensusRow> CensusAt(bool township) => township ? TownshipCensus : Census;
+
+    public IReadOnlyList<ExposureRow> ExposureAt(bool township) => township ? TownshipExposure : Exposure;
+}
 
 /// <summary>Everything recorded with a zoning run: what went in, the parameters, breaks, metrics and timings.</summary>
 public sealed record ZoningRunRecord

@@ -119,10 +119,18 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {MaxCells:N0}); use a larger cell size or a smaller extent."));
         }
 
-        var adminUnits = adminFeatures.Where(f => f.Geometry.EnvelopeInternal.Intersects(extentLonLat.EnvelopeInternal))
+        var allUnits = adminFeatures.Where(f => f.Geometry.EnvelopeInternal.Intersects(extentLonLat.EnvelopeInternal))
             .Select(f => new AdminUnitInput(f.Attributes.GetValueOrDefault("code")?.ToString() ?? "", f.Attributes.GetValueOrDefault("name")?.ToString() ?? "",
                 f.Attributes.GetValueOrDefault("name_en")?.ToString(), GeometryReprojector.Transform(f.Geometry, toGrid)))
             .Where(u => u.Geometry.Intersects(extent)).OrderBy(u => u.Code, StringComparer.Ordinal).ToList();
+        // GB/T 2260 county codes have 6 digits; township codes (乡镇, 9 or 12 digits) nest inside them. With both levels
+        // loaded, each gets its own tables (one level's units never overlap, so nothing is counted twice).
+        var townships = allUnits.Where(u => u.Code.Length > 6).ToList();
+        var adminUnits = townships.Count == allUnits.Count ? townships : allUnits.Where(u => u.Code.Length <= 6).ToList();
+        if (townships.Count == allUnits.Count)
+        {
+            townships = [];
+        }
 
         // Factors, first only which layer versions they read: an incremental run loads just what changed.
         var factorSources = new Dictionary<string, List<LayerInfo>>(StringComparer.Ordinal);
@@ -261,6 +269,7 @@ public sealed class ZoningRunService(IGeoRiskStore store)
             Factors = factorInputs,
             HazardPoints = hazardPoints,
             AdminUnits = adminUnits,
+            Townships = townships,
             SurveyCoverages = coverages,
             Exposure = exposure,
         };
@@ -270,6 +279,8 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         exposureWatch.Restart();
         var exposureRows = await Task.Run(() => result.Products.ToDictionary(p => p.Product,
             p => ExposureStep.Tally(grid, p.Grade, model.Classification.Grades, adminUnits, exposure, p.Product)), cancellationToken);
+        var townshipExposure = townships.Count == 0 ? [] : await Task.Run(() => result.Products.ToDictionary(p => p.Product,
+            p => ExposureStep.Tally(grid, p.Grade, model.Classification.Grades, townships, exposure, p.Product)), cancellationToken);
         var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, layers, toGrid, cancellationToken), exposure, model.Vulnerability);
         var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3) };
 
@@ -314,7 +325,11 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 ["surveys"] = string.Join(",", z.Surveys),
             })).ToList();
             var products = result.Products.Select(p => new ProductRecord(p.Product, Grades.ProductName(p.Product).En, Grades.ProductName(p.Product).Zh, p.Breaks, p.Grades,
-                p.Census, exposureRows[p.Product], p.Validation, p.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()), p.Zones.Count)).ToList();
+                p.Census, exposureRows[p.Product], p.Validation, p.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()), p.Zones.Count)
+            {
+                TownshipCensus = p.TownshipCensus,
+                TownshipExposure = townshipExposure.GetValueOrDefault(p.Product) ?? [],
+            }).ToList();
 
             var record = new ZoningRunRecord
             {

@@ -190,7 +190,8 @@ public static class ZoningEngine
             var zones = DescribeZones(model, inputs, polygons, product, nextZoneId);
             nextZoneId += zones.Count;
             var gradeSummaries = SummariseGrades(model.Classification.Grades, grade, allPointCells, cellKm2);
-            var census = Census(model.Classification.Grades, inputs, grid, grade, cellKm2, product);
+            var census = Census(model.Classification.Grades, inputs.AdminUnits, inputs.HazardPoints, grid, grade, cellKm2, product);
+            var townshipCensus = inputs.Townships.Count == 0 ? [] : Census(model.Classification.Grades, inputs.Townships, inputs.HazardPoints, grid, grade, cellKm2, product);
             ValidationMetrics? validation = null;
             if (product != ZoningProduct.Risk)
             {
@@ -206,6 +207,7 @@ public static class ZoningEngine
             return new ProductResult
             {
                 Product = product, Index = index, Grade = grade, Breaks = breaks, Grades = gradeSummaries, Census = census, Zones = zones, Validation = validation,
+                TownshipCensus = townshipCensus,
             };
         }
 
@@ -618,9 +620,9 @@ public static class ZoningEngine
         }).ToList();
     }
 
-    private static List<CensusRow> Census(int grades, ZoningInputs inputs, GridSpec grid, RasterBuffer<byte> grade, double cellKm2, ZoningProduct product)
+    private static List<CensusRow> Census(int grades, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<HazardPointInput> hazardPoints, GridSpec grid, RasterBuffer<byte> grade,
+        double cellKm2, ZoningProduct product)
     {
-        var units = inputs.AdminUnits;
         // One label raster of the units (pixel-centre rule, as GDAL's zonal tools) and one pass over the
         // grades, rather than a masked pass per unit.
         var labels = new RasterBuffer<float>(grid.Width, grid.Height);
@@ -640,7 +642,7 @@ public static class ZoningEngine
         var points = new int[units.Count, grades + 1];
         var people = new int[units.Count, grades + 1];
         var factory = new GeometryFactory();
-        foreach (var p in inputs.HazardPoints)
+        foreach (var p in hazardPoints)
         {
             var cell = CellOf(grid, p.X, p.Y);
             if (cell < 0 || grade.Data[cell] == 0)

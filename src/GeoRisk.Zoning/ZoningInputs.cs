@@ -39,7 +39,11 @@ public sealed class ZoningInputs
 
     public IReadOnlyList<HazardPointInput> HazardPoints { get; init; } = [];
 
+    /// <summary>The census units: counties (6-digit GB/T 2260 codes), or whatever single level the admin layers hold.</summary>
     public IReadOnlyList<AdminUnitInput> AdminUnits { get; init; } = [];
+
+    /// <summary>Townships (乡镇, 9-digit codes and longer) when an admin layer holds them: their own census tables.</summary>
+    public IReadOnlyList<AdminUnitInput> Townships { get; init; } = [];
 
     public IReadOnlyList<SurveyCoverageInput> SurveyCoverages { get; init; } = [];
 

@@ -57,6 +57,9 @@ public sealed class ProductResult
     public required IReadOnlyList<ZonePolygon> Zones { get; init; }
 
     public ValidationMetrics? Validation { get; init; }
+
+    /// <summary>The census per township and grade (empty without a township layer).</summary>
+    public IReadOnlyList<CensusRow> TownshipCensus { get; init; } = [];
 }
 
 public sealed record IncrementalStats(bool Incremental, long CellsRecomputed, long CellsTotal, IReadOnlyList<string> FactorsRecomputed);

@@ -168,6 +168,61 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
     }
 
     [Fact]
+    public async Task Run_WithTownshipLayer_TownshipTablesAddUpToTheirCounty_CountyTablesUnchanged()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var service = new ZoningRunService(store);
+        var model = DefaultModel(250);
+        var before = await service.RunAsync(model);
+
+        // Bole (652701) split into two townships at the middle of its extent, as an admin layer of another survey.
+        var admin = (await store.ListLayersAsync()).First(l => l.Kind == LayerKind.AdminUnits);
+        var bole = (await store.QueryFeaturesAsync(admin.SurveyId, admin.Name, null, 100)).Single(f => f.Attributes["code"] as string == "652701").Geometry;
+        var env = bole.EnvelopeInternal;
+        var mid = Math.Round((env.MinX + env.MaxX) / 2, 4);
+        var f = new GeometryFactory();
+        var west = bole.Intersection(f.ToGeometry(new Envelope(env.MinX - 1, mid, env.MinY - 1, env.MaxY + 1)));
+        var east = bole.Intersection(f.ToGeometry(new Envelope(mid, env.MaxX + 1, env.MinY - 1, env.MaxY + 1)));
+        static string Ring(LineString r) => "[" + string.Join(",", r.Coordinates.Select(c => string.Create(CultureInfo.InvariantCulture, $"[{c.X:R},{c.Y:R}]"))) + "]";
+        static string Poly(Polygon p) => "[" + string.Join(",", new[] { Ring(p.ExteriorRing) }.Concat(p.InteriorRings.Select(Ring))) + "]";
+        static string GeoJson(Geometry g) => g is Polygon p
+            ? $$"""{"type":"Polygon","coordinates":{{Poly(p)}}}"""
+            : $$"""{"type":"MultiPolygon","coordinates":[{{string.Join(",", Enumerable.Range(0, g.NumGeometries).Select(i => Poly((Polygon)g.GetGeometryN(i))))}}]}""";
+        string Feature(string code, string name, Geometry g) => $$"""{"type":"Feature","properties":{"code":"{{code}}","name":"{{name}}"},"geometry":{{GeoJson(g)}}}""";
+        var file = Path.Combine(dir.Path, "townships.geojson");
+        await File.WriteAllTextAsync(file, $$"""{"type":"FeatureCollection","features":[{{Feature("652701100", "西乡", west)}},{{Feature("652701200", "东乡", east)}}]}""");
+        var survey = new SurveyInfo("bole-townships", "Bole townships", 50000, SurveyType.Susceptibility, "test", new DateOnly(2024, 1, 1), true, new DateOnly(2024, 1, 2));
+        await store.UpsertSurveyAsync(survey, null);
+        Assert.True((await new SurveyIngestor(store).IngestAsync(new IngestRequest(file, LayerKind.AdminUnits, survey.Id, "townships"))).Accepted);
+
+        var after = await service.RunAsync(model);
+        foreach (var product in after.Record.Products)
+        {
+            var previous = before.Record.Product(product.Product)!;
+            // The county tables do not see the townships.
+            Assert.Equal(previous.Census.Select(r => (r.AdminCode, r.Grade, r.AreaKm2)), product.Census.Select(r => (r.AdminCode, r.Grade, r.AreaKm2)));
+            Assert.Equal(8, product.TownshipCensus.Count);
+            Assert.Equal(["652701100", "652701200"], product.TownshipCensus.Select(r => r.AdminCode).Distinct());
+            for (var g = 1; g <= 4; g++)
+            {
+                var county = product.Census.Single(r => r.AdminCode == "652701" && r.Grade == g);
+                Assert.Equal(county.AreaKm2, product.TownshipCensus.Where(r => r.Grade == g).Sum(r => r.AreaKm2), 3);
+                Assert.Equal(county.HazardPoints, product.TownshipCensus.Where(r => r.Grade == g).Sum(r => r.HazardPoints));
+                var countyExposure = product.Exposure.Single(r => r.AdminCode == "652701" && r.Grade == g);
+                var townships = product.TownshipExposure.Where(r => r.AdminCode.StartsWith("652701", StringComparison.Ordinal) && r.Grade == g).ToList();
+                Assert.Equal(countyExposure.Buildings, townships.Sum(r => r.Buildings));
+                Assert.Equal(countyExposure.People, townships.Sum(r => r.People), 1);
+            }
+
+            var csv = ZoningExport.CensusCsv(product, township: true).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal(9, csv.Length);
+            Assert.Contains(csv, l => l.Contains(",652701100,西乡,", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
     public async Task Run_CountyExtentAtFineCell_Works()
     {
         var (store, dir) = await fixture.CopyAsync();

@@ -64,25 +64,32 @@ internal static class ZoningEndpoints
     }
 
     /// <summary>Area, hazard points and threatened people per admin unit and grade of one product (default susceptibility).</summary>
-    private static Task<IResult> GetCensus(string run, string? format, string? product, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
-        Table(run, format, product, "census", (_, p) => ZoningExport.CensusCsv(p), (_, p) => p.Census, store, http, ct);
+    private static Task<IResult> GetCensus(string run, string? format, string? product, string? level, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+        Table(run, format, product, level, "census", (_, p, t) => ZoningExport.CensusCsv(p, t), (_, p, t) => p.CensusAt(t), store, http, ct);
 
     /// <summary>What is exposed per admin unit and grade of one product (people, buildings by structure, road km by class, facilities by type).</summary>
-    private static Task<IResult> GetExposure(string run, string? format, string? product, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
-        Table(run, format, product, "exposure", (_, p) => ZoningExport.ExposureCsv(p), (_, p) => p.Exposure, store, http, ct);
+    private static Task<IResult> GetExposure(string run, string? format, string? product, string? level, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+        Table(run, format, product, level, "exposure", (_, p, t) => ZoningExport.ExposureCsv(p, t), (_, p, t) => p.ExposureAt(t), store, http, ct);
 
     /// <summary>What each flood scenario reaches.</summary>
     private static Task<IResult> GetFloodScenarios(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
-        Table(run, format, null, "flood-scenarios", (r, _) => ZoningExport.FloodScenariosCsv(r), (r, _) => r.FloodScenarios, store, http, ct);
+        Table(run, format, null, null, "flood-scenarios", (r, _, _) => ZoningExport.FloodScenariosCsv(r), (r, _, _) => r.FloodScenarios, store, http, ct);
 
-    private static async Task<IResult> Table<T>(string run, string? format, string? productText, string name, Func<ZoningRunRecord, ProductRecord, string> csv,
-        Func<ZoningRunRecord, ProductRecord, T> json, IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    /// <param name="level">"county" (default) or "township" (乡镇: the tables exist when a township layer was loaded).</param>
+    private static async Task<IResult> Table<T>(string run, string? format, string? productText, string? level, string name, Func<ZoningRunRecord, ProductRecord, bool, string> csv,
+        Func<ZoningRunRecord, ProductRecord, bool, T> json, IGeoRiskStore store, HttpContext http, CancellationToken ct)
     {
         if (format is not null and not "csv" and not "json")
         {
             return TypedResults.Problem(statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
         }
 
+        if (level is not null and not "county" and not "township")
+        {
+            return Problems.Create(400, "bad-level", "level must be county or township.");
+        }
+
+        var township = level == "township";
         if (!ZoningRunRecord.TryParseProduct(productText, out var product))
         {
             return Problems.Create(400, "bad-product", "product must be susceptibility, hazard or risk (易发性, 危险性, 风险).");
@@ -92,14 +99,19 @@ internal static class ZoningEndpoints
         var record = ZoningRunRecord.FromJson(info.RecordJson);
         var productRecord = record.Product(product)
             ?? throw new KeyNotFoundException($"Zoning run {info.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers; runs before schema 3 have only susceptibility).");
-        var suffix = product == Core.Risk.ZoningProduct.Susceptibility ? "" : "-" + ZoningRunRecord.ProductToken(product);
+        if (township && productRecord.TownshipCensus.Count == 0)
+        {
+            throw new KeyNotFoundException($"Zoning run {info.Id} has no township tables: no admin layer with township (9- or 12-digit) codes was loaded.");
+        }
+
+        var suffix = (product == Core.Risk.ZoningProduct.Susceptibility ? "" : "-" + ZoningRunRecord.ProductToken(product)) + (township ? "-township" : "");
         if (format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal)))
         {
             http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}{suffix}-run{info.Id}.csv\"";
-            return TypedResults.Text(csv(record, productRecord), "text/csv; charset=utf-8");
+            return TypedResults.Text(csv(record, productRecord, township), "text/csv; charset=utf-8");
         }
 
-        return TypedResults.Ok(json(record, productRecord));
+        return TypedResults.Ok(json(record, productRecord, township));
     }
 
     /// <summary>A printable zoning map of one county (legend, scale bar, north arrow, title, sources).</summary>
