@@ -37,7 +37,8 @@ public static class ZoningEngine
 
         var stages = model.Factors.Count + 8.0;
         var done = 0;
-        void Report(string stage) => progress?.Report(new ZoningProgress(stage, Math.Min(1, done++ / stages)));
+        // The service's own steps (exposure census, writing) follow at 95 % and beyond.
+        void Report(string stage) => progress?.Report(new ZoningProgress(stage, Math.Min(0.94, done++ / stages)));
 
         foreach (var f in model.Factors)
         {
