@@ -264,18 +264,26 @@ internal static class ZoningCommands
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"AHP: CR = {cr:0.0000}, weights {string.Join(", ", r.Factors.Select(f => $"{f.Id} {f.Weight:0.###}"))}"));
         }
 
-        Console.WriteLine("breaks: " + string.Join(" | ", r.Breaks.Select(b => b.ToString("0.####", CultureInfo.InvariantCulture))));
-        var table = new TableOutput("grade", "area km²", "hazard points", "points/km²");
-        foreach (var g in r.Grades)
+        // One table per census product (docs/DOMAIN.md §1), each grade named with the product's census term.
+        foreach (var p in r.Products.Count > 0 ? r.Products : [r.Product(ZoningProduct.Susceptibility)!])
         {
-            table.AddRow($"{g.Grade} {g.Label} {g.LabelZh}", g.AreaKm2.ToString("0.##", CultureInfo.InvariantCulture), g.HazardPoints.ToString(CultureInfo.InvariantCulture),
-                g.PointsPerKm2.ToString("0.####", CultureInfo.InvariantCulture));
+            Console.WriteLine($"{p.TitleZh} {p.Title}: {p.Zones} zones; breaks " + string.Join(" | ", p.Breaks.Select(b => b.ToString("0.####", CultureInfo.InvariantCulture))));
+            var table = new TableOutput("grade", "area km²", "hazard points", "points/km²");
+            foreach (var g in p.Grades)
+            {
+                var (term, termZh) = Grades.CensusTerm(g.Grade, p.Grades.Count, p.Product);
+                table.AddRow($"{g.Grade} {term} {termZh}", g.AreaKm2.ToString("0.##", CultureInfo.InvariantCulture), g.HazardPoints.ToString(CultureInfo.InvariantCulture),
+                    g.PointsPerKm2.ToString("0.####", CultureInfo.InvariantCulture));
+            }
+
+            table.Write();
+            if (p.Validation is { } v)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"validation: ROC-AUC held-out {v.AucHeldOut?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"} ({v.HeldOutPoints} points), all {v.AucAll?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"}; density rises with grade: {(v.DensityRises ? "yes" : "NO")}"));
+            }
         }
 
-        table.Write();
-        var v = r.Validation;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"validation: ROC-AUC held-out {v.AucHeldOut?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"} ({v.HeldOutPoints} points), all {v.AucAll?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"}; density rises with grade: {(v.DensityRises ? "yes" : "NO")}"));
         var inc = r.Incremental;
         Console.WriteLine(inc.Incremental
             ? string.Create(CultureInfo.InvariantCulture, $"incremental: recomputed {string.Join(", ", inc.FactorsRecomputed)} on {inc.CellsRecomputed:N0} of {inc.CellsTotal:N0} factor cells")

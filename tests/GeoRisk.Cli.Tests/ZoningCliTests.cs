@@ -33,7 +33,24 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "census", "--format", "csv", "-o", csv, "--store", store)).ExitCode);
         var lines = await File.ReadAllLinesAsync(csv);
         Assert.Equal(5, lines.Length); // header + Wenquan × 4 grades
-        Assert.All(lines.Skip(1), l => Assert.StartsWith("652723,温泉县,", l, StringComparison.Ordinal));
+        Assert.All(lines.Skip(1), l => Assert.StartsWith("susceptibility zoning,易发性区划,652723,温泉县,", l, StringComparison.Ordinal));
+
+        // The other products: the risk census in its own terms; the hazard index as a COG on the run's grid.
+        var riskCsv = _work.File("census-risk.csv");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "census", "--product", "risk", "--format", "csv", "-o", riskCsv, "--store", store)).ExitCode);
+        Assert.Contains(await File.ReadAllLinesAsync(riskCsv), l => l.StartsWith("risk zoning,风险区划,652723,温泉县,", StringComparison.Ordinal) && l.Contains(",极高风险区,", StringComparison.Ordinal));
+        var hazardCog = _work.File("hazard.tif");
+        var hazardExport = await CliRunner.RunAsync(_work.Path, "export", "index", "--product", "hazard", "--format", "cog", "-o", hazardCog, "--store", store);
+        Assert.True(hazardExport.ExitCode == 0, hazardExport.Stdout + hazardExport.Stderr);
+        using (var hazard = GeoRisk.Gdal.RasterDataset.Open(hazardCog))
+        {
+            Assert.Equal(1, hazard.BandCount);
+            Assert.True(hazard.Width > 10);
+        }
+
+        var badProduct = await CliRunner.RunAsync(_work.Path, "export", "census", "--product", "exposure", "--format", "csv", "-o", riskCsv, "--store", store);
+        Assert.Equal(2, badProduct.ExitCode);
+        Assert.Contains("--product must be", badProduct.Stderr, StringComparison.Ordinal);
 
         // Exposure of the Wenquan-only run: Wenquan by grade; the other counties' buildings outside the zoning (grade 0), still counted.
         var exposure = _work.File("exposure.csv");
