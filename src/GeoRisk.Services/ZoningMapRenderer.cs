@@ -133,7 +133,7 @@ public static class ZoningMapRenderer
     {
         public Fonts(float u)
         {
-            var face = Typeface();
+            var face = CjkTypeface();
             Title = new SKFont(face, 26 * u);
             Text = new SKFont(face, 16 * u);
             Small = new SKFont(face, 12 * u);
@@ -646,7 +646,8 @@ public static class ZoningMapRenderer
             : string.Create(CultureInfo.InvariantCulture, $"{total / 60}°{total % 60:00}′{hemisphere}");
     }
 
-    private static SKTypeface Typeface()
+    /// <summary>The CJK-capable typeface maps and glyphs are drawn with (the first installed of WenQuanYi Micro Hei, Noto Sans CJK SC …).</summary>
+    internal static SKTypeface CjkTypeface()
     {
         // A CJK-capable font when the machine has one, so the Chinese labels print.
         foreach (var family in new[] { "WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "DejaVu Sans" })
