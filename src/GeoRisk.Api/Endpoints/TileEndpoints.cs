@@ -263,7 +263,14 @@ internal static class TileEndpoints
             return Problems.Create(StatusCodes.Status400BadRequest, "bad-parameter", $"layers must be 'visible' (default) or 'all'; got '{layers}'.");
         }
 
-        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct), includeHidden: layers == "all"));
+        var list = await tiles.ListAsync(ct);
+        var fields = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var t in list.Where(t => t.Kind is "zoning" or "admin-units" or "active-faults" or "lakes" or "rivers"))
+        {
+            fields[t.Id] = await tiles.FieldsAsync(t.Id, ct);
+        }
+
+        return TypedResults.Json(MapStyle.Build(BaseUrl(http), list, includeHidden: layers == "all", fields));
     }
 }
 
@@ -280,7 +287,8 @@ internal static class TileEndpoints
 /// </summary>
 internal static class MapStyle
 {
-    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false)
+    /// <param name="fields">Fields per tileset id as the tiles carry them: a label layer is added only for a field its tiles have.</param>
+    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fields = null)
     {
         var sources = new JsonObject
         {
@@ -401,27 +409,28 @@ internal static class MapStyle
             }
         }
 
-        // Labels last, so they draw over every fill and line.
+        // Labels last, so they draw over every fill and line; only for fields the tiles carry (the GEM traces have no names).
+        bool Has(TilesetInfo t, string field) => fields is null || (fields.TryGetValue(t.Id, out var f) && f.ContainsKey(field));
         foreach (var t in tilesets)
         {
             switch (t.Kind)
             {
-                case "zoning":
+                case "zoning" when Has(t, "grade_term_zh"):
                     layers.Add(Label("zoning-label", t.Id, "grade_term_zh", 11, "#222222", minZoom: 10));
                     break;
-                case "admin-units":
+                case "admin-units" when Has(t, "name"):
                     layers.Add(Label(t.Id + "-label", t.Id, "name", 14, "#333333", minZoom: 0));
                     break;
-                case "active-faults":
+                case "active-faults" when Has(t, "name"):
                     var faultLabel = Label(t.Id + "-label", t.Id, "name", 11, "#a50f15", minZoom: 8);
                     faultLabel["layout"]!["symbol-placement"] = "line";
                     faultLabel["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
                     layers.Add(faultLabel);
                     break;
-                case "lakes":
+                case "lakes" when Has(t, "name"):
                     layers.Add(Label(t.Id + "-label", t.Id, "name", 12, "#1f5fa8", minZoom: 6));
                     break;
-                case "rivers":
+                case "rivers" when Has(t, "name"):
                     var riverLabel = Label(t.Id + "-label", t.Id, "name", 11, "#1f5fa8", minZoom: 8);
                     riverLabel["layout"]!["symbol-placement"] = "line";
                     layers.Add(riverLabel);
