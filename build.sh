@@ -66,6 +66,9 @@ run_tests() {
   apt_install chromium
   # poppler-utils: the printable PDF map's text and fonts are read back with pdftotext/pdffonts.
   apt_install poppler-utils
+  # Headless QGIS 3.22 renders the vector tiles with the converted style (tests/GeoRisk.Web.Tests/QgisClientTests.cs):
+  # about 177 MB to download, 161 s to install on the 2-core machine (measured for #18).
+  apt_install python3-qgis qgis-providers
   # PostgreSQL + PostGIS for the PostGIS store's tests: each test process starts a throw-away cluster on a
   # free loopback port in a temp folder and stops it at exit (or set GEORISK_TEST_PG to use a server).
   apt_install $(postgis_packages)
