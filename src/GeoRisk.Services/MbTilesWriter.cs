@@ -18,7 +18,7 @@ public sealed class MbTilesWriter : IDisposable
     private readonly SqliteTransaction _transaction;
     private readonly SqliteCommand _insertImage;
     private readonly SqliteCommand _insertMap;
-    private readonly HashSet<string> _contents = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _contents = new(StringComparer.Ordinal);
     private bool _finished;
 
     /// <summary>Creates the file (which must not exist) with the schema, in one transaction until <see cref="Finish"/>.</summary>
@@ -42,8 +42,8 @@ public sealed class MbTilesWriter : IDisposable
         Execute("""
             CREATE TABLE metadata (name TEXT NOT NULL, value TEXT);
             CREATE UNIQUE INDEX metadata_name ON metadata (name);
-            CREATE TABLE images (tile_id TEXT NOT NULL PRIMARY KEY, tile_data BLOB NOT NULL);
-            CREATE TABLE map (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_id TEXT NOT NULL);
+            CREATE TABLE images (tile_id INTEGER NOT NULL PRIMARY KEY, tile_data BLOB NOT NULL);
+            CREATE TABLE map (zoom_level INTEGER NOT NULL, tile_column INTEGER NOT NULL, tile_row INTEGER NOT NULL, tile_id INTEGER NOT NULL);
             CREATE UNIQUE INDEX map_index ON map (zoom_level, tile_column, tile_row);
             CREATE VIEW tiles AS SELECT map.zoom_level AS zoom_level, map.tile_column AS tile_column, map.tile_row AS tile_row, images.tile_data AS tile_data
                 FROM map JOIN images ON images.tile_id = map.tile_id;
@@ -65,9 +65,12 @@ public sealed class MbTilesWriter : IDisposable
     /// <exception cref="SqliteException">The tile was added before.</exception>
     public void Add(TileId tile, ReadOnlySpan<byte> gzipped)
     {
-        var id = Convert.ToHexStringLower(SHA256.HashData(gzipped));
-        if (_contents.Add(id))
+        // Contents are told apart by their SHA-256 and stored once under a small integer id (the map rows stay small).
+        var hash = Convert.ToHexStringLower(SHA256.HashData(gzipped));
+        if (!_contents.TryGetValue(hash, out var id))
         {
+            id = _contents.Count + 1;
+            _contents[hash] = id;
             _insertImage.Parameters["$id"].Value = id;
             _insertImage.Parameters["$data"].Value = gzipped.ToArray();
             _insertImage.ExecuteNonQuery();
