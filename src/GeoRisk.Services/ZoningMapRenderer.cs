@@ -663,7 +663,10 @@ public static class ZoningMapRenderer
     }
 
     /// <summary>One legend entry: its height and how to draw it at (x, y) within a column of the given width.</summary>
-    private sealed record LegendItem(float Height, Action<SKCanvas, float, float, float> Draw);
+    private sealed record LegendItem(float Height, Action<SKCanvas, float, float, float> Draw, bool KeepWithNext = false);
+
+    /// <summary>The height an item needs at the bottom of a column: a heading needs room for the row after it too.</summary>
+    private static float Needed(List<LegendItem> items, int i) => items[i].Height + (items[i].KeepWithNext && i + 1 < items.Count ? items[i + 1].Height : 0);
 
     private static List<LegendItem> Legend(Scene scene, Fonts fonts, float u)
     {
@@ -680,7 +683,7 @@ public static class ZoningMapRenderer
         {
             using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
             c.DrawText(text, x, y + (20 * u), SKTextAlign.Left, Fit(fonts.Text, text, w), ink);
-        }));
+        }, KeepWithNext: true));
 
         void Row(Action<SKCanvas, SKRect> swatch, string text, string? detail) => items.Add(new LegendItem((detail is null ? 26 : 44) * u, (c, x, y, w) =>
         {
@@ -787,15 +790,15 @@ public static class ZoningMapRenderer
         {
             var used = 1;
             var y = 0f;
-            foreach (var item in items)
+            for (var i = 0; i < items.Count; i++)
             {
-                if (y + item.Height > height && y > 0)
+                if (y + Needed(items, i) > height && y > 0)
                 {
                     used++;
                     y = 0;
                 }
 
-                y += item.Height;
+                y += items[i].Height;
             }
 
             if (used <= columns)
@@ -811,16 +814,16 @@ public static class ZoningMapRenderer
     {
         var x = panel.Left;
         var y = panel.Top + (columnWidth / 36);
-        foreach (var item in items)
+        for (var i = 0; i < items.Count; i++)
         {
-            if (y + item.Height > panel.Bottom && y > panel.Top + (columnWidth / 36))
+            if (y + Needed(items, i) > panel.Bottom && y > panel.Top + (columnWidth / 36))
             {
                 x += columnWidth;
                 y = panel.Top;
             }
 
-            item.Draw(canvas, x, y, Math.Min(columnWidth, panel.Right - x) - (columnWidth / 20));
-            y += item.Height;
+            items[i].Draw(canvas, x, y, Math.Min(columnWidth, panel.Right - x) - (columnWidth / 20));
+            y += items[i].Height;
         }
     }
 
