@@ -45,7 +45,8 @@ setup() {
   [ -n "$(apt-cache pkgnames libgdal 2>/dev/null | head -n 1)" ] || { [ "$(id -u)" -eq 0 ] && apt-get update -qq || true; }
   # gdal-bin and python3-gdal: GDAL's own utilities (gdal_calc.py, gdal_proximity.py, …), the tests' reference implementation.
   apt_install "$(gdal_runtime_package)" gdal-bin python3-gdal
-  # libfontconfig1 and a CJK font: the printable zoning map (/api/v1/maps/zoning.png) draws Chinese labels.
+  # libfontconfig1 and a CJK font: the printable zoning maps (/api/v1/maps/zoning.png|pdf) draw Chinese labels (the PDF
+  # embeds the font).
   apt_install libfontconfig1 fonts-wqy-microhei
   log "Restoring NuGet packages"
   dotnet restore GeoRisk.sln --verbosity quiet
@@ -63,6 +64,11 @@ run_tests() {
   # The web map is tested in Debian's Chromium (Playwright drives it headless); screenshots are kept
   # under artifacts/screenshots.
   apt_install chromium
+  # poppler-utils: the printable PDF map's text and fonts are read back with pdftotext/pdffonts.
+  apt_install poppler-utils
+  # Headless QGIS 3.22 renders the vector tiles with the converted style (tests/GeoRisk.Web.Tests/QgisClientTests.cs):
+  # about 177 MB to download, 161 s to install on the 2-core machine (measured for #18).
+  apt_install python3-qgis qgis-providers
   # PostgreSQL + PostGIS for the PostGIS store's tests: each test process starts a throw-away cluster on a
   # free loopback port in a temp folder and stops it at exit (or set GEORISK_TEST_PG to use a server).
   apt_install $(postgis_packages)

@@ -30,7 +30,11 @@ public sealed class MapRenderQueue(int concurrency, int queueLength, TimeSpan? q
 
     /// <exception cref="RenderQueueFullException">Too many renders are running or waiting, or the wait for a render slot took too long.</exception>
     /// <exception cref="OperationCanceledException">The request was aborted before its render started.</exception>
-    public async Task<byte[]> GetAsync(string key, Func<byte[]> render, CancellationToken cancellationToken)
+    public Task<byte[]> GetAsync(string key, Func<byte[]> render, CancellationToken cancellationToken) =>
+        GetAsync(key, _ => Task.Run(render, cancellationToken), cancellationToken);
+
+    /// <summary>As above, with a render that loads its data asynchronously (only once it has a slot and missed the cache).</summary>
+    public async Task<byte[]> GetAsync(string key, Func<CancellationToken, Task<byte[]>> render, CancellationToken cancellationToken)
     {
         if (TryCached(key) is { } cached)
         {
@@ -60,7 +64,7 @@ public sealed class MapRenderQueue(int concurrency, int queueLength, TimeSpan? q
 
                 cancellationToken.ThrowIfCancellationRequested();
                 Interlocked.Increment(ref _renders);
-                var png = await Task.Run(render, cancellationToken);
+                var png = await render(cancellationToken);
                 Remember(key, png);
                 return png;
             }

@@ -44,6 +44,8 @@ internal static partial class OpenApiSetup
         ["GetCensus"] = "Census per county and grade (JSON or CSV)",
         ["GetZones"] = "Zones of a run (GeoJSON)",
         ["GetZoningMap"] = "Printable zoning map of a county (PNG)",
+        ["GetZoningMapPdf"] = "Printable zoning map of a county (vector PDF, A3/A4)",
+        ["GetGlyphs"] = "Glyph range (SDF protobuf) for the style's labels",
     };
 
     /// <summary>Writes that start a job answer 202 Accepted with the job's URL.</summary>

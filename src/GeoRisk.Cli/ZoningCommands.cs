@@ -54,19 +54,22 @@ internal static class ZoningCommands
     public static Command Export()
     {
         var store = Commands.StoreOption();
-        var what = new Argument<string>("what") { Description = "zoning, index, grade, risk (= index --product risk), census, exposure, flood-scenarios or tiles." };
-        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; index/grade/risk: cog|png; census, exposure, flood-scenarios: csv|json; tiles: pmtiles." };
+        var what = new Argument<string>("what") { Description = "zoning, index, grade, risk (= index --product risk), map, census, exposure, flood-scenarios or tiles." };
+        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; index/grade/risk: cog|png; map: png|pdf; census, exposure, flood-scenarios: csv|json; tiles: pmtiles|mbtiles." };
         var levelOption = new Option<string>("--level") { Description = "census, exposure: county (default) or township (when a township layer was loaded).", DefaultValueFactory = _ => "county" };
-        var productOption = new Option<string>("--product") { Description = "zoning, index, grade, census, exposure: susceptibility (易发性, default), hazard (危险性) or risk (风险).", DefaultValueFactory = _ => "susceptibility" };
+        var productOption = new Option<string>("--product") { Description = "zoning, index, grade, map, census, exposure: susceptibility (易发性, default), hazard (危险性) or risk (风险).", DefaultValueFactory = _ => "susceptibility" };
+        var admin = new Option<string?>("--admin") { Description = "map: the county's 6-digit code (GB/T 2260), e.g. 652723." };
+        var paper = new Option<string>("--paper") { Description = "map pdf: A3 or A4.", DefaultValueFactory = _ => "A3" };
+        var orientation = new Option<string>("--orientation") { Description = "map pdf: landscape or portrait.", DefaultValueFactory = _ => "landscape" };
         var tileset = new Option<string>("--tileset") { Description = "tiles: the tileset (zoning, coverage, survey:layer or a comma-joined list).", DefaultValueFactory = _ => "zoning" };
         var minZoom = new Option<int>("--min-zoom") { Description = "tiles: lowest zoom.", DefaultValueFactory = _ => 0 };
         var maxZoom = new Option<int>("--max-zoom") { Description = "tiles: highest zoom (at most 16).", DefaultValueFactory = _ => 14 };
-        var width = new Option<int>("--width") { Description = "PNG width in pixels (risk/grade).", DefaultValueFactory = _ => 2048 };
+        var width = new Option<int?>("--width") { Description = "PNG width in pixels (risk/grade: 2048; map: the map frame, 1400)." };
         var output = new Option<string>("-o", "--output") { Required = true, Description = "Output file." };
         var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
-        var command = new Command("export", "Export a zoning run's polygons, rasters or census table (of one product), or a tileset as a tile archive.")
+        var command = new Command("export", "Export a zoning run's polygons, rasters, map or census table (of one product), or a tileset as a tile archive.")
         {
-            what, format, productOption, levelOption, output, run, width, tileset, minZoom, maxZoom, store,
+            what, format, productOption, levelOption, output, run, width, tileset, minZoom, maxZoom, admin, paper, orientation, store,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -74,10 +77,23 @@ internal static class ZoningCommands
             var fmt = parse.GetValue(format)!.ToLowerInvariant();
             var path = parse.GetValue(output)!;
             var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("index" or "risk" or "grade", "cog" or "png") or ("census" or "exposure" or "flood-scenarios", "csv" or "json")
-                or ("tiles", "pmtiles");
+                or ("tiles", "pmtiles" or "mbtiles") or ("map", "png" or "pdf");
             if (!valid)
             {
-                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, index|grade|risk cog|png, census|exposure|flood-scenarios csv|json, tiles pmtiles.");
+                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, index|grade|risk cog|png, map png|pdf, census|exposure|flood-scenarios csv|json, tiles pmtiles|mbtiles.");
+                return ExitCodes.Usage;
+            }
+
+            var paperSize = parse.GetValue(paper)!.ToUpperInvariant() switch { "A3" => PaperSize.A3, "A4" => PaperSize.A4, _ => (PaperSize?)null };
+            if (product == "map" && (paperSize is null || parse.GetValue(orientation) is not ("landscape" or "portrait")))
+            {
+                Console.Error.WriteLine("error: --paper must be A3 or A4 and --orientation landscape or portrait.");
+                return ExitCodes.Usage;
+            }
+
+            if (product == "map" && (parse.GetValue(admin) is not { Length: 6 } code || !code.All(char.IsAsciiDigit)))
+            {
+                Console.Error.WriteLine("error: map needs --admin with a 6-digit GB/T 2260 code, e.g. --admin 652723.");
                 return ExitCodes.Usage;
             }
 
@@ -124,24 +140,39 @@ internal static class ZoningCommands
                 using var tiles = new TileService(tileStore, cacheTiles: false);
                 var name = parse.GetValue(tileset)!;
                 var temp = path + ".partial";
+                File.Delete(temp);
                 (int Tiles, int Contents) written;
-                await using (var file = File.Create(temp))
+                var last = -1L;
+                var progress = new Progress<(long Done, long Total)>(p =>
                 {
-                    var last = -1L;
-                    written = await TileArchiveExport.WritePmTilesAsync(tiles, name, min, max, file, new Progress<(long Done, long Total)>(p =>
+                    // One line per percent on stderr: the archive is the product, the progress a side channel.
+                    var percent = p.Done * 100 / Math.Max(1, p.Total);
+                    if (percent != Interlocked.Exchange(ref last, percent))
                     {
-                        // One line per percent on stderr: the archive is the product, the progress a side channel.
-                        var percent = p.Done * 100 / Math.Max(1, p.Total);
-                        if (percent != Interlocked.Exchange(ref last, percent))
-                        {
-                            Console.Error.Write($"\r{p.Done:N0}/{p.Total:N0} tiles ({percent} %)");
-                        }
-                    }), ct);
+                        Console.Error.Write($"\r{p.Done:N0}/{p.Total:N0} tiles ({percent} %)");
+                    }
+                });
+                try
+                {
+                    if (fmt == "mbtiles")
+                    {
+                        written = await TileArchiveExport.WriteMbTilesAsync(tiles, name, min, max, temp, progress, ct);
+                    }
+                    else
+                    {
+                        await using var file = File.Create(temp);
+                        written = await TileArchiveExport.WritePmTilesAsync(tiles, name, min, max, file, progress, ct);
+                    }
+                }
+                catch
+                {
+                    File.Delete(temp);
+                    throw;
                 }
 
                 Console.Error.WriteLine();
                 File.Move(temp, path, overwrite: true);
-                Console.WriteLine($"{written.Tiles:N0} tiles ({written.Contents:N0} distinct) of {name} z{min}-{max} written to {path} (PMTiles v3, {new FileInfo(path).Length:N0} bytes)");
+                Console.WriteLine($"{written.Tiles:N0} tiles ({written.Contents:N0} distinct) of {name} z{min}-{max} written to {path} ({(fmt == "mbtiles" ? "MBTiles 1.3" : "PMTiles v3")}, {new FileInfo(path).Length:N0} bytes)");
                 return ExitCodes.Ok;
             }
 
@@ -177,8 +208,37 @@ internal static class ZoningCommands
                     var n = await ZoningExport.WriteZonesAsync(gpkg, info.Id, path, fmt == "gpkg" ? "GPKG" : "GeoJSON", ct, zoningProduct);
                     Console.WriteLine($"{n} {productName} zones of run {info.Id} written to {path}");
                     break;
+                case "map":
+                    if (ZoningMapProduct.Of(info).FirstOrDefault(p => p.Product == zoningProduct) is null)
+                    {
+                        Console.Error.WriteLine($"error: zoning run {info.Id} has no {productName} zoning; it has: {string.Join(", ", ZoningMapProduct.Of(info).Select(p => p.Token))}.");
+                        return ExitCodes.NotFound;
+                    }
+
+                    if (parse.GetValue(width) is < 400 or > 4000)
+                    {
+                        Console.Error.WriteLine("error: --width must be 400-4000 for a map.");
+                        return ExitCodes.Usage;
+                    }
+
+                    ZoningMapData mapData;
+                    try
+                    {
+                        mapData = await ZoningMapData.LoadAsync(gpkg, info, zoningProduct, parse.GetValue(admin)!, ct);
+                    }
+                    catch (KeyNotFoundException ex)
+                    {
+                        Console.Error.WriteLine($"error: {ex.Message}");
+                        return ExitCodes.NotFound;
+                    }
+
+                    await File.WriteAllBytesAsync(path, fmt == "pdf"
+                        ? ZoningMapRenderer.RenderPdf(mapData, paperSize!.Value, parse.GetValue(orientation) == "landscape")
+                        : ZoningMapRenderer.RenderPng(mapData, parse.GetValue(width) ?? 1400), ct);
+                    Console.WriteLine($"{mapData.Product.Name.En} map of {mapData.AdminName} ({mapData.AdminCode}), run {info.Id}, written to {path} ({(fmt == "pdf" ? $"PDF {paperSize} {parse.GetValue(orientation)}" : "PNG")})");
+                    break;
                 case "index" or "grade" when fmt == "png":
-                    var w = parse.GetValue(width);
+                    var w = parse.GetValue(width) ?? 2048;
                     if (w is < 16 or > 16384)
                     {
                         Console.Error.WriteLine("error: --width must be 16-16384.");
@@ -188,9 +248,14 @@ internal static class ZoningCommands
                     await File.WriteAllBytesAsync(path, RasterTileService.RenderPng(info, rasterKind, w), ct);
                     Console.WriteLine($"{productName} {product} map of run {info.Id} written to {path} (PNG, legend colours, transparent nodata)");
                     break;
-                case "index" or "grade":
+                case "grade":
+                    var gradeProduct = ZoningMapProduct.Of(info).First(p => p.Product == zoningProduct);
+                    ZoningExport.WriteGradeCog(gradeProduct, path);
+                    Console.WriteLine($"{productName} grade raster of run {info.Id} written to {path} (COG with the grade colour table; category names in {Path.GetFileName(path)}.aux.xml)");
+                    break;
+                case "index":
                     File.Copy(RasterTileService.RasterOf(info, rasterKind), path);
-                    Console.WriteLine($"{productName} {product} raster of run {info.Id} written to {path} (COG)");
+                    Console.WriteLine($"{productName} index raster of run {info.Id} written to {path} (COG)");
                     break;
                 case "exposure":
                     var exposureOf = runRecord.Product(zoningProduct)!;

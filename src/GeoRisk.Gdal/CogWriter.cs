@@ -7,8 +7,12 @@ public static class CogWriter
 {
     /// <param name="noData">Nodata value recorded in the file (NaN allowed for float bands).</param>
     /// <param name="categorical">Overviews by nearest neighbour (classes) instead of averaging (continuous values).</param>
+    /// <param name="categories">
+    /// A colour table and category names for a class raster (Byte), so GDAL and QGIS show the classes in their colours; the
+    /// names go to the PAM sidecar <c>path.aux.xml</c>, which whoever moves the COG moves with it.
+    /// </param>
     /// <exception cref="GdalException">GDAL cannot write the file.</exception>
-    public static void Write<T>(string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical) where T : unmanaged
+    public static void Write<T>(string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical, RasterCategories? categories = null) where T : unmanaged
     {
         // The COG driver only copies, so the data go through a plain tiled GeoTIFF beside the target.
         var scratch = path + ".scratch.tif";
@@ -24,6 +28,11 @@ public static class CogWriter
                 }
 
                 ds.Write<T>(1, 0, 0, grid.Width, grid.Height, buffer.Data);
+                if (categories is not null)
+                {
+                    ds.SetCategories(1, categories);
+                }
+
                 // Site-risk queries read single cells, and each read decodes its whole tile: 256² tiles are a
                 // quarter of the default 512², and class codes (runs of equal bytes, which deflate packs
                 // anyway) skip the horizontal predictor, whose undoing was half of a query's CPU.
@@ -35,6 +44,7 @@ public static class CogWriter
         finally
         {
             File.Delete(scratch);
+            File.Delete(scratch + ".aux.xml");
         }
     }
 

@@ -198,6 +198,70 @@ public sealed class RasterDataset : IDisposable
         return (min, max, mean, std);
     }
 
+    /// <summary>
+    /// Gives a band a colour table (palette interpretation) and category names, so GDAL and QGIS show classes in
+    /// their colours with their names. GeoTIFF keeps the table in the file and the names in the PAM sidecar
+    /// (<c>.aux.xml</c>), which a COG copy of the dataset carries over.
+    /// </summary>
+    /// <exception cref="GdalException">The driver refuses a colour table (e.g. a Float32 band).</exception>
+    public unsafe void SetCategories(int band, RasterCategories categories)
+    {
+        var b = Band(band);
+        var table = GdalApi.GDALCreateColorTable(1); // GPI_RGB
+        try
+        {
+            var entry = stackalloc short[4];
+            for (var v = 0; v <= categories.MaxValue; v++)
+            {
+                var c = categories.Classes.FirstOrDefault(k => k.Value == v);
+                (entry[0], entry[1], entry[2], entry[3]) = c.Name is null ? ((short)0, (short)0, (short)0, (short)0) : (c.R, c.G, c.B, (short)255);
+                GdalApi.GDALSetColorEntry(table, v, entry);
+            }
+
+            GdalThrow.IfFailed(GdalApi.GDALSetRasterColorTable(b, table), "Cannot set the colour table");
+        }
+        finally
+        {
+            GdalApi.GDALDestroyColorTable(table);
+        }
+
+        GdalThrow.IfFailed(GdalApi.GDALSetRasterColorInterpretation(b, 2), "Cannot set the palette interpretation"); // GCI_PaletteIndex
+        using var names = new Utf8StringList(Enumerable.Range(0, categories.MaxValue + 1).Select(v => categories.Classes.FirstOrDefault(k => k.Value == v).Name ?? ""));
+        GdalThrow.IfFailed(GdalApi.GDALSetRasterCategoryNames(b, names.Pointer), "Cannot set category names");
+    }
+
+    /// <summary>The band's colour table entries (value → RGBA), empty when it has none.</summary>
+    public unsafe IReadOnlyList<(short R, short G, short B, short A)> GetColourTable(int band)
+    {
+        var table = GdalApi.GDALGetRasterColorTable(Band(band));
+        if (table == IntPtr.Zero)
+        {
+            return [];
+        }
+
+        var list = new List<(short, short, short, short)>();
+        for (var i = 0; i < GdalApi.GDALGetColorEntryCount(table); i++)
+        {
+            var e = (short*)GdalApi.GDALGetColorEntry(table, i);
+            list.Add((e[0], e[1], e[2], e[3]));
+        }
+
+        return list;
+    }
+
+    /// <summary>The band's category names by value, empty when it has none.</summary>
+    public IReadOnlyList<string> GetCategoryNames(int band)
+    {
+        var list = new List<string>();
+        var names = GdalApi.GDALGetRasterCategoryNames(Band(band));
+        for (var i = 0; names != IntPtr.Zero && Marshal.ReadIntPtr(names, i * IntPtr.Size) is var p && p != IntPtr.Zero; i++)
+        {
+            list.Add(Marshal.PtrToStringUTF8(p) ?? "");
+        }
+
+        return list;
+    }
+
     /// <summary>Writes a Cloud-Optimized GeoTIFF copy of this dataset (with overviews).</summary>
     /// <exception cref="GdalException">The copy fails.</exception>
     public void CopyToCog(string path, IEnumerable<string>? creationOptions = null)
@@ -264,4 +328,18 @@ public sealed class RasterDataset : IDisposable
         typeof(T) == typeof(float) ? RasterDataType.Float32 :
         typeof(T) == typeof(double) ? RasterDataType.Float64 :
         throw new NotSupportedException($"{typeof(T).Name} is not a GDAL pixel type.");
+}
+
+/// <summary>Classes of a categorical raster: value, colour and name (a grade raster's 1..N with legend colours and census terms).</summary>
+public sealed record RasterCategories(IReadOnlyList<(int Value, short R, short G, short B, string Name)> Classes)
+{
+    public int MaxValue => Classes.Count == 0 ? 0 : Classes.Max(c => c.Value);
+
+    /// <summary>From "#rrggbb" colours.</summary>
+    public static RasterCategories FromHex(IEnumerable<(int Value, string Colour, string Name)> classes) => new(classes.Select(c =>
+    {
+        var hex = c.Colour.TrimStart('#');
+        short Part(int i) => short.Parse(hex.AsSpan(i, 2), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture);
+        return (c.Value, Part(0), Part(2), Part(4), c.Name);
+    }).ToList());
 }

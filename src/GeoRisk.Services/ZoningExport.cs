@@ -4,12 +4,42 @@ using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Storage;
 using GeoRisk.Gdal;
+using GeoRisk.Raster;
 
 namespace GeoRisk.Services;
 
 /// <summary>Exports of a stored zoning run: zoning polygons as GeoPackage/GeoJSON, the census as CSV.</summary>
 public static class ZoningExport
 {
+    /// <summary>
+    /// The classes of a product's grade raster: value 1..N in the legend colours, named with the census term
+    /// ("4 极高易发区 very high susceptibility area"), so GDAL and QGIS show the grades without a style.
+    /// </summary>
+    public static RasterCategories GradeCategories(int grades, ZoningProduct product = ZoningProduct.Susceptibility) =>
+        RasterCategories.FromHex(Enumerable.Range(1, grades).Select(g =>
+        {
+            var (en, zh) = Grades.CensusTerm(g, grades, product);
+            return (g, Grades.Colour(g, grades), string.Create(CultureInfo.InvariantCulture, $"{g} {zh} {en}"));
+        }));
+
+    /// <summary>
+    /// Writes a product's grade raster as a COG with its colour table and category names (the names in the
+    /// <c>.aux.xml</c> sidecar beside it), whether or not the stored raster has them.
+    /// </summary>
+    public static void WriteGradeCog(ZoningMapProduct product, string path)
+    {
+        RasterBuffer<byte> cells;
+        GridSpec grid;
+        using (var ds = RasterDataset.Open(product.GradeRaster))
+        {
+            grid = new GridSpec(ds.Width, ds.Height, GeoTransform.FromGdal(ds.GeoTransform), ds.ProjectionWkt);
+            cells = new RasterBuffer<byte>(ds.Width, ds.Height);
+            ds.Read<byte>(1, 0, 0, ds.Width, ds.Height, cells.Data);
+        }
+
+        CogWriter.Write(path, grid, cells, 0, categorical: true, GradeCategories(product.GradeCount, product.Product));
+    }
+
     /// <summary>Writes one product's zones of the run (EPSG:4490) with GDAL's GPKG or GeoJSON driver.</summary>
     public static async Task<int> WriteZonesAsync(IGeoRiskStore store, int runId, string path, string driver, CancellationToken cancellationToken = default,
         ZoningProduct product = ZoningProduct.Susceptibility)

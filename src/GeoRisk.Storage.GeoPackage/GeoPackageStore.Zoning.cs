@@ -48,6 +48,12 @@ public sealed partial class GeoPackageStore
             {
                 var relative = Path.Combine(relativeDir, name + ".tif");
                 File.Move(staged, Path.Combine(_root, relative), overwrite: true);
+                if (File.Exists(staged + ".aux.xml"))
+                {
+                    // A class raster's category names live in GDAL's PAM sidecar (CogWriter): it travels with the COG.
+                    File.Move(staged + ".aux.xml", Path.Combine(_root, relative) + ".aux.xml", overwrite: true);
+                }
+
                 rasters[name] = relative;
             }
 

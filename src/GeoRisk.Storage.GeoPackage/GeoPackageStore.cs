@@ -371,7 +371,7 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         if (Directory.Exists(RasterRoot))
         {
             problems.AddRange(Directory.EnumerateFiles(RasterRoot, "*", SearchOption.AllDirectories)
-                .Where(f => !referenced.Contains(Path.GetFullPath(f))).Select(f => $"Raster file {Path.GetRelativePath(_root, f)} belongs to no version."));
+                .Where(f => !referenced.Contains(Path.GetFullPath(RasterSidecars.OwnerOf(f)))).Select(f => $"Raster file {Path.GetRelativePath(_root, f)} belongs to no version."));
         }
 
         return problems;
@@ -707,7 +707,7 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
 
         foreach (var file in Directory.EnumerateFiles(RasterRoot, "*", SearchOption.AllDirectories))
         {
-            if (!referenced.Contains(Path.GetFullPath(file)))
+            if (!referenced.Contains(Path.GetFullPath(RasterSidecars.OwnerOf(file))))
             {
                 File.Delete(file);
             }

@@ -97,7 +97,7 @@ public sealed class PostGisStore : IGeoRiskStore
         var referenced = await ReferencedRastersAsync(connection, cancellationToken);
         foreach (var file in Directory.EnumerateFiles(_rasterRoot, "*", SearchOption.AllDirectories))
         {
-            if (!referenced.Contains(Path.GetFullPath(file)) && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > s_orphanAge)
+            if (!referenced.Contains(Path.GetFullPath(RasterSidecars.OwnerOf(file))) && DateTime.UtcNow - File.GetLastWriteTimeUtc(file) > s_orphanAge)
             {
                 File.Delete(file);
             }
@@ -401,6 +401,12 @@ public sealed class PostGisStore : IGeoRiskStore
             {
                 var relative = Path.Combine(relativeDir, name + ".tif");
                 File.Move(staged, Path.Combine(_rasterRoot, relative), overwrite: true);
+                if (File.Exists(staged + ".aux.xml"))
+                {
+                    // A class raster's category names live in GDAL's PAM sidecar (CogWriter): it travels with the COG.
+                    File.Move(staged + ".aux.xml", Path.Combine(_rasterRoot, relative) + ".aux.xml", overwrite: true);
+                }
+
                 rasters[name] = relative;
             }
 

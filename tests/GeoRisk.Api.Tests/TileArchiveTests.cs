@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace GeoRisk.Api.Tests;
 
-/// <summary>A PMTiles v3 export read back with the pmtiles npm package: every tile byte for byte what the service serves.</summary>
+/// <summary>PMTiles v3 and MBTiles 1.3 exports read back with third-party readers: every tile byte for byte what the service serves.</summary>
 [Collection(ApiCollection.Name)]
 public sealed class TileArchiveTests(ApiFixture api)
 {
@@ -72,6 +72,101 @@ public sealed class TileArchiveTests(ApiFixture api)
         finally
         {
             File.Delete(archive);
+        }
+    }
+
+    [Fact]
+    public async Task MbTiles_ReadBackWithSqliteAndGdal_MatchesServedTilesByteForByte()
+    {
+        var tiles = api.Factory.Services.GetRequiredService<TileService>();
+        var path = Path.Combine(Path.GetTempPath(), $"georisk-{Guid.NewGuid():N}.mbtiles");
+        try
+        {
+            var reports = new List<(long Done, long Total)>();
+            var written = await TileArchiveExport.WriteMbTilesAsync(tiles, TileService.Zoning, 0, MaxZoom, path, new SyncProgress(reports.Add));
+            Assert.Equal(reports[^1].Total, reports[^1].Done);
+
+            var bounds = (await tiles.ListAsync()).Single(t => t.Id == TileService.Zoning).Bounds!;
+            var expected = new Dictionary<string, string?>();
+            for (var z = 0; z <= MaxZoom; z++)
+            {
+                var r = WebMercator.TileRange(bounds, z);
+                for (var x = r.MinX; x <= r.MaxX; x++)
+                {
+                    for (var y = r.MinY; y <= r.MaxY; y++)
+                    {
+                        using var response = await _client.GetAsync(new Uri($"/tiles/zoning/{z}/{x}/{y}.mvt", UriKind.Relative));
+                        expected[$"{z}/{x}/{y}"] = response.StatusCode == HttpStatusCode.NoContent
+                            ? null
+                            : Convert.ToHexStringLower(SHA256.HashData(await response.Content.ReadAsByteArrayAsync()));
+                    }
+                }
+            }
+
+            Assert.Equal(expected.Count(e => e.Value is not null), written.Tiles);
+
+            // Python's sqlite3 reads the spec's tables as any MBTiles reader does (tiles by TMS row, gzip pbf), and GDAL's
+            // MBTiles driver opens the file as vector tiles, its schema from the metadata json's vector_layers.
+            const string Script = """
+                import gzip, hashlib, json, sqlite3, sys
+                from osgeo import gdal
+                db = sqlite3.connect(sys.argv[1])
+                meta = dict(db.execute('SELECT name, value FROM metadata'))
+                hashes = {}
+                gzipped = True
+                for t in sys.argv[2:]:
+                    z, x, y = map(int, t.split('/'))
+                    row = db.execute('SELECT tile_data FROM tiles WHERE zoom_level=? AND tile_column=? AND tile_row=?', (z, x, (1 << z) - 1 - y)).fetchone()
+                    if row is not None:
+                        gzipped = gzipped and row[0][:2] == b'\x1f\x8b'
+                    hashes[t] = None if row is None else hashlib.sha256(gzip.decompress(row[0])).hexdigest()
+                count = db.execute('SELECT count(*) FROM tiles').fetchone()[0]
+                ds = gdal.OpenEx(sys.argv[1], gdal.OF_VECTOR, open_options=['ZOOM_LEVEL=8'])
+                layer = ds.GetLayerByName('zoning')
+                fields = [layer.GetLayerDefn().GetFieldDefn(i).GetName() for i in range(layer.GetLayerDefn().GetFieldCount())]
+                print(json.dumps({'metadata': meta, 'hashes': hashes, 'count': count, 'gzipped': gzipped, 'driver': ds.GetDriver().ShortName,
+                                  'features': layer.GetFeatureCount(), 'fields': fields}))
+                """;
+            var psi = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "-c", Script, path }.Concat(expected.Keys))
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await p.WaitForExitAsync(cts.Token);
+            Assert.True(p.ExitCode == 0, await stderr);
+            using var read = JsonDocument.Parse(await stdout);
+            var root = read.RootElement;
+            Assert.Equal(written.Tiles, root.GetProperty("count").GetInt32());
+            Assert.True(root.GetProperty("gzipped").GetBoolean());
+            var meta = root.GetProperty("metadata");
+            Assert.Equal("pbf", meta.GetProperty("format").GetString());
+            Assert.Equal("0", meta.GetProperty("minzoom").GetString());
+            Assert.Equal(MaxZoom.ToString(System.Globalization.CultureInfo.InvariantCulture), meta.GetProperty("maxzoom").GetString());
+            Assert.Equal(4, meta.GetProperty("bounds").GetString()!.Split(',').Length);
+            using (var json = JsonDocument.Parse(meta.GetProperty("json").GetString()!))
+            {
+                Assert.Equal("zoning", json.RootElement.GetProperty("vector_layers")[0].GetProperty("id").GetString());
+            }
+
+            var hashes = root.GetProperty("hashes");
+            foreach (var (tile, hash) in expected)
+            {
+                var got = hashes.GetProperty(tile);
+                Assert.True(hash == (got.ValueKind == JsonValueKind.Null ? null : got.GetString()), $"tile {tile}: served {hash ?? "204"}, MBTiles {got}");
+            }
+
+            Assert.Equal("MBTiles", root.GetProperty("driver").GetString());
+            Assert.True(root.GetProperty("features").GetInt32() > 0);
+            Assert.Contains("grade", root.GetProperty("fields").EnumerateArray().Select(f => f.GetString()));
+        }
+        finally
+        {
+            File.Delete(path);
         }
     }
 

@@ -51,4 +51,16 @@ internal static class CliRunner
         await process.WaitForExitAsync(timeout.Token);
         return (process.ExitCode, await stdout, await stderr);
     }
+
+    /// <summary>Runs a third-party tool (gdalinfo, …) and returns its standard output; fails the test on a non-zero exit.</summary>
+    public static async Task<string> RunToolAsync(string file, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true })!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        Assert.True(process.ExitCode == 0, $"{file} exited {process.ExitCode}: {await stderr}");
+        return await stdout;
+    }
 }

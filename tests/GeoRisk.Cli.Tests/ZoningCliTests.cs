@@ -72,6 +72,26 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         var cog = _work.File("grade.tif");
         Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "grade", "--format", "cog", "-o", cog, "--store", store)).ExitCode);
         Assert.Equal("II*"u8.ToArray(), (await File.ReadAllBytesAsync(cog)).Take(3).ToArray());
+        // gdalinfo (what QGIS reads too) sees the palette in the legend colours and the census terms as category names.
+        var info = await CliRunner.RunToolAsync("gdalinfo", cog);
+        Assert.Contains("Color Table (RGB with", info, StringComparison.Ordinal); // GeoTIFF pads the palette to 256 entries
+        Assert.Contains("ColorInterp=Palette", info, StringComparison.Ordinal);
+        Assert.Contains("4: 230,0,0,255", info, StringComparison.Ordinal);
+        Assert.Contains("Categories:", info, StringComparison.Ordinal);
+        Assert.Contains("4 极高易发区 very high susceptibility area", info, StringComparison.Ordinal);
+
+        var map = _work.File("wenquan.pdf");
+        var printed = await CliRunner.RunAsync(_work.Path, "export", "map", "--format", "pdf", "--admin", "652723", "--paper", "A4", "--orientation", "portrait", "-o", map, "--store", store);
+        Assert.True(printed.ExitCode == 0, printed.Stdout + printed.Stderr);
+        Assert.Equal("%PDF-"u8.ToArray(), (await File.ReadAllBytesAsync(map)).Take(5).ToArray());
+        var mapPng = _work.File("wenquan.png");
+        Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "map", "--format", "png", "--admin", "652723", "--width", "600", "-o", mapPng, "--store", store)).ExitCode);
+        Assert.Equal(0x89, (await File.ReadAllBytesAsync(mapPng))[0]);
+        var riskMap = await CliRunner.RunAsync(_work.Path, "export", "map", "--format", "pdf", "--admin", "652723", "--product", "risk", "-o", map, "--store", store);
+        Assert.True(riskMap.ExitCode == 0, riskMap.Stdout + riskMap.Stderr);
+        Assert.Contains("risk zoning map", riskMap.Stdout, StringComparison.Ordinal);
+        var noAdmin = await CliRunner.RunAsync(_work.Path, "export", "map", "--format", "png", "-o", mapPng, "--store", store);
+        Assert.Equal(2, noAdmin.ExitCode);
 
         var png = _work.File("grade.png");
         Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "grade", "--format", "png", "--width", "300", "-o", png, "--store", store)).ExitCode);
@@ -87,6 +107,13 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Contains("PMTiles v3", tiles.Stdout, StringComparison.Ordinal);
         Assert.Equal("PMTiles"u8.ToArray(), (await File.ReadAllBytesAsync(archive)).Take(7).ToArray());
         Assert.False(File.Exists(archive + ".partial"));
+
+        var mbtiles = _work.File("zoning.mbtiles");
+        var mb = await CliRunner.RunAsync(_work.Path, "export", "tiles", "--format", "mbtiles", "--max-zoom", "6", "-o", mbtiles, "--store", store);
+        Assert.True(mb.ExitCode == 0, mb.Stdout + mb.Stderr);
+        Assert.Contains("MBTiles 1.3", mb.Stdout, StringComparison.Ordinal);
+        Assert.Contains("tiles (", mb.Stderr, StringComparison.Ordinal); // progress
+        Assert.Equal("SQLite format 3"u8.ToArray(), (await File.ReadAllBytesAsync(mbtiles)).Take(15).ToArray());
     }
 
     [Fact]

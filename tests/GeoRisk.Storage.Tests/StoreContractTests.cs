@@ -196,6 +196,8 @@ public abstract class StoreContractTests : IAsyncLifetime, IDisposable
         Assert.Null(await Store.GetZoningRunAsync());
         var staged = Store.CreateStagingPath(".tif");
         await File.WriteAllBytesAsync(staged, [9, 9]);
+        // A class raster's category names are in GDAL's PAM sidecar (CogWriter): it moves with the COG and belongs to it.
+        await File.WriteAllTextAsync(staged + RasterSidecars.Pam, "<PAMDataset/>");
         var zones = new[] { Zone(1, 82, 4), Zone(2, 83, 1) }.Select(z => new GeoFeature(z.Id, z.Geometry, new Dictionary<string, object?>
         {
             ["zone_id"] = z.Id, ["grade"] = (long)z.Id, ["grade_label"] = "x", ["grade_label_zh"] = "高", ["prevention"] = "key", ["area_km2"] = 1.25,
@@ -205,6 +207,8 @@ public abstract class StoreContractTests : IAsyncLifetime, IDisposable
         Assert.Equal(1, run.Id);
         Assert.True(File.Exists(run.Rasters["grade"]));
         Assert.False(File.Exists(staged));
+        Assert.Equal("<PAMDataset/>", await File.ReadAllTextAsync(run.Rasters["grade"] + RasterSidecars.Pam));
+        Assert.False(File.Exists(staged + RasterSidecars.Pam));
 
         var current = await Store.GetZoningRunAsync();
         Assert.Equal((1, "key1", "{\"a\":1}", 2L), (current!.Id, current.RunKey, current.RecordJson, current.ZoneCount));

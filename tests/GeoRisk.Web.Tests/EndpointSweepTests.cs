@@ -31,6 +31,7 @@ public sealed class EndpointSweepTests(WebFixture web) : IClassFixture<WebFixtur
             ("/api/v1/zoning-runs/current/zones?limit=2", HttpStatusCode.OK, "application/json"),
             ("/api/v1/site-risk?lon=82.05&lat=44.9", HttpStatusCode.OK, "application/json"),
             ("/api/v1/maps/zoning.png?admin=652701&width=600", HttpStatusCode.OK, "image/png"),
+            ("/api/v1/maps/zoning.pdf?admin=652701&paper=A4", HttpStatusCode.OK, "application/pdf"),
             ("/api/v1/jobs", HttpStatusCode.Unauthorized, "application/problem+json"), // jobs belong to keys
             ("/tiles", HttpStatusCode.OK, "application/json"),
             ("/tiles/zoning.json", HttpStatusCode.OK, "application/json"),
@@ -38,6 +39,8 @@ public sealed class EndpointSweepTests(WebFixture web) : IClassFixture<WebFixtur
             ($"/tiles/grade/{z}/{x}/{y}.png", HttpStatusCode.OK, "image/png"),
             ($"/tiles/hillshade/{z}/{x}/{y}.png", HttpStatusCode.OK, "image/png"),
             ("/styles/georisk.json", HttpStatusCode.OK, "application/json"),
+            ("/fonts/WenQuanYi%20Micro%20Hei%20Regular/0-255.pbf", HttpStatusCode.OK, "application/x-protobuf"),
+            ("/vendor/pmtiles/pmtiles.js", HttpStatusCode.OK, "text/javascript"),
             ("/ogc", HttpStatusCode.OK, "application/json"),
             ("/conformance", HttpStatusCode.OK, "application/json"),
             ("/collections", HttpStatusCode.OK, "application/json"),

@@ -32,6 +32,12 @@ public sealed class WebFixture : IAsyncLifetime
 
     public SampleSetFixture Samples => _samples;
 
+    /// <summary>The folder the service serves tile archives from (<c>/archives/{name}.pmtiles</c>).</summary>
+    public string ArchiveDirectory => Path.Combine(_store.Path, "archives");
+
+    /// <summary>The running service's services (the tile service, to write archives of what it serves).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     public static string Screenshots { get; } = Path.Combine(RepoPaths.Root, "artifacts", "screenshots");
 
     public async Task InitializeAsync()
@@ -44,6 +50,7 @@ public sealed class WebFixture : IAsyncLifetime
             await new ZoningRunService(store).RunAsync(model.WithGrid(model.Grid with { CellSize = 1000 }));
         }
 
+        Directory.CreateDirectory(ArchiveDirectory);
         GeologistKey = new ApiKeyStore(_store.Path).Create("web test geologist", Role.Geologist).Key;
         var port = Ports.Free();
         BaseUrl = $"http://127.0.0.1:{port}";
@@ -52,6 +59,7 @@ public sealed class WebFixture : IAsyncLifetime
             o.StoreDirectory = _store.Path;
             o.DefaultModelPath = Path.Combine(_samples.Path, "models", "bortala-default.json");
             o.HeadersTimeoutSeconds = 2;
+            o.ArchiveDirectory = ArchiveDirectory;
         });
         await _app.StartAsync();
 

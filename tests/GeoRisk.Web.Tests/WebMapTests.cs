@@ -167,6 +167,99 @@ public sealed class WebMapTests(WebFixture web) : IClassFixture<WebFixture>, IAs
     }
 
     [Fact]
+    public async Task Labels_DrawnWithTheServedGlyphs()
+    {
+        var glyphRequests = new List<int>();
+        _page.Response += (_, r) =>
+        {
+            if (r.Url.Contains("/fonts/", StringComparison.Ordinal))
+            {
+                lock (glyphRequests)
+                {
+                    glyphRequests.Add(r.Status);
+                }
+            }
+        };
+        await _page.EvaluateAsync("() => { window.georisk.map.jumpTo({ center: [82.05, 44.9], zoom: 10.5 }); return true; }");
+        await Idle();
+        var zones = await _page.EvaluateAsync<string[]>("() => window.georisk.map.queryRenderedFeatures({ layers: ['zoning-label'] }).map(f => f.properties.grade_term_zh)");
+        var counties = await _page.EvaluateAsync<int>("() => window.georisk.map.queryRenderedFeatures({ layers: window.georisk.map.getStyle().layers.filter(l => l.id.endsWith('counties-label')).map(l => l.id) }).length");
+        await Screenshot("10-labels");
+        Assert.NotEmpty(zones);
+        Assert.All(zones, z => Assert.EndsWith("易发区", z, StringComparison.Ordinal));
+        Assert.True(counties > 0, "no county label placed");
+        // Latin text (river names) comes from the service's glyph ranges; MapLibre draws CJK ideographs with a local font by default.
+        Assert.All(glyphRequests, s => Assert.Equal(200, s));
+        AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task ArchiveMode_ZoningDrawnFromPmTilesArchive_NoLiveZoningTiles()
+    {
+        // A PMTiles archive of the zoning, as `georisk export tiles` writes it, served from the archive folder.
+        var tiles = (GeoRisk.Services.TileService)web.Services.GetService(typeof(GeoRisk.Services.TileService))!;
+        await using (var file = File.Create(Path.Combine(web.ArchiveDirectory, "zoning-web.pmtiles")))
+        {
+            await GeoRisk.Services.TileArchiveExport.WritePmTilesAsync(tiles, GeoRisk.Services.TileService.Zoning, 0, 10, file);
+        }
+
+        var page = await _context.NewPageAsync();
+        var archiveResponses = new List<int>();
+        var liveZoning = new List<string>();
+        page.PageError += (_, e) => _problems.Add($"page error: {e}");
+        page.Console += (_, m) =>
+        {
+            if (m.Type == "error")
+            {
+                _problems.Add($"console error: {m.Text}");
+            }
+        };
+        page.Response += (_, r) =>
+        {
+            if (r.Url.Contains("/archives/zoning-web.pmtiles", StringComparison.Ordinal))
+            {
+                lock (archiveResponses)
+                {
+                    archiveResponses.Add(r.Status);
+                }
+            }
+            else if (r.Url.Contains("/tiles/zoning/", StringComparison.Ordinal) || r.Url.Contains("/tiles/zoning.json", StringComparison.Ordinal))
+            {
+                lock (liveZoning)
+                {
+                    liveZoning.Add(r.Url);
+                }
+            }
+            else if (r.Status >= 400)
+            {
+                _problems.Add($"HTTP {r.Status}: {r.Url}");
+            }
+        };
+        await page.GotoAsync(web.BaseUrl + "/?archive=zoning-web");
+        await page.WaitForFunctionAsync("() => window.georisk !== undefined", null, new PageWaitForFunctionOptions { Timeout = 30_000 });
+        await page.EvaluateAsync("() => window.georisk.ready.then(() => true)");
+        await page.EvaluateAsync("""
+            () => new Promise(resolve => {
+              const m = window.georisk.map;
+              for (const l of m.getStyle().layers) m.setLayoutProperty(l.id, 'visibility', l.id === 'zoning-fill' ? 'visible' : 'none');
+              m.jumpTo({ center: [82.05, 44.9], zoom: 9 });
+              m.once('idle', () => resolve(true));
+            })
+            """);
+        var source = await page.EvaluateAsync<string>("() => window.georisk.map.getStyle().sources.zoning.url");
+        Assert.StartsWith("pmtiles://", source, StringComparison.Ordinal);
+        var rendered = await page.EvaluateAsync<int>("() => window.georisk.map.queryRenderedFeatures({ layers: ['zoning-fill'] }).length");
+        var grades = await page.EvaluateAsync<int[]>("() => [...new Set(window.georisk.map.queryRenderedFeatures({ layers: ['zoning-fill'] }).map(f => f.properties.grade))]");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(WebFixture.Screenshots, "09-zoning-from-pmtiles.png") });
+        Assert.True(rendered > 0, "no zoning features rendered from the archive");
+        Assert.True(grades.Length >= 3, $"grades rendered: {string.Join(",", grades)}");
+        Assert.NotEmpty(archiveResponses);
+        Assert.All(archiveResponses, s => Assert.Equal(206, s)); // range requests only
+        Assert.Empty(liveZoning);
+        AssertNoProblems();
+    }
+
+    [Fact]
     public async Task Click_KnownSites_ShowGradeAndSetbackVerdict()
     {
         await _page.ClickAsync("#tabs button[data-tab=site]");

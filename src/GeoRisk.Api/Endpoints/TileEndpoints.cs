@@ -23,6 +23,7 @@ internal static class TileEndpoints
         tiles.MapGet("/{kind}/{z}/{x}/{y}.png", GetRasterTile).WithName("GetRasterTile");
         tiles.MapGet("/{tileset}.json", GetTileJson).WithName("GetTileJson");
         app.MapGet("/styles/georisk.json", GetStyle).WithName("GetStyle").WithTags("Tiles");
+        app.MapGet("/fonts/{fontstack}/{range}.pbf", GetGlyphs).WithName("GetGlyphs").WithTags("Tiles");
         return app;
     }
 
@@ -185,7 +186,7 @@ internal static class TileEndpoints
         });
     }
 
-    public const string Attribution = "Faults: GEM Global Active Faults Database, GEM Foundation (CC BY 4.0); HimaTibetMap v2, R. Styron (CC BY 4.0). Hydrography: Natural Earth (public domain). Survey layers: synthetic samples.";
+    public const string Attribution = TileArchiveExport.Attribution;
 
     private static async Task<NetTopologySuite.Geometries.Envelope> DefaultBoundsAsync(TileService tiles, CancellationToken ct)
     {
@@ -228,6 +229,31 @@ internal static class TileEndpoints
         return $"{http.Request.Scheme}://{host}{(defaultPort ? "" : ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture))}{http.Request.PathBase}";
     }
 
+    /// <summary>A MapLibre glyph range (SDF PBF) generated from the installed CJK font, for the style's label layers.</summary>
+    private static IResult GetGlyphs(string fontstack, string range, GlyphService glyphs, HttpContext http)
+    {
+        if (fontstack.Length is 0 or > 200)
+        {
+            return Problems.Create(StatusCodes.Status400BadRequest, "bad-fontstack", "fontstack must be 1-200 characters.");
+        }
+
+        if (!GlyphPbf.TryParseRange(range, out _, out _))
+        {
+            return Problems.Create(StatusCodes.Status404NotFound, "bad-range", $"No glyph range '{range}': ranges are N-(N+255) with N a multiple of 256 up to 65280.");
+        }
+
+        var pbf = glyphs.GetRange(fontstack, range);
+        var etag = $"\"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(pbf).AsSpan(0, 12))}\"";
+        http.Response.Headers.CacheControl = "public, max-age=86400";
+        http.Response.Headers.ETag = etag;
+        if (EntityTags.NoneMatch(http.Request, etag))
+        {
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        }
+
+        return TypedResults.Bytes(pbf, "application/x-protobuf");
+    }
+
     private static async Task<IResult> GetStyle(TileService tiles, HttpContext http, CancellationToken ct)
     {
         http.Response.Headers.CacheControl = "no-cache";
@@ -237,7 +263,14 @@ internal static class TileEndpoints
             return Problems.Create(StatusCodes.Status400BadRequest, "bad-parameter", $"layers must be 'visible' (default) or 'all'; got '{layers}'.");
         }
 
-        return TypedResults.Json(MapStyle.Build(BaseUrl(http), await tiles.ListAsync(ct), includeHidden: layers == "all"));
+        var list = await tiles.ListAsync(ct);
+        var fields = new Dictionary<string, IReadOnlyDictionary<string, string>>(StringComparer.Ordinal);
+        foreach (var t in list.Where(t => t.Kind is "zoning" or "admin-units" or "active-faults" or "lakes" or "rivers"))
+        {
+            fields[t.Id] = await tiles.FieldsAsync(t.Id, ct);
+        }
+
+        return TypedResults.Json(MapStyle.Build(BaseUrl(http), list, includeHidden: layers == "all", fields));
     }
 }
 
@@ -247,12 +280,15 @@ internal static class TileEndpoints
 /// arrays (QGIS turns a scalar label into an empty <c>IN ()</c>, drawing every zone grey), hidden layers are left
 /// out rather than marked <c>visibility: none</c> (QGIS ignores it and draws them), and there is no background
 /// layer (QGIS paints it over the separately added hillshade; the web page colours its map container instead).
-/// <c>?layers=all</c> adds the hidden layers for the web map's layer switcher. No glyphs are published, so the
-/// style has no symbol (label) layers.
+/// <c>?layers=all</c> adds the hidden layers for the web map's layer switcher. Labels (zone grade terms, county names,
+/// fault names, lakes and rivers) use glyphs the service generates from its CJK font (<c>/fonts/{fontstack}/{range}.pbf</c>);
+/// <c>text-font</c> names that font as family + style ("WenQuanYi Micro Hei Regular"), which QGIS's converter looks up
+/// among the installed fonts, and <c>text-field</c> is a plain <c>["get", field]</c>, which it turns into a field expression.
 /// </summary>
 internal static class MapStyle
 {
-    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false)
+    /// <param name="fields">Fields per tileset id as the tiles carry them: a label layer is added only for a field its tiles have.</param>
+    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fields = null)
     {
         var sources = new JsonObject
         {
@@ -395,6 +431,35 @@ internal static class MapStyle
             }
         }
 
+        // Labels last, so they draw over every fill and line; only for fields the tiles carry (the GEM traces have no names).
+        bool Has(TilesetInfo t, string field) => fields is null || (fields.TryGetValue(t.Id, out var f) && f.ContainsKey(field));
+        foreach (var t in tilesets)
+        {
+            switch (t.Kind)
+            {
+                case "zoning" when Has(t, "grade_term_zh"):
+                    layers.Add(Label("zoning-label", t.Id, "grade_term_zh", 11, "#222222", minZoom: 10));
+                    break;
+                case "admin-units" when Has(t, "name"):
+                    layers.Add(Label(t.Id + "-label", t.Id, "name", 14, "#333333", minZoom: 0));
+                    break;
+                case "active-faults" when Has(t, "name"):
+                    var faultLabel = Label(t.Id + "-label", t.Id, "name", 11, "#a50f15", minZoom: 8);
+                    faultLabel["layout"]!["symbol-placement"] = "line";
+                    faultLabel["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
+                    layers.Add(faultLabel);
+                    break;
+                case "lakes" when Has(t, "name"):
+                    layers.Add(Label(t.Id + "-label", t.Id, "name", 12, "#1f5fa8", minZoom: 6));
+                    break;
+                case "rivers" when Has(t, "name"):
+                    var riverLabel = Label(t.Id + "-label", t.Id, "name", 11, "#1f5fa8", minZoom: 8);
+                    riverLabel["layout"]!["symbol-placement"] = "line";
+                    layers.Add(riverLabel);
+                    break;
+            }
+        }
+
         if (!includeHidden)
         {
             // Drop hidden layers, then sources no remaining layer uses (QGIS would still load them).
@@ -447,10 +512,31 @@ internal static class MapStyle
             },
             ["center"] = new JsonArray(82.0, 44.7),
             ["zoom"] = 7,
+            ["glyphs"] = $"{root}/fonts/{{fontstack}}/{{range}}.pbf",
             ["sources"] = sources,
             ["layers"] = layers,
         };
     }
+
+    /// <summary>The font the glyph endpoint renders, as family + style (what QGIS's converter looks up).</summary>
+    public const string LabelFont = "WenQuanYi Micro Hei Regular";
+
+    private static JsonObject Label(string id, string source, string field, double size, string colour, int minZoom) => new()
+    {
+        ["id"] = id,
+        ["type"] = "symbol",
+        ["source"] = source,
+        ["source-layer"] = source,
+        ["minzoom"] = minZoom,
+        ["layout"] = new JsonObject
+        {
+            ["visibility"] = "visible",
+            ["text-field"] = new JsonArray("get", field),
+            ["text-font"] = new JsonArray(LabelFont),
+            ["text-size"] = size,
+        },
+        ["paint"] = new JsonObject { ["text-color"] = colour, ["text-halo-color"] = "#ffffff", ["text-halo-width"] = 1.5 },
+    };
 
     private static JsonObject Layer(string id, string type, string source, JsonObject paint, bool visible) => new()
     {

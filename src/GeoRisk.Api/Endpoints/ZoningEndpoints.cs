@@ -24,6 +24,7 @@ internal static class ZoningEndpoints
         api.MapGet("/{run}/zones", GetZones).WithName("GetZones");
         // Bounded by the render queue instead of the request timeout (see MapRenderQueue).
         app.MapGet("/api/v1/maps/zoning.png", GetZoningMap).WithName("GetZoningMap").WithTags("Zoning").DisableRequestTimeout();
+        app.MapGet("/api/v1/maps/zoning.pdf", GetZoningMapPdf).WithName("GetZoningMapPdf").WithTags("Zoning").DisableRequestTimeout();
         return app;
     }
 
@@ -114,36 +115,73 @@ internal static class ZoningEndpoints
         return TypedResults.Ok(json(record, productRecord, township));
     }
 
-    /// <summary>A printable zoning map of one county (legend, scale bar, north arrow, title, sources).</summary>
-    private static async Task<IResult> GetZoningMap(string? admin, string? run, int? width, IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
+    /// <summary>A printable zoning map of one county as PNG (legend, labels, faults, hazard points, prevention zoning, coordinate frame).</summary>
+    private static Task<IResult> GetZoningMap(string? admin, string? run, int? width, string? product, IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
+    {
+        if (width is < 400 or > 4000)
+        {
+            return Task.FromResult(Problems.Create(400, "bad-width", "width must be 400-4000 pixels."));
+        }
+
+        var w = width ?? 1400;
+        return MapAsync(admin, run, product, $"png/{w}", "image/png", "png", data => ZoningMapRenderer.RenderPng(data, w), store, maps, http, ct);
+    }
+
+    /// <summary>The same map as a one-page vector PDF, A3 or A4, landscape or portrait.</summary>
+    private static Task<IResult> GetZoningMapPdf(string? admin, string? run, string? product, string? paper, string? orientation, IGeoRiskStore store, MapRenderQueue maps, HttpContext http,
+        CancellationToken ct)
+    {
+        PaperSize size;
+        switch (paper?.ToUpperInvariant())
+        {
+            case null or "A3":
+                size = PaperSize.A3;
+                break;
+            case "A4":
+                size = PaperSize.A4;
+                break;
+            default:
+                return Task.FromResult(Problems.Create(400, "bad-paper", $"paper must be A3 or A4; got '{paper}'."));
+        }
+
+        if (orientation is not (null or "landscape" or "portrait"))
+        {
+            return Task.FromResult(Problems.Create(400, "bad-orientation", $"orientation must be landscape or portrait; got '{orientation}'."));
+        }
+
+        var landscape = orientation != "portrait";
+        return MapAsync(admin, run, product, $"pdf/{size}/{(landscape ? "l" : "p")}", "application/pdf", "pdf", data => ZoningMapRenderer.RenderPdf(data, size, landscape), store, maps, http, ct);
+    }
+
+    private static async Task<IResult> MapAsync(string? admin, string? run, string? product, string variant, string mediaType, string extension, Func<ZoningMapData, byte[]> render,
+        IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
     {
         if (admin is null || admin.Length != 6 || !admin.All(char.IsAsciiDigit))
         {
             return Problems.Create(400, "bad-admin", "admin must be a 6-digit GB/T 2260 code, e.g. admin=652723.");
         }
 
-        if (width is < 400 or > 4000)
+        if (!ZoningMapProduct.TryParse(product, out var chosen))
         {
-            return Problems.Create(400, "bad-width", "width must be 400-4000 pixels.");
+            return Problems.Create(400, "bad-product", $"product must be susceptibility, hazard or risk; got '{product}'.");
         }
 
         var info = await ResolveAsync(store, run ?? "current", ct);
-        GeoRisk.Core.Validation.GeoFeature? unit = null;
-        foreach (var layer in (await store.ListLayersAsync(ct)).Where(l => l.Kind == GeoRisk.Core.Layers.LayerKind.AdminUnits))
+        if (!ZoningMapProduct.Of(info).Any(p => p.Product == chosen))
         {
-            unit ??= (await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, 10_000, 0, ct)).FirstOrDefault(f => f.Attributes.GetValueOrDefault("code") as string == admin);
+            return Problems.Create(404, "product-not-in-run",
+                $"Zoning run {info.Id} has no {chosen.ToString().ToLowerInvariant()} zoning; it has: {string.Join(", ", ZoningMapProduct.Of(info).Select(p => p.Token))}.");
         }
 
-        if (unit is null)
-        {
-            return Problems.Create(404, "not-found", $"No admin unit {admin} is loaded.");
-        }
-
-        byte[] png;
+        byte[] bytes;
         try
         {
-            png = await maps.GetAsync($"{info.Id}/{admin}/{width ?? 1400}", () => ZoningMapRenderer.Render(info, admin, unit.Attributes.GetValueOrDefault("name")?.ToString() ?? admin,
-                unit.Attributes.GetValueOrDefault("name_en")?.ToString(), unit.Geometry, width ?? 1400), ct);
+            // The data are loaded only when the map is not cached and a render slot is free.
+            bytes = await maps.GetAsync($"{info.Id}/{admin}/{chosen}/{variant}", async token =>
+            {
+                var data = await ZoningMapData.LoadAsync(store, info, chosen, admin, token);
+                return await Task.Run(() => render(data), token);
+            }, ct);
         }
         catch (RenderQueueFullException ex)
         {
@@ -152,8 +190,9 @@ internal static class ZoningEndpoints
         }
 
         http.Response.Headers.CacheControl = "public, max-age=60";
-        http.Response.Headers.ContentDisposition = $"inline; filename=\"zoning-{admin}-run{info.Id}.png\"";
-        return TypedResults.Bytes(png, "image/png");
+        var suffix = chosen == GeoRisk.Core.Risk.ZoningProduct.Susceptibility ? "" : "-" + chosen.ToString().ToLowerInvariant();
+        http.Response.Headers.ContentDisposition = $"inline; filename=\"zoning{suffix}-{admin}-run{info.Id}.{extension}\"";
+        return TypedResults.Bytes(bytes, mediaType);
     }
 
     private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(string run, string? bbox, int? limit, long? offset, string? product, IGeoRiskStore store, CancellationToken ct)

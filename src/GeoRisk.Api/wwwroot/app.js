@@ -81,16 +81,25 @@ $('lang').addEventListener('click', () => {
   applyLanguage();
 });
 
+// ?archive=NAME draws the zoning from the PMTiles archive /archives/NAME.pmtiles (what a CDN or an offline laptop
+// serves; range requests through MapLibre's pmtiles:// protocol) instead of the live /tiles endpoint.
+const archive = new URLSearchParams(location.search).get('archive');
+if (archive !== null && !/^[A-Za-z0-9_-]{1,100}$/.test(archive)) throw new Error(`archive must be a file name without extension; got '${archive}'`);
+if (archive) maplibregl.addProtocol('pmtiles', new window.pmtiles.Protocol().tile);
+const styleOptions = archive
+  ? { transformStyle: (_, style) => ({ ...style, sources: { ...style.sources, zoning: { type: 'vector', url: `pmtiles://${location.origin}/archives/${archive}.pmtiles` } } }) }
+  : {};
+
 // The map. preserveDrawingBuffer lets the page (and its tests) read rendered pixels.
 const map = new maplibregl.Map({
   container: 'map',
-  // ?layers=all: the hidden layers too (with visibility none), for the layer switcher.
-  style: '/styles/georisk.json?layers=all',
   center: [82.0, 44.7],
   zoom: 7,
   attributionControl: { compact: true },
   canvasContextAttributes: { preserveDrawingBuffer: true },
 });
+// ?layers=all: the hidden layers too (with visibility none), for the layer switcher.
+map.setStyle('/styles/georisk.json?layers=all', styleOptions);
 map.addControl(new maplibregl.NavigationControl(), 'top-right');
 map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
 
@@ -367,7 +376,7 @@ function refreshTiles() {
     for (const [id, v] of Object.entries(visibility)) if (map.getLayer(id) && v) map.setLayoutProperty(id, 'visibility', v);
     renderLayerList();
   });
-  map.setStyle(`/styles/georisk.json?layers=all&ts=${Date.now()}`);
+  map.setStyle(`/styles/georisk.json?layers=all&ts=${Date.now()}`, styleOptions);
 }
 
 // Run history.

@@ -157,3 +157,13 @@ public sealed record ZoningRunPublication(string RunKey, string ModelName, strin
 /// <summary>A stored zoning run. <paramref name="Rasters"/> maps names ("index", "grade", "factor-slope") to absolute COG paths.</summary>
 public sealed record ZoningRunInfo(int Id, string RunKey, string ModelName, string ModelHash, DateTimeOffset CreatedAt, string RecordJson,
     IReadOnlyDictionary<string, string> Rasters, long ZoneCount, Envelope? Bounds);
+
+/// <summary>Files that belong to a stored raster besides the raster itself.</summary>
+public static class RasterSidecars
+{
+    /// <summary>GDAL's PAM sidecar, which holds a class raster's category names (written beside the COG).</summary>
+    public const string Pam = ".aux.xml";
+
+    /// <summary>The raster a file belongs to: itself, or the raster of its PAM sidecar.</summary>
+    public static string OwnerOf(string file) => file.EndsWith(Pam, StringComparison.Ordinal) ? file[..^Pam.Length] : file;
+}

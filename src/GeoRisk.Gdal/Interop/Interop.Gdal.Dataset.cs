@@ -133,6 +133,36 @@ internal static partial class GdalApi
     internal static unsafe partial int GDALWriteBlock(IntPtr band, int xBlock, int yBlock, void* buffer);
 
     [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr GDALCreateColorTable(int interpretation);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void GDALDestroyColorTable(IntPtr table);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static unsafe partial void GDALSetColorEntry(IntPtr table, int index, short* entry);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int GDALSetRasterColorTable(IntPtr band, IntPtr table);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr GDALGetRasterColorTable(IntPtr band);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int GDALGetColorEntryCount(IntPtr table);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr GDALGetColorEntry(IntPtr table, int index);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int GDALSetRasterColorInterpretation(IntPtr band, int interpretation);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial int GDALSetRasterCategoryNames(IntPtr band, IntPtr names);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr GDALGetRasterCategoryNames(IntPtr band);
+
+    [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int GDALComputeRasterStatistics(IntPtr band, int approxOk, double* min, double* max, double* mean, double* stdDev, IntPtr progress, IntPtr progressData);
 }
 
