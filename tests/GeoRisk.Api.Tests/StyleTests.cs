@@ -93,6 +93,10 @@ public sealed class StyleTests(ApiFixture api)
             Assert.True(fields.TryGetProperty(field[1].GetString()!, out _), $"{label.GetProperty("id").GetString()}: the tiles of {source} have no field {field[1].GetString()}");
         }
 
+        // Layer ids are unique (MapLibre refuses a style with duplicates; every product's zoning tileset is of kind "zoning").
+        var ids = style.GetProperty("layers").EnumerateArray().Select(l => l.GetProperty("id").GetString()).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+
         var font = Assert.Single(fonts);
         Assert.Equal("WenQuanYi Micro Hei Regular", font);
 

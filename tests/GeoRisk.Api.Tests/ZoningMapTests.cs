@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GeoRisk.Api.Tests;
 
@@ -100,6 +101,17 @@ public sealed class ZoningMapTests(ApiFixture api)
         Assert.Equal(status, (int)response.StatusCode);
         using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(code, doc.RootElement.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task ZoningMap_ProductTheRunLacks_NotFoundWithTheProductsItHas()
+    {
+        // A run without the risk product (as one computed without exposure layers): its raster set lacks risk-grade.
+        var run = api.Run with { Rasters = api.Run.Rasters.Where(r => !r.Key.StartsWith("risk", StringComparison.Ordinal)).ToDictionary() };
+        var store = api.Factory.Services.GetRequiredService<GeoRisk.Core.Storage.IGeoRiskStore>(); // the service's own store, not disposed here
+        var error = await Assert.ThrowsAsync<GeoRisk.Services.ProductNotInRunException>(() => GeoRisk.Services.ZoningMapData.LoadAsync(store, run, GeoRisk.Core.Risk.ZoningProduct.Risk, "652701"));
+        Assert.Contains("susceptibility", error.Available);
+        Assert.DoesNotContain("risk", error.Available);
     }
 
     [Fact]

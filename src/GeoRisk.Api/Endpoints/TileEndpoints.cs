@@ -437,7 +437,8 @@ internal static class MapStyle
         {
             switch (t.Kind)
             {
-                case "zoning" when Has(t, "grade_term_zh"):
+                // One label layer, on the product shown by default: every product's tileset is of kind "zoning", and layer ids are unique.
+                case "zoning" when t.Id == TileService.Zoning && Has(t, "grade_term_zh"):
                     layers.Add(Label("zoning-label", t.Id, "grade_term_zh", 11, "#222222", minZoom: 10));
                     break;
                 case "admin-units" when Has(t, "name"):
