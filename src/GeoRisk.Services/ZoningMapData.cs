@@ -24,17 +24,7 @@ public sealed record ZoningMapProduct(ZoningProduct Product, int GradeCount, str
     public (string En, string Zh) Term(int grade) => Grades.CensusTerm(grade, GradeCount, Product);
 
     /// <summary>Parses susceptibility|hazard|risk (null → susceptibility); false for anything else.</summary>
-    public static bool TryParse(string? value, out ZoningProduct product)
-    {
-        product = ZoningProduct.Susceptibility;
-        return value switch
-        {
-            null or "" or "susceptibility" => true,
-            "hazard" => (product = ZoningProduct.Hazard) == ZoningProduct.Hazard,
-            "risk" => (product = ZoningProduct.Risk) == ZoningProduct.Risk,
-            _ => false,
-        };
-    }
+    public static bool TryParse(string? value, out ZoningProduct product) => ZoningRunRecord.TryParseProduct(value, out product);
 
     /// <summary>
     /// The products a run holds (docs/DOMAIN.md §1): susceptibility and hazard, and risk when exposure was loaded; runs

@@ -149,12 +149,7 @@ public static class ExposureCensus
         }
     }
 
-    private static int CellOf(GridSpec grid, double x, double y)
-    {
-        var (c, r) = grid.Transform.ToPixel(x, y);
-        int col = (int)Math.Floor(c), row = (int)Math.Floor(r);
-        return col < 0 || row < 0 || col >= grid.Width || row >= grid.Height ? -1 : (row * grid.Width) + col;
-    }
+    private static int CellOf(GridSpec grid, double x, double y) => ZoningEngine.CellOf(grid, x, y);
 
     private sealed class Tally
     {

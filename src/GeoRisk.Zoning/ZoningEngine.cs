@@ -392,7 +392,8 @@ public static class ZoningEngine
         }
     }
 
-    private static int CellOf(GridSpec grid, double x, double y)
+    /// <summary>Row-major index of the cell holding (x, y) in grid coordinates; -1 off the grid.</summary>
+    internal static int CellOf(GridSpec grid, double x, double y)
     {
         var (c, r) = grid.Transform.ToPixel(x, y);
         var col = (int)Math.Floor(c);
