@@ -322,7 +322,8 @@ internal static class RasterCommands
         var allTouched = new Option<bool>("--all-touched") { Description = "Burn every cell a geometry touches, not only those whose centre is inside." };
         var merge = new Option<MergeRule>("--merge") { Description = "Replace (later wins) or Maximum.", DefaultValueFactory = _ => MergeRule.Replace };
         var co = CreationOptionsOption();
-        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.") { input, output, like, attr, burn, layer, allTouched, merge, co };
+        var threads = ThreadsOption();
+        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.") { input, output, like, attr, burn, layer, allTouched, merge, co, threads };
         command.SetAction(parse =>
         {
             using var template = new GdalRasterSource(parse.GetValue(like)!);
@@ -366,7 +367,7 @@ internal static class RasterCommands
             using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
             {
                 // Strip by strip: bounded memory, and each strip is written while the next is burnt.
-                WithProgress("rasterize", progress => Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge), new RasterOptions { Progress = progress }));
+                WithProgress("rasterize", progress => Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge), new RasterOptions { Progress = progress, MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)) }));
             }
 
             Console.WriteLine($"{count} features burnt into {grid.Width}x{grid.Height} cells → {parse.GetValue(output)}");
