@@ -114,6 +114,13 @@ public interface IGeoRiskStore : IAsyncDisposable
     /// <summary>A run by id, or the current run when <paramref name="id"/> is null; null when there is none.</summary>
     Task<ZoningRunInfo?> GetZoningRunAsync(int? id = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// A value that changes whenever anything in the store may have changed (any process's write), cheap enough to
+    /// ask on every request, so callers can keep what they derived from the catalog (surveys, layers, the current
+    /// run) until it changes; null when the store cannot tell, and then nothing may be kept.
+    /// </summary>
+    string? ChangeStamp => null;
+
     /// <summary>Zones of a run intersecting <paramref name="bbox"/> (lon/lat), in zone order.</summary>
     /// <exception cref="KeyNotFoundException">No such run.</exception>
     Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
