@@ -54,11 +54,13 @@ setup() {
 
 # The georisk command as users run it and as benchmarks/ measures it: a framework-dependent ReadyToRun
 # publish for this machine's runtime (ahead-of-time compiled: a raster command reaches full speed at once
-# instead of spending its first second in the JIT), in artifacts/georisk/ (run artifacts/georisk/georisk).
+# instead of spending its first second in the JIT), in artifacts/georisk/ (run artifacts/georisk/georisk);
+# GEORISK_PUBLISH_DIR puts it elsewhere (a benchmark that must not replace the files another one is running).
 publish() {
-  log "Publishing georisk (Release, ReadyToRun) to artifacts/georisk"
+  local out=${GEORISK_PUBLISH_DIR:-artifacts/georisk}
+  log "Publishing georisk (Release, ReadyToRun) to $out"
   dotnet publish src/GeoRisk.Cli -c Release --use-current-runtime --self-contained false -p:PublishReadyToRun=true \
-    --verbosity quiet -nologo -o artifacts/georisk
+    --verbosity quiet -nologo -o "$out"
 }
 
 demo() {

@@ -27,10 +27,16 @@ SITE_RATES=${SITE_RATES:-100 200 400 800}
 MIXED_RATES=${MIXED_RATES:-500 1000 2000 4000}
 command -v nginx >/dev/null || { echo "error: nginx is not installed (apt-get install nginx-light)" >&2; exit 1; }
 work=$(mktemp -d /tmp/georisk-latency.XXXX)
-./build.sh publish >/dev/null
-GEORISK="$PWD/artifacts/georisk/georisk"
-dotnet build benchmarks/GeoRisk.LoadGen -c Release --verbosity quiet -nologo -o "$work/loadgen" >/dev/null
-load() { dotnet "$work/loadgen/georisk-loadgen.dll" --connections "$CONNECTIONS" --header "Accept-Encoding: gzip" "$@"; }
+# The shipped build, published apart so that a benchmark running meanwhile keeps its files (GEORISK_BIN: one
+# published before, e.g. by a previous run with KEEP_BUILD=DIR).
+if [ -z "${GEORISK_BIN:-}" ]; then
+  GEORISK_PUBLISH_DIR="$work/georisk" ./build.sh publish >/dev/null
+  dotnet build benchmarks/GeoRisk.LoadGen -c Release --verbosity quiet -nologo -o "$work/georisk/loadgen" >/dev/null
+  [ -z "${KEEP_BUILD:-}" ] || cp -r "$work/georisk" "$KEEP_BUILD"
+  GEORISK_BIN="$work/georisk/georisk"
+fi
+GEORISK=$GEORISK_BIN
+load() { dotnet "$(dirname "$GEORISK_BIN")/loadgen/georisk-loadgen.dll" --connections "$CONNECTIONS" --header "Accept-Encoding: gzip" "$@"; }
 [ -f "$STORE/catalog.gpkg" ] || $GEORISK demo --no-serve --store "$STORE" --surveys "$PWD/surveys" --cell-size "${CELL_SIZE:-250}" >/dev/null
 trap 'kill $server 2>/dev/null || true; nginx -p "$work/nginx" -c nginx.conf -s stop 2>/dev/null || true; rm -rf "$work"' EXIT
 # One client address would meet the per-client limit (60,000 reads a minute by default) within seconds.

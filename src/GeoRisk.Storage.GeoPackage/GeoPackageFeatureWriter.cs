@@ -1,8 +1,7 @@
 using System.Buffers.Binary;
-using System.Runtime.InteropServices;
+using GeoRisk.Core.Spatial;
 using Microsoft.Data.Sqlite;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Geometries.Implementation;
 using SQLitePCL;
 
 namespace GeoRisk.Storage.GeoPackage;
@@ -191,7 +190,7 @@ public sealed class GeoPackageFeatureWriter : IDisposable
     /// </summary>
     private (int Length, Envelope? Envelope) Encode(Geometry geometry)
     {
-        var size = 8 + 32 + WkbSize(geometry);
+        var size = 8 + 32 + Wkb.Size(geometry);
         if (_blob.Length < size)
         {
             _blob = new byte[Math.Max(size, _blob.Length * 2)];
@@ -213,87 +212,7 @@ public sealed class GeoPackageFeatureWriter : IDisposable
             at = 40;
         }
 
-        return (at + WriteWkb(geometry, span[at..]), envelope);
-    }
-
-    private static int WkbSize(Geometry g) => g switch
-    {
-        Point => 5 + 16,
-        LineString line => 9 + (16 * line.CoordinateSequence.Count),
-        Polygon polygon => 9 + (polygon.IsEmpty ? 0 : 4 + (16 * polygon.ExteriorRing.CoordinateSequence.Count) + polygon.InteriorRings.Sum(r => 4 + (16 * r.CoordinateSequence.Count))),
-        GeometryCollection collection => 9 + collection.Geometries.Sum(WkbSize),
-        _ => throw new NotSupportedException($"No WKB for {g.GeometryType}."),
-    };
-
-    private static int WriteWkb(Geometry g, Span<byte> output)
-    {
-        output[0] = 1; // little-endian
-        BinaryPrimitives.WriteUInt32LittleEndian(output[1..], g switch
-        {
-            Point => 1,
-            LineString => 2,
-            Polygon => 3,
-            MultiPoint => 4,
-            MultiLineString => 5,
-            MultiPolygon => 6,
-            _ => 7,
-        });
-        var at = 5;
-        switch (g)
-        {
-            case Point point:
-                BinaryPrimitives.WriteDoubleLittleEndian(output[at..], point.IsEmpty ? double.NaN : point.X);
-                BinaryPrimitives.WriteDoubleLittleEndian(output[(at + 8)..], point.IsEmpty ? double.NaN : point.Y);
-                return at + 16;
-            case LineString line:
-                return at + WriteSequence(line.CoordinateSequence, output[at..]);
-            case Polygon polygon when polygon.IsEmpty:
-                BinaryPrimitives.WriteUInt32LittleEndian(output[at..], 0);
-                return at + 4;
-            case Polygon polygon:
-                BinaryPrimitives.WriteUInt32LittleEndian(output[at..], (uint)(1 + polygon.NumInteriorRings));
-                at += 4;
-                at += WriteSequence(polygon.ExteriorRing.CoordinateSequence, output[at..]);
-                foreach (var hole in polygon.InteriorRings)
-                {
-                    at += WriteSequence(hole.CoordinateSequence, output[at..]);
-                }
-
-                return at;
-            case GeometryCollection collection:
-                BinaryPrimitives.WriteUInt32LittleEndian(output[at..], (uint)collection.NumGeometries);
-                at += 4;
-                foreach (var part in collection.Geometries)
-                {
-                    at += WriteWkb(part, output[at..]);
-                }
-
-                return at;
-            default:
-                throw new NotSupportedException($"No WKB for {g.GeometryType}.");
-        }
-    }
-
-    /// <summary>Point count then x, y pairs: a plain copy when the sequence is a packed 2-D double array (the polygonizer's).</summary>
-    private static int WriteSequence(CoordinateSequence sequence, Span<byte> output)
-    {
-        var n = sequence.Count;
-        BinaryPrimitives.WriteUInt32LittleEndian(output, (uint)n);
-        var xy = output.Slice(4, 16 * n);
-        if (BitConverter.IsLittleEndian && sequence is PackedDoubleCoordinateSequence { Dimension: 2 } packed)
-        {
-            MemoryMarshal.AsBytes(packed.GetRawCoordinates().AsSpan(0, 2 * n)).CopyTo(xy);
-        }
-        else
-        {
-            for (var i = 0; i < n; i++)
-            {
-                BinaryPrimitives.WriteDoubleLittleEndian(xy[(16 * i)..], sequence.GetX(i));
-                BinaryPrimitives.WriteDoubleLittleEndian(xy[((16 * i) + 8)..], sequence.GetY(i));
-            }
-        }
-
-        return 4 + (16 * n);
+        return (at + Wkb.Write(geometry, span[at..]), envelope);
     }
 
     private void Step(sqlite3_stmt statement)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using GeoRisk.Raster.Classify;
 
 namespace GeoRisk.Raster.Vectorize;
 
@@ -43,7 +44,7 @@ internal sealed class RunLabels
         }
 
         var id = _id[lo];
-        return id < 0 ? -1 : Find(_parent, id);
+        return id < 0 ? -1 : ConnectedComponents.Find(_parent, id);
     }
 
     public static RunLabels Build<T>(ClassGrid<T> grid, bool eightConnected, CancellationToken cancellationToken)
@@ -97,7 +98,7 @@ internal sealed class RunLabels
 
                         if (ids[k] >= 0 && cells[rowOffset - stride + kStart] == v)
                         {
-                            id = id < 0 ? ids[k] : Union(parent, id, ids[k]);
+                            id = id < 0 ? ids[k] : ConnectedComponents.Union(parent, id, ids[k]);
                         }
                     }
 
@@ -149,29 +150,5 @@ internal sealed class RunLabels
         }
 
         return (int)Math.Min(Array.MaxLength, runs * grid.Height / Math.Max(1, sampled) * 5 / 4);
-    }
-
-    private static int Find(int[] parent, int a)
-    {
-        while (parent[a] != a)
-        {
-            a = parent[a] = parent[parent[a]];
-        }
-
-        return a;
-    }
-
-    private static int Union(int[] parent, int a, int b)
-    {
-        a = Find(parent, a);
-        b = Find(parent, b);
-        if (a < b)
-        {
-            parent[b] = a;
-            return a;
-        }
-
-        parent[a] = b;
-        return b;
     }
 }
