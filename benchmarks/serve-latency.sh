@@ -49,6 +49,7 @@ sleep "${WARMUP_SECONDS:-20}" # the service prepares the zoning's per-zoom tiles
 
 # nginx serves the cached passes' tiles as static files: the gzip bytes GeoRisk sends, one file per URL.
 mkdir -p "$work/nginx/root" "$work/nginx/logs"
+chmod 755 "$work" # nginx's workers run as www-data: mktemp's folder is the owner's alone
 /usr/bin/python3 - "http://127.0.0.1:$PORT" "$work" <<'PY'
 import os, sys, urllib.request
 base, work = sys.argv[1], sys.argv[2]
@@ -62,6 +63,9 @@ for url in dict.fromkeys(open(f'{work}/warm.txt').read().split()):
         open(path, 'wb').write(body)
         kept.append(url)
 open(f'{work}/cached.txt', 'w').write('\n'.join(kept) + '\n')
+for root, dirs, files in os.walk(f'{work}/nginx/root'):
+    for name in dirs + files:
+        os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
 sizes = [os.path.getsize(f'{work}/nginx/root{u}') for u in kept]
 print(f'cached set: {len(kept)} non-empty zoning tiles, {sum(sizes) / len(sizes) / 1024:.1f} KB on average (gzip)', file=sys.stderr)
 PY
