@@ -1,156 +1,210 @@
 #!/usr/bin/env bash
-# Times `georisk raster …` next to the peer tools on one generated data set, median of RUNS whole
-# commands each (GeoTIFF in, GeoTIFF/GeoPackage out). Prints a Markdown table for benchmarks/RESULTS.md.
-#   SIZE=8192 RUNS=3 benchmarks/compare-peers.sh
+# Times `georisk raster …` (the shipped build: ./build.sh publish, at THREADS threads and at --threads 1)
+# next to the peer tools on two generated data sets (benchmarks/peers/make-data.py), median of RUNS whole
+# commands each, GeoTIFF in, GeoTIFF/GeoPackage out; then checks the outputs against each other. Prints
+# Markdown tables for benchmarks/RESULTS.md.
+#   SIZE=8192 RUNS=5 benchmarks/compare-peers.sh
+#   CASES="poly_smooth slope_relief" RUNS=3 benchmarks/compare-peers.sh     # some cases only
 # Needs gdal-bin and python3-gdal (numpy); GRASS rows appear when `grass` is installed (grass-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIZE=${SIZE:-8192}
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-5}
 WORK=${WORK:-$(mktemp -d /tmp/georisk-peers.XXXX)}
+mkdir -p "$WORK"
 THREADS=${THREADS:-$(nproc)}
-# The command as shipped (docker/Dockerfile): published ReadyToRun, framework-dependent.
-PUBLISH=${PUBLISH:-$WORK/georisk-bin}
-GEORISK="$PUBLISH/georisk"
-
-dotnet publish src/GeoRisk.Cli -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true \
-  --verbosity quiet -nologo -o "$PUBLISH" >/dev/null
-echo "data set: ${SIZE}x${SIZE} float32 in $WORK" >&2
-
-/usr/bin/python3 - "$WORK" "$SIZE" <<'PY'
-import sys, numpy as np
-from osgeo import gdal, ogr, osr
-gdal.UseExceptions()
-work, n = sys.argv[1], int(sys.argv[2])
-srs = osr.SpatialReference(); srs.ImportFromEPSG(4536)
-gt = (500000.0, 30.0, 0.0, 5000000.0, 0.0, -30.0)
-rng = np.random.default_rng(2017)
-def write(name, arr, nodata=-9999.0):
-    ds = gdal.GetDriverByName('GTiff').Create(f'{work}/{name}', n, n, 1, gdal.GDT_Float32, ['TILED=YES', 'COMPRESS=NONE', 'BIGTIFF=IF_SAFER'])
-    ds.SetGeoTransform(gt); ds.SetProjection(srs.ExportToWkt())
-    b = ds.GetRasterBand(1); b.SetNoDataValue(nodata); b.WriteArray(arr); ds = None
-for i in range(4):  # four factor layers with 2 % nodata
-    a = rng.random((n, n), dtype=np.float32) * 100
-    a[rng.random((n, n)) < 0.02] = -9999
-    write(f'f{i+1}.tif', a)
-y, x = np.mgrid[0:n, 0:n].astype(np.float32)
-write('dem.tif', 1500 * np.sin(x * 0.003) * np.cos(y * 0.004) + x * 0.05 + 40 * rng.random((n, n), dtype=np.float32))
-# Smooth interfering waves: blobs of ~40 cells, about 46,000 polygons at 8192² (the issue's data set).
-v = np.sin(x * 0.07) * np.cos(y * 0.09) + 0.6 * np.sin((x + y) * 0.11) + 0.4 * np.cos(x * 0.05 - y * 0.13)
-write('classes.tif', np.digitize(v, [-0.8, 0.2, 1.0]).astype(np.float32) + 1)
-ext = n * 30
-drv = ogr.GetDriverByName('GPKG')
-ds = drv.CreateDataSource(f'{work}/faults.gpkg'); lyr = ds.CreateLayer('faults', srs, ogr.wkbLineString)
-for i in range(50):
-    g = ogr.Geometry(ogr.wkbLineString)
-    for k in range(6):
-        g.AddPoint_2D(500000 + rng.random() * ext, 5000000 - rng.random() * ext)
-    f = ogr.Feature(lyr.GetLayerDefn()); f.SetGeometry(g); lyr.CreateFeature(f)
-ds = None
-ds = drv.CreateDataSource(f'{work}/polys.gpkg'); lyr = ds.CreateLayer('polys', srs, ogr.wkbPolygon)
-lyr.CreateField(ogr.FieldDefn('class', ogr.OFTInteger)); lyr.StartTransaction()
-for i in range(10000):
-    cx, cy, r = 500000 + rng.random() * ext, 5000000 - rng.random() * ext, 100 + rng.random() * 2000
-    ring = ogr.Geometry(ogr.wkbLinearRing)
-    for k in range(7):
-        a = 2 * np.pi * k / 7; rr = r * (0.6 + 0.4 * rng.random())
-        ring.AddPoint_2D(cx + rr * np.cos(a), cy + rr * np.sin(a))
-    ring.CloseRings(); g = ogr.Geometry(ogr.wkbPolygon); g.AddGeometry(ring)
-    f = ogr.Feature(lyr.GetLayerDefn()); f.SetGeometry(g); f.SetField('class', i % 4 + 1); lyr.CreateFeature(f)
-lyr.CommitTransaction(); ds = None
-PY
+CASES=${CASES:-calc calc_striped prox slope slope_relief rast poly poly_smooth}
+# GDAL polygonize writers raced: gpkg (gdal_polygonize.py's own, a feature at a time), gpkgtx (one transaction), fgb
+POLY_WRITERS=${POLY_WRITERS:-gpkg gpkgtx fgb}
+./build.sh publish >/dev/null
+GEORISK="$PWD/artifacts/georisk/georisk"
+echo "data sets: ${SIZE}x${SIZE} in $WORK" >&2
+[ -f "$WORK/smooth.tif" ] || /usr/bin/python3 benchmarks/peers/make-data.py "$WORK" "$SIZE"
 TE="500000 $((5000000 - SIZE * 30)) $((500000 + SIZE * 30)) 5000000"
-gdal_rasterize -q -at -burn 1 -init 0 -te $TE -tr 30 30 -ot Byte "$WORK/faults.gpkg" "$WORK/faults.tif"
+# Rasterized all-touched as GDAL writes by default: one-row strips.
+[ -f "$WORK/faults.tif" ] || gdal_rasterize -q -at -burn 1 -init 0 -te $TE -tr 30 30 -ot Byte "$WORK/faults.gpkg" "$WORK/faults.tif"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-# One timed run: the inputs are read first (this VM's DAMON reclaim drops page-cache pages left cold for a
-# few seconds, so without it a command may find its inputs on disk), and earlier outputs written back
-# (sync), so each tool starts from the same state; neither is part of the time. Prints seconds.
+# One timed run: the inputs are read first (this VM runs a DAMON page-out scheme that drops page-cache pages
+# left cold for a few seconds, so without it a command may find its inputs on disk), and earlier outputs
+# written back (sync), so each tool starts from the same state; neither is part of the time. Prints seconds.
 time_once() {  # output file, "input files", command…
   local output=$1 inputs=$2; shift 2
-  rm -f "$output"
+  rm -rf "$output"
   cat $inputs > /dev/null
   sync
   local t0 t1
-  t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+  t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "error: $* failed" >&2; exit 1; }; t1=$(date +%s.%N)
   echo "$t1 - $t0" | bc -l
 }
-# GeoRisk and the GDAL peer alternate run by run, so both meet the same moments of a noisy machine;
-# the medians of RUNS runs each go into T[<key>_georisk] and T[<key>_gdal].
+# The contenders of one case alternate run by run, so all meet the same moments of a noisy machine; the
+# median of RUNS runs of contender NAME goes into T[<key>_NAME].
 declare -A T
-pair() {  # key, "input files", georisk output, georisk function, GDAL output, GDAL function
-  local key=$1 inputs=$2 gout=$3 gfun=$4 pout=$5 pfun=$6 g=() p=()
+race() {  # key, "input files", then NAME OUTPUT FUNCTION triples
+  local key=$1 inputs=$2; shift 2
+  local -a names=() outputs=() functions=()
+  while (($#)); do names+=("$1"); outputs+=("$2"); functions+=("$3"); shift 3; done
+  declare -A times=()
   for ((r = 0; r < RUNS; r++)); do
-    g+=("$(time_once "$gout" "$inputs" $gfun)")
-    p+=("$(time_once "$pout" "$inputs" $pfun)")
+    for i in "${!names[@]}"; do
+      times[${names[$i]}]+="$(time_once "${outputs[$i]}" "$inputs" "${functions[$i]}") "
+    done
   done
-  T[${key}_georisk]=$(printf '%s\n' "${g[@]}" | median)
-  T[${key}_gdal]=$(printf '%s\n' "${p[@]}" | median)
+  for name in "${names[@]}"; do
+    T[${key}_$name]=$(printf '%s\n' ${times[$name]} | median)
+    echo "  $key $name: ${times[$name]}" >&2
+  done
 }
+wants() { [[ " $CASES " == *" $1 "* ]]; }
 
-F="$WORK/f1.tif $WORK/f2.tif $WORK/f3.tif $WORK/f4.tif"
-calc_georisk() { $GEORISK raster calc --threads "$THREADS" -o "$WORK/out_calc.tif" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$WORK/f1.tif" b="$WORK/f2.tif" c="$WORK/f3.tif" d="$WORK/f4.tif"; }
-calc_gdal() { gdal_calc.py --quiet -A "$WORK/f1.tif" -B "$WORK/f2.tif" -C "$WORK/f3.tif" -D "$WORK/f4.tif" --outfile "$WORK/out_gcalc.tif" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999; }
-prox_georisk() { $GEORISK raster proximity --threads "$THREADS" "$WORK/faults.tif" "$WORK/out_prox.tif"; }
-prox_gdal() { gdal_proximity.py -q "$WORK/faults.tif" "$WORK/out_gprox.tif" -values 1 -distunits GEO -ot Float32; }
-slope_georisk() { $GEORISK raster slope --threads "$THREADS" "$WORK/dem.tif" "$WORK/out_slope.tif"; }
-slope_gdal() { gdaldem slope -q "$WORK/dem.tif" "$WORK/out_gslope.tif"; }
-rast_georisk() { $GEORISK raster rasterize "$WORK/polys.gpkg" "$WORK/out_rast.tif" --attr class --like "$WORK/dem.tif"; }
-rast_gdal() { gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$WORK/polys.gpkg" "$WORK/out_grast.tif"; }
-poly_georisk() { $GEORISK raster polygonize "$WORK/classes.tif" "$WORK/out_poly.gpkg"; }
-poly_gdal() { gdal_polygonize.py -q "$WORK/classes.tif" -f GPKG "$WORK/out_gpoly.gpkg" zones class; }
+W=$WORK
+F="$W/f1.tif $W/f2.tif $W/f3.tif $W/f4.tif"
+SF="$W/s_f1.tif $W/s_f2.tif $W/s_f3.tif $W/s_f4.tif"
+calc_g() { $GEORISK raster calc --threads "$1" -o "$2" --expr "0.4*a+0.3*b+0.2*c+0.1*d" a="$3/${4}f1.tif" b="$3/${4}f2.tif" c="$3/${4}f3.tif" d="$3/${4}f4.tif"; }
+calc_gdal() { gdal_calc.py --quiet -A "$W/${1}f1.tif" -B "$W/${1}f2.tif" -C "$W/${1}f3.tif" -D "$W/${1}f4.tif" --outfile "$2" --calc "0.4*A+0.3*B+0.2*C+0.1*D" --type Float32 --NoDataValue -9999; }
+calc_2() { calc_g "$THREADS" "$W/out_calc.tif" "$W" ""; }
+calc_1() { calc_g 1 "$W/out_calc1.tif" "$W" ""; }
+calc_p() { calc_gdal "" "$W/out_gcalc.tif"; }
+scalc_2() { calc_g "$THREADS" "$W/out_scalc.tif" "$W" "s_"; }
+scalc_1() { calc_g 1 "$W/out_scalc1.tif" "$W" "s_"; }
+scalc_p() { calc_gdal "s_" "$W/out_gscalc.tif"; }
+prox_2() { $GEORISK raster proximity --threads "$THREADS" "$W/faults.tif" "$W/out_prox.tif"; }
+prox_1() { $GEORISK raster proximity --threads 1 "$W/faults.tif" "$W/out_prox1.tif"; }
+prox_p() { gdal_proximity.py -q "$W/faults.tif" "$W/out_gprox.tif" -values 1 -distunits GEO -ot Float32; }
+slope_2() { $GEORISK raster slope --threads "$THREADS" "$W/dem.tif" "$W/out_slope.tif"; }
+slope_1() { $GEORISK raster slope --threads 1 "$W/dem.tif" "$W/out_slope1.tif"; }
+slope_p() { gdaldem slope -q "$W/dem.tif" "$W/out_gslope.tif"; }
+rslope_2() { $GEORISK raster slope --threads "$THREADS" "$W/relief.tif" "$W/out_rslope.tif"; }
+rslope_1() { $GEORISK raster slope --threads 1 "$W/relief.tif" "$W/out_rslope1.tif"; }
+rslope_p() { gdaldem slope -q "$W/relief.tif" "$W/out_grslope.tif"; }
+rast_2() { $GEORISK raster rasterize --threads "$THREADS" "$W/polys.gpkg" "$W/out_rast.tif" --attr class --like "$W/dem.tif"; }
+rast_1() { $GEORISK raster rasterize --threads 1 "$W/polys.gpkg" "$W/out_rast1.tif" --attr class --like "$W/dem.tif"; }
+rast_p() { gdal_rasterize -q -a class -te $TE -tr 30 30 -ot Float32 -a_nodata -9999 -init -9999 "$W/polys.gpkg" "$W/out_grast.tif"; }
+poly_2() { $GEORISK raster polygonize --threads "$THREADS" "$W/$1.tif" "$W/out_$1.gpkg"; }
+poly_1() { $GEORISK raster polygonize --threads 1 "$W/$1.tif" "$W/out_${1}1.gpkg"; }
+# GDAL's polygonize with each of its writers: gdal_polygonize.py's own GeoPackage output (a feature at a
+# time), the same into one transaction (benchmarks/peers/gdal-polygonize-gpkg.py), and FlatGeobuf.
+poly_gpkg() { gdal_polygonize.py -q "$W/$1.tif" -f GPKG "$W/out_g$1.gpkg" zones class; }
+poly_gpkgtx() { /usr/bin/python3 benchmarks/peers/gdal-polygonize-gpkg.py "$W/$1.tif" "$W/out_gt$1.gpkg"; }
+poly_fgb() { gdal_polygonize.py -q "$W/$1.tif" -f FlatGeobuf "$W/out_g$1.fgb" zones class; }
+cpoly_2() { poly_2 classes; }
+cpoly_1() { poly_1 classes; }
+cpoly_gpkg() { poly_gpkg classes; }
+cpoly_gpkgtx() { poly_gpkgtx classes; }
+cpoly_fgb() { poly_fgb classes; }
+spoly_2() { poly_2 smooth; }
+spoly_1() { poly_1 smooth; }
+spoly_gpkg() { poly_gpkg smooth; }
+spoly_gpkgtx() { poly_gpkgtx smooth; }
+spoly_fgb() { poly_fgb smooth; }
 
-pair calc "$F" "$WORK/out_calc.tif" calc_georisk "$WORK/out_gcalc.tif" calc_gdal
-pair prox "$WORK/faults.tif" "$WORK/out_prox.tif" prox_georisk "$WORK/out_gprox.tif" prox_gdal
-pair slope "$WORK/dem.tif" "$WORK/out_slope.tif" slope_georisk "$WORK/out_gslope.tif" slope_gdal
-pair rast "$WORK/polys.gpkg $WORK/dem.tif" "$WORK/out_rast.tif" rast_georisk "$WORK/out_grast.tif" rast_gdal
-pair poly "$WORK/classes.tif" "$WORK/out_poly.gpkg" poly_georisk "$WORK/out_gpoly.gpkg" poly_gdal
+if wants calc; then race calc "$F" g2 "$W/out_calc.tif" calc_2 g1 "$W/out_calc1.tif" calc_1 gdal "$W/out_gcalc.tif" calc_p; fi
+if wants calc_striped; then race scalc "$SF" g2 "$W/out_scalc.tif" scalc_2 g1 "$W/out_scalc1.tif" scalc_1 gdal "$W/out_gscalc.tif" scalc_p; fi
+if wants prox; then race prox "$W/faults.tif" g2 "$W/out_prox.tif" prox_2 g1 "$W/out_prox1.tif" prox_1 gdal "$W/out_gprox.tif" prox_p; fi
+if wants slope; then race slope "$W/dem.tif" g2 "$W/out_slope.tif" slope_2 g1 "$W/out_slope1.tif" slope_1 gdal "$W/out_gslope.tif" slope_p; fi
+if wants slope_relief; then race rslope "$W/relief.tif" g2 "$W/out_rslope.tif" rslope_2 g1 "$W/out_rslope1.tif" rslope_1 gdal "$W/out_grslope.tif" rslope_p; fi
+if wants rast; then race rast "$W/polys.gpkg $W/dem.tif" g2 "$W/out_rast.tif" rast_2 g1 "$W/out_rast1.tif" rast_1 gdal "$W/out_grast.tif" rast_p; fi
+writers() {  # the GDAL polygonize contenders for raster $1 under key prefix $2
+  local wr
+  for wr in $POLY_WRITERS; do
+    case $wr in
+      gpkg) echo "gpkg $W/out_g$1.gpkg ${2}_gpkg" ;;
+      gpkgtx) echo "gpkgtx $W/out_gt$1.gpkg ${2}_gpkgtx" ;;
+      fgb) echo "fgb $W/out_g$1.fgb ${2}_fgb" ;;
+    esac
+  done
+}
+if wants poly; then race cpoly "$W/classes.tif" g2 "$W/out_classes.gpkg" cpoly_2 g1 "$W/out_classes1.gpkg" cpoly_1 $(writers classes cpoly); fi
+if wants poly_smooth; then race spoly "$W/smooth.tif" g2 "$W/out_smooth.gpkg" spoly_2 g1 "$W/out_smooth1.gpkg" spoly_1 $(writers smooth spoly); fi
 
-if command -v grass >/dev/null 2>&1; then
-  grass_time() {  # imports (not timed), then times only the module; prints seconds
-    grass --tmp-location EPSG:4536 --exec bash -c "$1 >/dev/null 2>&1; g.region raster=a; sync; t0=\$(date +%s.%N); $2 >/dev/null 2>&1; t1=\$(date +%s.%N); echo \"\$t1 - \$t0\" | bc -l" 2>/dev/null | tail -n 1
+if command -v grass >/dev/null 2>&1 && [ -z "${NO_GRASS:-}" ]; then
+  # GRASS 8 reading the same GeoTIFFs (r.external links them: nothing imported) and writing GeoTIFF like
+  # GeoRisk (r.external.out: tiled, uncompressed); only the module is timed. Outputs are Float32 (FCELL)
+  # like GeoRisk's except r.grow.distance's, which only writes Float64.
+  grass_time() {  # inputs to link ("file:name …"), module command; prints seconds
+    local links="" spec
+    for spec in $1; do links+="r.external -o --quiet input=${spec%%:*} output=${spec##*:} >/dev/null 2>&1; "; done
+    rm -rf "$W/grass-out"; mkdir -p "$W/grass-out"
+    grass --tmp-location EPSG:4536 --exec bash -c "$links g.region raster=${1##*:} >/dev/null 2>&1; \
+      r.external.out directory=$W/grass-out format=GTiff options=TILED=YES,COMPRESS=NONE,BIGTIFF=IF_SAFER >/dev/null 2>&1; \
+      cat $(echo "$1" | sed 's/:[a-z0-9]*//g') >/dev/null; sync; t0=\$(date +%s.%N); $2 >/dev/null 2>&1 || exit 1; t1=\$(date +%s.%N); echo \"\$t1 - \$t0\" | bc -l" 2>/dev/null | tail -n 1
   }
-  imp() { echo "r.in.gdal --quiet input=$1 output=$2"; }
-  T[calc_grass]=$(for r in $(seq "$RUNS"); do grass_time "$(imp "$WORK/f1.tif" a); $(imp "$WORK/f2.tif" b); $(imp "$WORK/f3.tif" c); $(imp "$WORK/f4.tif" d)" \
-    "r.mapcalc expression='out = 0.4*a + 0.3*b + 0.2*c + 0.1*d' --overwrite"; done | median)
-  T[prox_grass]=$(for r in $(seq "$RUNS"); do grass_time "$(imp "$WORK/faults.tif" a)" \
-    "r.mapcalc expression='m = if(a == 1, 1, null())' --overwrite && r.grow.distance input=m distance=d --overwrite"; done | median)
-  T[slope_grass]=$(for r in $(seq "$RUNS"); do grass_time "$(imp "$WORK/dem.tif" a)" "r.slope.aspect elevation=a slope=s --overwrite"; done | median)
+  grass_runs() { for r in $(seq "$RUNS"); do grass_time "$1" "$2"; done | median; }
+  calc_expr="r.mapcalc expression='out.tif = float(0.4*a + 0.3*b + 0.2*c + 0.1*d)' --overwrite"
+  if wants calc; then T[calc_grass]=$(grass_runs "$W/f1.tif:a $W/f2.tif:b $W/f3.tif:c $W/f4.tif:d" "$calc_expr"); fi
+  if wants calc_striped; then T[scalc_grass]=$(grass_runs "$W/s_f1.tif:a $W/s_f2.tif:b $W/s_f3.tif:c $W/s_f4.tif:d" "$calc_expr"); fi
+  if wants prox; then T[prox_grass]=$(grass_runs "$W/faults.tif:a" "r.mapcalc expression='m.tif = if(a == 1, 1, null())' --overwrite && r.grow.distance input=m.tif distance=d.tif --overwrite"); fi
+  if wants slope; then T[slope_grass]=$(grass_runs "$W/dem.tif:a" "r.slope.aspect elevation=a slope=s.tif precision=FCELL nprocs=$THREADS --overwrite"); fi
+  if wants slope_relief; then T[rslope_grass]=$(grass_runs "$W/relief.tif:a" "r.slope.aspect elevation=a slope=s.tif precision=FCELL nprocs=$THREADS --overwrite"); fi
 fi
 
-row() { # operation, georisk key, gdal key, grass key
-  local g=${T[$2]} p=${T[$3]} s=${T[$4]:-}
-  local grass="not run"
-  [ -n "$s" ] && grass=$(printf '%.2f s' "$s")
-  printf '| %s | %.2f s | %.2f s | %s | %.1f× |\n' "$1" "$g" "$p" "$grass" "$(echo "$p / $g" | bc -l)"
+s() { [ -n "${T[$1]:-}" ] && printf '%.2f s' "${T[$1]}" || printf '—'; }
+ratio() { [ -n "${T[$1]:-}" ] && [ -n "${T[$2]:-}" ] && printf '%.1f×' "$(echo "${T[$1]} / ${T[$2]}" | bc -l)" || printf '—'; }
+best() { # the faster of the keys given (the peer compared)
+  local k b=""
+  for k in "$@"; do [ -n "${T[$k]:-}" ] && { [ -z "$b" ] || (($(echo "${T[$k]} < ${T[$b]}" | bc -l))); } && b=$k; done
+  echo "$b"
+}
+row() { # operation, key, peer label, peer keys…
+  local op=$1 key=$2 label=$3; shift 3
+  [ -n "${T[${key}_g2]:-}" ] || return 0
+  local peer; peer=$(best "$@")
+  printf '| %s | %s | %s | %s: %s | %s | **%s** | %s |\n' "$op" "$(s "${key}_g2")" "$(s "${key}_g1")" "$label" "$(s "$peer")" "$(s "${key}_grass")" \
+    "$(ratio "$peer" "${key}_g2")" "$(ratio "$peer" "${key}_g1")"
 }
 echo
-echo "| operation (${SIZE}², median of ${RUNS}, ${THREADS} threads) | georisk | GDAL | GRASS | GDAL ÷ georisk |"
-echo "| --- | --- | --- | --- | --- |"
-row "weighted overlay of 4 layers" calc_georisk calc_gdal calc_grass
-row "distance to 50 faults" prox_georisk prox_gdal prox_grass
-row "slope" slope_georisk slope_gdal slope_grass
-row "rasterize 10,000 polygons" rast_georisk rast_gdal none
-row "polygonize 4 classes" poly_georisk poly_gdal none
+echo "commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| operation (${SIZE}², median of ${RUNS}) | georisk, ${THREADS} threads | georisk, 1 thread | GDAL (fastest writer) | GRASS | GDAL ÷ georisk (${THREADS} threads) | GDAL ÷ georisk (1 thread) |"
+echo "| --- | --- | --- | --- | --- | --- | --- |"
+row "weighted overlay of 4 layers, tiled inputs" calc gdal_calc calc_gdal
+row "weighted overlay of 4 layers, striped inputs" scalc gdal_calc scalc_gdal
+row "distance to 50 faults (striped Byte input)" prox gdal_proximity prox_gdal
+row "slope, smooth synthetic DEM (tiled)" slope gdaldem slope_gdal
+row "slope, fractal DEM 190–4,600 m (striped)" rslope gdaldem rslope_gdal
+row "rasterize 10,000 polygons" rast gdal_rasterize rast_gdal
+row "polygonize 4 classes, interfering waves (tiled)" cpoly "gdal_polygonize $(best cpoly_gpkg cpoly_gpkgtx cpoly_fgb | sed 's/.*_//')" cpoly_gpkg cpoly_gpkgtx cpoly_fgb
+row "polygonize 4 classes, 3×3 majority twice (striped)" spoly "gdal_polygonize $(best spoly_gpkg spoly_gpkgtx spoly_fgb | sed 's/.*_//')" spoly_gpkg spoly_gpkgtx spoly_fgb
+for key in cpoly spoly; do
+  [ -n "${T[${key}_g2]:-}" ] && echo "gdal_polygonize writers ($key): GPKG $(s ${key}_gpkg), GPKG in one transaction $(s ${key}_gpkgtx), FlatGeobuf $(s ${key}_fgb)"
+done
 echo
 # The outputs just timed, checked against each other (the reference tests do this on small grids too).
 /usr/bin/python3 - "$WORK" <<'PY'
-import sys, numpy as np
-from osgeo import gdal
+import os, sys, numpy as np
+from osgeo import gdal, ogr
+gdal.UseExceptions()
 w = sys.argv[1]
 def read(name):
     ds = gdal.Open(f'{w}/{name}')  # keep the dataset alive while its band is used
     b = ds.GetRasterBand(1); a = b.ReadAsArray().astype(np.float64); nd = b.GetNoDataValue()
     return np.where(a == nd, np.nan, a) if nd is not None else a
 def both(a, b): m = ~np.isnan(a) & ~np.isnan(b); return m, int((np.isnan(a) != np.isnan(b)).sum())
-a, b = read('out_calc.tif'), read('out_gcalc.tif'); m, nd = both(a, b)
-print(f"calc: max relative difference {np.max(np.abs(a[m] - b[m]) / np.maximum(1, np.abs(b[m]))):.2e}, nodata mismatches {nd}")
-a, b = read('out_prox.tif'), read('out_gprox.tif'); m, nd = both(a, b)
-print(f"proximity: gdal_proximity off by up to {np.max(np.abs(a[m] - b[m])):.2f} m on {np.mean(np.abs(a[m] - b[m]) > 1e-3):.2%} of cells (GeoRisk is exact)")
-a, b = read('out_slope.tif'), read('out_gslope.tif'); m, nd = both(a, b)
-print(f"slope: max difference {np.max(np.abs(a[m] - b[m])):.5f} degrees, nodata mismatches {nd}")
-a, b = read('out_rast.tif'), read('out_grast.tif'); m, nd = both(a, b)
-print(f"rasterize: {int((a[m] != b[m]).sum()) + nd} differing cells")
+def have(*names): return all(os.path.exists(f'{w}/{n}') for n in names)
+for ours, theirs in [('out_calc.tif', 'out_gcalc.tif'), ('out_scalc.tif', 'out_gscalc.tif')]:
+    if have(ours, theirs):
+        a, b = read(ours), read(theirs); m, nd = both(a, b)
+        print(f"{ours}: max relative difference to gdal_calc {np.max(np.abs(a[m] - b[m]) / np.maximum(1, np.abs(b[m]))):.2e}, nodata mismatches {nd}")
+if have('out_prox.tif', 'out_gprox.tif'):
+    a, b = read('out_prox.tif'), read('out_gprox.tif'); m, nd = both(a, b)
+    print(f"proximity: gdal_proximity off by up to {np.max(np.abs(a[m] - b[m])):.2f} m on {np.mean(np.abs(a[m] - b[m]) > 1e-3):.2%} of cells (GeoRisk is exact)")
+for ours, theirs in [('out_slope.tif', 'out_gslope.tif'), ('out_rslope.tif', 'out_grslope.tif')]:
+    if have(ours, theirs):
+        a, b = read(ours), read(theirs); m, nd = both(a, b)
+        print(f"{ours}: max difference to gdaldem {np.max(np.abs(a[m] - b[m])):.6f}°, {np.mean(a[m] == b[m]):.1%} of cells identical, nodata mismatches {nd}")
+if have('out_rast.tif', 'out_grast.tif'):
+    a, b = read('out_rast.tif'), read('out_grast.tif'); m, nd = both(a, b)
+    print(f"rasterize: {int((a[m] != b[m]).sum()) + nd} differing cells")
+def areas(path):
+    ds = ogr.Open(path); lyr = ds.GetLayer(0); per = {}
+    for f in lyr:
+        per.setdefault(round(f.GetField('class')), []).append(f.GetGeometryRef().GetArea())
+    return {k: np.sort(v) for k, v in per.items()}
+for name in ['classes', 'smooth']:
+    if have(f'out_{name}.gpkg', f'out_g{name}.fgb'):
+        a, b = areas(f'{w}/out_{name}.gpkg'), areas(f'{w}/out_g{name}.fgb')
+        same = a.keys() == b.keys() and all(len(a[k]) == len(b[k]) and np.allclose(a[k], b[k], rtol=1e-9, atol=0) for k in a)
+        print(f"polygonize {name}: georisk {sum(map(len, a.values()))} polygons, GDAL {sum(map(len, b.values()))}; "
+              + ("same polygons per class with the same areas" if same else "POLYGONS OR AREAS DIFFER"))
 PY
-echo "polygons: georisk $(ogrinfo -so -al "$WORK/out_poly.gpkg" 2>/dev/null | grep 'Feature Count' | awk '{print $3}'), GDAL $(ogrinfo -so -al "$WORK/out_gpoly.gpkg" 2>/dev/null | grep 'Feature Count' | awk '{print $3}')"
 [ -n "${KEEP:-}" ] || rm -rf "$WORK"

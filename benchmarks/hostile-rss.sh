@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Issue #16: RSS of `georisk serve` idle, right after a hostile run (benchmarks/hostile/run.py) and after it
-# settles; 20 concurrent uploads (each through a parser worker) must all publish first. Builds the Release CLI, makes a store from the sample set with a coarse 10" DEM and a 1000 m zoning.
+# settles; 20 concurrent uploads (each through a parser worker) must all publish first. Publishes the CLI (./build.sh publish), makes a store from the sample set with a coarse 10" DEM and a 1000 m zoning.
 #   benchmarks/hostile-rss.sh            # SETTLE_SECONDS=60 by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT=${PORT:-5078}
 SETTLE=${SETTLE_SECONDS:-60}
-dotnet build src/GeoRisk.Cli -c Release --verbosity quiet -nologo >/dev/null
-GEORISK="dotnet src/GeoRisk.Cli/bin/Release/net10.0/georisk.dll"
+./build.sh publish >/dev/null # the shipped build, artifacts/georisk/georisk
+GEORISK="$PWD/artifacts/georisk/georisk"
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; cp "$work/server.log" "${SERVER_LOG:-/tmp/georisk-hostile-server.log}" 2>/dev/null || true; rm -rf "$work"' EXIT
 mkdir -p "$work/surveys"

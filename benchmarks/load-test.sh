@@ -13,8 +13,8 @@ THREADS=${THREADS:-2}
 STORE=${GEORISK_BENCH_STORE:-/tmp/georisk-bench-store}
 PORT=${PORT:-5077}
 command -v wrk >/dev/null || { echo "error: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-dotnet build src/GeoRisk.Cli -c Release --verbosity quiet -nologo >/dev/null
-GEORISK="dotnet src/GeoRisk.Cli/bin/Release/net10.0/georisk.dll"
+./build.sh publish >/dev/null # the shipped build, artifacts/georisk/georisk
+GEORISK="$PWD/artifacts/georisk/georisk"
 [ -f "$STORE/catalog.gpkg" ] || $GEORISK demo --no-serve --store "$STORE" --surveys "$PWD/surveys"
 work=$(mktemp -d)
 trap 'kill $server 2>/dev/null || true; rm -rf "$work"' EXIT

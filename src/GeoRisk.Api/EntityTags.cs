@@ -31,6 +31,37 @@ internal static class EntityTags
     }
 
     /// <summary>Picks the representation by Accept-Encoding (gzip unless refused with q=0).</summary>
-    public static bool AcceptsGzip(HttpRequest request) =>
-        request.GetTypedHeaders().AcceptEncoding.Any(e => e.Value.Equals("gzip", StringComparison.OrdinalIgnoreCase) && (e.Quality ?? 1) > 0);
+    /// <remarks>Read without the typed-header parser: it runs on every tile request and allocated a list per request.</remarks>
+    public static bool AcceptsGzip(HttpRequest request)
+    {
+        foreach (var header in request.Headers.AcceptEncoding)
+        {
+            foreach (var range in (header ?? "").AsSpan().Split(','))
+            {
+                var coding = (header ?? "").AsSpan()[range].Trim();
+                var semicolon = coding.IndexOf(';');
+                var name = (semicolon < 0 ? coding : coding[..semicolon]).Trim();
+                if (!name.Equals("gzip", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                // The weight: "q=0", "q=0.0" … refuse; anything else (or none) accepts.
+                var quality = 1.0;
+                foreach (var p in coding[(semicolon < 0 ? coding.Length : semicolon + 1)..].Split(';'))
+                {
+                    var parameter = coding[(semicolon + 1)..][p].Trim();
+                    if (parameter.StartsWith("q=", StringComparison.OrdinalIgnoreCase) &&
+                        double.TryParse(parameter[2..], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var q))
+                    {
+                        quality = q;
+                    }
+                }
+
+                return quality > 0;
+            }
+        }
+
+        return false;
+    }
 }

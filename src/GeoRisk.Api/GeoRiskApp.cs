@@ -235,7 +235,9 @@ public static class GeoRiskApp
         app.UseStatusCodePages();
         // First, so preflights are answered before authentication and static files, and every response (errors included) carries the headers.
         app.UseCors(CrossOrigin.Policy);
-        app.UseResponseCompression();
+        // Tiles set their own Content-Encoding (vector) or are compressed already (PNG): the compression middleware,
+        // which wraps every response body it sees, is left out of their path.
+        app.UseWhen(c => !IsTileBody(c.Request.Path), b => b.UseResponseCompression());
         app.Use(async (context, next) =>
         {
             // The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).
@@ -305,6 +307,10 @@ public static class GeoRiskApp
         app.MapMetrics("/metrics").AllowAnonymous();
         return app;
     }
+
+    private static bool IsTileBody(PathString path) =>
+        path.StartsWithSegments("/tiles", StringComparison.Ordinal) && path.Value is { } p &&
+        (p.EndsWith(".mvt", StringComparison.Ordinal) || p.EndsWith(".pbf", StringComparison.Ordinal) || p.EndsWith(".png", StringComparison.Ordinal));
 }
 
 /// <summary>Prepares tiles in the background once the service has started (requests are served meanwhile).</summary>

@@ -92,7 +92,36 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     /// <summary>Tileset id of a stored layer: "survey:layer" (':' cannot occur in identifiers).</summary>
     public static string TilesetId(LayerInfo layer) => $"{layer.SurveyId}:{layer.Name}";
 
-    public async Task<IReadOnlyList<TilesetInfo>> ListAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The last listing with the store's change stamp when it was read: a cached tile's request no longer pays
+    /// three catalog queries to learn the versions in its cache key (they cost far more than serving the tile).
+    /// </summary>
+    private volatile Listing? _listing;
+
+    private sealed record Listing(string Stamp, IReadOnlyList<TilesetInfo> Tilesets, Dictionary<string, TilesetInfo> ById);
+
+    public async Task<IReadOnlyList<TilesetInfo>> ListAsync(CancellationToken cancellationToken = default) => (await CurrentAsync(cancellationToken)).Tilesets;
+
+    private async Task<Listing> CurrentAsync(CancellationToken cancellationToken)
+    {
+        // Read before the catalog, so a write that lands while it is read leaves a stamp that differs next time.
+        var stamp = store.ChangeStamp;
+        if (stamp is not null && _listing is { } known && known.Stamp == stamp)
+        {
+            return known;
+        }
+
+        var list = await ReadListAsync(cancellationToken);
+        var listing = new Listing(stamp ?? "", list, list.ToDictionary(t => t.Id, StringComparer.Ordinal));
+        if (stamp is not null)
+        {
+            _listing = listing;
+        }
+
+        return listing;
+    }
+
+    private async Task<IReadOnlyList<TilesetInfo>> ReadListAsync(CancellationToken cancellationToken)
     {
         var result = new List<TilesetInfo>();
         if (await store.GetZoningRunAsync(null, cancellationToken) is { } run)
@@ -156,7 +185,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             throw new InvalidInputException("bad-tileset", "Give at most 16 distinct tilesets, comma-separated.");
         }
 
-        var available = (await ListAsync(cancellationToken)).ToDictionary(t => t.Id, StringComparer.Ordinal);
+        var available = (await CurrentAsync(cancellationToken)).ById;
         var selected = names.Select(n => available.TryGetValue(n, out var t) ? t : throw new KeyNotFoundException($"No tileset '{n}'.")).ToList();
         var key = string.Join(",", selected.Select(t => $"{t.Id}@{t.Version}")) + "/" + tile;
         if (cacheTiles && _tiles.TryGetValue(key, out VectorTileResult? cached) && cached is not null)

@@ -143,6 +143,21 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
         }
     }
 
+    /// <summary>
+    /// Size and modification time (ns) of the catalog and its write-ahead log: every committed write, by this or
+    /// another process, appends to the WAL or (checkpointed) rewrites the catalog. Two stat calls, no SQL.
+    /// </summary>
+    public string? ChangeStamp
+    {
+        get
+        {
+            var catalog = new FileInfo(Path.Combine(_root, CatalogFile));
+            var wal = new FileInfo(catalog.FullName + "-wal");
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{(catalog.Exists ? catalog.Length : -1)}:{(catalog.Exists ? catalog.LastWriteTimeUtc.Ticks : 0)}:{(wal.Exists ? wal.Length : -1)}:{(wal.Exists ? wal.LastWriteTimeUtc.Ticks : 0)}");
+        }
+    }
+
     public async Task<IReadOnlyList<SurveyInfo>> ListSurveysAsync(CancellationToken cancellationToken = default)
     {
         await using var connection = await OpenAsync(cancellationToken);

@@ -62,6 +62,56 @@ public sealed class PolygonizeTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Polygonize_BandsTracedInParallel_SamePolygonsInTheSameOrderAsOneThread(bool eight)
+    {
+        // Tall grids cut into bands: rings that cross band boundaries, holes whose top edges lie in a later
+        // band than their shell, pinches and nodata. The bands' output must be the one-thread output exactly.
+        // (8-connected outlines are checked for validity and repaired, which is slow on large grids.)
+        for (var seed = 0; seed < (eight ? 1 : 4); seed++)
+        {
+            var grid = eight ? Classes(50, 400, seed, nodata: 0.01) : Classes(120 + (seed * 37), 700 + (seed * 101), seed, nodata: 0.01);
+            var t = new GeoTransform(500_000, 30, 4_980_000, -30);
+            var one = Polygonizer.Polygonize(grid, t, eight, options: new RasterOptions { MaxDegreeOfParallelism = 1 });
+            foreach (var threads in new[] { 2, 3, 7 })
+            {
+                var many = Polygonizer.Polygonize(grid, t, eight, options: new RasterOptions { MaxDegreeOfParallelism = threads });
+                Assert.Equal(one.Count, many.Count);
+                for (var i = 0; i < one.Count; i++)
+                {
+                    Assert.Equal(one[i].Value, many[i].Value);
+                    Assert.True(one[i].Polygon.EqualsExact(many[i].Polygon), $"seed {seed}, {threads} threads, polygon {i}: {many[i].Polygon.AsText()} vs {one[i].Polygon.AsText()}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(300, 255)] // more classes than a byte indexes
+    [InlineData(2_000_000, 65_535)] // more than 16 bits
+    public void Polygonize_ManyDistinctValues_OnePolygonPerComponent_AreasExact(int drawnFrom, int atLeast)
+    {
+        // Runs of two cells with values drawn from `drawnFrom` (as a continuous raster would have).
+        const int w = 520, h = 300;
+        var random = new Random(drawnFrom);
+        var grid = new RasterBuffer<float>(w, h);
+        for (var i = 0; i < grid.Data.Length; i++)
+        {
+            grid.Data[i] = i % 2 == 0 ? random.Next(drawnFrom) * 0.5f : grid.Data[i - 1];
+        }
+
+        var polygons = Polygonizer.Polygonize(grid, new GeoTransform(0, 1, h, -1));
+        Assert.True(polygons.Select(p => p.Value).Distinct().Count() > atLeast, "the grid has too few distinct values for this case");
+        Assert.Equal(Classify.ConnectedComponents.Label(grid).Count, polygons.Count);
+        Assert.Equal((double)w * h, polygons.Sum(p => p.Polygon.Area), 6);
+        foreach (var group in polygons.GroupBy(p => p.Value).Take(50))
+        {
+            Assert.Equal(grid.Data.Count(v => v == group.Key), group.Sum(p => p.Polygon.Area), 6);
+        }
+    }
+
     [Fact]
     public void Polygonize_HandComputed_RingWithHoleAndDiagonalPinch()
     {

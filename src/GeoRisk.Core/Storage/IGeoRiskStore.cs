@@ -115,6 +115,13 @@ public interface IGeoRiskStore : IAsyncDisposable
     Task<ZoningRunInfo?> GetZoningRunAsync(int? id = null, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// A value that changes whenever anything in the store may have changed (any process's write), cheap enough to
+    /// ask on every request, so callers can keep what they derived from the catalog (surveys, layers, the current
+    /// run) until it changes; null when the store cannot tell, and then nothing may be kept.
+    /// </summary>
+    string? ChangeStamp => null;
+
+    /// <summary>
     /// Zones of one product of a run intersecting <paramref name="bbox"/> (lon/lat), in zone order. Zones stored before
     /// products existed are susceptibility zones.
     /// </summary>

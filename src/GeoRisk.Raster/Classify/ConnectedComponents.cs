@@ -120,7 +120,7 @@ public sealed class ConnectedComponents
         return new ConnectedComponents(labels, sizes, values);
     }
 
-    private static int Find(int[] parent, int a)
+    internal static int Find(int[] parent, int a)
     {
         while (parent[a] != a)
         {
@@ -132,7 +132,7 @@ public sealed class ConnectedComponents
     }
 
     /// <summary>Joins the sets of a and b and returns the root, the smaller id (so final labels follow scan order).</summary>
-    private static int Union(int[] parent, int a, int b)
+    internal static int Union(int[] parent, int a, int b)
     {
         a = Find(parent, a);
         b = Find(parent, b);

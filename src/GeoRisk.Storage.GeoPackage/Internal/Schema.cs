@@ -12,7 +12,14 @@ internal static class Schema
     public const string Cgcs2000Wkt =
         "GEOGCS[\"China Geodetic Coordinate System 2000\",DATUM[\"China_2000\",SPHEROID[\"CGCS2000\",6378137,298.257222101,AUTHORITY[\"EPSG\",\"1024\"]],AUTHORITY[\"EPSG\",\"1043\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AUTHORITY[\"EPSG\",\"4490\"]]";
 
-    public static readonly string[] Statements =
+    private const string Wgs84Wkt =
+        "GEOGCS[\"WGS 84\",DATUM[\"WGS_1984\",SPHEROID[\"WGS 84\",6378137,298.257223563,AUTHORITY[\"EPSG\",\"7030\"]],AUTHORITY[\"EPSG\",\"6326\"]],PRIMEM[\"Greenwich\",0,AUTHORITY[\"EPSG\",\"8901\"]],UNIT[\"degree\",0.0174532925199433,AUTHORITY[\"EPSG\",\"9122\"]],AXIS[\"Latitude\",NORTH],AXIS[\"Longitude\",EAST],AUTHORITY[\"EPSG\",\"4326\"]]";
+
+    /// <summary>
+    /// The tables every GeoPackage has (GeoPackage 1.3 §1.1 and §2.1.6: spatial reference systems with the
+    /// three required rows, contents, geometry columns, extensions).
+    /// </summary>
+    public static readonly string[] GeoPackageCore =
     [
         "PRAGMA application_id = 1196444487", // 'GPKG'
         "PRAGMA user_version = 10300",
@@ -43,6 +50,12 @@ internal static class Schema
         """,
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL)",
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL)",
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '" + Wgs84Wkt + "', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
+    ];
+
+    public static readonly string[] Statements =
+    [
+        .. GeoPackageCore,
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('China Geodetic Coordinate System 2000', 4490, 'EPSG', 4490, '" + Cgcs2000Wkt.Replace("'", "''", StringComparison.Ordinal) + "', 'GeoRisk storage CRS')",
         """
         CREATE TABLE IF NOT EXISTS georisk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
@@ -77,4 +90,22 @@ internal static class Schema
           min_x REAL, min_y REAL, max_x REAL, max_y REAL)
         """,
     ];
+
+    /// <summary>
+    /// The triggers of the R-tree spatial index extension (GeoPackage 1.3 Annex F.3) that keep
+    /// rtree_&lt;t&gt;_&lt;c&gt; in step with inserts, updates and deletes made by other programs.
+    /// </summary>
+    public static IEnumerable<string> RtreeTriggers(string table, string column, string id)
+    {
+        var rtree = $"\"rtree_{table}_{column}\"";
+        var (t, c, i) = ($"\"{table}\"", $"\"{column}\"", $"\"{id}\"");
+        var bounds = $"NEW.{i}, ST_MinX(NEW.{c}), ST_MaxX(NEW.{c}), ST_MinY(NEW.{c}), ST_MaxY(NEW.{c})";
+        var name = $"rtree_{table}_{column}";
+        yield return $"CREATE TRIGGER \"{name}_insert\" AFTER INSERT ON {t} WHEN (NEW.{c} NOT NULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN INSERT OR REPLACE INTO {rtree} VALUES ({bounds}); END";
+        yield return $"CREATE TRIGGER \"{name}_update1\" AFTER UPDATE OF {c} ON {t} WHEN OLD.{i} = NEW.{i} AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN INSERT OR REPLACE INTO {rtree} VALUES ({bounds}); END";
+        yield return $"CREATE TRIGGER \"{name}_update2\" AFTER UPDATE OF {c} ON {t} WHEN OLD.{i} = NEW.{i} AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {rtree} WHERE id = OLD.{i}; END";
+        yield return $"CREATE TRIGGER \"{name}_update3\" AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND (NEW.{c} NOTNULL AND NOT ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {rtree} WHERE id = OLD.{i}; INSERT OR REPLACE INTO {rtree} VALUES ({bounds}); END";
+        yield return $"CREATE TRIGGER \"{name}_update4\" AFTER UPDATE ON {t} WHEN OLD.{i} != NEW.{i} AND (NEW.{c} ISNULL OR ST_IsEmpty(NEW.{c})) BEGIN DELETE FROM {rtree} WHERE id IN (OLD.{i}, NEW.{i}); END";
+        yield return $"CREATE TRIGGER \"{name}_delete\" AFTER DELETE ON {t} WHEN OLD.{c} NOT NULL BEGIN DELETE FROM {rtree} WHERE id = OLD.{i}; END";
+    }
 }
