@@ -29,8 +29,9 @@ public static class Polygonizer
         var vw = w + 1;
         // One "used" flag per corner for its eastward edge: rings are started only from unused top edges.
         var usedEast = new bool[(long)vw * (h + 1)];
-        var rings = new List<(float Value, CoordinateSequence Ring, double Area, int RefX, int RefY)>();
+        var rings = new List<TracedRing>();
         var vertices = new List<(int X, int Y)>();
+        bool IsJunctionAt(int cx, int cy) => IsJunction(classes, cx, cy);
         for (var y = 0; y < h; y++)
         {
             var row = classes.GetRow(y);
@@ -45,38 +46,71 @@ public static class Polygonizer
                 }
 
                 var pinched = Trace(classes, x, y, value, eightConnected, usedEast, vertices);
-                // A ring that passes a corner twice (a diagonal pinch) is split there into simple rings,
-                // which keeps every ring valid without a costly geometry repair afterwards.
-                foreach (var simple in pinched ? SplitAtRepeatedCorners(vertices, classes) : [WithReference(vertices)])
-                {
-                    // The lattice area (image space, exact) scales to the map's by the pixel size.
-                    var area = LatticeArea(simple.Points) * transform.PixelWidth * transform.PixelHeight;
-                    rings.Add((value, ToSequence(simple.Points, transform), area, simple.RefX, simple.RefY));
-                }
+                AddRings(rings, vertices, pinched, IsJunctionAt, value, transform, ((long)y * vw) + x);
             }
         }
 
-        // Shells run clockwise on the map (negative signed area with y up); holes anticlockwise. A ring's
-        // reference cell lies in the component it bounds, so component labels pair holes with their shell
-        // in O(1) each, with no point-in-polygon tests.
+        // A ring's reference cell lies in the component it bounds, so component labels pair holes with their
+        // shell in O(1) each, with no point-in-polygon tests.
         var components = Classify.ConnectedComponents.Label(classes, eightConnected);
-        var shells = new List<(float Value, LinearRing Ring, List<LinearRing> Holes)>();
-        var shellsOfComponent = new Dictionary<int, List<int>>();
+        for (var i = 0; i < rings.Count; i++)
+        {
+            rings[i] = rings[i] with { Component = components.Labels[rings[i].RefX, rings[i].RefY] };
+        }
+
+        return Assemble(rings, transform, eightConnected, factory).Select(p => p.Polygon).ToList();
+    }
+
+    /// <summary>
+    /// A closed ring ready for assembly: its value, map coordinates, signed lattice area in map units
+    /// (negative for shells), reference cell, the component it bounds and its place in the whole-grid
+    /// order (the corner it was started from, then its piece number after splitting at pinches).
+    /// </summary>
+    internal readonly record struct TracedRing(float Value, CoordinateSequence Ring, double Area, int RefX, int RefY, long Component, RingOrder Order);
+
+    /// <summary>The order in which the whole-grid tracer finds rings: start corner in scan order, then piece of a split ring, then part of a repaired polygon.</summary>
+    internal readonly record struct RingOrder(long Corner, int Piece, int Part = 0) : IComparable<RingOrder>
+    {
+        public int CompareTo(RingOrder other) => Corner != other.Corner ? Corner.CompareTo(other.Corner) : Piece != other.Piece ? Piece.CompareTo(other.Piece) : Part.CompareTo(other.Part);
+    }
+
+    /// <summary>Splits a traced vertex path at pinches (when <paramref name="pinched"/>) and adds its rings in order.</summary>
+    internal static void AddRings(List<TracedRing> rings, List<(int X, int Y)> vertices, bool pinched, Func<int, int, bool> isJunction, float value, GeoTransform transform, long startCorner)
+    {
+        // A ring that passes a corner twice (a diagonal pinch) is split there into simple rings, which
+        // keeps every ring valid without a costly geometry repair afterwards.
+        var piece = 0;
+        foreach (var simple in pinched ? SplitAtRepeatedCorners(vertices, isJunction) : [WithReference(vertices)])
+        {
+            // The lattice area (image space, exact) scales to the map's by the pixel size.
+            var area = LatticeArea(simple.Points) * transform.PixelWidth * transform.PixelHeight;
+            rings.Add(new TracedRing(value, ToSequence(simple.Points, transform), area, simple.RefX, simple.RefY, -1, new RingOrder(startCorner, piece++)));
+        }
+    }
+
+    /// <summary>
+    /// Polygons from rings given in whole-grid order: shells (clockwise on the map, negative signed area
+    /// with y up) in that order, each hole given to the shell of its component (the one containing it when
+    /// an 8-connected component has several lobes). Each polygon keeps its shell's order.
+    /// </summary>
+    internal static List<(RingOrder Order, ClassPolygon Polygon)> Assemble(IReadOnlyList<TracedRing> rings, GeoTransform transform, bool eightConnected, GeometryFactory factory)
+    {
+        var shells = new List<(float Value, LinearRing Ring, List<LinearRing> Holes, RingOrder Order)>();
+        var shellsOfComponent = new Dictionary<long, List<int>>();
         foreach (var r in rings.Where(r => r.Area < 0))
         {
-            var label = components.Labels[r.RefX, r.RefY];
-            if (!shellsOfComponent.TryGetValue(label, out var list))
+            if (!shellsOfComponent.TryGetValue(r.Component, out var list))
             {
-                shellsOfComponent[label] = list = [];
+                shellsOfComponent[r.Component] = list = [];
             }
 
             list.Add(shells.Count);
-            shells.Add((r.Value, factory.CreateLinearRing(r.Ring), []));
+            shells.Add((r.Value, factory.CreateLinearRing(r.Ring), [], r.Order));
         }
 
         foreach (var hole in rings.Where(r => r.Area > 0))
         {
-            if (!shellsOfComponent.TryGetValue(components.Labels[hole.RefX, hole.RefY], out var candidates))
+            if (!shellsOfComponent.TryGetValue(hole.Component, out var candidates))
             {
                 continue;
             }
@@ -96,7 +130,7 @@ public static class Polygonizer
         // With 4-connectivity the polygons are valid by construction: rings are simple lattice paths (split at
         // pinches), holes lie inside their shell and touch it at most at corners (checked exhaustively on
         // every 4×4 pattern by the tests). Checking IsValid here would cost more than the polygonize.
-        var polygons = shells.Select(sh => new ClassPolygon(sh.Value, factory.CreatePolygon(sh.Ring, sh.Holes.ToArray())));
+        var polygons = shells.Select(sh => (sh.Order, Polygon: new ClassPolygon(sh.Value, factory.CreatePolygon(sh.Ring, sh.Holes.ToArray()))));
         if (!eightConnected)
         {
             return polygons.ToList();
@@ -105,16 +139,20 @@ public static class Polygonizer
         // 8-connectivity applied to every value is not a consistent digital topology (a region and its
         // complement cannot both be 8-connected), so some outlines come out with a disconnected interior;
         // those are split into valid parts.
-        var result = new List<ClassPolygon>();
-        foreach (var p in polygons)
+        var result = new List<(RingOrder, ClassPolygon)>();
+        foreach (var (order, p) in polygons)
         {
             if (p.Polygon.IsValid)
             {
-                result.Add(p);
+                result.Add((order, p));
                 continue;
             }
 
-            result.AddRange(Parts(NetTopologySuite.Geometries.Utilities.GeometryFixer.Fix(p.Polygon)).Select(part => new ClassPolygon(p.Value, part)));
+            var part = 0;
+            foreach (var piece in Parts(NetTopologySuite.Geometries.Utilities.GeometryFixer.Fix(p.Polygon)))
+            {
+                result.Add((order with { Part = part++ }, new ClassPolygon(p.Value, piece)));
+            }
         }
 
         return result;
@@ -127,7 +165,7 @@ public static class Polygonizer
         _ => [],
     };
 
-    private sealed class CornerPath(List<(int X, int Y)> points, int refX, int refY)
+    internal sealed class CornerPath(List<(int X, int Y)> points, int refX, int refY)
     {
         public List<(int X, int Y)> Points { get; } = points;
 
@@ -161,28 +199,13 @@ public static class Polygonizer
             cx += s_dx[dir];
             cy += s_dy[dir];
             // The four cells around the corner: top-left, top-right, bottom-left, bottom-right.
-            float tl = Cell(c, cx - 1, cy - 1), tr = Cell(c, cx, cy - 1), bl = Cell(c, cx - 1, cy), br = Cell(c, cx, cy);
-            bool a = tl.Equals(value), b = tr.Equals(value), l = bl.Equals(value), d = br.Equals(value);
-            // An edge leaves in a direction when the cell on its right is in the region and the one on its left is not.
-            var edges = (d && !b ? 1 : 0) | (l && !d ? 2 : 0) | (a && !l ? 4 : 0) | (b && !a ? 8 : 0);
-            var next = NextDirection(edges, dir, eightConnected, cx, cy);
-            if (next != dir)
-            {
-                vertices.Add((cx, cy));
-                pinched |= a == d && b == l && a != b;
-            }
-            else if (dir switch
-            {
-                // Straight on: a junction when the two cells on the left differ (the two on the right are the region).
-                0 => !tl.Equals(tr),
-                1 => !tr.Equals(br),
-                2 => !br.Equals(bl),
-                _ => !bl.Equals(tl),
-            })
+            var (next, vertex, saddle) = Step(Cell(c, cx - 1, cy - 1), Cell(c, cx, cy - 1), Cell(c, cx - 1, cy), Cell(c, cx, cy), value, dir, eightConnected, cx, cy);
+            if (vertex)
             {
                 vertices.Add((cx, cy));
             }
 
+            pinched |= saddle;
             dir = next;
             if (cx == x0 && cy == y0 && dir == 0)
             {
@@ -190,6 +213,39 @@ public static class Polygonizer
             }
         }
     }
+
+    /// <summary>
+    /// One step of a boundary walk: having arrived at corner (cx, cy) heading <paramref name="dir"/> along
+    /// the boundary of the <paramref name="value"/> region, with the four cells around the corner, the
+    /// direction it leaves in, whether the corner is a ring vertex (a turn, or a junction of three or more
+    /// regions on a straight run) and whether it is a saddle (the only place a ring can pass twice).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static (int Next, bool Vertex, bool Saddle) Step(float tl, float tr, float bl, float br, float value, int dir, bool eightConnected, int cx, int cy)
+    {
+        bool a = tl.Equals(value), b = tr.Equals(value), l = bl.Equals(value), d = br.Equals(value);
+        // An edge leaves in a direction when the cell on its right is in the region and the one on its left is not.
+        var edges = (d && !b ? 1 : 0) | (l && !d ? 2 : 0) | (a && !l ? 4 : 0) | (b && !a ? 8 : 0);
+        var next = NextDirection(edges, dir, eightConnected, cx, cy);
+        if (next != dir)
+        {
+            return (next, true, a == d && b == l && a != b);
+        }
+
+        // Straight on: a junction when the two cells on the left differ (the two on the right are the region).
+        var junction = dir switch
+        {
+            0 => !tl.Equals(tr),
+            1 => !tr.Equals(br),
+            2 => !br.Equals(bl),
+            _ => !bl.Equals(tl),
+        };
+        return (next, junction, false);
+    }
+
+    internal static readonly int[] DirectionX = s_dx;
+
+    internal static readonly int[] DirectionY = s_dy;
 
     private static int NextDirection(int edges, int incoming, bool eightConnected, int cx, int cy)
     {
@@ -218,7 +274,7 @@ public static class Polygonizer
     /// straight run, so its vertices are filtered again (turns and junctions only). Each piece keeps, as
     /// its reference cell, the cell on the right of its first eastward edge (used to find a hole's owner).
     /// </summary>
-    private static List<CornerPath> SplitAtRepeatedCorners(List<(int X, int Y)> path, RasterBuffer<float> classes)
+    private static List<CornerPath> SplitAtRepeatedCorners(List<(int X, int Y)> path, Func<int, int, bool> isJunction)
     {
         var result = new List<CornerPath>();
         var stack = new List<(int X, int Y)>(path.Count);
@@ -235,7 +291,7 @@ public static class Polygonizer
                 }
 
                 stack.RemoveRange(at, stack.Count - at);
-                result.Add(WithReference(KeepVertices(loop, classes)));
+                result.Add(WithReference(KeepVertices(loop, isJunction)));
             }
 
             position[p] = stack.Count;
@@ -246,14 +302,14 @@ public static class Polygonizer
     }
 
     /// <summary>Drops corners of a closed lattice path where it runs straight on, unless three or more regions meet there.</summary>
-    private static List<(int X, int Y)> KeepVertices(List<(int X, int Y)> loop, RasterBuffer<float> classes)
+    private static List<(int X, int Y)> KeepVertices(List<(int X, int Y)> loop, Func<int, int, bool> isJunction)
     {
         var kept = new List<(int X, int Y)>(loop.Count);
         var n = loop.Count;
         for (var i = 0; i < n; i++)
         {
             var (prev, cur, next) = (loop[(i - 1 + n) % n], loop[i], loop[(i + 1) % n]);
-            if ((cur.X - prev.X) * (next.Y - cur.Y) != (cur.Y - prev.Y) * (next.X - cur.X) || IsJunction(classes, cur.X, cur.Y))
+            if ((cur.X - prev.X) * (next.Y - cur.Y) != (cur.Y - prev.Y) * (next.X - cur.X) || isJunction(cur.X, cur.Y))
             {
                 kept.Add(cur);
             }
@@ -309,9 +365,12 @@ public static class Polygonizer
     }
 
     /// <summary>True when the four cells around a lattice corner hold three or more distinct values (outside and NaN count as one).</summary>
-    private static bool IsJunction(RasterBuffer<float> c, int cx, int cy)
+    private static bool IsJunction(RasterBuffer<float> c, int cx, int cy) => IsJunction(Cell(c, cx - 1, cy - 1), Cell(c, cx, cy - 1), Cell(c, cx - 1, cy), Cell(c, cx, cy));
+
+    /// <summary>True when the four cells around a lattice corner hold three or more distinct values (NaN counts as one).</summary>
+    internal static bool IsJunction(float tl, float tr, float bl, float br)
     {
-        Span<float> v = [Cell(c, cx - 1, cy - 1), Cell(c, cx, cy - 1), Cell(c, cx - 1, cy), Cell(c, cx, cy)];
+        Span<float> v = [tl, tr, bl, br];
         var distinct = 0;
         for (var i = 0; i < 4; i++)
         {
