@@ -1,5 +1,7 @@
+using GeoRisk.Gdal;
 using GeoRisk.Raster.Blocks;
 using GeoRisk.Raster.Classify;
+using GeoRisk.Tests.Common;
 
 namespace GeoRisk.Raster.Tests;
 
@@ -89,6 +91,27 @@ public sealed class BlockSieveTests
         var input = new RasterBuffer<float>(4, 3, cells);
         var sieved = Run(input, 2, 2, 3, eight: false);
         Assert.Equal([1, 1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 3], sieved.Data);
+    }
+
+    [Theory]
+    [InlineData(256, 256)] // windows on the file's tile grid: written tile by tile
+    [InlineData(100, 70)] // windows across tiles: written through GDAL's cache
+    public void BlockSieve_GeoTiffToGeoTiff_EqualsWholeGridSieve(int bw, int bh)
+    {
+        using var dir = new TempDirectory("georisk-block-sieve");
+        var input = PolygonizeTests.Classes(700, 530, 3, nodata: 0.01);
+        var grid = GdalTools.Grid(700, 530);
+        var inPath = dir.File("grades.tif");
+        GdalTools.Write(inPath, input);
+        var outPath = dir.File("sieved.tif");
+        using (var source = new GdalRasterSource(inPath))
+        using (var sink = new GdalRasterSink(outPath, grid))
+        {
+            BlockSieve.Run(source, sink, new BlockLayout(700, 530, bw, bh), 16, eightConnected: false, new RasterOptions { MaxDegreeOfParallelism = 2 });
+        }
+
+        var written = GdalTools.Read(outPath, out _);
+        Assert.True(Sieve.Apply(input, 16).Data.AsSpan().SequenceEqual(written.Data));
     }
 
     [Fact]
