@@ -55,3 +55,26 @@ public sealed class GradePipelineTests
         Assert.True(whole.Zones.Count > 4);
     }
 }
+
+/// <summary>The grade job over block files in a folder (as cluster workers share it) equals the whole-grid job, and its grade exports as one COG.</summary>
+public sealed class GradePipelineFileTests
+{
+    [Fact]
+    public async Task GradeJob_BlockFiles_EqualsWholeGrid_AndExportsCog()
+    {
+        using var dir = new GeoRisk.Tests.Common.TempDirectory("georisk-grade-files");
+        const int w = 600, h = 410;
+        var grid = GdalTools.Grid(w, h);
+        var index = GradePipelineTests.Index(w, h, 8);
+        GdalTools.Write(dir.File("index.tif"), index);
+        var job = new GradeJob { Index = "index.tif", BlockSize = 256, MinimumCells = 16 };
+        using var storage = new GeoRisk.Gdal.BlockFileStorage(dir.Path);
+        var blocked = await GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, 2), storage);
+        var (whole, grade) = GradePipeline.RunWholeGrid(job, index, grid);
+        GradePipelineTests.AssertEqual(whole, blocked);
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(dir.Path, "grade"), "*_*.tif").Length);
+        storage.ExportCog("grade", dir.File("grade-cog.tif"), categorical: true);
+        var exported = GdalTools.Read(dir.File("grade-cog.tif"), out _);
+        Assert.True(grade.Data.AsSpan().SequenceEqual(exported.Data));
+    }
+}
