@@ -14,7 +14,9 @@ namespace GeoRisk.Gdal;
 /// or absent and a block computed again after a lost worker simply replaces it. Windows are read across the
 /// block files (docs/SCALE.md §storage). Writers on different machines never touch the same file.
 /// </summary>
-public sealed class BlockFileStorage(string directory) : IBlockStorage, IDisposable
+/// <param name="directory">The job's folder: the rasters its steps write.</param>
+/// <param name="inputs">Where input rasters named by a relative path are found (the shared raster folder); the job's folder when null.</param>
+public sealed class BlockFileStorage(string directory, string? inputs = null) : IBlockStorage, IDisposable
 {
     private readonly ConcurrentDictionary<string, IRasterWindowSource> _open = new(StringComparer.Ordinal);
 
@@ -22,16 +24,14 @@ public sealed class BlockFileStorage(string directory) : IBlockStorage, IDisposa
 
     public IRasterWindowSource Open(string raster) => _open.GetOrAdd(raster, name =>
     {
-        var path = PathOf(name);
-        if (File.Exists(path))
+        var folder = Path.Combine(Directory, name);
+        if (File.Exists(Path.Combine(folder, GridFile)))
         {
-            return new GdalRasterSource(path);
+            return new BlockFilesRaster(folder);
         }
 
-        var folder = Path.Combine(Directory, name);
-        return File.Exists(Path.Combine(folder, GridFile))
-            ? new BlockFilesRaster(folder)
-            : throw new FileNotFoundException($"No raster '{name}' in {Directory}.");
+        var path = PathOf(name);
+        return File.Exists(path) ? new GdalRasterSource(path) : throw new FileNotFoundException($"No raster '{name}' in {Directory}.");
     });
 
     public void Write(string raster, GridSpec grid, BlockRect block, float[] cells)
@@ -97,9 +97,10 @@ public sealed class BlockFileStorage(string directory) : IBlockStorage, IDisposa
 
     internal const string GridFile = "grid.txt";
 
-    private string PathOf(string name) => Path.IsPathRooted(name) ? name : Path.Combine(Directory, name);
+    private string PathOf(string name) => Path.IsPathRooted(name) ? name : Path.Combine(inputs ?? Directory, name);
 
-    internal static void AtomicWrite(string path, string text)
+    /// <summary>Writes a text file whole or not at all (temporary name, then rename).</summary>
+    public static void AtomicWrite(string path, string text)
     {
         var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
         File.WriteAllText(temporary, text);
