@@ -54,6 +54,7 @@ internal static class RasterCommands
         Classify(),
         SieveCommand(),
         PolygonizeCommand(),
+        ClusterCommands.Zones(),
         Zonal(),
     };
 

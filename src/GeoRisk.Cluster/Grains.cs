@@ -81,6 +81,10 @@ public sealed record RunProgress
     /// <summary>Seconds spent in block steps per step, summed over blocks (the cost model's measurements).</summary>
     [Id(9)]
     public IReadOnlyDictionary<string, double> BlockSeconds { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>The silo the coordinator runs on now.</summary>
+    [Id(10)]
+    public string CoordinatorSilo { get; init; } = "";
 }
 
 /// <summary>A run: hands blocks to workers, merges, publishes; keeps its progress in persisted grain state.</summary>

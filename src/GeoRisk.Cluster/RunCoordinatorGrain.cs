@@ -56,6 +56,7 @@ public sealed class RunState
 internal sealed class RunCoordinatorGrain(
     [PersistentState("run", ClusterHosting.StateStorage)] IPersistentState<RunState> runState,
     WorkerContext workerContext,
+    ILocalSiloDetails silo,
     ILogger<RunCoordinatorGrain> runLogger) : Grain, IRunCoordinatorGrain
 {
     private readonly IPersistentState<RunState> _state = runState;
@@ -106,6 +107,7 @@ internal sealed class RunCoordinatorGrain(
         Error = _state.State.Error,
         Folder = WorkerContext.RunFolder(RunId),
         BlockSeconds = new Dictionary<string, double>(_state.State.BlockSeconds),
+        CoordinatorSilo = silo.Name,
     };
 
     private void StartLoop()
