@@ -24,7 +24,8 @@ internal static class ClusterCommands
         var advertise = new Option<string>("--advertise") { Description = "Address other workers reach this one at.", DefaultValueFactory = _ => "127.0.0.1" };
         var name = new Option<string?>("--name") { Description = "Worker name shown in progress (default: host and port)." };
         var detection = new Option<double?>("--failure-detection") { Description = "Seconds without answers after which a worker is declared dead (default: Orleans' ~30 s)." };
-        var command = new Command("worker", "Run a cluster worker (an Orleans silo) that computes blocks of runs.") { postgres, rasterDir, threads, siloPort, gatewayPort, advertise, name, detection };
+        var parent = new Option<int?>("--parent-pid") { Hidden = true, Description = "Exit when this process is gone (workers started by tests)." };
+        var command = new Command("worker", "Run a cluster worker (an Orleans silo) that computes blocks of runs.") { postgres, rasterDir, threads, siloPort, gatewayPort, advertise, name, detection, parent };
         command.SetAction(async (parse, ct) =>
         {
             if (!IPAddress.TryParse(parse.GetValue(advertise), out var address))
@@ -54,6 +55,19 @@ internal static class ClusterCommands
             using var host = await ClusterHosting.StartWorkerAsync(options, ct);
             Console.WriteLine($"worker {options.SiloName} ready: {options.Threads} threads, silo port {options.SiloPort}, gateway port {options.GatewayPort}, " +
                 (options.Postgres is null ? "localhost cluster" : "PostgreSQL membership"));
+            if (parse.GetValue(parent) is { } parentPid)
+            {
+                _ = Task.Run(async () =>
+                {
+                    while (Directory.Exists($"/proc/{parentPid}"))
+                    {
+                        await Task.Delay(1000);
+                    }
+
+                    Environment.Exit(ExitCodes.Failure);
+                });
+            }
+
             await host.WaitForShutdownAsync(ct);
             return ExitCodes.Ok;
         });

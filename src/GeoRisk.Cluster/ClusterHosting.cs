@@ -59,6 +59,8 @@ public static class ClusterHosting
     /// <summary>A run's block can take minutes while others queue for the silo's threads: long call timeouts; lost silos are noticed by membership, not by timeouts.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromHours(2);
 
+    public static readonly TimeSpan ClientCallTimeout = TimeSpan.FromSeconds(20);
+
     public static ISiloBuilder AddGeoRiskWorker(this ISiloBuilder silo, WorkerOptions options)
     {
         silo.Services.AddSingleton(new WorkerContext(options.RasterDirectory, options.Threads));
@@ -139,7 +141,9 @@ public static class ClusterHosting
             o.ClusterId = options.ClusterId;
             o.ServiceId = "georisk";
         });
-        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = CallTimeout);
+        // A client only starts runs and reads their progress (quick calls): a call whose coordinator silo died
+        // times out soon and is made again, which activates the coordinator elsewhere.
+        client.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ClientCallTimeout);
         if (options.Postgres is { } cs)
         {
             client.UseAdoNetClustering(o =>
@@ -160,7 +164,7 @@ public static class ClusterHosting
     public static async Task<IHost> ConnectAsync(ClusterClientOptions options, CancellationToken cancellationToken = default)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.SetMinimumLevel(LogLevel.Error); // a lost worker is expected, not worth a warning per connection
         builder.UseOrleansClient(client => client.UseGeoRiskCluster(options));
         var host = builder.Build();
         await host.StartAsync(cancellationToken);

@@ -33,9 +33,10 @@ public static class ClusterRuns
                 last = started ? await coordinator.GetProgressAsync() : await coordinator.StartAsync(spec);
                 started = true;
             }
-            catch (OrleansException)
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
             {
-                // The coordinator's silo is gone; the next call activates it on another one.
+                // The coordinator's silo is gone (refused, or no answer within the client's call timeout);
+                // the next call activates it on another one.
                 await Task.Delay(500, cancellationToken);
                 continue;
             }

@@ -179,6 +179,12 @@ internal sealed class RunCoordinatorGrain(
         Gdal.BlockFileStorage.AtomicWrite(Path.Combine(folder, "summary.json"), summary);
         Gdal.BlockFileStorage.AtomicWrite(Path.Combine(folder, "histogram.txt"),
             string.Join('\n', result.Histogram!.Cells.Select(c => c.ToString(CultureInfo.InvariantCulture))));
+
+        // Temporary files of writes that a lost worker never finished (never under a published name).
+        foreach (var leftover in Directory.EnumerateFiles(folder, "*.tmp*", SearchOption.AllDirectories).ToList())
+        {
+            File.Delete(leftover);
+        }
     }
 
     /// <summary>Zones as (count, then value and WKB per zone).</summary>

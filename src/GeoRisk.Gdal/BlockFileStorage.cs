@@ -45,7 +45,7 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
         }
 
         var path = Path.Combine(folder, BlockFilesRaster.FileName(block.Row, block.Column));
-        var temporary = $"{path}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp.tif";
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp.tif";
         var blockGrid = grid with
         {
             Width = block.Width,
