@@ -54,27 +54,53 @@ internal static class ZoningCommands
     public static Command Export()
     {
         var store = Commands.StoreOption();
-        var what = new Argument<string>("product") { Description = "zoning, risk, grade, census, exposure, flood-scenarios or tiles." };
-        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; risk/grade: cog|png; census, exposure, flood-scenarios: csv|json; tiles: pmtiles." };
+        var what = new Argument<string>("what") { Description = "zoning, index, grade, risk (= index --product risk), census, exposure, flood-scenarios or tiles." };
+        var format = new Option<string>("--format") { Required = true, Description = "zoning: gpkg|geojson; index/grade/risk: cog|png; census, exposure, flood-scenarios: csv|json; tiles: pmtiles." };
+        var productOption = new Option<string>("--product") { Description = "zoning, index, grade, census, exposure: susceptibility (易发性, default), hazard (危险性) or risk (风险).", DefaultValueFactory = _ => "susceptibility" };
         var tileset = new Option<string>("--tileset") { Description = "tiles: the tileset (zoning, coverage, survey:layer or a comma-joined list).", DefaultValueFactory = _ => "zoning" };
         var minZoom = new Option<int>("--min-zoom") { Description = "tiles: lowest zoom.", DefaultValueFactory = _ => 0 };
         var maxZoom = new Option<int>("--max-zoom") { Description = "tiles: highest zoom (at most 16).", DefaultValueFactory = _ => 14 };
         var width = new Option<int>("--width") { Description = "PNG width in pixels (risk/grade).", DefaultValueFactory = _ => 2048 };
         var output = new Option<string>("-o", "--output") { Required = true, Description = "Output file." };
         var run = new Option<int?>("--run") { Description = "Zoning run id (default: the current run)." };
-        var command = new Command("export", "Export a zoning run's polygons, rasters or census table, or a tileset as a tile archive.") { what, format, output, run, width, tileset, minZoom, maxZoom, store };
+        var command = new Command("export", "Export a zoning run's polygons, rasters or census table (of one product), or a tileset as a tile archive.")
+        {
+            what, format, productOption, output, run, width, tileset, minZoom, maxZoom, store,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var product = parse.GetValue(what)!.ToLowerInvariant();
             var fmt = parse.GetValue(format)!.ToLowerInvariant();
             var path = parse.GetValue(output)!;
-            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("risk" or "grade", "cog" or "png") or ("census" or "exposure" or "flood-scenarios", "csv" or "json")
+            var valid = (product, fmt) is ("zoning", "gpkg" or "geojson") or ("index" or "risk" or "grade", "cog" or "png") or ("census" or "exposure" or "flood-scenarios", "csv" or "json")
                 or ("tiles", "pmtiles");
             if (!valid)
             {
-                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, risk|grade cog|png, census|exposure|flood-scenarios csv|json, tiles pmtiles.");
+                Console.Error.WriteLine($"error: cannot export {product} as {fmt}; use zoning gpkg|geojson, index|grade|risk cog|png, census|exposure|flood-scenarios csv|json, tiles pmtiles.");
                 return ExitCodes.Usage;
             }
+
+            if (!ZoningRunRecord.TryParseProduct(parse.GetValue(productOption), out var zoningProduct))
+            {
+                Console.Error.WriteLine("error: --product must be susceptibility, hazard or risk.");
+                return ExitCodes.Usage;
+            }
+
+            if (product == "risk")
+            {
+                (product, zoningProduct) = ("index", ZoningProduct.Risk);
+            }
+
+            var productName = ZoningRunRecord.ProductToken(zoningProduct);
+            // The raster tile kinds name each product's index and grade rasters.
+            var rasterKind = (product, zoningProduct) switch
+            {
+                ("grade", ZoningProduct.Susceptibility) => "grade",
+                ("grade", _) => productName + "-grade",
+                (_, ZoningProduct.Susceptibility) => "index",
+                (_, ZoningProduct.Risk) => "risk",
+                _ => productName + "-index",
+            };
 
             if (product == "tiles")
             {
@@ -123,13 +149,20 @@ internal static class ZoningCommands
                 File.Delete(path);
             }
 
+            var runRecord = ZoningRunRecord.FromJson(info.RecordJson);
+            if (product is "zoning" or "index" or "grade" or "census" or "exposure" && runRecord.Product(zoningProduct) is null)
+            {
+                Console.Error.WriteLine($"error: zoning run {info.Id} has no {productName} product (the risk product needs exposure layers; runs before schema 3 have only susceptibility).");
+                return ExitCodes.NotFound;
+            }
+
             switch (product)
             {
                 case "zoning":
-                    var n = await ZoningExport.WriteZonesAsync(gpkg, info.Id, path, fmt == "gpkg" ? "GPKG" : "GeoJSON", ct);
-                    Console.WriteLine($"{n} zones of run {info.Id} written to {path}");
+                    var n = await ZoningExport.WriteZonesAsync(gpkg, info.Id, path, fmt == "gpkg" ? "GPKG" : "GeoJSON", ct, zoningProduct);
+                    Console.WriteLine($"{n} {productName} zones of run {info.Id} written to {path}");
                     break;
-                case "risk" or "grade" when fmt == "png":
+                case "index" or "grade" when fmt == "png":
                     var w = parse.GetValue(width);
                     if (w is < 16 or > 16384)
                     {
@@ -137,17 +170,17 @@ internal static class ZoningCommands
                         return ExitCodes.Usage;
                     }
 
-                    await File.WriteAllBytesAsync(path, RasterTileService.RenderPng(info, product, w), ct);
-                    Console.WriteLine($"{product} map of run {info.Id} written to {path} (PNG, legend colours, transparent nodata)");
+                    await File.WriteAllBytesAsync(path, RasterTileService.RenderPng(info, rasterKind, w), ct);
+                    Console.WriteLine($"{productName} {product} map of run {info.Id} written to {path} (PNG, legend colours, transparent nodata)");
                     break;
-                case "risk" or "grade":
-                    File.Copy(info.Rasters[product == "risk" ? "index" : "grade"], path);
-                    Console.WriteLine($"{product} raster of run {info.Id} written to {path} (COG)");
+                case "index" or "grade":
+                    File.Copy(RasterTileService.RasterOf(info, rasterKind), path);
+                    Console.WriteLine($"{productName} {product} raster of run {info.Id} written to {path} (COG)");
                     break;
                 case "exposure":
-                    var withExposure = ZoningRunRecord.FromJson(info.RecordJson);
-                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.ExposureCsv(withExposure) : JsonSerializer.Serialize(withExposure.Exposure, ZoningRunRecord.Json), ct);
-                    Console.WriteLine($"exposure census of run {info.Id} ({withExposure.Exposure.Count} rows) written to {path}");
+                    var exposureOf = runRecord.Product(zoningProduct)!;
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.ExposureCsv(exposureOf) : JsonSerializer.Serialize(exposureOf.Exposure, ZoningRunRecord.Json), ct);
+                    Console.WriteLine($"exposure census by {productName} grade of run {info.Id} ({exposureOf.Exposure.Count} rows) written to {path}");
                     break;
                 case "flood-scenarios":
                     var withFlood = ZoningRunRecord.FromJson(info.RecordJson);
@@ -160,9 +193,9 @@ internal static class ZoningCommands
                     Console.WriteLine($"flood scenarios of run {info.Id} ({withFlood.FloodScenarios.Count} rows) written to {path}");
                     break;
                 default:
-                    var record = ZoningRunRecord.FromJson(info.RecordJson);
-                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.CensusCsv(record) : JsonSerializer.Serialize(record.Census, ZoningRunRecord.Json), ct);
-                    Console.WriteLine($"census of run {info.Id} ({record.Census.Count} rows) written to {path}");
+                    var censusOf = runRecord.Product(zoningProduct)!;
+                    await File.WriteAllTextAsync(path, fmt == "csv" ? ZoningExport.CensusCsv(censusOf) : JsonSerializer.Serialize(censusOf.Census, ZoningRunRecord.Json), ct);
+                    Console.WriteLine($"{productName} census of run {info.Id} ({censusOf.Census.Count} rows) written to {path}");
                     break;
             }
 

@@ -68,14 +68,15 @@ public sealed class SampleSetGenerator
             var counties = Counties(prefecture);
             WriteCounties(counties);
             var scorer = new SusceptibilityScorer(terrain, faults);
+            var river = RiverCenterline(lake);
+            var process = new HazardProcess(terrain, faults, river);
             var zones50 = SusceptibilityZones(prefecture, PrefectureExtent, 900, scorer, Seed + 1, fineDetail: false);
-            var points50 = HazardPoints(zones50, counties, 320, Seed + 2, "50k");
+            var points50 = HazardPoints(zones50, counties, 320, Seed + 2, "50k", process);
             Write50k(zones50, points50);
             var keyArea = s_factory.ToGeometry(BoleKeyArea).Intersection(prefecture);
             var zones10 = SusceptibilityZones(keyArea, BoleKeyArea, 420, scorer, Seed + 3, fineDetail: true);
-            var points10 = HazardPoints(zones10, counties, 60, Seed + 4, "10k");
+            var points10 = HazardPoints(zones10, counties, 60, Seed + 4, "10k", process);
             Write10k(zones10, points10);
-            var river = RiverCenterline(lake);
             WriteRiverAndFloods(river, prefecture);
             var exposure = new ExposureGenerator(s_factory, Seed + 7, counties).Generate(river, prefecture);
             ExposureGenerator.Write(Prepare(ExposureFile), exposure);
@@ -229,12 +230,16 @@ public sealed class SampleSetGenerator
         _ => "极高易发区",
     };
 
-    private static readonly string[] s_hazardTypes = ["滑坡", "崩塌", "泥石流", "不稳定斜坡", "地面塌陷"];
     private static readonly string[] s_stability = ["稳定", "基本稳定", "不稳定"];
 
-    /// <summary>Hazard points, denser in higher grades (rejection sampling).</summary>
+    /// <summary>
+    /// Hazard points placed by a terrain process (<see cref="HazardProcess"/>: slope, nearness to the river and to faults,
+    /// rejection sampling) that never reads the survey grades, so validating the zoning with them is not circular. The zone
+    /// grade at each point is recorded as the surveyed attribute, as a field team would.
+    /// </summary>
     private static List<(string Id, string Type, double Volume, int People, double PropertyWan, string Stability, string Inspected, int Grade, Point Point)> HazardPoints(
-        List<(int Grade, Geometry Geometry)> zones, IReadOnlyList<(string Code, string NameZh, string NameEn, Geometry Geometry)> counties, int count, ulong seed, string survey)
+        List<(int Grade, Geometry Geometry)> zones, IReadOnlyList<(string Code, string NameZh, string NameEn, Geometry Geometry)> counties, int count, ulong seed, string survey,
+        HazardProcess process)
     {
         var stream = new Noise.Stream(seed);
         var env = new Envelope();
@@ -252,22 +257,27 @@ public sealed class SampleSetGenerator
         var result = new List<(string, string, double, int, double, string, string, int, Point)>();
         var perCounty = new Dictionary<string, int>();
         var attempts = 0;
-        while (result.Count < count && attempts++ < count * 400)
+        while (result.Count < count && attempts++ < count * 2000)
         {
             var p = s_factory.CreatePoint(new Coordinate(Math.Round(stream.Range(env.MinX, env.MaxX), 6), Math.Round(stream.Range(env.MinY, env.MaxY), 6)));
             var zone = index.Query(p.EnvelopeInternal).FirstOrDefault(z => z.Geometry.Contains(p));
-            if (zone.Geometry is null || stream.Next() > zone.Grade switch { 1 => 0.03, 2 => 0.12, 3 => 0.45, _ => 1.0 })
+            if (zone.Geometry is null)
+            {
+                continue;
+            }
+
+            var (likelihood, type) = process.At(p.X, p.Y);
+            if (stream.Next() > likelihood)
             {
                 continue;
             }
 
             var county = counties.FirstOrDefault(c => c.Geometry.Contains(p)).Code ?? "652700";
             perCounty[county] = perCounty.GetValueOrDefault(county) + 1;
-            var type = s_hazardTypes[Math.Min(s_hazardTypes.Length - 1, (int)Math.Floor(Math.Pow(stream.Next(), 1.6) * s_hazardTypes.Length))];
-            var volume = Math.Round(Math.Exp(stream.Range(Math.Log(200), Math.Log(zone.Grade >= 3 ? 2_000_000 : 80_000))), 0);
-            var people = (int)Math.Floor(Math.Pow(stream.Next(), 2.5) * (zone.Grade >= 3 ? 260 : 60));
+            var volume = Math.Round(Math.Exp(stream.Range(Math.Log(200), Math.Log(type == "泥石流" ? 2_000_000 : 300_000))), 0);
+            var people = (int)Math.Floor(Math.Pow(stream.Next(), 2.5) * 200);
             var property = Math.Round(people * stream.Range(2, 12), 1);
-            var stability = s_stability[zone.Grade >= 4 ? 2 : stream.Int(0, 3)];
+            var stability = s_stability[stream.Int(0, 3)];
             var inspected = new DateOnly(2023, 3, 1).AddDays(stream.Int(0, 540)).ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             var id = $"{county}{(survey == "10k" ? "1" : "0")}{perCounty[county]:D5}";
             result.Add((id, type, volume, people, property, stability, inspected, zone.Grade, p));
@@ -587,6 +597,33 @@ public sealed class SampleSetGenerator
 }
 
 /// <summary>A susceptibility score from slope, relief and distance to active faults, used to grade synthetic zones.</summary>
+/// <summary>
+/// Where the synthetic hazards happen, independent of the survey grades (and of <see cref="SusceptibilityScorer"/>'s formula):
+/// slides and falls on slopes steeper than ~20° (logistic in slope), debris flows in channels near the river at moderate
+/// slopes, a few along faults (shattered rock), ground collapse on flat ground. Returns an acceptance likelihood (0–1) and
+/// the hazard type.
+/// </summary>
+internal sealed class HazardProcess(BortalaTerrain terrain, IReadOnlyList<Geometry> faults, LineString river)
+{
+    private readonly NetTopologySuite.Index.Strtree.STRtree<Geometry> _faults = SusceptibilityScorer.Build(faults);
+
+    public (double Likelihood, string Type) At(double lon, double lat)
+    {
+        var slope = terrain.SlopeDegrees(lon, lat);
+        var p = new Point(lon, lat);
+        var riverKm = river.Distance(p) * 95; // degrees to km, rough at 45°N
+        var search = new Envelope(lon - 0.2, lon + 0.2, lat - 0.2, lat + 0.2);
+        var faultKm = _faults.Query(search).Select(f => f.Distance(p)).DefaultIfEmpty(0.2).Min() * 95;
+        var slides = 0.9 / (1 + Math.Exp(-(slope - 22) / 4));
+        var debris = slope is > 6 and < 30 ? 0.35 * Math.Exp(-riverKm / 2.5) : 0;
+        var shattered = 0.15 * Math.Exp(-faultKm / 3);
+        var collapse = slope < 3 ? 0.01 : 0;
+        var likelihood = Math.Min(1, slides + debris + shattered + collapse);
+        var type = debris > slides && debris > shattered ? "泥石流" : slope > 38 ? "崩塌" : slope < 3 ? "地面塌陷" : slope < 14 ? "不稳定斜坡" : "滑坡";
+        return (likelihood, type);
+    }
+}
+
 internal sealed class SusceptibilityScorer(BortalaTerrain terrain, IReadOnlyList<Geometry> faults)
 {
     private readonly NetTopologySuite.Index.Strtree.STRtree<Geometry> _faults = Build(faults);
@@ -602,7 +639,7 @@ internal sealed class SusceptibilityScorer(BortalaTerrain terrain, IReadOnlyList
         return (slope / 12.0) + Math.Clamp((elevation - 800) / 1800, 0, 1.2) + (1.2 * Math.Exp(-faultKm / 6));
     }
 
-    private static NetTopologySuite.Index.Strtree.STRtree<Geometry> Build(IReadOnlyList<Geometry> faults)
+    internal static NetTopologySuite.Index.Strtree.STRtree<Geometry> Build(IReadOnlyList<Geometry> faults)
     {
         var tree = new NetTopologySuite.Index.Strtree.STRtree<Geometry>();
         foreach (var f in faults)

@@ -61,15 +61,17 @@ internal static class ExposureStep
             var features = await store.QueryFeaturesAsync(l.SurveyId, l.Name, null, int.MaxValue, 0, ct);
             foreach (var group in features.GroupBy(f => (int)(Number(f, "return_period_yr") ?? 0)).Where(g => g.Key > 0))
             {
-                scenarios.Add(new FloodScenarioInput(l.Id, group.Key, group.Select(f => GeometryReprojector.Transform(f.Geometry, toGrid)).ToList()));
+                scenarios.Add(new FloodScenarioInput(l.Id, group.Key, group.Select(f => GeometryReprojector.Transform(f.Geometry, toGrid)).ToList(),
+                    group.Select(f => Number(f, "depth_m")).ToList()));
             }
         }
 
         return scenarios;
     }
 
-    public static IReadOnlyList<ExposureRow> Tally(GridSpec grid, RasterBuffer<byte> grade, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure) =>
-        exposure.IsEmpty ? [] : ExposureCensus.Compute(grid, grade, grades, units, exposure);
+    public static IReadOnlyList<ExposureRow> Tally(GridSpec grid, RasterBuffer<byte> grade, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure,
+        Core.Risk.ZoningProduct product) =>
+        exposure.IsEmpty ? [] : ExposureCensus.Compute(grid, grade, grades, units, exposure, product);
 
     private static string? Text(GeoFeature f, string name) => f.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
 

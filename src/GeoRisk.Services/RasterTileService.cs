@@ -14,13 +14,36 @@ namespace GeoRisk.Services;
 public sealed record RasterTileResult(byte[] Png, string ETag, bool Blank);
 
 /// <summary>
-/// PNG tiles (256 px, WebMercatorQuad) of the current zoning run's index ("risk", a continuous ramp through
-/// the grade colours) and grade ("grade", the legend colours), and a hillshade of the DEM. Nodata is
-/// transparent. GDAL's warper reads the COG overview closest to the zoom.
+/// PNG tiles (256 px, WebMercatorQuad) of the current zoning run's products — each product's index (a continuous ramp
+/// through the grade colours: "index" for susceptibility, "hazard-index", and "risk" for the risk index) and grades
+/// ("grade", "hazard-grade", "risk-grade", the legend colours) — and a hillshade of the DEM. Nodata is transparent.
+/// GDAL's warper reads the COG overview closest to the zoom.
 /// </summary>
 public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
 {
-    public static readonly IReadOnlyList<string> Kinds = ["risk", "grade", "hillshade"];
+    public static readonly IReadOnlyList<string> Kinds = ["index", "grade", "hazard-index", "hazard-grade", "risk", "risk-grade", "hillshade"];
+
+    /// <summary>The product and whether it is the grade raster, for a zoning kind.</summary>
+    public static (ZoningProduct Product, bool Grade) KindOf(string kind) => kind switch
+    {
+        "grade" => (ZoningProduct.Susceptibility, true),
+        "hazard-index" => (ZoningProduct.Hazard, false),
+        "hazard-grade" => (ZoningProduct.Hazard, true),
+        "risk" => (ZoningProduct.Risk, false),
+        "risk-grade" => (ZoningProduct.Risk, true),
+        _ => (ZoningProduct.Susceptibility, false),
+    };
+
+    /// <summary>The run's raster of a zoning kind.</summary>
+    /// <exception cref="KeyNotFoundException">The run lacks that product (no risk without exposure; runs before schema 3 have only susceptibility).</exception>
+    public static string RasterOf(ZoningRunInfo run, string kind)
+    {
+        var (product, grade) = KindOf(kind);
+        var name = grade ? ZoningRunRecord.GradeRaster(product) : ZoningRunRecord.IndexRaster(product);
+        return run.Rasters.TryGetValue(name, out var path)
+            ? path
+            : throw new KeyNotFoundException($"Zoning run {run.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers).");
+    }
     public const int Size = 256;
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = 128L * 1024 * 1024 });
@@ -42,7 +65,7 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         }
 
         var run = await store.GetZoningRunAsync(null, cancellationToken);
-        return run is null ? null : ($"run{run.Id}", run.Rasters[kind == "risk" ? "index" : "grade"], run);
+        return run is null ? null : ($"run{run.Id}", RasterOf(run, kind), run);
     }
 
     /// <exception cref="KeyNotFoundException">No zoning run or DEM to draw from.</exception>
@@ -81,7 +104,7 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         var px = bounds.Width / Size;
         var n = Size + (2 * margin);
         var grid = new GridSpec(n, n, new GeoTransform(bounds.MinX - (margin * px), px, bounds.MaxY + (margin * px), -px), _mercatorWkt.Value);
-        var values = RasterWarp.ToGrid(path, grid, kind == "grade" ? "near" : "bilinear");
+        var values = RasterWarp.ToGrid(path, grid, KindOf(kind).Grade ? "near" : "bilinear");
         var rgba = new byte[Size * Size * 4];
         var any = false;
         switch (kind)
@@ -119,24 +142,26 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
     }
 
     /// <summary>
-    /// Colours index ("risk", a continuous ramp through the grade colours) or grade values into RGBA;
-    /// nodata stays transparent. Returns whether anything was drawn.
+    /// Colours a product's index (a continuous ramp through the grade colours, by that product's breaks) or grade values
+    /// into RGBA; nodata stays transparent. Returns whether anything was drawn.
     /// </summary>
     public static bool Colour(string kind, ReadOnlySpan<float> values, ZoningRunRecord record, Span<byte> rgba)
     {
-        var grades = record.Grades.Count;
+        var (product, isGrade) = KindOf(kind);
+        var productRecord = record.Product(product) ?? throw new KeyNotFoundException($"The run has no {ZoningRunRecord.ProductToken(product)} product.");
+        var grades = productRecord.Grades.Count;
         var colours = Enumerable.Range(1, grades).Select(g => Parse(Grades.Colour(g, grades))).ToArray();
-        var breaks = record.Breaks;
+        var breaks = productRecord.Breaks;
         var any = false;
         for (var i = 0; i < values.Length; i++)
         {
             var v = values[i];
-            if (float.IsNaN(v) || (kind == "grade" && v is < 1 or > 255))
+            if (float.IsNaN(v) || (isGrade && v is < 1 or > 255))
             {
                 continue;
             }
 
-            var c = kind == "grade" ? colours[Math.Clamp((int)v, 1, grades) - 1] : Ramp(v, breaks, colours);
+            var c = isGrade ? colours[Math.Clamp((int)v, 1, grades) - 1] : Ramp(v, breaks, colours);
             var o = i * 4;
             (rgba[o], rgba[o + 1], rgba[o + 2], rgba[o + 3]) = (c.R, c.G, c.B, (byte)255);
             any = true;
@@ -149,14 +174,14 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
     public static byte[] RenderPng(ZoningRunInfo run, string kind, int maxWidth = 2048)
     {
         var record = ZoningRunRecord.FromJson(run.RecordJson);
-        var path = run.Rasters[kind == "risk" ? "index" : "grade"];
+        var path = RasterOf(run, kind);
         var gt = record.Grid.GeoTransform;
         var scale = Math.Max(1.0, record.Grid.Width / (double)maxWidth);
         var width = (int)Math.Round(record.Grid.Width / scale);
         var height = (int)Math.Round(record.Grid.Height / scale);
         using var ds = RasterDataset.Open(path);
         var grid = new GridSpec(width, height, new GeoTransform(gt[0], gt[1] * record.Grid.Width / width, gt[3], gt[5] * record.Grid.Height / height), ds.ProjectionWkt);
-        var values = RasterWarp.ToGrid(path, grid, kind == "grade" ? "near" : "average");
+        var values = RasterWarp.ToGrid(path, grid, KindOf(kind).Grade ? "near" : "average");
         var rgba = new byte[width * height * 4];
         Colour(kind, values.Data, record, rgba);
         return RasterImages.EncodePng(rgba, width, height);

@@ -7,7 +7,12 @@ public sealed record SiteQueryInfo(string Type, double Lon, double Lat, string C
 
 public sealed record AdminAnswer(string Code, string Name, string? NameEn);
 
-public sealed record FactorContribution(string Id, string? Title, string? TitleZh, int Class, string ClassLabel, double Score, double? Weight, double Contribution);
+/// <summary>
+/// A factor at the site: its class and score, its contribution to the susceptibility index (weights rescaled among the
+/// susceptibility factors; 0 for a trigger) and to the hazard index (docs/DOMAIN.md §1).
+/// </summary>
+public sealed record FactorContribution(string Id, string? Title, string? TitleZh, int Class, string ClassLabel, double Score, double? Weight, double Contribution,
+    string Role, double HazardContribution);
 
 public sealed record GradeArea(int Grade, string Label, string Term, string TermZh, double AreaM2, double Share);
 
@@ -22,6 +27,22 @@ public sealed record ZoningAnswer(int RunId, string Model, string ModelHash, Dat
     IReadOnlyList<FactorContribution> Factors, PreventionAnswer? Prevention, IReadOnlyList<GradeArea>? AreaPerGrade, int? WorstGrade)
 {
     /// <summary>For a parcel: the exposure inside it per grade (null for a point or when no exposure layer is loaded).</summary>
+    public IReadOnlyList<GradeExposure>? ExposurePerGrade { get; init; }
+
+    /// <summary>
+    /// Every census product of the run at the site (docs/DOMAIN.md §1): susceptibility (the grade above), hazard and, when
+    /// exposure was loaded, risk — each its own grade, so exposure and risk are never mixed with susceptibility.
+    /// </summary>
+    public IReadOnlyList<ProductAnswer> Products { get; init; } = [];
+
+    /// <summary>Vulnerability-weighted exposure E·V of the cell under the site (docs/MODEL.md "risk"); null without exposure.</summary>
+    public double? ExposedValue { get; init; }
+}
+
+/// <summary>One product's grade at the site (for a parcel also its area and exposure per grade of that product).</summary>
+public sealed record ProductAnswer(string Product, string Title, string TitleZh, int Grade, string Label, string LabelZh, string Term, string TermZh, string Colour,
+    double Index, IReadOnlyList<double> Breaks, IReadOnlyList<GradeArea>? AreaPerGrade, int? WorstGrade)
+{
     public IReadOnlyList<GradeExposure>? ExposurePerGrade { get; init; }
 }
 

@@ -82,13 +82,21 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             return (null, record);
         }
 
-        if (site.Geometry is not Point)
+        if (site.Geometry is not Point &&
+            await SiteZoningReader.ParcelExposureAsync(store, site.Layers, run, record, site.Geometry, site.CancellationToken) is { } exposure)
         {
-            zoning = zoning with { ExposurePerGrade = await SiteZoningReader.ParcelExposureAsync(store, site.Layers, run, record, site.Geometry, site.CancellationToken) };
+            zoning = zoning with
+            {
+                ExposurePerGrade = exposure.GetValueOrDefault(SiteZoningReader.Product),
+                Products = zoning.Products.Select(p => ZoningRunRecord.TryParseProduct(p.Product, out var product) && exposure.TryGetValue(product, out var rows)
+                    ? p with { ExposurePerGrade = rows } : p).ToList(),
+            };
         }
 
-        // Prevention zoning is an attribute of the run's zone polygons, not of a raster.
-        var zone = (await store.QueryZonesAsync(run.Id, site.Point.EnvelopeInternal, 16, 0, site.CancellationToken))
+        // Prevention zoning is an attribute of the zone polygons of the risk product (docs/DOMAIN.md §5), or of the
+        // susceptibility zones for runs without one.
+        var preventionProduct = record.Product(ZoningProduct.Risk) is null ? ZoningProduct.Susceptibility : ZoningProduct.Risk;
+        var zone = (await store.QueryZonesAsync(run.Id, site.Point.EnvelopeInternal, 16, 0, site.CancellationToken, preventionProduct))
             .FirstOrDefault(z => PointInArea.Covers(z.Geometry, site.Point));
         if (Grades.PreventionOf(Text(zone, "prevention")) is { } p)
         {

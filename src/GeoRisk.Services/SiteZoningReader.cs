@@ -12,8 +12,12 @@ namespace GeoRisk.Services;
 /// <summary>Reads a zoning run's rasters at a site: grade, index, each factor's class and contribution, and a parcel's area per grade.</summary>
 internal static class SiteZoningReader
 {
-    /// <summary>What the run's grades mean. Runs are susceptibility zonings until the census products exist (docs/DOMAIN.md §1).</summary>
+    /// <summary>The product whose factors a site answer explains: susceptibility (docs/DOMAIN.md §1).</summary>
     internal const ZoningProduct Product = ZoningProduct.Susceptibility;
+
+    /// <summary>The products the run has: all three since schema 3, susceptibility alone before.</summary>
+    internal static IEnumerable<ProductRecord> ProductsOf(ZoningRunRecord record) =>
+        record.Products.Count > 0 ? record.Products : [record.Product(ZoningProduct.Susceptibility)!];
 
     public static ZoningAnswer? Read(ZoningRunInfo run, ZoningRunRecord record, Geometry site, Point point, List<string> caveats)
     {
@@ -42,20 +46,43 @@ internal static class SiteZoningReader
         }
 
         var method = record.Model.GetProperty("combination").GetProperty("method").GetString() ?? "";
+        // Roles from the model as run (runs before schema 3 had none: every factor counted as susceptibility).
+        var roles = record.Model.GetProperty("factors").EnumerateArray()
+            .ToDictionary(f => f.GetProperty("id").GetString()!, f => f.TryGetProperty("role", out var r) ? r.GetString() ?? "susceptibility" : "susceptibility", StringComparer.Ordinal);
+        var trigger = record.Products.Count > 0 ? "trigger" : null;
+        var susceptibleWeight = record.Factors.Where(f => roles.GetValueOrDefault(f.Id) != trigger).Sum(f => f.Weight ?? 1);
+        var share = record.Factors.All(f => f.Weight is not null) && susceptibleWeight > 0 ? susceptibleWeight : 1;
         var factors = new List<FactorContribution>();
         foreach (var f in record.Factors)
         {
             var cls = rasters.ReadCell<byte>(run.Rasters["factor-" + f.Id], col, row);
             var score = cls < f.ClassScores.Count ? f.ClassScores[cls] : double.NaN;
-            factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight, Math.Round(score * (f.Weight ?? 1), 6)));
+            var role = roles.GetValueOrDefault(f.Id, "susceptibility");
+            var toHazard = score * (f.Weight ?? 1);
+            factors.Add(new FactorContribution(f.Id, f.Title, f.TitleZh, cls, cls < f.ClassLabels.Count ? f.ClassLabels[cls] : "", score, f.Weight,
+                role == trigger ? 0 : Math.Round(toHazard / share, 6), role, Math.Round(toHazard, 6)));
         }
 
         var grades = record.Grades.Count;
-        var (areas, worst) = site is Point ? (null, null) : AreaPerGrade(run, record, grid, site, grade, toGrid, caveats);
-        var (productEn, productZh) = Grades.ProductName(Product);
-        var (termEn, termZh) = Grades.CensusTerm(grade, grades, Product);
-        return new ZoningAnswer(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, productEn, productZh, method, grade, Grades.English(grade, grades), Grades.Chinese(grade, grades),
-            termEn, termZh, Grades.Colour(grade, grades), Math.Round(index, 6), record.Breaks, factors, null, areas, worst);
+        var products = new List<ProductAnswer>();
+        foreach (var p in ProductsOf(record))
+        {
+            var productGrade = p.Product == Product ? grade : rasters.ReadCell<byte>(run.Rasters[ZoningRunRecord.GradeRaster(p.Product)], col, row);
+            var productIndex = p.Product == Product ? index : rasters.ReadCell<float>(run.Rasters[ZoningRunRecord.IndexRaster(p.Product)], col, row);
+            var (areas, worst) = site is Point ? (null, null) : AreaPerGrade(run, record, grid, site, productGrade, p.Product, toGrid, caveats);
+            var (term, termZhOf) = Grades.CensusTerm(productGrade, grades, p.Product);
+            products.Add(new ProductAnswer(ZoningRunRecord.ProductToken(p.Product), p.Title, p.TitleZh, productGrade, Grades.English(productGrade, grades), Grades.Chinese(productGrade, grades),
+                term, termZhOf, Grades.Colour(productGrade, grades), Math.Round(productIndex, 6), p.Breaks, areas, worst));
+        }
+
+        var first = products[0];
+        var exposedValue = run.Rasters.TryGetValue("exposed-value", out var evPath) ? (double?)Math.Round(rasters.ReadCell<float>(evPath, col, row), 4) : null;
+        return new ZoningAnswer(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, first.Title, first.TitleZh, method, grade, first.Label, first.LabelZh,
+            first.Term, first.TermZh, first.Colour, Math.Round(index, 6), record.Breaks, factors, null, first.AreaPerGrade, first.WorstGrade)
+        {
+            Products = products,
+            ExposedValue = exposedValue,
+        };
     }
 
     /// <summary>
@@ -63,8 +90,9 @@ internal static class SiteZoningReader
     /// representative point is inside; each census unit's people in proportion to the share of its area inside, spread over
     /// the cells of that share.
     /// </summary>
-    public static async Task<IReadOnlyList<GradeExposure>?> ParcelExposureAsync(IGeoRiskStore store, IReadOnlyList<LayerInfo> layers, ZoningRunInfo run,
-        ZoningRunRecord record, Geometry parcel, CancellationToken ct)
+    /// <returns>Per product of the run; null when no exposure layer is loaded or the parcel is off the grid.</returns>
+    public static async Task<IReadOnlyDictionary<ZoningProduct, IReadOnlyList<GradeExposure>>?> ParcelExposureAsync(IGeoRiskStore store, IReadOnlyList<LayerInfo> layers,
+        ZoningRunInfo run, ZoningRunRecord record, Geometry parcel, CancellationToken ct)
     {
         if (!layers.Any(l => l.Kind.IsExposure()))
         {
@@ -95,17 +123,23 @@ internal static class SiteZoningReader
             [],
             []);
         var windowGrid = new GridSpec(window.Width, window.Height, window.TransformIn(grid), "");
-        var grades = new RasterBuffer<byte>(window.Width, window.Height,
-            RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters["grade"], window.X, window.Y, window.Width, window.Height).ToArray());
-        var rows = Zoning.ExposureCensus.Compute(windowGrid, grades, record.Grades.Count, [new Zoning.AdminUnitInput("parcel", "parcel", null, area)], clipped, Product);
-        return rows.Where(r => r.AdminCode == "parcel" || r.Buildings > 0 || r.People > 0)
-            .GroupBy(r => r.Grade).OrderBy(g => g.Key)
-            .Select(g => new GradeExposure(g.Key, g.First().GradeTerm, g.First().GradeTermZh, g.Sum(r => r.Buildings), Math.Round(g.Sum(r => r.FloorAreaM2), 1),
-                g.Sum(r => r.BuildingOccupantsNight), Math.Round(g.Sum(r => r.People), 2)))
-            .ToList();
+        var result = new Dictionary<ZoningProduct, IReadOnlyList<GradeExposure>>();
+        foreach (var product in ProductsOf(record))
+        {
+            var grades = new RasterBuffer<byte>(window.Width, window.Height,
+                RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters[ZoningRunRecord.GradeRaster(product.Product)], window.X, window.Y, window.Width, window.Height).ToArray());
+            var rows = Zoning.ExposureCensus.Compute(windowGrid, grades, record.Grades.Count, [new Zoning.AdminUnitInput("parcel", "parcel", null, area)], clipped, product.Product);
+            result[product.Product] = rows.Where(r => r.AdminCode == "parcel" || r.Buildings > 0 || r.People > 0)
+                .GroupBy(r => r.Grade).OrderBy(g => g.Key)
+                .Select(g => new GradeExposure(g.Key, g.First().GradeTerm, g.First().GradeTermZh, g.Sum(r => r.Buildings), Math.Round(g.Sum(r => r.FloorAreaM2), 1),
+                    g.Sum(r => r.BuildingOccupantsNight), Math.Round(g.Sum(r => r.People), 2)))
+                .ToList();
+        }
+
+        return result;
     }
 
-    private static (List<GradeArea>?, int?) AreaPerGrade(ZoningRunInfo run, ZoningRunRecord record, GridSpec grid, Geometry site, int grade,
+    private static (List<GradeArea>?, int?) AreaPerGrade(ZoningRunInfo run, ZoningRunRecord record, GridSpec grid, Geometry site, int grade, ZoningProduct product,
         CoordinateTransformation toGrid, List<string> caveats)
     {
         var grades = record.Grades.Count;
@@ -118,7 +152,7 @@ internal static class SiteZoningReader
 
         var mask = new RasterBuffer<float>(window.Width, window.Height);
         new Rasterizer(mask, window.TransformIn(grid), allTouched: false).Burn(polygon, 1);
-        var cells = RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters["grade"], window.X, window.Y, window.Width, window.Height);
+        var cells = RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters[ZoningRunRecord.GradeRaster(product)], window.X, window.Y, window.Width, window.Height);
         var counts = new long[grades + 1];
         for (var i = 0; i < cells.Length; i++)
         {
@@ -134,13 +168,16 @@ internal static class SiteZoningReader
             // A parcel smaller than a cell covers no cell centre: it takes the grade of the cell under its interior point.
             counts[grade]++;
             total = 1;
-            caveats.Add($"The parcel is smaller than a {record.Grid.CellSize} m cell; its grade is that of the cell under it.");
+            if (product == Product)
+            {
+                caveats.Add($"The parcel is smaller than a {record.Grid.CellSize} m cell; its grade is that of the cell under it.");
+            }
         }
 
         var cellArea = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight);
         var areas = Enumerable.Range(1, grades).Select(g =>
         {
-            var (en, zh) = Grades.CensusTerm(g, grades, Product);
+            var (en, zh) = Grades.CensusTerm(g, grades, product);
             return new GradeArea(g, Grades.English(g, grades), en, zh, Math.Round(counts[g] * cellArea, 1), Math.Round(counts[g] / (double)total, 6));
         }).ToList();
         return (areas, Enumerable.Range(1, grades).Where(g => counts[g] > 0).Max());

@@ -37,6 +37,7 @@ public sealed record VectorTileResult(byte[] Gzipped, string ETag, int Features,
 /// </summary>
 public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : IDisposable
 {
+    /// <summary>The susceptibility zoning (易发性区划), the run's first product; hazard and risk have their own tilesets.</summary>
     public const string Zoning = "zoning";
     public const string Coverage = "coverage";
     public const int MinZoom = 0;
@@ -54,6 +55,40 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
 
     public (long Hits, long Misses) CacheCounters => (Interlocked.Read(ref _cacheHits), Interlocked.Read(ref _cacheMisses));
 
+    /// <summary>The zoning tilesets: one per census product (docs/DOMAIN.md §1), each with its own zones.</summary>
+    public static readonly IReadOnlyList<(string Id, ZoningProduct Product)> ZoningTilesets =
+        [(Zoning, ZoningProduct.Susceptibility), ("zoning-hazard", ZoningProduct.Hazard), ("zoning-risk", ZoningProduct.Risk)];
+
+    /// <summary>The product of a zoning tileset id; false for any other tileset.</summary>
+    public static bool TryZoningProduct(string tileset, out ZoningProduct product)
+    {
+        foreach (var (id, p) in ZoningTilesets)
+        {
+            if (id == tileset)
+            {
+                product = p;
+                return true;
+            }
+        }
+
+        product = default;
+        return false;
+    }
+
+    /// <summary>The zoning tileset id of a product.</summary>
+    public static string ZoningTileset(ZoningProduct product) => ZoningTilesets.First(t => t.Product == product).Id;
+
+    private static readonly ConcurrentDictionary<int, IReadOnlyDictionary<ZoningProduct, long>> s_zoneCounts = new();
+
+    /// <summary>Zones per product of a run (runs are immutable, so read once per run).</summary>
+    public static IReadOnlyDictionary<ZoningProduct, long> ZoneCounts(ZoningRunInfo run) => s_zoneCounts.GetOrAdd(run.Id, _ =>
+    {
+        var record = ZoningRunRecord.FromJson(run.RecordJson);
+        return record.Products.Count == 0
+            ? new Dictionary<ZoningProduct, long> { [ZoningProduct.Susceptibility] = run.ZoneCount }
+            : record.Products.ToDictionary(p => p.Product, p => (long)p.Zones);
+    });
+
     /// <summary>Tileset id of a stored layer: "survey:layer" (':' cannot occur in identifiers).</summary>
     public static string TilesetId(LayerInfo layer) => $"{layer.SurveyId}:{layer.Name}";
 
@@ -62,8 +97,13 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         var result = new List<TilesetInfo>();
         if (await store.GetZoningRunAsync(null, cancellationToken) is { } run)
         {
-            result.Add(new TilesetInfo(Zoning, $"Zoning run {run.Id} ({run.ModelName})", "zoning", "Polygon", run.Bounds, MinZoom, MaxZoom, $"run{run.Id}",
-                ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind)), run.ZoneCount));
+            var counts = ZoneCounts(run);
+            foreach (var (id, product) in ZoningTilesets.Where(t => counts.ContainsKey(t.Product)))
+            {
+                var (en, zh) = Grades.ProductName(product);
+                result.Add(new TilesetInfo(id, $"{zh} {en}, zoning run {run.Id} ({run.ModelName})", "zoning", "Polygon", run.Bounds, MinZoom, MaxZoom, $"run{run.Id}",
+                    ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind)), counts[product]));
+            }
         }
 
         var surveys = await store.ListSurveysAsync(cancellationToken);
@@ -161,7 +201,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         foreach (var tileset in await ListAsync(cancellationToken))
         {
             var source = await SourceAsync(tileset, cancellationToken);
-            if (tileset.Id == Zoning)
+            if (tileset.Kind == "zoning")
             {
                 for (var z = MinZoom; z < VectorTileIndex.SimplifyBelowZoom; z++)
                 {
@@ -249,10 +289,10 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     {
         IReadOnlyList<GeoFeature> features;
         var coverage = false;
-        if (tileset.Id == Zoning)
+        if (TryZoningProduct(tileset.Id, out var product))
         {
             var run = await store.GetZoningRunAsync(int.Parse(tileset.Version.AsSpan(3), CultureInfo.InvariantCulture)) ?? throw new KeyNotFoundException("The zoning run is gone.");
-            features = await store.QueryZonesAsync(run.Id, null, int.MaxValue);
+            features = await store.QueryZonesAsync(run.Id, null, int.MaxValue, product: product);
             coverage = true;
         }
         else if (tileset.Id == Coverage)
@@ -265,6 +305,6 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             features = await store.QueryFeaturesAsync(parts[0], parts[1], null, int.MaxValue);
         }
 
-        return await Task.Run(() => new VectorTileIndex(features, coverage, tileset.Id != Zoning && tileset.Id != Coverage));
+        return await Task.Run(() => new VectorTileIndex(features, coverage, !coverage && tileset.Id != Coverage));
     }
 }

@@ -10,10 +10,11 @@ namespace GeoRisk.Services;
 /// <summary>Exports of a stored zoning run: zoning polygons as GeoPackage/GeoJSON, the census as CSV.</summary>
 public static class ZoningExport
 {
-    /// <summary>Writes the run's zones (EPSG:4490) with GDAL's GPKG or GeoJSON driver.</summary>
-    public static async Task<int> WriteZonesAsync(IGeoRiskStore store, int runId, string path, string driver, CancellationToken cancellationToken = default)
+    /// <summary>Writes one product's zones of the run (EPSG:4490) with GDAL's GPKG or GeoJSON driver.</summary>
+    public static async Task<int> WriteZonesAsync(IGeoRiskStore store, int runId, string path, string driver, CancellationToken cancellationToken = default,
+        ZoningProduct product = ZoningProduct.Susceptibility)
     {
-        var zones = await store.QueryZonesAsync(runId, null, int.MaxValue, 0, cancellationToken);
+        var zones = await store.QueryZonesAsync(runId, null, int.MaxValue, 0, cancellationToken, product);
         using var crs = SpatialReference.FromEpsg(4490);
         using var ds = VectorDataset.Create(driver, path);
         var fields = ZoneSchema.Fields.Select(f => new VectorField(f.Name, f.Kind switch
@@ -22,7 +23,7 @@ public static class ZoningExport
             FieldKind.Real => VectorFieldType.Real,
             _ => VectorFieldType.String,
         })).ToList();
-        var writer = ds.CreateLayer("zoning", crs, VectorGeometryType.Polygon, fields);
+        var writer = ds.CreateLayer(product == ZoningProduct.Susceptibility ? "zoning" : "zoning_" + ZoningRunRecord.ProductToken(product), crs, VectorGeometryType.Polygon, fields);
         writer.BeginTransaction();
         foreach (var z in zones)
         {
@@ -33,13 +34,19 @@ public static class ZoningExport
         return zones.Count;
     }
 
-    /// <summary>The census table as RFC 4180 CSV (UTF-8, invariant numbers, one row per admin unit and grade).</summary>
-    public static string CensusCsv(ZoningRunRecord record)
+    /// <summary>
+    /// A product's census table as RFC 4180 CSV (UTF-8, invariant numbers, one row per admin unit and grade) with the product's
+    /// name and each grade's census term (高易发区, 中风险区 …).
+    /// </summary>
+    public static string CensusCsv(ProductRecord product)
     {
-        var sb = new StringBuilder("admin_code,admin_name,admin_name_en,grade,grade_label,area_km2,share,hazard_points,threatened_people\n");
-        foreach (var r in record.Census)
+        var sb = new StringBuilder("product,product_zh,admin_code,admin_name,admin_name_en,grade,grade_label,grade_term,grade_term_zh,area_km2,share,hazard_points,threatened_people\n");
+        var grades = product.Grades.Count;
+        foreach (var r in product.Census)
         {
-            sb.Append(string.Join(',', Csv(r.AdminCode), Csv(r.AdminName), Csv(r.AdminNameEn ?? ""), r.Grade.ToString(CultureInfo.InvariantCulture), Csv(r.GradeLabel),
+            var (term, termZh) = Grades.CensusTerm(r.Grade, grades, product.Product);
+            sb.Append(string.Join(',', Csv(product.Title), Csv(product.TitleZh), Csv(r.AdminCode), Csv(r.AdminName), Csv(r.AdminNameEn ?? ""), r.Grade.ToString(CultureInfo.InvariantCulture),
+                Csv(r.GradeLabel), Csv(term), Csv(termZh),
                 r.AreaKm2.ToString("R", CultureInfo.InvariantCulture), r.Share.ToString("R", CultureInfo.InvariantCulture),
                 r.HazardPoints.ToString(CultureInfo.InvariantCulture), r.ThreatenedPeople.ToString(CultureInfo.InvariantCulture))).Append('\n');
         }
@@ -51,9 +58,9 @@ public static class ZoningExport
     /// The exposure census as CSV: one row per admin unit and grade, one column per structure type, road class and facility
     /// type found in the run (so a spreadsheet sums them directly).
     /// </summary>
-    public static string ExposureCsv(ZoningRunRecord record)
+    public static string ExposureCsv(ProductRecord product)
     {
-        var rows = record.Exposure;
+        var rows = product.Exposure;
         var structures = rows.SelectMany(r => r.BuildingsByStructure.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var roads = rows.SelectMany(r => r.RoadKmByClass.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var facilities = rows.SelectMany(r => r.FacilitiesByType.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
@@ -83,11 +90,13 @@ public static class ZoningExport
     /// <summary>The flood scenario table as CSV: one row per scenario with the planner's sentence.</summary>
     public static string FloodScenariosCsv(ZoningRunRecord record)
     {
-        var sb = new StringBuilder("layer,return_period_yr,area_km2,people,people_day,people_night,buildings,floor_area_m2,building_occupants_night,road_km,facilities,summary\n");
+        var sb = new StringBuilder("layer,return_period_yr,area_km2,people,people_day,people_night,buildings,floor_area_m2,building_occupants_night,road_km,facilities," +
+            "expected_damaged_floor_area_m2,buildings_depth_unknown,summary\n");
         foreach (var r in record.FloodScenarios)
         {
             sb.Append(string.Join(',', Csv(r.Layer), N(r.ReturnPeriodYr), N(r.AreaKm2), N(r.People), N(r.PeopleDay), N(r.PeopleNight), N(r.Buildings), N(r.FloorAreaM2),
-                N(r.BuildingOccupantsNight), N(Math.Round(r.RoadKmByClass.Values.Sum(), 4)), N(r.FacilitiesByType.Values.Sum()), Csv(r.Summary))).Append('\n');
+                N(r.BuildingOccupantsNight), N(Math.Round(r.RoadKmByClass.Values.Sum(), 4)), N(r.FacilitiesByType.Values.Sum()), N(r.ExpectedDamagedFloorAreaM2),
+                N(r.BuildingsDepthUnknown), Csv(r.Summary))).Append('\n');
         }
 
         return sb.ToString();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using GeoRisk.Core.Risk;
 using GeoRisk.Zoning;
 
 namespace GeoRisk.Services;
@@ -10,14 +11,22 @@ public sealed record GridRecord(string Crs, double CellSize, int Width, int Heig
 /// <summary>One stored layer version a run read, and what for (a factor id, "hazard-points" or "admin").</summary>
 public sealed record InputRecord(string Layer, string Kind, int Version, string Sha256, IReadOnlyList<double>? Bounds, IReadOnlyList<string> Roles);
 
+/// <summary>
+/// One census product as run (docs/DOMAIN.md §1): its breaks, grades, census per admin unit, exposure per admin unit and grade,
+/// validation (susceptibility and hazard) and zones per prevention class; its rasters are <see cref="ZoningRunRecord.IndexRaster"/>
+/// and <see cref="ZoningRunRecord.GradeRaster"/>.
+/// </summary>
+public sealed record ProductRecord(ZoningProduct Product, string Title, string TitleZh, IReadOnlyList<double> Breaks, IReadOnlyList<GradeSummary> Grades,
+    IReadOnlyList<CensusRow> Census, IReadOnlyList<ExposureRow> Exposure, ValidationMetrics? Validation, IReadOnlyDictionary<string, int> PreventionZones, int Zones);
+
 /// <summary>Everything recorded with a zoning run: what went in, the parameters, breaks, metrics and timings.</summary>
 public sealed record ZoningRunRecord
 {
     /// <summary>
-    /// Bumped when what a run computes from the same inputs changes (2: fold axes no longer count as faults), so an
-    /// older run is neither reused nor patched incrementally.
+    /// Bumped when what a run computes from the same inputs changes (2: fold axes no longer count as faults; 3: three
+    /// products, susceptibility without the triggers), so an older run is neither reused nor patched incrementally.
     /// </summary>
-    public const int CurrentSchema = 2;
+    public const int CurrentSchema = 3;
 
     public int Schema { get; init; } = CurrentSchema;
 
@@ -53,6 +62,46 @@ public sealed record ZoningRunRecord
 
     /// <summary>What each flood scenario reaches (people, buildings, roads, facilities).</summary>
     public IReadOnlyList<FloodScenarioRow> FloodScenarios { get; init; } = [];
+
+    /// <summary>
+    /// The census products of the run: susceptibility and hazard, and risk when exposure was loaded (empty for runs
+    /// before schema 3, whose top-level grades are the only product).
+    /// </summary>
+    public IReadOnlyList<ProductRecord> Products { get; init; } = [];
+
+    /// <summary>The product's record; for runs before schema 3 the susceptibility product is rebuilt from the top-level fields.</summary>
+    public ProductRecord? Product(ZoningProduct product) =>
+        Products.FirstOrDefault(p => p.Product == product) ?? (Products.Count == 0 && product == ZoningProduct.Susceptibility
+            ? new ProductRecord(product, Core.Risk.Grades.ProductName(product).En, Core.Risk.Grades.ProductName(product).Zh, Breaks, Grades, Census, Exposure, Validation, PreventionZones, 0)
+            : null);
+
+    /// <summary>The product's index raster name in the run's raster set ("index" for susceptibility, as before schema 3).</summary>
+    public static string IndexRaster(ZoningProduct product) => product == ZoningProduct.Susceptibility ? "index" : $"{ProductToken(product)}-index";
+
+    /// <summary>The product's grade raster name ("grade" for susceptibility).</summary>
+    public static string GradeRaster(ZoningProduct product) => product == ZoningProduct.Susceptibility ? "grade" : $"{ProductToken(product)}-grade";
+
+    /// <summary>The product as written in URLs and files: susceptibility, hazard, risk.</summary>
+    public static string ProductToken(ZoningProduct product) => product.ToString().ToLowerInvariant();
+
+    /// <summary>Parses a product token (English or Chinese name); false for anything else.</summary>
+    public static bool TryParseProduct(string? text, out ZoningProduct product)
+    {
+        product = ZoningProduct.Susceptibility;
+        switch (text?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "susceptibility" or "易发性" or "易发性区划":
+                return true;
+            case "hazard" or "危险性" or "危险性区划":
+                product = ZoningProduct.Hazard;
+                return true;
+            case "risk" or "风险" or "风险区划":
+                product = ZoningProduct.Risk;
+                return true;
+            default:
+                return false;
+        }
+    }
 
     /// <summary>Zones per prevention class (key, secondary, general).</summary>
     public required IReadOnlyDictionary<string, int> PreventionZones { get; init; }

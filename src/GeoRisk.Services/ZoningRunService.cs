@@ -250,6 +250,10 @@ public sealed class ZoningRunService(IGeoRiskStore store)
             MaxDegreeOfParallelism = request.Threads ?? Environment.ProcessorCount,
             CancellationToken = cancellationToken,
         };
+        progress?.Report(new ZoningProgress("loading exposure", 0));
+        var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
+        var exposure = await ExposureStep.LoadAsync(store, layers, toGrid, cancellationToken);
+        var exposureLoad = exposureWatch.Elapsed.TotalSeconds;
         var zoningInputs = new ZoningInputs
         {
             Grid = grid,
@@ -258,15 +262,16 @@ public sealed class ZoningRunService(IGeoRiskStore store)
             HazardPoints = hazardPoints,
             AdminUnits = adminUnits,
             SurveyCoverages = coverages,
+            Exposure = exposure,
         };
         var result = await Task.Run(() => ZoningEngine.Run(model, zoningInputs, options, progress, plan), cancellationToken);
 
-        progress?.Report(new ZoningProgress("exposure", 0.95));
-        var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
-        var exposure = await ExposureStep.LoadAsync(store, layers, toGrid, cancellationToken);
-        var exposureRows = await Task.Run(() => ExposureStep.Tally(grid, result.Grade, model.Classification.Grades, adminUnits, exposure), cancellationToken);
-        var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, layers, toGrid, cancellationToken), exposure);
-        var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureWatch.Elapsed.TotalSeconds, 3) };
+        progress?.Report(new ZoningProgress("exposure census", 0.95));
+        exposureWatch.Restart();
+        var exposureRows = await Task.Run(() => result.Products.ToDictionary(p => p.Product,
+            p => ExposureStep.Tally(grid, p.Grade, model.Classification.Grades, adminUnits, exposure, p.Product)), cancellationToken);
+        var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, layers, toGrid, cancellationToken), exposure, model.Vulnerability);
+        var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3) };
 
         progress?.Report(new ZoningProgress("writing", 0.97));
         var staged = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -274,29 +279,42 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         {
             await Task.Run(() =>
             {
-                staged["index"] = Stage(p => CogWriter.Write(p, grid, result.Index, double.NaN, categorical: false));
-                staged["grade"] = Stage(p => CogWriter.Write(p, grid, result.Grade, 0, categorical: true));
+                foreach (var product in result.Products)
+                {
+                    staged[ZoningRunRecord.IndexRaster(product.Product)] = Stage(p => CogWriter.Write(p, grid, product.Index, double.NaN, categorical: false));
+                    staged[ZoningRunRecord.GradeRaster(product.Product)] = Stage(p => CogWriter.Write(p, grid, product.Grade, 0, categorical: true));
+                }
+
+                if (result.ExposedValue is { } exposedValue)
+                {
+                    staged["exposed-value"] = Stage(p => CogWriter.Write(p, grid, exposedValue, double.NaN, categorical: false));
+                }
                 foreach (var (id, classes) in result.FactorClasses)
                 {
                     staged["factor-" + id] = Stage(p => CogWriter.Write(p, grid, classes, ZoningEngine.OutsideExtent, categorical: true));
                 }
             }, cancellationToken);
 
-            var zones = result.Zones.Select(z => new GeoFeature(z.Id, GeometryReprojector.Transform(z.Polygon, toStorage), new Dictionary<string, object?>
+            var zones = result.Products.SelectMany(p => p.Zones).Select(z => new GeoFeature(z.Id, GeometryReprojector.Transform(z.Polygon, toStorage), new Dictionary<string, object?>
             {
                 ["zone_id"] = z.Id,
+                ["product"] = ZoningRunRecord.ProductToken(z.Product),
                 ["grade"] = z.Grade,
                 ["grade_label"] = Grades.English(z.Grade, model.Classification.Grades),
                 ["grade_label_zh"] = Grades.Chinese(z.Grade, model.Classification.Grades),
-                ["grade_term"] = Grades.CensusTerm(z.Grade, model.Classification.Grades, ZoningProduct.Susceptibility).En,
-                ["grade_term_zh"] = Grades.CensusTerm(z.Grade, model.Classification.Grades, ZoningProduct.Susceptibility).Zh,
+                ["grade_term"] = Grades.CensusTerm(z.Grade, model.Classification.Grades, z.Product).En,
+                ["grade_term_zh"] = Grades.CensusTerm(z.Grade, model.Classification.Grades, z.Product).Zh,
                 ["prevention"] = z.Prevention,
                 ["prevention_zh"] = Grades.PreventionOf(z.Prevention)?.Zh,
                 ["area_km2"] = z.AreaKm2,
                 ["hazard_points"] = z.HazardPoints,
                 ["threatened_people"] = z.ThreatenedPeople,
+                ["exposed_people"] = z.ExposedPeople,
+                ["exposed_buildings"] = z.ExposedBuildings,
                 ["surveys"] = string.Join(",", z.Surveys),
             })).ToList();
+            var products = result.Products.Select(p => new ProductRecord(p.Product, Grades.ProductName(p.Product).En, Grades.ProductName(p.Product).Zh, p.Breaks, p.Grades,
+                p.Census, exposureRows[p.Product], p.Validation, p.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()), p.Zones.Count)).ToList();
 
             var record = new ZoningRunRecord
             {
@@ -313,9 +331,11 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 Grades = result.Grades,
                 Validation = result.Validation,
                 Census = result.Census,
-                Exposure = exposureRows,
+                Exposure = exposureRows[ZoningProduct.Susceptibility],
                 FloodScenarios = floodRows,
-                PreventionZones = result.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()),
+                Products = products,
+                // Prevention zoning is the risk product's (docs/DOMAIN.md §5) when there is one.
+                PreventionZones = products.Last().PreventionZones,
                 Timings = timings,
                 Incremental = result.Incremental,
                 CellsSha256 = CellsHash(result),
@@ -344,8 +364,17 @@ public sealed class ZoningRunService(IGeoRiskStore store)
     public static string CellsHash(ZoningResult result)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(result.Index.Data.AsSpan()));
-        sha.AppendData(result.Grade.Data);
+        foreach (var product in result.Products)
+        {
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(product.Index.Data.AsSpan()));
+            sha.AppendData(product.Grade.Data);
+        }
+
+        if (result.ExposedValue is { } exposedValue)
+        {
+            sha.AppendData(System.Runtime.InteropServices.MemoryMarshal.AsBytes(exposedValue.Data.AsSpan()));
+        }
+
         foreach (var (_, classes) in result.FactorClasses.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             sha.AppendData(classes.Data);

@@ -104,7 +104,8 @@ public sealed partial class GeoPackageStore
         return runs.Count == 0 ? null : runs[^1];
     }
 
-    public async Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default,
+        ZoningProduct product = ZoningProduct.Susceptibility)
     {
         await using var connection = await OpenAsync(cancellationToken);
         if ((await ReadRunsAsync(connection, runId, cancellationToken)).Count == 0)
@@ -112,7 +113,7 @@ public sealed partial class GeoPackageStore
             throw new KeyNotFoundException($"No zoning run {runId}.");
         }
 
-        return await ReadFeaturesAsync(connection, $"zr_{runId}", ZoneSchema.Fields, bbox, limit, offset, cancellationToken);
+        return await ReadFeaturesAsync(connection, $"zr_{runId}", ZoneSchema.Fields, bbox, limit, offset, cancellationToken, product: product.ToString().ToLowerInvariant());
     }
 
     public async Task<GeoFeature?> GetZoneAsync(int runId, long zoneId, CancellationToken cancellationToken = default)

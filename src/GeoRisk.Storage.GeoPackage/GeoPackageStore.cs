@@ -478,19 +478,32 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
 
     /// <summary>Features of a table intersecting the bbox exactly (R-tree for candidates), paged over exact matches.</summary>
     /// <param name="id">Only the feature with this source id (through the table's source_fid index).</param>
-    private static async Task<IReadOnlyList<GeoFeature>> ReadFeaturesAsync(SqliteConnection connection, string table, IReadOnlyList<SchemaField> fields, Envelope? bbox, int limit, long offset, CancellationToken cancellationToken, long? id = null)
+    /// <param name="product">Only zones of this product (zone tables; a table from before products holds only susceptibility zones).</param>
+    private static async Task<IReadOnlyList<GeoFeature>> ReadFeaturesAsync(SqliteConnection connection, string table, IReadOnlyList<SchemaField> fields, Envelope? bbox, int limit, long offset,
+        CancellationToken cancellationToken, long? id = null, string? product = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         // A table written before a schema gained a field lacks its column: it reads as null (tables are immutable).
         var present = await ColumnsOfAsync(connection, table, cancellationToken);
+        if (product is not null && !present.Contains("product") && product != "susceptibility")
+        {
+            return [];
+        }
+
         await using var cmd = connection.CreateCommand();
         var columns = string.Concat(fields.Select(f => present.Contains(f.Name) ? $", f.\"{f.Name}\"" : ", NULL"));
+        var productFilter = product is not null && present.Contains("product") ? " AND COALESCE(f.\"product\", 'susceptibility') = @product" : "";
+        if (productFilter.Length > 0)
+        {
+            cmd.Parameters.AddWithValue("@product", product);
+        }
+
         cmd.CommandText = bbox is null
-            ? $"SELECT f.source_fid, f.geom, f.extra{columns} FROM \"{table}\" f{(id is null ? "" : " WHERE f.source_fid = @id")} ORDER BY f.fid LIMIT @limit OFFSET @offset"
+            ? $"SELECT f.source_fid, f.geom, f.extra{columns} FROM \"{table}\" f WHERE 1 = 1{(id is null ? "" : " AND f.source_fid = @id")}{productFilter} ORDER BY f.fid LIMIT @limit OFFSET @offset"
             : $"""
                SELECT f.source_fid, f.geom, f.extra{columns} FROM "{table}" f JOIN "rtree_{table}_geom" r ON r.id = f.fid
-               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy ORDER BY f.fid
+               WHERE r.maxx >= @minx AND r.minx <= @maxx AND r.maxy >= @miny AND r.miny <= @maxy{productFilter} ORDER BY f.fid
                """;
         if (bbox is null)
         {

@@ -443,7 +443,8 @@ public sealed class PostGisStore : IGeoRiskStore
         return runs.Count == 0 ? null : runs[^1];
     }
 
-    public async Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default,
+        ZoningProduct product = ZoningProduct.Susceptibility)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
@@ -453,10 +454,11 @@ public sealed class PostGisStore : IGeoRiskStore
         }
 
         await using var cmd = _dataSource.CreateCommand(
-            "SELECT zone_id, geom, attributes FROM georisk_zones WHERE run_id = @r" +
+            "SELECT zone_id, geom, attributes FROM georisk_zones WHERE run_id = @r AND COALESCE(attributes->>'product', 'susceptibility') = @p" +
             (bbox is null ? "" : " AND geom && @env AND ST_Intersects(geom, @env)") +
             " ORDER BY fid LIMIT @limit OFFSET @offset");
         cmd.Parameters.AddWithValue("r", runId);
+        cmd.Parameters.AddWithValue("p", product.ToString().ToLowerInvariant());
         AddBox(cmd, bbox);
         cmd.Parameters.AddWithValue("limit", (long)limit);
         cmd.Parameters.AddWithValue("offset", offset);

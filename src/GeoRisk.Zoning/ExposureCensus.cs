@@ -87,7 +87,7 @@ public static class ExposureCensus
 
         foreach (var unit in exposure.Population)
         {
-            SpreadPopulation(grid, grade, labels, unit, acc, UnitOfPoint);
+            SpreadPopulation(grid, grade, labels, unit, acc);
         }
 
         foreach (var road in exposure.Roads)
@@ -111,20 +111,10 @@ public static class ExposureCensus
         return labels;
     }
 
-    private static void SpreadPopulation(GridSpec grid, RasterBuffer<byte> grade, RasterBuffer<float> labels, PopulationUnitInput unit, Accumulator acc, Func<Point, int> unitOfPoint)
-    {
-        var t = grid.Transform;
-        var env = unit.Area.EnvelopeInternal;
-        // The unit's own window, not clipped to the grid: cells beyond the grid still take their share (as outside).
-        var (c0, r0) = t.ToPixel(t.PixelWidth > 0 ? env.MinX : env.MaxX, t.PixelHeight < 0 ? env.MaxY : env.MinY);
-        var (c1, r1) = t.ToPixel(t.PixelWidth > 0 ? env.MaxX : env.MinX, t.PixelHeight < 0 ? env.MinY : env.MaxY);
-        int x0 = (int)Math.Floor(c0), y0 = (int)Math.Floor(r0), x1 = (int)Math.Ceiling(c1), y1 = (int)Math.Ceiling(r1);
-        int w = Math.Max(1, x1 - x0), h = Math.Max(1, y1 - y0);
-        var mask = new RasterBuffer<float>(w, h);
-        new Rasterizer(mask, t with { OriginX = t.OriginX + (x0 * t.PixelWidth), OriginY = t.OriginY + (y0 * t.PixelHeight) }).Burn(unit.Area, 1);
-        var n = mask.Data.Count(v => v != 0);
-        void Add(int col, int row, double share)
+    private static void SpreadPopulation(GridSpec grid, RasterBuffer<byte> grade, RasterBuffer<float> labels, PopulationUnitInput unit, Accumulator acc) =>
+        PopulationSpread.ForEachCell(grid, unit.Area, (col, row, share) =>
         {
+            // Cells beyond the grid still take their share (as outside).
             var inGrid = col >= 0 && row >= 0 && col < grid.Width && row < grid.Height;
             var index = (row * grid.Width) + col;
             var u = inGrid ? (int)labels.Data[index] - 1 : Outside;
@@ -133,28 +123,7 @@ public static class ExposureCensus
             cell.People += unit.Population * share;
             cell.PeopleDay += unit.Day * share;
             cell.PeopleNight += unit.Night * share;
-        }
-
-        if (n == 0)
-        {
-            // Smaller than a cell: all of it in the cell under its interior point.
-            var p = unit.Area.InteriorPoint;
-            var (c, r) = t.ToPixel(p.X, p.Y);
-            Add((int)Math.Floor(c), (int)Math.Floor(r), 1);
-            return;
-        }
-
-        for (var row = 0; row < h; row++)
-        {
-            for (var col = 0; col < w; col++)
-            {
-                if (mask.Data[(row * w) + col] != 0)
-                {
-                    Add(x0 + col, y0 + row, 1.0 / n);
-                }
-            }
-        }
-    }
+        });
 
     private static void AddRoad(GridSpec grid, RasterBuffer<byte> grade, RasterBuffer<float> labels, RoadInput road, Accumulator acc)
     {

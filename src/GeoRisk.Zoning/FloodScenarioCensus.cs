@@ -1,17 +1,30 @@
+using GeoRisk.Core.Risk;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
 using NetTopologySuite.Operation.Union;
 
 namespace GeoRisk.Zoning;
 
-/// <summary>One flood scenario's extent (every polygon of a return period in one layer), in grid coordinates.</summary>
-public sealed record FloodScenarioInput(string Layer, int ReturnPeriodYr, IReadOnlyList<Geometry> Polygons);
+/// <summary>
+/// One flood scenario's extent (every polygon of a return period in one layer), in grid coordinates, with each polygon's
+/// water depth in metres where the layer gives one (null entries otherwise; the list may be empty when no depth is known).
+/// </summary>
+public sealed record FloodScenarioInput(string Layer, int ReturnPeriodYr, IReadOnlyList<Geometry> Polygons, IReadOnlyList<double?>? DepthsM = null);
 
 /// <summary>What one flood scenario reaches: "100-year flood: N people, M buildings, K km of road".</summary>
 public sealed record FloodScenarioRow(string Layer, int ReturnPeriodYr, double AreaKm2, double People, double PeopleDay, double PeopleNight, long Buildings,
     double FloorAreaM2, long BuildingOccupantsNight, IReadOnlyDictionary<string, long> BuildingsByStructure, IReadOnlyDictionary<string, double> RoadKmByClass,
     IReadOnlyDictionary<string, long> FacilitiesByType)
 {
+    /// <summary>
+    /// Expected damaged floor area: Σ floor area × the flood damage ratio of the building's structure class at the depth of the
+    /// polygon it stands in (docs/MODEL.md "vulnerability"); buildings where the depth is unknown are counted apart.
+    /// </summary>
+    public double ExpectedDamagedFloorAreaM2 { get; init; }
+
+    /// <summary>Buildings inside the scenario where the layer gives no depth (no damage estimate for them).</summary>
+    public long BuildingsDepthUnknown { get; init; }
+
     /// <summary>The sentence a planner reads, in Chinese and English.</summary>
     public string Summary => $"{ReturnPeriodYr}-year flood: {People:N0} people, {Buildings:N0} buildings, {RoadKmByClass.Values.Sum():N1} km of road, " +
         $"{FacilitiesByType.Values.Sum():N0} key facilities";
@@ -24,7 +37,7 @@ public sealed record FloodScenarioRow(string Layer, int ReturnPeriodYr, double A
 /// </summary>
 public static class FloodScenarioCensus
 {
-    public static IReadOnlyList<FloodScenarioRow> Compute(IReadOnlyList<FloodScenarioInput> scenarios, ExposureInputs exposure)
+    public static IReadOnlyList<FloodScenarioRow> Compute(IReadOnlyList<FloodScenarioInput> scenarios, ExposureInputs exposure, VulnerabilityModel? vulnerability = null)
     {
         var rows = new List<FloodScenarioRow>();
         foreach (var s in scenarios.OrderBy(s => s.Layer, StringComparer.Ordinal).ThenBy(s => s.ReturnPeriodYr))
@@ -32,16 +45,29 @@ public static class FloodScenarioCensus
             var extent = UnaryUnionOp.Union(s.Polygons);
             var prepared = PreparedGeometryFactory.Prepare(extent);
             var byStructure = new SortedDictionary<string, long>(StringComparer.Ordinal);
-            long buildings = 0, occupants = 0;
-            double floor = 0;
+            long buildings = 0, occupants = 0, depthUnknown = 0;
+            double floor = 0, damaged = 0;
+            var parts = s.Polygons.Select((g, i) => (Prepared: PreparedGeometryFactory.Prepare(g), Depth: s.DepthsM is { } d && i < d.Count ? d[i] : null)).ToList();
+            vulnerability ??= new VulnerabilityModel();
             foreach (var b in exposure.Buildings)
             {
-                if (prepared.Covers(b.Geometry as Point ?? b.Geometry.InteriorPoint))
+                var at = b.Geometry as Point ?? b.Geometry.InteriorPoint;
+                if (prepared.Covers(at))
                 {
                     buildings++;
                     floor += b.FloorAreaM2;
                     occupants += b.OccupantsNight;
                     byStructure[b.Structure] = byStructure.GetValueOrDefault(b.Structure) + 1;
+                    // The deepest polygon of the scenario under the building decides its damage.
+                    var depth = parts.Where(p => p.Depth is not null && p.Prepared.Geometry.EnvelopeInternal.Covers(at.Coordinate) && p.Prepared.Covers(at)).Max(p => p.Depth);
+                    if (vulnerability.FloodOf(StructureType.Classify(b.Structure), FloodDepth.IndexOf(depth)) is { } ratio)
+                    {
+                        damaged += b.FloorAreaM2 * ratio;
+                    }
+                    else
+                    {
+                        depthUnknown++;
+                    }
                 }
             }
 
@@ -67,7 +93,11 @@ public static class FloodScenarioCensus
             }
 
             rows.Add(new FloodScenarioRow(s.Layer, s.ReturnPeriodYr, Math.Round(extent.Area / 1e6, 4), Math.Round(people, 3), Math.Round(day, 3), Math.Round(night, 3),
-                buildings, Math.Round(floor, 2), occupants, byStructure, roads.ToDictionary(k => k.Key, k => Math.Round(k.Value, 4)), facilities));
+                buildings, Math.Round(floor, 2), occupants, byStructure, roads.ToDictionary(k => k.Key, k => Math.Round(k.Value, 4)), facilities)
+            {
+                ExpectedDamagedFloorAreaM2 = Math.Round(damaged, 2),
+                BuildingsDepthUnknown = depthUnknown,
+            });
         }
 
         return rows;

@@ -35,7 +35,7 @@ public static class ZoningEngine
             sw.Restart();
         }
 
-        var stages = model.Factors.Count + 6.0;
+        var stages = model.Factors.Count + 8.0;
         var done = 0;
         void Report(string stage) => progress?.Report(new ZoningProgress(stage, Math.Min(1, done++ / stages)));
 
@@ -143,69 +143,90 @@ public static class ZoningEngine
             summaries.Add(new FactorSummary(factor.Id, factor.Title, factor.TitleZh, weights?[j], scores, counts, ClassLabels(t)));
         }
 
-        var index = Combine(grid, mask, model.Factors.Select(f => classes[f.Id]).ToArray(), scoreTables, options);
+        // Susceptibility from the intrinsic factors alone (weights rescaled to sum 1 among them), hazard from every factor
+        // including the triggers (docs/DOMAIN.md §1); with no trigger the two indexes are the same cells.
+        var susceptible = model.Factors.Select((f, j) => (f, j)).Where(x => x.f.Role == FactorRole.Susceptibility).Select(x => x.j).ToArray();
+        var hazardIndex = Combine(grid, mask, model.Factors.Select(f => classes[f.Id]).ToArray(), scoreTables, options);
+        var susceptibilityIndex = hazardIndex;
+        if (susceptible.Length < model.Factors.Count)
+        {
+            var share = weights is null ? 1f : (float)susceptible.Sum(j => weights[j]);
+            var tables = susceptible.Select(j => scoreTables[j].Select(v => v / share).ToArray()).ToArray();
+            susceptibilityIndex = Combine(grid, mask, susceptible.Select(j => classes[model.Factors[j].Id]).ToArray(), tables, options);
+        }
+
         Lap("combine");
 
-        Report("classify");
-        var breaks = ComputeBreaks(model.Classification, index);
-        var graded = Breaks.Classify(index, breaks, options);
-        Lap("classify");
-
-        Report("minimum mapping unit");
-        if (model.Classification.MinMappingUnitCells > 1)
-        {
-            graded = Sieve.Apply(graded, model.Classification.MinMappingUnitCells, model.Classification.EightConnected);
-        }
-
-        Lap("sieve");
-
-        Report("polygonize");
-        var polygons = Polygonizer.Polygonize(graded, grid.Transform, model.Classification.EightConnected);
-        Lap("polygonize");
-        if (model.Classification.SimplifyCells > 0)
-        {
-            polygons = CoverageSimplification.Simplify(polygons, model.Classification.SimplifyCells * Math.Abs(grid.Transform.PixelWidth));
-        }
-
-        Lap("simplify");
-
-        Report("census");
-        var grade = new RasterBuffer<byte>(grid.Width, grid.Height);
-        for (var i = 0; i < grade.Data.Length; i++)
-        {
-            var g = graded.Data[i];
-            grade.Data[i] = float.IsNaN(g) ? (byte)0 : (byte)g;
-        }
-
         var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
-        var zones = DescribeZones(model, inputs, polygons);
-        Lap("zones");
-        var gradeSummaries = SummariseGrades(model.Classification.Grades, grade, allPointCells, cellKm2);
-        var census = Census(model.Classification.Grades, inputs, grid, grade, cellKm2);
-        Lap("census");
-
-        Report("validation");
-        var validation = new ValidationMetrics(trainingCells.Count, heldOutCells.Count,
-            heldOutCells.Count == 0 ? null : RocAuc(index, heldOutCells), allPointCells.Count == 0 ? null : RocAuc(index, allPointCells),
-            gradeSummaries.Zip(gradeSummaries.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
+        var products = new List<ProductResult>();
+        var nextZoneId = 1;
+        ProductResult Product(ZoningProduct product, RasterBuffer<float> index)
         {
-            SuccessRate = SuccessRate(index, allPointCells, 20),
-        };
-        Lap("validation");
+            var name = product.ToString().ToLowerInvariant();
+            Report($"{name}: classify");
+            var breaks = ComputeBreaks(model.Classification, index, product);
+            var graded = Breaks.Classify(index, breaks, options);
+            if (model.Classification.MinMappingUnitCells > 1)
+            {
+                graded = Sieve.Apply(graded, model.Classification.MinMappingUnitCells, model.Classification.EightConnected);
+            }
+
+            Lap($"{name}.classify");
+            Report($"{name}: polygonize");
+            var polygons = Polygonizer.Polygonize(graded, grid.Transform, model.Classification.EightConnected);
+            if (model.Classification.SimplifyCells > 0)
+            {
+                polygons = CoverageSimplification.Simplify(polygons, model.Classification.SimplifyCells * Math.Abs(grid.Transform.PixelWidth));
+            }
+
+            Lap($"{name}.polygonize");
+            var grade = new RasterBuffer<byte>(grid.Width, grid.Height);
+            for (var i = 0; i < grade.Data.Length; i++)
+            {
+                var g = graded.Data[i];
+                grade.Data[i] = float.IsNaN(g) ? (byte)0 : (byte)g;
+            }
+
+            var zones = DescribeZones(model, inputs, polygons, product, nextZoneId);
+            nextZoneId += zones.Count;
+            var gradeSummaries = SummariseGrades(model.Classification.Grades, grade, allPointCells, cellKm2);
+            var census = Census(model.Classification.Grades, inputs, grid, grade, cellKm2, product);
+            ValidationMetrics? validation = null;
+            if (product != ZoningProduct.Risk)
+            {
+                validation = new ValidationMetrics(trainingCells.Count, heldOutCells.Count,
+                    heldOutCells.Count == 0 ? null : RocAuc(index, heldOutCells), allPointCells.Count == 0 ? null : RocAuc(index, allPointCells),
+                    gradeSummaries.Zip(gradeSummaries.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
+                {
+                    SuccessRate = SuccessRate(index, allPointCells, 20),
+                };
+            }
+
+            Lap($"{name}.census");
+            return new ProductResult
+            {
+                Product = product, Index = index, Grade = grade, Breaks = breaks, Grades = gradeSummaries, Census = census, Zones = zones, Validation = validation,
+            };
+        }
+
+        products.Add(Product(ZoningProduct.Susceptibility, susceptibilityIndex));
+        products.Add(Product(ZoningProduct.Hazard, hazardIndex));
+        RasterBuffer<float>? exposedValue = null;
+        if (!inputs.Exposure.IsEmpty)
+        {
+            Report("risk: exposure × vulnerability");
+            exposedValue = RiskSurface.ExposedValue(grid, mask, inputs.Exposure, model.Vulnerability, model.Risk);
+            products.Add(Product(ZoningProduct.Risk, RiskSurface.Risk(hazardIndex, exposedValue)));
+        }
 
         return new ZoningResult
         {
             Grid = grid,
-            Index = index,
-            Grade = grade,
+            Products = products,
+            ExposedValue = exposedValue,
             FactorClasses = classes,
-            Breaks = breaks,
             Ahp = ahp,
             Factors = summaries,
-            Grades = gradeSummaries,
-            Census = census,
-            Validation = validation,
-            Zones = zones,
             Timings = timings,
             Incremental = new IncrementalStats(incremental is not null, cellsRecomputed, grid.CellCount * model.Factors.Count, recomputed),
         };
@@ -463,28 +484,55 @@ public static class ZoningEngine
         return index;
     }
 
-    private static double[] ComputeBreaks(Classification c, RasterBuffer<float> index)
+    /// <summary>
+    /// The product's breaks. Risk is graded on the cells where something is exposed (risk &gt; 0), on log10 of the risk, so the
+    /// cells with nothing exposed are the lowest grade; fixed breaks (given on the index's scale) do not apply to it: natural
+    /// breaks then (docs/MODEL.md "risk").
+    /// </summary>
+    private static double[] ComputeBreaks(Classification c, RasterBuffer<float> index, ZoningProduct product)
     {
-        if (c.Method == ClassificationMethod.Fixed)
+        var isRisk = product == ZoningProduct.Risk;
+        if (c.Method == ClassificationMethod.Fixed && !isRisk)
         {
             return c.Breaks!.ToArray();
         }
 
-        var sample = Breaks.Sample(index.Data, c.SampleSize);
+        var sample = Breaks.Sample(index.Data, c.SampleSize, positiveOnly: isRisk);
+        if (isRisk && sample.Length < c.Grades)
+        {
+            // Almost nothing exposed: one tiny step per grade keeps every exposed cell above the lowest grade.
+            return Enumerable.Range(1, c.Grades - 1).Select(i => i * 1e-9).ToArray();
+        }
+
         if (sample.Length == 0)
         {
             throw new Core.InvalidInputException("empty-extent", "The analysis extent covers no cells of the grid.");
         }
 
-        return c.Method switch
+        if (isRisk)
+        {
+            // Risk spans orders of magnitude (a hamlet to a town centre): classes on log10 of it, back-transformed.
+            for (var i = 0; i < sample.Length; i++)
+            {
+                sample[i] = MathF.Log10(sample[i]);
+            }
+        }
+
+        var breaks = (isRisk && c.Method == ClassificationMethod.Fixed ? ClassificationMethod.NaturalBreaks : c.Method) switch
         {
             ClassificationMethod.Quantile => Breaks.Quantile(sample, c.Grades),
             ClassificationMethod.EqualInterval => Breaks.EqualInterval(sample, c.Grades),
             _ => Breaks.NaturalBreaks(sample, c.Grades),
         };
+        return isRisk ? breaks.Select(b => Math.Pow(10, b)).ToArray() : breaks;
     }
 
-    private static List<ZonePolygon> DescribeZones(RiskModel model, ZoningInputs inputs, List<ClassPolygon> polygons)
+    /// <summary>
+    /// Zone attributes: hazard points and the people they threaten, the buildings (and their occupants) whose representative
+    /// point is inside, the surveys that cover the zone and the prevention class (docs/DOMAIN.md §5, §11). On the risk product
+    /// the exposure that counts for prevention is the larger of the threatened and the exposed people.
+    /// </summary>
+    private static List<ZonePolygon> DescribeZones(RiskModel model, ZoningInputs inputs, List<ClassPolygon> polygons, ZoningProduct product, int firstId)
     {
         var tree = new STRtree<int>();
         for (var i = 0; i < polygons.Count; i++)
@@ -492,20 +540,39 @@ public static class ZoningEngine
             tree.Insert(polygons[i].Polygon.EnvelopeInternal, i);
         }
 
-        var points = new int[polygons.Count];
-        var people = new int[polygons.Count];
-        var factory = polygons.Count > 0 ? polygons[0].Polygon.Factory : new GeometryFactory();
-        foreach (var p in inputs.HazardPoints)
+        int ZoneOf(Point pt)
         {
-            var pt = factory.CreatePoint(new Coordinate(p.X, p.Y));
             foreach (var i in tree.Query(pt.EnvelopeInternal))
             {
                 if (PointInArea.Covers(polygons[i].Polygon, pt))
                 {
-                    points[i]++;
-                    people[i] += p.ThreatenedPeople;
-                    break;
+                    return i;
                 }
+            }
+
+            return -1;
+        }
+
+        var points = new int[polygons.Count];
+        var people = new int[polygons.Count];
+        var occupants = new long[polygons.Count];
+        var buildings = new long[polygons.Count];
+        var factory = polygons.Count > 0 ? polygons[0].Polygon.Factory : new GeometryFactory();
+        foreach (var p in inputs.HazardPoints)
+        {
+            if (ZoneOf(factory.CreatePoint(new Coordinate(p.X, p.Y))) is var i and >= 0)
+            {
+                points[i]++;
+                people[i] += p.ThreatenedPeople;
+            }
+        }
+
+        foreach (var b in inputs.Exposure.Buildings)
+        {
+            if (ZoneOf(b.Geometry as Point ?? b.Geometry.InteriorPoint) is var i and >= 0)
+            {
+                buildings[i]++;
+                occupants[i] += Math.Max(b.OccupantsDay, b.OccupantsNight);
             }
         }
 
@@ -516,11 +583,11 @@ public static class ZoningEngine
         {
             var poly = polygons[i].Polygon;
             var g = (int)polygons[i].Value;
-            var exposed = people[i] >= rules.ExposedPeople;
+            var exposed = (product == ZoningProduct.Risk ? Math.Max(people[i], occupants[i]) : people[i]) >= rules.ExposedPeople;
             var prevention = g >= rules.KeyGrade || (exposed && g >= rules.KeyGrade - 1) ? "key"
                 : g >= rules.KeyGrade - 1 || (exposed && g >= rules.KeyGrade - 2) ? "secondary" : "general";
             var surveys = coverages.Where(c => c.Prepared.Geometry.EnvelopeInternal.Intersects(poly.EnvelopeInternal) && c.Prepared.Intersects(poly)).Select(c => c.SurveyId).ToList();
-            result.Add(new ZonePolygon(i + 1, g, poly, Math.Round(poly.Area / 1e6, 6), prevention, points[i], people[i], surveys));
+            result.Add(new ZonePolygon(firstId + i, g, poly, Math.Round(poly.Area / 1e6, 6), prevention, points[i], people[i], surveys, product, occupants[i], buildings[i]));
         }
 
         return result;
@@ -551,7 +618,7 @@ public static class ZoningEngine
         }).ToList();
     }
 
-    private static List<CensusRow> Census(int grades, ZoningInputs inputs, GridSpec grid, RasterBuffer<byte> grade, double cellKm2)
+    private static List<CensusRow> Census(int grades, ZoningInputs inputs, GridSpec grid, RasterBuffer<byte> grade, double cellKm2, ZoningProduct product)
     {
         var units = inputs.AdminUnits;
         // One label raster of the units (pixel-centre rule, as GDAL's zonal tools) and one pass over the
@@ -610,8 +677,9 @@ public static class ZoningEngine
             for (var g = 1; g <= grades; g++)
             {
                 var cells = cellsPerGrade[u + 1, g];
+                var (term, termZh) = Core.Risk.Grades.CensusTerm(g, grades, product);
                 rows.Add(new CensusRow(units[u].Code, units[u].Name, units[u].NameEn, g, Core.Risk.Grades.English(g, grades), Math.Round(cells * cellKm2, 4),
-                    total == 0 ? 0 : Math.Round(cells / (double)total, 6), points[u, g], people[u, g]));
+                    total == 0 ? 0 : Math.Round(cells / (double)total, 6), points[u, g], people[u, g], term, termZh));
             }
         }
 

@@ -42,6 +42,9 @@ public sealed class ZoningInputs
     public IReadOnlyList<AdminUnitInput> AdminUnits { get; init; } = [];
 
     public IReadOnlyList<SurveyCoverageInput> SurveyCoverages { get; init; } = [];
+
+    /// <summary>Exposure for the risk product and the zones' exposed buildings (none: no risk product).</summary>
+    public ExposureInputs Exposure { get; init; } = ExposureInputs.None;
 }
 
 /// <summary>

@@ -11,7 +11,8 @@ public sealed record FactorSummary(string Id, string? Title, string? TitleZh, do
 
 public sealed record GradeSummary(int Grade, string Label, string LabelZh, string Colour, long Cells, double AreaKm2, int HazardPoints, double PointsPerKm2);
 
-public sealed record CensusRow(string AdminCode, string AdminName, string? AdminNameEn, int Grade, string GradeLabel, double AreaKm2, double Share, int HazardPoints, int ThreatenedPeople);
+public sealed record CensusRow(string AdminCode, string AdminName, string? AdminNameEn, int Grade, string GradeLabel, double AreaKm2, double Share, int HazardPoints, int ThreatenedPeople,
+    string? GradeTerm = null, string? GradeTermZh = null);
 
 /// <param name="AucHeldOut">ROC-AUC of the index at held-out hazard points against all cells (null if none held out).</param>
 /// <param name="AucAll">ROC-AUC with every hazard point.</param>
@@ -28,7 +29,35 @@ public sealed record ValidationMetrics(int TrainingPoints, int HeldOutPoints, do
 /// <summary>One point of the success-rate curve.</summary>
 public sealed record SuccessRatePoint(double AreaShare, double PointShare);
 
-public sealed record ZonePolygon(int Id, int Grade, Polygon Polygon, double AreaKm2, string Prevention, int HazardPoints, int ThreatenedPeople, IReadOnlyList<string> Surveys);
+/// <param name="ExposedPeople">Occupants (the larger of day and night) of the buildings whose representative point is in the zone.</param>
+public sealed record ZonePolygon(int Id, int Grade, Polygon Polygon, double AreaKm2, string Prevention, int HazardPoints, int ThreatenedPeople, IReadOnlyList<string> Surveys,
+    ZoningProduct Product = ZoningProduct.Susceptibility, long ExposedPeople = 0, long ExposedBuildings = 0);
+
+/// <summary>
+/// One census product of a run (docs/DOMAIN.md §1): its index (susceptibility or hazard index, or risk = H × E·V), grades after the
+/// minimum mapping unit, breaks, zones, grade summary and census per admin unit; validation against hazard points for
+/// susceptibility and hazard.
+/// </summary>
+public sealed class ProductResult
+{
+    public required ZoningProduct Product { get; init; }
+
+    /// <summary>Index per cell; NaN outside the extent.</summary>
+    public required RasterBuffer<float> Index { get; init; }
+
+    /// <summary>Grade 1..N per cell after the minimum mapping unit; 0 outside the extent.</summary>
+    public required RasterBuffer<byte> Grade { get; init; }
+
+    public required IReadOnlyList<double> Breaks { get; init; }
+
+    public required IReadOnlyList<GradeSummary> Grades { get; init; }
+
+    public required IReadOnlyList<CensusRow> Census { get; init; }
+
+    public required IReadOnlyList<ZonePolygon> Zones { get; init; }
+
+    public ValidationMetrics? Validation { get; init; }
+}
 
 public sealed record IncrementalStats(bool Incremental, long CellsRecomputed, long CellsTotal, IReadOnlyList<string> FactorsRecomputed);
 
@@ -37,28 +66,38 @@ public sealed class ZoningResult
 {
     public required GridSpec Grid { get; init; }
 
-    /// <summary>Composite index per cell; NaN outside the extent.</summary>
-    public required RasterBuffer<float> Index { get; init; }
+    /// <summary>Susceptibility and hazard always; risk when exposure was given (docs/DOMAIN.md §1).</summary>
+    public required IReadOnlyList<ProductResult> Products { get; init; }
 
-    /// <summary>Grade 1..N per cell after the minimum mapping unit; 0 outside the extent.</summary>
-    public required RasterBuffer<byte> Grade { get; init; }
+    /// <summary>Vulnerability-weighted exposure E·V per cell (docs/MODEL.md "risk"); null without exposure.</summary>
+    public RasterBuffer<float>? ExposedValue { get; init; }
+
+    public ProductResult Product(ZoningProduct product) => Products.First(p => p.Product == product);
+
+    public ProductResult Susceptibility => Product(ZoningProduct.Susceptibility);
+
+    /// <summary>The susceptibility index per cell; NaN outside the extent.</summary>
+    public RasterBuffer<float> Index => Susceptibility.Index;
+
+    /// <summary>The susceptibility grade per cell; 0 outside the extent.</summary>
+    public RasterBuffer<byte> Grade => Susceptibility.Grade;
 
     /// <summary>Each factor's class per cell (0 = no source, 1..k, 255 outside the extent).</summary>
     public required IReadOnlyDictionary<string, RasterBuffer<byte>> FactorClasses { get; init; }
 
-    public required IReadOnlyList<double> Breaks { get; init; }
+    public IReadOnlyList<double> Breaks => Susceptibility.Breaks;
 
     public AhpResult? Ahp { get; init; }
 
     public required IReadOnlyList<FactorSummary> Factors { get; init; }
 
-    public required IReadOnlyList<GradeSummary> Grades { get; init; }
+    public IReadOnlyList<GradeSummary> Grades => Susceptibility.Grades;
 
-    public required IReadOnlyList<CensusRow> Census { get; init; }
+    public IReadOnlyList<CensusRow> Census => Susceptibility.Census;
 
-    public required ValidationMetrics Validation { get; init; }
+    public ValidationMetrics Validation => Susceptibility.Validation!;
 
-    public required IReadOnlyList<ZonePolygon> Zones { get; init; }
+    public IReadOnlyList<ZonePolygon> Zones => Susceptibility.Zones;
 
     /// <summary>Seconds per stage.</summary>
     public required IReadOnlyDictionary<string, double> Timings { get; init; }

@@ -1,3 +1,5 @@
+using GeoRisk.Services;
+using GeoRisk.Core.Risk;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Net;
@@ -66,7 +68,11 @@ public sealed class OgcConformanceTests(ApiFixture api)
         Assert.Equal(4, first.GetProperty("numberMatched").GetInt64());
         Assert.Equal(1, first.GetProperty("numberReturned").GetInt32());
         var (_, zoning) = await Get("/collections/zoning/items?limit=5");
-        Assert.Equal(api.Run.ZoneCount, zoning.GetProperty("numberMatched").GetInt64());
+        var products = TileService.ZoneCounts(api.Run);
+        Assert.Equal(products[ZoningProduct.Susceptibility], zoning.GetProperty("numberMatched").GetInt64());
+        var (_, risk) = await Get("/collections/zoning-risk/items?limit=5");
+        Assert.Equal(products[ZoningProduct.Risk], risk.GetProperty("numberMatched").GetInt64());
+        Assert.All(risk.GetProperty("features").EnumerateArray(), f => Assert.Equal("risk", f.GetProperty("properties").GetProperty("product").GetString()));
         var (_, boxed) = await Get($"{Counties}/items?bbox=82.0,44.8,82.1,44.9&limit=100");
         Assert.Equal(boxed.GetProperty("numberReturned").GetInt32(), boxed.GetProperty("numberMatched").GetInt32());
     }

@@ -179,7 +179,10 @@ public sealed class TileTests(ApiFixture api)
 
     [Theory]
     [InlineData("grade")]
+    [InlineData("index")]
+    [InlineData("hazard-grade")]
     [InlineData("risk")]
+    [InlineData("risk-grade")]
     [InlineData("hillshade")]
     public async Task RasterTile_PngWithColoursAndTransparentNodata(string kind)
     {
@@ -190,7 +193,7 @@ public sealed class TileTests(ApiFixture api)
         var png = await response.Content.ReadAsByteArrayAsync();
         var (opaque, colours) = PngStats(png);
         Assert.True(opaque > 1000, $"{opaque} drawn pixels");
-        if (kind == "grade")
+        if (kind.EndsWith("grade", StringComparison.Ordinal))
         {
             var legend = new HashSet<string> { "38a800", "ffff00", "ff9900", "e60000" };
             Assert.All(colours, c => Assert.Contains(c, legend));

@@ -37,10 +37,22 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         Assert.Contains("grade", current.GetProperty("rasters").EnumerateArray().Select(r => r.GetString()));
 
         var csv = await _client.GetStringAsync(new Uri($"/api/v1/zoning-runs/{api.Run.Id}/census?format=csv", UriKind.Relative));
-        Assert.StartsWith("admin_code,admin_name,admin_name_en,grade,", csv, StringComparison.Ordinal);
+        Assert.StartsWith("product,product_zh,admin_code,admin_name,admin_name_en,grade,", csv, StringComparison.Ordinal);
         Assert.Equal(17, csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("susceptibility zoning,易发性区划,652701,博乐市,Bole,4,very high,very high susceptibility area,极高易发区,", csv, StringComparison.Ordinal);
         var (_, json) = await Get("/api/v1/zoning-runs/current/census");
         Assert.Equal(16, json.GetArrayLength());
+
+        // Each product has its own census with its own terms; a product the run lacks or an unknown one is a clear 4xx.
+        var riskCsv = await _client.GetStringAsync(new Uri("/api/v1/zoning-runs/current/census?format=csv&product=risk", UriKind.Relative));
+        Assert.Contains("risk zoning,风险区划,652701,博乐市,Bole,4,very high,very high risk area,极高风险区,", riskCsv, StringComparison.Ordinal);
+        var (hazardStatus, hazard) = await Get("/api/v1/zoning-runs/current/census?product=危险性");
+        Assert.Equal(HttpStatusCode.OK, hazardStatus);
+        Assert.Equal(16, hazard.GetArrayLength());
+        Assert.Equal("极高危险区", hazard.EnumerateArray().First(r => r.GetProperty("grade").GetInt32() == 4).GetProperty("gradeTermZh").GetString());
+        var (badStatus, bad) = await Get("/api/v1/zoning-runs/current/census?product=vulnerability");
+        Assert.Equal(HttpStatusCode.BadRequest, badStatus);
+        Assert.Equal("bad-product", bad.GetProperty("code").GetString());
 
         var (zs, zones) = await Get("/api/v1/zoning-runs/current/zones?bbox=82.0,44.85,82.1,44.95&limit=5");
         Assert.Equal(HttpStatusCode.OK, zs);
@@ -94,12 +106,26 @@ public sealed class ZoningAndSiteRiskTests(ApiFixture api)
         var expected = GdalLocationInfo(api.Run.Rasters["grade"], BoleLon, BoleLat);
         Assert.Equal(expected, zoning.GetProperty("grade").GetInt32());
         var index = GdalLocationInfo(api.Run.Rasters["index"], BoleLon, BoleLat);
-        Assert.Equal(index, zoning.GetProperty("index").GetDouble(), 5);
+        Assert.Equal(index, zoning.GetProperty("index").GetDouble(), 1e-5); // the answer rounds to 6 decimals
 
-        // Factor contributions add up to the index (weighted sum).
+        // Factor contributions add up to the susceptibility index (the triggers contribute nothing to it) and, with the
+        // triggers, to the hazard index; each product's grade and index are its own COG's at the point.
         var sum = zoning.GetProperty("factors").EnumerateArray().Sum(f => f.GetProperty("contribution").GetDouble());
         Assert.Equal(zoning.GetProperty("index").GetDouble(), sum, 4);
         Assert.Equal(6, zoning.GetProperty("factors").GetArrayLength());
+        Assert.Equal(["pga", "flood"], zoning.GetProperty("factors").EnumerateArray().Where(f => f.GetProperty("role").GetString() == "trigger").Select(f => f.GetProperty("id").GetString()));
+        var products = zoning.GetProperty("products").EnumerateArray().ToDictionary(p => p.GetProperty("product").GetString()!);
+        Assert.Equal(["susceptibility", "hazard", "risk"], products.Keys);
+        var hazardSum = zoning.GetProperty("factors").EnumerateArray().Sum(f => f.GetProperty("hazardContribution").GetDouble());
+        Assert.Equal(products["hazard"].GetProperty("index").GetDouble(), hazardSum, 4);
+        foreach (var (name, gradeRaster, indexRaster) in new[] { ("hazard", "hazard-grade", "hazard-index"), ("risk", "risk-grade", "risk-index") })
+        {
+            Assert.Equal(GdalLocationInfo(api.Run.Rasters[gradeRaster], BoleLon, BoleLat), products[name].GetProperty("grade").GetInt32());
+            Assert.Equal(GdalLocationInfo(api.Run.Rasters[indexRaster], BoleLon, BoleLat), products[name].GetProperty("index").GetDouble(), 4);
+        }
+
+        Assert.EndsWith("风险区", products["risk"].GetProperty("termZh").GetString(), StringComparison.Ordinal);
+        Assert.Equal("风险区划", products["risk"].GetProperty("titleZh").GetString());
 
         Assert.Equal("652701", answer.GetProperty("admin").GetProperty("code").GetString());
         var survey = answer.GetProperty("survey");

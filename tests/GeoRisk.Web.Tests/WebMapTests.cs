@@ -117,9 +117,52 @@ public sealed class WebMapTests(WebFixture web) : IClassFixture<WebFixture>, IAs
 
         await ShowOnly("zoning-fill", "zoning-outline", "hillshade");
         await Screenshot("03-zoning");
-        await ShowOnly("risk-raster");
-        var risk = await LegendPixels();
-        Assert.True(risk["other"] > 100_000, JsonSerializer.Serialize(risk)); // a continuous ramp, drawn over most of the view
+        await ShowOnly("index-raster");
+        var index = await LegendPixels();
+        Assert.True(index["other"] > 100_000, JsonSerializer.Serialize(index)); // a continuous ramp, drawn over most of the view
+        AssertNoProblems();
+    }
+
+    [Fact]
+    public async Task ProductSwitcher_ShowsEachProductWithItsOwnLegend()
+    {
+        // The three census products (docs/DOMAIN.md §1), each titled and graded with its own census terms.
+        var expected = new[]
+        {
+            ("susceptibility", "易发性区划", "极高易发区", "susceptibility zoning", "very high susceptibility area"),
+            ("hazard", "危险性区划", "极高危险区", "hazard zoning", "very high hazard area"),
+            ("risk", "风险区划", "极高风险区", "risk zoning", "very high risk area"),
+        };
+        await _page.ClickAsync("#tabs button[data-tab=layers]");
+        await _page.EvaluateAsync("() => window.georisk.setLanguage('zh')");
+        foreach (var (product, titleZh, termZh, title, term) in expected)
+        {
+            await _page.ClickAsync($"[data-testid=product-{product}]");
+            await Idle();
+            Assert.Equal(titleZh, await _page.InnerTextAsync("[data-testid=legend-title]"));
+            var legend = await _page.InnerTextAsync("#legend");
+            Assert.Contains(termZh, legend);
+            // Four grades, each with this product's suffix (易发区 / 危险区 / 风险区), none with another's.
+            // (风险区划, the title, itself contains 风险区: counted apart.)
+            Assert.Equal(4, legend.Split(termZh[^3..]).Length - titleZh.Split(termZh[^3..]).Length);
+            // Only the chosen product's zones are drawn, and they are drawn in the grade colours.
+            var visible = await _page.EvaluateAsync<string[]>("() => JSON.parse(JSON.stringify(window.georisk.map.getStyle().metadata['georisk:products'].filter(p => window.georisk.map.getLayoutProperty(p.layer, 'visibility') !== 'none').map(p => p.product)))");
+            Assert.Equal([product], visible);
+            // What MapLibre drew for that layer: zones of this product, in more than one grade.
+            var drawn = await _page.EvaluateAsync<JsonElement>($$"""
+                () => window.georisk.map.queryRenderedFeatures({ layers: ['{{(product == "susceptibility" ? "zoning" : "zoning-" + product)}}-fill'] })
+                  .map(f => ({ product: f.properties.product, grade: f.properties.grade }))
+                """);
+            Assert.True(drawn.GetArrayLength() > 20, $"{product}: {drawn.GetArrayLength()} zones drawn");
+            Assert.All(drawn.EnumerateArray(), f => Assert.Equal(product, f.GetProperty("product").GetString()));
+            Assert.True(drawn.EnumerateArray().Select(f => f.GetProperty("grade").GetInt32()).Distinct().Count() >= 2);
+            await Screenshot($"04-product-{product}");
+            await _page.EvaluateAsync("() => window.georisk.setLanguage('en')");
+            Assert.Equal(title, await _page.InnerTextAsync("[data-testid=legend-title]"));
+            Assert.Contains(term, await _page.InnerTextAsync("#legend"));
+            await _page.EvaluateAsync("() => window.georisk.setLanguage('zh')");
+        }
+
         AssertNoProblems();
     }
 

@@ -468,10 +468,16 @@ internal static class OgcEndpoints
         // One indexed lookup; reading a whole layer to find one feature cost a scan. Survey coverages are a handful of
         // features assembled in memory.
         GeoFeature? match;
-        if (id == TileService.Zoning)
+        if (TileService.TryZoningProduct(id, out var zoningProduct))
         {
             var run = await store.GetZoningRunAsync(null, ct) ?? throw new KeyNotFoundException("No zoning run yet.");
             match = await store.GetZoneAsync(run.Id, wanted, ct);
+            // Zone ids are unique across a run's products: a hazard zone is not an item of the susceptibility collection.
+            var productOf = match?.Attributes.GetValueOrDefault("product") as string ?? "susceptibility";
+            if (productOf != ZoningRunRecord.ProductToken(zoningProduct))
+            {
+                match = null;
+            }
         }
         else if (id == TileService.Coverage)
         {
@@ -494,10 +500,10 @@ internal static class OgcEndpoints
 
     private static async Task<IReadOnlyList<GeoFeature>> QueryAsync(IGeoRiskStore store, TileService tiles, string id, Envelope? bbox, int limit, long offset, CancellationToken ct)
     {
-        if (id == TileService.Zoning)
+        if (TileService.TryZoningProduct(id, out var product))
         {
             var run = await store.GetZoningRunAsync(null, ct) ?? throw new KeyNotFoundException("No zoning run yet.");
-            return await store.QueryZonesAsync(run.Id, bbox, limit, offset, ct);
+            return await store.QueryZonesAsync(run.Id, bbox, limit, offset, ct, product);
         }
 
         if (id == TileService.Coverage)

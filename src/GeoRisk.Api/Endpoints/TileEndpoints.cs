@@ -100,7 +100,7 @@ internal static class TileEndpoints
     {
         if (!RasterTileService.Kinds.Contains(kind))
         {
-            return Problems.Create(StatusCodes.Status404NotFound, "not-found", $"No raster tileset '{kind}' (risk, grade, hillshade).");
+            return Problems.Create(StatusCodes.Status404NotFound, "not-found", $"No raster tileset '{kind}' ({string.Join(", ", RasterTileService.Kinds)}).");
         }
 
         var (tile, error) = ParseTile(z, x, y);
@@ -282,13 +282,17 @@ internal static class MapStyle
 
         void Vector(TilesetInfo t) => sources[t.Id] = new JsonObject { ["type"] = "vector", ["url"] = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" };
 
-        if (tilesets.FirstOrDefault(t => t.Id == TileService.Zoning) is { } zoning)
+        // The census products (docs/DOMAIN.md §1): one zoning tileset each; susceptibility shows, hazard and risk are
+        // switched on by the map's product switcher. Prevention zoning is drawn from the risk zones when there are some.
+        var zoningTilesets = tilesets.Where(t => TileService.TryZoningProduct(t.Id, out _)).ToList();
+        if (zoningTilesets.Count > 0)
         {
-            sources["risk"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/risk.json", ["tileSize"] = 256 };
+            var hasRisk = zoningTilesets.Any(t => t.Id == TileService.ZoningTileset(ZoningProduct.Risk));
+            sources["index"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/index.json", ["tileSize"] = 256 };
             sources["grade"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/grade.json", ["tileSize"] = 256 };
             layers.Add(new JsonObject
             {
-                ["id"] = "risk-raster", ["type"] = "raster", ["source"] = "risk",
+                ["id"] = "index-raster", ["type"] = "raster", ["source"] = "index",
                 ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 0.8 },
             });
             layers.Add(new JsonObject
@@ -296,14 +300,32 @@ internal static class MapStyle
                 ["id"] = "grade-raster", ["type"] = "raster", ["source"] = "grade",
                 ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 1.0, ["raster-resampling"] = "nearest" },
             });
+            if (hasRisk)
+            {
+                sources["risk"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/risk.json", ["tileSize"] = 256 };
+                layers.Add(new JsonObject
+                {
+                    ["id"] = "risk-raster", ["type"] = "raster", ["source"] = "risk",
+                    ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 0.8 },
+                });
+            }
 
-            Vector(zoning);
-            layers.Add(Layer("zoning-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: true));
-            layers.Add(Layer("zoning-outline", "line", zoning.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));
-            layers.Add(Layer("prevention-fill", "fill", zoning.Id, new JsonObject { ["fill-color"] = prevention.DeepClone(), ["fill-opacity"] = 0.5 }, visible: false));
+            foreach (var t in zoningTilesets)
+            {
+                Vector(t);
+                var susceptibility = t.Id == TileService.Zoning;
+                layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: susceptibility));
+                if (susceptibility)
+                {
+                    layers.Add(Layer("zoning-outline", "line", t.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));
+                }
+            }
+
+            var preventionSource = hasRisk ? TileService.ZoningTileset(ZoningProduct.Risk) : TileService.Zoning;
+            layers.Add(Layer("prevention-fill", "fill", preventionSource, new JsonObject { ["fill-color"] = prevention.DeepClone(), ["fill-opacity"] = 0.5 }, visible: false));
         }
 
-        foreach (var t in tilesets.Where(t => t.Id != TileService.Zoning))
+        foreach (var t in tilesets.Where(t => !TileService.TryZoningProduct(t.Id, out _)))
         {
             Vector(t);
             switch (t.Kind)
@@ -402,6 +424,26 @@ internal static class MapStyle
                     ["colour"] = Grades.Colour(g),
                 }).ToArray()),
                 ["georisk:prevention"] = new JsonArray(Grades.Prevention.Select(p => (JsonNode)new JsonObject { ["id"] = p.Id, ["label"] = p.En, ["labelZh"] = p.Zh, ["colour"] = p.Colour }).ToArray()),
+                // Per product: its fill layer and legend with the census terms (极高易发区, 高危险区, 中风险区 …), for map switchers.
+                ["georisk:products"] = new JsonArray(tilesets.Where(t => TileService.TryZoningProduct(t.Id, out _)).Select(t =>
+                {
+                    TileService.TryZoningProduct(t.Id, out var product);
+                    var (en, zh) = Grades.ProductName(product);
+                    return (JsonNode)new JsonObject
+                    {
+                        ["product"] = product.ToString().ToLowerInvariant(),
+                        ["title"] = en,
+                        ["titleZh"] = zh,
+                        ["layer"] = t.Id + "-fill",
+                        ["legend"] = new JsonArray(Enumerable.Range(1, 4).Select(g => (JsonNode)new JsonObject
+                        {
+                            ["grade"] = g,
+                            ["term"] = Grades.CensusTerm(g, 4, product).En,
+                            ["termZh"] = Grades.CensusTerm(g, 4, product).Zh,
+                            ["colour"] = Grades.Colour(g),
+                        }).ToArray()),
+                    };
+                }).ToArray()),
             },
             ["center"] = new JsonArray(82.0, 44.7),
             ["zoom"] = 7,

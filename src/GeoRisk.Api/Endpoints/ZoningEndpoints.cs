@@ -63,50 +63,43 @@ internal static class ZoningEndpoints
         return TypedResults.Ok(new { id = info.Id, createdAt = info.CreatedAt, zoneCount = info.ZoneCount, rasters = info.Rasters.Keys, record = record.RootElement.Clone() });
     }
 
-    private static async Task<IResult> GetCensus(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct)
-    {
-        var info = await ResolveAsync(store, run, ct);
-        var record = ZoningRunRecord.FromJson(info.RecordJson);
-        var csv = format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal));
-        if (format is not null and not "csv" and not "json")
-        {
-            return TypedResults.Problem(statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
-        }
+    /// <summary>Area, hazard points and threatened people per admin unit and grade of one product (default susceptibility).</summary>
+    private static Task<IResult> GetCensus(string run, string? format, string? product, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+        Table(run, format, product, "census", (_, p) => ZoningExport.CensusCsv(p), (_, p) => p.Census, store, http, ct);
 
-        if (csv)
-        {
-            http.Response.Headers.ContentDisposition = $"attachment; filename=\"census-run{info.Id}.csv\"";
-            return TypedResults.Text(ZoningExport.CensusCsv(record), "text/csv; charset=utf-8");
-        }
-
-        return TypedResults.Ok(record.Census);
-    }
-
-    /// <summary>What is exposed per admin unit and grade (people, buildings by structure, road km by class, facilities by type).</summary>
-    private static Task<IResult> GetExposure(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
-        Table(run, format, "exposure", r => ZoningExport.ExposureCsv(r), r => r.Exposure, store, http, ct);
+    /// <summary>What is exposed per admin unit and grade of one product (people, buildings by structure, road km by class, facilities by type).</summary>
+    private static Task<IResult> GetExposure(string run, string? format, string? product, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+        Table(run, format, product, "exposure", (_, p) => ZoningExport.ExposureCsv(p), (_, p) => p.Exposure, store, http, ct);
 
     /// <summary>What each flood scenario reaches.</summary>
     private static Task<IResult> GetFloodScenarios(string run, string? format, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
-        Table(run, format, "flood-scenarios", r => ZoningExport.FloodScenariosCsv(r), r => r.FloodScenarios, store, http, ct);
+        Table(run, format, null, "flood-scenarios", (r, _) => ZoningExport.FloodScenariosCsv(r), (r, _) => r.FloodScenarios, store, http, ct);
 
-    private static async Task<IResult> Table<T>(string run, string? format, string name, Func<ZoningRunRecord, string> csv, Func<ZoningRunRecord, T> json,
-        IGeoRiskStore store, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> Table<T>(string run, string? format, string? productText, string name, Func<ZoningRunRecord, ProductRecord, string> csv,
+        Func<ZoningRunRecord, ProductRecord, T> json, IGeoRiskStore store, HttpContext http, CancellationToken ct)
     {
         if (format is not null and not "csv" and not "json")
         {
             return TypedResults.Problem(statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
         }
 
-        var info = await ResolveAsync(store, run, ct);
-        var record = ZoningRunRecord.FromJson(info.RecordJson);
-        if (format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal)))
+        if (!ZoningRunRecord.TryParseProduct(productText, out var product))
         {
-            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}-run{info.Id}.csv\"";
-            return TypedResults.Text(csv(record), "text/csv; charset=utf-8");
+            return Problems.Create(400, "bad-product", "product must be susceptibility, hazard or risk (易发性, 危险性, 风险).");
         }
 
-        return TypedResults.Ok(json(record));
+        var info = await ResolveAsync(store, run, ct);
+        var record = ZoningRunRecord.FromJson(info.RecordJson);
+        var productRecord = record.Product(product)
+            ?? throw new KeyNotFoundException($"Zoning run {info.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers; runs before schema 3 have only susceptibility).");
+        var suffix = product == Core.Risk.ZoningProduct.Susceptibility ? "" : "-" + ZoningRunRecord.ProductToken(product);
+        if (format == "csv" || (format is null && http.Request.Headers.Accept.ToString().Contains("text/csv", StringComparison.Ordinal)))
+        {
+            http.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}{suffix}-run{info.Id}.csv\"";
+            return TypedResults.Text(csv(record, productRecord), "text/csv; charset=utf-8");
+        }
+
+        return TypedResults.Ok(json(record, productRecord));
     }
 
     /// <summary>A printable zoning map of one county (legend, scale bar, north arrow, title, sources).</summary>
@@ -151,9 +144,14 @@ internal static class ZoningEndpoints
         return TypedResults.Bytes(png, "image/png");
     }
 
-    private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(string run, string? bbox, int? limit, long? offset, IGeoRiskStore store, CancellationToken ct)
+    private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(string run, string? bbox, int? limit, long? offset, string? product, IGeoRiskStore store, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
+        if (!ZoningRunRecord.TryParseProduct(product, out var wanted))
+        {
+            errors["product"] = ["product must be susceptibility, hazard or risk."];
+        }
+
         var take = limit ?? 1000;
         if (take is < 1 or > CatalogEndpoints.MaxLimit)
         {
@@ -178,7 +176,7 @@ internal static class ZoningEndpoints
 
         var info = await ResolveAsync(store, run, ct);
         var collection = new FeatureCollection();
-        foreach (var z in await store.QueryZonesAsync(info.Id, envelope, take, offset ?? 0, ct))
+        foreach (var z in await store.QueryZonesAsync(info.Id, envelope, take, offset ?? 0, ct, wanted))
         {
             collection.Add(new Feature(z.Geometry, new AttributesTable(z.Attributes.ToDictionary(a => a.Key, a => a.Value))));
         }

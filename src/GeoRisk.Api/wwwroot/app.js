@@ -5,7 +5,7 @@ import * as maplibregl from '/vendor/maplibre-gl/maplibre-gl.mjs';
 const I18N = {
   en: {
     title: 'GeoRisk hazard zoning', 'tab.layers': 'Layers', 'tab.site': 'Site risk', 'tab.upload': 'Upload', 'tab.runs': 'Zoning runs',
-    'layers.heading': 'Map layers', 'site.heading': 'What is the risk here?', 'site.hint': 'Click the map, or draw a parcel (click its corners, then Finish).',
+    'layers.heading': 'Map layers', 'layers.products': 'Zoning product', 'site.heading': 'What is the risk here?', 'site.hint': 'Click the map, or draw a parcel (click its corners, then Finish).',
     'site.category': 'Building category', 'site.intensity': 'Design intensity', 'site.draw': 'Draw parcel', 'site.finish': 'Finish parcel',
     'upload.heading': 'Geologist: upload a survey layer', 'upload.key': 'API key', 'upload.survey': 'Survey', 'upload.kind': 'Layer kind',
     'upload.layer': 'Layer name (optional)', 'upload.crs': 'CRS (optional, e.g. EPSG:4515)', 'upload.file': 'File (zip, gpkg, geojson, kml, tif)',
@@ -17,12 +17,12 @@ const I18N = {
     prevention: 'Prevention zoning', exposure: 'Exposed in the parcel', buildings: 'buildings', people: 'people', uncertainty: 'trace located to ±', older: 'an older fault is closer', dangerous: 'Possible dangerous section (危险地段)', folds: 'fold axes left out', areaPerGrade: 'Area per grade',
     worst: 'Worst grade', job: 'Job', report: 'Validation report', read: 'read', accepted: 'accepted', errors: 'errors', warnings: 'warnings',
     needKey: 'Enter a geologist API key first.', model: 'Model', breaks: 'Breaks', auc: 'ROC-AUC (held out)', census: 'Census', download: 'Download CSV',
-    created: 'Created', zones: 'Zones', seismic: 'Seismic', intensityLabel: 'intensity', constraints: 'Planning constraints', legend: 'Risk grade',
+    created: 'Created', zones: 'Zones', seismic: 'Seismic', intensityLabel: 'intensity', constraints: 'Planning constraints', legend: 'Grade', product: 'Product',
     prevention: 'Prevention zoning', exposure: 'Exposed in the parcel', buildings: 'buildings', people: 'people',
   },
   zh: {
     title: 'GeoRisk 地质灾害风险区划', 'tab.layers': '图层', 'tab.site': '场地风险', 'tab.upload': '上传', 'tab.runs': '区划成果',
-    'layers.heading': '地图图层', 'site.heading': '此处风险如何？', 'site.hint': '点击地图查询，或绘制地块（依次点击拐点后点“完成地块”）。',
+    'layers.heading': '地图图层', 'layers.products': '区划产品', 'site.heading': '此处风险如何？', 'site.hint': '点击地图查询，或绘制地块（依次点击拐点后点“完成地块”）。',
     'site.category': '建筑抗震设防类别', 'site.intensity': '设防烈度', 'site.draw': '绘制地块', 'site.finish': '完成地块',
     'upload.heading': '地质人员：上传调查图层', 'upload.key': 'API 密钥', 'upload.survey': '调查项目', 'upload.kind': '图层类型',
     'upload.layer': '图层名称（可选）', 'upload.crs': '坐标系（可选，如 EPSG:4515）', 'upload.file': '文件（zip、gpkg、geojson、kml、tif）',
@@ -34,14 +34,16 @@ const I18N = {
     prevention: '防治分区', exposure: '地块内承灾体', buildings: '房屋', people: '人口', uncertainty: '迹线位置不确定度 ±', older: '更近的为较老断裂', dangerous: '可能为危险地段', folds: '已排除褶皱轴线', areaPerGrade: '各等级面积',
     worst: '最高等级', job: '任务', report: '校验报告', read: '读取', accepted: '接受', errors: '错误', warnings: '警告',
     needKey: '请先输入地质人员 API 密钥。', model: '模型', breaks: '分级断点', auc: 'ROC-AUC（留出样本）', census: '普查统计', download: '下载 CSV',
-    created: '时间', zones: '图斑', seismic: '地震', intensityLabel: '烈度', constraints: '规划约束', legend: '风险等级',
+    created: '时间', zones: '图斑', seismic: '地震', intensityLabel: '烈度', constraints: '规划约束', legend: '等级', product: '区划产品',
     prevention: '防治区划',
   },
 };
 
 const LAYER_NAMES = {
-  hillshade: ['Hillshade', '山体阴影'], 'risk-raster': ['Risk index (raster)', '风险指数（栅格）'], 'grade-raster': ['Risk grade (raster)', '风险等级（栅格）'],
-  'zoning-fill': ['Risk zoning', '风险区划'], 'zoning-outline': ['Zoning outlines', '区划边界'], 'prevention-fill': ['Prevention zoning', '防治区划'],
+  hillshade: ['Hillshade', '山体阴影'], 'index-raster': ['Susceptibility index (raster)', '易发性指数（栅格）'], 'grade-raster': ['Susceptibility grade (raster)', '易发性等级（栅格）'],
+  'risk-raster': ['Risk index (raster)', '风险指数（栅格）'],
+  'zoning-fill': ['Susceptibility zoning', '易发性区划'], 'zoning-hazard-fill': ['Hazard zoning', '危险性区划'], 'zoning-risk-fill': ['Risk zoning', '风险区划'],
+  'zoning-outline': ['Zoning outlines', '区划边界'], 'prevention-fill': ['Prevention zoning', '防治区划'],
   'coverage-outline': ['Survey coverage (1:50000 / 1:10000)', '调查覆盖（1:5万 / 1:1万）'],
 };
 
@@ -51,11 +53,15 @@ const $ = (id) => document.getElementById(id);
 const esc = (s) => String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 let legend = [];
 let prevention = [];
+// The census products of the current run (susceptibility, hazard, risk) and the one shown.
+let products = [];
+let product = 'susceptibility';
 
 function applyLanguage() {
   document.documentElement.lang = lang;
   for (const el of document.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
   $('lang').textContent = lang === 'zh' ? 'English' : '中文';
+  renderProducts();
   renderLegend();
   renderLayerList();
 }
@@ -95,6 +101,7 @@ map.on('load', () => {
   const meta = map.getStyle().metadata || {};
   legend = meta['georisk:legend'] || [];
   prevention = meta['georisk:prevention'] || [];
+  products = meta['georisk:products'] || [];
   addOverlays();
   applyLanguage();
 });
@@ -126,10 +133,32 @@ function renderLayerList() {
   }
 }
 
+// One product at a time: its fill layer shows, the others hide, and the legend names its grades with the census terms.
+function showProduct(name) {
+  product = name;
+  for (const p of products) {
+    if (map.getLayer(p.layer)) map.setLayoutProperty(p.layer, 'visibility', p.product === name ? 'visible' : 'none');
+  }
+  renderProducts();
+  renderLegend();
+  renderLayerList();
+}
+
+function renderProducts() {
+  const box = $('products');
+  box.innerHTML = products.map((p) => `<label><input type="radio" name="product" value="${esc(p.product)}" data-testid="product-${esc(p.product)}"
+    ${p.product === product ? 'checked' : ''}> ${esc(lang === 'zh' ? p.titleZh : p.title)}</label>`).join('');
+  for (const input of box.querySelectorAll('input')) input.addEventListener('change', () => showProduct(input.value));
+}
+
 function renderLegend() {
-  const grades = legend.map((g) => `<div><span class="swatch" style="background:${esc(g.colour)}"></span>${esc(g.grade)} ${esc(lang === 'zh' ? g.labelZh : g.label)}</div>`).join('');
+  const active = products.find((p) => p.product === product);
+  const title = active ? (lang === 'zh' ? active.titleZh : active.title) : t('legend');
+  const grades = active
+    ? active.legend.slice().reverse().map((g) => `<div><span class="swatch" style="background:${esc(g.colour)}"></span>${esc(lang === 'zh' ? g.termZh : g.term)}</div>`).join('')
+    : legend.map((g) => `<div><span class="swatch" style="background:${esc(g.colour)}"></span>${esc(g.grade)} ${esc(lang === 'zh' ? g.labelZh : g.label)}</div>`).join('');
   const prev = prevention.map((p) => `<div><span class="swatch" style="background:${esc(p.colour)}"></span>${esc(lang === 'zh' ? p.labelZh : p.label)}</div>`).join('');
-  $('legend').innerHTML = `<strong>${t('legend')}</strong>${grades}<strong>${t('prevention')}</strong>${prev}`;
+  $('legend').innerHTML = `<strong data-testid="legend-title">${esc(title)}</strong>${grades}<strong>${t('prevention')}</strong>${prev}`;
 }
 
 // Site risk: a click asks for the point; in drawing mode clicks add parcel corners.
@@ -198,6 +227,11 @@ function renderSite(a, ok) {
   if (z) {
     parts.push(`<p data-testid="site-grade" data-grade="${z.grade}">${t('grade')}: <span class="grade-badge" style="background:${esc(z.colour)}">${esc(z.grade)} ${esc(lang === 'zh' ? z.termZh : z.term)}</span>
       ${t('index')}: ${esc(z.index.toFixed(3))}</p>`);
+    if (z.products && z.products.length) {
+      parts.push(`<table data-testid="site-products"><tr><th>${t('product')}</th><th>${t('grade')}</th></tr>${z.products.map((p) =>
+        `<tr data-product="${esc(p.product)}" data-grade="${esc(p.grade)}"><td>${esc(lang === 'zh' ? p.titleZh : p.title)}</td>
+        <td><span class="grade-badge" style="background:${esc(p.colour)}">${esc(lang === 'zh' ? p.termZh : p.term)}</span></td></tr>`).join('')}</table>`);
+    }
     if (z.prevention) parts.push(`<p data-testid="site-prevention">${t('prevention')}: ${esc(lang === 'zh' ? z.prevention.labelZh : z.prevention.label)}</p>`);
     const max = Math.max(...z.factors.map((f) => Math.abs(f.contribution)), 1e-9);
     parts.push(`<h3>${t('factors')}</h3><div class="bars" data-testid="factor-bars">${z.factors.map((f) => `

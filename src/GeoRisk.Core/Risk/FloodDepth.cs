@@ -15,6 +15,25 @@ public static class FloodDepth
         (double.PositiveInfinity, ">3 m", "3米以上"),
     ];
 
+    /// <summary>The index (0..4) of a depth's class; -1 for a missing or negative depth.</summary>
+    public static int IndexOf(double? depthM)
+    {
+        if (depthM is not { } d || !double.IsFinite(d) || d < 0)
+        {
+            return -1;
+        }
+
+        for (var i = 0; i < s_classes.Length; i++)
+        {
+            if (d <= s_classes[i].Upper)
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
     /// <summary>The class of a depth in metres; null for a missing or negative depth.</summary>
     public static (string Id, string Zh)? ClassOf(double? depthM)
     {

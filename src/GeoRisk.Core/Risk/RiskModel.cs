@@ -30,6 +30,12 @@ public sealed record RiskModel
 
     public PreventionRules Prevention { get; init; } = new();
 
+    /// <summary>Damage ratios of the exposure per structure class and hazard type (the risk product and scenario tables).</summary>
+    public VulnerabilityModel Vulnerability { get; init; } = new();
+
+    /// <summary>How people and floor area weigh in the risk product.</summary>
+    public RiskWeights Risk { get; init; } = new();
+
     /// <summary>Layer kind whose features give the census units (default admin-units).</summary>
     public string AdminLayerKind { get; init; } = "admin-units";
 
@@ -159,6 +165,12 @@ public sealed record RiskModel
 
         problems.AddRange(Combination.Validate(Factors));
         problems.AddRange(Classification.Validate());
+        problems.AddRange(Vulnerability.Validate());
+        problems.AddRange(Risk.Validate());
+        if (Factors.All(f => f.Role == FactorRole.Trigger))
+        {
+            problems.Add("At least one factor must have the role 'susceptibility' (the triggers alone make no susceptibility).");
+        }
         if (Validation.HoldOutFraction is < 0 or >= 1)
         {
             problems.Add("validation.holdOutFraction must be in [0, 1).");
@@ -348,6 +360,9 @@ public sealed record FactorDefinition
     public required FactorSource Source { get; init; }
 
     public required FactorTransform Transform { get; init; }
+
+    /// <summary>Susceptibility (default) or trigger: triggers enter the hazard product only (docs/DOMAIN.md §1).</summary>
+    public FactorRole Role { get; init; } = FactorRole.Susceptibility;
 
     /// <summary>How far a change in the source can move this factor's values, in metres (the incremental-recompute margin).</summary>
     [JsonIgnore]

@@ -8,6 +8,7 @@ public static class ZoneSchema
     public static readonly IReadOnlyList<SchemaField> Fields =
     [
         new("zone_id", FieldKind.Integer, true, []),
+        new("product", FieldKind.Text, false, []),
         new("grade", FieldKind.Integer, true, []),
         new("grade_label", FieldKind.Text, true, []),
         new("grade_label_zh", FieldKind.Text, true, []),
@@ -18,6 +19,8 @@ public static class ZoneSchema
         new("area_km2", FieldKind.Real, true, []),
         new("hazard_points", FieldKind.Integer, true, []),
         new("threatened_people", FieldKind.Integer, true, []),
+        new("exposed_people", FieldKind.Integer, false, []),
+        new("exposed_buildings", FieldKind.Integer, false, []),
         new("surveys", FieldKind.Text, false, []),
     ];
 }

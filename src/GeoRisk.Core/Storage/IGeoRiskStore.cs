@@ -114,9 +114,13 @@ public interface IGeoRiskStore : IAsyncDisposable
     /// <summary>A run by id, or the current run when <paramref name="id"/> is null; null when there is none.</summary>
     Task<ZoningRunInfo?> GetZoningRunAsync(int? id = null, CancellationToken cancellationToken = default);
 
-    /// <summary>Zones of a run intersecting <paramref name="bbox"/> (lon/lat), in zone order.</summary>
+    /// <summary>
+    /// Zones of one product of a run intersecting <paramref name="bbox"/> (lon/lat), in zone order. Zones stored before
+    /// products existed are susceptibility zones.
+    /// </summary>
     /// <exception cref="KeyNotFoundException">No such run.</exception>
-    Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<GeoFeature>> QueryZonesAsync(int runId, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default,
+        Risk.ZoningProduct product = Risk.ZoningProduct.Susceptibility);
 
     /// <summary>The zone of run <paramref name="runId"/> with this zone id, found through an index; null when there is none.</summary>
     /// <exception cref="KeyNotFoundException">The run does not exist.</exception>

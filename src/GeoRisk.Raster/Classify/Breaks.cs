@@ -7,13 +7,16 @@ namespace GeoRisk.Raster.Classify;
 /// </summary>
 public static class Breaks
 {
-    /// <summary>Values from the grid without NaN, every k-th so at most <paramref name="maxSample"/> are kept (deterministic).</summary>
-    public static float[] Sample(ReadOnlySpan<float> values, int maxSample = 10_000)
+    /// <summary>
+    /// Values from the grid without NaN (and, with <paramref name="positiveOnly"/>, without values ≤ 0), every k-th so at most
+    /// <paramref name="maxSample"/> are kept (deterministic).
+    /// </summary>
+    public static float[] Sample(ReadOnlySpan<float> values, int maxSample = 10_000, bool positiveOnly = false)
     {
         var valid = 0;
         foreach (var v in values)
         {
-            valid += float.IsNaN(v) ? 0 : 1;
+            valid += Kept(v) ? 1 : 0;
         }
 
         var stride = Math.Max(1, valid / Math.Max(1, maxSample));
@@ -21,13 +24,15 @@ public static class Breaks
         var seen = 0;
         foreach (var v in values)
         {
-            if (!float.IsNaN(v) && seen++ % stride == 0)
+            if (Kept(v) && seen++ % stride == 0)
             {
                 result.Add(v);
             }
         }
 
         return result.ToArray();
+
+        bool Kept(float v) => positiveOnly ? v > 0 : !float.IsNaN(v);
     }
 
     public static double[] EqualInterval(ReadOnlySpan<float> sample, int classes)
