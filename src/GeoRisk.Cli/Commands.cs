@@ -352,7 +352,7 @@ internal static class Commands
         {
             if (parse.GetValue(region) == "province")
             {
-                if (parse.GetResult(output) is null)
+                if (parse.GetResult(output) is not { Implicit: false })
                 {
                     Console.Error.WriteLine("error: --region province needs --out (a folder outside the repository: the set is large and never committed)");
                     return ExitCodes.Usage;
@@ -362,7 +362,7 @@ internal static class Commands
                 new ProvinceGenerator(parse.GetValue(output)!, Console.WriteLine).Generate(new ProvinceOptions
                 {
                     Zones = Math.Max(10, parse.GetValue(zones)),
-                    DemArcSeconds = parse.GetResult(arcSeconds) is null ? new ProvinceOptions().DemArcSeconds : parse.GetValue(arcSeconds),
+                    DemArcSeconds = parse.GetResult(arcSeconds) is { Implicit: false } ? parse.GetValue(arcSeconds) : new ProvinceOptions().DemArcSeconds,
                     DefaultModel = File.Exists(model) ? model : null,
                     CellSize = parse.GetValue(cellSize),
                 });

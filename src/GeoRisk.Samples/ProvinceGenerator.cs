@@ -127,7 +127,7 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
     public static Polygon Outline()
     {
         const int n = 1440;
-        double cx = 85.0, cy = 41.8, ax = 9.6, ay = 6.25;
+        double cx = 85.0, cy = 41.8, ax = 9.25, ay = 6.02;
         var ring = new Coordinate[n + 1];
         for (var i = 0; i < n; i++)
         {
@@ -197,18 +197,19 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
         var rivers = new List<LineString>();
         while (rivers.Count < count)
         {
-            // From a range's flank down into the basin, meandering.
+            // From a range's flank down into the basin: a steady course with meanders (never crossing itself).
             var range = Ranges[stream.Int(0, Ranges.Count)];
             var lon = stream.Range(Extent.MinX + 1, Extent.MaxX - 1);
             var lat = range(lon) + stream.Range(-0.8, 0.8);
             var heading = stream.Range(0, 2 * Math.PI);
+            var phase = stream.Range(0, 10);
             var coords = new List<Coordinate>();
             for (var i = 0; i < 400; i++)
             {
                 coords.Add(new Coordinate(Math.Round(lon, 5), Math.Round(lat, 5)));
-                heading += 0.35 * Noise.Value(i * 0.3, rivers.Count, Seed + 5);
-                lon += 0.012 * Math.Cos(heading);
-                lat += 0.009 * Math.Sin(heading);
+                var course = heading + (0.7 * Math.Sin((i * 0.15) + phase));
+                lon += 0.012 * Math.Cos(course);
+                lat += 0.009 * Math.Sin(course);
             }
 
             var line = s_factory.CreateLineString([.. coords]);
