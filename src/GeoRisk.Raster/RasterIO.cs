@@ -115,6 +115,12 @@ public sealed record RasterOptions
         return Math.Max(1, Math.Min(height, rows));
     }
 
+    /// <summary>
+    /// Block side in cells for the block-wise global steps (sieve, polygonize; docs/SCALE.md); 0 runs them on
+    /// the whole grid at once. The results are the same either way.
+    /// </summary>
+    public int BlockSize { get; init; }
+
     public IProgress<double>? Progress { get; init; }
 
     public CancellationToken CancellationToken { get; init; }
