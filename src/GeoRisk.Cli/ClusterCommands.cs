@@ -21,16 +21,27 @@ internal static class ClusterCommands
         var threads = new Option<int>("--threads") { Description = "Blocks computed at once on this worker.", DefaultValueFactory = _ => Environment.ProcessorCount };
         var siloPort = new Option<int>("--silo-port") { Description = "Port for silo-to-silo traffic.", DefaultValueFactory = _ => 11111 };
         var gatewayPort = new Option<int>("--gateway-port") { Description = "Port clients connect to.", DefaultValueFactory = _ => 30000 };
-        var advertise = new Option<string>("--advertise") { Description = "Address other workers reach this one at.", DefaultValueFactory = _ => "127.0.0.1" };
+        var advertise = new Option<string>("--advertise") { Description = "IP address other workers reach this one at, or 'auto' for this host name's first IPv4 address (containers).", DefaultValueFactory = _ => "127.0.0.1" };
         var name = new Option<string?>("--name") { Description = "Worker name shown in progress (default: host and port)." };
         var detection = new Option<double?>("--failure-detection") { Description = "Seconds without answers after which a worker is declared dead (default: Orleans' ~30 s)." };
         var parent = new Option<int?>("--parent-pid") { Hidden = true, Description = "Exit when this process is gone (workers started by tests)." };
         var command = new Command("worker", "Run a cluster worker (an Orleans silo) that computes blocks of runs.") { postgres, rasterDir, threads, siloPort, gatewayPort, advertise, name, detection, parent };
         command.SetAction(async (parse, ct) =>
         {
-            if (!IPAddress.TryParse(parse.GetValue(advertise), out var address))
+            var advertised = parse.GetValue(advertise)!;
+            IPAddress? address;
+            if (advertised == "auto")
             {
-                Console.Error.WriteLine("error: --advertise is an IP address");
+                address = (await Dns.GetHostAddressesAsync(Environment.MachineName, ct)).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            }
+            else if (!IPAddress.TryParse(advertised, out address))
+            {
+                address = null;
+            }
+
+            if (address is null)
+            {
+                Console.Error.WriteLine("error: --advertise is an IP address or 'auto' (and 'auto' found none for this host)");
                 return ExitCodes.Usage;
             }
 

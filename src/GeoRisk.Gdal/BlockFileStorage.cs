@@ -56,7 +56,8 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
                 OriginY = grid.Transform.OriginY + (block.Y * grid.Transform.PixelHeight),
             },
         };
-        using (var sink = new GdalRasterSink(temporary, blockGrid))
+        // Grades and classes compress to almost nothing; level 1 keeps the writer fast.
+        using (var sink = new GdalRasterSink(temporary, blockGrid, creationOptions: ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
         {
             sink.WriteRows(0, block.Height, cells);
         }
