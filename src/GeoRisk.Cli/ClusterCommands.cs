@@ -204,7 +204,7 @@ internal static class ClusterCommands
 
     private static void PrintSummary(double[] breaks, long[] cellsPerGrade, int zones)
     {
-        Console.WriteLine("breaks: " + string.Join(", ", breaks.Select(b => b.ToString("G6", CultureInfo.InvariantCulture))));
+        Console.WriteLine("breaks: " + string.Join(", ", breaks.Select(b => b.ToString("R", CultureInfo.InvariantCulture))));
         Console.WriteLine("cells per grade: " + string.Join(", ", cellsPerGrade.Skip(1).Select((n, i) => $"{i + 1}: {n}")));
     }
 
