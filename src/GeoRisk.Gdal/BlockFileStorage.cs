@@ -84,6 +84,7 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
         }
 
         File.Move(temporary, path, overwrite: true);
+        File.Delete(temporary + ".aux.xml"); // statistics GDAL may have left beside the temporary name
     }
 
     public void Dispose()
