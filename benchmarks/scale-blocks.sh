@@ -60,7 +60,7 @@ if [ "${CLUSTER:-0}" = 1 ]; then
   for workers in 1 2; do
     pids=()
     for i in $(seq 1 "$workers"); do
-      taskset -c $((i - 1)) $GEORISK worker --raster-dir "$WORK/rasters" --threads 1 --silo-port $((21110 + i)) --gateway-port $((31110 + i)) --name "core$((i - 1))" >"$WORK/worker$i.log" 2>&1 &
+      taskset -c $((i - 1)) $GEORISK worker --raster-dir "$WORK/rasters" --threads 1 --silo-port $((21110 + i)) --gateway-port $((31110 + i)) --name "core$((i - 1))" --primary-port 21111 >"$WORK/worker$i.log" 2>&1 &
       pids+=($!)
     done
     for i in $(seq 1 "$workers"); do

@@ -24,8 +24,9 @@ internal static class ClusterCommands
         var advertise = new Option<string>("--advertise") { Description = "IP address other workers reach this one at, or 'auto' for this host name's first IPv4 address (containers).", DefaultValueFactory = _ => "127.0.0.1" };
         var name = new Option<string?>("--name") { Description = "Worker name shown in progress (default: host and port)." };
         var detection = new Option<double?>("--failure-detection") { Description = "Seconds without answers after which a worker is declared dead (default: Orleans' ~30 s)." };
+        var primary = new Option<int?>("--primary-port") { Description = "Without --postgres: the silo port of the first worker, which the others join on this machine (default: this worker's own)." };
         var parent = new Option<int?>("--parent-pid") { Hidden = true, Description = "Exit when this process is gone (workers started by tests)." };
-        var command = new Command("worker", "Run a cluster worker (an Orleans silo) that computes blocks of runs.") { postgres, rasterDir, threads, siloPort, gatewayPort, advertise, name, detection, parent };
+        var command = new Command("worker", "Run a cluster worker (an Orleans silo) that computes blocks of runs.") { postgres, rasterDir, threads, siloPort, gatewayPort, advertise, name, detection, primary, parent };
         command.SetAction(async (parse, ct) =>
         {
             var advertised = parse.GetValue(advertise)!;
@@ -62,6 +63,7 @@ internal static class ClusterCommands
                 AdvertisedAddress = address,
                 SiloName = parse.GetValue(name) ?? $"{Environment.MachineName}:{parse.GetValue(siloPort)}",
                 FailureDetection = parse.GetValue(detection) is { } s ? TimeSpan.FromSeconds(s) : null,
+                PrimarySiloPort = parse.GetValue(primary),
             };
             using var host = await ClusterHosting.StartWorkerAsync(options, ct);
             Console.WriteLine($"worker {options.SiloName} ready: {options.Threads} threads, silo port {options.SiloPort}, gateway port {options.GatewayPort}, " +

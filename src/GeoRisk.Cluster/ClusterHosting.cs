@@ -30,6 +30,9 @@ public sealed record WorkerOptions
 
     public string? SiloName { get; init; }
 
+    /// <summary>Without PostgreSQL: the silo port of the worker the others join (the first one); default this worker's own.</summary>
+    public int? PrimarySiloPort { get; init; }
+
     /// <summary>Declare a silo dead after about this long without answers (Orleans' default is about 30 s).</summary>
     public TimeSpan? FailureDetection { get; init; }
 }
@@ -111,7 +114,8 @@ public static class ClusterHosting
         }
         else
         {
-            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort, serviceId: "georisk", clusterId: options.ClusterId);
+            silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort,
+                primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort ?? options.SiloPort), serviceId: "georisk", clusterId: options.ClusterId);
             silo.AddMemoryGrainStorage(StateStorage);
         }
 
