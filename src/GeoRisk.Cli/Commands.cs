@@ -344,9 +344,37 @@ internal static class Commands
         var arcSeconds = new Option<double>("--dem-arcsec") { Description = "DEM pixel size in arc-seconds.", DefaultValueFactory = _ => 1.0 };
         var noDem = new Option<bool>("--no-dem") { Description = "Do not generate the DEM." };
         var demOnly = new Option<bool>("--dem-only") { Description = "Only generate the DEM." };
-        var generate = new Command("generate", "Regenerate the Bortala sample survey set deterministically.") { output, reference, arcSeconds, noDem, demOnly };
+        var region = new Option<string>("--region") { Description = "bortala (the committed sample set) or province (a SYNTHETIC Xinjiang-sized benchmark set, never committed; give --out).", DefaultValueFactory = _ => "bortala" };
+        var zones = new Option<int>("--zones") { Description = "With --region province: 1:50000 zone polygons.", DefaultValueFactory = _ => new ProvinceOptions().Zones };
+        var cellSize = new Option<double>("--cell-size") { Description = "With --region province: the benchmark model's cell size in metres.", DefaultValueFactory = _ => 30 };
+        var generate = new Command("generate", "Regenerate the Bortala sample survey set deterministically, or a synthetic province-size benchmark set.") { output, reference, arcSeconds, noDem, demOnly, region, zones, cellSize };
         generate.SetAction(parse =>
         {
+            if (parse.GetValue(region) == "province")
+            {
+                if (parse.GetResult(output) is not { Implicit: false })
+                {
+                    Console.Error.WriteLine("error: --region province needs --out (a folder outside the repository: the set is large and never committed)");
+                    return ExitCodes.Usage;
+                }
+
+                var model = Path.Combine(LocateSurveys(), "models", "bortala-default.json");
+                new ProvinceGenerator(parse.GetValue(output)!, Console.WriteLine).Generate(new ProvinceOptions
+                {
+                    Zones = Math.Max(10, parse.GetValue(zones)),
+                    DemArcSeconds = parse.GetResult(arcSeconds) is { Implicit: false } ? parse.GetValue(arcSeconds) : new ProvinceOptions().DemArcSeconds,
+                    DefaultModel = File.Exists(model) ? model : null,
+                    CellSize = parse.GetValue(cellSize),
+                });
+                return ExitCodes.Ok;
+            }
+
+            if (parse.GetValue(region) != "bortala")
+            {
+                Console.Error.WriteLine("error: --region is bortala or province");
+                return ExitCodes.Usage;
+            }
+
             var outDir = parse.GetValue(output)!;
             var refDir = parse.GetValue(reference) ?? Path.Combine(outDir, "reference");
             if (!File.Exists(Path.Combine(refDir, "ne10m_lakes.geojson")))

@@ -17,6 +17,7 @@ var root = new RootCommand("GeoRisk: geological-hazard survey store, risk zoning
     ZoningCommands.Compute(),
     ZoningCommands.Export(),
     RasterCommands.Create(),
+    ClusterCommands.Worker(),
 };
 try
 {

@@ -55,6 +55,7 @@ internal static class RasterCommands
         Classify(),
         SieveCommand(),
         PolygonizeCommand(),
+        ClusterCommands.Zones(),
         Zonal(),
     };
 

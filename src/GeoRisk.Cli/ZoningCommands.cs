@@ -21,9 +21,16 @@ internal static class ZoningCommands
         var full = new Option<bool>("--full") { Description = "Recompute every cell even if only some layers changed." };
         var force = new Option<bool>("--force") { Description = "Run even if the current run already used this model and these inputs." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
-        var command = new Command("compute", "Run the zoning model on the stored surveys and publish a new zoning run.") { model, extent, cellSize, full, force, threads, store };
+        var blockSize = new Option<int?>("--block-size") { Description = "Minimum mapping unit and polygons block by block with blocks this many cells wide (same result; docs/SCALE.md)." };
+        var command = new Command("compute", "Run the zoning model on the stored surveys and publish a new zoning run.") { model, extent, cellSize, full, force, threads, blockSize, store };
         command.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(blockSize) is < 1)
+            {
+                Console.Error.WriteLine("error: --block-size is a positive number of cells");
+                return ExitCodes.Usage;
+            }
+
             RiskModel m;
             try
             {
@@ -38,7 +45,7 @@ internal static class ZoningCommands
             await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
             try
             {
-                var outcome = await RunWithProgressAsync(gpkg, m, new ZoningRunRequest { FullRecompute = parse.GetValue(full), Force = parse.GetValue(force), Threads = parse.GetValue(threads) }, ct);
+                var outcome = await RunWithProgressAsync(gpkg, m, new ZoningRunRequest { FullRecompute = parse.GetValue(full), Force = parse.GetValue(force), Threads = parse.GetValue(threads), BlockSize = parse.GetValue(blockSize) }, ct);
                 PrintRun(outcome);
                 return ExitCodes.Ok;
             }

@@ -6,7 +6,7 @@ using GeoRisk.Raster.Distance;
 namespace GeoRisk.Gdal;
 
 /// <summary>Band 1 of a GeoTIFF/COG as an engine source: floats, nodata turned into NaN.</summary>
-public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
+public sealed class GdalRasterSource : IBlockRasterSource, GeoRisk.Raster.Blocks.IRasterWindowSource, IDisposable
 {
     private readonly RasterDataset _dataset;
     // One more handle per thread that reads blocks concurrently (a GDAL dataset handle is single-threaded).
@@ -49,6 +49,17 @@ public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
     }
 
     public double? NoData => _noData;
+
+    /// <summary>A window through this thread's own handle (GDAL's block cache serves the halos blocks share).</summary>
+    public void ReadWindow(int x, int y, int width, int height, Span<float> destination)
+    {
+        var target = destination[..(width * height)];
+        _blockHandles.Value!.Read(1, x, y, width, height, target);
+        if (_noData is { } nd && !float.IsNaN(nd))
+        {
+            NoDataConversion.Replace(target, nd, float.NaN);
+        }
+    }
 
     public void ReadRows(int y, int rows, Span<float> destination)
     {
@@ -220,7 +231,7 @@ public sealed class GdalRasterSource : IBlockRasterSource, IDisposable
 /// Rows written in order from the top go to the file block row by block row past GDAL's block cache
 /// (nodata set while tiling); any other order falls back to windowed writes through the cache.
 /// </remarks>
-public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
+public sealed class GdalRasterSink : IBlockRasterSink, GeoRisk.Raster.Blocks.IRasterWindowSink, IDisposable
 {
     private readonly RasterDataset _dataset;
     private readonly Lock _blockGate = new();
@@ -353,6 +364,57 @@ public sealed class GdalRasterSink : IBlockRasterSink, IDisposable
     }
 
     public RasterDataType DataType => _type;
+
+    /// <summary>
+    /// A window from a block-by-block producer: windows on the file's tile grid go straight to the file tile
+    /// by tile; others through GDAL's cache. One writer at a time (a GDAL handle is single-threaded).
+    /// </summary>
+    public void WriteWindow(int x, int y, int width, int height, ReadOnlySpan<float> source)
+    {
+        source = source[..(width * height)];
+        var (bw, bh) = _block;
+        var onTiles = _blocksWritable && x % bw == 0 && y % bh == 0 && (width % bw == 0 || x + width == Grid.Width) && (height % bh == 0 || y + height == Grid.Height);
+        var noData = (float)NoData;
+        lock (_blockGate)
+        {
+            if (!onTiles)
+            {
+                if (_scratch.Length < source.Length)
+                {
+                    _scratch = new float[source.Length];
+                }
+
+                var converted = _scratch.AsSpan(0, source.Length);
+                NoDataConversion.CopyReplacing(source, converted, float.NaN, noData);
+                _dataset.Write<float>(1, x, y, width, height, converted);
+                return;
+            }
+
+            if (_tile.Length < bw * bh)
+            {
+                _tile = new float[bw * bh];
+            }
+
+            for (var ty = y; ty < y + height; ty += bh)
+            {
+                for (var tx = x; tx < x + width; tx += bw)
+                {
+                    int w = Math.Min(bw, x + width - tx), h = Math.Min(bh, y + height - ty);
+                    if (w < bw || h < bh)
+                    {
+                        _tile.AsSpan().Fill(noData); // padding of edge tiles
+                    }
+
+                    for (var r = 0; r < h; r++)
+                    {
+                        NoDataConversion.CopyReplacing(source.Slice(((ty - y + r) * width) + (tx - x), w), _tile.AsSpan(r * bw, w), float.NaN, noData);
+                    }
+
+                    _dataset.WriteBlock<float>(1, tx / bw, ty / bh, _tile.AsSpan(0, bw * bh));
+                }
+            }
+        }
+    }
 
     public void Dispose()
     {

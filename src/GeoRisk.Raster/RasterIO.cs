@@ -47,7 +47,7 @@ public interface IBlockRasterSink : IRasterSink
 }
 
 /// <summary>An in-memory float grid as a source and sink.</summary>
-public sealed class MemoryRaster(GridSpec grid, RasterBuffer<float> buffer) : IRasterSource, IRasterSink
+public sealed class MemoryRaster(GridSpec grid, RasterBuffer<float> buffer) : IRasterSource, IRasterSink, Blocks.IRasterWindowSource, Blocks.IRasterWindowSink
 {
     public MemoryRaster(GridSpec grid) : this(grid, new RasterBuffer<float>(grid.Width, grid.Height)) { }
 
@@ -60,6 +60,32 @@ public sealed class MemoryRaster(GridSpec grid, RasterBuffer<float> buffer) : IR
     public void ReadRows(int y, int rows, Span<float> destination) => Buffer.Data.AsSpan(y * Grid.Width, rows * Grid.Width).CopyTo(destination);
 
     public void WriteRows(int y, int rows, ReadOnlySpan<float> source) => source[..(rows * Grid.Width)].CopyTo(Buffer.Data.AsSpan(y * Grid.Width));
+
+    public void ReadWindow(int x, int y, int width, int height, Span<float> destination)
+    {
+        CheckWindow(x, y, width, height);
+        for (var r = 0; r < height; r++)
+        {
+            Buffer.Data.AsSpan(((y + r) * Grid.Width) + x, width).CopyTo(destination.Slice(r * width, width));
+        }
+    }
+
+    public void WriteWindow(int x, int y, int width, int height, ReadOnlySpan<float> source)
+    {
+        CheckWindow(x, y, width, height);
+        for (var r = 0; r < height; r++)
+        {
+            source.Slice(r * width, width).CopyTo(Buffer.Data.AsSpan(((y + r) * Grid.Width) + x, width));
+        }
+    }
+
+    private void CheckWindow(int x, int y, int width, int height)
+    {
+        if (x < 0 || y < 0 || width < 0 || height < 0 || x + width > Grid.Width || y + height > Grid.Height)
+        {
+            throw new ArgumentOutOfRangeException(nameof(x), $"Window {x},{y} {width}x{height} is outside the {Grid.Width}x{Grid.Height} grid.");
+        }
+    }
 }
 
 /// <summary>Settings of a raster operation; no statics, so tests and benchmarks choose per call.</summary>
@@ -88,6 +114,12 @@ public sealed record RasterOptions
         var rows = StripRows > 0 ? StripRows : Math.Max(blockRows, (2 << 20) / Math.Max(1, width) / blockRows * blockRows);
         return Math.Max(1, Math.Min(height, rows));
     }
+
+    /// <summary>
+    /// Block side in cells for the block-wise global steps (sieve, polygonize; docs/SCALE.md); 0 runs them on
+    /// the whole grid at once. The results are the same either way.
+    /// </summary>
+    public int BlockSize { get; init; }
 
     public IProgress<double>? Progress { get; init; }
 

@@ -27,6 +27,9 @@ public sealed record ZoningRunRequest
     public bool FullRecompute { get; init; }
 
     public int? Threads { get; init; }
+
+    /// <summary>Block side in cells for the block-wise sieve and polygonize (docs/SCALE.md); 0 or null: whole grids. Same results either way.</summary>
+    public int? BlockSize { get; init; }
 }
 
 /// <param name="Reused">True when the current run already matched the model and inputs, so nothing was computed.</param>
@@ -256,6 +259,7 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         var options = new RasterOptions
         {
             MaxDegreeOfParallelism = request.Threads ?? Environment.ProcessorCount,
+            BlockSize = request.BlockSize ?? 0,
             CancellationToken = cancellationToken,
         };
         progress?.Report(new ZoningProgress("loading exposure", 0));

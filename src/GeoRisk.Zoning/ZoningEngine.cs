@@ -167,14 +167,26 @@ public static class ZoningEngine
             Report($"{name}: classify");
             var breaks = ComputeBreaks(model.Classification, index, product);
             var graded = Breaks.Classify(index, breaks, options);
-            if (model.Classification.MinMappingUnitCells > 1)
+            List<ClassPolygon> polygons;
+            if (options.BlockSize > 0)
             {
-                graded = Sieve.Apply(graded, model.Classification.MinMappingUnitCells, model.Classification.EightConnected);
+                // Block by block with stitched seams (docs/SCALE.md): the same cells and polygons as below.
+                (graded, polygons) = BlockwiseTail(graded, grid, model.Classification, options);
+                Lap($"{name}.classify");
+                Report($"{name}: polygonize");
+            }
+            else
+            {
+                if (model.Classification.MinMappingUnitCells > 1)
+                {
+                    graded = Sieve.Apply(graded, model.Classification.MinMappingUnitCells, model.Classification.EightConnected);
+                }
+
+                Lap($"{name}.classify");
+                Report($"{name}: polygonize");
+                polygons = Polygonizer.Polygonize(graded, grid.Transform, model.Classification.EightConnected);
             }
 
-            Lap($"{name}.classify");
-            Report($"{name}: polygonize");
-            var polygons = Polygonizer.Polygonize(graded, grid.Transform, model.Classification.EightConnected);
             if (model.Classification.SimplifyCells > 0)
             {
                 polygons = CoverageSimplification.Simplify(polygons, model.Classification.SimplifyCells * Math.Abs(grid.Transform.PixelWidth));
@@ -233,6 +245,26 @@ public static class ZoningEngine
             Timings = timings,
             Incremental = new IncrementalStats(incremental is not null, cellsRecomputed, grid.CellCount * model.Factors.Count, recomputed),
         };
+    }
+
+    /// <summary>
+    /// The minimum mapping unit and the polygons block by block (<see cref="Raster.Blocks.BlockSieve"/>,
+    /// <see cref="Raster.Blocks.BlockPolygonizer"/>): equal, cell for cell and polygon for polygon, to the
+    /// whole-grid steps. The grades are still one grid in memory here; the bounded-memory run streams them
+    /// from block files instead (docs/SCALE.md).
+    /// </summary>
+    private static (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) BlockwiseTail(RasterBuffer<float> graded, GridSpec grid, Classification c, RasterOptions options)
+    {
+        var layout = new Raster.Blocks.BlockLayout(grid.Width, grid.Height, options.BlockSize, options.BlockSize);
+        var source = new MemoryRaster(grid, graded);
+        if (c.MinMappingUnitCells > 1)
+        {
+            var sieved = new MemoryRaster(grid);
+            Raster.Blocks.BlockSieve.Run(source, sieved, layout, c.MinMappingUnitCells, c.EightConnected, options);
+            source = sieved;
+        }
+
+        return (source.Buffer, Raster.Blocks.BlockPolygonizer.Run(source, layout, c.EightConnected, options));
     }
 
     /// <summary>Deterministic hold-out: FNV-1a of the point id, so the split survives re-runs and re-uploads.</summary>

@@ -36,6 +36,38 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
     }
 
     [Fact]
+    public async Task Zones_BlockWise_SameGradesAsClassifyThenSieve_BadOptionsAreUsageErrors()
+    {
+        // The slope of the sample DEM as the index: block-wise zones (small blocks, many seams) against the
+        // whole-grid commands with the same breaks (fixed here, since zones samples by hash, classify by stride).
+        var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "slope", Dem, _work.File("slope.tif"));
+        Assert.True(code == 0, stderr);
+        (code, var stdout, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "zones", _work.File("slope.tif"), _work.File("zgrade.tif"), _work.File("zones.gpkg"), "--block-size", "100", "--min-cells", "4");
+        Assert.True(code == 0, stderr + stdout);
+        var breaks = System.Text.RegularExpressions.Regex.Match(stdout, @"breaks: (.+)").Groups[1].Value.Trim().Replace(" ", "", StringComparison.Ordinal);
+        Assert.Matches(@"^\d+ zones in", stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]);
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "classify", _work.File("slope.tif"), _work.File("g.tif"), "--method", "fixed", "--breaks", breaks);
+        Assert.True(code == 0, stderr);
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "sieve", _work.File("g.tif"), _work.File("gs.tif"), "--min-cells", "4");
+        Assert.True(code == 0, stderr);
+        using (var a = Gdal.RasterDataset.Open(_work.File("zgrade.tif")))
+        using (var b = Gdal.RasterDataset.Open(_work.File("gs.tif")))
+        {
+            var (ca, cb) = (new float[a.Width * a.Height], new float[b.Width * b.Height]);
+            a.Read<float>(1, 0, 0, a.Width, a.Height, ca);
+            b.Read<float>(1, 0, 0, b.Width, b.Height, cb);
+            Assert.Equal(cb, ca);
+        }
+
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "zones", _work.File("slope.tif"), _work.File("x.tif"), _work.File("x.gpkg"), "--method", "kmeans");
+        Assert.Equal(2, code);
+        Assert.Contains("--method is natural, quantile or equal", stderr, StringComparison.Ordinal);
+        (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "zones", _work.File("nope.tif"), _work.File("x.tif"), _work.File("x.gpkg"));
+        Assert.Equal(4, code);
+        Assert.Contains("does not exist", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Calc_SyntaxError_PointsAtColumnAndExitsTwo()
     {
         var (code, _, stderr) = await CliRunner.RunAsync(_work.Path, "raster", "calc", "-o", _work.File("x.tif"), "--expr", "a + * b", "a=a.tif", "b=b.tif");

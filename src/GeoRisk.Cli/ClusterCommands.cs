@@ -1,0 +1,226 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using GeoRisk.Cluster;
+using GeoRisk.Gdal;
+using GeoRisk.Raster.Blocks;
+using GeoRisk.Raster.Vectorize;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace GeoRisk.Cli;
+
+/// <summary><c>georisk worker</c> (a cluster silo) and <c>georisk raster zones</c> (block-wise classify, sieve, polygonize, here or on the cluster); docs/SCALE.md.</summary>
+internal static class ClusterCommands
+{
+    public static Command Worker()
+    {
+        var postgres = new Option<string?>("--postgres") { Description = "PostgreSQL connection string for membership and run state (default $GEORISK_POSTGRES); without it a single-machine cluster on localhost." };
+        var rasterDir = new Option<string>("--raster-dir") { Required = true, Description = "The shared raster folder (the PostGIS store's raster directory), the same on every worker." };
+        var threads = new Option<int>("--threads") { Description = "Blocks computed at once on this worker.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var siloPort = new Option<int>("--silo-port") { Description = "Port for silo-to-silo traffic.", DefaultValueFactory = _ => 11111 };
+        var gatewayPort = new Option<int>("--gateway-port") { Description = "Port clients connect to.", DefaultValueFactory = _ => 30000 };
+        var advertise = new Option<string>("--advertise") { Description = "IP address other workers reach this one at, or 'auto' for this host name's first IPv4 address (containers).", DefaultValueFactory = _ => "127.0.0.1" };
+        var name = new Option<string?>("--name") { Description = "Worker name shown in progress (default: host and port)." };
+        var detection = new Option<double?>("--failure-detection") { Description = "Seconds without answers after which a worker is declared dead (default: Orleans' ~30 s)." };
+        var primary = new Option<int?>("--primary-port") { Description = "Without --postgres: the silo port of the first worker, which the others join on this machine (default: this worker's own)." };
+        var parent = new Option<int?>("--parent-pid") { Hidden = true, Description = "Exit when this process is gone (workers started by tests)." };
+        var command = new Command("worker", "Run a cluster worker (an Orleans silo) that computes blocks of runs.") { postgres, rasterDir, threads, siloPort, gatewayPort, advertise, name, detection, primary, parent };
+        command.SetAction(async (parse, ct) =>
+        {
+            var advertised = parse.GetValue(advertise)!;
+            IPAddress? address;
+            if (advertised == "auto")
+            {
+                address = (await Dns.GetHostAddressesAsync(Environment.MachineName, ct)).FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork);
+            }
+            else if (!IPAddress.TryParse(advertised, out address))
+            {
+                address = null;
+            }
+
+            if (address is null)
+            {
+                Console.Error.WriteLine("error: --advertise is an IP address or 'auto' (and 'auto' found none for this host)");
+                return ExitCodes.Usage;
+            }
+
+            var folder = parse.GetValue(rasterDir)!;
+            if (!Directory.Exists(folder))
+            {
+                Console.Error.WriteLine($"error: raster folder '{folder}' does not exist");
+                return ExitCodes.NotFound;
+            }
+
+            var options = new WorkerOptions
+            {
+                Postgres = parse.GetValue(postgres) ?? (Environment.GetEnvironmentVariable("GEORISK_POSTGRES") is { Length: > 0 } pg ? pg : null),
+                RasterDirectory = folder,
+                Threads = Math.Max(1, parse.GetValue(threads)),
+                SiloPort = parse.GetValue(siloPort),
+                GatewayPort = parse.GetValue(gatewayPort),
+                AdvertisedAddress = address,
+                SiloName = parse.GetValue(name) ?? $"{Environment.MachineName}:{parse.GetValue(siloPort)}",
+                FailureDetection = parse.GetValue(detection) is { } s ? TimeSpan.FromSeconds(s) : null,
+                PrimarySiloPort = parse.GetValue(primary),
+            };
+            using var host = await ClusterHosting.StartWorkerAsync(options, ct);
+            Console.WriteLine($"worker {options.SiloName} ready: {options.Threads} threads, silo port {options.SiloPort}, gateway port {options.GatewayPort}, " +
+                (options.Postgres is null ? "localhost cluster" : "PostgreSQL membership"));
+            if (parse.GetValue(parent) is { } parentPid)
+            {
+                _ = Task.Run(async () =>
+                {
+                    while (Directory.Exists($"/proc/{parentPid}"))
+                    {
+                        await Task.Delay(1000);
+                    }
+
+                    Environment.Exit(ExitCodes.Failure);
+                });
+            }
+
+            await host.WaitForShutdownAsync(ct);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    public static Command Zones()
+    {
+        var input = new Argument<string>("index") { Description = "Index raster (e.g. a risk index)." };
+        var grade = new Argument<string>("grade") { Description = "Grade raster to write (COG, 1..N, after the minimum mapping unit)." };
+        var zones = new Argument<string>("zones") { Description = "GeoPackage of zones to write (layer 'zones', field 'class')." };
+        var classes = new Option<int>("--classes") { Description = "Number of grades.", DefaultValueFactory = _ => 4 };
+        var method = new Option<string>("--method") { Description = "natural, quantile or equal (breaks from a hashed sample of --sample cells).", DefaultValueFactory = _ => "natural" };
+        var sample = new Option<int>("--sample") { Description = "Cells sampled for the breaks.", DefaultValueFactory = _ => 5000 };
+        var minCells = new Option<int>("--min-cells") { Description = "Minimum mapping unit in cells (regions smaller merge into their largest neighbour).", DefaultValueFactory = _ => 16 };
+        var eight = new Option<bool>("--eight") { Description = "8-connectivity (default 4)." };
+        var blockSize = new Option<int>("--block-size") { Description = "Block side in cells.", DefaultValueFactory = _ => 1024 };
+        var threads = new Option<int>("--threads") { Description = "Blocks at once (here) or in flight (cluster).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var cluster = new Option<string?>("--cluster") { Description = "Run on the cluster at this address (PostgreSQL connection string or localhost[:port]; default $GEORISK_CLUSTER)." };
+        var rasterDir = new Option<string?>("--raster-dir") { Description = "With --cluster: the shared raster folder the index lies in (the workers' --raster-dir)." };
+        var timeout = new Option<double>("--timeout") { Description = "With --cluster: give up after this many minutes.", DefaultValueFactory = _ => 24 * 60 };
+        var command = new Command("zones", "Classify, apply the minimum mapping unit and polygonize an index raster block by block, in bounded memory, here or on the cluster.")
+            { input, grade, zones, classes, method, sample, minCells, eight, blockSize, threads, cluster, rasterDir, timeout };
+        command.SetAction(async (parse, ct) =>
+        {
+            var breakMethod = parse.GetValue(method) switch
+            {
+                "natural" => BreakMethod.NaturalBreaks,
+                "quantile" => BreakMethod.Quantile,
+                "equal" => BreakMethod.EqualInterval,
+                _ => (BreakMethod?)null,
+            };
+            if (breakMethod is null || parse.GetValue(classes) is < 2 or > 250 || parse.GetValue(blockSize) < 16 || parse.GetValue(sample) < 10)
+            {
+                Console.Error.WriteLine("error: --method is natural, quantile or equal; --classes 2..250; --block-size at least 16; --sample at least 10");
+                return ExitCodes.Usage;
+            }
+
+            var index = Path.GetFullPath(parse.GetValue(input)!);
+            if (!File.Exists(index))
+            {
+                Console.Error.WriteLine($"error: '{parse.GetValue(input)}' does not exist");
+                return ExitCodes.NotFound;
+            }
+
+            var job = new GradeJob
+            {
+                Index = index,
+                Classes = parse.GetValue(classes),
+                Method = breakMethod.Value,
+                SampleSize = parse.GetValue(sample),
+                MinimumCells = parse.GetValue(minCells),
+                EightConnected = parse.GetValue(eight),
+                BlockSize = parse.GetValue(blockSize),
+            };
+            var watch = Stopwatch.StartNew();
+            var clusterAddress = parse.GetValue(cluster) ?? (Environment.GetEnvironmentVariable("GEORISK_CLUSTER") is { Length: > 0 } c ? c : null);
+            GridSpecOf(index, out var grid);
+            List<ClassPolygon> polygons;
+            if (clusterAddress is null)
+            {
+                var work = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(parse.GetValue(grade)!))!, $".georisk-blocks-{Guid.NewGuid():N}");
+                try
+                {
+                    using var storage = new BlockFileStorage(work);
+                    var result = await GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, parse.GetValue(threads)), storage,
+                        new Core.SyncProgress<string>(step => Console.WriteLine($"  {step} ({watch.Elapsed.TotalSeconds:0.0} s)")), ct);
+                    storage.ExportCog(job.Grade, Path.GetFullPath(parse.GetValue(grade)!), categorical: true);
+                    PrintSummary(result.Breaks, result.CellsPerGrade, result.Zones.Count);
+                    polygons = result.Zones;
+                }
+                finally
+                {
+                    if (Directory.Exists(work))
+                    {
+                        Directory.Delete(work, recursive: true);
+                    }
+                }
+            }
+            else
+            {
+                if (parse.GetValue(rasterDir) is not { } shared || !index.StartsWith(Path.GetFullPath(shared).TrimEnd('/') + "/", StringComparison.Ordinal))
+                {
+                    Console.Error.WriteLine("error: with --cluster the index must lie in the shared raster folder given by --raster-dir");
+                    return ExitCodes.Usage;
+                }
+
+                job = job with { Index = Path.GetRelativePath(Path.GetFullPath(shared), index) };
+                using var host = await ClusterHosting.ConnectAsync(new ClusterClientOptions { Address = clusterAddress }, ct);
+                var grains = host.Services.GetRequiredService<IClusterClient>();
+                var runId = ClusterRuns.RunIdOf(job, "zones");
+                var lastLine = "";
+                var progress = await ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parse.GetValue(threads)) },
+                    TimeSpan.FromMinutes(parse.GetValue(timeout)), new Core.SyncProgress<RunProgress>(p =>
+                    {
+                        var line = $"  {p.Step}: {p.BlocksDone}/{p.BlocksTotal} block steps; per worker " +
+                            string.Join(", ", p.BlocksPerSilo.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")) +
+                            (p.BlocksRetried > 0 ? $"; {p.BlocksRetried} retried" : "") + (p.Resumes > 0 ? $"; resumed {p.Resumes}×" : "");
+                        if (line != lastLine)
+                        {
+                            Console.WriteLine(line);
+                            lastLine = line;
+                        }
+                    }), ct);
+                var folder = Path.Combine(Path.GetFullPath(shared), progress.Folder);
+                File.Copy(Path.Combine(folder, "grade.tif"), Path.GetFullPath(parse.GetValue(grade)!), overwrite: true);
+                polygons = ClusterRuns.ReadZones(Path.Combine(folder, "zones.bin"));
+                Console.WriteLine(File.ReadAllText(Path.Combine(folder, "summary.json")));
+            }
+
+            WriteZones(parse.GetValue(zones)!, grid, polygons);
+            Console.WriteLine($"{polygons.Count} zones in {watch.Elapsed.TotalSeconds:0.0} s → {parse.GetValue(zones)}");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static void GridSpecOf(string path, out Raster.GridSpec grid)
+    {
+        using var source = new GdalRasterSource(path);
+        grid = source.Grid;
+    }
+
+    private static void PrintSummary(double[] breaks, long[] cellsPerGrade, int zones)
+    {
+        Console.WriteLine("breaks: " + string.Join(", ", breaks.Select(b => b.ToString("R", CultureInfo.InvariantCulture))));
+        Console.WriteLine("cells per grade: " + string.Join(", ", cellsPerGrade.Skip(1).Select((n, i) => $"{i + 1}: {n}")));
+    }
+
+    private static void WriteZones(string path, Raster.GridSpec grid, List<ClassPolygon> polygons)
+    {
+        using var ds = VectorDataset.Create("GPKG", path);
+        using var crs = string.IsNullOrEmpty(grid.CrsWkt) ? null : SpatialReference.Parse(grid.CrsWkt);
+        var writer = ds.CreateLayer("zones", crs, VectorGeometryType.Polygon, [new("class", VectorFieldType.Real)]);
+        writer.BeginTransaction();
+        foreach (var p in polygons)
+        {
+            writer.Add(p.Polygon, [(double)p.Value]);
+        }
+
+        writer.CommitTransaction();
+    }
+}

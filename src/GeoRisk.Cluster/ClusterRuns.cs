@@ -1,0 +1,83 @@
+using System.Diagnostics;
+using GeoRisk.Raster.Blocks;
+using GeoRisk.Raster.Vectorize;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+
+namespace GeoRisk.Cluster;
+
+/// <summary>Submitting a run to the cluster and waiting for it, as a client does.</summary>
+public static class ClusterRuns
+{
+    /// <summary>
+    /// Starts the run and polls its coordinator until it finishes. A call that fails because the
+    /// coordinator's silo was lost is simply made again (that activates the coordinator elsewhere, which
+    /// resumes the run). Fails loudly when the run fails or does not finish within <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<RunProgress> RunAsync(IGrainFactory grains, string runId, RunSpec spec, TimeSpan timeout, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var coordinator = grains.GetGrain<IRunCoordinatorGrain>(runId);
+        var watch = Stopwatch.StartNew();
+        RunProgress? last = null;
+        var started = false;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (watch.Elapsed > timeout)
+            {
+                throw new TimeoutException($"Run {runId} did not finish within {timeout} (last: {last?.Step}, {last?.BlocksDone}/{last?.BlocksTotal} block steps).");
+            }
+
+            try
+            {
+                last = started ? await coordinator.GetProgressAsync() : await coordinator.StartAsync(spec);
+                started = true;
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                // The coordinator's silo is gone (refused, or no answer within the client's call timeout);
+                // the next call activates it on another one.
+                await Task.Delay(500, cancellationToken);
+                continue;
+            }
+
+            progress?.Report(last);
+            switch (last.Status)
+            {
+                case RunStatus.Pending:
+                    started = false; // the coordinator lost its state (memory storage on a lost silo): start again
+                    break;
+                case RunStatus.Finished:
+                    return last;
+                case RunStatus.Failed:
+                    throw new InvalidOperationException($"Run {runId} failed: {last.Error}");
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>Reads the zones a finished run published.</summary>
+    public static List<ClassPolygon> ReadZones(string path, GeometryFactory? factory = null)
+    {
+        var reader = new WKBReader(new NetTopologySuite.NtsGeometryServices(factory?.PrecisionModel ?? new PrecisionModel(), factory?.SRID ?? 0));
+        using var stream = File.OpenRead(path);
+        using var r = new BinaryReader(stream);
+        var count = r.ReadInt32();
+        var zones = new List<ClassPolygon>(count);
+        for (var i = 0; i < count; i++)
+        {
+            var value = r.ReadSingle();
+            zones.Add(new ClassPolygon(value, (Polygon)reader.Read(r.ReadBytes(r.ReadInt32()))));
+        }
+
+        return zones;
+    }
+
+    /// <summary>A run id from the job's bytes and a caller's tag (the same job twice is the same run, and is not run again).</summary>
+    public static string RunIdOf(GradeJob job, string tag)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(job.ToBytes());
+        return $"{tag}-{Convert.ToHexStringLower(hash)[..16]}";
+    }
+}

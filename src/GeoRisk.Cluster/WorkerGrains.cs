@@ -1,0 +1,118 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using GeoRisk.Gdal;
+using GeoRisk.Raster.Blocks;
+using Orleans.Concurrency;
+using Orleans.Placement;
+using Orleans.Runtime;
+
+namespace GeoRisk.Cluster;
+
+/// <summary>What every silo knows: the shared raster folder and how many blocks it computes at once.</summary>
+public sealed class WorkerContext : IDisposable
+{
+    private readonly ConcurrentDictionary<string, BlockFileStorage> _storage = new(StringComparer.Ordinal);
+
+    public WorkerContext(string rasterDirectory, int threads)
+    {
+        RasterDirectory = Path.GetFullPath(rasterDirectory);
+        Threads = Math.Max(1, threads);
+        Slots = new SemaphoreSlim(Threads);
+    }
+
+    public string RasterDirectory { get; }
+
+    public int Threads { get; }
+
+    /// <summary>Blocks this silo computes at once.</summary>
+    public SemaphoreSlim Slots { get; }
+
+    /// <summary>A run's folder relative to the raster folder.</summary>
+    public static string RunFolder(string runId) => Path.Combine("cluster-runs", runId);
+
+    public string RunPath(string runId) => Path.Combine(RasterDirectory, RunFolder(runId));
+
+    /// <summary>The run's rasters (its folder; inputs from the raster folder).</summary>
+    public BlockFileStorage StorageFor(string runId) => _storage.GetOrAdd(runId, id =>
+    {
+        // Keep a few runs' open rasters; older ones are closed.
+        if (_storage.Count > 8)
+        {
+            foreach (var old in _storage.Keys.Take(_storage.Count - 8).ToList())
+            {
+                if (_storage.TryRemove(old, out var s))
+                {
+                    s.Dispose();
+                }
+            }
+        }
+
+        Directory.CreateDirectory(RunPath(id));
+        return new BlockFileStorage(RunPath(id), RasterDirectory);
+    });
+
+    public string ResultPath(string runId, string step, int block) => Path.Combine(RunPath(runId), "results", step, $"{block}.bin");
+
+    /// <summary>A block's result, written whole or not at all (a temporary name, then a rename).</summary>
+    public void WriteResult(string runId, string step, int block, byte[] bytes)
+    {
+        var path = ResultPath(runId, step, block);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _storage.Values)
+        {
+            s.Dispose();
+        }
+
+        Slots.Dispose();
+    }
+}
+
+/// <summary>Computes blocks on this silo, at most <see cref="WorkerContext.Threads"/> at once, reading and writing block rasters in the shared folder.</summary>
+[StatelessWorker]
+internal sealed class BlockWorkerGrain(WorkerContext context, ILocalSiloDetails silo) : Grain, IBlockWorkerGrain
+{
+    public async Task<BlockDone> ExecuteAsync(BlockTask task)
+    {
+        await context.Slots.WaitAsync();
+        try
+        {
+            // CPU-bound: on the thread pool, not on the grain's scheduler.
+            return await Task.Run(() =>
+            {
+                var watch = Stopwatch.StartNew();
+                var job = GradeJob.FromBytes(task.Job);
+                var bytes = GradePipeline.ExecuteBlock(job, task.Step, task.Block, task.Arguments, context.StorageFor(task.RunId));
+                context.WriteResult(task.RunId, task.Step, task.Block, bytes);
+                return new BlockDone(silo.Name, watch.Elapsed.TotalSeconds, bytes.Length);
+            });
+        }
+        finally
+        {
+            context.Slots.Release();
+        }
+    }
+}
+
+/// <summary>One attempt at one block: placed on the silo with the fewest activations, computed by that silo's local workers.</summary>
+[ActivationCountBasedPlacement]
+internal sealed class BlockTaskGrain : Grain, IBlockTaskGrain
+{
+    public async Task<BlockDone> ExecuteAsync(BlockTask task)
+    {
+        try
+        {
+            return await GrainFactory.GetGrain<IBlockWorkerGrain>(0).ExecuteAsync(task);
+        }
+        finally
+        {
+            DeactivateOnIdle();
+        }
+    }
+}
