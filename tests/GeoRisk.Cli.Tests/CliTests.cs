@@ -107,7 +107,9 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
         process.BeginOutputReadLine();
         try
         {
-            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            // A first request to a service still warming up on a loaded machine can take seconds: the deadline
+            // below bounds the wait, not each request.
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
             JsonElement? health = null;
             var deadline = DateTime.UtcNow.AddMinutes(2);
             while (health is null && DateTime.UtcNow < deadline && !process.HasExited)
@@ -116,7 +118,7 @@ public sealed class CliTests(SampleSetFixture samples) : IClassFixture<SampleSet
                 {
                     health = JsonDocument.Parse(await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/healthz"))).RootElement;
                 }
-                catch (HttpRequestException)
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
                 {
                     await Task.Delay(250);
                 }
