@@ -124,15 +124,7 @@ internal static class ZoningCommands
             }
 
             var township = level == "township";
-            // The raster tile kinds name each product's index and grade rasters.
-            var rasterKind = (product, zoningProduct) switch
-            {
-                ("grade", ZoningProduct.Susceptibility) => "grade",
-                ("grade", _) => productName + "-grade",
-                (_, ZoningProduct.Susceptibility) => "index",
-                (_, ZoningProduct.Risk) => "risk",
-                _ => productName + "-index",
-            };
+            var rasterKind = RasterTileService.KindFor(zoningProduct, grade: product == "grade");
 
             if (product == "tiles")
             {

@@ -34,6 +34,15 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         _ => (ZoningProduct.Susceptibility, false),
     };
 
+    /// <summary>The zoning kind of a product's grade or index raster: the inverse of <see cref="KindOf"/>.</summary>
+    public static string KindFor(ZoningProduct product, bool grade) => (product, grade) switch
+    {
+        (ZoningProduct.Susceptibility, true) => "grade",
+        (ZoningProduct.Susceptibility, false) => "index",
+        (ZoningProduct.Risk, false) => "risk",
+        _ => ZoningRunRecord.ProductToken(product) + (grade ? "-grade" : "-index"),
+    };
+
     /// <summary>The run's raster of a zoning kind.</summary>
     /// <exception cref="KeyNotFoundException">The run lacks that product (no risk without exposure; runs before schema 3 have only susceptibility).</exception>
     public static string RasterOf(ZoningRunInfo run, string kind)
