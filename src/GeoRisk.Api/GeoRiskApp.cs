@@ -173,6 +173,7 @@ public static class GeoRiskApp
         builder.Services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
         builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
         builder.Services.AddSingleton<GeoRisk.Services.GlyphService>();
+        builder.Services.AddSingleton(new GeoRisk.Services.TileArchiveService(options.ArchiveDirectory));
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
         builder.Services.AddSingleton<ParserWorker>();

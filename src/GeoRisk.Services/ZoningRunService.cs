@@ -297,7 +297,9 @@ public sealed class ZoningRunService(IGeoRiskStore store)
                 foreach (var product in result.Products)
                 {
                     staged[ZoningRunRecord.IndexRaster(product.Product)] = Stage(p => CogWriter.Write(p, grid, product.Index, double.NaN, categorical: false));
-                    staged[ZoningRunRecord.GradeRaster(product.Product)] = Stage(p => CogWriter.Write(p, grid, product.Grade, 0, categorical: true));
+                    // The stored grade COG carries the legend colours and census terms, so GDAL and QGIS show it as the export does.
+                    staged[ZoningRunRecord.GradeRaster(product.Product)] = Stage(p => CogWriter.Write(p, grid, product.Grade, 0, categorical: true,
+                        ZoningExport.GradeCategories(model.Classification.Grades, product.Product)));
                 }
 
                 if (result.ExposedValue is { } exposedValue)
@@ -365,7 +367,7 @@ public sealed class ZoningRunService(IGeoRiskStore store)
         }
         finally
         {
-            foreach (var file in staged.Values.Where(File.Exists))
+            foreach (var file in staged.Values.SelectMany(f => new[] { f, f + RasterSidecars.Pam }).Where(File.Exists))
             {
                 File.Delete(file);
             }

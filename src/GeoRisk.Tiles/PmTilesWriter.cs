@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -14,8 +13,8 @@ namespace GeoRisk.Tiles;
 /// </summary>
 public sealed class PmTilesWriter : IDisposable
 {
-    private const int HeaderLength = 127;
-    private const int RootBudget = 16384 - HeaderLength;
+    private const int HeaderLength = PmTilesFormat.HeaderLength;
+    private const int RootBudget = PmTilesFormat.FirstFetchLength - HeaderLength;
     private readonly List<(ulong TileId, ulong Offset, uint Length)> _tiles = [];
     private readonly Dictionary<string, (ulong Offset, uint Length)> _contents = new(StringComparer.Ordinal);
     private readonly string _stagingPath = Path.GetTempFileName();
@@ -31,35 +30,7 @@ public sealed class PmTilesWriter : IDisposable
     public int TileCount => _tiles.Count;
 
     /// <summary>The PMTiles tile id: tiles of lower zooms first, then the Hilbert-curve index within the zoom.</summary>
-    public static ulong TileIdOf(TileId tile)
-    {
-        ulong acc = 0;
-        for (var z = 0; z < tile.Z; z++)
-        {
-            acc += 1UL << (2 * z);
-        }
-
-        long x = tile.X, y = tile.Y;
-        ulong d = 0;
-        for (var s = 1L << tile.Z >> 1; s > 0; s >>= 1)
-        {
-            var rx = (x & s) > 0 ? 1L : 0;
-            var ry = (y & s) > 0 ? 1L : 0;
-            d += (ulong)(s * s * ((3 * rx) ^ ry));
-            if (ry == 0)
-            {
-                if (rx == 1)
-                {
-                    x = s - 1 - x;
-                    y = s - 1 - y;
-                }
-
-                (x, y) = (y, x);
-            }
-        }
-
-        return acc + d;
-    }
+    public static ulong TileIdOf(TileId tile) => PmTilesFormat.TileIdOf(tile);
 
     /// <summary>Adds one tile's gzip-compressed MVT bytes (empty tiles are simply not added).</summary>
     /// <exception cref="ArgumentException">The tile was added before.</exception>
@@ -255,14 +226,5 @@ public sealed class PmTilesWriter : IDisposable
         return Gzip(raw.ToArray());
     }
 
-    private static byte[] Gzip(byte[] bytes)
-    {
-        using var output = new MemoryStream();
-        using (var gzip = new GZipStream(output, CompressionLevel.Optimal, leaveOpen: true))
-        {
-            gzip.Write(bytes);
-        }
-
-        return output.ToArray();
-    }
+    private static byte[] Gzip(byte[] bytes) => PmTilesFormat.Gzip(bytes);
 }

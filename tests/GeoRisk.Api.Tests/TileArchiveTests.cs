@@ -207,6 +207,141 @@ public sealed class TileArchiveTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task ArchiveTileset_EveryTileEqualsTheLiveTile_WithETagsTileJsonAnd204()
+    {
+        var folder = Directory.CreateTempSubdirectory("georisk-archives");
+        try
+        {
+            var tiles = api.Factory.Services.GetRequiredService<TileService>();
+            await using (var file = File.Create(Path.Combine(folder.FullName, "zoning.pmtiles")))
+            {
+                await TileArchiveExport.WritePmTilesAsync(tiles, TileService.Zoning, 0, MaxZoom, file);
+            }
+
+            using var factory = api.Factory.WithWebHostBuilder(b => b.UseSetting("GeoRisk:ArchiveDirectory", folder.FullName));
+            using var client = factory.CreateClient();
+            async Task<(HttpStatusCode Status, byte[] Body, string? ETag)> Get(string url, bool gzip, string? ifNoneMatch = null)
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url, UriKind.Relative));
+                if (gzip)
+                {
+                    request.Headers.AcceptEncoding.ParseAdd("gzip");
+                }
+
+                if (ifNoneMatch is not null)
+                {
+                    request.Headers.TryAddWithoutValidation("If-None-Match", ifNoneMatch);
+                }
+
+                using var response = await client.SendAsync(request);
+                return (response.StatusCode, await response.Content.ReadAsByteArrayAsync(), response.Headers.ETag?.ToString());
+            }
+
+            // Every tile of the range, in both representations: the same status and the same bytes as the live tileset.
+            var bounds = (await tiles.ListAsync()).Single(t => t.Id == TileService.Zoning).Bounds!;
+            var compared = 0;
+            for (var z = 0; z <= MaxZoom; z++)
+            {
+                var r = WebMercator.TileRange(bounds, z);
+                for (var x = Math.Max(0, r.MinX - 1); x <= r.MaxX; x++)
+                {
+                    for (var y = r.MinY; y <= r.MaxY; y++)
+                    {
+                        foreach (var gzip in new[] { false, true })
+                        {
+                            var live = await Get($"/tiles/zoning/{z}/{x}/{y}.mvt", gzip);
+                            var archived = await Get($"/tiles/archive:zoning/{z}/{x}/{y}.mvt", gzip);
+                            Assert.True(live.Status == archived.Status, $"{z}/{x}/{y} gzip={gzip}: live {live.Status}, archive {archived.Status}");
+                            Assert.True(live.Body.AsSpan().SequenceEqual(archived.Body), $"{z}/{x}/{y} gzip={gzip}: bytes differ");
+                            compared += archived.Status == HttpStatusCode.OK ? 1 : 0;
+                        }
+                    }
+                }
+            }
+
+            Assert.True(compared > 20, $"only {compared} tiles with content compared");
+
+            // Conditional requests as for live tiles: a strong ETag per representation, 304 for it, its W/ form and *.
+            var (_, _, etag) = await Get("/tiles/archive:zoning/8/186/92.mvt", gzip: true);
+            Assert.NotNull(etag);
+            Assert.EndsWith("-gz\"", etag, StringComparison.Ordinal);
+            Assert.Equal(HttpStatusCode.NotModified, (await Get("/tiles/archive:zoning/8/186/92.mvt", true, etag)).Status);
+            Assert.Equal(HttpStatusCode.NotModified, (await Get("/tiles/archive:zoning/8/186/92.mvt", true, "W/" + etag)).Status);
+            Assert.Equal(HttpStatusCode.OK, (await Get("/tiles/archive:zoning/8/186/92.mvt", false, etag)).Status);
+
+            // Beyond the archive's zooms: no tile (204); an unknown archive: 404 ProblemDetails.
+            Assert.Equal(HttpStatusCode.NoContent, (await Get("/tiles/archive:zoning/12/2990/1480.mvt", true)).Status);
+            using var unknown = await client.GetAsync(new Uri("/tiles/archive:nope/0/0/0.mvt", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+            Assert.Equal("application/problem+json", unknown.Content.Headers.ContentType?.MediaType);
+
+            using var tileJson = JsonDocument.Parse(await client.GetStringAsync(new Uri("/tiles/archive:zoning.json", UriKind.Relative)));
+            var root = tileJson.RootElement;
+            Assert.Equal("3.0.0", root.GetProperty("tilejson").GetString());
+            Assert.Equal(0, root.GetProperty("minzoom").GetInt32());
+            Assert.Equal(MaxZoom, root.GetProperty("maxzoom").GetInt32());
+            Assert.Equal("zoning", root.GetProperty("vector_layers")[0].GetProperty("id").GetString());
+            Assert.Contains("/tiles/archive%3Azoning/{z}/{x}/{y}.mvt", root.GetProperty("tiles")[0].GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task ArchiveTileset_HostileArchives_500ProblemDetailsNamingTheDefect_ServiceCarriesOn()
+    {
+        var folder = Directory.CreateTempSubdirectory("georisk-archives");
+        try
+        {
+            byte[] good;
+            using (var stream = new MemoryStream())
+            {
+                await TileArchiveExport.WritePmTilesAsync(api.Factory.Services.GetRequiredService<TileService>(), TileService.Zoning, 0, 3, stream);
+                good = stream.ToArray();
+            }
+
+            var absurd = good.ToArray();
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt64LittleEndian(absurd.AsSpan(16), 1UL << 50); // root directory length
+            var files = new Dictionary<string, (byte[] Bytes, string Reason)>
+            {
+                ["magic"] = ("GIF89a, not an archive at all, long enough to hold a header ................................................................................................"u8.ToArray(), "magic"),
+                ["truncated"] = (good[..200], "past its end"),
+                ["absurd"] = (absurd, "past its end"),
+            };
+            foreach (var (name, (bytes, _)) in files)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(folder.FullName, name + ".pmtiles"), bytes);
+            }
+
+            using var factory = api.Factory.WithWebHostBuilder(b => b.UseSetting("GeoRisk:ArchiveDirectory", folder.FullName));
+            using var client = factory.CreateClient();
+            foreach (var (name, (_, reason)) in files)
+            {
+                foreach (var url in new[] { $"/tiles/archive:{name}/0/0/0.mvt", $"/tiles/archive:{name}.json" })
+                {
+                    using var response = await client.GetAsync(new Uri(url, UriKind.Relative));
+                    Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+                    Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+                    using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+                    Assert.Equal("invalid-tile-archive", problem.RootElement.GetProperty("code").GetString());
+                    var title = problem.RootElement.GetProperty("title").GetString()!;
+                    Assert.Contains(name + ".pmtiles", title, StringComparison.Ordinal);
+                    Assert.Contains(reason, title, StringComparison.Ordinal);
+                }
+            }
+
+            using var healthy = await client.GetAsync(new Uri("/tiles/zoning/0/0/0.mvt", UriKind.Relative));
+            Assert.Equal(HttpStatusCode.OK, healthy.StatusCode);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void TileId_HilbertOrderOfTheSpec()
     {
         // Values from the PMTiles v3 specification's examples.

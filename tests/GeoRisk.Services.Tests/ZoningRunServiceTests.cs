@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using GeoRisk.Core;
 using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
@@ -87,6 +88,40 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
         Assert.NotNull(record.Validation.AucHeldOut);
         Assert.InRange(record.Validation.AucAll!.Value, 0.6, 1.0);
         Assert.True(record.Validation.DensityRises);
+        Assert.Empty(await store.CheckConsistencyAsync());
+    }
+
+    [Fact]
+    public async Task Run_SampleSet_StoredGradeCogsCarryColourTableAndCategoryNames()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var outcome = await new ZoningRunService(store).RunAsync(DefaultModel());
+
+        // Each product's stored grade raster, opened by GDAL itself (what QGIS reads): a valid COG whose palette has the
+        // legend colours and whose category names are the product's census terms (docs/CLIENTS.md).
+        foreach (var product in new[] { ZoningProduct.Susceptibility, ZoningProduct.Hazard, ZoningProduct.Risk })
+        {
+            var path = outcome.Run.Rasters[ZoningRunRecord.GradeRaster(product)];
+            using var info = JsonDocument.Parse(await ExternalTool.OutputAsync("gdalinfo", "-json", path));
+            Assert.Equal("COG", info.RootElement.GetProperty("metadata").GetProperty("IMAGE_STRUCTURE").GetProperty("LAYOUT").GetString());
+            var band = info.RootElement.GetProperty("bands")[0];
+            Assert.Equal("Palette", band.GetProperty("colorInterpretation").GetString());
+            var entries = band.GetProperty("colorTable").GetProperty("entries");
+            for (var grade = 1; grade <= 4; grade++)
+            {
+                var (en, zh) = Grades.CensusTerm(grade, 4, product);
+                Assert.Equal($"{grade} {zh} {en}", band.GetProperty("categories")[grade].GetString());
+                var rgb = Convert.FromHexString(Grades.Colour(grade, 4).TrimStart('#'));
+                Assert.Equal(rgb, entries[grade].EnumerateArray().Take(3).Select(c => (byte)c.GetInt32()).ToArray());
+            }
+
+            var veryHigh = Grades.CensusTerm(4, 4, product).Zh;
+            Assert.EndsWith(product switch { ZoningProduct.Hazard => "危险区", ZoningProduct.Risk => "风险区", _ => "易发区" }, veryHigh, StringComparison.Ordinal);
+            Assert.StartsWith("极高", veryHigh, StringComparison.Ordinal);
+        }
+
         Assert.Empty(await store.CheckConsistencyAsync());
     }
 

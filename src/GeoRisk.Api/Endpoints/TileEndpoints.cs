@@ -63,13 +63,13 @@ internal static class TileEndpoints
             return error;
         }
 
+        if (TileArchiveService.IsArchive(tileset))
+        {
+            return ArchiveEndpoints.VectorTile(tileset, tile!.Value, http);
+        }
+
         var result = await tiles.GetTileAsync(tileset, tile!.Value, ct);
         var headers = http.Response.Headers;
-        var gzip = EntityTags.AcceptsGzip(http.Request);
-        var etag = gzip ? EntityTags.Gzip(result.ETag) : result.ETag;
-        headers.CacheControl = "public, max-age=60, must-revalidate";
-        headers.ETag = etag;
-        headers.Vary = "Accept-Encoding";
         headers["X-GeoRisk-Cache"] = result.FromCache ? "hit" : "miss";
         if (result.Thinned.Count > 0)
         {
@@ -78,12 +78,27 @@ internal static class TileEndpoints
             Metrics.ThinnedTiles.Inc();
         }
 
+        return VectorTileResponse(http, result.ETag, result.IsEmpty ? null : result.Gzipped, TileService.Gunzip);
+    }
+
+    /// <summary>
+    /// A vector tile response, live or from an archive: the representation by Accept-Encoding with its own strong
+    /// ETag, 304 on a matching If-None-Match, 204 for a missing or empty tile.
+    /// </summary>
+    internal static IResult VectorTileResponse(HttpContext http, string identityETag, byte[]? gzipped, Func<byte[], byte[]> gunzip)
+    {
+        var headers = http.Response.Headers;
+        var gzip = EntityTags.AcceptsGzip(http.Request);
+        var etag = gzip ? EntityTags.Gzip(identityETag) : identityETag;
+        headers.CacheControl = "public, max-age=60, must-revalidate";
+        headers.ETag = etag;
+        headers.Vary = "Accept-Encoding";
         if (EntityTags.NoneMatch(http.Request, etag))
         {
             return TypedResults.StatusCode(StatusCodes.Status304NotModified);
         }
 
-        if (result.IsEmpty)
+        if (gzipped is null)
         {
             return TypedResults.NoContent();
         }
@@ -91,10 +106,10 @@ internal static class TileEndpoints
         if (gzip)
         {
             headers.ContentEncoding = "gzip";
-            return TypedResults.Bytes(result.Gzipped, MvtMediaType);
+            return TypedResults.Bytes(gzipped, MvtMediaType);
         }
 
-        return TypedResults.Bytes(TileService.Gunzip(result.Gzipped), MvtMediaType);
+        return TypedResults.Bytes(gunzip(gzipped), MvtMediaType);
     }
 
     private static async Task<IResult> GetRasterTile(string kind, string z, string x, string y, RasterTileService tiles, HttpContext http, CancellationToken ct)
@@ -125,6 +140,11 @@ internal static class TileEndpoints
     {
         var root = BaseUrl(http);
         http.Response.Headers.CacheControl = "no-cache";
+        if (TileArchiveService.IsArchive(tileset))
+        {
+            return ArchiveEndpoints.TileJson(tileset, root, http);
+        }
+
         if (RasterTileService.Kinds.Contains(tileset))
         {
             var source = await rasterTiles.SourceAsync(tileset, ct) ?? throw new KeyNotFoundException($"Tileset '{tileset}' has no source yet.");
