@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using GeoRisk.Core.Risk;
+using GeoRisk.Core.Storage;
 using GeoRisk.Zoning;
 
 namespace GeoRisk.Services;
@@ -134,4 +135,41 @@ public sealed record ZoningRunRecord
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public static ZoningRunRecord FromJson(string json) => JsonSerializer.Deserialize<ZoningRunRecord>(json, Json)!;
+
+    private static readonly Lock s_parsedLock = new();
+    private static readonly LinkedList<(string Json, ZoningRunRecord Record)> s_parsed = [];
+
+    /// <summary>
+    /// The run's record, parsed once and shared by the read paths (site risk, tiles, maps ask for it on every request;
+    /// a prefecture run's record is tens of kilobytes of JSON). Keyed by the JSON itself, so runs of different stores
+    /// in one process never mix; the few most recent are kept. The record is immutable: callers must not change it.
+    /// </summary>
+    public static ZoningRunRecord Of(ZoningRunInfo run)
+    {
+        var json = run.RecordJson;
+        lock (s_parsedLock)
+        {
+            for (var node = s_parsed.First; node is not null; node = node.Next)
+            {
+                if (ReferenceEquals(node.Value.Json, json) || node.Value.Json == json)
+                {
+                    s_parsed.Remove(node);
+                    s_parsed.AddFirst(node);
+                    return node.Value.Record;
+                }
+            }
+        }
+
+        var record = FromJson(json);
+        lock (s_parsedLock)
+        {
+            s_parsed.AddFirst((json, record));
+            while (s_parsed.Count > 8)
+            {
+                s_parsed.RemoveLast();
+            }
+        }
+
+        return record;
+    }
 }
