@@ -12,7 +12,7 @@
 #   RATES="1000 2000 4000" STEP_SECONDS=10 benchmarks/peer-tile-servers.sh
 # Store: GEORISK_BENCH_STORE (default /tmp/georisk-bench-store, made by `georisk demo --no-serve --cell-size
 # CELL_SIZE`, default 250, when missing). Needs nginx-light, postgresql-15-postgis-3, gdal-bin and Node.js; installs
-# tileserver-gl-light 5.6.0 with npm into PEERS_DIR (default /tmp/georisk-peers; its sqlite3 module compiles from
+# tileserver-gl-light 5.6.0 (its command is tileserver-gl) with npm into PEERS_DIR (default /tmp/georisk-peers; its sqlite3 module compiles from
 # source here, several minutes the first time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,7 +38,7 @@ fi
 bin=$(dirname "$GEORISK_BIN")
 [ -f "$bin/loadgen/georisk-loadgen.dll" ] || dotnet build benchmarks/GeoRisk.LoadGen -c Release --verbosity quiet -nologo -o "$bin/loadgen" >/dev/null
 [ -f "$bin/peer-mvt/georisk-peer-mvt.dll" ] || dotnet build benchmarks/GeoRisk.PeerMvt -c Release --verbosity quiet -nologo -o "$bin/peer-mvt" >/dev/null
-[ -x "$PEERS_DIR/node_modules/.bin/tileserver-gl-light" ] || {
+[ -x "$PEERS_DIR/node_modules/.bin/tileserver-gl" ] || {
   echo "installing tileserver-gl-light into $PEERS_DIR ..." >&2
   mkdir -p "$PEERS_DIR" && npm install --prefix "$PEERS_DIR" --no-audit --no-fund tileserver-gl-light@5.6.0 >"$work/npm.log" 2>&1 \
     || { tail -20 "$work/npm.log" >&2; exit 1; }
@@ -102,7 +102,11 @@ http {
 EOF
 nginx -p "$work/nginx" -c nginx.conf
 
-"$PEERS_DIR/node_modules/.bin/tileserver-gl-light" --port "$TSGL_PORT" --bind 127.0.0.1 --silent --file "$work/zoning.mbtiles" >"$work/tsgl.log" 2>&1 &
+# A config of its own: started on a bare file it looks for the optional preview styles package and stops.
+cat >"$work/tsgl.json" <<EOF
+{ "options": { "paths": { "root": "$work", "mbtiles": "$work" } }, "styles": {}, "data": { "zoning": { "mbtiles": "zoning.mbtiles" } } }
+EOF
+"$PEERS_DIR/node_modules/.bin/tileserver-gl" --port "$TSGL_PORT" --bind 127.0.0.1 --silent --config "$work/tsgl.json" >"$work/tsgl.log" 2>&1 &
 pids+=($!)
 
 # A throw-away PostgreSQL (as the tests make one), the zones in Web Mercator with a GiST index.
