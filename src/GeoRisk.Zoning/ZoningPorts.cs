@@ -42,4 +42,9 @@ public sealed class ZoningPorts
 }
 
 /// <summary>Block steps done of a block-wise step, and by which worker (one entry in process).</summary>
-public sealed record BlockStepProgress(string Step, int Done, int Total, IReadOnlyDictionary<string, int> PerWorker);
+public sealed record BlockStepProgress(string Step, int Done, int Total, IReadOnlyDictionary<string, int> PerWorker)
+{
+    /// <summary>One line for a console or a job's phase: "sieve: 40/120 block steps; silo-1 21, silo-2 19".</summary>
+    public string Describe() => $"{Step}: {Done}/{Total} block steps" +
+        (PerWorker.Count == 0 ? "" : "; " + string.Join(", ", PerWorker.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
+}

@@ -40,7 +40,7 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         _rasters.Dispose();
     }
 
-    private sealed class SiloConfigurator : ISiloConfigurator
+    internal sealed class SiloConfigurator : ISiloConfigurator
     {
         public void Configure(ISiloBuilder silo)
         {
