@@ -5,8 +5,6 @@ using GeoRisk.Services;
 using GeoRisk.Storage.GeoPackage;
 using GeoRisk.Tests.Common;
 using GeoRisk.Zoning;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Orleans.TestingHost;
 
 namespace GeoRisk.Cluster.Tests;
@@ -23,20 +21,7 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
     private readonly SampleSetFixture _samples = new();
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
-    {
-        var postgres = PostgresCluster.CreateDatabase();
-        await ClusterSchema.EnsureAsync(postgres);
-        var builder = new TestClusterBuilder(3);
-        builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["GeoRisk:RasterDirectory"] = _rasters.Path,
-            ["GeoRisk:Postgres"] = postgres,
-        }));
-        builder.AddSiloBuilderConfigurator<InProcessClusterTests.SiloConfigurator>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
-    }
+    public async Task InitializeAsync() => _cluster = await InProcessClusterTests.StartThreeSilosAsync(_rasters.Path);
 
     public async Task DisposeAsync()
     {
