@@ -7,14 +7,12 @@ using GeoRisk.Core;
 using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Storage;
-using GeoRisk.Core.Surveys;
 using GeoRisk.Core.Validation;
 using GeoRisk.Gdal;
 using GeoRisk.Gdal.Ingestion;
 using GeoRisk.Raster;
 using GeoRisk.Zoning;
 using NetTopologySuite.Geometries;
-using NetTopologySuite.Operation.Union;
 
 namespace GeoRisk.Services;
 
