@@ -26,8 +26,20 @@ public sealed class GeoRiskServiceOptions
     /// </summary>
     public string? PostgresConnectionString { get; set; } = Environment.GetEnvironmentVariable("GEORISK_POSTGRES") is { Length: > 0 } pg ? pg : null;
 
-    /// <summary>Shared raster folder of the PostGIS store (default STORE/rasters).</summary>
+    /// <summary>Shared raster folder of the PostGIS store (default STORE/rasters); the cluster workers' <c>--raster-dir</c>.</summary>
     public string? RasterDirectory { get; set; }
+
+    /// <summary>
+    /// The Orleans cluster zoning runs hand their block steps to (GEORISK_CLUSTER: a PostgreSQL connection string or
+    /// localhost[:gateway port]); unset, runs stay in this process (docs/SCALE.md).
+    /// </summary>
+    public string? Cluster { get; set; } = Environment.GetEnvironmentVariable("GEORISK_CLUSTER") is { Length: > 0 } cl ? cl : null;
+
+    /// <summary>Block side in cells of a run on the cluster.</summary>
+    public int ClusterBlockSize { get; set; } = 1024;
+
+    /// <summary>Blocks of a run in flight on the cluster at once.</summary>
+    public int ClusterParallelism { get; set; } = 16;
 
     /// <summary>Let requests without an API key read tiles, layers and site risk (on by default for the demo).</summary>
     public bool AnonymousRead { get; set; } = true;
@@ -176,6 +188,7 @@ public static class GeoRiskApp
         builder.Services.AddSingleton(new GeoRisk.Services.TileArchiveService(options.ArchiveDirectory));
         builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
         builder.Services.AddSingleton<JobManager>();
+        builder.Services.AddSingleton<ClusterZoning>();
         builder.Services.AddSingleton<ParserWorker>();
         builder.Services.AddSingleton(new MapRenderQueue(options.MapRenderConcurrency, options.MapQueueLength));
         builder.Services.AddSingleton(new FailedAuthLimiter(options.FailedAuthPerMinute));

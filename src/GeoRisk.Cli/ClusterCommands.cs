@@ -99,7 +99,7 @@ internal static class ClusterCommands
         var eight = new Option<bool>("--eight") { Description = "8-connectivity (default 4)." };
         var blockSize = new Option<int>("--block-size") { Description = "Block side in cells.", DefaultValueFactory = _ => 1024 };
         var threads = new Option<int>("--threads") { Description = "Blocks at once (here) or in flight (cluster).", DefaultValueFactory = _ => Environment.ProcessorCount };
-        var cluster = new Option<string?>("--cluster") { Description = "Run on the cluster at this address (PostgreSQL connection string or localhost[:port]; default $GEORISK_CLUSTER)." };
+        var cluster = ClusterOption("Run on the cluster at this address");
         var rasterDir = new Option<string?>("--raster-dir") { Description = "With --cluster: the shared raster folder the index lies in (the workers' --raster-dir)." };
         var timeout = new Option<double>("--timeout") { Description = "With --cluster: give up after this many minutes.", DefaultValueFactory = _ => 24 * 60 };
         var command = new Command("zones", "Classify, apply the minimum mapping unit and polygonize an index raster block by block, in bounded memory, here or on the cluster.")
@@ -137,7 +137,7 @@ internal static class ClusterCommands
                 BlockSize = parse.GetValue(blockSize),
             };
             var watch = Stopwatch.StartNew();
-            var clusterAddress = parse.GetValue(cluster) ?? (Environment.GetEnvironmentVariable("GEORISK_CLUSTER") is { Length: > 0 } c ? c : null);
+            var clusterAddress = ClusterAddress(parse.GetValue(cluster));
             GridSpecOf(index, out var grid);
             List<ClassPolygon> polygons;
             if (clusterAddress is null)
@@ -197,6 +197,14 @@ internal static class ClusterCommands
         });
         return command;
     }
+
+    /// <summary>The <c>--cluster</c> option of the commands that can run their block steps on the cluster.</summary>
+    internal static Option<string?> ClusterOption(string what) =>
+        new("--cluster") { Description = what + " (PostgreSQL connection string or localhost[:port]; default $GEORISK_CLUSTER)." };
+
+    /// <summary>The cluster to use: <c>--cluster</c>, else <c>GEORISK_CLUSTER</c>, else none (in this process).</summary>
+    internal static string? ClusterAddress(string? option) =>
+        option ?? (Environment.GetEnvironmentVariable("GEORISK_CLUSTER") is { Length: > 0 } c ? c : null);
 
     private static void GridSpecOf(string path, out Raster.GridSpec grid)
     {

@@ -1,11 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using GeoRisk.Cluster;
 using GeoRisk.Core;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Storage;
 using GeoRisk.Services;
 using GeoRisk.Zoning;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace GeoRisk.Cli;
 
@@ -22,7 +24,9 @@ internal static class ZoningCommands
         var force = new Option<bool>("--force") { Description = "Run even if the current run already used this model and these inputs." };
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
         var blockSize = new Option<int?>("--block-size") { Description = "Minimum mapping unit and polygons block by block with blocks this many cells wide (same result; docs/SCALE.md)." };
-        var command = new Command("compute", "Run the zoning model on the stored surveys and publish a new zoning run.") { model, extent, cellSize, full, force, threads, blockSize, store };
+        var cluster = ClusterCommands.ClusterOption("Run the block steps on the cluster at this address");
+        var rasterDir = new Option<string?>("--raster-dir") { Description = "With --cluster: the shared raster folder (the workers' --raster-dir; default $GEORISK_RASTER_DIR)." };
+        var command = new Command("compute", "Run the zoning model on the stored surveys and publish a new zoning run.") { model, extent, cellSize, full, force, threads, blockSize, cluster, rasterDir, store };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(blockSize) is < 1)
@@ -42,10 +46,23 @@ internal static class ZoningCommands
                 return ExitCodes.Usage;
             }
 
+            var request = new ZoningRunRequest { FullRecompute = parse.GetValue(full), Force = parse.GetValue(force), Threads = parse.GetValue(threads), BlockSize = parse.GetValue(blockSize) };
+            var clusterAddress = ClusterCommands.ClusterAddress(parse.GetValue(cluster));
+            var shared = parse.GetValue(rasterDir) ?? Environment.GetEnvironmentVariable("GEORISK_RASTER_DIR");
+            if (clusterAddress is not null && string.IsNullOrEmpty(shared))
+            {
+                Console.Error.WriteLine("error: with --cluster the shared raster folder is needed (--raster-dir or $GEORISK_RASTER_DIR)");
+                return ExitCodes.Usage;
+            }
+
             await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
+            // On the cluster the block steps run there (1024-cell blocks unless --block-size says otherwise); nothing else changes.
+            using var host = clusterAddress is null ? null : await ClusterHosting.ConnectAsync(new ClusterClientOptions { Address = clusterAddress }, ct);
+            var blocks = host is null ? null
+                : new ClusterBlockGradeRunner(host.Services.GetRequiredService<IClusterClient>(), shared!, parse.GetValue(threads) ?? Environment.ProcessorCount, TimeSpan.FromDays(1));
             try
             {
-                var outcome = await RunWithProgressAsync(gpkg, m, new ZoningRunRequest { FullRecompute = parse.GetValue(full), Force = parse.GetValue(force), Threads = parse.GetValue(threads), BlockSize = parse.GetValue(blockSize) }, ct);
+                var outcome = await RunWithProgressAsync(gpkg, m, blocks is null ? request : request with { BlockSize = request.BlockSize ?? 1024 }, ct, blocks);
                 PrintRun(outcome);
                 return ExitCodes.Ok;
             }
@@ -312,9 +329,11 @@ internal static class ZoningCommands
 
     internal static string DefaultModelPath() => Path.Combine(Commands.LocateSurveys(), "models", "bortala-default.json");
 
-    internal static async Task<ZoningRunOutcome> RunWithProgressAsync(IGeoRiskStore store, RiskModel model, ZoningRunRequest request, CancellationToken ct) =>
+    internal static async Task<ZoningRunOutcome> RunWithProgressAsync(IGeoRiskStore store, RiskModel model, ZoningRunRequest request, CancellationToken ct,
+        IBlockGradeRunner? blocks = null) =>
         await ConsoleProgress.RunAsync($"zoning {model.Name}", (Func<Action<string, double>, Task<ZoningRunOutcome>>)(report =>
-            new ZoningRunService(store).RunAsync(model, request, new SyncProgress<ZoningProgress>(p => report(p.Stage, p.Fraction)), ct)));
+            new ZoningRunService(store, blocks).RunAsync(model, request,
+                new SyncProgress<ZoningProgress>(p => report(p.Blocks is { } b ? $"{p.Stage} ({b.Describe()})" : p.Stage, p.Fraction)), ct)));
 
     internal static void PrintRun(ZoningRunOutcome outcome)
     {

@@ -143,7 +143,7 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
 
                 break;
             default:
-                any = Colour(kind, values.Data, ZoningRunRecord.Of(run!), rgba);
+                any = Colour(kind, values.Data, ZoningRunRecord.Parsed(run!), rgba);
                 break;
         }
 
@@ -182,7 +182,7 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
     /// <summary>A PNG of a run's index or grade raster, at most <paramref name="maxWidth"/> pixels wide, in the raster's own CRS.</summary>
     public static byte[] RenderPng(ZoningRunInfo run, string kind, int maxWidth = 2048)
     {
-        var record = ZoningRunRecord.Of(run);
+        var record = ZoningRunRecord.Parsed(run);
         var path = RasterOf(run, kind);
         var gt = record.Grid.GeoTransform;
         var scale = Math.Max(1.0, record.Grid.Width / (double)maxWidth);

@@ -75,7 +75,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             return (null, null);
         }
 
-        var record = ZoningRunRecord.Of(run);
+        var record = ZoningRunRecord.Parsed(run);
         var zoning = SiteZoningReader.Read(run, record, site.Geometry, site.Point, site.Caveats);
         if (zoning is null)
         {

@@ -83,7 +83,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     /// <summary>Zones per product of a run (runs are immutable, so read once per run).</summary>
     public static IReadOnlyDictionary<ZoningProduct, long> ZoneCounts(ZoningRunInfo run) => s_zoneCounts.GetOrAdd(run.Id, _ =>
     {
-        var record = ZoningRunRecord.Of(run);
+        var record = ZoningRunRecord.Parsed(run);
         return record.Products.Count == 0
             ? new Dictionary<ZoningProduct, long> { [ZoningProduct.Susceptibility] = run.ZoneCount }
             : record.Products.ToDictionary(p => p.Product, p => (long)p.Zones);

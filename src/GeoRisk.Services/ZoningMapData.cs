@@ -32,7 +32,7 @@ public sealed record ZoningMapProduct(ZoningProduct Product, int GradeCount, str
     /// </summary>
     public static IReadOnlyList<ZoningMapProduct> Of(ZoningRunInfo run)
     {
-        var record = ZoningRunRecord.Of(run);
+        var record = ZoningRunRecord.Parsed(run);
         var products = new List<ZoningMapProduct>();
         foreach (var p in SiteZoningReader.ProductsOf(record))
         {
@@ -127,7 +127,7 @@ public sealed record ZoningMapData(
 
         // Which drawn layers and run inputs are synthetic samples: the sample set says so in the survey title, the file
         // name or a `synthetic` attribute of the features (surveys/README.md).
-        var record = ZoningRunRecord.Of(run);
+        var record = ZoningRunRecord.Parsed(run);
         var synthetic = new SortedSet<string>(StringComparer.Ordinal);
         var drawn = new[] { LayerKind.AdminUnits, LayerKind.HazardPoints, LayerKind.Rivers, LayerKind.Lakes, LayerKind.ActiveFaults };
         foreach (var layer in layers.Where(l => drawn.Contains(l.Kind) || record.Inputs.Any(i => i.Layer == l.Id)))

@@ -30,6 +30,15 @@ public sealed record ProductRecord(ZoningProduct Product, string Title, string T
     public IReadOnlyList<CensusRow> CensusAt(bool township) => township ? TownshipCensus : Census;
 
     public IReadOnlyList<ExposureRow> ExposureAt(bool township) => township ? TownshipExposure : Exposure;
+
+    /// <summary>The record of a product as the engine computed it, with the exposure tallied on its grades.</summary>
+    public static ProductRecord Of(ProductResult p, IReadOnlyList<ExposureRow> exposure, IReadOnlyList<ExposureRow> townshipExposure) =>
+        new(p.Product, Core.Risk.Grades.ProductName(p.Product).En, Core.Risk.Grades.ProductName(p.Product).Zh, p.Breaks, p.Grades, p.Census, exposure, p.Validation,
+            p.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()), p.Zones.Count)
+        {
+            TownshipCensus = p.TownshipCensus,
+            TownshipExposure = townshipExposure,
+        };
 }
 
 /// <summary>Everything recorded with a zoning run: what went in, the parameters, breaks, metrics and timings.</summary>
@@ -134,6 +143,39 @@ public sealed record ZoningRunRecord
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
+    /// <summary>
+    /// A run's record: what went in, the model, and the products. The top-level breaks, grades, validation, census and
+    /// exposure are the susceptibility product's (they were the only product before schema 3); prevention zoning is the
+    /// risk product's when there is one (docs/DOMAIN.md §5). Flood scenarios, timings and the cells' hash are the caller's.
+    /// </summary>
+    public static ZoningRunRecord Of(RiskModel model, GridRecord grid, IReadOnlyList<InputRecord> inputs, IReadOnlyDictionary<string, int> ranks, ZoningResult result,
+        IReadOnlyList<ProductRecord> products)
+    {
+        var susceptibility = products[0];
+        return new ZoningRunRecord
+        {
+            ModelName = model.Name,
+            ModelHash = model.Hash,
+            Model = JsonDocument.Parse(model.ToJson()).RootElement.Clone(),
+            Grid = grid,
+            Inputs = inputs,
+            SurveyRanks = ranks,
+            ConsistencyRatio = result.Ahp?.ConsistencyRatio,
+            LambdaMax = result.Ahp?.LambdaMax,
+            Factors = result.Factors,
+            Breaks = susceptibility.Breaks,
+            Grades = susceptibility.Grades,
+            Validation = susceptibility.Validation!,
+            Census = susceptibility.Census,
+            Exposure = susceptibility.Exposure,
+            Products = products,
+            PreventionZones = products[^1].PreventionZones,
+            Timings = new Dictionary<string, double>(),
+            Incremental = result.Incremental,
+            CellsSha256 = "",
+        };
+    }
+
     public static ZoningRunRecord FromJson(string json) => JsonSerializer.Deserialize<ZoningRunRecord>(json, Json)!;
 
     private static readonly Lock s_parsedLock = new();
@@ -144,7 +186,7 @@ public sealed record ZoningRunRecord
     /// a prefecture run's record is tens of kilobytes of JSON). Keyed by the JSON itself, so runs of different stores
     /// in one process never mix; the few most recent are kept. The record is immutable: callers must not change it.
     /// </summary>
-    public static ZoningRunRecord Of(ZoningRunInfo run)
+    public static ZoningRunRecord Parsed(ZoningRunInfo run)
     {
         var json = run.RecordJson;
         lock (s_parsedLock)

@@ -23,23 +23,9 @@ public static class ZoningEngine
 {
     public const byte OutsideExtent = 255;
 
-    public static ZoningResult Run(RiskModel model, ZoningInputs inputs, RasterOptions? options = null, IProgress<ZoningProgress>? progress = null, IncrementalPlan? incremental = null)
+    public static ZoningResult Run(RiskModel model, ZoningInputs inputs, RasterOptions? options = null, IProgress<ZoningProgress>? progress = null,
+        IncrementalPlan? incremental = null, ZoningPorts? ports = null)
     {
-        options ??= new RasterOptions();
-        var grid = inputs.Grid;
-        var timings = new Dictionary<string, double>(StringComparer.Ordinal);
-        var sw = Stopwatch.StartNew();
-        void Lap(string stage)
-        {
-            timings[stage] = Math.Round(sw.Elapsed.TotalSeconds, 3);
-            sw.Restart();
-        }
-
-        var stages = model.Factors.Count + 8.0;
-        var done = 0;
-        // The service's own steps (exposure census, writing) follow at 95 % and beyond.
-        void Report(string stage) => progress?.Report(new ZoningProgress(stage, Math.Min(0.94, done++ / stages)));
-
         foreach (var f in model.Factors)
         {
             if (!inputs.Factors.ContainsKey(f.Id))
@@ -54,218 +40,62 @@ public static class ZoningEngine
             incremental = null;
         }
 
-        Report("extent mask");
-        var mask = ExtentMask(inputs.Extent, grid);
-        Lap("mask");
-
-        var classes = new Dictionary<string, RasterBuffer<byte>>(StringComparer.Ordinal);
-        var recomputed = new List<string>();
-        long cellsRecomputed = 0;
-        var whole = new CellWindow(0, 0, grid.Width, grid.Height);
-        foreach (var factor in model.Factors)
-        {
-            Report($"factor {factor.Id}");
-            options.CancellationToken.ThrowIfCancellationRequested();
-            RasterBuffer<byte> fc;
-            if (incremental is not null && incremental.PreviousClasses.TryGetValue(factor.Id, out var previous) && previous.Width == grid.Width && previous.Height == grid.Height)
-            {
-                fc = new RasterBuffer<byte>(grid.Width, grid.Height, (byte[])previous.Data.Clone());
-                if (incremental.DirtyAreas.TryGetValue(factor.Id, out var dirty))
-                {
-                    var reachCells = (int)Math.Ceiling(factor.Reach / Math.Abs(grid.Transform.PixelWidth)) + 1;
-                    foreach (var env in dirty)
-                    {
-                        var window = CellWindow.Of(env, grid).Expand(reachCells, grid.Width, grid.Height);
-                        if (window.IsEmpty)
-                        {
-                            continue;
-                        }
-
-                        FactorClasses.Paste(fc, FactorClasses.Compute(factor, inputs.Factors[factor.Id], grid, window, options), window);
-                        cellsRecomputed += window.Cells;
-                    }
-
-                    recomputed.Add(factor.Id);
-                }
-            }
-            else
-            {
-                fc = FactorClasses.Compute(factor, inputs.Factors[factor.Id], grid, whole, options);
-                cellsRecomputed += whole.Cells;
-                recomputed.Add(factor.Id);
-            }
-
-            ApplyMask(fc, mask);
-            classes[factor.Id] = fc;
-            Lap($"factor.{factor.Id}");
-        }
-
-        Report("combine");
-        var trainingCells = new List<int>();
-        var heldOutCells = new List<int>();
-        var allPointCells = new List<int>();
-        foreach (var p in inputs.HazardPoints)
-        {
-            var cell = CellOf(grid, p.X, p.Y);
-            if (cell < 0 || mask.Data[cell] == 0)
-            {
-                continue;
-            }
-
-            allPointCells.Add(cell);
-            (IsHeldOut(p.Id, model.Validation.HoldOutFraction) ? heldOutCells : trainingCells).Add(cell);
-        }
-
-        var (weights, ahp) = model.ResolveWeights();
-        var summaries = new List<FactorSummary>();
-        var scoreTables = new float[model.Factors.Count][];
-        for (var j = 0; j < model.Factors.Count; j++)
-        {
-            var factor = model.Factors[j];
-            var t = factor.Transform;
-            var counts = CountClasses(classes[factor.Id], t.ClassCount);
-            double[] scores;
-            if (weights is null)
-            {
-                scores = FitInformationValues(factor, classes[factor.Id], counts, trainingCells);
-            }
-            else
-            {
-                scores = Enumerable.Range(0, t.ClassCount + 1).Select(t.ScoreOf).ToArray();
-            }
-
-            var table = new float[256];
-            for (var c = 0; c < scores.Length; c++)
-            {
-                table[c] = (float)(scores[c] * (weights?[j] ?? 1));
-            }
-
-            scoreTables[j] = table;
-            summaries.Add(new FactorSummary(factor.Id, factor.Title, factor.TitleZh, weights?[j], scores, counts, ClassLabels(t)));
-        }
-
-        // Susceptibility from the intrinsic factors alone (weights rescaled to sum 1 among them), hazard from every factor
-        // including the triggers (docs/DOMAIN.md §1); with no trigger the two indexes are the same cells.
-        var susceptible = model.Factors.Select((f, j) => (f, j)).Where(x => x.f.Role == FactorRole.Susceptibility).Select(x => x.j).ToArray();
-        var hazardIndex = Combine(grid, mask, model.Factors.Select(f => classes[f.Id]).ToArray(), scoreTables, options);
-        var susceptibilityIndex = hazardIndex;
-        if (susceptible.Length < model.Factors.Count)
-        {
-            var share = weights is null ? 1f : (float)susceptible.Sum(j => weights[j]);
-            var tables = susceptible.Select(j => scoreTables[j].Select(v => v / share).ToArray()).ToArray();
-            susceptibilityIndex = Combine(grid, mask, susceptible.Select(j => classes[model.Factors[j].Id]).ToArray(), tables, options);
-        }
-
-        Lap("combine");
-
-        var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
-        var products = new List<ProductResult>();
-        var nextZoneId = 1;
-        ProductResult Product(ZoningProduct product, RasterBuffer<float> index)
-        {
-            var name = product.ToString().ToLowerInvariant();
-            Report($"{name}: classify");
-            var breaks = ComputeBreaks(model.Classification, index, product);
-            var graded = Breaks.Classify(index, breaks, options);
-            List<ClassPolygon> polygons;
-            if (options.BlockSize > 0)
-            {
-                // Block by block with stitched seams (docs/SCALE.md): the same cells and polygons as below.
-                (graded, polygons) = BlockwiseTail(graded, grid, model.Classification, options);
-                Lap($"{name}.classify");
-                Report($"{name}: polygonize");
-            }
-            else
-            {
-                if (model.Classification.MinMappingUnitCells > 1)
-                {
-                    graded = Sieve.Apply(graded, model.Classification.MinMappingUnitCells, model.Classification.EightConnected);
-                }
-
-                Lap($"{name}.classify");
-                Report($"{name}: polygonize");
-                polygons = Polygonizer.Polygonize(graded, grid.Transform, model.Classification.EightConnected);
-            }
-
-            if (model.Classification.SimplifyCells > 0)
-            {
-                polygons = CoverageSimplification.Simplify(polygons, model.Classification.SimplifyCells * Math.Abs(grid.Transform.PixelWidth));
-            }
-
-            Lap($"{name}.polygonize");
-            var grade = new RasterBuffer<byte>(grid.Width, grid.Height);
-            for (var i = 0; i < grade.Data.Length; i++)
-            {
-                var g = graded.Data[i];
-                grade.Data[i] = float.IsNaN(g) ? (byte)0 : (byte)g;
-            }
-
-            var zones = DescribeZones(model, inputs, polygons, product, nextZoneId);
-            nextZoneId += zones.Count;
-            var gradeSummaries = SummariseGrades(model.Classification.Grades, grade, allPointCells, cellKm2);
-            var census = Census(model.Classification.Grades, inputs.AdminUnits, inputs.HazardPoints, grid, grade, cellKm2, product);
-            var townshipCensus = inputs.Townships.Count == 0 ? [] : Census(model.Classification.Grades, inputs.Townships, inputs.HazardPoints, grid, grade, cellKm2, product);
-            ValidationMetrics? validation = null;
-            if (product != ZoningProduct.Risk)
-            {
-                validation = new ValidationMetrics(trainingCells.Count, heldOutCells.Count,
-                    heldOutCells.Count == 0 ? null : RocAuc(index, heldOutCells), allPointCells.Count == 0 ? null : RocAuc(index, allPointCells),
-                    gradeSummaries.Zip(gradeSummaries.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
-                {
-                    SuccessRate = SuccessRate(index, allPointCells, 20),
-                };
-            }
-
-            Lap($"{name}.census");
-            return new ProductResult
-            {
-                Product = product, Index = index, Grade = grade, Breaks = breaks, Grades = gradeSummaries, Census = census, Zones = zones, Validation = validation,
-                TownshipCensus = townshipCensus,
-            };
-        }
-
-        products.Add(Product(ZoningProduct.Susceptibility, susceptibilityIndex));
-        products.Add(Product(ZoningProduct.Hazard, hazardIndex));
-        RasterBuffer<float>? exposedValue = null;
-        if (!inputs.Exposure.IsEmpty)
-        {
-            Report("risk: exposure × vulnerability");
-            exposedValue = RiskSurface.ExposedValue(grid, mask, inputs.Exposure, model.Vulnerability, model.Risk);
-            products.Add(Product(ZoningProduct.Risk, RiskSurface.Risk(hazardIndex, exposedValue)));
-        }
-
+        // The steps in order (docs/SCALE.md "zoning run"): inputs → factors → scores → per product (combine, classify,
+        // minimum mapping unit, polygonize, zone attributes, census, validation) → the sink.
+        var run = new RunContext(model, inputs, options ?? new RasterOptions(), progress, ports ?? ZoningPorts.InProcess);
+        run.Report("extent mask");
+        var mask = ExtentMask(inputs.Extent, inputs.Grid);
+        run.Lap("mask");
+        var factors = FactorStep.Run(run, mask, incremental);
+        run.Report("combine");
+        var points = PointCells.Of(inputs.HazardPoints, inputs.Grid, mask, model.Validation.HoldOutFraction);
+        var scores = FactorScores.Fit(model, factors.Classes, points.Training);
+        var products = ProductSteps(run, mask, factors, scores, points, out var exposedValue);
         return new ZoningResult
         {
-            Grid = grid,
+            Grid = inputs.Grid,
             Products = products,
-            ExposedValue = exposedValue,
-            FactorClasses = classes,
-            Ahp = ahp,
-            Factors = summaries,
-            Timings = timings,
-            Incremental = new IncrementalStats(incremental is not null, cellsRecomputed, grid.CellCount * model.Factors.Count, recomputed),
+            ExposedValue = run.Ports.Sink is null ? exposedValue : null,
+            FactorClasses = factors.Classes,
+            Ahp = scores.Ahp,
+            Factors = scores.Summaries,
+            Timings = run.Timings,
+            Incremental = new IncrementalStats(incremental is not null, factors.CellsRecomputed, inputs.Grid.CellCount * model.Factors.Count, factors.Recomputed),
         };
     }
 
     /// <summary>
-    /// The minimum mapping unit and the polygons block by block (<see cref="Raster.Blocks.BlockSieve"/>,
-    /// <see cref="Raster.Blocks.BlockPolygonizer"/>): equal, cell for cell and polygon for polygon, to the
-    /// whole-grid steps. The grades are still one grid in memory here; the bounded-memory run streams them
-    /// from block files instead (docs/SCALE.md).
+    /// Susceptibility, hazard and (with exposure) risk, one after the other, each index combined just before its product and
+    /// handed to the sink right after it, so at most the hazard index, E·V and the product in work are held at once.
     /// </summary>
-    private static (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) BlockwiseTail(RasterBuffer<float> graded, GridSpec grid, Classification c, RasterOptions options)
+    private static List<ProductResult> ProductSteps(RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, PointCells points,
+        out RasterBuffer<float>? exposedValue)
     {
-        var layout = new Raster.Blocks.BlockLayout(grid.Width, grid.Height, options.BlockSize, options.BlockSize);
-        var source = new MemoryRaster(grid, graded);
-        if (c.MinMappingUnitCells > 1)
+        var model = run.Model;
+        var all = Enumerable.Range(0, model.Factors.Count).ToArray();
+        // Susceptibility from the intrinsic factors alone (weights rescaled to sum 1 among them), hazard from every factor
+        // including the triggers (docs/DOMAIN.md §1); with no trigger the two indexes are the same cells.
+        var susceptible = all.Where(j => model.Factors[j].Role == FactorRole.Susceptibility).ToArray();
+        var shared = susceptible.Length == all.Length;
+        var susceptibilityIndex = shared ? IndexStep.Combine(run, mask, factors, scores, all) : IndexStep.CombineSusceptible(run, mask, factors, scores, susceptible);
+        run.Lap("combine");
+        var zoneIds = new ZoneIdSequence();
+        var products = new List<ProductResult> { ProductStep.Run(run, ZoningProduct.Susceptibility, susceptibilityIndex, mask, points, zoneIds) };
+        var hazardIndex = shared ? susceptibilityIndex : IndexStep.Combine(run, mask, factors, scores, all);
+        products.Add(ProductStep.Run(run, ZoningProduct.Hazard, hazardIndex, mask, points, zoneIds));
+        exposedValue = null;
+        if (!run.Inputs.Exposure.IsEmpty)
         {
-            var sieved = new MemoryRaster(grid);
-            Raster.Blocks.BlockSieve.Run(source, sieved, layout, c.MinMappingUnitCells, c.EightConnected, options);
-            source = sieved;
+            run.Report("risk: exposure × vulnerability");
+            exposedValue = RiskSurface.ExposedValue(run.Inputs.Grid, mask, run.Inputs.Exposure, model.Vulnerability, model.Risk);
+            var risk = RiskSurface.Risk(hazardIndex, exposedValue);
+            products.Add(ProductStep.Run(run, ZoningProduct.Risk, risk, mask, points, zoneIds));
+            run.Ports.Sink?.ExposedValue(exposedValue);
         }
 
-        return (source.Buffer, Raster.Blocks.BlockPolygonizer.Run(source, layout, c.EightConnected, options));
+        return products;
     }
+
 
     /// <summary>Deterministic hold-out: FNV-1a of the point id, so the split survives re-runs and re-uploads.</summary>
     public static bool IsHeldOut(string id, double fraction)
@@ -413,7 +243,7 @@ public static class ZoningEngine
         return mask;
     }
 
-    private static void ApplyMask(RasterBuffer<byte> classes, RasterBuffer<byte> mask)
+    internal static void ApplyMask(RasterBuffer<byte> classes, RasterBuffer<byte> mask)
     {
         for (var i = 0; i < mask.Data.Length; i++)
         {
@@ -433,7 +263,7 @@ public static class ZoningEngine
         return col < 0 || row < 0 || col >= grid.Width || row >= grid.Height ? -1 : (row * grid.Width) + col;
     }
 
-    private static long[] CountClasses(RasterBuffer<byte> classes, int classCount)
+    internal static long[] CountClasses(RasterBuffer<byte> classes, int classCount)
     {
         var counts = new long[classCount + 1];
         foreach (var c in classes.Data)
@@ -451,7 +281,7 @@ public static class ZoningEngine
     /// Information value per class from the training cells (unique cells, docs/DOMAIN.md §3). Classes without any
     /// hazard cell take the factor's lowest finite value: the data say "least favourable seen", not −∞.
     /// </summary>
-    private static double[] FitInformationValues(FactorDefinition factor, RasterBuffer<byte> classes, long[] cellsPerClass, IReadOnlyList<int> trainingCells)
+    internal static double[] FitInformationValues(FactorDefinition factor, RasterBuffer<byte> classes, long[] cellsPerClass, IReadOnlyList<int> trainingCells)
     {
         var hazardPerClass = new long[cellsPerClass.Length];
         foreach (var cell in trainingCells.Distinct())
@@ -469,7 +299,7 @@ public static class ZoningEngine
         return iv.Select(v => v ?? floor).ToArray();
     }
 
-    private static IReadOnlyList<string> ClassLabels(FactorTransform t)
+    internal static IReadOnlyList<string> ClassLabels(FactorTransform t)
     {
         var labels = new List<string> { "none" };
         switch (t.Type)
@@ -492,7 +322,7 @@ public static class ZoningEngine
         return labels;
     }
 
-    private static RasterBuffer<float> Combine(GridSpec grid, RasterBuffer<byte> mask, RasterBuffer<byte>[] classes, float[][] tables, RasterOptions options)
+    internal static RasterBuffer<float> Combine(GridSpec grid, RasterBuffer<byte> mask, RasterBuffer<byte>[] classes, float[][] tables, RasterOptions options)
     {
         var index = new RasterBuffer<float>(grid.Width, grid.Height);
         var w = grid.Width;
@@ -525,7 +355,7 @@ public static class ZoningEngine
     /// cells with nothing exposed are the lowest grade; fixed breaks (given on the index's scale) do not apply to it: natural
     /// breaks then (docs/MODEL.md "risk").
     /// </summary>
-    private static double[] ComputeBreaks(Classification c, RasterBuffer<float> index, ZoningProduct product)
+    internal static double[] ComputeBreaks(Classification c, RasterBuffer<float> index, ZoningProduct product)
     {
         var isRisk = product == ZoningProduct.Risk;
         if (c.Method == ClassificationMethod.Fixed && !isRisk)
@@ -568,7 +398,7 @@ public static class ZoningEngine
     /// point is inside, the surveys that cover the zone and the prevention class (docs/DOMAIN.md §5, §11). On the risk product
     /// the exposure that counts for prevention is the larger of the threatened and the exposed people.
     /// </summary>
-    private static List<ZonePolygon> DescribeZones(RiskModel model, ZoningInputs inputs, List<ClassPolygon> polygons, ZoningProduct product, int firstId)
+    internal static List<ZonePolygon> DescribeZones(RiskModel model, ZoningInputs inputs, List<ClassPolygon> polygons, ZoningProduct product, int firstId)
     {
         var tree = new STRtree<int>();
         for (var i = 0; i < polygons.Count; i++)
@@ -629,7 +459,7 @@ public static class ZoningEngine
         return result;
     }
 
-    private static List<GradeSummary> SummariseGrades(int grades, RasterBuffer<byte> grade, IReadOnlyList<int> pointCells, double cellKm2)
+    internal static List<GradeSummary> SummariseGrades(int grades, RasterBuffer<byte> grade, IReadOnlyList<int> pointCells, double cellKm2)
     {
         var cells = new long[grades + 1];
         foreach (var g in grade.Data)
@@ -654,7 +484,7 @@ public static class ZoningEngine
         }).ToList();
     }
 
-    private static List<CensusRow> Census(int grades, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<HazardPointInput> hazardPoints, GridSpec grid, RasterBuffer<byte> grade,
+    internal static List<CensusRow> Census(int grades, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<HazardPointInput> hazardPoints, GridSpec grid, RasterBuffer<byte> grade,
         double cellKm2, ZoningProduct product)
     {
         // One label raster of the units (pixel-centre rule, as GDAL's zonal tools) and one pass over the

@@ -42,8 +42,14 @@ public sealed class ProductResult
 {
     public required ZoningProduct Product { get; init; }
 
-    /// <summary>Index per cell; NaN outside the extent.</summary>
-    public required RasterBuffer<float> Index { get; init; }
+    private RasterBuffer<float>? _index;
+
+    /// <summary>Index per cell; NaN outside the extent. Not kept when the run had a raster sink (it was written there).</summary>
+    public required RasterBuffer<float> Index
+    {
+        get => _index ?? throw new InvalidOperationException($"The {Product} index went to the run's raster sink and was not kept.");
+        init => _index = value;
+    }
 
     /// <summary>Grade 1..N per cell after the minimum mapping unit; 0 outside the extent.</summary>
     public required RasterBuffer<byte> Grade { get; init; }
@@ -60,6 +66,9 @@ public sealed class ProductResult
 
     /// <summary>The census per township and grade (empty without a township layer).</summary>
     public IReadOnlyList<CensusRow> TownshipCensus { get; init; } = [];
+
+    /// <summary>Lets go of the float index once the sink has it (a 30 m run held three of them at once, docs/SCALE.md).</summary>
+    internal void ReleaseIndex() => _index = null;
 }
 
 public sealed record IncrementalStats(bool Incremental, long CellsRecomputed, long CellsTotal, IReadOnlyList<string> FactorsRecomputed);
@@ -72,7 +81,7 @@ public sealed class ZoningResult
     /// <summary>Susceptibility and hazard always; risk when exposure was given (docs/DOMAIN.md §1).</summary>
     public required IReadOnlyList<ProductResult> Products { get; init; }
 
-    /// <summary>Vulnerability-weighted exposure E·V per cell (docs/MODEL.md "risk"); null without exposure.</summary>
+    /// <summary>Vulnerability-weighted exposure E·V per cell (docs/MODEL.md "risk"); null without exposure or when it went to the run's raster sink.</summary>
     public RasterBuffer<float>? ExposedValue { get; init; }
 
     public ProductResult Product(ZoningProduct product) => Products.First(p => p.Product == product);
@@ -109,4 +118,8 @@ public sealed class ZoningResult
 }
 
 /// <summary>Progress of a run: the stage and the overall fraction done (0..1).</summary>
-public readonly record struct ZoningProgress(string Stage, double Fraction);
+public readonly record struct ZoningProgress(string Stage, double Fraction)
+{
+    /// <summary>Block steps done in the current stage when it runs block by block elsewhere (per worker).</summary>
+    public BlockStepProgress? Blocks { get; init; }
+}

@@ -18,19 +18,23 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     private readonly TempDirectory _rasters = new("georisk-cluster");
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync()
+    public async Task InitializeAsync() => _cluster = await StartThreeSilosAsync(_rasters.Path);
+
+    /// <summary>Three in-process silos sharing <paramref name="rasterDirectory"/>, run state in a fresh PostgreSQL database.</summary>
+    internal static async Task<TestCluster> StartThreeSilosAsync(string rasterDirectory)
     {
         var postgres = PostgresCluster.CreateDatabase();
         await ClusterSchema.EnsureAsync(postgres);
         var builder = new TestClusterBuilder(3);
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["GeoRisk:RasterDirectory"] = _rasters.Path,
+            ["GeoRisk:RasterDirectory"] = rasterDirectory,
             ["GeoRisk:Postgres"] = postgres,
         }));
         builder.AddSiloBuilderConfigurator<SiloConfigurator>();
-        _cluster = builder.Build();
-        await _cluster.DeployAsync();
+        var cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
     }
 
     public async Task DisposeAsync()

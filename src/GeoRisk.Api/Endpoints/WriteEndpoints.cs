@@ -230,7 +230,8 @@ internal static class WriteEndpoints
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job);
     }
 
-    private static async Task<IResult> StartZoningRun(HttpRequest request, IGeoRiskStore store, JobManager jobs, GeoRiskServiceOptions options, CancellationToken ct)
+    private static async Task<IResult> StartZoningRun(HttpRequest request, IGeoRiskStore store, JobManager jobs, GeoRiskServiceOptions options, ClusterZoning cluster,
+        CancellationToken ct)
     {
         ZoningRunRequestBody body;
         if (request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()))
@@ -290,8 +291,11 @@ internal static class WriteEndpoints
         var owner = request.HttpContext.User.Identity?.Name ?? "anonymous";
         var job = jobs.Start("zoning", owner, request.HttpContext.User.FindFirstValue("key_id"), new { model = model.Name, modelHash = model.Hash, cellSize = model.Grid.CellSize, extent = body.Extent, body.Force, body.Full }, async context =>
         {
-            var progress = new GeoRisk.Core.SyncProgress<Zoning.ZoningProgress>(p => context.Report(p.Stage, p.Fraction));
-            var outcome = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { Force = body.Force, FullRecompute = body.Full }, progress, context.CancellationToken);
+            // With a cluster the block steps run there and the job shows them per worker; nothing else changes.
+            var blocks = await cluster.RunnerAsync(context.CancellationToken);
+            var progress = new GeoRisk.Core.SyncProgress<Zoning.ZoningProgress>(p => context.Report(p.Stage, p.Fraction, p.Blocks));
+            var runRequest = new ZoningRunRequest { Force = body.Force, FullRecompute = body.Full, BlockSize = blocks is null ? null : options.ClusterBlockSize };
+            var outcome = await new ZoningRunService(store, blocks).RunAsync(model, runRequest, progress, context.CancellationToken);
             return new { runId = outcome.Run.Id, reused = outcome.Reused, zones = outcome.Run.ZoneCount, outcome.Record.Breaks, outcome.Record.Validation, outcome.Record.Incremental };
         });
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job);

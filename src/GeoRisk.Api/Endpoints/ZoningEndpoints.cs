@@ -30,7 +30,7 @@ internal static class ZoningEndpoints
 
     internal static ZoningRunSummary Summary(ZoningRunInfo run)
     {
-        var r = ZoningRunRecord.Of(run);
+        var r = ZoningRunRecord.Parsed(run);
         var b = run.Bounds;
         return new ZoningRunSummary(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, run.ZoneCount, b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY], r.Breaks,
             r.Validation.AucHeldOut, r.Validation.AucAll, r.Validation.DensityRises, r.Incremental.Incremental, r.Grid);
@@ -97,7 +97,7 @@ internal static class ZoningEndpoints
         }
 
         var info = await ResolveAsync(store, run, ct);
-        var record = ZoningRunRecord.Of(info);
+        var record = ZoningRunRecord.Parsed(info);
         var productRecord = record.Product(product)
             ?? throw new KeyNotFoundException($"Zoning run {info.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers; runs before schema 3 have only susceptibility).");
         if (township && productRecord.TownshipCensus.Count == 0)

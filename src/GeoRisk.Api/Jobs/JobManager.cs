@@ -34,6 +34,9 @@ public sealed record JobInfo
 
     public double Progress { get; init; }
 
+    /// <summary>Block steps of the current phase done, per worker, when a zoning run's block steps run on the cluster.</summary>
+    public Zoning.BlockStepProgress? Blocks { get; init; }
+
     public required DateTimeOffset CreatedAt { get; init; }
 
     public DateTimeOffset? StartedAt { get; init; }
@@ -64,7 +67,8 @@ public sealed class JobContext(JobManager manager, string id, CancellationToken 
 {
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
-    public void Report(string phase, double fraction) => manager.Update(id, j => j with { Phase = phase, Progress = Math.Clamp(fraction, 0, 1) }, persist: false);
+    public void Report(string phase, double fraction, Zoning.BlockStepProgress? blocks = null) =>
+        manager.Update(id, j => j with { Phase = phase, Progress = Math.Clamp(fraction, 0, 1), Blocks = blocks }, persist: false);
 
     public void AttachReport(object report) => manager.Update(id, j => j with { Report = JsonSerializer.SerializeToElement(report, JobManager.Json) }, persist: true);
 }

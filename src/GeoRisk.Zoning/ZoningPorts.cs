@@ -1,0 +1,50 @@
+using GeoRisk.Core.Risk;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
+using GeoRisk.Raster.Vectorize;
+
+namespace GeoRisk.Zoning;
+
+/// <summary>
+/// Receives a run's rasters as soon as each is final, so the run can drop its float indexes one product at a time
+/// instead of holding all of them until the end (docs/SCALE.md "Memory"). Called in this order: each product's index
+/// and grade in product order, then E·V.
+/// </summary>
+public interface IZoningRasterSink
+{
+    void Product(ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> grade);
+
+    void ExposedValue(RasterBuffer<float> exposedValue);
+}
+
+/// <summary>
+/// Runs a product's block-wise classify, minimum mapping unit and polygonize somewhere else than this process (a
+/// cluster, GeoRisk.Cluster): the job carries the product's breaks as fixed breaks, so the cells and polygons are
+/// those of the in-process steps (docs/SCALE.md).
+/// </summary>
+public interface IBlockGradeRunner
+{
+    /// <returns>Grades 1..N per cell (NaN outside the extent) and the polygons in whole-grid order.</returns>
+    (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(GradeJob job, GridSpec grid, RasterBuffer<float> index, IProgress<BlockStepProgress>? progress,
+        CancellationToken cancellationToken);
+}
+
+/// <summary>Where a run's pluggable steps go; the defaults keep everything in this process and in the result.</summary>
+public sealed class ZoningPorts
+{
+    public static ZoningPorts InProcess { get; } = new();
+
+    /// <summary>The product rasters' destination; null keeps every raster in the <see cref="ZoningResult"/>.</summary>
+    public IZoningRasterSink? Sink { get; init; }
+
+    /// <summary>With a block size, the block steps run here; null runs them in this process.</summary>
+    public IBlockGradeRunner? Blocks { get; init; }
+}
+
+/// <summary>Block steps done of a block-wise step, and by which worker (one entry in process).</summary>
+public sealed record BlockStepProgress(string Step, int Done, int Total, IReadOnlyDictionary<string, int> PerWorker)
+{
+    /// <summary>One line for a console or a job's phase: "sieve: 40/120 block steps; silo-1 21, silo-2 19".</summary>
+    public string Describe() => $"{Step}: {Done}/{Total} block steps" +
+        (PerWorker.Count == 0 ? "" : "; " + string.Join(", ", PerWorker.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key} {kv.Value}")));
+}
