@@ -3,14 +3,14 @@
 //   dotnet run -c Release --project benchmarks/GeoRisk.TileBench -- STORE_DIR [maxZoom]
 //   dotnet run -c Release --project benchmarks/GeoRisk.TileBench -- cold [polygons] [verticesPerPolygon]   (ColdTiles.cs)
 // STORE_DIR is an embedded store with a zoning run (e.g. from `georisk demo --no-serve`); its zones are
-// copied into a throw-away PostGIS cluster (or GEORISK_TEST_PG). Timings are sequential, one tile at a time.
+// copied into a throw-away database created on the PostgreSQL + PostGIS server of GEORISK_POSTGRES (a connection
+// string whose user may CREATE DATABASE; docker/compose.yaml starts one). Timings are sequential, one tile at a time.
 using System.Diagnostics;
 using System.Globalization;
 using GeoRisk.Core.Storage;
 using GeoRisk.Services;
 using GeoRisk.Storage.GeoPackage;
 using GeoRisk.Storage.PostGis;
-using GeoRisk.Tests.Common;
 using GeoRisk.Tiles;
 using Npgsql;
 
@@ -27,7 +27,7 @@ await source.InitializeAsync();
 var run = await source.GetZoningRunAsync() ?? throw new InvalidOperationException($"No zoning run in {storeDir}.");
 var zones = await source.QueryZonesAsync(run.Id, null, int.MaxValue);
 
-var cs = PostgresCluster.CreateDatabase();
+var cs = await ThrowAwayDatabaseAsync();
 var rasters = Directory.CreateTempSubdirectory("georisk-tilebench").FullName;
 await using var pg = new PostGisStore(new PostGisStoreOptions { ConnectionString = cs, RasterDirectory = rasters });
 await pg.InitializeAsync();
@@ -137,4 +137,21 @@ static async Task<string> Version(string cs)
     await using var c = new NpgsqlConnection(cs);
     await c.OpenAsync();
     return (string)(await new NpgsqlCommand("SELECT current_setting('server_version') || ', PostGIS ' || postgis_lib_version()", c).ExecuteScalarAsync())!;
+}
+
+// A fresh database on the server named by GEORISK_POSTGRES, so the benchmark never writes into a real store.
+static async Task<string> ThrowAwayDatabaseAsync()
+{
+    var server = Environment.GetEnvironmentVariable("GEORISK_POSTGRES") is { Length: > 0 } value
+        ? value
+        : throw new InvalidOperationException("Set GEORISK_POSTGRES to a PostgreSQL + PostGIS connection string (docker/compose.yaml starts one).");
+    var name = "georisk_tilebench_" + Guid.NewGuid().ToString("N")[..12];
+    await using (var connection = new NpgsqlConnection(server))
+    {
+        await connection.OpenAsync();
+        await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection); // the name is ours: hex only
+        await create.ExecuteNonQueryAsync();
+    }
+
+    return new NpgsqlConnectionStringBuilder(server) { Database = name }.ConnectionString;
 }

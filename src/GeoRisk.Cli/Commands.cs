@@ -144,7 +144,7 @@ internal static class Commands
         add.SetAction(async (parse, ct) =>
         {
             var info = new SurveyInfo(parse.GetValue(id)!, parse.GetValue(title)!, parse.GetValue(scale), parse.GetValue(type), parse.GetValue(org)!,
-                parse.GetValue(completed), parse.GetValue(accepted) is not null, parse.GetValue(accepted));
+                parse.GetValue(completed), Accepted: parse.GetValue(accepted) is not null, AcceptedOn: parse.GetValue(accepted));
             var problems = info.Validate();
             if (problems.Count > 0)
             {

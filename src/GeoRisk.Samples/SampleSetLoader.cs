@@ -51,8 +51,8 @@ public sealed class SampleSetLoader(IGeoRiskStore store)
             var survey = new SurveyInfo(
                 s.GetProperty("id").GetString()!, s.GetProperty("title").GetString()!, s.GetProperty("scale").GetInt32(),
                 Enum.Parse<SurveyType>(s.GetProperty("type").GetString()!), s.GetProperty("organisation").GetString()!,
-                Date(s, "completedOn"), s.GetProperty("accepted").GetBoolean(), Date(s, "acceptedOn"),
-                s.TryGetProperty("standard", out var std) ? std.GetString() : null);
+                Date(s, "completedOn"), Accepted: s.GetProperty("accepted").GetBoolean(), AcceptedOn: Date(s, "acceptedOn"),
+                StandardReference: s.TryGetProperty("standard", out var std) ? std.GetString() : null);
             await store.UpsertSurveyAsync(survey, Coverage(s, surveysDir), cancellationToken);
         }
 

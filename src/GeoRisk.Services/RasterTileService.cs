@@ -91,7 +91,7 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         RasterTileResult result;
         if (rgba is null)
         {
-            result = new RasterTileResult(_blank.Value, "\"blank\"", true);
+            result = new RasterTileResult(_blank.Value, "\"blank\"", Blank: true);
         }
         else
         {

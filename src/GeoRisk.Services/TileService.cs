@@ -210,7 +210,7 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
 
         var gzipped = Gzip(encoded.Bytes);
         var etag = "\"" + Convert.ToHexStringLower(SHA256.HashData(encoded.Bytes).AsSpan(0, 16)) + "\"";
-        var result = new VectorTileResult(gzipped, etag, encoded.FeatureCount, encoded.Thinned, false);
+        var result = new VectorTileResult(gzipped, etag, encoded.FeatureCount, encoded.Thinned, FromCache: false);
         if (cacheTiles)
         {
             _tiles.Set(key, result, new MemoryCacheEntryOptions { Size = gzipped.Length + 256 });

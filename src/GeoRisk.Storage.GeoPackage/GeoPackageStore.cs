@@ -170,8 +170,8 @@ public sealed partial class GeoPackageStore : IGeoRiskStore
             result.Add(new SurveyInfo(
                 reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Enum.Parse<SurveyType>(reader.GetString(3)), reader.GetString(4),
                 reader.IsDBNull(5) ? null : DateOnly.Parse(reader.GetString(5), CultureInfo.InvariantCulture),
-                reader.GetInt32(6) != 0,
-                reader.IsDBNull(7) ? null : DateOnly.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
+                Accepted: reader.GetInt32(6) != 0,
+                AcceptedOn: reader.IsDBNull(7) ? null : DateOnly.Parse(reader.GetString(7), CultureInfo.InvariantCulture),
                 reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 

@@ -140,7 +140,8 @@ public sealed class PostGisStore : IGeoRiskStore
         while (await reader.ReadAsync(cancellationToken))
         {
             result.Add(new SurveyInfo(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), Enum.Parse<SurveyType>(reader.GetString(3)), reader.GetString(4),
-                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5), reader.GetBoolean(6), reader.IsDBNull(7) ? null : reader.GetFieldValue<DateOnly>(7),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateOnly>(5), Accepted: reader.GetBoolean(6),
+                AcceptedOn: reader.IsDBNull(7) ? null : reader.GetFieldValue<DateOnly>(7),
                 reader.IsDBNull(8) ? null : reader.GetString(8)));
         }
 

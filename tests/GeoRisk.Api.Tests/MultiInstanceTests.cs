@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using GeoRisk.Api.Security;
 using GeoRisk.Samples;
 using GeoRisk.Tests.Common;
@@ -9,7 +8,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace GeoRisk.Api.Tests;
 
-/// <summary>Two service instances on one PostGIS database and one raster folder see each other's writes at once.</summary>
+/// <summary>Two service instances on one PostGIS database and one raster folder see each other's writes at once: on the first request after the write.</summary>
 public sealed class MultiInstanceTests : IAsyncLifetime
 {
     private readonly SampleSetFixture _samples = new();
@@ -49,24 +48,8 @@ public sealed class MultiInstanceTests : IAsyncLifetime
         _shared.Dispose();
     }
 
-    private static async Task WaitForJob(HttpClient client, string location)
-    {
-        for (var i = 0; i < 1200; i++)
-        {
-            using var job = JsonDocument.Parse(await client.GetStringAsync(new Uri(location, UriKind.Relative)));
-            var state = job.RootElement.GetProperty("state").GetString();
-            if (state == "succeeded")
-            {
-                return;
-            }
-
-            Assert.True(state is "queued" or "running", job.RootElement.ToString());
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
-    public async Task UploadAndRunOnOneInstance_VisibleOnTheOtherWithinTwoSeconds()
+    public async Task UploadAndRunOnOneInstance_VisibleOnTheOtherAtTheFirstRequest()
     {
         var a = _a.CreateClient();
         a.DefaultRequestHeaders.Add("X-API-Key", _key);
@@ -78,31 +61,28 @@ public sealed class MultiInstanceTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, (await b.GetAsync(new Uri(url, UriKind.Relative))).StatusCode);
         using (var run = await a.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 2000 })))
         {
-            await WaitForJob(a, run.Headers.Location!.ToString());
+            await JobPolling.WaitForSuccess(a, run.Headers.Location!.ToString());
         }
 
-        var watch = System.Diagnostics.Stopwatch.StartNew();
+        // The first request to B after A's job succeeded: no retry, no waiting for a cache to expire.
         using var fromB = await b.GetAsync(new Uri(url, UriKind.Relative));
         Assert.Equal(HttpStatusCode.OK, fromB.StatusCode);
         var etag1 = fromB.Headers.ETag!.Tag;
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2));
 
         using (var run = await a.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 1500 })))
         {
-            await WaitForJob(a, run.Headers.Location!.ToString());
+            await JobPolling.WaitForSuccess(a, run.Headers.Location!.ToString());
         }
 
-        watch.Restart();
         using var again = await b.GetAsync(new Uri(url, UriKind.Relative));
         Assert.NotEqual(etag1, again.Headers.ETag!.Tag);
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2));
 
         // An upload through A is listed by B, with its tiles.
         var file = await File.ReadAllBytesAsync(_samples.File("flood/bortala_flood_zones.geojson"));
         using var form = new MultipartFormDataContent { { new ByteArrayContent(file), "file", "f.geojson" }, { new StringContent("flood-zones"), "kind" }, { new StringContent("flood-b"), "layer" } };
         using (var upload = await a.PostAsync(new Uri("/api/v1/surveys/bortala-flood-2023/layers", UriKind.Relative), form))
         {
-            await WaitForJob(a, upload.Headers.Location!.ToString());
+            await JobPolling.WaitForSuccess(a, upload.Headers.Location!.ToString());
         }
 
         var layers = await b.GetStringAsync(new Uri("/api/v1/layers", UriKind.Relative));

@@ -102,19 +102,7 @@ public sealed class ResourceLimitTests(WriteFixture fx) : IClassFixture<WriteFix
         if ((await client.GetAsync(new Uri("/api/v1/zoning-runs/current", UriKind.Relative))).StatusCode == HttpStatusCode.NotFound)
         {
             using var start = await key.PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), System.Net.Http.Json.JsonContent.Create(new { cellSize = 2000 }));
-            var location = start.Headers.Location!.ToString();
-            for (var i = 0; ; i++)
-            {
-                var state = JsonDocument.Parse(await key.GetStringAsync(new Uri(location, UriKind.Relative))).RootElement.GetProperty("state").GetString();
-                if (state == "succeeded")
-                {
-                    break;
-                }
-
-                Assert.True(state is "queued" or "running", $"zoning run {state}");
-                Assert.True(i < 1200, "zoning run did not finish in 2 minutes");
-                await Task.Delay(100);
-            }
+            await JobPolling.WaitForSuccess(key, start.Headers.Location!.ToString());
         }
 
         var queue = (MapRenderQueue)fx.Factory.Services.GetService(typeof(MapRenderQueue))!;

@@ -36,10 +36,14 @@ public sealed class ParserIsolationTests(SampleSetFixture samples) : IClassFixtu
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             http.DefaultRequestHeaders.Add("X-API-Key", key);
-            for (var i = 0; i < 300 && !(await Healthy(http)); i++)
+            // A hang guard, not a speed target: the service that never answers fails here, not at a later request.
+            var healthy = false;
+            for (var i = 0; i < 1200 && !(healthy = await Healthy(http)); i++)
             {
                 await Task.Delay(100);
             }
+
+            Assert.True(healthy, "the service did not answer /healthz within two minutes");
 
             var layersBefore = await http.GetStringAsync(new Uri("/api/v1/layers", UriKind.Relative));
             var big = new StringBuilder("{\"type\":\"FeatureCollection\",\"features\":[");

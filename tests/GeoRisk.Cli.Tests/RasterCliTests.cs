@@ -1,3 +1,4 @@
+using System.Globalization;
 using GeoRisk.Tests.Common;
 
 namespace GeoRisk.Cli.Tests;
@@ -11,6 +12,23 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
 
     public void Dispose() => _work.Dispose();
 
+    /// <summary>Band 1 of a raster as doubles, its no-data value, grid size and geotransform.</summary>
+    private static (double[] Cells, double? NoData, int Width, int Height, double[] Transform) ReadRaster(string path)
+    {
+        using var ds = Gdal.RasterDataset.Open(path);
+        var cells = new double[ds.Width * ds.Height];
+        ds.Read<double>(1, 0, 0, ds.Width, ds.Height, cells);
+        return (cells, ds.GetNoData(1), ds.Width, ds.Height, ds.GeoTransform);
+    }
+
+    private static bool IsData(double v, double? noData) => !double.IsNaN(v) && v != noData;
+
+    /// <summary>
+    /// Each step's output file is read back and checked against an independent reference: slope on the DEM's grid in
+    /// 0–90°; every grade on the side of the printed breaks its slope falls; the sieve cell for cell equal to gdal_sieve.py;
+    /// the polygons' area per class equal to the sieved raster's cells; the zonal CSV equal to statistics computed here over
+    /// county masks burnt by gdal_rasterize.
+    /// </summary>
     [Fact]
     public async Task SlopeClassifySievePolygonizeZonal_OnSampleDem()
     {
@@ -21,18 +39,102 @@ public sealed class RasterCliTests(SampleSetFixture samples) : IClassFixture<Sam
             return stdout;
         }
 
-        var slopeOut = await Run("slope", Dem, _work.File("slope.tif"));
-        Assert.Contains("geographic DEM", slopeOut, StringComparison.Ordinal);
-        var breaks = await Run("classify", _work.File("slope.tif"), _work.File("grade.tif"), "--method", "natural", "--classes", "4");
-        Assert.Matches(@"breaks: [\d.]+, [\d.]+, [\d.]+", breaks);
-        await Run("sieve", _work.File("grade.tif"), _work.File("grade_mmu.tif"), "--min-cells", "4");
-        var polygons = await Run("polygonize", _work.File("grade_mmu.tif"), _work.File("zones.gpkg"), "--simplify", "0.0003");
-        Assert.Matches(@"^\d+ polygons", polygons);
+        await Run("slope", Dem, _work.File("slope.tif"));
+        var dem = ReadRaster(Dem);
+        var slope = ReadRaster(_work.File("slope.tif"));
+        Assert.Equal((dem.Width, dem.Height), (slope.Width, slope.Height));
+        Assert.Equal(dem.Transform, slope.Transform);
+        var slopeData = slope.Cells.Where(v => IsData(v, slope.NoData)).ToList();
+        Assert.True(slopeData.Count > slope.Cells.Length / 2, "slope has data in fewer than half the cells");
+        Assert.All(slopeData, v => Assert.InRange(v, 0, 90));
+        Assert.True(slopeData.Max() > 1, "a flat slope: the DEM's relief was lost");
 
-        var csv = (await Run("zonal", samples.File("admin/counties_synthetic.geojson"), _work.File("slope.tif"), "--classes", _work.File("grade_mmu.tif"), "--field", "code"))
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.StartsWith("zone,cells,area,min,max,mean,sum,class_1_cells", csv[0], StringComparison.Ordinal);
-        Assert.Equal(["652701", "652702", "652722", "652723"], csv.Skip(1).Select(l => l.Split(',')[0]).Order());
+        var printed = await Run("classify", _work.File("slope.tif"), _work.File("grade.tif"), "--method", "natural", "--classes", "4");
+        var breaks = System.Text.RegularExpressions.Regex.Match(printed, @"breaks: ([^\r\n]+)").Groups[1].Value
+            .Split(',').Select(b => double.Parse(b, CultureInfo.InvariantCulture)).ToArray();
+        Assert.Equal(3, breaks.Length);
+        var grade = ReadRaster(_work.File("grade.tif"));
+        var bounds = new (double Min, double Max)[5];
+        Array.Fill(bounds, (double.MaxValue, double.MinValue));
+        for (var i = 0; i < grade.Cells.Length; i++)
+        {
+            Assert.Equal(IsData(slope.Cells[i], slope.NoData), IsData(grade.Cells[i], grade.NoData));
+            if (IsData(grade.Cells[i], grade.NoData))
+            {
+                var g = (int)grade.Cells[i];
+                Assert.InRange(g, 1, 4);
+                bounds[g] = (Math.Min(bounds[g].Min, slope.Cells[i]), Math.Max(bounds[g].Max, slope.Cells[i]));
+            }
+        }
+
+        // Break k (printed rounded) lies between the steepest cell of grade k and the gentlest of grade k + 1.
+        for (var k = 1; k <= 3; k++)
+        {
+            Assert.True(bounds[k].Max <= breaks[k - 1] + 1e-3 && breaks[k - 1] - 1e-3 <= bounds[k + 1].Min,
+                $"grade {k} up to {bounds[k].Max}, grade {k + 1} from {bounds[k + 1].Min}, break {breaks[k - 1]}");
+        }
+
+        await Run("sieve", _work.File("grade.tif"), _work.File("grade_mmu.tif"), "--min-cells", "4");
+        await CliRunner.RunToolAsync("gdal_sieve.py", "-q", "-st", "4", "-4", _work.File("grade.tif"), _work.File("grade_gdal.tif"));
+        var sieved = ReadRaster(_work.File("grade_mmu.tif"));
+        var reference = ReadRaster(_work.File("grade_gdal.tif"));
+        Assert.Equal(reference.Cells, sieved.Cells);
+        Assert.NotEqual(grade.Cells, sieved.Cells); // the DEM has regions under 4 cells: the sieve did something
+
+        await Run("polygonize", _work.File("grade_mmu.tif"), _work.File("zones.gpkg"));
+        var cellArea = Math.Abs(slope.Transform[1] * slope.Transform[5]);
+        var areaPerClass = new Dictionary<int, double>();
+        using (var zones = Gdal.VectorDataset.OpenRead(_work.File("zones.gpkg"), ["GPKG"]))
+        {
+            foreach (var f in zones.ReadFeatures(0))
+            {
+                Assert.True(f.Geometry!.IsValid);
+                var c = Convert.ToInt32(f.Attributes["class"], CultureInfo.InvariantCulture);
+                areaPerClass[c] = areaPerClass.GetValueOrDefault(c) + f.Geometry.Area;
+            }
+        }
+
+        var cellsPerClass = sieved.Cells.Where(v => IsData(v, sieved.NoData)).GroupBy(v => (int)v).ToDictionary(g => g.Key, g => g.Count());
+        Assert.Equal(cellsPerClass.Keys.Order(), areaPerClass.Keys.Order());
+        foreach (var (c, n) in cellsPerClass)
+        {
+            Assert.Equal(n * cellArea, areaPerClass[c], n * cellArea * 1e-9);
+        }
+
+        var counties = samples.File("admin/counties_synthetic.geojson");
+        await Run("zonal", counties, _work.File("slope.tif"), "--classes", _work.File("grade_mmu.tif"), "--field", "code", "-o", _work.File("zonal.csv"));
+        var csv = (await File.ReadAllLinesAsync(_work.File("zonal.csv"))).Select(l => l.Split(',')).ToList();
+        Assert.Equal(["zone", "cells", "area", "min", "max", "mean", "sum", "class_1_cells", "class_1_area", "class_2_cells", "class_2_area",
+            "class_3_cells", "class_3_area", "class_4_cells", "class_4_area"], csv[0]);
+        Assert.Equal(["652701", "652702", "652722", "652723"], csv.Skip(1).Select(r => r[0]).Order());
+
+        // Each county's mask by GDAL's rasterizer (cell centres) on the slope grid, one county at a time: counties share
+        // their borders, so a cell can belong to two.
+        foreach (var row in csv.Skip(1))
+        {
+            var masks = _work.File($"county-{row[0]}.tif");
+            using (var mask = Gdal.RasterDataset.CreateGeoTiff(masks, slope.Width, slope.Height, 1, Gdal.RasterDataType.Byte))
+            using (var like = Gdal.RasterDataset.Open(_work.File("slope.tif")))
+            {
+                mask.GeoTransform = slope.Transform;
+                mask.ProjectionWkt = like.ProjectionWkt;
+            }
+
+            await CliRunner.RunToolAsync("gdal_rasterize", "-burn", "1", "-where", $"code='{row[0]}'", counties, masks);
+            var county = ReadRaster(masks).Cells;
+            // "cells" counts the zone's cells; the statistics and class counts only those with data.
+            Assert.Equal(county.Count(v => v == 1), long.Parse(row[1], CultureInfo.InvariantCulture));
+            var inside = Enumerable.Range(0, county.Length).Where(i => county[i] == 1 && IsData(slope.Cells[i], slope.NoData)).ToList();
+            Assert.Equal(inside.Min(i => slope.Cells[i]), double.Parse(row[3], CultureInfo.InvariantCulture), 1e-6);
+            Assert.Equal(inside.Max(i => slope.Cells[i]), double.Parse(row[4], CultureInfo.InvariantCulture), 1e-6);
+            var sum = inside.Sum(i => slope.Cells[i]);
+            Assert.Equal(sum, double.Parse(row[6], CultureInfo.InvariantCulture), Math.Abs(sum) * 1e-9);
+            Assert.Equal(sum / inside.Count, double.Parse(row[5], CultureInfo.InvariantCulture), 1e-6);
+            for (var c = 1; c <= 4; c++)
+            {
+                Assert.Equal(inside.Count(i => sieved.Cells[i] == c), int.Parse(row[5 + (2 * c)], CultureInfo.InvariantCulture));
+            }
+        }
     }
 
     [Fact]

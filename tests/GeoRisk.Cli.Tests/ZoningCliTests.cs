@@ -42,11 +42,7 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         var hazardCog = _work.File("hazard.tif");
         var hazardExport = await CliRunner.RunAsync(_work.Path, "export", "index", "--product", "hazard", "--format", "cog", "-o", hazardCog, "--store", store);
         Assert.True(hazardExport.ExitCode == 0, hazardExport.Stdout + hazardExport.Stderr);
-        using (var hazard = GeoRisk.Gdal.RasterDataset.Open(hazardCog))
-        {
-            Assert.Equal(1, hazard.BandCount);
-            Assert.True(hazard.Width > 10);
-        }
+        await AssertSameGridAndCells(store, Services.ZoningRunRecord.IndexRaster(Core.Risk.ZoningProduct.Hazard), hazardCog);
 
         var badProduct = await CliRunner.RunAsync(_work.Path, "export", "census", "--product", "exposure", "--format", "csv", "-o", riskCsv, "--store", store);
         Assert.Equal(2, badProduct.ExitCode);
@@ -71,9 +67,13 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
 
         var cog = _work.File("grade.tif");
         Assert.Equal(0, (await CliRunner.RunAsync(_work.Path, "export", "grade", "--format", "cog", "-o", cog, "--store", store)).ExitCode);
-        Assert.Equal("II*"u8.ToArray(), (await File.ReadAllBytesAsync(cog)).Take(3).ToArray());
-        // gdalinfo (what QGIS reads too) sees the palette in the legend colours and the census terms as category names.
+        // GDAL's own validator (python3-gdal) checks the COG layout: IFDs first, tiles and overviews in order.
+        var validation = await CliRunner.RunToolAsync("/usr/bin/python3", "-m", "osgeo_utils.samples.validate_cloud_optimized_geotiff", cog);
+        Assert.Contains("is a valid cloud optimized GeoTIFF", validation, StringComparison.Ordinal);
         var info = await CliRunner.RunToolAsync("gdalinfo", cog);
+        Assert.Contains("LAYOUT=COG", info, StringComparison.Ordinal);
+        await AssertSameGridAndCells(store, "grade", cog);
+        // gdalinfo (what QGIS reads too) sees the palette in the legend colours and the census terms as category names.
         Assert.Contains("Color Table (RGB with", info, StringComparison.Ordinal); // GeoTIFF pads the palette to 256 entries
         Assert.Contains("ColorInterp=Palette", info, StringComparison.Ordinal);
         Assert.Contains("4: 230,0,0,255", info, StringComparison.Ordinal);
@@ -114,6 +114,32 @@ public sealed class ZoningCliTests(SampleSetFixture samples) : IClassFixture<Sam
         Assert.Contains("MBTiles 1.3", mb.Stdout, StringComparison.Ordinal);
         Assert.Contains("tiles (", mb.Stderr, StringComparison.Ordinal); // progress
         Assert.Equal("SQLite format 3"u8.ToArray(), (await File.ReadAllBytesAsync(mbtiles)).Take(15).ToArray());
+    }
+
+    /// <summary>
+    /// An exported raster is the current run's stored raster <paramref name="name"/>: one band, the same size and
+    /// geotransform, and every cell equal (read through GDAL from both files).
+    /// </summary>
+    private static async Task AssertSameGridAndCells(string store, string name, string exported)
+    {
+        string stored;
+        await using (var gpkg = new Storage.GeoPackage.GeoPackageStore(new Storage.GeoPackage.GeoPackageStoreOptions { Directory = store }))
+        {
+            var run = await gpkg.GetZoningRunAsync();
+            Assert.NotNull(run);
+            Assert.True(run.Rasters.TryGetValue(name, out stored!), $"run {run.Id} has no raster '{name}': {string.Join(", ", run.Rasters.Keys)}");
+        }
+
+        using var expected = GeoRisk.Gdal.RasterDataset.Open(stored);
+        using var actual = GeoRisk.Gdal.RasterDataset.Open(exported);
+        Assert.Equal(1, actual.BandCount);
+        Assert.Equal((expected.Width, expected.Height), (actual.Width, actual.Height));
+        Assert.Equal(expected.GeoTransform, actual.GeoTransform);
+        Assert.Equal(expected.GetNoData(1), actual.GetNoData(1));
+        var (a, b) = (new double[expected.Width * expected.Height], new double[actual.Width * actual.Height]);
+        expected.Read<double>(1, 0, 0, expected.Width, expected.Height, a);
+        actual.Read<double>(1, 0, 0, actual.Width, actual.Height, b);
+        Assert.Equal(a, b);
     }
 
     [Fact]

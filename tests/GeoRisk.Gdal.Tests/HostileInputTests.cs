@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
 using GeoRisk.Core.Layers;
 using GeoRisk.Core.Surveys;
@@ -9,7 +10,12 @@ using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Gdal.Tests;
 
-/// <summary>Hostile and faulty files of the docs/SECURITY.md matrix that reach the parsers: each is refused or defused, nothing is stored, the process survives.</summary>
+/// <summary>
+/// Hostile and faulty files of the docs/SECURITY.md matrix that reach the parsers: each is refused or defused, nothing is
+/// stored, the process survives. Not run in parallel with other classes: the entity bomb measures this process's peak
+/// resident set, which other tests' allocations would raise.
+/// </summary>
+[Collection(SerialCollection.Name)]
 public sealed class HostileInputTests : IAsyncLifetime, IDisposable
 {
     private readonly TempDirectory _dir = new("georisk-hostile");
@@ -37,43 +43,81 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Kml_ExternalEntity_FileContentNeverRead()
     {
+        // The canary file the entity points at: its text must reach neither the stored features nor the report.
+        var secret = _dir.File("secret.txt");
+        await File.WriteAllTextAsync(secret, "GEORISK-XXE-CANARY");
         var path = _dir.File("xxe.kml");
-        await File.WriteAllTextAsync(path, """
+        await File.WriteAllTextAsync(path, $"""
             <?xml version="1.0" encoding="UTF-8"?>
-            <!DOCTYPE kml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+            <!DOCTYPE kml [<!ENTITY xxe SYSTEM "file://{secret}">]>
             <kml xmlns="http://www.opengis.net/kml/2.2"><Document><Placemark><name>&xxe;</name>
             <ExtendedData><Data name="grade"><value>2</value></Data></ExtendedData>
             <Polygon><outerBoundaryIs><LinearRing><coordinates>82,44.9 82.1,44.9 82.1,45 82,44.9</coordinates></LinearRing></outerBoundaryIs></Polygon>
             </Placemark></Document></kml>
             """);
         var result = await Ingest(path, crs: "EPSG:4326");
-        if (result.Accepted)
+
+        // Whatever the outcome: what was stored (nothing, when refused) and what was reported never hold the file's text.
+        var stored = (await _store.ListLayersAsync()).Count == 0 ? [] : await _store.QueryFeaturesAsync("s1", "zones", null, 10);
+        Assert.Equal(result.Accepted, stored.Count > 0);
+        Assert.DoesNotContain(stored.SelectMany(f => f.Attributes.Values), v => v?.ToString()?.Contains("GEORISK-XXE-CANARY", StringComparison.Ordinal) == true);
+        Assert.DoesNotContain(result.Report.Findings, f => f.Message.Contains("GEORISK-XXE-CANARY", StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// A billion-laughs KML (<paramref name="levels"/> entities, each ten of the one before; none when 0) whose placemark
+    /// is otherwise a valid hazard zone, with its grade: a refusal of the bomb is for its entities, nothing else.
+    /// </summary>
+    private static string EntityBombKml(int levels)
+    {
+        var sb = new StringBuilder("<?xml version=\"1.0\"?>\n");
+        if (levels > 0)
         {
-            var stored = await _store.QueryFeaturesAsync("s1", "zones", null, 10);
-            Assert.DoesNotContain(stored.SelectMany(f => f.Attributes.Values), v => v?.ToString()?.Contains("root:", StringComparison.Ordinal) == true);
+            sb.Append("<!DOCTYPE kml [\n<!ENTITY a0 \"aaaaaaaaaa\">\n"); // the first declaration is on line 3
+            for (var i = 1; i <= levels; i++)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"<!ENTITY a{i} \"{string.Concat(Enumerable.Repeat($"&a{i - 1};", 10))}\">\n");
+            }
+
+            sb.Append("]>\n");
         }
 
-        Assert.DoesNotContain(result.Report.Findings, f => f.Message.Contains("root:", StringComparison.Ordinal));
+        sb.Append("<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document><Placemark><name>")
+            .Append(levels > 0 ? $"&a{levels};" : "plain name")
+            .Append("</name><ExtendedData><Data name=\"grade\"><value>2</value></Data></ExtendedData>")
+            .Append("<Polygon><outerBoundaryIs><LinearRing><coordinates>82,44.9 82.1,44.9 82.1,45 82,44.9</coordinates></LinearRing></outerBoundaryIs></Polygon>")
+            .Append("</Placemark></Document></kml>");
+        return sb.ToString();
     }
 
     [Fact]
-    public async Task Kml_EntityExpansionBomb_RejectedOrBounded()
+    public async Task Kml_SamePlacemarkWithoutEntities_Accepted()
     {
-        var sb = new StringBuilder("<?xml version=\"1.0\"?>\n<!DOCTYPE kml [\n<!ENTITY a0 \"aaaaaaaaaa\">\n");
-        for (var i = 1; i <= 9; i++)
-        {
-            sb.Append($"<!ENTITY a{i} \"{string.Concat(Enumerable.Repeat($"&a{i - 1};", 10))}\">\n");
-        }
-
-        sb.Append("]>\n<kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document><Placemark><name>&a9;</name>" +
-            "<Polygon><outerBoundaryIs><LinearRing><coordinates>82,44.9 82.1,44.9 82.1,45 82,44.9</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark></Document></kml>");
-        var path = _dir.File("bomb.kml");
-        await File.WriteAllTextAsync(path, sb.ToString());
-        var before = Process.GetCurrentProcess().PeakWorkingSet64;
+        // The control for the bomb below: without its DTD the file is a valid layer.
+        var path = _dir.File("plain.kml");
+        await File.WriteAllTextAsync(path, EntityBombKml(levels: 0));
         var result = await Ingest(path, crs: "EPSG:4326");
-        Assert.False(result.Accepted); // no grade: a hazard-zones layer without its required field
-        // 10^10 characters would need tens of GB; expat refuses the expansion, so memory stays flat.
-        Assert.True(Process.GetCurrentProcess().PeakWorkingSet64 - before < 2L * 1024 * 1024 * 1024);
+        Assert.True(result.Accepted, string.Join("; ", result.Report.Findings.Select(f => f.Message)));
+    }
+
+    [Fact]
+    public async Task Kml_EntityExpansionBomb_RejectedForTheBomb_PeakMemoryBounded()
+    {
+        var path = _dir.File("bomb.kml");
+        await File.WriteAllTextAsync(path, EntityBombKml(levels: 9)); // 10^10 characters expanded: tens of GB
+        var baseline = PeakResidentSet.Reset();
+        var result = await Ingest(path, crs: "EPSG:4326");
+        var peak = PeakResidentSet.Read();
+
+        Assert.False(result.Accepted);
+        // Refused where the entity declarations begin (line 3), before any expansion, not later for a missing field: the
+        // same placemark without the DTD is accepted (above).
+        var messages = string.Join("; ", result.Report.Findings.Select(f => $"{f.Code}: {f.Message}"));
+        Assert.Equal("unreadable-file", result.RejectionCode);
+        Assert.Contains(result.Report.Findings, f => f.Message.Contains("parsing aborted on line 3", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Report.Findings, f => f.Message.Contains("grade", StringComparison.OrdinalIgnoreCase));
+        // The peak resident set of this process while it parsed, from a fresh mark: the expansion never happened in memory.
+        Assert.True(peak - baseline < 256L * 1024 * 1024, $"peak resident set rose by {(peak - baseline) / (1024 * 1024)} MiB; {messages}");
         await AssertNothingStored();
     }
 
@@ -227,5 +271,34 @@ public sealed class HostileInputTests : IAsyncLifetime, IDisposable
         // Nothing published claims a CRS fetched from the canary, and a crs link is refused, not defaulted.
         Assert.DoesNotContain(outcomes, o => o.Contains("127.0.0.1", StringComparison.Ordinal));
         Assert.Contains("crs-link.geojson: network-reference", outcomes);
+    }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialCollection
+{
+    public const string Name = "serial: measures the process";
+}
+
+/// <summary>
+/// The peak resident set (VmHWM) of this process, which Linux resets to the current resident set when "5" is written to
+/// /proc/self/clear_refs: unlike <see cref="Process.PeakWorkingSet64"/>, a peak measured from a fresh mark, so native
+/// allocations (GDAL, expat) count and an earlier peak hides nothing.
+/// </summary>
+internal static class PeakResidentSet
+{
+    /// <returns>The resident set at the mark, in bytes.</returns>
+    public static long Reset()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        File.WriteAllText("/proc/self/clear_refs", "5");
+        return Read();
+    }
+
+    public static long Read()
+    {
+        var line = File.ReadLines("/proc/self/status").Single(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) * 1024;
     }
 }

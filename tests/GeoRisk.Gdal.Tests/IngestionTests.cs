@@ -405,18 +405,19 @@ public sealed class OtherFormatIngestionTests : IAsyncLifetime, IDisposable
     [Fact]
     public async Task Ingest_DeclaredGcj02_ConvertedToWgs84()
     {
-        var (gLon, gLat) = Core.Crs.Gcj02.FromWgs84(82.07, 44.90);
+        // A published GCJ-02 → WGS 84 pair (Beijing, from the test table of github.com/googollee/eviltransform,
+        // python/test.py), so the expected point does not come from the code under test.
         var path = _dir.File("gcj.geojson");
-        var coordinates = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"[{gLon:R},{gLat:R}]");
-        File.WriteAllText(path, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"ZHLX\":\"滑坡\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":" + coordinates + "}}]}");
+        File.WriteAllText(path, "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":{\"ZHLX\":\"滑坡\"},\"geometry\":{\"type\":\"Point\",\"coordinates\":"
+            + "[116.38404722455657,39.91334545536069]}}]}");
 
         var result = await new SurveyIngestor(_store).IngestAsync(new IngestRequest(path, LayerKind.HazardPoints, "field", "gcj", Crs: "GCJ-02"));
 
         Assert.True(result.Accepted);
         Assert.Contains(result.Report.Findings, f => f.Code == "gcj02-converted");
         var p = (Point)(await _store.QueryFeaturesAsync("field", "gcj", null, 1)).Single().Geometry;
-        Assert.Equal(82.07, p.X, 1e-8);
-        Assert.Equal(44.90, p.Y, 1e-8);
+        Assert.Equal(116.377817, p.X, 1e-8);
+        Assert.Equal(39.911954, p.Y, 1e-8);
     }
 
     [Fact]

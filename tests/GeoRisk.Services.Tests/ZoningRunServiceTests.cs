@@ -37,9 +37,19 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
         Assert.Contains(record.Inputs, i => i.Kind == "dem" && i.Roles.Contains("slope"));
 
         // Three products (docs/DOMAIN.md §1): the sample has exposure, so risk too; each product's zones are valid, do not
-        // overlap and cover the same area (the extent) without gaps or holes.
+        // overlap and cover the extent (admin 652700: the union of the four counties) without gaps or holes.
         Assert.Equal([ZoningProduct.Susceptibility, ZoningProduct.Hazard, ZoningProduct.Risk], record.Products.Select(p => p.Product));
         Assert.Equal(outcome.Run.ZoneCount, record.Products.Sum(p => p.Zones));
+        var admin = (await store.ListLayersAsync()).Single(l => l.Kind == LayerKind.AdminUnits);
+        var counties = (await store.QueryFeaturesAsync(admin.SurveyId, admin.Name, null, 100)).Where(f => f.Attributes["code"] is "652701" or "652702" or "652722" or "652723").ToList();
+        Assert.Equal(4, counties.Count);
+        var prefecture = CascadedPolygonUnion.Union(counties.Select(c => c.Geometry).ToList());
+        // Tolerance: a cell is in or out by its centre, so the zoning's outer edge errs by about a quarter cell either way
+        // along the county boundary; a band half a cell wide (500 m, in degrees of longitude at 45°N, the wider degree)
+        // bounds the difference with margin (at 1000 m cells: 0.025 of the band's 0.068 square degrees). A zone dropped
+        // at the edge or a county left out breaks it.
+        var cellDegrees = DefaultModel().Grid.CellSize / (111_320 * Math.Cos(45 * Math.PI / 180));
+        var boundaryBand = prefecture.Length * cellDegrees / 2;
         double? coveredKm2 = null;
         foreach (var product in record.Products)
         {
@@ -50,6 +60,13 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
             Assert.True(CoverageSimplification.IsValidCoverage(zones.Select(z => new ClassPolygon(Convert.ToSingle(z.Attributes["grade"], CultureInfo.InvariantCulture), (Polygon)z.Geometry)).ToList()));
             var union = CascadedPolygonUnion.Union(zones.Select(z => z.Geometry).ToList());
             Assert.Equal(0, union is Polygon p ? p.NumInteriorRings : ((MultiPolygon)union).Geometries.Sum(g => ((Polygon)g).NumInteriorRings));
+            // No overlaps: the zones' areas add up to the area of their union (an overlap is counted twice in the sum).
+            Assert.Equal(union.Area, zones.Sum(z => z.Geometry.Area), union.Area * 1e-9);
+            // No gaps: what the zones miss of the counties, and cover outside them, stays inside the boundary band.
+            var missed = prefecture.Difference(union).Area;
+            var outside = union.Difference(prefecture).Area;
+            Assert.True(missed + outside <= boundaryBand,
+                $"{product.Product}: zones miss {missed:G4} and overhang {outside:G4} square degrees of the counties; the half-cell band is {boundaryBand:G4}");
             coveredKm2 ??= union.Area;
             Assert.Equal(coveredKm2.Value, union.Area, coveredKm2.Value * 1e-4); // the simplified outer edge moves a little with the zones along it
             Assert.All(zones, z => Assert.Contains(z.Attributes["prevention"] as string, new[] { "key", "secondary", "general" }));

@@ -323,10 +323,30 @@ public sealed class WebMapTests(WebFixture web) : IClassFixture<WebFixture>, IAs
             await _page.Mouse.ClickAsync(cx + dx, cy + dy);
         }
 
-        await _page.ClickAsync("[data-testid=finish]");
+        var response = await _page.RunAndWaitForResponseAsync(
+            () => _page.ClickAsync("[data-testid=finish]"),
+            r => r.Url.Contains("/api/v1/site-risk", StringComparison.Ordinal) && r.Request.Method == "POST");
         await _page.WaitForSelectorAsync("[data-testid=area-per-grade]");
+
+        // The same parcel posted directly to the API: the page shows exactly its worst grade and area per grade.
+        using var http = new HttpClient();
+        using var body = new StringContent(response.Request.PostData!, System.Text.Encoding.UTF8, "application/json");
+        using var answer = await http.PostAsync(new Uri(response.Url), body);
+        answer.EnsureSuccessStatusCode();
+        using var expected = JsonDocument.Parse(await answer.Content.ReadAsStringAsync());
+        var zoning = expected.RootElement.GetProperty("zoning");
         var worst = int.Parse((await _page.GetAttributeAsync("[data-testid=worst-grade]", "data-grade"))!, CultureInfo.InvariantCulture);
-        Assert.InRange(worst, 1, 4);
+        Assert.Equal(zoning.GetProperty("worstGrade").GetInt32(), worst);
+        var rows = await _page.EvaluateAsync<string[][]>(
+            "() => [...document.querySelectorAll('[data-testid=area-per-grade] tr')].slice(1).map(r => [...r.cells].map(c => c.textContent))");
+        var areas = zoning.GetProperty("areaPerGrade").EnumerateArray().ToList();
+        Assert.True(areas.Count > 0, zoning.ToString());
+        Assert.Equal(areas.Select(g => new[]
+        {
+            g.GetProperty("grade").ToString(),
+            Math.Round(g.GetProperty("areaM2").GetDouble(), MidpointRounding.AwayFromZero).ToString(CultureInfo.InvariantCulture),
+            (g.GetProperty("share").GetDouble() * 100).ToString("F1", CultureInfo.InvariantCulture),
+        }), rows);
         await Screenshot("05-parcel");
         AssertNoProblems();
     }
@@ -341,10 +361,28 @@ public sealed class WebMapTests(WebFixture web) : IClassFixture<WebFixture>, IAs
         await _page.SelectOptionAsync("[data-testid=upload-kind]", "flood-zones");
         await _page.FillAsync("[data-testid=upload-layer]", "flood-from-web");
         await _page.SetInputFilesAsync("[data-testid=upload-file]", web.Samples.File("flood/bortala_flood_zones.geojson"));
-        await _page.ClickAsync("#upload-form button[type=submit]");
+        var posted = await _page.RunAndWaitForResponseAsync(
+            () => _page.ClickAsync("#upload-form button[type=submit]"),
+            r => r.Url.Contains("/api/v1/surveys/bortala-flood-2023/layers", StringComparison.Ordinal));
         await _page.WaitForSelectorAsync("[data-testid=job-state][data-state=succeeded]", new PageWaitForSelectorOptions { Timeout = 60_000 });
         var report = await _page.InnerTextAsync("[data-testid=job-report]");
-        Assert.Contains("3", report);
+
+        // The report as the API gives it for the same job; every feature of the file read and accepted.
+        using var http = new HttpClient();
+        http.DefaultRequestHeaders.Add("X-API-Key", web.GeologistKey);
+        var location = new Uri(new Uri(web.BaseUrl), posted.Headers["location"]);
+        using var job = JsonDocument.Parse(await http.GetStringAsync(location));
+        var expected = job.RootElement.GetProperty("report");
+        using var file = JsonDocument.Parse(await File.ReadAllTextAsync(web.Samples.File("flood/bortala_flood_zones.geojson")));
+        var features = file.RootElement.GetProperty("features").GetArrayLength();
+        Assert.Equal(features, expected.GetProperty("featuresRead").GetInt32());
+        Assert.Equal(features, expected.GetProperty("featuresAccepted").GetInt32());
+        Assert.Equal(0, expected.GetProperty("errorCount").GetInt32());
+        // Shown in order: read, accepted, errors, warnings, then the CRS.
+        var shown = System.Text.RegularExpressions.Regex.Matches(report, @"\d+").Take(4).Select(m => int.Parse(m.Value, CultureInfo.InvariantCulture));
+        Assert.Equal(new[] { "featuresRead", "featuresAccepted", "errorCount", "warningCount" }.Select(p => expected.GetProperty(p).GetInt32()), shown);
+        var crs = expected.TryGetProperty("sourceCrs", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : "?";
+        Assert.EndsWith("CRS " + crs, report.Trim(), StringComparison.Ordinal);
         await Screenshot("06-upload");
 
         // A rejected file: the job fails and the report lists the errors.

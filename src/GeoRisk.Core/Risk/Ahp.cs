@@ -34,7 +34,8 @@ public static class Ahp
 
         if (n > RandomIndex.Count)
         {
-            throw new ArgumentException($"At most {RandomIndex.Count} factors can be compared (random indices are tabulated up to n = {RandomIndex.Count}).", nameof(matrix));
+            throw new ArgumentException(
+                $"At most {RandomIndex.Count} factors can be compared (random indices are tabulated up to n = {RandomIndex.Count}).", nameof(matrix));
         }
 
         for (var i = 0; i < n; i++)
@@ -49,7 +50,9 @@ public static class Ahp
 
                 if (Math.Abs((a * matrix[j, i]) - 1) > 0.01)
                 {
-                    throw new ArgumentException($"The matrix is not reciprocal: [{i + 1},{j + 1}] = {a} but [{j + 1},{i + 1}] = {matrix[j, i]} (should be {1 / a:0.###}).", nameof(matrix));
+                    throw new ArgumentException(
+                        $"The matrix is not reciprocal: [{i + 1},{j + 1}] = {a} but [{j + 1},{i + 1}] = {matrix[j, i]} (should be {1 / a:0.###}).",
+                        nameof(matrix));
                 }
             }
         }

@@ -87,7 +87,8 @@ public sealed record FaultTrace(
     /// </summary>
     private static string? SenseFromRates(IReadOnlyDictionary<string, object?> attributes)
     {
-        if (FirstNumber(attributes.GetValueOrDefault("dextral_rate")) is not { } strike || FirstNumber(attributes.GetValueOrDefault("extension_rate")) is not { } opening)
+        if (FirstNumber(attributes.GetValueOrDefault("dextral_rate")) is not { } strike
+            || FirstNumber(attributes.GetValueOrDefault("extension_rate")) is not { } opening)
         {
             return null;
         }

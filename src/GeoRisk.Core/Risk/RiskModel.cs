@@ -198,7 +198,8 @@ public sealed record AnalysisGrid
     public IReadOnlyList<string> Validate()
     {
         var problems = new List<string>();
-        if (!Crs.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase) || !int.TryParse(Crs.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        if (!Crs.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase)
+            || !int.TryParse(Crs.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             problems.Add($"grid.crs '{Crs}' must be 'EPSG:<code>' of a projected CRS in metres.");
         }
@@ -237,7 +238,8 @@ public sealed record GridExtent
             return ["grid.extent needs exactly one of 'admin' (a code such as 652701) or 'bbox' ([minLon, minLat, maxLon, maxLat])."];
         }
 
-        if (Bbox is { } b && (b.Count != 4 || b.Any(v => !double.IsFinite(v)) || b[0] >= b[2] || b[1] >= b[3] || b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90))
+        if (Bbox is { } b && (b.Count != 4 || b.Any(v => !double.IsFinite(v)) || b[0] >= b[2] || b[1] >= b[3]
+            || b[0] < -180 || b[2] > 180 || b[1] < -90 || b[3] > 90))
         {
             return ["grid.extent.bbox must be [minLon, minLat, maxLon, maxLat] with min < max, in degrees."];
         }
@@ -399,7 +401,8 @@ public sealed record FactorDefinition
 
                 break;
             case TransformType.Breaks or TransformType.Distance or TransformType.Slope:
-                if (t.Breaks is null || t.Breaks.Count == 0 || t.Breaks.Count > 250 || t.Breaks.Any(b => !double.IsFinite(b)) || t.Breaks.Zip(t.Breaks.Skip(1)).Any(x => x.First >= x.Second))
+                if (t.Breaks is null || t.Breaks.Count == 0 || t.Breaks.Count > 250 || t.Breaks.Any(b => !double.IsFinite(b))
+                    || t.Breaks.Zip(t.Breaks.Skip(1)).Any(x => x.First >= x.Second))
                 {
                     p.Add($"{where} 'breaks' must be 1-250 strictly ascending finite numbers.");
                 }

@@ -24,7 +24,8 @@ public sealed record LayerPublication(
 public sealed record RasterDescription(int Width, int Height, double[] GeoTransform, string CrsWkt, string DataType, double? NoData)
 {
     /// <summary>The raster's extent in its CRS, from the geotransform (north-up).</summary>
-    public Envelope GetBounds() => new(GeoTransform[0], GeoTransform[0] + (GeoTransform[1] * Width), GeoTransform[3], GeoTransform[3] + (GeoTransform[5] * Height));
+    public Envelope GetBounds() =>
+        new(GeoTransform[0], GeoTransform[0] + (GeoTransform[1] * Width), GeoTransform[3], GeoTransform[3] + (GeoTransform[5] * Height));
 }
 
 public sealed record LayerInfo(
@@ -75,14 +76,16 @@ public interface IGeoRiskStore : IAsyncDisposable
 
     /// <summary>Publishes a new version of a vector layer, making it current.</summary>
     /// <exception cref="KeyNotFoundException">The survey does not exist.</exception>
-    Task<LayerVersionInfo> PublishVectorLayerAsync(LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default);
+    Task<LayerVersionInfo> PublishVectorLayerAsync(
+        LayerPublication publication, IReadOnlyList<GeoFeature> features, CancellationToken cancellationToken = default);
 
     /// <summary>A path inside the store where an adapter may write a raster before publishing it.</summary>
     string CreateStagingPath(string extension);
 
     /// <summary>Publishes a staged COG as a new version of a raster layer; the staged file is moved into the store.</summary>
     /// <exception cref="KeyNotFoundException">The survey does not exist.</exception>
-    Task<LayerVersionInfo> PublishRasterLayerAsync(LayerPublication publication, RasterDescription raster, string stagedFile, CancellationToken cancellationToken = default);
+    Task<LayerVersionInfo> PublishRasterLayerAsync(
+        LayerPublication publication, RasterDescription raster, string stagedFile, CancellationToken cancellationToken = default);
 
     Task<IReadOnlyList<LayerInfo>> ListLayersAsync(CancellationToken cancellationToken = default);
 
@@ -90,7 +93,8 @@ public interface IGeoRiskStore : IAsyncDisposable
 
     /// <summary>Features of the current version intersecting <paramref name="bbox"/> (lon/lat), in id order.</summary>
     /// <exception cref="KeyNotFoundException">No such layer.</exception>
-    Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
+    Task<IReadOnlyList<GeoFeature>> QueryFeaturesAsync(
+        string surveyId, string layerName, Envelope? bbox, int limit, long offset = 0, CancellationToken cancellationToken = default);
 
     /// <summary>The feature of the current version with this id (the source's feature id), found through an index; null when there is none.</summary>
     /// <exception cref="KeyNotFoundException">The layer does not exist.</exception>
@@ -139,7 +143,8 @@ public interface IGeoRiskStore : IAsyncDisposable
 }
 
 /// <summary>A zoning run ready to publish: its record (model, inputs, breaks, metrics as JSON) and staged COGs by name.</summary>
-public sealed record ZoningRunPublication(string RunKey, string ModelName, string ModelHash, string RecordJson, IReadOnlyDictionary<string, string> StagedRasters)
+public sealed record ZoningRunPublication(
+    string RunKey, string ModelName, string ModelHash, string RecordJson, IReadOnlyDictionary<string, string> StagedRasters)
 {
     /// <summary>Checks what every store checks before publishing: raster names are identifiers and every staged file exists.</summary>
     /// <exception cref="ArgumentException">A raster name is not an identifier.</exception>

@@ -133,10 +133,10 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
 
         if (allTouched)
         {
-            BurnLine(polygon.ExteriorRing.CoordinateSequence, value, priority, true);
+            BurnLine(polygon.ExteriorRing.CoordinateSequence, value, priority, touched: true);
             foreach (var hole in polygon.InteriorRings)
             {
-                BurnLine(hole.CoordinateSequence, value, priority, true);
+                BurnLine(hole.CoordinateSequence, value, priority, touched: true);
             }
         }
     }

@@ -1,11 +1,12 @@
-namespace GeoRisk.Core.Storage;
+namespace GeoRisk.Storage;
 
 /// <summary>
 /// Moves a staged raster into a store's raster folder while its catalog row is written, and takes it out
 /// again when that write fails, so a failed publish leaves no file behind. (A process that dies between
-/// the move and the commit leaves an unreferenced file, which the store removes at start-up.)
+/// the move and the commit leaves an unreferenced file, which the store removes at start-up.) File I/O, so it
+/// lives here beside the stores, not in Core.
 /// </summary>
-public sealed class StagedRasterPlacement(string root)
+internal sealed class StagedRasterPlacement(string root)
 {
     private string? _placed;
 
