@@ -64,43 +64,7 @@ curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null || { echo "error: the servi
 # The same tiles for the peers: the zones for PostGIS, an MBTiles archive for tileserver-gl-light, files for nginx.
 "$GEORISK_BIN" export zoning --format gpkg --store "$STORE" -o "$work/zones.gpkg" >/dev/null
 "$GEORISK_BIN" export tiles --format mbtiles --store "$STORE" --tileset zoning --max-zoom 14 -o "$work/zoning.mbtiles" >/dev/null
-mkdir -p "$work/nginx/root" "$work/nginx/logs"
-/usr/bin/python3 - "http://127.0.0.1:$PORT" "$work" <<'PY'
-import os, sys, urllib.request
-base, work = sys.argv[1], sys.argv[2]
-kept = []
-for url in dict.fromkeys(open(f'{work}/warm.txt').read().split()):
-    r = urllib.request.urlopen(urllib.request.Request(base + url, headers={'Accept-Encoding': 'gzip'}))
-    if r.status == 200:
-        path = f'{work}/nginx/root{url}'
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        open(path, 'wb').write(r.read())
-        kept.append(url)
-open(f'{work}/cached.txt', 'w').write('\n'.join(kept) + '\n')
-for root, dirs, files in os.walk(f'{work}/nginx/root'):
-    for name in dirs + files:
-        os.chmod(os.path.join(root, name), 0o755 if name in dirs else 0o644)
-print(f'cached set: {len(kept)} non-empty zoning tiles', file=sys.stderr)
-PY
-cat >"$work/nginx/nginx.conf" <<EOF
-worker_processes auto;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/logs/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_requests 1000000;
-  types { application/vnd.mapbox-vector-tile mvt; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    root $work/nginx/root;
-    location /tiles/ { add_header Content-Encoding gzip; add_header Cache-Control "public, max-age=60, must-revalidate"; add_header Vary Accept-Encoding; }
-  }
-}
-EOF
-nginx -p "$work/nginx" -c nginx.conf
+benchmarks/load/nginx-static-tiles.sh "http://127.0.0.1:$PORT" "$work" "$NGINX_PORT"
 
 # A config of its own: started on a bare file it looks for the optional preview styles package and stops.
 cat >"$work/tsgl.json" <<EOF
