@@ -44,6 +44,30 @@ public sealed class BlockPartialsTests
     }
 
     [Fact]
+    public void BreaksSample_DoesNotAliasWithTheRasterWidth_AndIsTheBlockSample()
+    {
+        // Every 100th cell of a 100-wide grid is one column: a stride sample of this grid would hold only column 0's value.
+        const int w = 100, h = 1000;
+        var grid = new RasterBuffer<float>(w, h);
+        for (var i = 0; i < grid.Data.Length; i++)
+        {
+            grid.Data[i] = i % w; // the value is the column
+        }
+
+        var sample = Breaks.Sample(grid.Data, maxSample: 1000);
+        Assert.Equal(1000, sample.Length);
+        Assert.True(sample.Distinct().Count() > 95, $"{sample.Distinct().Count()} distinct columns sampled");
+        Assert.InRange(sample.Average(), 44.5, 54.5);
+        var quartiles = Breaks.Quantile(sample, 4);
+        Assert.InRange(quartiles[1], 44, 55);
+        // The whole-grid engine and the block-wise pipeline draw the same cells (docs/SCALE.md).
+        Assert.Equal(CellSample.Of(grid, 1000).Values(), sample);
+        // Fewer valid cells than the sample size: all of them, and risk's positive-only sample drops the rest.
+        Assert.Equal(w * h, Breaks.Sample(grid.Data, maxSample: w * h * 2).Length);
+        Assert.Equal(w * h - h, Breaks.Sample(grid.Data, maxSample: w * h * 2, positiveOnly: true).Length);
+    }
+
+    [Fact]
     public void CellSample_NaturalBreaks_CloseToBreaksOfEveryCell()
     {
         // A 5,000-cell hashed sample of a 100,000-cell grid gives natural breaks near the exact ones (a sample, not the grid).

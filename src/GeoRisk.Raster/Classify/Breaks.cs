@@ -8,31 +8,25 @@ namespace GeoRisk.Raster.Classify;
 public static class Breaks
 {
     /// <summary>
-    /// Values from the grid without NaN (and, with <paramref name="positiveOnly"/>, without values ≤ 0), every k-th so at most
-    /// <paramref name="maxSample"/> are kept (deterministic).
+    /// Values from the grid without NaN (and, with <paramref name="positiveOnly"/>, without values ≤ 0): all of them when
+    /// there are at most <paramref name="maxSample"/>, else the hashed "bottom-k" sample of the cells
+    /// (<see cref="Blocks.CellSample"/>). Which cells are kept depends on their numbers alone, so the sample does not alias
+    /// with the raster's rows or columns (as every k-th cell in scan order can when the stride divides the width), it
+    /// is deterministic, and a block-wise run draws the same one.
     /// </summary>
     public static float[] Sample(ReadOnlySpan<float> values, int maxSample = 10_000, bool positiveOnly = false)
     {
-        var valid = 0;
-        foreach (var v in values)
+        var sample = new Blocks.CellSample(Math.Max(1, maxSample));
+        for (var i = 0; i < values.Length; i++)
         {
-            valid += Kept(v) ? 1 : 0;
-        }
-
-        var stride = Math.Max(1, valid / Math.Max(1, maxSample));
-        var result = new List<float>(Math.Min(valid, maxSample + 1));
-        var seen = 0;
-        foreach (var v in values)
-        {
-            if (Kept(v) && seen++ % stride == 0)
+            var v = values[i];
+            if (positiveOnly ? v > 0 : !float.IsNaN(v))
             {
-                result.Add(v);
+                sample.Add(i, v);
             }
         }
 
-        return result.ToArray();
-
-        bool Kept(float v) => positiveOnly ? v > 0 : !float.IsNaN(v);
+        return sample.Values();
     }
 
     public static double[] EqualInterval(ReadOnlySpan<float> sample, int classes)
