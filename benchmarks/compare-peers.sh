@@ -13,7 +13,7 @@ RUNS=${RUNS:-5}
 WORK=${WORK:-$(mktemp -d /tmp/georisk-peers.XXXX)}
 mkdir -p "$WORK"
 THREADS=${THREADS:-$(nproc)}
-CASES=${CASES:-calc calc_striped prox slope slope_relief rast poly poly_smooth}
+CASES=${CASES-calc calc_striped prox slope slope_relief rast poly poly_smooth}
 # GDAL polygonize writers raced: gpkg (gdal_polygonize.py's own, a feature at a time), gpkgtx (one transaction), fgb
 POLY_WRITERS=${POLY_WRITERS:-gpkg gpkgtx fgb}
 ./build.sh publish >/dev/null

@@ -25,7 +25,7 @@ STORE=${GEORISK_BENCH_STORE:-/tmp/georisk-bench-store}
 PEERS_DIR=${PEERS_DIR:-/tmp/georisk-peers}
 STEP=${STEP_SECONDS:-15}
 CONNECTIONS=${CONNECTIONS:-64}
-RATES=${RATES:-1000 2000 4000 6000 8000}
+RATES=${RATES-1000 2000 4000 6000 8000}
 for tool in nginx ogr2ogr node npm; do command -v $tool >/dev/null || { echo "error: $tool is not installed" >&2; exit 1; }; done
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 [ -x "$pgbin/initdb" ] || { echo "error: PostgreSQL is not installed (apt-get install postgresql-15-postgis-3)" >&2; exit 1; }

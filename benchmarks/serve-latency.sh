@@ -10,6 +10,7 @@
 # then a mixed run of MIXED_MINUTES at MIXED_RATE with the service's RSS before, at its peak and after.
 #   benchmarks/serve-latency.sh
 #   STEP_SECONDS=10 MIXED_MINUTES=10 benchmarks/serve-latency.sh
+#   COLD_RATES= CACHED_RATES= MIXED_RATES= MIXED_MINUTES=0 benchmarks/serve-latency.sh   (an empty list skips its pass)
 # Uses the store in GEORISK_BENCH_STORE (default /tmp/georisk-bench-store), made with `georisk demo --no-serve
 # --cell-size CELL_SIZE` (default 250) when missing. Needs nginx (apt-get install nginx-light).
 set -euo pipefail
@@ -21,10 +22,10 @@ STEP=${STEP_SECONDS:-15}
 CONNECTIONS=${CONNECTIONS:-64}
 MIXED_MINUTES=${MIXED_MINUTES:-10}
 MIXED_RATE=${MIXED_RATE:-1000}
-COLD_RATES=${COLD_RATES:-250 500 1000 2000}
-CACHED_RATES=${CACHED_RATES:-2000 4000 6000 8000 10000 12000}
-SITE_RATES=${SITE_RATES:-100 200 400 800}
-MIXED_RATES=${MIXED_RATES:-500 1000 2000 4000}
+COLD_RATES=${COLD_RATES-250 500 1000 2000}
+CACHED_RATES=${CACHED_RATES-2000 4000 6000 8000 10000 12000}
+SITE_RATES=${SITE_RATES-25 50 100 200 400 800}
+MIXED_RATES=${MIXED_RATES-500 1000 2000 4000}
 command -v nginx >/dev/null || { echo "error: nginx is not installed (apt-get install nginx-light)" >&2; exit 1; }
 work=$(mktemp -d /tmp/georisk-latency.XXXX)
 # The shipped build, published apart so that a benchmark running meanwhile keeps its files (GEORISK_BIN: one

@@ -37,6 +37,42 @@ public static class SiteProjection
     /// <summary>Lambert azimuthal equal-area centred at the site: areas in square metres without scale error.</summary>
     public static SpatialReference EqualArea(double lon, double lat) => Centred(lon, lat, equalArea: true);
 
+    /// <summary>
+    /// Lon/lat (EPSG:4490) to <see cref="Equidistant"/> and back, built from the projection's own PROJ pipeline: the same
+    /// operation PROJ finds for the pair (CGCS2000 is its own datum, so nothing but the projection applies), without the
+    /// database search that made building a pair cost more than the rest of a site answer.
+    /// </summary>
+    public static (CoordinateTransformation ToLocal, CoordinateTransformation FromLocal) EquidistantPair(double lon, double lat) =>
+        Pair(lon, lat, equalArea: false);
+
+    /// <summary>Lon/lat (EPSG:4490) to <see cref="EqualArea"/>, built as <see cref="EquidistantPair"/> is.</summary>
+    public static CoordinateTransformation ToEqualArea(double lon, double lat)
+    {
+        var (to, from) = Pair(lon, lat, equalArea: true);
+        from.Dispose();
+        return to;
+    }
+
+    private static (CoordinateTransformation ToLocal, CoordinateTransformation FromLocal) Pair(double lon, double lat, bool equalArea)
+    {
+        using var lonLat = SpatialReference.FromEpsg(4490);
+        using var local = Centred(lon, lat, equalArea);
+        // EPSG:4490's axes are latitude, longitude in degrees; the projected CRS's easting, northing in metres.
+        var pipeline = string.Create(CultureInfo.InvariantCulture,
+            $"+proj=pipeline +step +proj=axisswap +order=2,1 +step +proj=unitconvert +xy_in=deg +xy_out=rad " +
+            $"+step +proj={(equalArea ? "laea" : "aeqd")} +lat_0={lat:R} +lon_0={lon:R} +x_0=0 +y_0=0 +ellps=GRS80");
+        var toLocal = CoordinateTransformation.Create(lonLat, local, pipeline, reverse: false);
+        try
+        {
+            return (toLocal, CoordinateTransformation.Create(local, lonLat, pipeline, reverse: true));
+        }
+        catch
+        {
+            toLocal.Dispose();
+            throw;
+        }
+    }
+
     private static SpatialReference Centred(double lon, double lat, bool equalArea)
     {
         if (!double.IsFinite(lon) || !double.IsFinite(lat) || lat is < -90 or > 90)

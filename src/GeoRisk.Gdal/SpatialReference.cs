@@ -185,6 +185,36 @@ public sealed class CoordinateTransformation : IDisposable
         return new CoordinateTransformation(handle);
     }
 
+    /// <summary>
+    /// The transformation that runs exactly <paramref name="operation"/> (a PROJ pipeline in the CRSs' own axis order), or its
+    /// inverse: PROJ does not search its database for candidate operations, which costs milliseconds per transformation.
+    /// </summary>
+    /// <exception cref="GdalException">PROJ cannot build the operation.</exception>
+    public static CoordinateTransformation Create(SpatialReference source, SpatialReference target, string operation, bool reverse)
+    {
+        var options = Osr.OCTNewCoordinateTransformationOptions();
+        try
+        {
+            if (Osr.OCTCoordinateTransformationOptionsSetOperation(options, operation, reverse ? 1 : 0) == 0)
+            {
+                GdalThrow.LastError($"Invalid coordinate operation '{operation}'");
+            }
+
+            var handle = Osr.OCTNewCoordinateTransformationEx(source.Handle, target.Handle, options);
+            if (handle.IsInvalid)
+            {
+                handle.Dispose();
+                GdalThrow.LastError($"Cannot build the coordinate operation '{operation}'");
+            }
+
+            return new CoordinateTransformation(handle);
+        }
+        finally
+        {
+            Osr.OCTDestroyCoordinateTransformationOptions(options);
+        }
+    }
+
     /// <summary>Transforms the points in place.</summary>
     /// <exception cref="GdalException">A point cannot be transformed.</exception>
     public unsafe void Transform(Span<double> xs, Span<double> ys)

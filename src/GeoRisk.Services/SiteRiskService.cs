@@ -68,7 +68,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
     private async Task<(ZoningAnswer?, ZoningRunRecord?)> ZoningAsync(SiteContext site)
     {
-        var run = await store.GetZoningRunAsync(null, site.CancellationToken);
+        var run = site.Catalog.Run;
         if (run is null)
         {
             site.Caveats.Add("No zoning run has been computed yet: no grade or index is available.");
@@ -96,7 +96,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         // Prevention zoning is an attribute of the zone polygons of the risk product (docs/DOMAIN.md §5), or of the
         // susceptibility zones for runs without one.
         var preventionProduct = record.Product(ZoningProduct.Risk) is null ? ZoningProduct.Susceptibility : ZoningProduct.Risk;
-        var zone = (await store.QueryZonesAsync(run.Id, site.Point.EnvelopeInternal, 16, 0, site.CancellationToken, preventionProduct))
+        var zone = (await site.Cache.ZonesAsync(run, preventionProduct, site.Point.EnvelopeInternal, site.CancellationToken))
             .FirstOrDefault(z => PointInArea.Covers(z.Geometry, site.Point));
         if (Grades.PreventionOf(Text(zone, "prevention")) is { } p)
         {
@@ -118,7 +118,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         var edges = new List<CoverageEdgeAnswer>();
         foreach (var s in surveys.Where(s => hazardZoneLayers.Any(l => l.SurveyId == s.Id)))
         {
-            var coverage = await store.GetSurveyCoverageAsync(s.Id, site.CancellationToken);
+            var coverage = await site.Cache.CoverageAsync(site.Catalog, s.Id, site.CancellationToken);
             if (coverage is null)
             {
                 continue;
@@ -157,12 +157,13 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         return (answer, edges);
     }
 
-    private async Task<int?> SurveyedGradeAsync(SiteContext site, IEnumerable<LayerInfo> hazardZoneLayers, string surveyId)
+    private static async Task<int?> SurveyedGradeAsync(SiteContext site, IEnumerable<LayerInfo> hazardZoneLayers, string surveyId)
     {
         int? grade = null;
         foreach (var l in hazardZoneLayers.Where(l => l.SurveyId == surveyId))
         {
-            var hit = (await store.QueryFeaturesAsync(l.SurveyId, l.Name, site.Point.EnvelopeInternal, 10, 0, site.CancellationToken)).FirstOrDefault(f => PointInArea.Covers(f.Geometry, site.Point));
+            var hit = (await site.Cache.FeaturesAsync(l, site.Point.EnvelopeInternal, site.CancellationToken))
+                .FirstOrDefault(f => PointInArea.Covers(f.Geometry, site.Point));
             if (hit?.Attributes.GetValueOrDefault("grade") is { } g)
             {
                 grade = Convert.ToInt32(g, CultureInfo.InvariantCulture);
@@ -342,13 +343,13 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
                 h.Feature.Attributes.GetValueOrDefault("threatened_people") is { } tp ? Convert.ToInt32(tp, CultureInfo.InvariantCulture) : 0, h.Layer.Id)).ToList();
 
     /// <summary>One entry per scenario of every flood layer (each return period it holds), inside or not, wherever the site is.</summary>
-    private async Task<List<FloodAnswer>> FloodAsync(SiteContext site)
+    private static async Task<List<FloodAnswer>> FloodAsync(SiteContext site)
     {
         var answers = new List<FloodAnswer>();
         foreach (var layer in site.Layers.Where(l => l.Kind == LayerKind.FloodZones).OrderBy(l => l.Id, StringComparer.Ordinal))
         {
-            var scenarios = await ScenariosAsync(layer, site.CancellationToken);
-            var here = (await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, site.Geometry.EnvelopeInternal, 10_000, 0, site.CancellationToken))
+            var scenarios = await ScenariosAsync(site, layer);
+            var here = (await site.Cache.FeaturesAsync(layer, site.Geometry.EnvelopeInternal, site.CancellationToken))
                 .Where(f => f.Geometry.Intersects(site.Geometry)).ToList();
             foreach (var rp in scenarios)
             {
@@ -363,7 +364,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         return answers;
     }
 
-    private async Task<int[]> ScenariosAsync(LayerInfo layer, CancellationToken cancellationToken)
+    private static async Task<int[]> ScenariosAsync(SiteContext site, LayerInfo layer)
     {
         var key = $"{layer.Id}@{layer.CurrentVersion}";
         if (s_floodScenarios.TryGetValue(key, out var known))
@@ -371,7 +372,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             return known;
         }
 
-        var all = await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, cancellationToken);
+        var all = await site.Cache.AllFeaturesAsync(layer, site.CancellationToken);
         return s_floodScenarios.GetOrAdd(key, all.Select(ReturnPeriod).Where(rp => rp > 0).Distinct().Order().ToArray());
     }
 
@@ -440,16 +441,14 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
     /// <summary>Per-request state: the site, its projections, the store's layers and the caveats collected on the way.</summary>
     private sealed class SiteContext : IDisposable
     {
-        private readonly IGeoRiskStore _store;
         private readonly LocalProjectionPool.Pair _local;
         private readonly Geometry _siteLocal;
 
-        private SiteContext(IGeoRiskStore store, SiteQuery query, IReadOnlyList<LayerInfo> layers, IReadOnlyList<SurveyInfo> surveys, CancellationToken cancellationToken)
+        private SiteContext(SiteDataCache cache, SiteDataCache.Catalog catalog, SiteQuery query, CancellationToken cancellationToken)
         {
-            _store = store;
+            Cache = cache;
+            Catalog = catalog;
             Query = query;
-            Layers = layers;
-            Surveys = surveys;
             CancellationToken = cancellationToken;
             Point = query.Geometry is NetTopologySuite.Geometries.Point p ? p : query.Geometry.InteriorPoint;
             _local = LocalProjectionPool.Rent(Point.X, Point.Y);
@@ -457,9 +456,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             double? area = null;
             if (query.Geometry is not NetTopologySuite.Geometries.Point)
             {
-                using var lonLat = SpatialReference.FromEpsg(4490);
-                using var equalArea = SiteProjection.EqualArea(Point.X, Point.Y);
-                using var toEqualArea = CoordinateTransformation.Create(lonLat, equalArea);
+                using var toEqualArea = SiteProjection.ToEqualArea(Point.X, Point.Y);
                 area = Math.Round(GeometryReprojector.Transform(Densifier.Densify(query.Geometry, DensifyDegrees), toEqualArea).Area, 1);
             }
 
@@ -473,10 +470,15 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
         public Point Point { get; }
 
-        public IReadOnlyList<LayerInfo> Layers { get; }
+        /// <summary>The store's data as this answer reads it: the catalog once per answer, features and zones from memory when warm.</summary>
+        public SiteDataCache Cache { get; }
 
-        /// <summary>The store's surveys, read once per answer (coverage precedence and fault trace scales).</summary>
-        public IReadOnlyList<SurveyInfo> Surveys { get; }
+        public SiteDataCache.Catalog Catalog { get; }
+
+        public IReadOnlyList<LayerInfo> Layers => Catalog.Layers;
+
+        /// <summary>The store's surveys (coverage precedence and fault trace scales).</summary>
+        public IReadOnlyList<SurveyInfo> Surveys => Catalog.Surveys;
 
         public CancellationToken CancellationToken { get; }
 
@@ -484,8 +486,11 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
         public List<string> Caveats { get; } = [];
 
-        public static async Task<SiteContext> CreateAsync(IGeoRiskStore store, SiteQuery query, CancellationToken cancellationToken) =>
-            new(store, query, await store.ListLayersAsync(cancellationToken), await store.ListSurveysAsync(cancellationToken), cancellationToken);
+        public static async Task<SiteContext> CreateAsync(IGeoRiskStore store, SiteQuery query, CancellationToken cancellationToken)
+        {
+            var cache = SiteDataCache.For(store);
+            return new(cache, await cache.CatalogAsync(cancellationToken), query, cancellationToken);
+        }
 
         /// <summary>Features of every layer of a kind whose envelope is within <paramref name="degrees"/> of the site.</summary>
         public async Task<List<(LayerInfo Layer, GeoFeature Feature)>> NearAsync(LayerKind kind, double degrees)
@@ -495,7 +500,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             var found = new List<(LayerInfo, GeoFeature)>();
             foreach (var l in Layers.Where(l => l.Kind == kind))
             {
-                foreach (var f in await _store.QueryFeaturesAsync(l.SurveyId, l.Name, env, 100_000, 0, CancellationToken))
+                foreach (var f in await Cache.FeaturesAsync(l, env, CancellationToken))
                 {
                     found.Add((l, f));
                 }

@@ -22,9 +22,8 @@ internal static class SiteZoningReader
     public static ZoningAnswer? Read(ZoningRunInfo run, ZoningRunRecord record, Geometry site, Point point, List<string> caveats)
     {
         var grid = new GridSpec(record.Grid.Width, record.Grid.Height, GeoTransform.FromGdal(record.Grid.GeoTransform.ToArray()), "");
-        using var lonLat = SpatialReference.FromEpsg(4490);
-        using var gridSrs = SpatialReference.Parse(record.Grid.Crs);
-        using var toGrid = CoordinateTransformation.Create(lonLat, gridSrs);
+        using var lease = GridProjectionPool.Rent(record.Grid.Crs);
+        var toGrid = lease.ToGrid;
         var pt = (Point)GeometryReprojector.Transform(point, toGrid);
         var (c, r) = grid.Transform.ToPixel(pt.X, pt.Y);
         int col = (int)Math.Floor(c), row = (int)Math.Floor(r);
@@ -100,9 +99,8 @@ internal static class SiteZoningReader
         }
 
         var grid = new GridSpec(record.Grid.Width, record.Grid.Height, GeoTransform.FromGdal(record.Grid.GeoTransform.ToArray()), "");
-        using var lonLat = SpatialReference.FromEpsg(4490);
-        using var gridSrs = SpatialReference.Parse(record.Grid.Crs);
-        using var toGrid = CoordinateTransformation.Create(lonLat, gridSrs);
+        using var lease = GridProjectionPool.Rent(record.Grid.Crs);
+        var toGrid = lease.ToGrid;
         var area = GeometryReprojector.Transform(parcel, toGrid);
         var window = Zoning.CellWindow.Of(area.EnvelopeInternal, grid);
         if (window.IsEmpty)

@@ -151,6 +151,65 @@ public class GdalBindingTests
         }
     }
 
+    /// <summary>
+    /// The site-centred equidistant pair built from its PROJ pipeline gives what the operation PROJ finds for the two CRSs
+    /// gives (to 1 mm and back to 1e-9°), from the centre out to 300 km, and the distance from the centre is the geodesic
+    /// one (gdaltransform to the same projection as an independent reference, 1 cm).
+    /// </summary>
+    [Theory]
+    [InlineData(82.07, 44.9)]
+    [InlineData(80.0, 45.35)]
+    [InlineData(-70.5, -33.4)]
+    public void EquidistantPair_FromItsPipeline_SameAsTheSearchedOperation(double lon, double lat)
+    {
+        using var geo = SpatialReference.FromEpsg(4490);
+        using var local = SiteProjection.Equidistant(lon, lat);
+        using var searched = CoordinateTransformation.Create(geo, local);
+        var (toLocal, fromLocal) = SiteProjection.EquidistantPair(lon, lat);
+        using var _ = toLocal;
+        using var __ = fromLocal;
+        var points = new (double Lon, double Lat)[] { (lon, lat), (lon + 0.003, lat - 0.002), (lon - 0.4, lat + 0.3), (lon + 2.5, lat - 1.7), (lon - 3.1, lat + 2.2) };
+        double[] xs = points.Select(p => p.Lon).ToArray(), ys = points.Select(p => p.Lat).ToArray();
+        double[] xr = (double[])xs.Clone(), yr = (double[])ys.Clone();
+        toLocal.Transform(xs, ys);
+        searched.Transform(xr, yr);
+        var reference = Gdaltransform("EPSG:4490",
+            string.Create(CultureInfo.InvariantCulture, $"+proj=aeqd +lat_0={lat:R} +lon_0={lon:R} +x_0=0 +y_0=0 +ellps=GRS80 +units=m"), points);
+        for (var i = 0; i < points.Length; i++)
+        {
+            Assert.Equal(xr[i], xs[i], 0.001);
+            Assert.Equal(yr[i], ys[i], 0.001);
+            Assert.Equal(reference[i].X, xs[i], 0.01);
+            Assert.Equal(reference[i].Y, ys[i], 0.01);
+        }
+
+        fromLocal.Transform(xs, ys);
+        for (var i = 0; i < points.Length; i++)
+        {
+            Assert.Equal(points[i].Lon, xs[i], 1e-9);
+            Assert.Equal(points[i].Lat, ys[i], 1e-9);
+        }
+    }
+
+    /// <summary>The site-centred equal-area transformation built from its pipeline against the searched operation (1 mm).</summary>
+    [Fact]
+    public void EqualArea_FromItsPipeline_SameAsTheSearchedOperation()
+    {
+        using var geo = SpatialReference.FromEpsg(4490);
+        using var local = SiteProjection.EqualArea(82.07, 44.9);
+        using var searched = CoordinateTransformation.Create(geo, local);
+        using var built = SiteProjection.ToEqualArea(82.07, 44.9);
+        double[] xs = [82.07, 82.5, 80.1, 83.8], ys = [44.9, 44.2, 45.3, 45.38];
+        double[] xr = (double[])xs.Clone(), yr = (double[])ys.Clone();
+        built.Transform(xs, ys);
+        searched.Transform(xr, yr);
+        for (var i = 0; i < xs.Length; i++)
+        {
+            Assert.Equal(xr[i], xs[i], 0.001);
+            Assert.Equal(yr[i], ys[i], 0.001);
+        }
+    }
+
     internal static List<(double X, double Y)> Gdaltransform(string from, string to, IEnumerable<(double Lon, double Lat)> points)
     {
         var psi = new ProcessStartInfo("gdaltransform", ["-s_srs", from, "-t_srs", to, "-output_xy"])

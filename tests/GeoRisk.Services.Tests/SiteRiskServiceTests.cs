@@ -147,6 +147,53 @@ public sealed class SiteRiskFaultTests : IAsyncLifetime
         Assert.Equal(inside, a.Survey?.SurveyId == "edge-10k");
     }
 
+    /// <summary>
+    /// Site answers keep what they read between answers (SiteDataCache): a repeated answer asks the store for nothing but its
+    /// change stamp, and a new layer version published through another store instance on the same folder (another process)
+    /// is in the very next answer.
+    /// </summary>
+    [Fact]
+    public async Task WarmAnswer_QueriesNothing_NewVersionFromAnotherInstance_InTheNextAnswer()
+    {
+        await using var reader = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.Path });
+        await reader.InitializeAsync();
+        var counted = CountingStore.Wrap(reader, out var calls);
+        Task<SiteRiskAnswer> AskReader() =>
+            new SiteRiskService(counted).AssessAsync(new SiteQuery(new Point(ULon, ULat), BuildingCategory.B, DesignIntensity.Create(8), "EPSG:4490"));
+
+        var cold = await AskReader();
+        Assert.Equal(300, cold.Faults.Governing!.DistanceM, 1.0);
+        Assert.Contains(calls, c => c.StartsWith("QueryFeaturesAsync", StringComparison.Ordinal));
+        calls.Clear();
+        var warm = await AskReader();
+        Assert.Equal(["get_ChangeStamp"], calls.Distinct());
+        Assert.Equal(JsonOf(cold), JsonOf(warm));
+
+        // The writer moves U1 to 150 m: version 2 of the layer.
+        var file = _dir.File("faults-v2.geojson");
+        await File.WriteAllTextAsync(file, $$"""{"type":"FeatureCollection","features":[{{Meridian(ULon, ULat, 150, """{"slip_type":"Sinistral","fid":"U1"}""")}}]}""");
+        Assert.True((await new SurveyIngestor(_store).IngestAsync(new IngestRequest(file, LayerKind.ActiveFaults, "ref", "faults"))).Accepted);
+        var moved = await AskReader();
+        Assert.Equal(150, moved.Faults.Governing!.DistanceM, 1.0);
+    }
+
+    /// <summary>A layer over the cache's vertex budget is queried from the store each time, with the same features.</summary>
+    [Fact]
+    public async Task OverTheVertexBudget_FeaturesFromTheStore_Same()
+    {
+        var layer = (await _store.ListLayersAsync()).Single(l => l.Name == "faults");
+        var box = new Envelope(ULon - 0.5, ULon + 0.5, ULat - 0.5, ULat + 0.5);
+        var fromStore = await _store.QueryFeaturesAsync("ref", "faults", box, 100);
+        var small = new SiteDataCache(_store, vertexBudget: 5);
+        var big = new SiteDataCache(_store);
+        Assert.Equal(fromStore.Select(f => f.Id), (await small.FeaturesAsync(layer, box, default)).Select(f => f.Id));
+        Assert.Equal(fromStore.Select(f => f.Id), (await big.FeaturesAsync(layer, box, default)).Select(f => f.Id));
+        Assert.Equal(0, small.LoadedSets);
+        Assert.Equal(1, big.LoadedSets);
+    }
+
+    private static string JsonOf(SiteRiskAnswer a) => System.Text.Json.JsonSerializer.Serialize(a);
+
     [Fact]
     public void GeodesicReference_KnownValues()
     {
@@ -270,5 +317,46 @@ public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
         Assert.Equal([10, 50, 100], flood.Select(f => f.ReturnPeriodYr));
         Assert.True(flood[2].People >= flood[0].People && flood[2].Buildings >= flood[0].Buildings);
         Assert.StartsWith("100-year flood: ", flood[2].Summary, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>An <see cref="IGeoRiskStore"/> that records the name of every member called on it, then calls the real store.</summary>
+public class CountingStore : System.Reflection.DispatchProxy
+{
+    private IGeoRiskStore _inner = null!;
+    private System.Collections.Concurrent.ConcurrentQueue<string> _calls = null!;
+
+    public static IGeoRiskStore Wrap(IGeoRiskStore inner, out CallLog calls)
+    {
+        var proxy = Create<IGeoRiskStore, CountingStore>();
+        var self = (CountingStore)(object)proxy;
+        self._inner = inner;
+        self._calls = new();
+        calls = new CallLog(self._calls);
+        return proxy;
+    }
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+    {
+        _calls.Enqueue(targetMethod!.Name);
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
+    }
+
+    /// <summary>The member names called so far, in order.</summary>
+    public sealed class CallLog(System.Collections.Concurrent.ConcurrentQueue<string> calls) : IEnumerable<string>
+    {
+        public void Clear() => calls.Clear();
+
+        public IEnumerator<string> GetEnumerator() => calls.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

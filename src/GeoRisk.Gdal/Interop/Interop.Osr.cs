@@ -54,6 +54,18 @@ internal static partial class Osr
     internal static partial void OCTDestroyCoordinateTransformation(IntPtr transformation);
 
     [LibraryImport(Libraries.Gdal)]
+    internal static partial IntPtr OCTNewCoordinateTransformationOptions();
+
+    [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
+    internal static partial int OCTCoordinateTransformationOptionsSetOperation(IntPtr options, string operation, int reverse);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial void OCTDestroyCoordinateTransformationOptions(IntPtr options);
+
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial SafeOctHandle OCTNewCoordinateTransformationEx(SafeOsrHandle source, SafeOsrHandle target, IntPtr options);
+
+    [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int OCTTransform(SafeOctHandle transformation, int count, double* x, double* y, double* z);
 }
 
