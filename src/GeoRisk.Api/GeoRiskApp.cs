@@ -327,18 +327,19 @@ public static class GeoRiskApp
         (p.EndsWith(".mvt", StringComparison.Ordinal) || p.EndsWith(".pbf", StringComparison.Ordinal) || p.EndsWith(".png", StringComparison.Ordinal));
 }
 
-/// <summary>Prepares tiles in the background once the service has started (requests are served meanwhile).</summary>
-internal sealed class TileWarmUp(GeoRisk.Services.TileService tiles, ILogger<TileWarmUp> logger) : BackgroundService
+/// <summary>Prepares site answers' data and tiles in the background once the service has started (requests are served meanwhile).</summary>
+internal sealed class TileWarmUp(GeoRisk.Services.TileService tiles, IGeoRiskStore store, ILogger<TileWarmUp> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
+            await GeoRisk.Services.SiteRiskService.WarmUpAsync(store, stoppingToken);
             await tiles.WarmUpAsync(stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            logger.LogWarning(ex, "Tile warm-up failed; tiles will be prepared on first request.");
+            logger.LogWarning(ex, "Warm-up failed; site data and tiles will be read on first request.");
         }
     }
 }

@@ -108,6 +108,31 @@ internal sealed class SiteDataCache
     }
 
     /// <summary>
+    /// Reads what the first site answers would: the catalog, the coverages, the features of the layer kinds a site answer
+    /// reads and the current run's prevention zones, so a burst of answers after a start does not queue behind those loads.
+    /// </summary>
+    public async Task WarmUpAsync(CancellationToken cancellationToken)
+    {
+        var catalog = await CatalogAsync(cancellationToken);
+        foreach (var survey in catalog.Surveys)
+        {
+            await CoverageAsync(catalog, survey.Id, cancellationToken);
+        }
+
+        foreach (var layer in catalog.Layers.Where(l => SiteRiskService.LayerKindsRead.Contains(l.Kind) && l.FeatureCount <= MaxFeaturesPerSet))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await AllFeaturesAsync(layer, cancellationToken);
+        }
+
+        if (catalog.Run is { } run && SiteRiskService.PreventionProduct(ZoningRunRecord.Parsed(run)) is var product &&
+            TileService.ZoneCounts(run).GetValueOrDefault(product) <= MaxFeaturesPerSet)
+        {
+            await ZonesAsync(run, product, new Envelope(), cancellationToken);
+        }
+    }
+
+    /// <summary>
     /// The set under <paramref name="key"/>, loaded once however many answers ask at the same time (the load is not cancelled
     /// by the first caller's token: the others wait on it); null when it is over the vertex budget by itself.
     /// </summary>

@@ -37,9 +37,28 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
     private readonly SiteRiskOptions _options = options ?? new SiteRiskOptions();
 
+    /// <summary>The layer kinds whose features a site answer reads (kept in memory between answers by <see cref="SiteDataCache"/>).</summary>
+    internal static IReadOnlySet<LayerKind> LayerKindsRead { get; } = new HashSet<LayerKind>
+    {
+        LayerKind.AdminUnits, LayerKind.HazardZones, LayerKind.PgaZoning, LayerKind.ActiveFaults, LayerKind.HazardPoints, LayerKind.FloodZones,
+    };
+
+    /// <summary>Reads what the first answers on this store would read, ahead of them (at start-up, in the background).</summary>
+    public static Task WarmUpAsync(IGeoRiskStore store, CancellationToken cancellationToken = default) =>
+        SiteDataCache.For(store).WarmUpAsync(cancellationToken);
+
+    /// <summary>
+    /// The product whose zones carry the prevention zoning (docs/DOMAIN.md §5): risk, or susceptibility for runs without one.
+    /// </summary>
+    internal static ZoningProduct PreventionProduct(ZoningRunRecord record) =>
+        record.Product(ZoningProduct.Risk) is null ? ZoningProduct.Susceptibility : ZoningProduct.Risk;
+
+    /// <summary>The cache answers read through: the store's own, or one given (tests: a zero budget reads everything from the store).</summary>
+    internal SiteDataCache? Cache { get; init; }
+
     public async Task<SiteRiskAnswer> AssessAsync(SiteQuery query, CancellationToken cancellationToken = default)
     {
-        using var site = await SiteContext.CreateAsync(store, query, cancellationToken);
+        using var site = await SiteContext.CreateAsync(Cache ?? SiteDataCache.For(store), query, cancellationToken);
         var admin = await AdminAsync(site);
         var (zoning, record) = await ZoningAsync(site);
         var (survey, edges) = await SurveyAsync(site);
@@ -95,7 +114,7 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
         // Prevention zoning is an attribute of the zone polygons of the risk product (docs/DOMAIN.md §5), or of the
         // susceptibility zones for runs without one.
-        var preventionProduct = record.Product(ZoningProduct.Risk) is null ? ZoningProduct.Susceptibility : ZoningProduct.Risk;
+        var preventionProduct = PreventionProduct(record);
         var zone = (await site.Cache.ZonesAsync(run, preventionProduct, site.Point.EnvelopeInternal, site.CancellationToken))
             .FirstOrDefault(z => PointInArea.Covers(z.Geometry, site.Point));
         if (Grades.PreventionOf(Text(zone, "prevention")) is { } p)
@@ -486,11 +505,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
 
         public List<string> Caveats { get; } = [];
 
-        public static async Task<SiteContext> CreateAsync(IGeoRiskStore store, SiteQuery query, CancellationToken cancellationToken)
-        {
-            var cache = SiteDataCache.For(store);
-            return new(cache, await cache.CatalogAsync(cancellationToken), query, cancellationToken);
-        }
+        public static async Task<SiteContext> CreateAsync(SiteDataCache cache, SiteQuery query, CancellationToken cancellationToken) =>
+            new(cache, await cache.CatalogAsync(cancellationToken), query, cancellationToken);
 
         /// <summary>Features of every layer of a kind whose envelope is within <paramref name="degrees"/> of the site.</summary>
         public async Task<List<(LayerInfo Layer, GeoFeature Feature)>> NearAsync(LayerKind kind, double degrees)

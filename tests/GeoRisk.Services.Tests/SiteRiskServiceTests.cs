@@ -281,6 +281,31 @@ public sealed class SiteRiskSampleTests(LoadedStoreFixture fixture)
 public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
 {
     /// <summary>
+    /// After the start-up warm-up the first answer reads nothing from the store but its change stamp, and says the same as an
+    /// answer read from the store query by query (a store without a change stamp keeps no catalog).
+    /// </summary>
+    [Fact]
+    public async Task AfterWarmUp_FirstAnswer_QueriesNothing_SameAnswer()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        await new ZoningRunService(store).RunAsync(LoadedStoreFixture.DefaultModel());
+        var counted = CountingStore.Wrap(store, out var calls);
+        await SiteRiskService.WarmUpAsync(counted);
+        Assert.Contains("QueryZonesAsync", calls);
+        calls.Clear();
+        var query = new SiteQuery(new Point(82.07, 44.9), BuildingCategory.B, null, "EPSG:4490");
+        var warm = await new SiteRiskService(counted).AssessAsync(query);
+        Assert.Equal(["get_ChangeStamp"], calls.Distinct());
+        Assert.NotNull(warm.Zoning?.Prevention);
+
+        var noStamp = NoStampStore.Create(store);
+        var uncached = await new SiteRiskService(noStamp) { Cache = new SiteDataCache(noStamp, vertexBudget: 0) }.AssessAsync(query);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(uncached), System.Text.Json.JsonSerializer.Serialize(warm));
+    }
+
+    /// <summary>
     /// The sample's exposure through a real run: every person, building and road kilometre of the inputs appears in the census
     /// exactly once, and the flood scenarios grow with the return period (nested extents).
     /// </summary>
@@ -358,5 +383,36 @@ public class CountingStore : System.Reflection.DispatchProxy
         public IEnumerator<string> GetEnumerator() => calls.GetEnumerator();
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
+
+/// <summary>The store as one that cannot tell when it changed (as PostGIS): nothing derived from its catalog may be kept.</summary>
+public class NoStampStore : System.Reflection.DispatchProxy
+{
+    private IGeoRiskStore _inner = null!;
+
+    public static IGeoRiskStore Create(IGeoRiskStore inner)
+    {
+        var proxy = Create<IGeoRiskStore, NoStampStore>();
+        ((NoStampStore)(object)proxy)._inner = inner;
+        return proxy;
+    }
+
+    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+    {
+        if (targetMethod!.Name == "get_ChangeStamp")
+        {
+            return null;
+        }
+
+        try
+        {
+            return targetMethod.Invoke(_inner, args);
+        }
+        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+            throw;
+        }
     }
 }
