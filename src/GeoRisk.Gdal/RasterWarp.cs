@@ -13,17 +13,27 @@ public static class RasterWarp
     /// depend on how GDAL chunks the output.
     /// </summary>
     /// <exception cref="GdalException">The source cannot be opened or warped.</exception>
-    public static unsafe RasterBuffer<float> ToGrid(string sourcePath, GridSpec grid, string resampling = "bilinear")
+    public static RasterBuffer<float> ToGrid(string sourcePath, GridSpec grid, string resampling = "bilinear")
     {
         using var source = RasterDataset.Open(sourcePath);
-        var t = grid.Transform;
+        return ToGrid(source, Path.GetFileName(sourcePath), grid, resampling, errorThreshold: 0);
+    }
+
+    /// <summary>
+    /// Warps band 1 of an open dataset (e.g. one of <see cref="RasterDatasetPool"/>'s, whose decoded blocks stay cached) onto
+    /// <paramref name="grid"/>. <paramref name="errorThreshold"/> is gdalwarp's <c>-et</c> in output pixels: 0 transforms
+    /// every pixel exactly; 0.125 (gdalwarp's default) interpolates the transformation along rows where it is that close,
+    /// which is what a display tile needs and transforms a few points per row instead of every pixel.
+    /// </summary>
+    public static unsafe RasterBuffer<float> ToGrid(RasterDataset source, string sourceName, GridSpec grid, string resampling, double errorThreshold)
+    {
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         var args = new List<string>
         {
             "-of", "MEM", "-ot", "Float32", "-t_srs", grid.CrsWkt,
             "-te", F(grid.MinX), F(grid.MinY), F(grid.MaxX), F(grid.MaxY),
             "-ts", grid.Width.ToString(CultureInfo.InvariantCulture), grid.Height.ToString(CultureInfo.InvariantCulture),
-            "-r", resampling, "-et", "0", "-dstnodata", "nan", "-q",
+            "-r", resampling, "-et", F(errorThreshold), "-dstnodata", "nan", "-q",
         };
         using var argv = new Utf8StringList(args);
         var options = GdalUtils.GDALWarpAppOptionsNew(argv.Pointer, IntPtr.Zero);
@@ -43,7 +53,7 @@ public static class RasterWarp
                 using var warped = GdalUtils.GDALWarp("", IntPtr.Zero, 1, &handle, options, &usageError);
                 if (warped.IsInvalid)
                 {
-                    GdalThrow.LastError($"Cannot warp '{Path.GetFileName(sourcePath)}' onto the analysis grid");
+                    GdalThrow.LastError($"Cannot warp '{sourceName}' onto the analysis grid");
                 }
 
                 var result = new RasterBuffer<float>(grid.Width, grid.Height);

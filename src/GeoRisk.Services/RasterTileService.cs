@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using GeoRisk.Core.Layers;
@@ -64,8 +65,38 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
 
     private readonly Lazy<byte[]> _blank = new(() => RasterImages.EncodePng(new byte[Size * Size * 4], Size, Size));
 
+    // The sources per kind as of one store change stamp: a cached tile no longer pays a catalog query (as TileService's listing).
+    private volatile SourceMemo? _sources;
+
+    private sealed record SourceMemo(string Stamp, ConcurrentDictionary<string, (string Version, string Path, ZoningRunInfo? Run)?> ByKind);
+
     /// <summary>The version the tiles of a kind currently come from (run id or DEM version); null when there is no source.</summary>
     public async Task<(string Version, string Path, ZoningRunInfo? Run)?> SourceAsync(string kind, CancellationToken cancellationToken)
+    {
+        // Read before the catalog, so a write that lands while it is read leaves a stamp that differs next time.
+        var stamp = store.ChangeStamp;
+        if (stamp is null)
+        {
+            return await ReadSourceAsync(kind, cancellationToken);
+        }
+
+        var memo = _sources;
+        if (memo is null || memo.Stamp != stamp)
+        {
+            _sources = memo = new SourceMemo(stamp, new(StringComparer.Ordinal));
+        }
+
+        if (memo.ByKind.TryGetValue(kind, out var known))
+        {
+            return known;
+        }
+
+        var source = await ReadSourceAsync(kind, cancellationToken);
+        memo.ByKind[kind] = source;
+        return source;
+    }
+
+    private async Task<(string Version, string Path, ZoningRunInfo? Run)?> ReadSourceAsync(string kind, CancellationToken cancellationToken)
     {
         if (kind == "hillshade")
         {
@@ -109,11 +140,8 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
     private byte[]? Render(string kind, string path, ZoningRunInfo? run, TileId tile)
     {
         var bounds = WebMercator.Bounds(tile);
-        var margin = kind == "hillshade" ? 1 : 0;
         var px = bounds.Width / Size;
-        var n = Size + (2 * margin);
-        var grid = new GridSpec(n, n, new GeoTransform(bounds.MinX - (margin * px), px, bounds.MaxY + (margin * px), -px), _mercatorWkt.Value);
-        var values = RasterWarp.ToGrid(path, grid, KindOf(kind).Grade ? "near" : "bilinear");
+        var values = Values(kind, path, tile);
         var rgba = new byte[Size * Size * 4];
         var any = false;
         switch (kind)
@@ -148,6 +176,23 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         }
 
         return any ? rgba : null;
+    }
+
+    /// <summary>
+    /// The source's values on the tile's Web Mercator pixels (with a one-pixel margin for the hillshade): nearest neighbour
+    /// for grades, bilinear otherwise, as <c>gdalwarp -t_srs EPSG:3857 -te … -ts 256 256</c> gives them. The source stays open
+    /// between tiles (its decoded blocks cached), and the transformation is interpolated to within 1/8 pixel as gdalwarp does
+    /// by default: opening the COG and transforming all 65,536 pixels exactly cost most of a cold tile.
+    /// </summary>
+    internal RasterBuffer<float> Values(string kind, string path, TileId tile)
+    {
+        var bounds = WebMercator.Bounds(tile);
+        var margin = kind == "hillshade" ? 1 : 0;
+        var px = bounds.Width / Size;
+        var n = Size + (2 * margin);
+        var grid = new GridSpec(n, n, new GeoTransform(bounds.MinX - (margin * px), px, bounds.MaxY + (margin * px), -px), _mercatorWkt.Value);
+        return RasterDatasetPool.Shared.Use(path, source =>
+            RasterWarp.ToGrid(source, Path.GetFileName(path), grid, KindOf(kind).Grade ? "near" : "bilinear", errorThreshold: 0.125));
     }
 
     /// <summary>
