@@ -1,7 +1,5 @@
 using System.Data.Common;
 using System.Globalization;
-using GeoRisk.Core.Layers;
-using GeoRisk.Core.Risk;
 using GeoRisk.Core.Storage;
 using GeoRisk.Core.Validation;
 using GeoRisk.Storage.PostGis.Internal;
@@ -95,13 +93,9 @@ public sealed class PostGisStore : SqlGeoRiskStore
     }
 
     /// <param name="query">Its id is a source id, found through the (layer_key, version, source_fid) index.</param>
-    private protected override async Task<IReadOnlyList<GeoFeature>> ReadLayerFeaturesAsync(DbConnection connection, CurrentVersion current,
-        FeatureQuery query, CancellationToken cancellationToken)
-    {
-        await using var cmd = FeatureRows.Select(connection, "georisk_features", "source_fid", "layer_key = @k AND version = @v", query)
-            .With("k", current.LayerKey).With("v", current.Version);
-        return await FeatureRows.ReadAsync(cmd, LayerSchema.For(current.Kind).Fields, cancellationToken);
-    }
+    private protected override Task<IReadOnlyList<GeoFeature>> ReadLayerFeaturesAsync(DbConnection connection, CurrentVersion current,
+        FeatureQuery query, CancellationToken cancellationToken) =>
+        FeatureRows.ReadLayerAsync(connection, current, query, cancellationToken);
 
     private protected override async Task<string?> WriteZonesAsync(SqlWrite write, int runId, ZoningRunPublication run, IReadOnlyList<GeoFeature> zones,
         Envelope? bounds, CancellationToken cancellationToken)
@@ -111,18 +105,9 @@ public sealed class PostGisStore : SqlGeoRiskStore
         return null;
     }
 
-    private protected override async Task<IReadOnlyList<GeoFeature>> ReadZonesAsync(DbConnection connection, int runId, FeatureQuery query,
-        string? product, CancellationToken cancellationToken)
-    {
-        var filter = "run_id = @r" + (product is null ? "" : " AND COALESCE(attributes->>'product', 'susceptibility') = @p");
-        await using var cmd = FeatureRows.Select(connection, "georisk_zones", "zone_id", filter, query).With("r", runId);
-        if (product is not null)
-        {
-            cmd.With("p", product);
-        }
-
-        return await FeatureRows.ReadAsync(cmd, ZoneSchema.Fields, cancellationToken);
-    }
+    private protected override Task<IReadOnlyList<GeoFeature>> ReadZonesAsync(DbConnection connection, int runId, FeatureQuery query,
+        string? product, CancellationToken cancellationToken) =>
+        FeatureRows.ReadZonesAsync(connection, runId, query, product, cancellationToken);
 
     private protected override async Task<long?> CountFeaturesAsync(DbConnection connection, VersionRow version, CancellationToken cancellationToken)
     {

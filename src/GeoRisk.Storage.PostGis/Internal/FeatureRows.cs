@@ -1,5 +1,6 @@
 using System.Data.Common;
 using GeoRisk.Core.Layers;
+using GeoRisk.Core.Risk;
 using GeoRisk.Core.Validation;
 using NetTopologySuite.Geometries;
 using Npgsql;
@@ -38,7 +39,7 @@ internal static class FeatureRows
     /// Rows of <paramref name="table"/> matching <paramref name="filter"/> (SQL over the caller's parameters), intersecting the
     /// query's bbox, with the query's id in <paramref name="idColumn"/>, paged, in insertion order.
     /// </summary>
-    public static DbCommand Select(DbConnection connection, string table, string idColumn, string filter, FeatureQuery query)
+    private static DbCommand Select(DbConnection connection, string table, string idColumn, string filter, FeatureQuery query)
     {
         // The query window as a geometry: a degenerate box (a point query) stays a point or a line, which ST_MakeEnvelope would not.
         var cmd = connection.Command($"SELECT {idColumn}, geom, attributes FROM {table} WHERE {filter}" +
@@ -57,8 +58,31 @@ internal static class FeatureRows
         return cmd.With("limit", (long)query.Limit).With("offset", query.Offset);
     }
 
+    /// <summary>Features of a layer version; a query id is a source id, found through the (layer_key, version, source_fid) index.</summary>
+    public static async Task<IReadOnlyList<GeoFeature>> ReadLayerAsync(DbConnection connection, CurrentVersion current, FeatureQuery query,
+        CancellationToken cancellationToken)
+    {
+        await using var cmd = Select(connection, "georisk_features", "source_fid", "layer_key = @k AND version = @v", query)
+            .With("k", current.LayerKey).With("v", current.Version);
+        return await ReadAsync(cmd, LayerSchema.For(current.Kind).Fields, cancellationToken);
+    }
+
+    /// <summary>Zones of a run (of one product, when given; zones stored before products are susceptibility zones).</summary>
+    public static async Task<IReadOnlyList<GeoFeature>> ReadZonesAsync(DbConnection connection, int runId, FeatureQuery query, string? product,
+        CancellationToken cancellationToken)
+    {
+        var filter = "run_id = @r" + (product is null ? "" : " AND COALESCE(attributes->>'product', 'susceptibility') = @p");
+        await using var cmd = Select(connection, "georisk_zones", "zone_id", filter, query).With("r", runId);
+        if (product is not null)
+        {
+            cmd.With("p", product);
+        }
+
+        return await ReadAsync(cmd, ZoneSchema.Fields, cancellationToken);
+    }
+
     /// <summary>Reads features, giving schema fields the same CLR types the embedded store returns (long, double, string).</summary>
-    public static async Task<IReadOnlyList<GeoFeature>> ReadAsync(DbCommand cmd, IReadOnlyList<SchemaField> fields, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<GeoFeature>> ReadAsync(DbCommand cmd, IReadOnlyList<SchemaField> fields, CancellationToken cancellationToken)
     {
         var kinds = fields.ToDictionary(f => f.Name, f => f.Kind, StringComparer.Ordinal);
         return await cmd.ReadAllAsync(reader =>
