@@ -73,8 +73,15 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
 
         var faults = Faults(prepared, options.Faults);
         WriteLayer("faults/province_faults_synthetic.gpkg", "faults", VectorGeometryType.LineString,
-            [new("fault_id", VectorFieldType.String), new("name", VectorFieldType.String), new("slip_type", VectorFieldType.String), new("last_movement", VectorFieldType.String), new("net_slip_rate", VectorFieldType.Real)],
-            faults.Select((f, i) => ((Geometry)f, new object?[] { $"PF{i + 1:D4}", $"Synthetic fault {i + 1}", i % 3 == 0 ? "Reverse" : i % 3 == 1 ? "Dextral" : "Sinistral-Reverse", i % 4 == 0 ? "pre-Holocene" : "Holocene", Math.Round(0.2 + (3.0 * Noise.Value(i, 1, Seed)), 2) })));
+            [
+                new("fault_id", VectorFieldType.String), new("name", VectorFieldType.String), new("slip_type", VectorFieldType.String),
+                new("last_movement", VectorFieldType.String), new("net_slip_rate", VectorFieldType.Real),
+            ],
+            faults.Select((f, i) => ((Geometry)f, new object?[]
+            {
+                $"PF{i + 1:D4}", $"Synthetic fault {i + 1}", i % 3 == 0 ? "Reverse" : i % 3 == 1 ? "Dextral" : "Sinistral-Reverse",
+                i % 4 == 0 ? "pre-Holocene" : "Holocene", Math.Round(0.2 + (3.0 * Noise.Value(i, 1, Seed)), 2),
+            })));
         _log($"{faults.Count} faults");
 
         var rivers = Rivers(prepared, options.Rivers);
@@ -97,7 +104,8 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
         using (var cgcs = SpatialReference.FromEpsg(4490))
         {
             var zw = ds.CreateLayer("yfx_fq", cgcs, VectorGeometryType.MultiPolygon,
-                [new("ZQBH", VectorFieldType.String), new("YFXDJ", VectorFieldType.Integer)], ["DESCRIPTION=易发性分区 1:50000, SYNTHETIC province benchmark"]);
+                [new("ZQBH", VectorFieldType.String), new("YFXDJ", VectorFieldType.Integer)],
+                ["DESCRIPTION=易发性分区 1:50000, SYNTHETIC province benchmark"]);
             zw.BeginTransaction();
             for (var i = 0; i < zones.Count; i++)
             {
@@ -107,7 +115,8 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
 
             zw.CommitTransaction();
             var pw = ds.CreateLayer("zhd", cgcs, VectorGeometryType.Point,
-                [new("TYBH", VectorFieldType.String), new("ZHLX", VectorFieldType.String), new("WXRK", VectorFieldType.Integer)], ["DESCRIPTION=隐患点, SYNTHETIC province benchmark"]);
+                [new("TYBH", VectorFieldType.String), new("ZHLX", VectorFieldType.String), new("WXRK", VectorFieldType.Integer)],
+                ["DESCRIPTION=隐患点, SYNTHETIC province benchmark"]);
             pw.BeginTransaction();
             for (var i = 0; i < points.Count; i++)
             {
@@ -133,7 +142,9 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
         {
             var t = 2 * Math.PI * i / n;
             var r = 1 + (0.08 * Noise.Fractal(Math.Cos(t) * 3, Math.Sin(t) * 3, 4, Seed)) + (0.05 * Math.Sin(3 * t));
-            ring[i] = new Coordinate(Math.Round(Math.Clamp(cx + (ax * r * Math.Cos(t)), Extent.MinX, Extent.MaxX), 5), Math.Round(Math.Clamp(cy + (ay * r * Math.Sin(t)), Extent.MinY, Extent.MaxY), 5));
+            ring[i] = new Coordinate(
+                Math.Round(Math.Clamp(cx + (ax * r * Math.Cos(t)), Extent.MinX, Extent.MaxX), 5),
+                Math.Round(Math.Clamp(cy + (ay * r * Math.Sin(t)), Extent.MinY, Extent.MaxY), 5));
         }
 
         ring[n] = ring[0];
@@ -158,8 +169,10 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
         builder.SetSites(sites);
         var cells = builder.GetDiagram(s_factory).Geometries.Cast<Polygon>().ToList();
         // Prefecture-level groups of about eight counties, numbered west to east: codes 65PPCC.
-        var ordered = cells.Select(c => (Cell: c, Site: (Coordinate)c.UserData)).OrderBy(c => Math.Floor((c.Site.Y - Extent.MinY) / 2.5)).ThenBy(c => c.Site.X).ToList();
-        return ordered.Select((c, i) => (string.Create(CultureInfo.InvariantCulture, $"65{(i / 8) + 1:D2}{(i % 8) + 1:D2}"), $"合成县{i + 1}", $"Synthetic county {i + 1}", c.Cell.Intersection(province)))
+        var ordered = cells.Select(c => (Cell: c, Site: (Coordinate)c.UserData))
+            .OrderBy(c => Math.Floor((c.Site.Y - Extent.MinY) / 2.5)).ThenBy(c => c.Site.X).ToList();
+        return ordered.Select((c, i) => (string.Create(CultureInfo.InvariantCulture, $"65{(i / 8) + 1:D2}{(i % 8) + 1:D2}"), $"合成县{i + 1}",
+                $"Synthetic county {i + 1}", c.Cell.Intersection(province)))
             .Where(c => !c.Item4.IsEmpty).ToList();
     }
 
@@ -293,55 +306,39 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
         var height = (int)Math.Ceiling(Extent.Height / step);
         var path = Prepare(DemFile(arcSeconds));
         _log($"DEM {width}x{height} at {arcSeconds}″");
-        using var ds = RasterDataset.CreateGeoTiff(path, width, height, 1, RasterDataType.Int16, ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2", "BIGTIFF=IF_SAFER"]);
-        ds.GeoTransform = [Extent.MinX, step, 0, Extent.MaxY, 0, -step];
-        using (var cgcs = SpatialReference.FromEpsg(4490))
-        {
-            ds.ProjectionWkt = cgcs.Wkt;
-        }
-
-        ds.SetNoData(1, -32768);
-        const int strip = 256;
-        var buffer = new short[width * strip];
-        for (var y0 = 0; y0 < height; y0 += strip)
-        {
-            var rows = Math.Min(strip, height - y0);
-            Parallel.For(0, rows, r =>
-            {
-                var lat = Extent.MaxY - ((y0 + r + 0.5) * step);
-                for (var x = 0; x < width; x++)
-                {
-                    var lon = Extent.MinX + ((x + 0.5) * step);
-                    buffer[(r * width) + x] = (short)Math.Round(Elevation(lon, lat));
-                }
-            });
-            ds.Write<short>(1, 0, y0, width, rows, buffer.AsSpan(0, rows * width));
-            Report("DEM rows", y0 + rows, height);
-        }
+        DemWriter.WriteDemStrips(path, new DemGrid(Extent.MinX, Extent.MaxY, step, width, height), Elevation,
+            (done, total) => Report("DEM rows", done, total));
     }
 
     /// <summary>Basins near 1,000 m (the Tarim lower, near 900 m), ranges to 5,000 m and more, with fractal roughness.</summary>
     internal static double Elevation(double lon, double lat)
     {
         var basin = 1000 - (150 * Math.Exp(-Math.Pow((lat - 39.5) / 2.0, 2)));
-        var ranges = (2600 * Math.Exp(-Math.Pow((lat - Ranges[0](lon)) / 0.7, 2))) + (3800 * Math.Exp(-Math.Pow((lat - Ranges[1](lon)) / 0.9, 2))) + (4800 * Math.Exp(-Math.Pow((lat - Ranges[2](lon)) / 1.2, 2)));
+        var ranges = (2600 * Math.Exp(-Math.Pow((lat - Ranges[0](lon)) / 0.7, 2)))
+            + (3800 * Math.Exp(-Math.Pow((lat - Ranges[1](lon)) / 0.9, 2)))
+            + (4800 * Math.Exp(-Math.Pow((lat - Ranges[2](lon)) / 1.2, 2)));
         var relief = Math.Clamp(ranges / 3000, 0.05, 1);
         return basin + ranges + (relief * ((500 * Noise.Fractal(lon * 3, lat * 3, 6, Seed + 9)) + (150 * Noise.Fractal(lon * 30, lat * 30, 3, Seed + 10))));
     }
 
     public static string DemFile(double arcSeconds) => $"dem/province_dem_{arcSeconds.ToString(CultureInfo.InvariantCulture)}s.tif";
 
+    /// <summary>A manifest survey entry: every province survey is the benchmark's own, accepted on its completion day.</summary>
+    private static object Survey(string id, string title, int scale, string type) =>
+        new { id, title, scale, type, organisation = "GeoRisk benchmark", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" };
+
     private void WriteManifestAndModel(ProvinceOptions options)
     {
         var demArcSeconds = options.DemArcSeconds;
         var manifest = new
         {
-            description = "SYNTHETIC Xinjiang-sized province benchmark set (georisk samples generate --region province). Nothing here is an official boundary or survey.",
+            description = "SYNTHETIC Xinjiang-sized province benchmark set (georisk samples generate --region province). "
+                + "Nothing here is an official boundary or survey.",
             surveys = new object[]
             {
-                new { id = "province-reference", title = "Province reference layers (SYNTHETIC)", scale = 0, type = "Reference", organisation = "GeoRisk benchmark", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" },
-                new { id = "province-geohazard-50k", title = "Province 1:50000 geological hazard survey (SYNTHETIC)", scale = 50000, type = "Susceptibility", organisation = "GeoRisk benchmark", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" },
-                new { id = "province-hazard", title = "Province flood and seismic zoning (SYNTHETIC)", scale = 0, type = "Hazard", organisation = "GeoRisk benchmark", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" },
+                Survey("province-reference", "Province reference layers (SYNTHETIC)", 0, "Reference"),
+                Survey("province-geohazard-50k", "Province 1:50000 geological hazard survey (SYNTHETIC)", 50000, "Susceptibility"),
+                Survey("province-hazard", "Province flood and seismic zoning (SYNTHETIC)", 0, "Hazard"),
             },
             layers = new object[]
             {
@@ -349,8 +346,16 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
                 new { survey = "province-reference", name = "faults", kind = "active-faults", file = "faults/province_faults_synthetic.gpkg" },
                 new { survey = "province-reference", name = "rivers", kind = "rivers", file = "hydro/province_rivers_synthetic.gpkg" },
                 new { survey = "province-reference", name = "dem", kind = "dem", file = DemFile(demArcSeconds) },
-                new { survey = "province-geohazard-50k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-50k/province_geohazard_50k.gpkg", sourceLayer = "yfx_fq" },
-                new { survey = "province-geohazard-50k", name = "hazard-points", kind = "hazard-points", file = "geohazard-50k/province_geohazard_50k.gpkg", sourceLayer = "zhd" },
+                new
+                {
+                    survey = "province-geohazard-50k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-50k/province_geohazard_50k.gpkg",
+                    sourceLayer = "yfx_fq",
+                },
+                new
+                {
+                    survey = "province-geohazard-50k", name = "hazard-points", kind = "hazard-points", file = "geohazard-50k/province_geohazard_50k.gpkg",
+                    sourceLayer = "zhd",
+                },
                 new { survey = "province-hazard", name = "flood-zones", kind = "flood-zones", file = "flood/province_flood_zones_synthetic.gpkg" },
                 new { survey = "province-hazard", name = "pga-zoning", kind = "pga-zoning", file = "seismic/province_pga_synthetic.gpkg" },
             },
@@ -362,8 +367,9 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
             // The default model's factors on a province grid: Gauss-Krüger zone 15 (CM 87°E) spans the province
             // with a few per cent of scale error at its edges, acceptable for a benchmark; the box as extent.
             var text = File.ReadAllText(modelPath);
+            var bbox = string.Create(CultureInfo.InvariantCulture, $"[{Extent.MinX}, {Extent.MinY}, {Extent.MaxX}, {Extent.MaxY}]");
             var grid = string.Create(CultureInfo.InvariantCulture,
-                $"\"grid\": {{ \"crs\": \"EPSG:4493\", \"cellSize\": {options.CellSize}, \"extent\": {{ \"bbox\": [{Extent.MinX}, {Extent.MinY}, {Extent.MaxX}, {Extent.MaxY}] }} }},");
+                $"\"grid\": {{ \"crs\": \"EPSG:4493\", \"cellSize\": {options.CellSize}, \"extent\": {{ \"bbox\": {bbox} }} }},");
             var rewritten = System.Text.RegularExpressions.Regex.Replace(text, "\"grid\"\\s*:\\s*\\{.*\\}\\s*\\}\\s*,", grid);
             rewritten = rewritten.Replace("\"name\": \"bortala-geohazard-ahp\"", "\"name\": \"province-benchmark-ahp\"", StringComparison.Ordinal);
             if (rewritten == text || !rewritten.Contains("EPSG:4493", StringComparison.Ordinal))
@@ -371,11 +377,13 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
                 throw new InvalidDataException($"{modelPath}: no one-line \"grid\" entry to rewrite for the province.");
             }
 
-            File.WriteAllText(Prepare("models/province-default.json"), "// SYNTHETIC province benchmark (georisk samples generate --region province): the default model on the province grid.\n" + rewritten);
+            const string header = "// SYNTHETIC province benchmark (georisk samples generate --region province): the default model on the province grid.\n";
+            File.WriteAllText(Prepare("models/province-default.json"), header + rewritten);
         }
     }
 
-    private void WriteLayer(string relative, string layer, VectorGeometryType type, IReadOnlyList<VectorField> fields, IEnumerable<(Geometry Geometry, object?[] Values)> features)
+    private void WriteLayer(string relative, string layer, VectorGeometryType type, IReadOnlyList<VectorField> fields,
+        IEnumerable<(Geometry Geometry, object?[] Values)> features)
     {
         using var ds = VectorDataset.Create("GPKG", Prepare(relative));
         using var cgcs = SpatialReference.FromEpsg(4490);
@@ -417,7 +425,8 @@ public sealed class ProvinceGenerator(string outDir, Action<string>? log = null)
     {
         Polygon p => s_factory.CreateMultiPolygon([p]),
         MultiPolygon => g,
-        GeometryCollection c => s_factory.CreateMultiPolygon(c.Geometries.OfType<Polygon>().Concat(c.Geometries.OfType<MultiPolygon>().SelectMany(m => m.Geometries.Cast<Polygon>())).ToArray()),
+        GeometryCollection c => s_factory.CreateMultiPolygon(
+            c.Geometries.OfType<Polygon>().Concat(c.Geometries.OfType<MultiPolygon>().SelectMany(m => m.Geometries.Cast<Polygon>())).ToArray()),
         _ => g,
     };
 

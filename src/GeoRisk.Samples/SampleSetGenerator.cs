@@ -6,6 +6,8 @@ using NetTopologySuite.Geometries;
 using NetTopologySuite.Operation.Polygonize;
 using NetTopologySuite.Operation.Union;
 using NetTopologySuite.Triangulate;
+using HazardPoint = (string Id, string Type, double Volume, int People, double PropertyWan, string Stability, string Inspected, int Grade,
+    NetTopologySuite.Geometries.Point Point);
 
 namespace GeoRisk.Samples;
 
@@ -57,12 +59,14 @@ public sealed class SampleSetGenerator
         // GeoPackage timestamps come from this option, which keeps regenerated files identical.
         GdalConfig.Set("OGR_CURRENT_DATE", "2024-01-01T00:00:00Z");
         Directory.CreateDirectory(_outDir);
-        var lake = ReadGeometries(Path.Combine(_referenceDir, "ne10m_lakes.geojson"), f => Equals(f.Attributes.GetValueOrDefault("name"), "Ebinur Hu")).Single();
+        var lake = ReadGeometries(Path.Combine(_referenceDir, "ne10m_lakes.geojson"), f => Equals(f.Attributes.GetValueOrDefault("name"), "Ebinur Hu"))
+            .Single();
         var terrain = new BortalaTerrain(lake);
         if (options.IncludeVectors)
         {
             var faults = ReadGeometries(Path.Combine(_referenceDir, "faults_himatibetmap2_slip_rates.geojson"), _ => true)
-                .Concat(ReadGeometries(Path.Combine(_referenceDir, "faults_gem_gaf.geojson"), f => !Equals(f.Attributes.GetValueOrDefault("slip_type"), "Anticline")))
+                .Concat(ReadGeometries(Path.Combine(_referenceDir, "faults_gem_gaf.geojson"),
+                    f => !Equals(f.Attributes.GetValueOrDefault("slip_type"), "Anticline")))
                 .ToList();
             var prefecture = PrefectureOutline();
             var counties = Counties(prefecture);
@@ -80,7 +84,8 @@ public sealed class SampleSetGenerator
             WriteRiverAndFloods(river, prefecture);
             var exposure = new ExposureGenerator(s_factory, Seed + 7, counties).Generate(river, prefecture);
             ExposureGenerator.Write(Prepare(ExposureFile), exposure);
-            _log($"exposure: {exposure.Buildings.Count} buildings, {exposure.Population.Count} population units, {exposure.Roads.Count} roads, {exposure.Facilities.Count} facilities (synthetic)");
+            _log($"exposure: {exposure.Buildings.Count} buildings, {exposure.Population.Count} population units, {exposure.Roads.Count} roads, "
+                + $"{exposure.Facilities.Count} facilities (synthetic)");
             WritePga(faults, prefecture);
             WriteManifest(options.DemArcSeconds);
         }
@@ -175,7 +180,10 @@ public sealed class SampleSetGenerator
         using var ds = CreateVector("GeoJSON", "admin/counties_synthetic.geojson", ["RFC7946=YES", "WRITE_NAME=NO", "COORDINATE_PRECISION=6"]);
         using var wgs = SpatialReference.FromEpsg(4326);
         var w = ds.CreateLayer("counties", wgs, VectorGeometryType.MultiPolygon,
-            [new("code", VectorFieldType.String), new("name", VectorFieldType.String), new("name_en", VectorFieldType.String), new("synthetic", VectorFieldType.String)]);
+            [
+                new("code", VectorFieldType.String), new("name", VectorFieldType.String), new("name_en", VectorFieldType.String),
+                new("synthetic", VectorFieldType.String),
+            ]);
         foreach (var c in counties)
         {
             w.Add(AsMulti(c.Geometry), [c.Code, c.NameZh, c.NameEn, "yes: outline invented for the sample set, not an official boundary"]);
@@ -185,7 +193,8 @@ public sealed class SampleSetGenerator
     // ---- susceptibility surveys -------------------------------------------------------------------------
 
     /// <summary>Voronoi cells graded by the susceptibility score at their centre, dissolved per grade.</summary>
-    private static List<(int Grade, Geometry Geometry)> SusceptibilityZones(Geometry clip, Envelope extent, int seeds, SusceptibilityScorer scorer, ulong seed, bool fineDetail)
+    private static List<(int Grade, Geometry Geometry)> SusceptibilityZones(Geometry clip, Envelope extent, int seeds, SusceptibilityScorer scorer, ulong seed,
+        bool fineDetail)
     {
         var stream = new Noise.Stream(seed);
         var sites = new List<Coordinate>(seeds);
@@ -217,7 +226,8 @@ public sealed class SampleSetGenerator
         var breaks = new[] { Quantile(0.40), Quantile(0.70), Quantile(0.90) };
         return scored.GroupBy(s => s.Score <= breaks[0] ? 1 : s.Score <= breaks[1] ? 2 : s.Score <= breaks[2] ? 3 : 4)
             .OrderBy(g => g.Key)
-            .SelectMany(g => Explode(CascadedPolygonUnion.Union(g.Select(s => (Geometry)s.Cell).ToList()).Intersection(clip)).Select(p => (Grade: g.Key, Geometry: (Geometry)p)))
+            .SelectMany(g => Explode(CascadedPolygonUnion.Union(g.Select(s => (Geometry)s.Cell).ToList()).Intersection(clip))
+                .Select(p => (Grade: g.Key, Geometry: (Geometry)p)))
             .Where(z => z.Geometry.Area > 1e-7)
             .ToList();
     }
@@ -237,9 +247,9 @@ public sealed class SampleSetGenerator
     /// rejection sampling) that never reads the survey grades, so validating the zoning with them is not circular. The zone
     /// grade at each point is recorded as the surveyed attribute, as a field team would.
     /// </summary>
-    private static List<(string Id, string Type, double Volume, int People, double PropertyWan, string Stability, string Inspected, int Grade, Point Point)> HazardPoints(
-        List<(int Grade, Geometry Geometry)> zones, IReadOnlyList<(string Code, string NameZh, string NameEn, Geometry Geometry)> counties, int count, ulong seed, string survey,
-        HazardProcess process)
+    private static List<HazardPoint> HazardPoints(
+        List<(int Grade, Geometry Geometry)> zones, IReadOnlyList<(string Code, string NameZh, string NameEn, Geometry Geometry)> counties, int count,
+        ulong seed, string survey, HazardProcess process)
     {
         var stream = new Noise.Stream(seed);
         var env = new Envelope();
@@ -286,13 +296,16 @@ public sealed class SampleSetGenerator
         return result;
     }
 
-    private void Write50k(List<(int Grade, Geometry Geometry)> zones, List<(string Id, string Type, double Volume, int People, double PropertyWan, string Stability, string Inspected, int Grade, Point Point)> points)
+    private void Write50k(List<(int Grade, Geometry Geometry)> zones, List<HazardPoint> points)
     {
         var path = Prepare("geohazard-50k/bortala_geohazard_50k.gpkg");
         using var ds = VectorDataset.Create("GPKG", path);
         using var cgcs = SpatialReference.FromEpsg(4490);
         var zw = ds.CreateLayer("yfx_fq", cgcs, VectorGeometryType.MultiPolygon,
-            [new("ZQBH", VectorFieldType.String), new("YFXDJ", VectorFieldType.Integer), new("DJMC", VectorFieldType.String), new("MJ_KM2", VectorFieldType.Real)],
+            [
+                new("ZQBH", VectorFieldType.String), new("YFXDJ", VectorFieldType.Integer), new("DJMC", VectorFieldType.String),
+                new("MJ_KM2", VectorFieldType.Real),
+            ],
             ["DESCRIPTION=易发性分区 (susceptibility zoning), 1:50000, SYNTHETIC sample"]);
         var n = 0;
         foreach (var (grade, geometry) in zones)
@@ -310,7 +323,7 @@ public sealed class SampleSetGenerator
         }
     }
 
-    private void Write10k(List<(int Grade, Geometry Geometry)> zones, List<(string Id, string Type, double Volume, int People, double PropertyWan, string Stability, string Inspected, int Grade, Point Point)> points)
+    private void Write10k(List<(int Grade, Geometry Geometry)> zones, List<HazardPoint> points)
     {
         // CGCS2000 / 3-degree Gauss-Kruger zone 27 (CM 81E) with the zone prefix in the eastings, as
         // county survey teams deliver it.
@@ -324,7 +337,10 @@ public sealed class SampleSetGenerator
             using (var ds = VectorDataset.Create("ESRI Shapefile", Path.Combine(folder, "bole_yfx_fq_10k.shp")))
             {
                 var w = ds.CreateLayer("bole_yfx_fq_10k", gk, VectorGeometryType.Polygon,
-                    [new("ZQBH", VectorFieldType.String, 12), new("YFXDJ", VectorFieldType.Integer, 2), new("DJMC", VectorFieldType.String, 20), new("MJ_KM2", VectorFieldType.Real)],
+                    [
+                        new("ZQBH", VectorFieldType.String, 12), new("YFXDJ", VectorFieldType.Integer, 2), new("DJMC", VectorFieldType.String, 20),
+                        new("MJ_KM2", VectorFieldType.Real),
+                    ],
                     ["ENCODING=CP936"]);
                 var n = 0;
                 foreach (var (grade, geometry) in zones)
@@ -336,8 +352,11 @@ public sealed class SampleSetGenerator
             using (var ds = VectorDataset.Create("ESRI Shapefile", Path.Combine(folder, "bole_zhd_10k.shp")))
             {
                 var w = ds.CreateLayer("bole_zhd_10k", gk, VectorGeometryType.Point,
-                    [new("TYBH", VectorFieldType.String, 16), new("ZHLX", VectorFieldType.String, 20), new("TJ_M3", VectorFieldType.Real), new("WXRK", VectorFieldType.Integer, 6),
-                     new("WXCC", VectorFieldType.Real), new("WDX", VectorFieldType.String, 12), new("XCRQ", VectorFieldType.String, 10)],
+                    [
+                        new("TYBH", VectorFieldType.String, 16), new("ZHLX", VectorFieldType.String, 20), new("TJ_M3", VectorFieldType.Real),
+                        new("WXRK", VectorFieldType.Integer, 6), new("WXCC", VectorFieldType.Real), new("WDX", VectorFieldType.String, 12),
+                        new("XCRQ", VectorFieldType.String, 10),
+                    ],
                     ["ENCODING=CP936"]);
                 foreach (var p in points)
                 {
@@ -384,14 +403,18 @@ public sealed class SampleSetGenerator
         using var wgs = SpatialReference.FromEpsg(4326);
         using (var ds = CreateVector("GeoJSON", "hydro/bortala_river_synthetic.geojson", ["RFC7946=YES", "WRITE_NAME=NO", "COORDINATE_PRECISION=6"]))
         {
-            var w = ds.CreateLayer("river", wgs, VectorGeometryType.LineString, [new("name", VectorFieldType.String), new("synthetic", VectorFieldType.String)]);
+            var w = ds.CreateLayer("river", wgs, VectorGeometryType.LineString,
+                [new("name", VectorFieldType.String), new("synthetic", VectorFieldType.String)]);
             w.Add(river, ["博尔塔拉河 Bortala River (synthetic centreline)", "yes"]);
         }
 
         using (var ds = CreateVector("GeoJSON", "flood/bortala_flood_zones.geojson", ["RFC7946=YES", "WRITE_NAME=NO", "COORDINATE_PRECISION=6"]))
         {
             var w = ds.CreateLayer("flood", wgs, VectorGeometryType.MultiPolygon,
-                [new("return_period", VectorFieldType.Integer), new("depth_m", VectorFieldType.Real), new("velocity_m_s", VectorFieldType.Real), new("scenario", VectorFieldType.String)]);
+                [
+                    new("return_period", VectorFieldType.Integer), new("depth_m", VectorFieldType.Real), new("velocity_m_s", VectorFieldType.Real),
+                    new("scenario", VectorFieldType.String),
+                ]);
             // Half-widths in metres, widening downstream where the valley opens.
             foreach (var (rp, width, depth, velocity) in new[] { (10, 250.0, 0.8, 1.2), (50, 600.0, 1.6, 1.8), (100, 1000.0, 2.4, 2.3) })
             {
@@ -432,30 +455,7 @@ public sealed class SampleSetGenerator
         var height = (int)Math.Ceiling((maxY - PrefectureExtent.MinY) / step);
         var path = Prepare(DemFileName(arcSeconds));
         _log($"DEM {width}x{height} at {arcSeconds}″ → {path}");
-        using var ds = RasterDataset.CreateGeoTiff(path, width, height, 1, RasterDataType.Int16, ["TILED=YES", "COMPRESS=DEFLATE", "PREDICTOR=2", "BIGTIFF=IF_SAFER"]);
-        ds.GeoTransform = [minX, step, 0, maxY, 0, -step];
-        using (var cgcs = SpatialReference.FromEpsg(4490))
-        {
-            ds.ProjectionWkt = cgcs.Wkt;
-        }
-
-        ds.SetNoData(1, -32768);
-        const int strip = 256;
-        var buffer = new short[width * strip];
-        for (var y0 = 0; y0 < height; y0 += strip)
-        {
-            var rows = Math.Min(strip, height - y0);
-            Parallel.For(0, rows, r =>
-            {
-                var lat = maxY - ((y0 + r + 0.5) * step);
-                var row = buffer.AsSpan(r * width, width);
-                for (var x = 0; x < width; x++)
-                {
-                    row[x] = (short)Math.Round(terrain.Elevation(minX + ((x + 0.5) * step), lat));
-                }
-            });
-            ds.Write<short>(1, 0, y0, width, rows, buffer.AsSpan(0, width * rows));
-        }
+        DemWriter.WriteDemStrips(path, new DemGrid(minX, maxY, step, width, height), terrain.Elevation);
     }
 
     // ---- manifest ----------------------------------------------------------------------------------------
@@ -473,24 +473,64 @@ public sealed class SampleSetGenerator
             description = "Bortala sample survey set for GeoRisk. See README.md for what is real and what is synthetic.",
             surveys = new object[]
             {
-                new { id = "bortala-reference", title = "Reference layers (public data and synthetic outlines)", scale = 0, type = "Reference", organisation = "GeoRisk sample set", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" },
-                new { id = "bortala-geohazard-50k", title = "博尔塔拉州1:5万地质灾害风险调查 (SYNTHETIC)", scale = 50000, type = "Susceptibility", organisation = "Synthetic sample: prefecture geological survey team", completedOn = "2023-06-30", accepted = true, acceptedOn = "2023-09-15", standard = "1:50000 geological hazard risk survey (sample)", coverageFile = "admin/counties_synthetic.geojson" },
-                new { id = "bole-geohazard-10k", title = "博乐市重点区1:1万地质灾害精细调查 (SYNTHETIC)", scale = 10000, type = "FineSurvey", organisation = "Synthetic sample: Bole key-area survey team", completedOn = "2024-08-31", accepted = true, acceptedOn = "2024-10-20", standard = "DZ/T 0448-2023 fine survey (sample)", coverageBbox = new[] { BoleKeyArea.MinX, BoleKeyArea.MinY, BoleKeyArea.MaxX, BoleKeyArea.MaxY } },
-                new { id = "bortala-flood-2023", title = "Bortala River flood scenarios 10/50/100-yr (SYNTHETIC)", scale = 0, type = "Hazard", organisation = "Synthetic sample", completedOn = "2023-12-01", accepted = true, acceptedOn = "2023-12-20" },
-                new { id = "bortala-seismic", title = "Seismic ground-motion zoning (SYNTHETIC, not GB 18306)", scale = 0, type = "Hazard", organisation = "Synthetic sample", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01" },
-                new { id = "bortala-exposure", title = "承灾体调查 exposure: buildings, population, roads, key facilities (SYNTHETIC)", scale = 0, type = "Reference", organisation = "Synthetic sample", completedOn = "2024-06-30", accepted = true, acceptedOn = "2024-07-15" },
+                new
+                {
+                    id = "bortala-reference", title = "Reference layers (public data and synthetic outlines)", scale = 0, type = "Reference",
+                    organisation = "GeoRisk sample set", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01",
+                },
+                new
+                {
+                    id = "bortala-geohazard-50k", title = "博尔塔拉州1:5万地质灾害风险调查 (SYNTHETIC)", scale = 50000, type = "Susceptibility",
+                    organisation = "Synthetic sample: prefecture geological survey team", completedOn = "2023-06-30", accepted = true,
+                    acceptedOn = "2023-09-15", standard = "1:50000 geological hazard risk survey (sample)",
+                    coverageFile = "admin/counties_synthetic.geojson",
+                },
+                new
+                {
+                    id = "bole-geohazard-10k", title = "博乐市重点区1:1万地质灾害精细调查 (SYNTHETIC)", scale = 10000, type = "FineSurvey",
+                    organisation = "Synthetic sample: Bole key-area survey team", completedOn = "2024-08-31", accepted = true,
+                    acceptedOn = "2024-10-20", standard = "DZ/T 0448-2023 fine survey (sample)",
+                    coverageBbox = new[] { BoleKeyArea.MinX, BoleKeyArea.MinY, BoleKeyArea.MaxX, BoleKeyArea.MaxY },
+                },
+                new
+                {
+                    id = "bortala-flood-2023", title = "Bortala River flood scenarios 10/50/100-yr (SYNTHETIC)", scale = 0, type = "Hazard",
+                    organisation = "Synthetic sample", completedOn = "2023-12-01", accepted = true, acceptedOn = "2023-12-20",
+                },
+                new
+                {
+                    id = "bortala-seismic", title = "Seismic ground-motion zoning (SYNTHETIC, not GB 18306)", scale = 0, type = "Hazard",
+                    organisation = "Synthetic sample", completedOn = "2024-01-01", accepted = true, acceptedOn = "2024-01-01",
+                },
+                new
+                {
+                    id = "bortala-exposure", title = "承灾体调查 exposure: buildings, population, roads, key facilities (SYNTHETIC)", scale = 0,
+                    type = "Reference", organisation = "Synthetic sample", completedOn = "2024-06-30", accepted = true, acceptedOn = "2024-07-15",
+                },
             },
             layers = new object[]
             {
                 new { survey = "bortala-reference", name = "counties", kind = "admin-units", file = "admin/counties_synthetic.geojson" },
-                new { survey = "bortala-reference", name = "faults-himatibetmap2", kind = "active-faults", file = "reference/faults_himatibetmap2_slip_rates.geojson" },
+                new
+                {
+                    survey = "bortala-reference", name = "faults-himatibetmap2", kind = "active-faults",
+                    file = "reference/faults_himatibetmap2_slip_rates.geojson",
+                },
                 new { survey = "bortala-reference", name = "faults-gem", kind = "active-faults", file = "reference/faults_gem_gaf.geojson" },
                 new { survey = "bortala-reference", name = "lakes", kind = "lakes", file = "reference/ne10m_lakes.geojson" },
                 new { survey = "bortala-reference", name = "rivers-ne", kind = "rivers", file = "reference/ne10m_rivers_lake_centerlines.geojson" },
                 new { survey = "bortala-reference", name = "bortala-river", kind = "rivers", file = "hydro/bortala_river_synthetic.geojson" },
                 new { survey = "bortala-reference", name = "dem", kind = "dem", file = DemFileName(demArcSeconds), generated = true, demArcSeconds },
-                new { survey = "bortala-geohazard-50k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "yfx_fq" },
-                new { survey = "bortala-geohazard-50k", name = "hazard-points", kind = "hazard-points", file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "zhd" },
+                new
+                {
+                    survey = "bortala-geohazard-50k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-50k/bortala_geohazard_50k.gpkg",
+                    sourceLayer = "yfx_fq",
+                },
+                new
+                {
+                    survey = "bortala-geohazard-50k", name = "hazard-points", kind = "hazard-points",
+                    file = "geohazard-50k/bortala_geohazard_50k.gpkg", sourceLayer = "zhd",
+                },
                 new { survey = "bole-geohazard-10k", name = "hazard-zones", kind = "hazard-zones", file = "geohazard-10k/bole_yfx_fq_10k.zip" },
                 new { survey = "bole-geohazard-10k", name = "hazard-points", kind = "hazard-points", file = "geohazard-10k/bole_zhd_10k.zip" },
                 new { survey = "bortala-flood-2023", name = "flood-zones", kind = "flood-zones", file = "flood/bortala_flood_zones.geojson" },
@@ -501,7 +541,8 @@ public sealed class SampleSetGenerator
                 new { survey = "bortala-exposure", name = "facilities", kind = "facilities", file = ExposureFile, sourceLayer = "zdss" },
             },
         };
-        File.WriteAllText(Prepare("manifest.json"), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n");
+        var json = new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        File.WriteAllText(Prepare("manifest.json"), JsonSerializer.Serialize(manifest, json) + "\n");
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
@@ -518,7 +559,8 @@ public sealed class SampleSetGenerator
         return path;
     }
 
-    private VectorDataset CreateVector(string driver, string relative, IEnumerable<string>? options = null) => VectorDataset.Create(driver, Prepare(relative), options);
+    private VectorDataset CreateVector(string driver, string relative, IEnumerable<string>? options = null) =>
+        VectorDataset.Create(driver, Prepare(relative), options);
 
     private static IEnumerable<Geometry> ReadGeometries(string path, Func<VectorFeature, bool> filter)
     {
@@ -619,7 +661,11 @@ internal sealed class HazardProcess(BortalaTerrain terrain, IReadOnlyList<Geomet
         var shattered = 0.15 * Math.Exp(-faultKm / 3);
         var collapse = slope < 3 ? 0.01 : 0;
         var likelihood = Math.Min(1, slides + debris + shattered + collapse);
-        var type = debris > slides && debris > shattered ? "泥石流" : slope > 38 ? "崩塌" : slope < 3 ? "地面塌陷" : slope < 14 ? "不稳定斜坡" : "滑坡";
+        var type = debris > slides && debris > shattered ? "泥石流"
+            : slope > 38 ? "崩塌"
+            : slope < 3 ? "地面塌陷"
+            : slope < 14 ? "不稳定斜坡"
+            : "滑坡";
         return (likelihood, type);
     }
 }

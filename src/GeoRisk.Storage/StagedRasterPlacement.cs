@@ -1,3 +1,5 @@
+using GeoRisk.Core.Storage;
+
 namespace GeoRisk.Storage;
 
 /// <summary>
@@ -26,6 +28,55 @@ internal sealed class StagedRasterPlacement(string root)
         if (_placed is not null && File.Exists(_placed))
         {
             File.Delete(_placed);
+        }
+    }
+}
+
+/// <summary>
+/// A zoning run's raster folder: staged COGs (and their PAM sidecars) move in before the commit, and the folder is
+/// deleted again unless the commit succeeded (<see cref="Keep"/>). A folder a crashed publish left behind is replaced.
+/// </summary>
+internal sealed class StagedRunFolder(string root, string relativeDirectory)
+{
+    private string? _created;
+
+    /// <summary>Moves every staged raster to &lt;folder&gt;/&lt;name&gt;.tif; returns name → path relative to the root, by name.</summary>
+    public SortedDictionary<string, string> MoveIn(IReadOnlyDictionary<string, string> staged)
+    {
+        var directory = Path.Combine(root, relativeDirectory);
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        _created = directory;
+        Directory.CreateDirectory(directory);
+        var rasters = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, file) in staged)
+        {
+            var relative = Path.Combine(relativeDirectory, name + ".tif");
+            File.Move(file, Path.Combine(root, relative), overwrite: true);
+            if (File.Exists(file + RasterSidecars.Pam))
+            {
+                // A class raster's category names live in GDAL's PAM sidecar (CogWriter): it travels with the COG.
+                File.Move(file + RasterSidecars.Pam, Path.Combine(root, relative) + RasterSidecars.Pam, overwrite: true);
+            }
+
+            rasters[name] = relative;
+        }
+
+        return rasters;
+    }
+
+    /// <summary>The run committed: the folder stays.</summary>
+    public void Keep() => _created = null;
+
+    /// <summary>Deletes the folder unless <see cref="Keep"/> was called.</summary>
+    public void Undo()
+    {
+        if (_created is not null && Directory.Exists(_created))
+        {
+            Directory.Delete(_created, recursive: true);
         }
     }
 }

@@ -223,6 +223,49 @@ public abstract class StoreContractTests : IAsyncLifetime, IDisposable
         Assert.Empty(await Store.CheckConsistencyAsync());
     }
 
+    /// <summary>Issue #20: the version and the run a publish returns are the ones the catalog then lists (one row mapping, one timestamp).</summary>
+    [Fact]
+    public async Task Publish_ReturnedVersionAndRun_EqualWhatIsListed()
+    {
+        var published = await Store.PublishVectorLayerAsync(Publication(), [Zone(1, 82, 1), Zone(2, 83, 4)]);
+        var listed = Assert.Single(await Store.ListVersionsAsync("s1", "zones"));
+        Assert.Equal(
+            (published.Version, published.CreatedAt, published.FeatureCount, published.Bounds, published.FieldMappingJson, published.ReportJson),
+            (listed.Version, listed.CreatedAt, listed.FeatureCount, listed.Bounds, listed.FieldMappingJson, listed.ReportJson));
+        var layer = Assert.Single(await Store.ListLayersAsync());
+        Assert.Equal((published.CreatedAt, published.Bounds), (layer.UpdatedAt, layer.Bounds));
+
+        var staged = Store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(staged, [9]);
+        var run = await Store.PublishZoningRunAsync(
+            new ZoningRunPublication("key", "model", "hash", "{}", new Dictionary<string, string> { ["grade"] = staged }), [Zone(1, 82, 1)]);
+        var current = await Store.GetZoningRunAsync();
+        Assert.Equal((run.Id, run.CreatedAt, run.ZoneCount, run.Bounds), (current!.Id, current.CreatedAt, current.ZoneCount, current.Bounds));
+        Assert.Equal(Path.GetFullPath(run.Rasters["grade"]), current.Rasters["grade"]);
+    }
+
+    /// <summary>The consistency check finds what is missing, not only that nothing is (both stores, one check).</summary>
+    [Fact]
+    public async Task CheckConsistency_MissingRasters_Reported()
+    {
+        var staged = Store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(staged, [1, 2, 3]);
+        await Store.PublishRasterLayerAsync(Publication("dem", LayerKind.Dem), new RasterDescription(2, 2, [80, 1, 0, 45, 0, -1], "wkt", "Byte", null), staged);
+        var grade = Store.CreateStagingPath(".tif");
+        await File.WriteAllBytesAsync(grade, [9]);
+        var run = await Store.PublishZoningRunAsync(
+            new ZoningRunPublication("key", "model", "hash", "{}", new Dictionary<string, string> { ["grade"] = grade }), [Zone(1, 82, 1)]);
+        Assert.Empty(await Store.CheckConsistencyAsync());
+
+        File.Delete(await Store.GetRasterPathAsync("s1", "dem"));
+        File.Delete(run.Rasters["grade"]);
+        var problems = await Store.CheckConsistencyAsync();
+
+        Assert.Contains(problems, p => p.StartsWith("s1/dem v1: raster file ", StringComparison.Ordinal) && p.EndsWith(" is missing.", StringComparison.Ordinal));
+        Assert.Contains($"Zoning run {run.Id}: raster grade is missing.", problems);
+        Assert.Equal(2, problems.Count);
+    }
+
     [Fact]
     public async Task Initialize_Twice_IsIdempotent()
     {
