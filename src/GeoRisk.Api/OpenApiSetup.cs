@@ -118,8 +118,7 @@ internal static partial class OpenApiSetup
         operation.Security = anonymous
             ? [new OpenApiSecurityRequirement()]
             : protectedWrite ? [requirement] : [new OpenApiSecurityRequirement(), requirement];
-        var hasPathParameters = context.Description.RelativePath?.Contains('{', StringComparison.Ordinal) == true;
-        AddResponses(operation, name, anonymous, protectedWrite, hasPathParameters);
+        AddResponses(operation, name, anonymous, protectedWrite, HasPathParameters(context.Description.RelativePath));
         if (name == "OgcItems")
         {
             AddItemsParameters(operation);
@@ -283,6 +282,8 @@ internal static partial class OpenApiSetup
             FixNullableReferences(s.AdditionalProperties, depth + 1);
         }
     }
+
+    private static bool HasPathParameters(string? relativePath) => relativePath?.Contains('{', StringComparison.Ordinal) == true;
 
     private static bool IsNullOnly(IOpenApiSchema schema) =>
         schema is OpenApiSchema o && (o.Type == JsonSchemaType.Null || (o.Type is null && o.Enum is { Count: 1 } e && e[0] is null));

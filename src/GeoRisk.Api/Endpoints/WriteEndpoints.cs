@@ -325,62 +325,16 @@ internal static class WriteEndpoints
         ClusterZoning cluster,
         CancellationToken ct)
     {
-        ZoningRunRequestBody body;
-        if (request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()))
+        var (body, badBody) = await ReadRunBodyAsync(request, ct);
+        if (badBody is not null)
         {
-            body = new ZoningRunRequestBody(null, null, null);
-        }
-        else if (!request.HasJsonContentType())
-        {
-            return Problems.Create(
-                StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Send application/json (or no body for the default model).");
-        }
-        else
-        {
-            try
-            {
-                body = await request.ReadFromJsonAsync<ZoningRunRequestBody>(
-                    new JsonSerializerOptions(JsonSerializerDefaults.Web) { MaxDepth = 32 }, ct) ?? new ZoningRunRequestBody(null, null, null);
-            }
-            catch (JsonException ex)
-            {
-                return Problems.Create(400, "bad-json", "The body is not valid JSON: " + ex.Message);
-            }
+            return badBody;
         }
 
         RiskModel model;
         try
         {
-            var text = body.Model is { } m ? m.GetRawText() : await File.ReadAllTextAsync(options.DefaultModelPath, ct);
-            model = RiskModel.Parse(text);
-            var grid = model.Grid;
-            if (body.CellSize is { } cs)
-            {
-                grid = grid with { CellSize = cs };
-            }
-
-            if (body.Extent is { } e)
-            {
-                grid = grid with
-                {
-                    Extent = e.StartsWith("bbox:", StringComparison.Ordinal)
-                        ? new GridExtent
-                        {
-                            Bbox = e[5..].Split(',')
-                                .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN)
-                                .ToArray(),
-                        }
-                        : new GridExtent { Admin = e.StartsWith("admin:", StringComparison.Ordinal) ? e[6..] : e },
-                };
-            }
-
-            model = model.WithGrid(grid);
-            if (model.Validate() is { Count: > 0 } problems)
-            {
-                throw new InvalidInputException("invalid-model", string.Join(" ", problems));
-            }
-
-            model.ResolveWeights();
+            model = await RunModelAsync(body!, options, ct);
         }
         catch (InvalidInputException ex)
         {
@@ -412,6 +366,68 @@ internal static class WriteEndpoints
             };
         });
         return TypedResults.Accepted($"/api/v1/jobs/{job.Id}", job);
+    }
+
+    /// <summary>The body (all defaults when there is none), 415 for a body that is not JSON, 400 for malformed JSON.</summary>
+    private static async Task<(ZoningRunRequestBody? Body, IResult? Error)> ReadRunBodyAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentLength is 0 || (request.ContentLength is null && !request.HasJsonContentType()))
+        {
+            return (new ZoningRunRequestBody(null, null, null), null);
+        }
+
+        if (!request.HasJsonContentType())
+        {
+            return (null, Problems.Create(
+                StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Send application/json (or no body for the default model)."));
+        }
+
+        try
+        {
+            var options = new JsonSerializerOptions(JsonSerializerDefaults.Web) { MaxDepth = 32 };
+            return (await request.ReadFromJsonAsync<ZoningRunRequestBody>(options, ct) ?? new ZoningRunRequestBody(null, null, null), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.Create(400, "bad-json", "The body is not valid JSON: " + ex.Message));
+        }
+    }
+
+    /// <summary>The body's model (or the default one) with its cell size and extent overrides, validated and with weights resolved.</summary>
+    /// <exception cref="InvalidInputException">The model is invalid.</exception>
+    private static async Task<RiskModel> RunModelAsync(ZoningRunRequestBody body, GeoRiskServiceOptions options, CancellationToken ct)
+    {
+        var text = body.Model is { } m ? m.GetRawText() : await File.ReadAllTextAsync(options.DefaultModelPath, ct);
+        var model = RiskModel.Parse(text);
+        var grid = model.Grid;
+        if (body.CellSize is { } cs)
+        {
+            grid = grid with { CellSize = cs };
+        }
+
+        if (body.Extent is { } e)
+        {
+            grid = grid with
+            {
+                Extent = e.StartsWith("bbox:", StringComparison.Ordinal)
+                    ? new GridExtent
+                    {
+                        Bbox = e[5..].Split(',')
+                            .Select(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN)
+                            .ToArray(),
+                    }
+                    : new GridExtent { Admin = e.StartsWith("admin:", StringComparison.Ordinal) ? e[6..] : e },
+            };
+        }
+
+        model = model.WithGrid(grid);
+        if (model.Validate() is { Count: > 0 } problems)
+        {
+            throw new InvalidInputException("invalid-model", string.Join(" ", problems));
+        }
+
+        model.ResolveWeights();
+        return model;
     }
 
     // Another key's job answers as if it did not exist.
