@@ -325,16 +325,16 @@ internal static class WriteEndpoints
         ClusterZoning cluster,
         CancellationToken ct)
     {
-        var (body, badBody) = await ReadRunBodyAsync(request, ct);
-        if (badBody is not null)
+        var (read, badBody) = await ReadRunBodyAsync(request, ct);
+        if (badBody is not null || read is not { } body)
         {
-            return badBody;
+            return badBody!;
         }
 
         RiskModel model;
         try
         {
-            model = await RunModelAsync(body!, options, ct);
+            model = await RunModelAsync(body, options, ct);
         }
         catch (InvalidInputException ex)
         {
