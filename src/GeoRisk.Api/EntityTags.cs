@@ -52,7 +52,8 @@ internal static class EntityTags
                 {
                     var parameter = coding[(semicolon + 1)..][p].Trim();
                     if (parameter.StartsWith("q=", StringComparison.OrdinalIgnoreCase) &&
-                        double.TryParse(parameter[2..], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var q))
+                        double.TryParse(
+                        parameter[2..], System.Globalization.NumberStyles.AllowDecimalPoint, System.Globalization.CultureInfo.InvariantCulture, out var q))
                     {
                         quality = q;
                     }

@@ -18,13 +18,15 @@ namespace GeoRisk.Api;
 public sealed class GeoRiskServiceOptions
 {
     /// <summary>Folder of the embedded store (GEORISK_STORE, else ./georisk-data).</summary>
-    public string StoreDirectory { get; set; } = Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data";
+    public string StoreDirectory { get; set; } =
+        Environment.GetEnvironmentVariable("GEORISK_STORE") is { Length: > 0 } s ? s : "georisk-data";
 
     /// <summary>
     /// PostgreSQL + PostGIS connection string (GEORISK_POSTGRES or GeoRisk:PostgresConnectionString); when set,
     /// the service uses the PostGIS store instead of the embedded one.
     /// </summary>
-    public string? PostgresConnectionString { get; set; } = Environment.GetEnvironmentVariable("GEORISK_POSTGRES") is { Length: > 0 } pg ? pg : null;
+    public string? PostgresConnectionString { get; set; } =
+        Environment.GetEnvironmentVariable("GEORISK_POSTGRES") is { Length: > 0 } pg ? pg : null;
 
     /// <summary>Shared raster folder of the PostGIS store (default STORE/rasters); the cluster workers' <c>--raster-dir</c>.</summary>
     public string? RasterDirectory { get; set; }
@@ -92,7 +94,8 @@ public sealed class GeoRiskServiceOptions
     public string? ArchiveDirectory { get; set; }
 
     /// <summary>The model POST /api/v1/zoning-runs runs when the body names none.</summary>
-    public string DefaultModelPath { get; set; } = Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
+    public string DefaultModelPath { get; set; } =
+        Environment.GetEnvironmentVariable("GEORISK_MODEL") is { Length: > 0 } m ? m : LocateDefaultModel();
 
     /// <summary>Positional uncertainty (± m) of fault traces that state neither accuracy nor scale (docs/DOMAIN.md §6.4).</summary>
     public double FaultTraceUncertaintyM { get; set; } = GeoRisk.Core.Risk.FaultTrace.DefaultUncertaintyM;
@@ -146,8 +149,24 @@ public static class GeoRiskApp
     public static WebApplication Build(string[] args, Action<GeoRiskServiceOptions>? configure = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        var options = ReadOptions(builder.Configuration, configure);
+        ConfigureKestrel(builder, options);
+        // Request-level logs from the framework are noise for a bureau's operator; warnings still show.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        AddServices(builder.Services, options);
+        AddAccessControl(builder.Services, options);
+
+        var app = builder.Build();
+        UseMiddleware(app);
+        MapEndpoints(app, options);
+        return app;
+    }
+
+    /// <exception cref="InvalidOperationException">The public base URL is not an absolute http(s) URL without a query.</exception>
+    private static GeoRiskServiceOptions ReadOptions(IConfiguration configuration, Action<GeoRiskServiceOptions>? configure)
+    {
         var options = new GeoRiskServiceOptions();
-        builder.Configuration.GetSection("GeoRisk").Bind(options);
+        configuration.GetSection("GeoRisk").Bind(options);
         configure?.Invoke(options);
         if (options.PublicBaseUrl is { Length: > 0 } publicBase &&
             (!Uri.TryCreate(publicBase, UriKind.Absolute, out var publicUri) || publicUri.Scheme is not ("http" or "https") || publicUri.Query.Length > 0))
@@ -155,69 +174,86 @@ public static class GeoRiskApp
             throw new InvalidOperationException($"GeoRisk:PublicBaseUrl '{publicBase}' must be an absolute http(s) URL without a query.");
         }
 
+        return options;
+    }
+
+    /// <summary>Explicit limits: slow or oversized clients are cut off instead of holding the service.</summary>
+    private static void ConfigureKestrel(WebApplicationBuilder builder, GeoRiskServiceOptions options)
+    {
         builder.WebHost.ConfigureKestrel(k =>
         {
-            // Explicit limits: slow or oversized clients are cut off instead of holding the service.
             k.Limits.MaxRequestBodySize = 1024 * 1024; // per endpoint larger for uploads
             k.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(options.HeadersTimeoutSeconds);
             k.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(60);
             k.Limits.MaxConcurrentConnections = 2000;
             k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
-            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(10));
+            k.Limits.MinRequestBodyDataRate = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(
+                bytesPerSecond: 1024, gracePeriod: TimeSpan.FromSeconds(10));
         });
         builder.Services.Configure<Microsoft.AspNetCore.Http.Features.FormOptions>(f => f.MultipartBodyLengthLimit = options.MaxUploadBytes);
+    }
 
-        // Request-level logs from the framework are noise for a bureau's operator; warnings still show.
-        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.Services.AddSingleton(options);
-        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
-        builder.Services.AddExceptionHandler<GeoRiskExceptionHandler>();
-        builder.Services.ConfigureHttpJsonOptions(json =>
+    /// <summary>The store, tile, job and map services, problem details, JSON settings, OpenAPI and response compression.</summary>
+    private static void AddServices(IServiceCollection services, GeoRiskServiceOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = Problems.Customize);
+        services.AddExceptionHandler<GeoRiskExceptionHandler>();
+        services.ConfigureHttpJsonOptions(json =>
         {
             json.SerializerOptions.Converters.Add(new GeoJsonConverterFactory());
             json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
             json.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals;
         });
-        builder.Services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
-        builder.Services.AddHostedService<StoreInitializer>();
-        builder.Services.AddHostedService<TileWarmUp>();
-        builder.Services.AddHostedService<MemoryReclaimer>();
-        builder.Services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
-        builder.Services.AddSingleton<GeoRisk.Services.RasterTileService>();
-        builder.Services.AddSingleton<GeoRisk.Services.GlyphService>();
-        builder.Services.AddSingleton(new GeoRisk.Services.TileArchiveService(options.ArchiveDirectory));
-        builder.Services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
-        builder.Services.AddSingleton<JobManager>();
-        builder.Services.AddSingleton<ClusterZoning>();
-        builder.Services.AddSingleton<ParserWorker>();
-        builder.Services.AddSingleton(new MapRenderQueue(options.MapRenderConcurrency, options.MapQueueLength));
-        builder.Services.AddSingleton(new FailedAuthLimiter(options.FailedAuthPerMinute));
-        builder.Services.AddOpenApi(OpenApiSetup.Configure);
-        builder.Services.AddResponseCompression(c =>
+        services.AddSingleton<IGeoRiskStore>(_ => CreateStore(options));
+        services.AddHostedService<StoreInitializer>();
+        services.AddHostedService<TileWarmUp>();
+        services.AddHostedService<MemoryReclaimer>();
+        services.AddSingleton(sp => new GeoRisk.Services.TileService(sp.GetRequiredService<IGeoRiskStore>()));
+        services.AddSingleton<GeoRisk.Services.RasterTileService>();
+        services.AddSingleton<GeoRisk.Services.GlyphService>();
+        services.AddSingleton(new GeoRisk.Services.TileArchiveService(options.ArchiveDirectory));
+        services.AddSingleton(new ApiKeyStore(Path.GetFullPath(options.StoreDirectory)));
+        services.AddSingleton<JobManager>();
+        services.AddSingleton<ClusterZoning>();
+        services.AddSingleton<ParserWorker>();
+        services.AddSingleton(new MapRenderQueue(options.MapRenderConcurrency, options.MapQueueLength));
+        services.AddSingleton(new FailedAuthLimiter(options.FailedAuthPerMinute));
+        services.AddOpenApi(OpenApiSetup.Configure);
+        services.AddResponseCompression(c =>
         {
             // JSON documents (GeoJSON pages, TileJSON, style, OpenAPI) shrink 5-10x; tiles are gzipped by their endpoint
             // (which sets Content-Encoding itself, so this middleware leaves them alone), PNGs are compressed already.
             c.MimeTypes = ["application/json", "application/geo+json", "text/csv", "text/plain", "text/javascript", "text/css", "text/html"];
             c.Providers.Add<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProvider>();
         });
-        builder.Services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(g => g.Level = System.IO.Compression.CompressionLevel.Fastest);
+        services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(
+            g => g.Level = System.IO.Compression.CompressionLevel.Fastest);
+    }
 
-        builder.Services.AddCors(c => c.AddPolicy(CrossOrigin.Policy, p => CrossOrigin.Configure(p, options.CorsOrigins)));
-        builder.Services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+    /// <summary>CORS, API-key authentication, the role policies, rate limits and request timeouts.</summary>
+    private static void AddAccessControl(IServiceCollection services, GeoRiskServiceOptions options)
+    {
+        services.AddCors(c => c.AddPolicy(CrossOrigin.Policy, p => CrossOrigin.Configure(p, options.CorsOrigins)));
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        builder.Services.AddAuthorizationBuilder()
+        services.AddAuthorizationBuilder()
             .AddPolicy(Policies.Read, p => p.RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true))
             .AddPolicy(Policies.Upload, p => p.RequireAuthenticatedUser().RequireRole("geologist"))
             .AddPolicy(Policies.Admin, p => p.RequireAuthenticatedUser().RequireRole("admin"))
             .AddPolicy(Policies.Authenticated, p => p.RequireAuthenticatedUser())
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true).Build());
-        builder.Services.AddRateLimiter(r =>
+            .SetFallbackPolicy(
+                new AuthorizationPolicyBuilder().RequireAssertion(c => options.AnonymousRead || c.User.Identity?.IsAuthenticated == true).Build());
+        services.AddRateLimiter(r =>
         {
             r.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             r.OnRejected = async (context, ct) =>
             {
                 context.HttpContext.Response.Headers.RetryAfter = "60";
-                await Results.Problem(statusCode: 429, title: "Too many requests; retry later.", type: "https://georisk.example/problems/rate-limited",
+                await Results.Problem(
+                    statusCode: 429,
+                    title: "Too many requests; retry later.",
+                    type: "https://georisk.example/problems/rate-limited",
                     extensions: new Dictionary<string, object?> { ["code"] = "rate-limited" }).ExecuteAsync(context.HttpContext);
             };
             string Client(HttpContext c) => c.User.FindFirstValue("key_id") ?? c.Connection.RemoteIpAddress?.ToString() ?? "unknown";
@@ -226,25 +262,17 @@ public static class GeoRiskApp
             r.AddPolicy("writes", c => RateLimitPartition.GetFixedWindowLimiter(Client(c),
                 _ => new FixedWindowRateLimiterOptions { PermitLimit = options.WritesPerMinute, Window = TimeSpan.FromMinutes(1) }));
         });
-        builder.Services.AddRequestTimeouts(t => t.DefaultPolicy = new RequestTimeoutPolicy
+        services.AddRequestTimeouts(t => t.DefaultPolicy = new RequestTimeoutPolicy
         {
             Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds),
             TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
         });
+    }
 
-        var app = builder.Build();
-        app.Use(async (context, next) =>
-        {
-            // The web map needs its own scripts, MapLibre's workers (started from blob: URLs), inline style
-            // attributes of the legend and data:/blob: images; nothing may frame it or sniff a type.
-            var headers = context.Response.Headers;
-            headers.XContentTypeOptions = "nosniff";
-            headers.XFrameOptions = "DENY";
-            headers["Referrer-Policy"] = "no-referrer";
-            headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; style-src 'self' 'unsafe-inline'; " +
-                "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-            await next(context);
-        });
+    /// <summary>The request pipeline, in order: headers, errors, CORS, compression, landing page, web map, routing, keys, limits.</summary>
+    private static void UseMiddleware(WebApplication app)
+    {
+        app.Use(SecurityHeaders);
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         // First, so preflights are answered before authentication and static files, and every response (errors included) carries the headers.
@@ -252,18 +280,7 @@ public static class GeoRiskApp
         // Tiles set their own Content-Encoding (vector) or are compressed already (PNG): the compression middleware,
         // which wraps every response body it sees, is left out of their path.
         app.UseWhen(c => !IsTileBody(c.Request.Path), b => b.UseResponseCompression());
-        app.Use(async (context, next) =>
-        {
-            // The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).
-            var accept = context.Request.Headers.Accept.ToString();
-            if (context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method) && accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
-            {
-                await Results.Json(OgcEndpoints.LandingDocument(TileEndpoints.BaseUrl(context))).ExecuteAsync(context);
-                return;
-            }
-
-            await next(context);
-        });
+        app.Use(LandingDocument);
         var web = new Microsoft.Extensions.FileProviders.ManifestEmbeddedFileProvider(typeof(GeoRiskApp).Assembly, "wwwroot");
         var types = new Microsoft.AspNetCore.StaticFiles.FileExtensionContentTypeProvider();
         types.Mappings[".mjs"] = "text/javascript";
@@ -277,37 +294,16 @@ public static class GeoRiskApp
         app.UseRouting();
         app.UseRequestMetrics();
         var failedAuth = app.Services.GetRequiredService<FailedAuthLimiter>();
-        app.Use(async (context, next) =>
-        {
-            // A client that keeps presenting wrong keys is stopped before its next key is even looked at.
-            if (ApiKeyAuthenticationHandler.PresentsKey(context.Request) && failedAuth.IsBlocked(FailedAuthLimiter.Client(context)))
-            {
-                context.Response.Headers.RetryAfter = "60";
-                await Results.Problem(statusCode: 429, title: "Too many failed authentications; retry later.", type: "https://georisk.example/problems/rate-limited",
-                    extensions: new Dictionary<string, object?> { ["code"] = "rate-limited" }).ExecuteAsync(context);
-                return;
-            }
-
-            await next(context);
-        });
+        app.Use((context, next) => StopRepeatedFailures(context, next, failedAuth));
         app.UseAuthentication();
-        app.Use(async (context, next) =>
-        {
-            // An unknown or revoked key is refused everywhere, even where anonymous reads are allowed.
-            if (context.Items.ContainsKey(ApiKeyAuthenticationHandler.FailedItem))
-            {
-                failedAuth.Fail(FailedAuthLimiter.Client(context));
-                context.Response.Headers.WWWAuthenticate = "ApiKey realm=\"georisk\", header=\"X-API-Key\"";
-                await Results.Problem(statusCode: 401, title: "Unknown or revoked API key.", type: "https://georisk.example/problems/unauthorized",
-                    extensions: new Dictionary<string, object?> { ["code"] = "unauthorized" }).ExecuteAsync(context);
-                return;
-            }
-
-            await next(context);
-        });
+        app.Use((context, next) => RefuseUnknownKeys(context, next, failedAuth));
         app.UseAuthorization();
         app.UseRateLimiter();
         app.UseRequestTimeouts();
+    }
+
+    private static void MapEndpoints(WebApplication app, GeoRiskServiceOptions options)
+    {
         app.MapHealthEndpoints();
         app.MapCatalogEndpoints();
         app.MapZoningEndpoints();
@@ -319,7 +315,71 @@ public static class GeoRiskApp
         app.MapOgcEndpoints();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapMetrics("/metrics").AllowAnonymous();
-        return app;
+    }
+
+    /// <summary>
+    /// The web map needs its own scripts, MapLibre's workers (started from blob: URLs), inline style
+    /// attributes of the legend and data:/blob: images; nothing may frame it or sniff a type.
+    /// </summary>
+    private static async Task SecurityHeaders(HttpContext context, RequestDelegate next)
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers.ContentSecurityPolicy =
+            "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; style-src 'self' 'unsafe-inline'; " +
+            "img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        await next(context);
+    }
+
+    /// <summary>The root is both the web map (browsers) and the OGC API landing page (QGIS and other clients ask for JSON).</summary>
+    private static async Task LandingDocument(HttpContext context, RequestDelegate next)
+    {
+        var accept = context.Request.Headers.Accept.ToString();
+        if (context.Request.Path == "/" && HttpMethods.IsGet(context.Request.Method)
+            && accept.Contains("json", StringComparison.OrdinalIgnoreCase) && !accept.Contains("text/html", StringComparison.OrdinalIgnoreCase))
+        {
+            await Results.Json(OgcEndpoints.LandingDocument(TileEndpoints.BaseUrl(context))).ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    }
+
+    /// <summary>A client that keeps presenting wrong keys is stopped before its next key is even looked at.</summary>
+    private static async Task StopRepeatedFailures(HttpContext context, RequestDelegate next, FailedAuthLimiter failedAuth)
+    {
+        if (ApiKeyAuthenticationHandler.PresentsKey(context.Request) && failedAuth.IsBlocked(FailedAuthLimiter.Client(context)))
+        {
+            context.Response.Headers.RetryAfter = "60";
+            await Results.Problem(
+                statusCode: 429,
+                title: "Too many failed authentications; retry later.",
+                type: "https://georisk.example/problems/rate-limited",
+                extensions: new Dictionary<string, object?> { ["code"] = "rate-limited" }).ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
+    }
+
+    /// <summary>An unknown or revoked key is refused everywhere, even where anonymous reads are allowed.</summary>
+    private static async Task RefuseUnknownKeys(HttpContext context, RequestDelegate next, FailedAuthLimiter failedAuth)
+    {
+        if (context.Items.ContainsKey(ApiKeyAuthenticationHandler.FailedItem))
+        {
+            failedAuth.Fail(FailedAuthLimiter.Client(context));
+            context.Response.Headers.WWWAuthenticate = "ApiKey realm=\"georisk\", header=\"X-API-Key\"";
+            await Results.Problem(
+                statusCode: 401,
+                title: "Unknown or revoked API key.",
+                type: "https://georisk.example/problems/unauthorized",
+                extensions: new Dictionary<string, object?> { ["code"] = "unauthorized" }).ExecuteAsync(context);
+            return;
+        }
+
+        await next(context);
     }
 
     private static bool IsTileBody(PathString path) =>

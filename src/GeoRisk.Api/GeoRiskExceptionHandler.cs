@@ -14,7 +14,8 @@ internal sealed class GeoRiskExceptionHandler(IProblemDetailsService problems, I
             KeyNotFoundException => (StatusCodes.Status404NotFound, "not-found", exception.Message),
             // Request input is validated in the handlers (ValidationProblem); an ArgumentException that gets
             // this far is a server bug and stays a 500 rather than being blamed on the client.
-            BadHttpRequestException { StatusCode: 413 } => (StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The request body is larger than allowed."),
+            BadHttpRequestException { StatusCode: 413 } =>
+                (StatusCodes.Status413PayloadTooLarge, "payload-too-large", "The request body is larger than allowed."),
             BadHttpRequestException bad => (bad.StatusCode, Problems.CodeFor(bad.StatusCode), bad.Message),
             GdalException => (StatusCodes.Status422UnprocessableEntity, "gdal-error", exception.Message),
             Core.InvalidInputException invalid => (StatusCodes.Status422UnprocessableEntity, invalid.Code, exception.Message),

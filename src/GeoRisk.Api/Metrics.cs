@@ -13,9 +13,11 @@ internal static class Metrics
             Buckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
         });
 
-    public static readonly Counter ThinnedTiles = Prometheus.Metrics.CreateCounter("georisk_tiles_thinned_total", "Vector tiles that had to drop features (see X-GeoRisk-Thinned).");
+    public static readonly Counter ThinnedTiles = Prometheus.Metrics.CreateCounter(
+        "georisk_tiles_thinned_total", "Vector tiles that had to drop features (see X-GeoRisk-Thinned).");
 
-    public static readonly Counter TileCache = Prometheus.Metrics.CreateCounter("georisk_tile_cache_total", "Vector tile cache lookups by result.", new CounterConfiguration { LabelNames = ["result"] });
+    public static readonly Counter TileCache = Prometheus.Metrics.CreateCounter(
+        "georisk_tile_cache_total", "Vector tile cache lookups by result.", new CounterConfiguration { LabelNames = ["result"] });
 
     /// <summary>
     /// Times every request; tile routes are labelled by tileset and zoom. Every label set is bounded whatever
@@ -44,7 +46,8 @@ internal static class Metrics
             var isTile = route.StartsWith("/tiles/", StringComparison.Ordinal);
             var status = threw ? 500 : context.Response.StatusCode;
             var tileset = isTile ? TilesetLabel((values["tileset"] ?? values["kind"])?.ToString(), status) : "";
-            var zoom = isTile && values["z"] is string z && int.TryParse(z, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var zl) && zl <= 24
+            var zoom = isTile && values["z"] is string z &&
+                int.TryParse(z, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var zl) && zl <= 24
                 ? zl.ToString(System.Globalization.CultureInfo.InvariantCulture) : "";
             RequestSeconds.WithLabels(route, threw ? "error" : $"{status / 100}xx", tileset, zoom)
                 .Observe(System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalSeconds);

@@ -55,96 +55,110 @@ internal static partial class OpenApiSetup
     {
         options.OpenApiVersion = OpenApiSpecVersion.OpenApi3_0;
         // Component names must match ^[a-zA-Z0-9.\-_]+$; anonymous and array types otherwise yield "AnonymousTypeOfString[]".
-        options.CreateSchemaReferenceId = type => OpenApiOptions.CreateDefaultSchemaReferenceId(type) is { } id ? UnsafeName().Replace(id, "_") : null;
-        options.AddDocumentTransformer((document, _, _) =>
+        options.CreateSchemaReferenceId = type =>
+            OpenApiOptions.CreateDefaultSchemaReferenceId(type) is { } id ? UnsafeName().Replace(id, "_") : null;
+        options.AddDocumentTransformer(DescribeDocument);
+        options.AddOperationTransformer(DescribeOperation);
+    }
+
+    /// <summary>Info, server, tag descriptions, OpenAPI 3.0-valid nullable references and the API key scheme.</summary>
+    private static Task DescribeDocument(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken cancellationToken)
+    {
+        document.Info.Title = "GeoRisk";
+        document.Info.Version = "v1";
+        document.Info.Description = "Hazard zoning, site risk, survey uploads, vector and raster tiles, OGC API Features and Tiles.";
+        document.Info.License = new OpenApiLicense { Name = "Data: see the attribution of each tileset; code: project licence" };
+        // The request's host (http://localhost/ behind a proxy) is no better than the relative default "/".
+        document.Servers = [new OpenApiServer { Url = "/", Description = "This service" }];
+        document.Tags ??= new HashSet<OpenApiTag>();
+        foreach (var tag in document.Tags)
         {
-            document.Info.Title = "GeoRisk";
-            document.Info.Version = "v1";
-            document.Info.Description = "Hazard zoning, site risk, survey uploads, vector and raster tiles, OGC API Features and Tiles.";
-            document.Info.License = new OpenApiLicense { Name = "Data: see the attribution of each tileset; code: project licence" };
-            // The request's host (http://localhost/ behind a proxy) is no better than the relative default "/".
-            document.Servers = [new OpenApiServer { Url = "/", Description = "This service" }];
-            document.Tags ??= new HashSet<OpenApiTag>();
-            foreach (var tag in document.Tags)
+            tag.Description ??= tag.Name switch
             {
-                tag.Description ??= tag.Name switch
-                {
-                    "Tiles" => "Vector (MVT) and raster (PNG) tiles, TileJSON and the MapLibre style",
-                    "OGC API" => "OGC API Features (Parts 1 and 2) and Tiles",
-                    "Zoning" => "Zoning runs, census and printable maps",
-                    "Operations" => "Health and metrics",
-                    _ => $"{tag.Name} endpoints",
-                };
-            }
-
-            document.Components ??= new OpenApiComponents();
-            foreach (var schema in document.Components.Schemas?.Values ?? [])
-            {
-                FixNullableReferences(schema, 0);
-            }
-
-            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.ApiKey,
-                In = ParameterLocation.Header,
-                Name = "X-API-Key",
-                Description = "An API key from `georisk keys add`; reads need none while anonymous reads are on.",
+                "Tiles" => "Vector (MVT) and raster (PNG) tiles, TileJSON and the MapLibre style",
+                "OGC API" => "OGC API Features (Parts 1 and 2) and Tiles",
+                "Zoning" => "Zoning runs, census and printable maps",
+                "Operations" => "Health and metrics",
+                _ => $"{tag.Name} endpoints",
             };
-            return Task.CompletedTask;
-        });
-        options.AddOperationTransformer((operation, context, _) =>
+        }
+
+        document.Components ??= new OpenApiComponents();
+        foreach (var schema in document.Components.Schemas?.Values ?? [])
         {
-            var metadata = context.Description.ActionDescriptor.EndpointMetadata;
-            var name = metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName ?? "";
-            if (string.IsNullOrEmpty(operation.Summary))
-            {
-                operation.Summary = s_summaries.TryGetValue(name, out var summary) ? summary : Humanize(name);
-            }
+            FixNullableReferences(schema, 0);
+        }
 
-            var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).ToList();
-            var anonymous = metadata.OfType<IAllowAnonymous>().Any();
-            var protectedWrite = policies.Any(p => p is Policies.Upload or Policies.Admin);
-            var requirement = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] };
-            // Reads: the key is optional while anonymous reads are on (an empty requirement means "none").
-            operation.Security = anonymous ? [new OpenApiSecurityRequirement()] : protectedWrite ? [requirement] : [new OpenApiSecurityRequirement(), requirement];
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[ApiKeyScheme] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = "X-API-Key",
+            Description = "An API key from `georisk keys add`; reads need none while anonymous reads are on.",
+        };
+        return Task.CompletedTask;
+    }
 
-            operation.Responses ??= new OpenApiResponses();
-            if (s_accepted.Contains(name))
-            {
-                operation.Responses.Remove("200");
-                operation.Responses["202"] = new OpenApiResponse { Description = "Accepted: the job's URL is in Location and the body." };
-            }
+    /// <summary>Summary, security requirement, the 202/ProblemDetails answers and, for OGC items, the query parameters.</summary>
+    private static Task DescribeOperation(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
+    {
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var name = metadata.OfType<IEndpointNameMetadata>().FirstOrDefault()?.EndpointName ?? "";
+        if (string.IsNullOrEmpty(operation.Summary))
+        {
+            operation.Summary = s_summaries.TryGetValue(name, out var summary) ? summary : Humanize(name);
+        }
 
-            if (operation.Responses.Count == 0)
-            {
-                operation.Responses["200"] = new OpenApiResponse { Description = "OK" };
-            }
+        var policies = metadata.OfType<IAuthorizeData>().Select(a => a.Policy).ToList();
+        var anonymous = metadata.OfType<IAllowAnonymous>().Any();
+        var protectedWrite = policies.Any(p => p is Policies.Upload or Policies.Admin);
+        var requirement = new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(ApiKeyScheme, context.Document)] = [] };
+        // Reads: the key is optional while anonymous reads are on (an empty requirement means "none").
+        operation.Security = anonymous
+            ? [new OpenApiSecurityRequirement()]
+            : protectedWrite ? [requirement] : [new OpenApiSecurityRequirement(), requirement];
+        AddResponses(operation, name, anonymous, protectedWrite, HasPathParameters(context.Description.RelativePath));
+        if (name == "OgcItems")
+        {
+            AddItemsParameters(operation);
+        }
 
-            AddProblem(operation, "400", "Bad request (ProblemDetails with a stable code)");
-            if (!anonymous)
-            {
-                AddProblem(operation, "401", "Unknown or revoked API key, or a key is required");
-            }
+        return Task.CompletedTask;
+    }
 
-            if (protectedWrite)
-            {
-                AddProblem(operation, "403", "The key's role may not do this");
-            }
+    /// <summary>202 for writes that start a job, 200 when nothing else is declared, and the ProblemDetails answers that apply.</summary>
+    private static void AddResponses(OpenApiOperation operation, string name, bool anonymous, bool protectedWrite, bool hasPathParameters)
+    {
+        operation.Responses ??= new OpenApiResponses();
+        if (s_accepted.Contains(name))
+        {
+            operation.Responses.Remove("200");
+            operation.Responses["202"] = new OpenApiResponse { Description = "Accepted: the job's URL is in Location and the body." };
+        }
 
-            if (context.Description.RelativePath?.Contains('{', StringComparison.Ordinal) == true)
-            {
-                AddProblem(operation, "404", "Not found");
-            }
+        if (operation.Responses.Count == 0)
+        {
+            operation.Responses["200"] = new OpenApiResponse { Description = "OK" };
+        }
 
-            AddProblem(operation, "429", "Rate limited; retry after the Retry-After header");
-            if (name == "OgcItems")
-            {
-                AddItemsParameters(operation);
-            }
+        AddProblem(operation, "400", "Bad request (ProblemDetails with a stable code)");
+        if (!anonymous)
+        {
+            AddProblem(operation, "401", "Unknown or revoked API key, or a key is required");
+        }
 
-            return Task.CompletedTask;
-        });
+        if (protectedWrite)
+        {
+            AddProblem(operation, "403", "The key's role may not do this");
+        }
+
+        if (hasPathParameters)
+        {
+            AddProblem(operation, "404", "Not found");
+        }
+
+        AddProblem(operation, "429", "Rate limited; retry after the Retry-After header");
     }
 
     private static void AddProblem(OpenApiOperation operation, string status, string description)
@@ -201,7 +215,10 @@ internal static partial class OpenApiSetup
             Maximum = OgcEndpoints.MaxLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Default = JsonValue.Create(OgcEndpoints.DefaultLimit),
         }, explode: false));
-        operation.Parameters.Add(Query("offset", "Features to skip (the next links carry it).", new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0", Default = JsonValue.Create(0) }));
+        operation.Parameters.Add(Query(
+            "offset",
+            "Features to skip (the next links carry it).",
+            new OpenApiSchema { Type = JsonSchemaType.Integer, Minimum = "0", Default = JsonValue.Create(0) }));
         operation.Parameters.Add(Query("bbox", "minLon,minLat,maxLon,maxLat in bbox-crs (CRS84 by default).", new OpenApiSchema
         {
             Type = JsonSchemaType.Array,
@@ -209,9 +226,24 @@ internal static partial class OpenApiSetup
             MaxItems = 4,
             Items = new OpenApiSchema { Type = JsonSchemaType.Number },
         }, explode: false));
-        operation.Parameters.Add(Query("bbox-crs", "CRS of bbox (OGC API Features Part 2).", new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", Enum = crsList, Default = JsonValue.Create(OgcEndpoints.Crs84) }));
-        operation.Parameters.Add(Query("crs", "Output CRS (OGC API Features Part 2); EPSG:4490 is latitude first.", new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", Enum = crsList.Select(c => c.DeepClone()).ToList(), Default = JsonValue.Create(OgcEndpoints.Crs84) }));
-        operation.Parameters.Add(Query("datetime", "RFC 3339 instant or interval; GeoRisk features carry no time, so any valid value selects all.", new OpenApiSchema { Type = JsonSchemaType.String }));
+        operation.Parameters.Add(Query(
+            "bbox-crs",
+            "CRS of bbox (OGC API Features Part 2).",
+            new OpenApiSchema { Type = JsonSchemaType.String, Format = "uri", Enum = crsList, Default = JsonValue.Create(OgcEndpoints.Crs84) }));
+        operation.Parameters.Add(Query(
+            "crs",
+            "Output CRS (OGC API Features Part 2); EPSG:4490 is latitude first.",
+            new OpenApiSchema
+            {
+                Type = JsonSchemaType.String,
+                Format = "uri",
+                Enum = crsList.Select(c => c.DeepClone()).ToList(),
+                Default = JsonValue.Create(OgcEndpoints.Crs84),
+            }));
+        operation.Parameters.Add(Query(
+            "datetime",
+            "RFC 3339 instant or interval; GeoRisk features carry no time, so any valid value selects all.",
+            new OpenApiSchema { Type = JsonSchemaType.String }));
     }
 
     /// <summary>
@@ -225,7 +257,9 @@ internal static partial class OpenApiSetup
             return;
         }
 
-        if (s.OneOf is { Count: 2 } oneOf && oneOf.FirstOrDefault(IsNullOnly) is { } nullBranch && oneOf.First(o => o != nullBranch) is OpenApiSchemaReference target)
+        if (s.OneOf is { Count: 2 } oneOf
+            && oneOf.FirstOrDefault(IsNullOnly) is { } nullBranch
+            && oneOf.First(o => o != nullBranch) is OpenApiSchemaReference target)
         {
             var type = (target.Type ?? JsonSchemaType.Object) & ~JsonSchemaType.Null;
             s.OneOf = null;
@@ -249,10 +283,14 @@ internal static partial class OpenApiSetup
         }
     }
 
+    private static bool HasPathParameters(string? relativePath) => relativePath?.Contains('{', StringComparison.Ordinal) == true;
+
     private static bool IsNullOnly(IOpenApiSchema schema) =>
         schema is OpenApiSchema o && (o.Type == JsonSchemaType.Null || (o.Type is null && o.Enum is { Count: 1 } e && e[0] is null));
 
-    private static string Humanize(string name) => name.Length == 0 ? "Operation" : string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c.ToString()));
+    private static string Humanize(string name) => name.Length == 0
+        ? "Operation"
+        : string.Concat(name.Select((c, i) => i > 0 && char.IsUpper(c) ? " " + char.ToLowerInvariant(c) : c.ToString()));
 
     [GeneratedRegex("[^A-Za-z0-9._-]")]
     private static partial Regex UnsafeName();

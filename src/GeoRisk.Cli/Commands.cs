@@ -44,7 +44,10 @@ internal static class Commands
         var noServe = new Option<bool>("--no-serve") { Description = "Load the sample set, then exit instead of serving." };
         var noCompute = new Option<bool>("--no-compute") { Description = "Do not compute the default zoning." };
         var cellSize = new Option<double?>("--cell-size") { Description = "Cell size of the default zoning in metres (the model's 30 m by default)." };
-        var command = new Command("demo", "Load the Bortala sample survey set into the store, compute the default zoning and serve it.") { store, surveys, urls, noServe, noCompute, cellSize };
+        var command = new Command("demo", "Load the Bortala sample survey set into the store, compute the default zoning and serve it.")
+        {
+            store, surveys, urls, noServe, noCompute, cellSize,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var storeDir = parse.GetValue(store)!;
@@ -55,62 +58,19 @@ internal static class Commands
                 return ExitCodes.NotFound;
             }
 
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            foreach (var generated in SampleSetLoader.GenerateMissing(surveysDir, m => Console.WriteLine("Generating the sample DEM (first run only): " + m)))
-            {
-                Console.WriteLine($"  {generated} generated in {sw.Elapsed.TotalSeconds:0.0} s");
-            }
-
+            GenerateMissingSamples(surveysDir);
             Console.WriteLine($"Loading the sample survey set from {Path.GetFullPath(surveysDir)} into {Path.GetFullPath(storeDir)}");
             await using (var gpkg = GeoRiskApp.CreateStore(new GeoRiskServiceOptions { StoreDirectory = storeDir }))
             {
                 await gpkg.InitializeAsync(ct);
-                var loader = new SampleSetLoader(gpkg);
-                var table = new TableOutput("layer", "kind", "outcome", "version", "features", "warnings");
-                var lastPhase = "";
-                await loader.LoadAsync(surveysDir,
-                    onLayer: l => table.AddRow($"{l.SurveyId}/{l.Name}", l.Kind.ToToken(), l.Outcome, l.Version?.ToString(CultureInfo.InvariantCulture) ?? "-",
-                        l.Features.ToString(CultureInfo.InvariantCulture), l.Warnings.ToString(CultureInfo.InvariantCulture)),
-                    onProgress: (file, p) =>
-                    {
-                        var line = $"  {file}: {p.Phase}";
-                        if (line != lastPhase)
-                        {
-                            lastPhase = line;
-                            Console.WriteLine(line);
-                        }
-                    },
-                    cancellationToken: ct);
-                table.Write();
-
-                if (!parse.GetValue(noCompute))
+                await LoadSampleSetAsync(gpkg, surveysDir, ct);
+                if (!parse.GetValue(noCompute) && await ComputeDefaultZoningAsync(gpkg, surveysDir, parse.GetValue(cellSize), ct) is { } failed)
                 {
-                    Core.Risk.RiskModel model;
-                    try
-                    {
-                        model = ZoningCommands.LoadModel(Path.Combine(surveysDir, "models", "bortala-default.json"), null, parse.GetValue(cellSize));
-                    }
-                    catch (Core.InvalidInputException ex)
-                    {
-                        Console.Error.WriteLine($"error ({ex.Code}): {ex.Message}");
-                        return ExitCodes.Usage;
-                    }
-
-                    Console.WriteLine($"Computing the default zoning ({model.Name}, {model.Grid.CellSize} m); later runs reuse it while the inputs are unchanged.");
-                    ZoningCommands.PrintRun(await ZoningCommands.RunWithProgressAsync(gpkg, model, new Services.ZoningRunRequest(), ct));
+                    return failed;
                 }
             }
 
-            var keys = new Api.Security.ApiKeyStore(Path.GetFullPath(storeDir));
-            if (keys.List().Count == 0)
-            {
-                // A fresh demo store gets one geologist key so uploads work from the web page; printed once.
-                var (record, key) = keys.Create("demo geologist", Api.Security.Role.Geologist);
-                Console.WriteLine($"Created API key {record.Id} (geologist) for uploads and zoning runs — shown only now:");
-                Console.WriteLine("  " + key);
-                Console.WriteLine("  More: georisk keys add NAME --role planner|geologist|admin");
-            }
-
+            CreateDemoKey(storeDir);
             if (parse.GetValue(noServe))
             {
                 return ExitCodes.Ok;
@@ -119,6 +79,76 @@ internal static class Commands
             return await ServeAsync(storeDir, parse.GetValue(urls)!, ct);
         });
         return command;
+    }
+
+    /// <summary>Generates the sample files that are built rather than stored (the DEM) on the first run.</summary>
+    private static void GenerateMissingSamples(string surveysDir)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var generated in SampleSetLoader.GenerateMissing(surveysDir, m => Console.WriteLine("Generating the sample DEM (first run only): " + m)))
+        {
+            Console.WriteLine($"  {generated} generated in {sw.Elapsed.TotalSeconds:0.0} s");
+        }
+    }
+
+    /// <summary>Loads every layer of the sample set, printing each file's phases and a table of the outcomes.</summary>
+    private static async Task LoadSampleSetAsync(Core.Storage.IGeoRiskStore gpkg, string surveysDir, CancellationToken ct)
+    {
+        var loader = new SampleSetLoader(gpkg);
+        var table = new TableOutput("layer", "kind", "outcome", "version", "features", "warnings");
+        var lastPhase = "";
+        await loader.LoadAsync(
+            surveysDir,
+            onLayer: l => table.AddRow(
+                $"{l.SurveyId}/{l.Name}",
+                l.Kind.ToToken(),
+                l.Outcome,
+                l.Version?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                l.Features.ToString(CultureInfo.InvariantCulture),
+                l.Warnings.ToString(CultureInfo.InvariantCulture)),
+            onProgress: (file, p) =>
+            {
+                var line = $"  {file}: {p.Phase}";
+                if (line != lastPhase)
+                {
+                    lastPhase = line;
+                    Console.WriteLine(line);
+                }
+            },
+            cancellationToken: ct);
+        table.Write();
+    }
+
+    /// <summary>Runs the default model on the loaded set; returns an exit code only when the model is invalid.</summary>
+    private static async Task<int?> ComputeDefaultZoningAsync(Core.Storage.IGeoRiskStore gpkg, string surveysDir, double? cellSize, CancellationToken ct)
+    {
+        Core.Risk.RiskModel model;
+        try
+        {
+            model = ZoningCommands.LoadModel(Path.Combine(surveysDir, "models", "bortala-default.json"), null, cellSize);
+        }
+        catch (Core.InvalidInputException ex)
+        {
+            Console.Error.WriteLine($"error ({ex.Code}): {ex.Message}");
+            return ExitCodes.Usage;
+        }
+
+        Console.WriteLine($"Computing the default zoning ({model.Name}, {model.Grid.CellSize} m); later runs reuse it while the inputs are unchanged.");
+        ZoningCommands.PrintRun(await ZoningCommands.RunWithProgressAsync(gpkg, model, new Services.ZoningRunRequest(), ct));
+        return null;
+    }
+
+    /// <summary>A fresh demo store gets one geologist key so uploads work from the web page; printed once.</summary>
+    private static void CreateDemoKey(string storeDir)
+    {
+        var keys = new Api.Security.ApiKeyStore(Path.GetFullPath(storeDir));
+        if (keys.List().Count == 0)
+        {
+            var (record, key) = keys.Create("demo geologist", Api.Security.Role.Geologist);
+            Console.WriteLine($"Created API key {record.Id} (geologist) for uploads and zoning runs — shown only now:");
+            Console.WriteLine("  " + key);
+            Console.WriteLine("  More: georisk keys add NAME --role planner|geologist|admin");
+        }
     }
 
     public static Command Serve()
@@ -135,8 +165,16 @@ internal static class Commands
         var store = StoreOption();
         var id = new Argument<string>("id") { Description = "Survey id: letters, digits, '-', '_', '.'." };
         var title = new Option<string>("--title") { Required = true, Description = "Title of the survey." };
-        var scale = new Option<int>("--scale") { Description = "Scale denominator: 50000, 10000, … (0 for reference data).", DefaultValueFactory = _ => 50000 };
-        var type = new Option<SurveyType>("--type") { Description = "Susceptibility, Hazard, Risk, FineSurvey or Reference.", DefaultValueFactory = _ => SurveyType.Susceptibility };
+        var scale = new Option<int>("--scale")
+        {
+            Description = "Scale denominator: 50000, 10000, … (0 for reference data).",
+            DefaultValueFactory = _ => 50000,
+        };
+        var type = new Option<SurveyType>("--type")
+        {
+            Description = "Susceptibility, Hazard, Risk, FineSurvey or Reference.",
+            DefaultValueFactory = _ => SurveyType.Susceptibility,
+        };
         var org = new Option<string>("--organisation") { Description = "Who delivered it.", DefaultValueFactory = _ => "" };
         var completed = new Option<DateOnly?>("--completed-on") { Description = "Completion date (yyyy-MM-dd)." };
         var accepted = new Option<DateOnly?>("--accepted-on") { Description = "Acceptance date; omit for a draft, which never overrides accepted surveys." };
@@ -169,7 +207,11 @@ internal static class Commands
             var rank = 0;
             foreach (var s in SurveyPrecedence.Rank(await gpkg.ListSurveysAsync(ct)))
             {
-                table.AddRow((++rank).ToString(CultureInfo.InvariantCulture), s.Id, s.ScaleDenominator == 0 ? "-" : $"1:{s.ScaleDenominator}", s.Type.ToString(),
+                table.AddRow(
+                    (++rank).ToString(CultureInfo.InvariantCulture),
+                    s.Id,
+                    s.ScaleDenominator == 0 ? "-" : $"1:{s.ScaleDenominator}",
+                    s.Type.ToString(),
                     s.Accepted ? s.AcceptedOn?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "yes" : "draft", s.Title);
             }
 
@@ -189,12 +231,24 @@ internal static class Commands
         var crs = new Option<string?>("--crs") { Description = "Declared CRS, e.g. EPSG:4515; overrides the file's." };
         var sourceLayer = new Option<string?>("--source-layer") { Description = "Layer to read from a multi-layer file." };
         var map = new Option<string?>("--map") { Description = "Field mapping, e.g. grade=YFXDJ,hazard_type=ZHLX." };
-        var resultJson = new Option<string?>("--result-json") { Description = "Also write the outcome (report, version) as JSON to this file (used by the service's parser worker)." };
+        var resultJson = new Option<string?>("--result-json")
+        {
+            Description = "Also write the outcome (report, version) as JSON to this file (used by the service's parser worker).",
+        };
         var uploader = new Option<string?>("--uploader") { Description = "Who uploaded it (default: the current user)." };
         var originalName = new Option<string?>("--original-name") { Description = "File name to record (default: the file's)." };
-        var command = new Command("ingest", "Validate a survey file and publish it as a new layer version.") { file, kind, survey, layer, crs, sourceLayer, map, resultJson, uploader, originalName, store };
+        var command = new Command("ingest", "Validate a survey file and publish it as a new layer version.")
+        {
+            file, kind, survey, layer, crs, sourceLayer, map, resultJson, uploader, originalName, store,
+        };
         command.SetAction((parse, ct) => RunIngestAsync(
-            new Api.Jobs.WorkerIngest(parse.GetValue(file)!.FullName, parse.GetValue(kind)!, parse.GetValue(survey)!, parse.GetValue(layer), parse.GetValue(crs), parse.GetValue(sourceLayer),
+            new Api.Jobs.WorkerIngest(
+                parse.GetValue(file)!.FullName,
+                parse.GetValue(kind)!,
+                parse.GetValue(survey)!,
+                parse.GetValue(layer),
+                parse.GetValue(crs),
+                parse.GetValue(sourceLayer),
                 parse.GetValue(map), parse.GetValue(uploader) ?? Environment.UserName, parse.GetValue(originalName) ?? parse.GetValue(file)!.Name)
             {
                 ResultJson = parse.GetValue(resultJson),
@@ -268,7 +322,8 @@ internal static class Commands
         }
 
         var request = new IngestRequest(input.FullName, layerKind, job.SurveyId, job.Layer, job.Crs, job.SourceLayer, fieldMap, job.Uploader, job.OriginalName);
-        var result = await ConsoleProgress.RunAsync(input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new Core.SyncProgress<IngestProgress>(report), ct));
+        var result = await ConsoleProgress.RunAsync(
+            input.Name, report => new SurveyIngestor(gpkg).IngestAsync(request, new Core.SyncProgress<IngestProgress>(report), ct));
         if (job.ResultJson is { } outcomePath)
         {
             var v0 = result.Version;
@@ -292,7 +347,9 @@ internal static class Commands
         }
 
         var v = result.Version!;
-        Console.WriteLine($"published {v.SurveyId}/{v.LayerName} version {v.Version}: {v.FeatureCount} {(layerKind.IsRaster() ? "cells" : "features")}, source CRS {v.SourceCrs}");
+        Console.WriteLine(
+            $"published {v.SurveyId}/{v.LayerName} version {v.Version}: {v.FeatureCount} {(layerKind.IsRaster() ? "cells" : "features")}, source CRS " +
+            $"{v.SourceCrs}");
         return ExitCodes.Ok;
     }
 
@@ -307,7 +364,11 @@ internal static class Commands
             foreach (var l in await gpkg.ListLayersAsync(ct))
             {
                 var b = l.Bounds;
-                table.AddRow(l.Id, l.Kind.ToToken(), l.CurrentVersion.ToString(CultureInfo.InvariantCulture), l.FeatureCount.ToString(CultureInfo.InvariantCulture),
+                table.AddRow(
+                    l.Id,
+                    l.Kind.ToToken(),
+                    l.CurrentVersion.ToString(CultureInfo.InvariantCulture),
+                    l.FeatureCount.ToString(CultureInfo.InvariantCulture),
                     b is null ? "-" : string.Create(CultureInfo.InvariantCulture, $"{b.MinX:0.###},{b.MinY:0.###} .. {b.MaxX:0.###},{b.MaxY:0.###}"),
                     l.UpdatedAt.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture));
             }
@@ -344,10 +405,25 @@ internal static class Commands
         var arcSeconds = new Option<double>("--dem-arcsec") { Description = "DEM pixel size in arc-seconds.", DefaultValueFactory = _ => 1.0 };
         var noDem = new Option<bool>("--no-dem") { Description = "Do not generate the DEM." };
         var demOnly = new Option<bool>("--dem-only") { Description = "Only generate the DEM." };
-        var region = new Option<string>("--region") { Description = "bortala (the committed sample set) or province (a SYNTHETIC Xinjiang-sized benchmark set, never committed; give --out).", DefaultValueFactory = _ => "bortala" };
-        var zones = new Option<int>("--zones") { Description = "With --region province: 1:50000 zone polygons.", DefaultValueFactory = _ => new ProvinceOptions().Zones };
-        var cellSize = new Option<double>("--cell-size") { Description = "With --region province: the benchmark model's cell size in metres.", DefaultValueFactory = _ => 30 };
-        var generate = new Command("generate", "Regenerate the Bortala sample survey set deterministically, or a synthetic province-size benchmark set.") { output, reference, arcSeconds, noDem, demOnly, region, zones, cellSize };
+        var region = new Option<string>("--region")
+        {
+            Description = "bortala (the committed sample set) or province (a SYNTHETIC Xinjiang-sized benchmark set, never committed; give --out).",
+            DefaultValueFactory = _ => "bortala",
+        };
+        var zones = new Option<int>("--zones")
+        {
+            Description = "With --region province: 1:50000 zone polygons.",
+            DefaultValueFactory = _ => new ProvinceOptions().Zones,
+        };
+        var cellSize = new Option<double>("--cell-size")
+        {
+            Description = "With --region province: the benchmark model's cell size in metres.",
+            DefaultValueFactory = _ => 30,
+        };
+        var generate = new Command("generate", "Regenerate the Bortala sample survey set deterministically, or a synthetic province-size benchmark set.")
+        {
+            output, reference, arcSeconds, noDem, demOnly, region, zones, cellSize,
+        };
         generate.SetAction(parse =>
         {
             if (parse.GetValue(region) == "province")
@@ -406,10 +482,12 @@ internal static class Commands
             }
         });
         await app.StartAsync(ct);
-        Console.WriteLine($"GeoRisk {typeof(Commands).Assembly.GetName().Version?.ToString(3)} with GDAL {GdalRuntime.Version}, store {Path.GetFullPath(storeDir)}");
+        Console.WriteLine(
+            $"GeoRisk {typeof(Commands).Assembly.GetName().Version?.ToString(3)} with GDAL {GdalRuntime.Version}, store {Path.GetFullPath(storeDir)}");
         foreach (var url in urls.Split(';'))
         {
-            Console.WriteLine($"Serving on {url}  —  web map {url.TrimEnd('/')}/ , health {url.TrimEnd('/')}/healthz , API {url.TrimEnd('/')}/openapi/v1.json");
+            Console.WriteLine(
+                $"Serving on {url}  —  web map {url.TrimEnd('/')}/ , health {url.TrimEnd('/')}/healthz , API {url.TrimEnd('/')}/openapi/v1.json");
         }
 
         Console.WriteLine("Press Ctrl+C to stop.");
@@ -427,7 +505,9 @@ internal static class Commands
 
     private static void PrintReport(ValidationReport report)
     {
-        Console.WriteLine($"validation: {report.FeaturesRead} read, {report.FeaturesAccepted} accepted, {report.ErrorCount} errors, {report.WarningCount} warnings; source CRS {report.SourceCrs ?? "unknown"}");
+        Console.WriteLine(
+            $"validation: {report.FeaturesRead} read, {report.FeaturesAccepted} accepted, {report.ErrorCount} errors, {report.WarningCount} warnings; source " +
+            $"CRS {report.SourceCrs ?? "unknown"}");
         foreach (var f in report.Findings)
         {
             var where = f.FeatureId is { } id ? $" [feature {id}]" : "";

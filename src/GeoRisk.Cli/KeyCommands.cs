@@ -11,7 +11,11 @@ internal static class KeyCommands
     {
         var store = Commands.StoreOption();
         var name = new Argument<string>("name") { Description = "Who or what uses the key (a person, a QGIS workstation)." };
-        var role = new Option<Role>("--role") { Description = "planner (read), geologist (upload, run zoning) or admin.", DefaultValueFactory = _ => Role.Planner };
+        var role = new Option<Role>("--role")
+        {
+            Description = "planner (read), geologist (upload, run zoning) or admin.",
+            DefaultValueFactory = _ => Role.Planner,
+        };
         var add = new Command("add", "Create a key and print it once.") { name, role, store };
         add.SetAction(parse =>
         {

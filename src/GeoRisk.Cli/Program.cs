@@ -23,7 +23,8 @@ try
 {
     // No @response-file expansion: a file named @lake.geojson is a file name, and no argument can make the
     // parser read a file's words into the command line.
-    return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    return await root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null }).InvokeAsync(
+        new InvocationConfiguration { EnableDefaultExceptionHandler = false });
 }
 catch (OperationCanceledException)
 {

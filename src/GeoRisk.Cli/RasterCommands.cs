@@ -16,21 +16,29 @@ namespace GeoRisk.Cli;
 /// <summary>`georisk raster …`: the engine over GeoTIFF files, with GDAL-like arguments (inputs before outputs).</summary>
 internal static class RasterCommands
 {
-    private static Option<int> ThreadsOption() => new("--threads") { Description = "Threads to use (default: all cores).", DefaultValueFactory = _ => Environment.ProcessorCount };
+    private static Option<int> ThreadsOption() => new("--threads")
+    {
+        Description = "Threads to use (default: all cores).",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    };
 
     private static Option<string[]> CreationOptionsOption() => new("--co")
     {
-        Description = "GeoTIFF creation option for the output, NAME=VALUE, repeatable, as gdal_translate -co (e.g. --co COMPRESS=DEFLATE --co PREDICTOR=3). Default: tiled 256x256, uncompressed.",
+        Description =
+            "GeoTIFF creation option for the output, NAME=VALUE, repeatable, as gdal_translate -co (e.g. --co COMPRESS=DEFLATE --co PREDICTOR=3). Default: " +
+            "tiled 256x256, uncompressed.",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
     /// <summary>An output GeoTIFF with the command's --co options over the defaults.</summary>
     private static GdalRasterSink Output(ParseResult parse, Option<string[]> co, string path, GridSpec grid) =>
-        parse.GetValue(co) is { Length: > 0 } given ? new GdalRasterSink(path, grid, creationOptions: GdalRasterSink.CreationOptionsWith(given)) : new GdalRasterSink(path, grid);
+        parse.GetValue(co) is { Length: > 0 } given ? new GdalRasterSink(
+            path, grid, creationOptions: GdalRasterSink.CreationOptionsWith(given)) : new GdalRasterSink(path, grid);
 
     private static Option<bool> NoSimdOption() => new("--no-simd") { Description = "Use the scalar kernels (reference) instead of Vector256." };
 
-    private static RasterOptions Options(ParseResult parse, Option<int> threads, Option<bool> noSimd, IProgress<double>? progress = null, CancellationToken ct = default) => new()
+    private static RasterOptions Options(
+        ParseResult parse, Option<int> threads, Option<bool> noSimd, IProgress<double>? progress = null, CancellationToken ct = default) => new()
     {
         MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)),
         Vectorize = !parse.GetValue(noSimd),
@@ -91,7 +99,8 @@ internal static class RasterCommands
                 .Concat(classValues.SelectMany(c => new[] { $"class_{c}_cells", $"class_{c}_area" }))));
             for (var i = 0; i < features.Count; i++)
             {
-                var label = labelField is not null && features[i].Attributes.TryGetValue(labelField, out var v) ? Convert.ToString(v, CultureInfo.InvariantCulture) : features[i].Fid.ToString(CultureInfo.InvariantCulture);
+                var label = labelField is not null && features[i].Attributes.TryGetValue(labelField, out var v) ? Convert.ToString(
+                    v, CultureInfo.InvariantCulture) : features[i].Fid.ToString(CultureInfo.InvariantCulture);
                 var s = stats[i];
                 writer.WriteLine(string.Join(",", new[]
                 {
@@ -119,7 +128,8 @@ internal static class RasterCommands
         return layerCrs is not null && rasterCrs is not null ? CoordinateTransformation.Create(layerCrs, rasterCrs) : null;
     }
 
-    private static string Csv(string s) => s.Contains(',', StringComparison.Ordinal) || s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+    private static string Csv(string s) => s.Contains(',', StringComparison.Ordinal) ||
+        s.Contains('"', StringComparison.Ordinal) ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     private static Command Classify()
     {
@@ -165,7 +175,11 @@ internal static class RasterCommands
     {
         var input = new Argument<string>("input") { Description = "Class raster." };
         var output = new Argument<string>("output") { Description = "Sieved class raster." };
-        var minCells = new Option<int>("--min-cells") { Required = true, Description = "Regions smaller than this many cells merge into their largest neighbour." };
+        var minCells = new Option<int>("--min-cells")
+        {
+            Required = true,
+            Description = "Regions smaller than this many cells merge into their largest neighbour.",
+        };
         var eight = new Option<bool>("--eight") { Description = "8-connectivity (default 4)." };
         var co = CreationOptionsOption();
         var command = new Command("sieve", "Remove regions below a minimum mapping unit, as gdal_sieve.") { input, output, minCells, eight, co };
@@ -185,14 +199,18 @@ internal static class RasterCommands
         var input = new Argument<string>("input") { Description = "Class raster." };
         var output = new Argument<string>("output") { Description = "GeoPackage to create (layer 'zones', field 'class')." };
         var eight = new Option<bool>("--eight") { Description = "8-connectivity (default 4)." };
-        var simplify = new Option<double?>("--simplify") { Description = "Simplify as a coverage (no gaps or overlaps) with this tolerance in map units, e.g. one cell size." };
+        var simplify = new Option<double?>("--simplify")
+        {
+            Description = "Simplify as a coverage (no gaps or overlaps) with this tolerance in map units, e.g. one cell size.",
+        };
         var threads = ThreadsOption();
         var command = new Command("polygonize", "Turn a class raster into valid polygons with holes.") { input, output, eight, simplify, threads };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
             var sw = Stopwatch.StartNew();
-            var polygons = Raster.Vectorize.Polygonizer.Polygonize(source, parse.GetValue(eight), options: new RasterOptions { MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)) });
+            var polygons = Raster.Vectorize.Polygonizer.Polygonize(
+                source, parse.GetValue(eight), options: new RasterOptions { MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)) });
             if (parse.GetValue(simplify) is { } tolerance)
             {
                 polygons = Raster.Vectorize.CoverageSimplification.Simplify(polygons, tolerance);
@@ -236,39 +254,14 @@ internal static class RasterCommands
         var threads = ThreadsOption();
         var noSimd = NoSimdOption();
         var co = CreationOptionsOption();
-        var command = new Command("calc", "Evaluate a map-algebra expression cell by cell (streamed, bounded memory).") { output, expr, inputs, threads, noSimd, co };
+        var command = new Command("calc", "Evaluate a map-algebra expression cell by cell (streamed, bounded memory).")
+        {
+            output, expr, inputs, threads, noSimd, co,
+        };
         command.SetAction(async (parse, ct) =>
         {
-            Expression expression;
-            try
+            if (ParseExpression(parse.GetValue(expr)!) is not { } expression || InputFiles(parse.GetValue(inputs)!, expression) is not { } files)
             {
-                expression = Expression.Parse(parse.GetValue(expr)!);
-            }
-            catch (ExpressionSyntaxException ex)
-            {
-                Console.Error.WriteLine($"error: {ex.Message}");
-                Console.Error.WriteLine("  " + parse.GetValue(expr));
-                Console.Error.WriteLine("  " + new string(' ', Math.Max(0, ex.Column - 1)) + "^");
-                return ExitCodes.Usage;
-            }
-
-            var files = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var pair in parse.GetValue(inputs)!)
-            {
-                var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0)
-                {
-                    Console.Error.WriteLine($"error: '{pair}' must be NAME=FILE.tif");
-                    return ExitCodes.Usage;
-                }
-
-                files[pair[..eq]] = pair[(eq + 1)..];
-            }
-
-            var missing = expression.Variables.Where(v => !files.ContainsKey(v)).ToList();
-            if (missing.Count > 0)
-            {
-                Console.Error.WriteLine($"error: no file given for {string.Join(", ", missing)} (pass {missing[0]}=FILE.tif)");
                 return ExitCodes.Usage;
             }
 
@@ -284,7 +277,8 @@ internal static class RasterCommands
                 var misaligned = sources.FirstOrDefault(s => !s.Grid.IsAlignedWith(grid));
                 if (misaligned is not null)
                 {
-                    Console.Error.WriteLine("error: the inputs are not on the same grid; resample them first (georisk aligns rasters in the risk model; gdalwarp -tr/-te here).");
+                    Console.Error.WriteLine(
+                        "error: the inputs are not on the same grid; resample them first (georisk aligns rasters in the risk model; gdalwarp -tr/-te here).");
                     return ExitCodes.Usage;
                 }
 
@@ -293,7 +287,11 @@ internal static class RasterCommands
                 {
                     await ConsoleProgress.RunAsync("calc", report =>
                     {
-                        RasterCalculator.Run(expression, sources, sink, Options(parse, threads, noSimd, new Progress<double>(p => report(new IngestProgress("computing", p))), ct));
+                        RasterCalculator.Run(
+                            expression,
+                            sources,
+                            sink,
+                            Options(parse, threads, noSimd, new Progress<double>(p => report(new IngestProgress("computing", p))), ct));
                         return Task.FromResult(0);
                     });
                 }
@@ -312,6 +310,48 @@ internal static class RasterCommands
         return command;
     }
 
+    /// <summary>The parsed expression, or null with the error and a caret under its column printed.</summary>
+    private static Expression? ParseExpression(string text)
+    {
+        try
+        {
+            return Expression.Parse(text);
+        }
+        catch (ExpressionSyntaxException ex)
+        {
+            Console.Error.WriteLine($"error: {ex.Message}");
+            Console.Error.WriteLine("  " + text);
+            Console.Error.WriteLine("  " + new string(' ', Math.Max(0, ex.Column - 1)) + "^");
+            return null;
+        }
+    }
+
+    /// <summary>The file of each band (NAME=FILE.tif), or null with the error printed when a pair is malformed or a band has none.</summary>
+    private static Dictionary<string, string>? InputFiles(string[] pairs, Expression expression)
+    {
+        var files = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var pair in pairs)
+        {
+            var eq = pair.IndexOf('=', StringComparison.Ordinal);
+            if (eq <= 0)
+            {
+                Console.Error.WriteLine($"error: '{pair}' must be NAME=FILE.tif");
+                return null;
+            }
+
+            files[pair[..eq]] = pair[(eq + 1)..];
+        }
+
+        var missing = expression.Variables.Where(v => !files.ContainsKey(v)).ToList();
+        if (missing.Count > 0)
+        {
+            Console.Error.WriteLine($"error: no file given for {string.Join(", ", missing)} (pass {missing[0]}=FILE.tif)");
+            return null;
+        }
+
+        return files;
+    }
+
     private static Command Rasterize()
     {
         var input = new Argument<string>("vector") { Description = "Vector file (GeoPackage, Shapefile, GeoJSON, …)." };
@@ -324,7 +364,10 @@ internal static class RasterCommands
         var merge = new Option<MergeRule>("--merge") { Description = "Replace (later wins) or Maximum.", DefaultValueFactory = _ => MergeRule.Replace };
         var co = CreationOptionsOption();
         var threads = ThreadsOption();
-        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.") { input, output, like, attr, burn, layer, allTouched, merge, co, threads };
+        var command = new Command("rasterize", "Burn polygons, lines and points into a raster aligned with --like.")
+        {
+            input, output, like, attr, burn, layer, allTouched, merge, co, threads,
+        };
         command.SetAction(parse =>
         {
             using var template = new GdalRasterSource(parse.GetValue(like)!);
@@ -368,7 +411,15 @@ internal static class RasterCommands
             using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
             {
                 // Strip by strip: bounded memory, and each strip is written while the next is burnt.
-                WithProgress("rasterize", progress => Rasterizer.Burn(features, sink, parse.GetValue(allTouched), parse.GetValue(merge), new RasterOptions { Progress = progress, MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)) }));
+                WithProgress(
+                    "rasterize",
+                    progress =>
+                        Rasterizer.Burn(
+                            features,
+                            sink,
+                            parse.GetValue(allTouched),
+                            parse.GetValue(merge),
+                            new RasterOptions { Progress = progress, MaxDegreeOfParallelism = Math.Max(1, parse.GetValue(threads)) }));
             }
 
             Console.WriteLine($"{count} features burnt into {grid.Width}x{grid.Height} cells → {parse.GetValue(output)}");
@@ -383,10 +434,16 @@ internal static class RasterCommands
         var output = new Argument<string>("output") { Description = "Distance GeoTIFF in map units (Float32, nodata -9999)." };
         var values = new Option<string?>("--values") { Description = "Comma-separated source values (default: any non-zero, non-nodata cell)." };
         var maxDist = new Option<double?>("--maxdist") { Description = "Cells farther than this (map units) get nodata." };
-        var index = new Option<string?>("--nearest") { Description = "Also write, per cell, the source raster's value at the nearest source cell (e.g. the fault id)." };
+        var index = new Option<string?>("--nearest")
+        {
+            Description = "Also write, per cell, the source raster's value at the nearest source cell (e.g. the fault id).",
+        };
         var threads = ThreadsOption();
         var co = CreationOptionsOption();
-        var command = new Command("proximity", "Exact Euclidean distance to the nearest source cell (map units).") { input, output, values, maxDist, index, threads, co };
+        var command = new Command("proximity", "Exact Euclidean distance to the nearest source cell (map units).")
+        {
+            input, output, values, maxDist, index, threads, co,
+        };
         command.SetAction(parse =>
         {
             using var source = new GdalRasterSource(parse.GetValue(input)!);
@@ -399,7 +456,10 @@ internal static class RasterCommands
             if (parse.GetValue(index) is not { } indexPath)
             {
                 using var sink = Output(parse, co, parse.GetValue(output)!, grid);
-                WithProgress("proximity", progress => DistanceTransform.Distance(sources, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options with { Progress = progress }));
+                WithProgress(
+                    "proximity",
+                    progress => DistanceTransform.Distance(
+                        sources, sink, grid.Transform.PixelWidth, grid.Transform.PixelHeight, maximum, options with { Progress = progress }));
             }
             else
             {
@@ -432,7 +492,10 @@ internal static class RasterCommands
         var input = new Argument<string>("dem") { Description = "DEM GeoTIFF (metres)." };
         var output = new Argument<string>("output") { Description = "Slope GeoTIFF (Float32, nodata -9999)." };
         var percent = new Option<bool>("--percent") { Description = "Percent rise instead of degrees." };
-        var scale = new Option<double?>("--scale") { Description = "Ratio of vertical to horizontal units (gdaldem -s); for geographic DEMs the default derives metres from latitude." };
+        var scale = new Option<double?>("--scale")
+        {
+            Description = "Ratio of vertical to horizontal units (gdaldem -s); for geographic DEMs the default derives metres from latitude.",
+        };
         var aspect = new Option<string?>("--aspect") { Description = "Also write aspect (azimuth degrees, nodata where flat) to this file." };
         var threads = ThreadsOption();
         var co = CreationOptionsOption();
@@ -462,7 +525,10 @@ internal static class RasterCommands
             using (var sink = Output(parse, co, parse.GetValue(output)!, grid))
             {
                 // Streamed: the DEM is never held whole, and reading, computing and writing overlap.
-                WithProgress("slope", progress => SlopeAspect.Slope(source, sink, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options with { Progress = progress }));
+                WithProgress(
+                    "slope",
+                    progress => SlopeAspect.Slope(
+                        source, sink, ew, ns, parse.GetValue(percent) ? SlopeUnit.Percent : SlopeUnit.Degrees, options with { Progress = progress }));
             }
 
             if (parse.GetValue(aspect) is { } aspectPath)

@@ -15,7 +15,11 @@ namespace GeoRisk.Cluster;
 /// <param name="parallelism">Blocks in flight across the cluster.</param>
 public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterDirectory, int parallelism, TimeSpan timeout) : IBlockGradeRunner
 {
-    public (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(GradeJob job, GridSpec grid, RasterBuffer<float> index, IProgress<BlockStepProgress>? progress,
+    public (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
+        GradeJob job,
+        GridSpec grid,
+        RasterBuffer<float> index,
+        IProgress<BlockStepProgress>? progress,
         CancellationToken cancellationToken)
     {
         var inputFolder = Path.Combine("zoning-blocks", Guid.NewGuid().ToString("N"));
@@ -25,14 +29,17 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         var runId = ClusterRuns.RunIdOf(job, "zoning");
         try
         {
-            using (var sink = new GdalRasterSink(Path.Combine(root, job.Index), grid, noData: double.NaN, creationOptions: ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
+            using (var sink = new GdalRasterSink(
+                Path.Combine(root, job.Index), grid, noData: double.NaN, creationOptions: ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
             {
                 sink.WriteRows(0, grid.Height, index.Data);
             }
 
             // The engine's steps are synchronous and run on a pool thread of their own, so waiting here blocks no caller.
             var done = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism) }, timeout,
-                progress is null ? null : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
+                progress is null
+                    ? null
+                    : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
                 cancellationToken).GetAwaiter().GetResult();
             var folder = Path.Combine(root, done.Folder);
             var graded = new RasterBuffer<float>(grid.Width, grid.Height);

@@ -10,7 +10,8 @@ namespace GeoRisk.Cluster;
 /// <summary>How a worker silo runs (<c>georisk worker</c>).</summary>
 public sealed record WorkerOptions
 {
-    /// <summary>PostgreSQL connection string (the store's database): membership and run state there. Null: a single-machine cluster on localhost with run state in memory.</summary>
+    /// <summary>PostgreSQL connection string (the store's database): membership and run state there. Null: a single-machine cluster on localhost with run state
+    /// in memory.</summary>
     public string? Postgres { get; init; }
 
     /// <summary>The shared raster folder (the PostGIS store's raster directory).</summary>
@@ -59,7 +60,8 @@ public static class ClusterHosting
     /// <summary>The grain storage holding run progress.</summary>
     public const string StateStorage = "georisk-runs";
 
-    /// <summary>A run's block can take minutes while others queue for the silo's threads: long call timeouts; lost silos are noticed by membership, not by timeouts.</summary>
+    /// <summary>A run's block can take minutes while others queue for the silo's threads: long call timeouts; lost silos are noticed by membership, not by
+    /// timeouts.</summary>
     public static readonly TimeSpan CallTimeout = TimeSpan.FromHours(2);
 
     public static readonly TimeSpan ClientCallTimeout = TimeSpan.FromSeconds(20);
@@ -115,7 +117,8 @@ public static class ClusterHosting
         else
         {
             silo.UseLocalhostClustering(options.SiloPort, options.GatewayPort,
-                primarySiloEndpoint: new IPEndPoint(IPAddress.Loopback, options.PrimarySiloPort ?? options.SiloPort), serviceId: "georisk", clusterId: options.ClusterId);
+                primarySiloEndpoint: new IPEndPoint(
+                    IPAddress.Loopback, options.PrimarySiloPort ?? options.SiloPort), serviceId: "georisk", clusterId: options.ClusterId);
             silo.AddMemoryGrainStorage(StateStorage);
         }
 

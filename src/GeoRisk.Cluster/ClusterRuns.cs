@@ -14,7 +14,13 @@ public static class ClusterRuns
     /// coordinator's silo was lost is simply made again (that activates the coordinator elsewhere, which
     /// resumes the run). Fails loudly when the run fails or does not finish within <paramref name="timeout"/>.
     /// </summary>
-    public static async Task<RunProgress> RunAsync(IGrainFactory grains, string runId, RunSpec spec, TimeSpan timeout, IProgress<RunProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<RunProgress> RunAsync(
+        IGrainFactory grains,
+        string runId,
+        RunSpec spec,
+        TimeSpan timeout,
+        IProgress<RunProgress>? progress = null,
+        CancellationToken cancellationToken = default)
     {
         var coordinator = grains.GetGrain<IRunCoordinatorGrain>(runId);
         var watch = Stopwatch.StartNew();
@@ -25,7 +31,8 @@ public static class ClusterRuns
             cancellationToken.ThrowIfCancellationRequested();
             if (watch.Elapsed > timeout)
             {
-                throw new TimeoutException($"Run {runId} did not finish within {timeout} (last: {last?.Step}, {last?.BlocksDone}/{last?.BlocksTotal} block steps).");
+                throw new TimeoutException(
+                    $"Run {runId} did not finish within {timeout} (last: {last?.Step}, {last?.BlocksDone}/{last?.BlocksTotal} block steps).");
             }
 
             try

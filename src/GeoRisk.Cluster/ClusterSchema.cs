@@ -2,7 +2,8 @@ using Npgsql;
 
 namespace GeoRisk.Cluster;
 
-/// <summary>Creates or updates the cluster's tables in PostgreSQL (ClusterSchema.sql), once per start, under an advisory lock so silos starting together do not race.</summary>
+/// <summary>Creates or updates the cluster's tables in PostgreSQL (ClusterSchema.sql), once per start, under an advisory lock so silos starting together do not
+/// race.</summary>
 public static class ClusterSchema
 {
     /// <summary>The ADO.NET invariant Orleans' providers load Npgsql by.</summary>

@@ -227,7 +227,8 @@ internal sealed class RunCoordinatorGrain(
         public void Report(string value) => report(value);
     }
 
-    /// <summary>Hands a step's blocks to block-task grains, at most <see cref="RunSpec.Parallelism"/> at once; blocks done before a resume are skipped.</summary>
+    /// <summary>Hands a step's blocks to block-task grains, at most <see cref="RunSpec.Parallelism"/> at once; blocks done before a resume are
+    /// skipped.</summary>
     private sealed class Executor(RunCoordinatorGrain grain, RunSpec spec, int blocks) : IBlockExecutor
     {
         public async Task<IReadOnlyList<byte[]>> RunAsync(string step, Func<int, byte[]> argumentsOf, CancellationToken cancellationToken)

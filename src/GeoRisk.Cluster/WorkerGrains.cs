@@ -74,7 +74,8 @@ public sealed class WorkerContext : IDisposable
     }
 }
 
-/// <summary>Computes blocks on this silo, at most <see cref="WorkerContext.Threads"/> at once, reading and writing block rasters in the shared folder.</summary>
+/// <summary>Computes blocks on this silo, at most <see cref="WorkerContext.Threads"/> at once, reading and writing block rasters in the shared
+/// folder.</summary>
 [StatelessWorker]
 internal sealed class BlockWorkerGrain(WorkerContext context, ILocalSiloDetails silo) : Grain, IBlockWorkerGrain
 {

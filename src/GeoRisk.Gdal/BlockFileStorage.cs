@@ -57,7 +57,8 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
             },
         };
         // Grades and classes compress to almost nothing; level 1 keeps the writer fast.
-        using (var sink = new GdalRasterSink(temporary, blockGrid, creationOptions: ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
+        using (var sink = new GdalRasterSink(
+            temporary, blockGrid, creationOptions: ["TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=256", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
         {
             sink.WriteRows(0, block.Height, cells);
         }
@@ -138,7 +139,10 @@ public sealed class BlockFilesRaster : IRasterWindowSource, IDisposable
         var layoutWidth = anyBlock.Column > 0 ? anyBlock.X / anyBlock.Column : anyBlock.Width;
         var layoutHeight = anyBlock.Row > 0 ? anyBlock.Y / anyBlock.Row : anyBlock.Height;
         var t = grid.Transform;
-        return string.Join('\n', new object[] { grid.Width, grid.Height, t.OriginX.ToString("R", CultureInfo.InvariantCulture), t.PixelWidth.ToString("R", CultureInfo.InvariantCulture),
+        return string.Join(
+            '\n',
+            new object[] { grid.Width, grid.Height, t.OriginX.ToString(
+                "R", CultureInfo.InvariantCulture), t.PixelWidth.ToString("R", CultureInfo.InvariantCulture),
             t.OriginY.ToString("R", CultureInfo.InvariantCulture), t.PixelHeight.ToString("R", CultureInfo.InvariantCulture), layoutWidth, layoutHeight }
             .Select(o => Convert.ToString(o, CultureInfo.InvariantCulture))) + "\n" + grid.CrsWkt;
     }
@@ -196,8 +200,13 @@ public sealed class BlockFilesRaster : IRasterWindowSource, IDisposable
             for (var column = 0; column * _blockWidth < Grid.Width; column++)
             {
                 int w = Math.Min(_blockWidth, Grid.Width - (column * _blockWidth)), h = Math.Min(_blockHeight, Grid.Height - (row * _blockHeight));
-                sb.Append(CultureInfo.InvariantCulture, $"    <SimpleSource><SourceFilename relativeToVRT=\"1\">{FileName(row, column)}</SourceFilename><SourceBand>1</SourceBand>");
-                sb.Append(CultureInfo.InvariantCulture, $"<SrcRect xOff=\"0\" yOff=\"0\" xSize=\"{w}\" ySize=\"{h}\"/><DstRect xOff=\"{column * _blockWidth}\" yOff=\"{row * _blockHeight}\" xSize=\"{w}\" ySize=\"{h}\"/></SimpleSource>\n");
+                sb.Append(
+                    CultureInfo.InvariantCulture,
+                    $"    <SimpleSource><SourceFilename relativeToVRT=\"1\">{FileName(row, column)}</SourceFilename><SourceBand>1</SourceBand>");
+                sb.Append(
+                    CultureInfo.InvariantCulture,
+                    $"<SrcRect xOff=\"0\" yOff=\"0\" xSize=\"{w}\" ySize=\"{h}\"/><DstRect xOff=\"{column * _blockWidth}\" yOff=\"{row * _blockHeight}\" " +
+                    $"xSize=\"{w}\" ySize=\"{h}\"/></SimpleSource>\n");
             }
         }
 

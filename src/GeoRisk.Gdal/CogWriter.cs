@@ -12,7 +12,8 @@ public static class CogWriter
     /// names go to the PAM sidecar <c>path.aux.xml</c>, which whoever moves the COG moves with it.
     /// </param>
     /// <exception cref="GdalException">GDAL cannot write the file.</exception>
-    public static void Write<T>(string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical, RasterCategories? categories = null) where T : unmanaged
+    public static void Write<T>(
+        string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical, RasterCategories? categories = null) where T : unmanaged
     {
         // The COG driver only copies, so the data go through a plain tiled GeoTIFF beside the target.
         var scratch = path + ".scratch.tif";

@@ -245,7 +245,8 @@ public sealed class GdalRasterSink : IBlockRasterSink, GeoRisk.Raster.Blocks.IRa
     private float[] _tile = [];
     private float[] _scratch = [];
 
-    public GdalRasterSink(string path, GridSpec grid, RasterDataType type = RasterDataType.Float32, double noData = -9999, IEnumerable<string>? creationOptions = null)
+    public GdalRasterSink(
+        string path, GridSpec grid, RasterDataType type = RasterDataType.Float32, double noData = -9999, IEnumerable<string>? creationOptions = null)
     {
         Grid = grid;
         _type = type;
@@ -373,7 +374,8 @@ public sealed class GdalRasterSink : IBlockRasterSink, GeoRisk.Raster.Blocks.IRa
     {
         source = source[..(width * height)];
         var (bw, bh) = _block;
-        var onTiles = _blocksWritable && x % bw == 0 && y % bh == 0 && (width % bw == 0 || x + width == Grid.Width) && (height % bh == 0 || y + height == Grid.Height);
+        var onTiles = _blocksWritable && x % bw == 0 && y % bh == 0 && (width % bw == 0 || x + width == Grid.Width) &&
+            (height % bh == 0 || y + height == Grid.Height);
         var noData = (float)NoData;
         lock (_blockGate)
         {
@@ -489,7 +491,8 @@ internal static class NoDataConversion
     /// <summary>Replaces every <paramref name="from"/> (NaN matches NaN) with <paramref name="to"/>.</summary>
     public static void Replace(Span<float> values, float from, float to) => CopyReplacing(values, values, from, to);
 
-    /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, <paramref name="from"/> (NaN matches NaN) becoming <paramref name="to"/>.</summary>
+    /// <summary>Copies <paramref name="source"/> into <paramref name="destination"/>, <paramref name="from"/> (NaN matches NaN) becoming <paramref
+    /// name="to"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per block: tier-0 code would dominate short commands
     public static void CopyReplacing(ReadOnlySpan<float> source, Span<float> destination, float from, float to)
     {

@@ -32,7 +32,8 @@ public static class GdalRuntime
             // the allowed-extension list and by never opening a name that is not a local file.
             unsafe
             {
-                Cpl.CPLHTTPSetFetchCallback((IntPtr)(delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr>)&RefuseFetch, IntPtr.Zero);
+                Cpl.CPLHTTPSetFetchCallback(
+                    (IntPtr)(delegate* unmanaged<IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr, IntPtr>)&RefuseFetch, IntPtr.Zero);
             }
 
             Cpl.CPLSetConfigOption("PROJ_NETWORK", "OFF");

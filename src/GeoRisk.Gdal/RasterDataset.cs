@@ -186,7 +186,8 @@ public sealed class RasterDataset : IDisposable
         GdalApi.GDALGetBlockSize(band, &bx, &by);
         if ((RasterDataType)GdalApi.GDALGetRasterDataType(band) != type || (long)bx * by > length)
         {
-            throw new ArgumentException($"Block I/O needs a {bx}x{by} buffer of the band's own type {(RasterDataType)GdalApi.GDALGetRasterDataType(band)}, not {length} × {type}.");
+            throw new ArgumentException(
+                $"Block I/O needs a {bx}x{by} buffer of the band's own type {(RasterDataType)GdalApi.GDALGetRasterDataType(band)}, not {length} × {type}.");
         }
     }
 
@@ -226,7 +227,8 @@ public sealed class RasterDataset : IDisposable
         }
 
         GdalThrow.IfFailed(GdalApi.GDALSetRasterColorInterpretation(b, 2), "Cannot set the palette interpretation"); // GCI_PaletteIndex
-        using var names = new Utf8StringList(Enumerable.Range(0, categories.MaxValue + 1).Select(v => categories.Classes.FirstOrDefault(k => k.Value == v).Name ?? ""));
+        using var names = new Utf8StringList(
+            Enumerable.Range(0, categories.MaxValue + 1).Select(v => categories.Classes.FirstOrDefault(k => k.Value == v).Name ?? ""));
         GdalThrow.IfFailed(GdalApi.GDALSetRasterCategoryNames(b, names.Pointer), "Cannot set category names");
     }
 

@@ -27,7 +27,9 @@ public static class RasterImages
             for (var b = 0; b < 4; b++)
             {
                 var band = GdalApi.GDALGetRasterBand(mem, b + 1);
-                GdalThrow.IfFailed(GdalApi.GDALRasterIO(band, GdalApi.GF_Write, 0, 0, width, height, p + b, width, height, (int)RasterDataType.Byte, 4, width * 4), "Cannot fill the image");
+                GdalThrow.IfFailed(
+                    GdalApi.GDALRasterIO(band, GdalApi.GF_Write, 0, 0, width, height, p + b, width, height, (int)RasterDataType.Byte, 4, width * 4),
+                    "Cannot fill the image");
             }
         }
 

@@ -60,7 +60,10 @@ public static class RasterWarp
                 var band = GdalApi.GDALGetRasterBand(warped, 1);
                 fixed (float* p = result.Data)
                 {
-                    GdalThrow.IfFailed(GdalApi.GDALRasterIO(band, GdalApi.GF_Read, 0, 0, grid.Width, grid.Height, p, grid.Width, grid.Height, (int)RasterDataType.Float32, 0, 0), "Cannot read the warped raster");
+                    GdalThrow.IfFailed(
+                        GdalApi.GDALRasterIO(
+                            band, GdalApi.GF_Read, 0, 0, grid.Width, grid.Height, p, grid.Width, grid.Height, (int)RasterDataType.Float32, 0, 0),
+                        "Cannot read the warped raster");
                 }
 
                 return result;

@@ -20,7 +20,8 @@ public sealed record AreaOfUse(double West, double South, double East, double No
             : lon >= West - marginDegrees || lon <= East + marginDegrees;
     }
 
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Name} ({West:0.##}–{East:0.##}° E, {South:0.##}–{North:0.##}° N)");
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Name} ({West:0.##}–{East:0.##}° E, {South:0.##}–{North:0.##}° N)");
 }
 
 /// <summary>

@@ -44,7 +44,9 @@ public sealed class SpatialReference : IDisposable
             trimmed.Contains("geoidgrids", StringComparison.OrdinalIgnoreCase) || trimmed.StartsWith('/') || trimmed.StartsWith('+') ||
             trimmed.Contains("/vsi", StringComparison.OrdinalIgnoreCase))
         {
-            throw new ArgumentException($"CRS definitions with URLs, file paths or PROJ strings are not accepted: '{Truncate(trimmed)}'. Give an EPSG code or WKT.", nameof(definition));
+            throw new ArgumentException(
+                $"CRS definitions with URLs, file paths or PROJ strings are not accepted: '{Truncate(trimmed)}'. Give an EPSG code or WKT.",
+                nameof(definition));
         }
 
         if (trimmed.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase))
@@ -56,7 +58,8 @@ public sealed class SpatialReference : IDisposable
 
         if (!LooksLikeWkt(trimmed))
         {
-            throw new ArgumentException($"'{Truncate(trimmed)}' is neither EPSG:<code> nor WKT; names, file paths and PROJ strings are not accepted.", nameof(definition));
+            throw new ArgumentException(
+                $"'{Truncate(trimmed)}' is neither EPSG:<code> nor WKT; names, file paths and PROJ strings are not accepted.", nameof(definition));
         }
 
         GdalRuntime.EnsureInitialized();

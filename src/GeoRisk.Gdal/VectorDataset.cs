@@ -31,7 +31,8 @@ public enum VectorGeometryType
 public sealed record VectorField(string Name, VectorFieldType Type, int Width = 0);
 
 /// <summary>A layer as found in a source file.</summary>
-public sealed record VectorLayerInfo(int Index, string Name, int GeometryType, long FeatureCount, string? CrsWkt, int? CrsEpsg, IReadOnlyList<VectorField> Fields);
+public sealed record VectorLayerInfo(
+    int Index, string Name, int GeometryType, long FeatureCount, string? CrsWkt, int? CrsEpsg, IReadOnlyList<VectorField> Fields);
 
 /// <summary>A feature read from a source: its id in the source, geometry (null if absent) and attributes by field name.</summary>
 public sealed record VectorFeature(long Fid, Geometry? Geometry, IReadOnlyDictionary<string, object?> Attributes);
@@ -112,7 +113,8 @@ public sealed class VectorDataset : IDisposable
     /// was opened without recoding).
     /// </summary>
     /// <exception cref="GdalException">A geometry cannot be transformed or exported.</exception>
-    public IEnumerable<VectorFeature> ReadFeatures(int layerIndex, CoordinateTransformation? transform = null, Func<ReadOnlySpan<byte>, string>? stringDecoder = null)
+    public IEnumerable<VectorFeature> ReadFeatures(
+        int layerIndex, CoordinateTransformation? transform = null, Func<ReadOnlySpan<byte>, string>? stringDecoder = null)
     {
         var layer = Layer(layerIndex);
         var fields = ReadFields(Ogr.OGR_L_GetLayerDefn(layer));
@@ -179,7 +181,8 @@ public sealed class VectorDataset : IDisposable
 
     /// <summary>Creates a layer and returns a writer for its features.</summary>
     /// <exception cref="GdalException">The layer or a field cannot be created.</exception>
-    public VectorLayerWriter CreateLayer(string name, SpatialReference? crs, VectorGeometryType geometryType, IReadOnlyList<VectorField> fields, IEnumerable<string>? creationOptions = null)
+    public VectorLayerWriter CreateLayer(
+        string name, SpatialReference? crs, VectorGeometryType geometryType, IReadOnlyList<VectorField> fields, IEnumerable<string>? creationOptions = null)
     {
         using var options = new Utf8StringList(creationOptions);
         var layer = Ogr.GDALDatasetCreateLayer(_handle, name, crs?.Handle ?? new SafeOsrHandle(), (int)geometryType, options.PointerOrNull);

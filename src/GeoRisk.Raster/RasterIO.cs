@@ -145,7 +145,8 @@ public static class ParallelRows
         }
 
         var rowsPerBand = (height + tasks - 1) / tasks;
-        Parallel.For(0, tasks, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken }, t =>
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken };
+        Parallel.For(0, tasks, parallel, t =>
         {
             var y0 = t * rowsPerBand;
             var y1 = Math.Min(height, y0 + rowsPerBand);

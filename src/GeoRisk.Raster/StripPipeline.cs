@@ -56,14 +56,7 @@ public static class StripPipeline
         ArgumentOutOfRangeException.ThrowIfNegative(halo);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(halo, 1);
         var grid = sink.Grid;
-        foreach (var s in sources)
-        {
-            if (!s.Grid.IsAlignedWith(grid))
-            {
-                throw new ArgumentException($"Input grid {s.Grid.Width}x{s.Grid.Height} is not aligned with the output {grid.Width}x{grid.Height}; resample it first.", nameof(sources));
-            }
-        }
-
+        CheckAligned(sources, grid);
         int width = grid.Width, height = grid.Height;
         if (height == 0 || width == 0)
         {
@@ -126,6 +119,20 @@ public static class StripPipeline
             catch (AggregateException)
             {
                 // already surfaced above, or superseded by the exception in flight
+            }
+        }
+    }
+
+    /// <exception cref="ArgumentException">A source is not on the output's grid.</exception>
+    private static void CheckAligned(IReadOnlyList<IRasterSource> sources, GridSpec grid)
+    {
+        foreach (var s in sources)
+        {
+            if (!s.Grid.IsAlignedWith(grid))
+            {
+                throw new ArgumentException(
+                    $"Input grid {s.Grid.Width}x{s.Grid.Height} is not aligned with the output {grid.Width}x{grid.Height}; resample it first.",
+                    nameof(sources));
             }
         }
     }

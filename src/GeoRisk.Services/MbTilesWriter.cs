@@ -29,7 +29,8 @@ public sealed class MbTilesWriter : IDisposable
             throw new IOException($"{path} exists.");
         }
 
-        _connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        _connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         _connection.Open();
         using (var pragma = _connection.CreateCommand())
         {

@@ -52,7 +52,8 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         var name = grade ? ZoningRunRecord.GradeRaster(product) : ZoningRunRecord.IndexRaster(product);
         return run.Rasters.TryGetValue(name, out var path)
             ? path
-            : throw new KeyNotFoundException($"Zoning run {run.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers).");
+            : throw new KeyNotFoundException(
+                $"Zoning run {run.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers).");
     }
     public const int Size = 256;
 
@@ -100,7 +101,8 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
     {
         if (kind == "hillshade")
         {
-            var dem = (await store.ListLayersAsync(cancellationToken)).Where(l => l.Kind == LayerKind.Dem).OrderBy(l => l.Id, StringComparer.Ordinal).FirstOrDefault();
+            var dem = (await store.ListLayersAsync(cancellationToken)).Where(l => l.Kind == LayerKind.Dem).OrderBy(
+                l => l.Id, StringComparer.Ordinal).FirstOrDefault();
             return dem is null ? null : ($"{dem.Id}@v{dem.CurrentVersion}", await store.GetRasterPathAsync(dem.SurveyId, dem.Name, cancellationToken), null);
         }
 
@@ -111,7 +113,8 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
     /// <exception cref="KeyNotFoundException">No zoning run or DEM to draw from.</exception>
     public async Task<RasterTileResult> GetTileAsync(string kind, TileId tile, CancellationToken cancellationToken = default)
     {
-        var source = await SourceAsync(kind, cancellationToken) ?? throw new KeyNotFoundException(kind == "hillshade" ? "No DEM is loaded." : "No zoning run has been computed yet.");
+        var source = await SourceAsync(kind, cancellationToken) ?? throw new KeyNotFoundException(
+            kind == "hillshade" ? "No DEM is loaded." : "No zoning run has been computed yet.");
         var key = $"{kind}/{source.Version}/{tile}";
         if (_cache.TryGetValue(key, out RasterTileResult? cached) && cached is not null)
         {
@@ -127,7 +130,7 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         else
         {
             var png = RasterImages.EncodePng(rgba, Size, Size);
-            result = new RasterTileResult(png, "\"" + Convert.ToHexStringLower(SHA256.HashData(png).AsSpan(0, 16)) + "\"", false);
+            result = new RasterTileResult(png, "\"" + Convert.ToHexStringLower(SHA256.HashData(png).AsSpan(0, 16)) + "\"", Blank: false);
         }
 
         _cache.Set(key, result, new MemoryCacheEntryOptions { Size = result.Png.Length + 256 });
@@ -234,7 +237,8 @@ public sealed class RasterTileService(IGeoRiskStore store) : IDisposable
         var width = (int)Math.Round(record.Grid.Width / scale);
         var height = (int)Math.Round(record.Grid.Height / scale);
         using var ds = RasterDataset.Open(path);
-        var grid = new GridSpec(width, height, new GeoTransform(gt[0], gt[1] * record.Grid.Width / width, gt[3], gt[5] * record.Grid.Height / height), ds.ProjectionWkt);
+        var grid = new GridSpec(
+            width, height, new GeoTransform(gt[0], gt[1] * record.Grid.Width / width, gt[3], gt[5] * record.Grid.Height / height), ds.ProjectionWkt);
         var values = RasterWarp.ToGrid(path, grid, KindOf(kind).Grade ? "near" : "average");
         var rgba = new byte[width * height * 4];
         Colour(kind, values.Data, record, rgba);

@@ -11,7 +11,15 @@ public sealed record AdminAnswer(string Code, string Name, string? NameEn);
 /// A factor at the site: its class and score, its contribution to the susceptibility index (weights rescaled among the
 /// susceptibility factors; 0 for a trigger) and to the hazard index (docs/DOMAIN.md §1).
 /// </summary>
-public sealed record FactorContribution(string Id, string? Title, string? TitleZh, int Class, string ClassLabel, double Score, double? Weight, double Contribution,
+public sealed record FactorContribution(
+    string Id,
+    string? Title,
+    string? TitleZh,
+    int Class,
+    string ClassLabel,
+    double Score,
+    double? Weight,
+    double Contribution,
     string Role, double HazardContribution);
 
 public sealed record GradeArea(int Grade, string Label, string Term, string TermZh, double AreaM2, double Share);
@@ -40,13 +48,23 @@ public sealed record ZoningAnswer(int RunId, string Model, string ModelHash, Dat
 }
 
 /// <summary>One product's grade at the site (for a parcel also its area and exposure per grade of that product).</summary>
-public sealed record ProductAnswer(string Product, string Title, string TitleZh, int Grade, string Label, string LabelZh, string Term, string TermZh, string Colour,
+public sealed record ProductAnswer(
+    string Product,
+    string Title,
+    string TitleZh,
+    int Grade,
+    string Label,
+    string LabelZh,
+    string Term,
+    string TermZh,
+    string Colour,
     double Index, IReadOnlyList<double> Breaks, IReadOnlyList<GradeArea>? AreaPerGrade, int? WorstGrade)
 {
     public IReadOnlyList<GradeExposure>? ExposurePerGrade { get; init; }
 }
 
-public sealed record SurveyAnswer(string SurveyId, string Title, int ScaleDenominator, DateOnly? AcceptedOn, int? SurveyedGrade, bool NearCoverageBoundary, double DistanceToBoundaryM);
+public sealed record SurveyAnswer(
+    string SurveyId, string Title, int ScaleDenominator, DateOnly? AcceptedOn, int? SurveyedGrade, bool NearCoverageBoundary, double DistanceToBoundaryM);
 
 /// <summary>A survey coverage whose edge is near the site: inside or outside, and whether within its positional uncertainty.</summary>
 public sealed record CoverageEdgeAnswer(string SurveyId, int ScaleDenominator, bool Inside, double DistanceM, double UncertaintyM, bool WithinUncertainty);
@@ -79,7 +97,12 @@ public sealed record DangerousSectionAnswer(string Flag, IReadOnlyList<string> R
 public sealed record InputVersion(string Layer, int Version);
 
 /// <summary>The site-risk answer (docs/DOMAIN.md §9).</summary>
-public sealed record SiteRiskAnswer(SiteQueryInfo Query, AdminAnswer? Admin, ZoningAnswer? Zoning, SurveyAnswer? Survey, IReadOnlyList<CoverageEdgeAnswer> CoverageEdges,
+public sealed record SiteRiskAnswer(
+    SiteQueryInfo Query,
+    AdminAnswer? Admin,
+    ZoningAnswer? Zoning,
+    SurveyAnswer? Survey,
+    IReadOnlyList<CoverageEdgeAnswer> CoverageEdges,
     FaultsAnswer Faults, IReadOnlyList<HazardPointAnswer> NearbyHazardPoints, SeismicAnswer? Seismic, IReadOnlyList<FloodAnswer> Flood,
     DangerousSectionAnswer DangerousSection, IReadOnlyList<string> Constraints, IReadOnlyList<string> Caveats, IReadOnlyList<InputVersion> DataVersions);
 

@@ -51,7 +51,8 @@ public static class TileArchiveExport
         return (writer.TileCount, writer.ContentCount);
     }
 
-    /// <summary>Every non-empty tile of the range in the served (gzip) bytes, handed to <paramref name="add"/>; returns the archive metadata and bounds.</summary>
+    /// <summary>Every non-empty tile of the range in the served (gzip) bytes, handed to <paramref name="add"/>; returns the archive metadata and
+    /// bounds.</summary>
     private static async Task<(JsonObject Metadata, Envelope Bounds)> CollectAsync(TileService tiles, string tileset, int minZoom, int maxZoom, AddTile add,
         IProgress<(long Done, long Total)>? progress, CancellationToken cancellationToken)
     {
@@ -129,5 +130,7 @@ public static class TileArchiveExport
     private delegate void AddTile(TileId tile, ReadOnlySpan<byte> gzipped);
 
     /// <summary>Sources of the real data in the sample set (surveys/README.md); the rest is synthetic.</summary>
-    public const string Attribution = "Faults: GEM Global Active Faults Database, GEM Foundation (CC BY 4.0); HimaTibetMap v2, R. Styron (CC BY 4.0). Hydrography: Natural Earth (public domain). Survey layers: synthetic samples.";
+    public const string Attribution =
+        "Faults: GEM Global Active Faults Database, GEM Foundation (CC BY 4.0); HimaTibetMap v2, R. Styron (CC BY 4.0). Hydrography: Natural Earth (public " +
+        "domain). Survey layers: synthetic samples.";
 }

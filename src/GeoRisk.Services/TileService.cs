@@ -130,8 +130,17 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             foreach (var (id, product) in ZoningTilesets.Where(t => counts.ContainsKey(t.Product)))
             {
                 var (en, zh) = Grades.ProductName(product);
-                result.Add(new TilesetInfo(id, $"{zh} {en}, zoning run {run.Id} ({run.ModelName})", "zoning", "Polygon", run.Bounds, MinZoom, MaxZoom, $"run{run.Id}",
-                    ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind)), counts[product]));
+                result.Add(new TilesetInfo(
+                    id,
+                    $"{zh} {en}, zoning run {run.Id} ({run.ModelName})",
+                    "zoning",
+                    "Polygon",
+                    run.Bounds,
+                    MinZoom,
+                    MaxZoom,
+                    $"run{run.Id}",
+                    ZoneSchema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind)),
+                    counts[product]));
             }
         }
 
@@ -148,7 +157,18 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
             var schema = LayerSchema.For(layer.Kind);
             var fields = schema.Fields.ToDictionary(f => f.Name, f => TypeName(f.Kind));
             fields["source_fid"] = "Number";
-            result.Add(new TilesetInfo(TilesetId(layer), layer.Id, layer.Kind.ToToken(), schema.Geometry.ToString(), layer.Bounds, MinZoom, MaxZoom, $"v{layer.CurrentVersion}", fields, layer.FeatureCount));
+            result.Add(
+                new TilesetInfo(
+                    TilesetId(layer),
+                    layer.Id,
+                    layer.Kind.ToToken(),
+                    schema.Geometry.ToString(),
+                    layer.Bounds,
+                    MinZoom,
+                    MaxZoom,
+                    $"v{layer.CurrentVersion}",
+                    fields,
+                    layer.FeatureCount));
         }
 
         return result;
@@ -277,7 +297,13 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
     private static string TypeName(FieldKind kind) => kind is FieldKind.Integer or FieldKind.Real or FieldKind.Grade ? "Number" : "String";
 
     private static string CoverageVersion(IReadOnlyList<Core.Surveys.SurveyInfo> surveys) =>
-        Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(string.Join("|", surveys.Select(s => string.Create(CultureInfo.InvariantCulture, $"{s.Id},{s.ScaleDenominator},{s.Accepted},{s.AcceptedOn}")))))).Substring(0, 16);
+        Convert.ToHexStringLower(
+            SHA256.HashData(
+                System.Text.Encoding.UTF8.GetBytes(
+                    string.Join(
+                        "|",
+                        surveys.Select(
+                            s => string.Create(CultureInfo.InvariantCulture, $"{s.Id},{s.ScaleDenominator},{s.Accepted},{s.AcceptedOn}")))))).Substring(0, 16);
 
     private static byte[] Gzip(byte[] bytes)
     {
@@ -320,7 +346,8 @@ public sealed class TileService(IGeoRiskStore store, bool cacheTiles = true) : I
         var coverage = false;
         if (TryZoningProduct(tileset.Id, out var product))
         {
-            var run = await store.GetZoningRunAsync(int.Parse(tileset.Version.AsSpan(3), CultureInfo.InvariantCulture)) ?? throw new KeyNotFoundException("The zoning run is gone.");
+            var run = await store.GetZoningRunAsync(
+                int.Parse(tileset.Version.AsSpan(3), CultureInfo.InvariantCulture)) ?? throw new KeyNotFoundException("The zoning run is gone.");
             features = await store.QueryZonesAsync(run.Id, null, int.MaxValue, product: product);
             coverage = true;
         }

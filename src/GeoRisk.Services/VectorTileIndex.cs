@@ -95,7 +95,8 @@ public sealed class VectorTileIndex
             // once; both results are identical, so the race is harmless.
             var cache = _simplifiedLazily.GetOrAdd(tile.Z, _ => new Geometry?[_features.Count]);
             var tolerance = Tolerance(tile.Z);
-            return hits.Select(i => _features[i] with { Geometry = cache[i] ??= SimplifyOne(tile.Z < BaseZoom ? Base(i) : _features[i].Geometry, tolerance) }).ToList();
+            return hits.Select(
+                i => _features[i] with { Geometry = cache[i] ??= SimplifyOne(tile.Z < BaseZoom ? Base(i) : _features[i].Geometry, tolerance) }).ToList();
         }
 
         var simplified = _simplified.GetOrAdd(tile.Z, z => new Lazy<Geometry[]>(() => Simplify(z))).Value;

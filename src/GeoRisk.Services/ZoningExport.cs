@@ -53,7 +53,8 @@ public static class ZoningExport
             FieldKind.Real => VectorFieldType.Real,
             _ => VectorFieldType.String,
         })).ToList();
-        var writer = ds.CreateLayer(product == ZoningProduct.Susceptibility ? "zoning" : "zoning_" + ZoningRunRecord.ProductToken(product), crs, VectorGeometryType.Polygon, fields);
+        var writer = ds.CreateLayer(
+            product == ZoningProduct.Susceptibility ? "zoning" : "zoning_" + ZoningRunRecord.ProductToken(product), crs, VectorGeometryType.Polygon, fields);
         writer.BeginTransaction();
         foreach (var z in zones)
         {
@@ -70,13 +71,24 @@ public static class ZoningExport
     /// </summary>
     public static string CensusCsv(ProductRecord product, bool township = false)
     {
-        var sb = new StringBuilder("product,product_zh,admin_code,admin_name,admin_name_en,grade,grade_label,grade_term,grade_term_zh,area_km2,share,hazard_points,threatened_people\n");
+        var sb = new StringBuilder(
+            "product,product_zh,admin_code,admin_name,admin_name_en,grade,grade_label,grade_term,grade_term_zh,"
+            + "area_km2,share,hazard_points,threatened_people\n");
         var grades = product.Grades.Count;
         foreach (var r in product.CensusAt(township))
         {
             var (term, termZh) = Grades.CensusTerm(r.Grade, grades, product.Product);
-            sb.Append(string.Join(',', Csv(product.Title), Csv(product.TitleZh), Csv(r.AdminCode), Csv(r.AdminName), Csv(r.AdminNameEn ?? ""), r.Grade.ToString(CultureInfo.InvariantCulture),
-                Csv(r.GradeLabel), Csv(term), Csv(termZh),
+            sb.Append(string.Join(
+                ',',
+                Csv(product.Title),
+                Csv(product.TitleZh),
+                Csv(r.AdminCode),
+                Csv(r.AdminName),
+                Csv(r.AdminNameEn ?? ""),
+                r.Grade.ToString(CultureInfo.InvariantCulture),
+                Csv(r.GradeLabel),
+                Csv(term),
+                Csv(termZh),
                 r.AreaKm2.ToString("R", CultureInfo.InvariantCulture), r.Share.ToString("R", CultureInfo.InvariantCulture),
                 r.HazardPoints.ToString(CultureInfo.InvariantCulture), r.ThreatenedPeople.ToString(CultureInfo.InvariantCulture))).Append('\n');
         }
@@ -94,7 +106,9 @@ public static class ZoningExport
         var structures = rows.SelectMany(r => r.BuildingsByStructure.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var roads = rows.SelectMany(r => r.RoadKmByClass.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
         var facilities = rows.SelectMany(r => r.FacilitiesByType.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
-        var sb = new StringBuilder("admin_code,admin_name,grade,grade_term,grade_term_zh,people,people_day,people_night,buildings,floor_area_m2,building_occupants_day,building_occupants_night");
+        var sb = new StringBuilder(
+            "admin_code,admin_name,grade,grade_term,grade_term_zh,people,people_day,people_night,buildings,floor_area_m2,"
+            + "building_occupants_day,building_occupants_night");
         foreach (var c in structures.Select(x => "buildings_" + x).Concat(roads.Select(x => "road_km_" + x)).Concat(facilities.Select(x => "facilities_" + x)))
         {
             sb.Append(',').Append(Csv(c));
@@ -103,8 +117,20 @@ public static class ZoningExport
         sb.Append('\n');
         foreach (var r in rows)
         {
-            sb.Append(string.Join(',', Csv(r.AdminCode), Csv(r.AdminName), N(r.Grade), Csv(r.GradeTerm), Csv(r.GradeTermZh), N(r.People), N(r.PeopleDay), N(r.PeopleNight),
-                N(r.Buildings), N(r.FloorAreaM2), N(r.BuildingOccupantsDay), N(r.BuildingOccupantsNight)));
+            sb.Append(string.Join(
+                ',',
+                Csv(r.AdminCode),
+                Csv(r.AdminName),
+                N(r.Grade),
+                Csv(r.GradeTerm),
+                Csv(r.GradeTermZh),
+                N(r.People),
+                N(r.PeopleDay),
+                N(r.PeopleNight),
+                N(r.Buildings),
+                N(r.FloorAreaM2),
+                N(r.BuildingOccupantsDay),
+                N(r.BuildingOccupantsNight)));
             foreach (var v in structures.Select(x => N(r.BuildingsByStructure.GetValueOrDefault(x)))
                 .Concat(roads.Select(x => N(r.RoadKmByClass.GetValueOrDefault(x)))).Concat(facilities.Select(x => N(r.FacilitiesByType.GetValueOrDefault(x)))))
             {
@@ -120,13 +146,27 @@ public static class ZoningExport
     /// <summary>The flood scenario table as CSV: one row per scenario with the planner's sentence.</summary>
     public static string FloodScenariosCsv(ZoningRunRecord record)
     {
-        var sb = new StringBuilder("layer,return_period_yr,area_km2,people,people_day,people_night,buildings,floor_area_m2,building_occupants_night,road_km,facilities," +
-            "expected_damaged_floor_area_m2,buildings_depth_unknown,summary\n");
+        var sb = new StringBuilder(
+            "layer,return_period_yr,area_km2,people,people_day,people_night,buildings,floor_area_m2,building_occupants_night,road_km,facilities,"
+            + "expected_damaged_floor_area_m2,buildings_depth_unknown,summary\n");
         foreach (var r in record.FloodScenarios)
         {
-            sb.Append(string.Join(',', Csv(r.Layer), N(r.ReturnPeriodYr), N(r.AreaKm2), N(r.People), N(r.PeopleDay), N(r.PeopleNight), N(r.Buildings), N(r.FloorAreaM2),
-                N(r.BuildingOccupantsNight), N(Math.Round(r.RoadKmByClass.Values.Sum(), 4)), N(r.FacilitiesByType.Values.Sum()), N(r.ExpectedDamagedFloorAreaM2),
-                N(r.BuildingsDepthUnknown), Csv(r.Summary))).Append('\n');
+            sb.Append(string.Join(
+                ',',
+                Csv(r.Layer),
+                N(r.ReturnPeriodYr),
+                N(r.AreaKm2),
+                N(r.People),
+                N(r.PeopleDay),
+                N(r.PeopleNight),
+                N(r.Buildings),
+                N(r.FloorAreaM2),
+                N(r.BuildingOccupantsNight),
+                N(Math.Round(r.RoadKmByClass.Values.Sum(), 4)),
+                N(r.FacilitiesByType.Values.Sum()),
+                N(r.ExpectedDamagedFloorAreaM2),
+                N(r.BuildingsDepthUnknown),
+                Csv(r.Summary))).Append('\n');
         }
 
         return sb.ToString();

@@ -14,7 +14,8 @@ namespace GeoRisk.Services;
 /// <param name="GradeRaster">Absolute path of the product's grade COG (values 1..<paramref name="GradeCount"/>, 0 nodata).</param>
 /// <param name="Census">Area and hazard points per admin unit and grade of this product.</param>
 /// <param name="Breaks">The class breaks of the product's index, for the legend (empty when not recorded).</param>
-public sealed record ZoningMapProduct(ZoningProduct Product, int GradeCount, string GradeRaster, IReadOnlyList<CensusRow> Census, IReadOnlyList<double> Breaks, double? AucHeldOut)
+public sealed record ZoningMapProduct(
+    ZoningProduct Product, int GradeCount, string GradeRaster, IReadOnlyList<CensusRow> Census, IReadOnlyList<double> Breaks, double? AucHeldOut)
 {
     /// <summary>The API token: susceptibility, hazard or risk.</summary>
     public string Token => Product.ToString().ToLowerInvariant();
@@ -78,12 +79,54 @@ public sealed record ZoningMapData(
     /// <summary>Loads the map's data for one admin unit and product of a run.</summary>
     /// <exception cref="KeyNotFoundException">No admin unit with this code is loaded, or the run does not cover it.</exception>
     /// <exception cref="ProductNotInRunException">The run has no such product.</exception>
-    public static async Task<ZoningMapData> LoadAsync(IGeoRiskStore store, ZoningRunInfo run, ZoningProduct product, string adminCode, CancellationToken ct = default)
+    public static async Task<ZoningMapData> LoadAsync(
+        IGeoRiskStore store, ZoningRunInfo run, ZoningProduct product, string adminCode, CancellationToken ct = default)
     {
         var chosen = ZoningMapProduct.Of(run).FirstOrDefault(p => p.Product == product)
             ?? throw new ProductNotInRunException(run.Id, product, ZoningMapProduct.Of(run).Select(p => p.Token).ToList());
         var layers = await store.ListLayersAsync(ct);
         var surveys = (await store.ListSurveysAsync(ct)).ToDictionary(s => s.Id, StringComparer.Ordinal);
+        var (unit, admins) = await AdminUnitsAsync(store, layers, adminCode, ct);
+        if (!chosen.Census.Any(c => c.AdminCode == adminCode))
+        {
+            throw new KeyNotFoundException($"Zoning run {run.Id} does not cover admin unit {adminCode}.");
+        }
+
+        var env = unit.Geometry.EnvelopeInternal.Copy();
+        env.ExpandBy(Margin);
+        var (faults, folds) = FaultsAndFolds(await QueryAsync(store, layers, LayerKind.ActiveFaults, env, ct));
+        var record = ZoningRunRecord.Parsed(run);
+        var synthetic = await SyntheticLayersAsync(store, layers, surveys, record, ct);
+        return new ZoningMapData(
+            run,
+            record,
+            chosen,
+            adminCode,
+            Text(unit, "name") ?? adminCode,
+            Text(unit, "name_en"),
+            unit.Geometry,
+            NeighbourFeatures(admins, unit, adminCode, env),
+            await store.QueryZonesAsync(run.Id, env, int.MaxValue, 0, ct, product),
+            faults,
+            folds,
+            (await QueryAsync(store, layers, LayerKind.Rivers, env, ct))
+                .Select(f => new MapFeature(f.Geometry, MapGazetteer.Label(Text(f, "name")), null))
+                .ToList(),
+            (await QueryAsync(store, layers, LayerKind.Lakes, env, ct))
+                .Select(f => new MapFeature(f.Geometry, MapGazetteer.Label(Text(f, "name")), null))
+                .ToList(),
+            (await QueryAsync(store, layers, LayerKind.HazardPoints, env, ct))
+                .Select(f => new MapFeature(f.Geometry, null, Text(f, "hazard_type")))
+                .ToList(),
+            MapGazetteer.CountySeats.Where(p => env.Contains(p.Lon, p.Lat))
+                .Select(p => new MapFeature(new Point(p.Lon, p.Lat), $"{p.NameZh} {p.NameEn}", "seat")).ToList(),
+            synthetic);
+    }
+
+    /// <summary>The unit with this code (from the first admin layer that has it) and every admin unit loaded.</summary>
+    private static async Task<(GeoFeature Unit, List<GeoFeature> Admins)> AdminUnitsAsync(
+        IGeoRiskStore store, IReadOnlyList<LayerInfo> layers, string adminCode, CancellationToken ct)
+    {
         GeoFeature? unit = null;
         var admins = new List<GeoFeature>();
         foreach (var layer in layers.Where(l => l.Kind == LayerKind.AdminUnits))
@@ -93,41 +136,47 @@ public sealed record ZoningMapData(
             admins.AddRange(features);
         }
 
-        if (unit is null)
+        return (unit ?? throw new KeyNotFoundException($"No admin unit {adminCode} is loaded."), admins);
+    }
+
+    /// <summary>The features of every layer of a kind within the envelope.</summary>
+    private static async Task<List<GeoFeature>> QueryAsync(
+        IGeoRiskStore store, IReadOnlyList<LayerInfo> layers, LayerKind kind, Envelope env, CancellationToken ct)
+    {
+        var all = new List<GeoFeature>();
+        foreach (var layer in layers.Where(l => l.Kind == kind))
         {
-            throw new KeyNotFoundException($"No admin unit {adminCode} is loaded.");
+            all.AddRange(await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, env, 100_000, 0, ct));
         }
 
-        if (!chosen.Census.Any(c => c.AdminCode == adminCode))
-        {
-            throw new KeyNotFoundException($"Zoning run {run.Id} does not cover admin unit {adminCode}.");
-        }
+        return all;
+    }
 
-        var env = unit.Geometry.EnvelopeInternal.Copy();
-        env.ExpandBy(Margin);
-        async Task<List<GeoFeature>> Query(LayerKind kind)
-        {
-            var all = new List<GeoFeature>();
-            foreach (var layer in layers.Where(l => l.Kind == kind))
-            {
-                all.AddRange(await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, env, 100_000, 0, ct));
-            }
-
-            return all;
-        }
-
+    /// <summary>Fold axes are stored with the faults but are not faults (docs/DOMAIN.md §6.3): drawn apart.</summary>
+    private static (List<MapFeature> Faults, List<MapFeature> Folds) FaultsAndFolds(List<GeoFeature> traces)
+    {
         var faults = new List<MapFeature>();
         var folds = new List<MapFeature>();
-        foreach (var f in await Query(LayerKind.ActiveFaults))
+        foreach (var f in traces)
         {
-            // Fold axes are stored with the faults but are not faults (docs/DOMAIN.md §6.3): drawn apart.
             var trace = FaultTrace.FromAttributes(f.Attributes, "");
             (trace.IsFault ? faults : folds).Add(new MapFeature(f.Geometry, trace.Name, trace.Sense));
         }
 
-        // Which drawn layers and run inputs are synthetic samples: the sample set says so in the survey title, the file
-        // name or a `synthetic` attribute of the features (surveys/README.md).
-        var record = ZoningRunRecord.Parsed(run);
+        return (faults, folds);
+    }
+
+    /// <summary>
+    /// Which drawn layers and run inputs are synthetic samples: the sample set says so in the survey title, the file
+    /// name or a `synthetic` attribute of the features (surveys/README.md).
+    /// </summary>
+    private static async Task<List<string>> SyntheticLayersAsync(
+        IGeoRiskStore store,
+        IReadOnlyList<LayerInfo> layers,
+        Dictionary<string, GeoRisk.Core.Surveys.SurveyInfo> surveys,
+        ZoningRunRecord record,
+        CancellationToken ct)
+    {
         var synthetic = new SortedSet<string>(StringComparer.Ordinal);
         var drawn = new[] { LayerKind.AdminUnits, LayerKind.HazardPoints, LayerKind.Rivers, LayerKind.Lakes, LayerKind.ActiveFaults };
         foreach (var layer in layers.Where(l => drawn.Contains(l.Kind) || record.Inputs.Any(i => i.Layer == l.Id)))
@@ -135,7 +184,8 @@ public sealed record ZoningMapData(
             var title = surveys.GetValueOrDefault(layer.SurveyId)?.Title ?? "";
             var versions = await store.ListVersionsAsync(layer.SurveyId, layer.Name, ct);
             var file = versions.FirstOrDefault(v => v.Version == layer.CurrentVersion)?.SourceFile ?? "";
-            var marked = !layer.Kind.IsRaster() && (await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, 1, 0, ct)).Any(f => f.Attributes.ContainsKey("synthetic"));
+            var marked = !layer.Kind.IsRaster()
+                && (await store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, 1, 0, ct)).Any(f => f.Attributes.ContainsKey("synthetic"));
             if (marked || file.Contains("synthetic", StringComparison.OrdinalIgnoreCase) || (title.Contains("synthetic", StringComparison.OrdinalIgnoreCase)
                     && !title.Contains("public data", StringComparison.OrdinalIgnoreCase)))
             {
@@ -143,26 +193,13 @@ public sealed record ZoningMapData(
             }
         }
 
-        return new ZoningMapData(
-            run,
-            record,
-            chosen,
-            adminCode,
-            Text(unit, "name") ?? adminCode,
-            Text(unit, "name_en"),
-            unit.Geometry,
-            admins.Where(a => a.Id != unit.Id || Text(a, "code") != adminCode).Where(a => a.Geometry.EnvelopeInternal.Intersects(env))
-                .Select(a => new MapFeature(a.Geometry, Text(a, "name") ?? Text(a, "code"), Text(a, "name_en"))).ToList(),
-            await store.QueryZonesAsync(run.Id, env, int.MaxValue, 0, ct, product),
-            faults,
-            folds,
-            (await Query(LayerKind.Rivers)).Select(f => new MapFeature(f.Geometry, MapGazetteer.Label(Text(f, "name")), null)).ToList(),
-            (await Query(LayerKind.Lakes)).Select(f => new MapFeature(f.Geometry, MapGazetteer.Label(Text(f, "name")), null)).ToList(),
-            (await Query(LayerKind.HazardPoints)).Select(f => new MapFeature(f.Geometry, null, Text(f, "hazard_type"))).ToList(),
-            MapGazetteer.CountySeats.Where(p => env.Contains(p.Lon, p.Lat))
-                .Select(p => new MapFeature(new Point(p.Lon, p.Lat), $"{p.NameZh} {p.NameEn}", "seat")).ToList(),
-            [.. synthetic]);
+        return [.. synthetic];
     }
+
+    /// <summary>The other admin units near the unit, named for the map.</summary>
+    private static List<MapFeature> NeighbourFeatures(List<GeoFeature> admins, GeoFeature unit, string adminCode, Envelope env) =>
+        admins.Where(a => a.Id != unit.Id || Text(a, "code") != adminCode).Where(a => a.Geometry.EnvelopeInternal.Intersects(env))
+            .Select(a => new MapFeature(a.Geometry, Text(a, "name") ?? Text(a, "code"), Text(a, "name_en"))).ToList();
 
     private static string SyntheticLabel(LayerKind kind) => kind switch
     {
@@ -177,12 +214,15 @@ public sealed record ZoningMapData(
         _ => kind.ToToken(),
     };
 
-    private static string? Text(GeoFeature f, string field) => f.Attributes.GetValueOrDefault(field)?.ToString() is { Length: > 0 } s ? s : null;
+    private static string? Text(GeoFeature f, string field) =>
+        f.Attributes.GetValueOrDefault(field)?.ToString() is { Length: > 0 } s ? s : null;
 }
 
 /// <summary>The run lacks the requested product (answered 404 with the products it has).</summary>
 public sealed class ProductNotInRunException(int run, ZoningProduct product, IReadOnlyList<string> available)
-    : Exception($"Zoning run {run} has no {product.ToString().ToLowerInvariant()} zoning ({Grades.ProductName(product).Zh}); it has: {string.Join(", ", available)}.")
+    : Exception(
+        $"Zoning run {run} has no {product.ToString().ToLowerInvariant()} zoning ({Grades.ProductName(product).Zh}); "
+        + $"it has: {string.Join(", ", available)}.")
 {
     public IReadOnlyList<string> Available { get; } = available;
 }

@@ -83,7 +83,8 @@ public static class ZoningMapRenderer
         SKRect map, legendRect;
         if (landscape)
         {
-            map = new SKRect(m.Margin + m.Gutter, m.Header + m.Gutter, width - m.Margin - m.LegendWidth - m.Margin - m.Gutter, height - footerHeight - m.Gutter);
+            map = new SKRect(
+                m.Margin + m.Gutter, m.Header + m.Gutter, width - m.Margin - m.LegendWidth - m.Margin - m.Gutter, height - footerHeight - m.Gutter);
             legendRect = new SKRect(map.Right + m.Gutter + m.Margin, m.Header, width - m.Margin, height - footerHeight);
         }
         else
@@ -157,49 +158,97 @@ public static class ZoningMapRenderer
         }
     }
 
-    private static void Draw(SKCanvas canvas, Scene scene, Fonts fonts, float u, Metrics m, SKRect map, Envelope env, bool vectorGrades, float pageWidth)
+    /// <summary>Maps grid coordinates (metres) into the map frame on the page; <see cref="Scale"/> is metres per output unit.</summary>
+    private readonly record struct MapView(SKRect Map, Envelope Env)
     {
-        var data = scene.Data;
-        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-        using var grey = new SKPaint { Color = s_grey, IsAntialias = true };
-        var (zh, en) = Title(data);
-        canvas.DrawText($"{zh}  {en}", m.Margin, 40 * u, SKTextAlign.Left, Fit(fonts.Title, $"{zh}  {en}", pageWidth - (2 * m.Margin)), ink);
-        var subtitle = string.Create(CultureInfo.InvariantCulture,
-            $"{data.Record.ModelName} · zoning run {data.Run.Id} · {data.Run.CreatedAt:yyyy-MM-dd} · {data.Record.Grid.CellSize} m cells · map grid {data.Record.Grid.Crs}, graticule CGCS2000 (EPSG:4490)");
-        canvas.DrawText(subtitle, m.Margin, 72 * u, SKTextAlign.Left, Fit(fonts.Text, subtitle, pageWidth - (2 * m.Margin)), grey);
+        public double Scale => Env.Width / Map.Width;
 
-        var scale = env.Width / map.Width; // map units (metres) per output unit
-        SKPoint P(Coordinate c) => new(map.Left + (float)((c.X - env.MinX) / scale), map.Top + (float)((env.MaxY - c.Y) / scale));
-        var labels = new List<SKRect>();
+        public SKPoint Point(Coordinate c) =>
+            new(Map.Left + (float)((c.X - Env.MinX) / Scale), Map.Top + (float)((Env.MaxY - c.Y) / Scale));
+    }
+
+    /// <summary>
+    /// The page's map: title, then inside the frame the grades, prevention hatching, wash outside the unit, water,
+    /// lines, boundary, points and labels, then the graticule, frame, north arrow and scale bar.
+    /// </summary>
+    private static void Draw(
+        SKCanvas canvas, Scene scene, Fonts fonts, float u, Metrics m, SKRect map, Envelope env, bool vectorGrades, float pageWidth)
+    {
+        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        DrawTitle(canvas, scene.Data, fonts, u, m, pageWidth, ink);
+        var view = new MapView(map, env);
 
         canvas.Save();
         canvas.ClipRect(map);
-        var n = data.Product.GradeCount;
         if (vectorGrades)
         {
-            foreach (var (zone, grade, _, _) in scene.Zones)
-            {
-                using var fill = new SKPaint { Color = SKColor.Parse(Grades.Colour(grade, n)), Style = SKPaintStyle.Fill, IsAntialias = true };
-                using var path = Path(zone, P);
-                canvas.DrawPath(path, fill);
-                // A hairline of the fill colour closes the anti-aliasing seams between neighbouring zones.
-                fill.Style = SKPaintStyle.Stroke;
-                fill.StrokeWidth = 0.3f * u;
-                canvas.DrawPath(path, fill);
-            }
+            DrawGradeZones(canvas, scene, view, u);
         }
         else
         {
             DrawGradeRaster(canvas, scene, map, env);
         }
 
-        // Prevention zoning hatched over the grades (key dense, secondary sparse; general areas plain).
+        DrawPrevention(canvas, scene, view, u);
+        using var unitPath = Path(scene.Unit, view.Point);
+        DrawOutsideAndWater(canvas, scene, view, unitPath, u);
+        DrawBoundariesAndStructures(canvas, scene, view, u);
+        using (var outline = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 2.4f * u, IsAntialias = true })
+        {
+            canvas.DrawPath(unitPath, outline);
+        }
+
+        DrawHazardPoints(canvas, scene, view, u);
+        DrawLabels(canvas, scene, fonts, view, u, ink);
+        canvas.Restore();
+
+        Graticule(canvas, scene, map, env, fonts.Small, u);
+        using (var frame = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 1.2f * u, IsAntialias = true })
+        {
+            canvas.DrawRect(map, frame);
+        }
+
+        NorthArrow(canvas, map.Right - (34 * u), map.Top + (16 * u), u, fonts.Text, ink);
+        ScaleBar(canvas, map.Left + (16 * u), map.Bottom - (22 * u), view.Scale, map.Width, u, fonts.Small, ink);
+    }
+
+    private static void DrawTitle(SKCanvas canvas, ZoningMapData data, Fonts fonts, float u, Metrics m, float pageWidth, SKPaint ink)
+    {
+        using var grey = new SKPaint { Color = s_grey, IsAntialias = true };
+        var (zh, en) = Title(data);
+        canvas.DrawText($"{zh}  {en}", m.Margin, 40 * u, SKTextAlign.Left, Fit(fonts.Title, $"{zh}  {en}", pageWidth - (2 * m.Margin)), ink);
+        var subtitle = string.Create(
+            CultureInfo.InvariantCulture,
+            $"{data.Record.ModelName} · zoning run {data.Run.Id} · {data.Run.CreatedAt:yyyy-MM-dd} · {data.Record.Grid.CellSize} m cells · "
+            + $"map grid {data.Record.Grid.Crs}, graticule CGCS2000 (EPSG:4490)");
+        canvas.DrawText(subtitle, m.Margin, 72 * u, SKTextAlign.Left, Fit(fonts.Text, subtitle, pageWidth - (2 * m.Margin)), grey);
+    }
+
+    /// <summary>The grades as vector zones (PDF).</summary>
+    private static void DrawGradeZones(SKCanvas canvas, Scene scene, MapView view, float u)
+    {
+        var n = scene.Data.Product.GradeCount;
+        foreach (var (zone, grade, _, _) in scene.Zones)
+        {
+            using var fill = new SKPaint { Color = SKColor.Parse(Grades.Colour(grade, n)), Style = SKPaintStyle.Fill, IsAntialias = true };
+            using var path = Path(zone, view.Point);
+            canvas.DrawPath(path, fill);
+            // A hairline of the fill colour closes the anti-aliasing seams between neighbouring zones.
+            fill.Style = SKPaintStyle.Stroke;
+            fill.StrokeWidth = 0.3f * u;
+            canvas.DrawPath(path, fill);
+        }
+    }
+
+    /// <summary>Prevention zoning hatched over the grades (key dense, secondary sparse; general areas plain).</summary>
+    private static void DrawPrevention(SKCanvas canvas, Scene scene, MapView view, float u)
+    {
         foreach (var (zone, _, prevention, _) in scene.Zones)
         {
             if (Hatch(prevention, u) is { } hatch)
             {
                 using (hatch)
-                using (var path = Path(zone, P))
+                using (var path = Path(zone, view.Point))
                 {
                     canvas.Save();
                     canvas.ClipPath(path, antialias: true);
@@ -208,12 +257,14 @@ public static class ZoningMapRenderer
                 }
             }
         }
+    }
 
-        // Outside the unit the map is washed out; lakes are water, not land of some grade.
-        using var unitPath = Path(scene.Unit, P);
+    /// <summary>Outside the unit the map is washed out; lakes are water, not land of some grade; rivers over them.</summary>
+    private static void DrawOutsideAndWater(SKCanvas canvas, Scene scene, MapView view, SKPath unitPath, float u)
+    {
         using (var outside = new SKPath { FillType = SKPathFillType.EvenOdd })
         {
-            outside.AddRect(map);
+            outside.AddRect(view.Map);
             outside.AddPath(unitPath);
             using var wash = new SKPaint { Color = new SKColor(255, 255, 255, 190), Style = SKPaintStyle.Fill };
             canvas.DrawPath(outside, wash);
@@ -224,68 +275,105 @@ public static class ZoningMapRenderer
         {
             foreach (var lake in scene.Lakes)
             {
-                using var path = Path(lake.Geometry, P);
+                using var path = Path(lake.Geometry, view.Point);
                 canvas.DrawPath(path, water);
                 canvas.DrawPath(path, shore);
             }
         }
 
-        using (var river = new SKPaint { Color = s_waterInk, Style = SKPaintStyle.Stroke, StrokeWidth = 1.6f * u, IsAntialias = true, StrokeCap = SKStrokeCap.Round, StrokeJoin = SKStrokeJoin.Round })
+        using var river = new SKPaint
         {
-            foreach (var r in scene.Rivers)
-            {
-                using var path = Path(r.Geometry, P);
-                canvas.DrawPath(path, river);
-            }
+            Color = s_waterInk,
+            Style = SKPaintStyle.Stroke,
+            StrokeWidth = 1.6f * u,
+            IsAntialias = true,
+            StrokeCap = SKStrokeCap.Round,
+            StrokeJoin = SKStrokeJoin.Round,
+        };
+        foreach (var r in scene.Rivers)
+        {
+            using var path = Path(r.Geometry, view.Point);
+            canvas.DrawPath(path, river);
         }
+    }
 
-        using (var neighbour = new SKPaint { Color = new SKColor(60, 60, 60), Style = SKPaintStyle.Stroke, StrokeWidth = 1.2f * u, IsAntialias = true, PathEffect = SKPathEffect.CreateDash([8 * u, 4 * u], 0) })
+    /// <summary>Neighbouring county boundaries (dashed), fold axes (grey, dashed) and active faults (dark, on a white casing).</summary>
+    private static void DrawBoundariesAndStructures(SKCanvas canvas, Scene scene, MapView view, float u)
+    {
+        using (var neighbour = new SKPaint
+        {
+            Color = new SKColor(60, 60, 60),
+            Style = SKPaintStyle.Stroke,
+            StrokeWidth = 1.2f * u,
+            IsAntialias = true,
+            PathEffect = SKPathEffect.CreateDash([8 * u, 4 * u], 0),
+        })
         {
             foreach (var a in scene.Neighbours)
             {
-                using var path = Path(a.Geometry, P);
+                using var path = Path(a.Geometry, view.Point);
                 canvas.DrawPath(path, neighbour);
             }
         }
 
-        using (var fold = new SKPaint { Color = s_fold, Style = SKPaintStyle.Stroke, StrokeWidth = 1.3f * u, IsAntialias = true, PathEffect = SKPathEffect.CreateDash([5 * u, 3 * u], 0) })
-        using (var fault = new SKPaint { Color = s_fault, Style = SKPaintStyle.Stroke, StrokeWidth = 2.2f * u, IsAntialias = true, StrokeCap = SKStrokeCap.Round })
+        using var fold = new SKPaint
         {
-            foreach (var f in scene.Folds)
-            {
-                using var path = Path(f.Geometry, P);
-                canvas.DrawPath(path, fold);
-            }
-
-            using var casing = new SKPaint { Color = new SKColor(255, 255, 255, 200), Style = SKPaintStyle.Stroke, StrokeWidth = 4f * u, IsAntialias = true, StrokeCap = SKStrokeCap.Round };
-            foreach (var f in scene.Faults)
-            {
-                using var path = Path(f.Geometry, P);
-                canvas.DrawPath(path, casing);
-                canvas.DrawPath(path, fault);
-            }
+            Color = s_fold,
+            Style = SKPaintStyle.Stroke,
+            StrokeWidth = 1.3f * u,
+            IsAntialias = true,
+            PathEffect = SKPathEffect.CreateDash([5 * u, 3 * u], 0),
+        };
+        using var fault = new SKPaint
+        {
+            Color = s_fault,
+            Style = SKPaintStyle.Stroke,
+            StrokeWidth = 2.2f * u,
+            IsAntialias = true,
+            StrokeCap = SKStrokeCap.Round,
+        };
+        foreach (var f in scene.Folds)
+        {
+            using var path = Path(f.Geometry, view.Point);
+            canvas.DrawPath(path, fold);
         }
 
-        using (var outline = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 2.4f * u, IsAntialias = true })
+        using var casing = new SKPaint
         {
-            canvas.DrawPath(unitPath, outline);
-        }
-
-        using (var dot = new SKPaint { Color = s_point, Style = SKPaintStyle.Fill, IsAntialias = true })
-        using (var ring = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Stroke, StrokeWidth = 0.8f * u, IsAntialias = true })
+            Color = new SKColor(255, 255, 255, 200),
+            Style = SKPaintStyle.Stroke,
+            StrokeWidth = 4f * u,
+            IsAntialias = true,
+            StrokeCap = SKStrokeCap.Round,
+        };
+        foreach (var f in scene.Faults)
         {
-            foreach (var p in scene.HazardPoints)
-            {
-                var c = P(p.Geometry.Coordinate);
-                canvas.DrawCircle(c, 3.2f * u, dot);
-                canvas.DrawCircle(c, 3.2f * u, ring);
-            }
+            using var path = Path(f.Geometry, view.Point);
+            canvas.DrawPath(path, casing);
+            canvas.DrawPath(path, fault);
         }
+    }
 
-        // Labels, most important first; a label that would overlap one already placed is left out.
+    private static void DrawHazardPoints(SKCanvas canvas, Scene scene, MapView view, float u)
+    {
+        using var dot = new SKPaint { Color = s_point, Style = SKPaintStyle.Fill, IsAntialias = true };
+        using var ring = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Stroke, StrokeWidth = 0.8f * u, IsAntialias = true };
+        foreach (var p in scene.HazardPoints)
+        {
+            var c = view.Point(p.Geometry.Coordinate);
+            canvas.DrawCircle(c, 3.2f * u, dot);
+            canvas.DrawCircle(c, 3.2f * u, ring);
+        }
+    }
+
+    /// <summary>Labels, most important first (county seats, neighbours, lakes, rivers, faults); one that would overlap a placed label is left out.</summary>
+    private static void DrawLabels(SKCanvas canvas, Scene scene, Fonts fonts, MapView view, float u, SKPaint ink)
+    {
+        var map = view.Map;
+        var labels = new List<SKRect>();
         foreach (var seat in scene.Places)
         {
-            var c = P(seat.Geometry.Coordinate);
+            var c = view.Point(seat.Geometry.Coordinate);
             if (!map.Contains(c))
             {
                 continue;
@@ -297,52 +385,22 @@ public static class ZoningMapRenderer
             Label(canvas, seat.Label!, c.X + (7 * u), c.Y - (5 * u), fonts.Label, SKColors.Black, u, labels, map);
         }
 
-        foreach (var a in scene.Neighbours.Where(a => a.Label is not null))
+        void Anchored(IEnumerable<MapFeature> features, Func<MapFeature, string> text, float dy, SKFont font, SKColor colour)
         {
-            if (Anchor(a.Geometry, env) is { } at)
+            foreach (var f in features.Where(f => f.Label is not null))
             {
-                var c = P(at);
-                Label(canvas, a.Kind is { } aEn ? $"{a.Label} {aEn}" : a.Label!, c.X, c.Y, fonts.Text, new SKColor(70, 70, 70), u, labels, map, centred: true);
+                if (Anchor(f.Geometry, view.Env) is { } at)
+                {
+                    var c = view.Point(at);
+                    Label(canvas, text(f), c.X, c.Y - dy, font, colour, u, labels, map, centred: true);
+                }
             }
         }
 
-        foreach (var lake in scene.Lakes.Where(l => l.Label is not null))
-        {
-            if (Anchor(lake.Geometry, env) is { } at)
-            {
-                var c = P(at);
-                Label(canvas, lake.Label!, c.X, c.Y, fonts.Label, s_waterInk, u, labels, map, centred: true);
-            }
-        }
-
-        foreach (var r in scene.Rivers.Where(r => r.Label is not null))
-        {
-            if (Anchor(r.Geometry, env) is { } at)
-            {
-                var c = P(at);
-                Label(canvas, r.Label!, c.X, c.Y - (4 * u), fonts.Small, s_waterInk, u, labels, map, centred: true);
-            }
-        }
-
-        foreach (var f in scene.Faults.Where(f => f.Label is not null))
-        {
-            if (Anchor(f.Geometry, env) is { } at)
-            {
-                var c = P(at);
-                Label(canvas, f.Label!, c.X, c.Y - (4 * u), fonts.Small, s_fault, u, labels, map, centred: true);
-            }
-        }
-
-        canvas.Restore();
-
-        Graticule(canvas, scene, map, env, fonts.Small, u);
-        using (var frame = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 1.2f * u, IsAntialias = true })
-        {
-            canvas.DrawRect(map, frame);
-        }
-
-        NorthArrow(canvas, map.Right - (34 * u), map.Top + (16 * u), u, fonts.Text, ink);
-        ScaleBar(canvas, map.Left + (16 * u), map.Bottom - (22 * u), scale, map.Width, u, fonts.Small, ink);
+        Anchored(scene.Neighbours, a => a.Kind is { } aEn ? $"{a.Label} {aEn}" : a.Label!, 0, fonts.Text, new SKColor(70, 70, 70));
+        Anchored(scene.Lakes, l => l.Label!, 0, fonts.Label, s_waterInk);
+        Anchored(scene.Rivers, r => r.Label!, 4 * u, fonts.Small, s_waterInk);
+        Anchored(scene.Faults, f => f.Label!, 4 * u, fonts.Small, s_fault);
     }
 
     private static void DrawGradeRaster(SKCanvas canvas, Scene scene, SKRect map, Envelope env)
@@ -402,7 +460,8 @@ public static class ZoningMapRenderer
         return new SKFont(font.Typeface, font.Size * width / measured);
     }
 
-    private static void Label(SKCanvas canvas, string text, float x, float y, SKFont font, SKColor colour, float u, List<SKRect> placed, SKRect bounds, bool centred = false)
+    private static void Label(
+        SKCanvas canvas, string text, float x, float y, SKFont font, SKColor colour, float u, List<SKRect> placed, SKRect bounds, bool centred = false)
     {
         var w = font.MeasureText(text);
         var left = centred ? x - (w / 2) : x;
@@ -413,7 +472,8 @@ public static class ZoningMapRenderer
         }
 
         placed.Add(rect);
-        using var halo = new SKPaint { Color = new SKColor(255, 255, 255, 230), Style = SKPaintStyle.Stroke, StrokeWidth = 3 * u, StrokeJoin = SKStrokeJoin.Round, IsAntialias = true };
+        using var halo = new SKPaint { Color = new SKColor(
+            255, 255, 255, 230), Style = SKPaintStyle.Stroke, StrokeWidth = 3 * u, StrokeJoin = SKStrokeJoin.Round, IsAntialias = true };
         using var fill = new SKPaint { Color = colour, IsAntialias = true };
         // The halo is the text's outline as a path, so a PDF holds each label once as text (searchable, one font).
         using (var outline = font.GetTextPath(text, new SKPoint(left, y)))
@@ -508,73 +568,90 @@ public static class ZoningMapRenderer
     /// </summary>
     private static void Graticule(SKCanvas canvas, Scene scene, SKRect map, Envelope env, SKFont font, float u)
     {
-        const int Samples = 400;
-        var scale = env.Width / map.Width;
-        (double[] Lon, double[] Lat) Edge(Func<double, (double X, double Y)> along)
-        {
-            var xs = new double[Samples + 1];
-            var ys = new double[Samples + 1];
-            for (var i = 0; i <= Samples; i++)
-            {
-                (xs[i], ys[i]) = along(i / (double)Samples);
-            }
-
-            scene.ToLonLat.Transform(xs, ys);
-            return (xs, ys);
-        }
-
-        var top = Edge(t => (env.MinX + (t * env.Width), env.MaxY));
-        var bottom = Edge(t => (env.MinX + (t * env.Width), env.MinY));
-        var left = Edge(t => (env.MinX, env.MaxY - (t * env.Height)));
-        var right = Edge(t => (env.MaxX, env.MaxY - (t * env.Height)));
-        var lonSpan = Math.Max(top.Lon.Max(), bottom.Lon.Max()) - Math.Min(top.Lon.Min(), bottom.Lon.Min());
-        var latSpan = Math.Max(left.Lat.Max(), right.Lat.Max()) - Math.Min(left.Lat.Min(), right.Lat.Min());
+        var edges = FrameEdges.Sample(scene, env);
+        var lonSpan = Math.Max(edges.Top.Lon.Max(), edges.Bottom.Lon.Max()) - Math.Min(edges.Top.Lon.Min(), edges.Bottom.Lon.Min());
+        var latSpan = Math.Max(edges.Left.Lat.Max(), edges.Right.Lat.Max()) - Math.Min(edges.Left.Lat.Min(), edges.Right.Lat.Min());
         var minutes = new[] { 1, 2, 5, 10, 15, 20, 30, 60, 120, 300 };
         var targetLines = Math.Clamp(map.Width / (160 * u), 3, 10);
         var lonStep = minutes.FirstOrDefault(s => lonSpan * 60 / s <= targetLines, 600) / 60.0;
         var latStep = minutes.FirstOrDefault(s => latSpan * 60 / s <= Math.Clamp(map.Height / (160 * u), 2, 10), 600) / 60.0;
+        GraticuleTicks(canvas, edges, map, lonStep, latStep, font, u);
+        GraticuleLines(canvas, scene, edges, new MapView(map, env), lonStep, latStep, u);
+    }
 
-        using var tick = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 1f * u, IsAntialias = true };
-        using var line = new SKPaint { Color = new SKColor(0, 0, 0, 70), Style = SKPaintStyle.Stroke, StrokeWidth = 0.6f * u, IsAntialias = true, PathEffect = SKPathEffect.CreateDash([2 * u, 4 * u], 0) };
-        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-        var tickLength = 6 * u;
-
-        // Crossings of value k·step along an edge, as a fraction 0..1 of the edge.
-        static IEnumerable<(double Value, double T)> Crossings(double[] values, double step)
+    /// <summary>The four edges of the map frame, each sampled at 401 points and transformed to CGCS2000 longitude/latitude.</summary>
+    private sealed record FrameEdges(
+        (double[] Lon, double[] Lat) Top,
+        (double[] Lon, double[] Lat) Bottom,
+        (double[] Lon, double[] Lat) Left,
+        (double[] Lon, double[] Lat) Right)
+    {
+        public static FrameEdges Sample(Scene scene, Envelope env)
         {
-            for (var i = 0; i < values.Length - 1; i++)
+            const int Samples = 400;
+            (double[] Lon, double[] Lat) Edge(Func<double, (double X, double Y)> along)
             {
-                var a = values[i];
-                var b = values[i + 1];
-                var k0 = Math.Ceiling(Math.Min(a, b) / step);
-                for (var k = k0; k * step <= Math.Max(a, b); k++)
+                var xs = new double[Samples + 1];
+                var ys = new double[Samples + 1];
+                for (var i = 0; i <= Samples; i++)
                 {
-                    var v = k * step;
-                    if (a == b || (v == Math.Max(a, b) && i < values.Length - 2))
-                    {
-                        continue;
-                    }
-
-                    yield return (v, (i + ((v - a) / (b - a))) / (values.Length - 1));
+                    (xs[i], ys[i]) = along(i / (double)Samples);
                 }
+
+                scene.ToLonLat.Transform(xs, ys);
+                return (xs, ys);
+            }
+
+            return new FrameEdges(
+                Edge(t => (env.MinX + (t * env.Width), env.MaxY)),
+                Edge(t => (env.MinX + (t * env.Width), env.MinY)),
+                Edge(t => (env.MinX, env.MaxY - (t * env.Height))),
+                Edge(t => (env.MaxX, env.MaxY - (t * env.Height))));
+        }
+    }
+
+    /// <summary>Crossings of value k·step along an edge, as a fraction 0..1 of the edge.</summary>
+    private static IEnumerable<(double Value, double T)> Crossings(double[] values, double step)
+    {
+        for (var i = 0; i < values.Length - 1; i++)
+        {
+            var a = values[i];
+            var b = values[i + 1];
+            var k0 = Math.Ceiling(Math.Min(a, b) / step);
+            for (var k = k0; k * step <= Math.Max(a, b); k++)
+            {
+                var v = k * step;
+                if (a == b || (v == Math.Max(a, b) && i < values.Length - 2))
+                {
+                    continue;
+                }
+
+                yield return (v, (i + ((v - a) / (b - a))) / (values.Length - 1));
             }
         }
+    }
 
-        foreach (var (v, t) in Crossings(top.Lon, lonStep))
+    /// <summary>Ticks with degree-minute labels where meridians cross the top and bottom edges and parallels the left and right ones.</summary>
+    private static void GraticuleTicks(SKCanvas canvas, FrameEdges edges, SKRect map, double lonStep, double latStep, SKFont font, float u)
+    {
+        using var tick = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 1f * u, IsAntialias = true };
+        using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+        var tickLength = 6 * u;
+        foreach (var (v, t) in Crossings(edges.Top.Lon, lonStep))
         {
             var x = map.Left + ((float)t * map.Width);
             canvas.DrawLine(x, map.Top, x, map.Top - tickLength, tick);
             canvas.DrawText(Dms(v, 'E', 'W'), x, map.Top - tickLength - (2 * u), SKTextAlign.Center, font, ink);
         }
 
-        foreach (var (v, t) in Crossings(bottom.Lon, lonStep))
+        foreach (var (v, t) in Crossings(edges.Bottom.Lon, lonStep))
         {
             var x = map.Left + ((float)t * map.Width);
             canvas.DrawLine(x, map.Bottom, x, map.Bottom + tickLength, tick);
             canvas.DrawText(Dms(v, 'E', 'W'), x, map.Bottom + tickLength + font.Size, SKTextAlign.Center, font, ink);
         }
 
-        foreach (var (v, t) in Crossings(left.Lat, latStep))
+        foreach (var (v, t) in Crossings(edges.Left.Lat, latStep))
         {
             var y = map.Top + ((float)t * map.Height);
             canvas.DrawLine(map.Left, y, map.Left - tickLength, y, tick);
@@ -584,7 +661,7 @@ public static class ZoningMapRenderer
             canvas.Restore();
         }
 
-        foreach (var (v, t) in Crossings(right.Lat, latStep))
+        foreach (var (v, t) in Crossings(edges.Right.Lat, latStep))
         {
             var y = map.Top + ((float)t * map.Height);
             canvas.DrawLine(map.Right, y, map.Right + tickLength, y, tick);
@@ -593,14 +670,26 @@ public static class ZoningMapRenderer
             canvas.DrawText(Dms(v, 'N', 'S'), map.Right + tickLength + (3 * u), y, SKTextAlign.Center, font, ink);
             canvas.Restore();
         }
+    }
 
-        // Faint graticule lines across the map: meridians and parallels sampled in lon/lat and projected.
+    /// <summary>Faint graticule lines across the map: meridians and parallels sampled in lon/lat and projected.</summary>
+    private static void GraticuleLines(SKCanvas canvas, Scene scene, FrameEdges edges, MapView view, double lonStep, double latStep, float u)
+    {
+        var (top, bottom, left, right) = (edges.Top, edges.Bottom, edges.Left, edges.Right);
         var lonMin = Math.Floor(Math.Min(Math.Min(top.Lon.Min(), bottom.Lon.Min()), left.Lon.Min()) / lonStep) * lonStep;
         var lonMax = Math.Ceiling(Math.Max(Math.Max(top.Lon.Max(), bottom.Lon.Max()), right.Lon.Max()) / lonStep) * lonStep;
         var latMin = Math.Floor(Math.Min(Math.Min(left.Lat.Min(), right.Lat.Min()), bottom.Lat.Min()) / latStep) * latStep;
         var latMax = Math.Ceiling(Math.Max(Math.Max(left.Lat.Max(), right.Lat.Max()), top.Lat.Max()) / latStep) * latStep;
+        using var line = new SKPaint
+        {
+            Color = new SKColor(0, 0, 0, 70),
+            Style = SKPaintStyle.Stroke,
+            StrokeWidth = 0.6f * u,
+            IsAntialias = true,
+            PathEffect = SKPathEffect.CreateDash([2 * u, 4 * u], 0),
+        };
         canvas.Save();
-        canvas.ClipRect(map);
+        canvas.ClipRect(view.Map);
         void Curve(Func<double, (double Lon, double Lat)> along)
         {
             const int Steps = 64;
@@ -613,10 +702,10 @@ public static class ZoningMapRenderer
 
             scene.ToGrid.Transform(xs, ys);
             using var path = new SKPath();
-            path.MoveTo(map.Left + (float)((xs[0] - env.MinX) / scale), map.Top + (float)((env.MaxY - ys[0]) / scale));
+            path.MoveTo(view.Point(new Coordinate(xs[0], ys[0])));
             for (var i = 1; i <= Steps; i++)
             {
-                path.LineTo(map.Left + (float)((xs[i] - env.MinX) / scale), map.Top + (float)((env.MaxY - ys[i]) / scale));
+                path.LineTo(view.Point(new Coordinate(xs[i], ys[i])));
             }
 
             canvas.DrawPath(path, line);
@@ -668,118 +757,230 @@ public static class ZoningMapRenderer
     /// <summary>The height an item needs at the bottom of a column: a heading needs room for the row after it too.</summary>
     private static float Needed(List<LegendItem> items, int i) => items[i].Height + (items[i].KeepWithNext && i + 1 < items.Count ? items[i + 1].Height : 0);
 
+    /// <summary>The legend: grades with their area, prevention zoning, map symbols, then class breaks and AUC.</summary>
     private static List<LegendItem> Legend(Scene scene, Fonts fonts, float u)
+    {
+        var legend = new LegendBuilder(fonts, u);
+        GradeEntries(legend, scene);
+        PreventionEntries(legend, scene);
+        SymbolEntries(legend, scene);
+        legend.Notes(Notes(scene.Data.Product));
+        return legend.Items;
+    }
+
+    private static void GradeEntries(LegendBuilder legend, Scene scene)
     {
         var data = scene.Data;
         var product = data.Product;
-        var items = new List<LegendItem>();
         var n = product.GradeCount;
         var census = product.Census.Where(c => c.AdminCode == data.AdminCode).ToDictionary(c => c.Grade);
-        var swatchW = 28 * u;
-        var swatchH = 18 * u;
-        var textX = 38 * u;
-
-        void Heading(string text) => items.Add(new LegendItem(30 * u, (c, x, y, w) =>
-        {
-            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            c.DrawText(text, x, y + (20 * u), SKTextAlign.Left, Fit(fonts.Text, text, w), ink);
-        }, KeepWithNext: true));
-
-        void Row(Action<SKCanvas, SKRect> swatch, string text, string? detail) => items.Add(new LegendItem((detail is null ? 26 : 44) * u, (c, x, y, w) =>
-        {
-            swatch(c, SKRect.Create(x, y, swatchW, swatchH));
-            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            using var grey = new SKPaint { Color = s_grey, IsAntialias = true };
-            c.DrawText(text, x + textX, y + (14 * u), SKTextAlign.Left, Fit(fonts.Text, text, w - textX), ink);
-            if (detail is not null)
-            {
-                c.DrawText(detail, x + textX, y + (32 * u), SKTextAlign.Left, Fit(fonts.Small, detail, w - textX), grey);
-            }
-        }));
-
-        void Box(SKCanvas c, SKRect r, SKPaint fill)
-        {
-            c.DrawRect(r, fill);
-            using var edge = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 0.8f * u, IsAntialias = true };
-            c.DrawRect(r, edge);
-        }
-
-        void Line(SKCanvas c, SKRect r, SKPaint stroke) => c.DrawLine(r.Left, r.MidY, r.Right, r.MidY, stroke);
-
-        Heading($"{product.Name.Zh}等级 {product.Name.En} grade");
+        legend.Heading($"{product.Name.Zh}等级 {product.Name.En} grade");
         for (var g = n; g >= 1; g--)
         {
             var grade = g;
             var (termEn, termZh) = product.Term(grade);
             var row = census.GetValueOrDefault(grade);
-            var detail = row is null ? null : string.Create(CultureInfo.InvariantCulture, $"{row.AreaKm2:0.0} km² ({row.Share:P1}), {row.HazardPoints} hazard points 隐患点");
-            Row((c, r) =>
-            {
-                using var fill = new SKPaint { Color = SKColor.Parse(Grades.Colour(grade, n)), Style = SKPaintStyle.Fill };
-                Box(c, r, fill);
-            }, $"{termZh} {termEn}", detail);
+            var detail = row is null
+                ? null
+                : string.Create(CultureInfo.InvariantCulture, $"{row.AreaKm2:0.0} km² ({row.Share:P1}), {row.HazardPoints} hazard points 隐患点");
+            legend.Row(
+                (c, r) =>
+                {
+                    using var fill = new SKPaint { Color = SKColor.Parse(Grades.Colour(grade, n)), Style = SKPaintStyle.Fill };
+                    legend.Box(c, r, fill);
+                },
+                $"{termZh} {termEn}",
+                detail);
         }
+    }
 
-        Heading("防治分区 Prevention zoning");
+    private static void PreventionEntries(LegendBuilder legend, Scene scene)
+    {
+        var u = legend.U;
+        legend.Heading("防治分区 Prevention zoning");
         var unitZones = scene.Zones.Where(z => z.InUnit).GroupBy(z => z.Prevention ?? "").ToDictionary(g => g.Key, g => g.Count());
         foreach (var (id, en, zh, colour) in Grades.Prevention)
         {
             var pid = id;
-            Row((c, r) =>
-            {
-                using var white = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Fill };
-                Box(c, r, white);
-                if (Hatch(pid, u) is { } hatch)
+            legend.Row(
+                (c, r) =>
                 {
-                    using (hatch)
+                    using var white = new SKPaint { Color = SKColors.White, Style = SKPaintStyle.Fill };
+                    legend.Box(c, r, white);
+                    if (Hatch(pid, u) is { } hatch)
                     {
-                        c.Save();
-                        c.ClipRect(r);
-                        c.DrawRect(r, hatch);
-                        c.Restore();
+                        using (hatch)
+                        {
+                            c.Save();
+                            c.ClipRect(r);
+                            c.DrawRect(r, hatch);
+                            c.Restore();
+                        }
                     }
-                }
-            }, $"{zh} {en}", string.Create(CultureInfo.InvariantCulture, $"{unitZones.GetValueOrDefault(pid)} zones in the county{(pid == "general" ? "; not hatched" : "")}"));
+                },
+                $"{zh} {en}",
+                string.Create(
+                    CultureInfo.InvariantCulture, $"{unitZones.GetValueOrDefault(pid)} zones in the county{(pid == "general" ? "; not hatched" : "")}"));
         }
+    }
 
-        Heading("图例 Map symbols");
-        Row((c, r) => { using var p = new SKPaint { Color = s_fault, Style = SKPaintStyle.Stroke, StrokeWidth = 2.2f * u, IsAntialias = true }; Line(c, r, p); },
-            "活动断层 active fault", string.Create(CultureInfo.InvariantCulture, $"{scene.Faults.Count} traces on the map"));
-        Row((c, r) => { using var p = new SKPaint { Color = s_fold, Style = SKPaintStyle.Stroke, StrokeWidth = 1.3f * u, IsAntialias = true, PathEffect = SKPathEffect.CreateDash([5 * u, 3 * u], 0) }; Line(c, r, p); },
-            "褶皱轴 fold axis (not a fault)", string.Create(CultureInfo.InvariantCulture, $"{scene.Folds.Count} on the map"));
-        Row((c, r) =>
-        {
-            using var dot = new SKPaint { Color = s_point, IsAntialias = true };
-            c.DrawCircle(r.MidX, r.MidY, 4 * u, dot);
-        }, "地质灾害隐患点 hazard point", string.Create(CultureInfo.InvariantCulture, $"{scene.HazardPoints.Count} on the map"));
-        Row((c, r) => { using var p = new SKPaint { Color = s_waterInk, Style = SKPaintStyle.Stroke, StrokeWidth = 1.6f * u, IsAntialias = true }; Line(c, r, p); }, "河流 river", null);
-        Row((c, r) => { using var p = new SKPaint { Color = s_water, Style = SKPaintStyle.Fill }; Box(c, r, p); }, "湖泊 lake (water, not graded)", null);
-        Row((c, r) =>
-        {
-            using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-            using var white = new SKPaint { Color = SKColors.White, IsAntialias = true };
-            c.DrawCircle(r.MidX, r.MidY, 5 * u, ink);
-            c.DrawCircle(r.MidX, r.MidY, 2.4f * u, white);
-        }, "县市驻地 county seat", null);
-        Row((c, r) => { using var p = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 2.4f * u }; Line(c, r, p); }, $"{data.AdminName}界 county boundary", null);
-        Row((c, r) => { using var p = new SKPaint { Color = new SKColor(60, 60, 60), Style = SKPaintStyle.Stroke, StrokeWidth = 1.2f * u, PathEffect = SKPathEffect.CreateDash([8 * u, 4 * u], 0) }; Line(c, r, p); }, "相邻县市界 neighbouring county", null);
+    private static void SymbolEntries(LegendBuilder legend, Scene scene)
+    {
+        var u = legend.U;
+        legend.Heading("图例 Map symbols");
+        legend.Row(
+            (c, r) =>
+            {
+                using var p = new SKPaint { Color = s_fault, Style = SKPaintStyle.Stroke, StrokeWidth = 2.2f * u, IsAntialias = true };
+                LegendBuilder.Line(c, r, p);
+            },
+            "活动断层 active fault",
+            string.Create(CultureInfo.InvariantCulture, $"{scene.Faults.Count} traces on the map"));
+        legend.Row(
+            (c, r) =>
+            {
+                using var p = new SKPaint
+                {
+                    Color = s_fold,
+                    Style = SKPaintStyle.Stroke,
+                    StrokeWidth = 1.3f * u,
+                    IsAntialias = true,
+                    PathEffect = SKPathEffect.CreateDash([5 * u, 3 * u], 0),
+                };
+                LegendBuilder.Line(c, r, p);
+            },
+            "褶皱轴 fold axis (not a fault)",
+            string.Create(CultureInfo.InvariantCulture, $"{scene.Folds.Count} on the map"));
+        legend.Row(
+            (c, r) =>
+            {
+                using var dot = new SKPaint { Color = s_point, IsAntialias = true };
+                c.DrawCircle(r.MidX, r.MidY, 4 * u, dot);
+            },
+            "地质灾害隐患点 hazard point",
+            string.Create(CultureInfo.InvariantCulture, $"{scene.HazardPoints.Count} on the map"));
+        WaterAndBoundaryEntries(legend, scene);
+    }
 
+    private static void WaterAndBoundaryEntries(LegendBuilder legend, Scene scene)
+    {
+        var u = legend.U;
+        legend.Row(
+            (c, r) =>
+            {
+                using var p = new SKPaint { Color = s_waterInk, Style = SKPaintStyle.Stroke, StrokeWidth = 1.6f * u, IsAntialias = true };
+                LegendBuilder.Line(c, r, p);
+            },
+            "河流 river",
+            null);
+        legend.Row(
+            (c, r) =>
+            {
+                using var p = new SKPaint { Color = s_water, Style = SKPaintStyle.Fill };
+                legend.Box(c, r, p);
+            },
+            "湖泊 lake (water, not graded)",
+            null);
+        legend.Row(
+            (c, r) =>
+            {
+                using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+                using var white = new SKPaint { Color = SKColors.White, IsAntialias = true };
+                c.DrawCircle(r.MidX, r.MidY, 5 * u, ink);
+                c.DrawCircle(r.MidX, r.MidY, 2.4f * u, white);
+            },
+            "县市驻地 county seat",
+            null);
+        legend.Row(
+            (c, r) =>
+            {
+                using var p = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 2.4f * u };
+                LegendBuilder.Line(c, r, p);
+            },
+            $"{scene.Data.AdminName}界 county boundary",
+            null);
+        legend.Row(
+            (c, r) =>
+            {
+                using var p = new SKPaint
+                {
+                    Color = new SKColor(60, 60, 60),
+                    Style = SKPaintStyle.Stroke,
+                    StrokeWidth = 1.2f * u,
+                    PathEffect = SKPathEffect.CreateDash([8 * u, 4 * u], 0),
+                };
+                LegendBuilder.Line(c, r, p);
+            },
+            "相邻县市界 neighbouring county",
+            null);
+    }
+
+    private static List<string> Notes(ZoningMapProduct product)
+    {
         var notes = new List<string>();
         if (product.Breaks.Count > 0)
         {
             notes.Add("Class breaks (index): " + string.Join(" | ", product.Breaks.Select(b => b.ToString("0.###", CultureInfo.InvariantCulture))));
         }
 
-        notes.Add(string.Create(CultureInfo.InvariantCulture, $"ROC-AUC (held out): {product.AucHeldOut?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"}"));
-        items.Add(new LegendItem((notes.Count * 17 * u) + (10 * u), (c, x, y, w) =>
-        {
-            using var grey = new SKPaint { Color = s_grey, IsAntialias = true };
-            for (var i = 0; i < notes.Count; i++)
+        notes.Add(
+            string.Create(CultureInfo.InvariantCulture, $"ROC-AUC (held out): {product.AucHeldOut?.ToString("0.000", CultureInfo.InvariantCulture) ?? "-"}"));
+        return notes;
+    }
+
+    /// <summary>Collects legend items: headings, rows of a swatch with a text and an optional detail line, and notes.</summary>
+    private sealed class LegendBuilder(Fonts fonts, float u)
+    {
+        private readonly float _swatchW = 28 * u;
+        private readonly float _swatchH = 18 * u;
+        private readonly float _textX = 38 * u;
+
+        public float U => u;
+
+        public List<LegendItem> Items { get; } = [];
+
+        public static void Line(SKCanvas c, SKRect r, SKPaint stroke) => c.DrawLine(r.Left, r.MidY, r.Right, r.MidY, stroke);
+
+        public void Heading(string text) => Items.Add(new LegendItem(
+            30 * u,
+            (c, x, y, w) =>
             {
-                c.DrawText(notes[i], x, y + (18 * u) + (i * 17 * u), SKTextAlign.Left, Fit(fonts.Small, notes[i], w), grey);
-            }
-        }));
-        return items;
+                using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+                c.DrawText(text, x, y + (20 * u), SKTextAlign.Left, Fit(fonts.Text, text, w), ink);
+            },
+            KeepWithNext: true));
+
+        public void Row(Action<SKCanvas, SKRect> swatch, string text, string? detail) => Items.Add(new LegendItem(
+            (detail is null ? 26 : 44) * u,
+            (c, x, y, w) =>
+            {
+                swatch(c, SKRect.Create(x, y, _swatchW, _swatchH));
+                using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
+                using var grey = new SKPaint { Color = s_grey, IsAntialias = true };
+                c.DrawText(text, x + _textX, y + (14 * u), SKTextAlign.Left, Fit(fonts.Text, text, w - _textX), ink);
+                if (detail is not null)
+                {
+                    c.DrawText(detail, x + _textX, y + (32 * u), SKTextAlign.Left, Fit(fonts.Small, detail, w - _textX), grey);
+                }
+            }));
+
+        public void Box(SKCanvas c, SKRect r, SKPaint fill)
+        {
+            c.DrawRect(r, fill);
+            using var edge = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 0.8f * u, IsAntialias = true };
+            c.DrawRect(r, edge);
+        }
+
+        public void Notes(List<string> notes) => Items.Add(new LegendItem(
+            (notes.Count * 17 * u) + (10 * u),
+            (c, x, y, w) =>
+            {
+                using var grey = new SKPaint { Color = s_grey, IsAntialias = true };
+                for (var i = 0; i < notes.Count; i++)
+                {
+                    c.DrawText(notes[i], x, y + (18 * u) + (i * 17 * u), SKTextAlign.Left, Fit(fonts.Small, notes[i], w), grey);
+                }
+            }));
     }
 
     private static float ColumnsHeight(List<LegendItem> items, int columns)
@@ -842,7 +1043,9 @@ public static class ZoningMapRenderer
         lines.Add((text, s_grey));
         if (data.SyntheticLayers.Count > 0)
         {
-            foreach (var l in Wrap($"Synthetic sample data, not for decisions 示例数据（非真实，不可用于决策）: {string.Join("; ", data.SyntheticLayers)}.", fonts.Small, width))
+            var notice =
+                $"Synthetic sample data, not for decisions 示例数据（非真实，不可用于决策）: {string.Join("; ", data.SyntheticLayers)}.";
+            foreach (var l in Wrap(notice, fonts.Small, width))
             {
                 lines.Add((l, s_synthetic));
             }
@@ -857,7 +1060,8 @@ public static class ZoningMapRenderer
         return lines;
     }
 
-    private static float FooterHeight(List<(string Text, SKColor Colour)> lines, Fonts fonts) => (lines.Count * fonts.Small.Size * 1.5f) + (fonts.Small.Size * 1.5f);
+    private static float FooterHeight(List<(string Text, SKColor Colour)> lines, Fonts fonts) =>
+        (lines.Count * fonts.Small.Size * 1.5f) + (fonts.Small.Size * 1.5f);
 
     private static void DrawFooter(SKCanvas canvas, List<(string Text, SKColor Colour)> lines, Fonts fonts, float x, float pageHeight)
     {
@@ -920,7 +1124,8 @@ public static class ZoningMapRenderer
         canvas.DrawRect(x, y, units / 2, 6 * u, ink);
         using var edge = new SKPaint { Color = SKColors.Black, Style = SKPaintStyle.Stroke, StrokeWidth = 1 * u };
         canvas.DrawRect(x, y, units, 6 * u, edge);
-        var label = length >= 1000 ? string.Create(CultureInfo.InvariantCulture, $"{length / 1000:0.#} km") : string.Create(CultureInfo.InvariantCulture, $"{length:0} m");
+        var label = length >= 1000 ? string.Create(
+            CultureInfo.InvariantCulture, $"{length / 1000:0.#} km") : string.Create(CultureInfo.InvariantCulture, $"{length:0} m");
         canvas.DrawText("0", x, y - (4 * u), SKTextAlign.Center, font, ink);
         canvas.DrawText(label, x + units, y - (4 * u), SKTextAlign.Center, font, ink);
     }

@@ -2,12 +2,23 @@ using System.Text;
 
 namespace GeoRisk.Tiles;
 
-public sealed record DecodedFeature(ulong? Id, int? Type, IReadOnlyList<uint> Tags, IReadOnlyList<uint> Geometry, IReadOnlyDictionary<string, object?> Attributes,
+public sealed record DecodedFeature(
+    ulong? Id,
+    int? Type,
+    IReadOnlyList<uint> Tags,
+    IReadOnlyList<uint> Geometry,
+    IReadOnlyDictionary<string, object?> Attributes,
     IReadOnlyList<IReadOnlyList<(long X, long Y)>> Parts);
 
 /// <param name="Version">null when the layer has no version field.</param>
 /// <param name="WireProblems">Known fields found with the wrong wire type (skipped when decoding).</param>
-public sealed record DecodedLayer(string? Name, uint? Version, uint Extent, IReadOnlyList<string> Keys, IReadOnlyList<object?> Values, IReadOnlyList<DecodedFeature> Features,
+public sealed record DecodedLayer(
+    string? Name,
+    uint? Version,
+    uint Extent,
+    IReadOnlyList<string> Keys,
+    IReadOnlyList<object?> Values,
+    IReadOnlyList<DecodedFeature> Features,
     IReadOnlyList<string> WireProblems);
 
 /// <summary>Decodes MVT tiles (for tests, the validator and tile inspection).</summary>

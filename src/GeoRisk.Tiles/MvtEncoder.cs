@@ -42,90 +42,146 @@ public sealed class MvtEncoder
         var scale = Extent / bounds.Width;
         var pad = Buffer / scale;
         var clip = new Envelope(bounds.MinX - pad, bounds.MaxX + pad, bounds.MinY - pad, bounds.MaxY + pad);
-        var clipGeometry = new GeometryFactory().ToGeometry(clip);
+        var frame = new TileFrame(bounds, scale, clip, new GeometryFactory().ToGeometry(clip));
         var tileWriter = new ProtoWriter();
         var thinned = new Dictionary<string, int>(StringComparer.Ordinal);
         var total = 0;
         foreach (var layer in layers)
         {
-            var candidates = layer.Features.Where(f => f.Geometry.EnvelopeInternal.Intersects(clip)).ToList();
-            if (candidates.Count > MaxFeaturesPerLayer)
-            {
-                thinned[layer.Name] = candidates.Count - MaxFeaturesPerLayer;
-                candidates = candidates.OrderByDescending(f => f.Importance).ThenBy(f => f.Id).Take(MaxFeaturesPerLayer).OrderBy(f => f.Id).ToList();
-            }
-
+            var candidates = Candidates(layer, clip, thinned);
             var full = new ProtoWriter();
-            full.UInt(15, 2);
-            full.String(1, layer.Name);
-            var keys = new Dictionary<string, uint>(StringComparer.Ordinal);
-            var values = new Dictionary<(int Kind, string Text), uint>();
-            var keyList = new List<string>();
-            var valueList = new List<(int Kind, string Text, object Value)>();
-            var count = 0;
-            foreach (var feature in candidates)
-            {
-                var geometry = feature.Geometry;
-                if (!clip.Contains(geometry.EnvelopeInternal))
-                {
-                    geometry = geometry switch
-                    {
-                        Point or MultiPoint => geometry,
-                        Polygon or MultiPolygon => ClipPolygons(geometry, clip),
-                        _ => geometry.Intersection(clipGeometry),
-                    };
-                }
-
-                var (type, commands) = EncodeGeometry(geometry, bounds, scale, clip);
-                if (commands.Count == 0)
-                {
-                    continue;
-                }
-
-                var tags = new List<uint>();
-                foreach (var (key, raw) in feature.Attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
-                {
-                    if (raw is null || Classify(raw) is not { } v)
-                    {
-                        continue;
-                    }
-
-                    if (!keys.TryGetValue(key, out var k))
-                    {
-                        k = keys[key] = (uint)keyList.Count;
-                        keyList.Add(key);
-                    }
-
-                    if (!values.TryGetValue((v.Kind, v.Text), out var vi))
-                    {
-                        vi = values[(v.Kind, v.Text)] = (uint)valueList.Count;
-                        valueList.Add((v.Kind, v.Text, v.Value));
-                    }
-
-                    tags.Add(k);
-                    tags.Add(vi);
-                }
-
-                var fw = new ProtoWriter();
-                fw.UInt(1, feature.Id);
-                fw.Packed(2, tags);
-                fw.UInt(3, (ulong)type);
-                fw.Packed(4, commands);
-                full.Bytes(2, fw.WrittenSpan);
-                count++;
-            }
-
+            var count = EncodeLayer(full, layer.Name, candidates, frame);
             if (count == 0)
             {
                 continue;
             }
 
-            foreach (var key in keyList)
+            tileWriter.Bytes(3, full.WrittenSpan);
+            total += count;
+        }
+
+        return new EncodedTile(tileWriter.WrittenSpan.ToArray(), total, thinned);
+    }
+
+    /// <summary>The tile's Mercator bounds, tile units per metre, and the buffered clip box (as envelope and geometry).</summary>
+    private sealed record TileFrame(Envelope Bounds, double Scale, Envelope Clip, Geometry ClipGeometry);
+
+    /// <summary>
+    /// The layer's features whose envelope meets the clip box; past <see cref="MaxFeaturesPerLayer"/> the most
+    /// important are kept (ties by id, then back in id order) and the number dropped is recorded in <paramref name="thinned"/>.
+    /// </summary>
+    private List<TileFeature> Candidates(TileLayerInput layer, Envelope clip, Dictionary<string, int> thinned)
+    {
+        var candidates = layer.Features.Where(f => f.Geometry.EnvelopeInternal.Intersects(clip)).ToList();
+        if (candidates.Count > MaxFeaturesPerLayer)
+        {
+            thinned[layer.Name] = candidates.Count - MaxFeaturesPerLayer;
+            candidates = candidates
+                .OrderByDescending(f => f.Importance)
+                .ThenBy(f => f.Id)
+                .Take(MaxFeaturesPerLayer)
+                .OrderBy(f => f.Id)
+                .ToList();
+        }
+
+        return candidates;
+    }
+
+    /// <summary>Writes one layer message (version, name, features, keys, values, extent); returns the features written.</summary>
+    private int EncodeLayer(ProtoWriter full, string name, List<TileFeature> candidates, TileFrame frame)
+    {
+        full.UInt(15, 2);
+        full.String(1, name);
+        var table = new LayerTable();
+        var count = 0;
+        foreach (var feature in candidates)
+        {
+            var (type, commands) = EncodeGeometry(ClipToTile(feature.Geometry, frame), frame.Bounds, frame.Scale, frame.Clip);
+            if (commands.Count == 0)
+            {
+                continue;
+            }
+
+            var fw = new ProtoWriter();
+            fw.UInt(1, feature.Id);
+            fw.Packed(2, table.Tags(feature.Attributes));
+            fw.UInt(3, (ulong)type);
+            fw.Packed(4, commands);
+            full.Bytes(2, fw.WrittenSpan);
+            count++;
+        }
+
+        if (count > 0)
+        {
+            table.WriteTo(full);
+            full.UInt(5, Extent);
+        }
+
+        return count;
+    }
+
+    /// <summary>Geometries inside the clip box pass as they are; points are filtered while encoding; the rest is clipped.</summary>
+    private static Geometry ClipToTile(Geometry geometry, TileFrame frame)
+    {
+        if (frame.Clip.Contains(geometry.EnvelopeInternal))
+        {
+            return geometry;
+        }
+
+        return geometry switch
+        {
+            Point or MultiPoint => geometry,
+            Polygon or MultiPolygon => ClipPolygons(geometry, frame.Clip),
+            _ => geometry.Intersection(frame.ClipGeometry),
+        };
+    }
+
+    /// <summary>A layer's key and value tables: each distinct key and (type, value) stored once, features refer to them by index.</summary>
+    private sealed class LayerTable
+    {
+        private readonly Dictionary<string, uint> _keys = new(StringComparer.Ordinal);
+        private readonly Dictionary<(int Kind, string Text), uint> _values = [];
+        private readonly List<string> _keyList = [];
+        private readonly List<(int Kind, string Text, object Value)> _valueList = [];
+
+        /// <summary>The feature's tags (key index, value index pairs) in key order; nulls and unencodable values are skipped.</summary>
+        public List<uint> Tags(IReadOnlyDictionary<string, object?> attributes)
+        {
+            var tags = new List<uint>();
+            foreach (var (key, raw) in attributes.OrderBy(a => a.Key, StringComparer.Ordinal))
+            {
+                if (raw is null || Classify(raw) is not { } v)
+                {
+                    continue;
+                }
+
+                if (!_keys.TryGetValue(key, out var k))
+                {
+                    k = _keys[key] = (uint)_keyList.Count;
+                    _keyList.Add(key);
+                }
+
+                if (!_values.TryGetValue((v.Kind, v.Text), out var vi))
+                {
+                    vi = _values[(v.Kind, v.Text)] = (uint)_valueList.Count;
+                    _valueList.Add((v.Kind, v.Text, v.Value));
+                }
+
+                tags.Add(k);
+                tags.Add(vi);
+            }
+
+            return tags;
+        }
+
+        public void WriteTo(ProtoWriter full)
+        {
+            foreach (var key in _keyList)
             {
                 full.String(3, key);
             }
 
-            foreach (var (kind, _, value) in valueList)
+            foreach (var (kind, _, value) in _valueList)
             {
                 var vw = new ProtoWriter();
                 switch (kind)
@@ -146,13 +202,7 @@ public sealed class MvtEncoder
 
                 full.Bytes(4, vw.WrittenSpan);
             }
-
-            full.UInt(5, Extent);
-            tileWriter.Bytes(3, full.WrittenSpan);
-            total += count;
         }
-
-        return new EncodedTile(tileWriter.WrittenSpan.ToArray(), total, thinned);
     }
 
     /// <summary>
@@ -179,7 +229,8 @@ public sealed class MvtEncoder
                 continue;
             }
 
-            var holes = polygon.InteriorRings.Where(h => h.EnvelopeInternal.Intersects(clip)).Select(h => ClipRing(h, clipper, factory)).OfType<LinearRing>().ToArray();
+            var holes = polygon.InteriorRings.Where(
+                h => h.EnvelopeInternal.Intersects(clip)).Select(h => ClipRing(h, clipper, factory)).OfType<LinearRing>().ToArray();
             parts.Add(factory.CreatePolygon(shell, holes));
         }
 
@@ -209,7 +260,8 @@ public sealed class MvtEncoder
     {
         string s => (0, s, s),
         bool b => (3, b ? "1" : "0", b),
-        int or long or short or byte or uint => (2, Convert.ToInt64(raw, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture), Convert.ToInt64(raw, CultureInfo.InvariantCulture)),
+        int or long or short or byte or uint =>
+            (2, Convert.ToInt64(raw, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture), Convert.ToInt64(raw, CultureInfo.InvariantCulture)),
         double d when double.IsFinite(d) => (1, d.ToString("R", CultureInfo.InvariantCulture), d),
         float f when float.IsFinite(f) => (1, ((double)f).ToString("R", CultureInfo.InvariantCulture), (double)f),
         DateOnly date => (0, date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), date.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
@@ -288,7 +340,8 @@ public sealed class MvtEncoder
                 // A clip can yield mixed pieces; keep the family of the largest dimension.
                 var dimension = collection.Geometries.Max(g => (int)g.Dimension);
                 var same = collection.Factory.BuildGeometry(collection.Geometries.Where(g => (int)g.Dimension == dimension && !g.IsEmpty));
-                return same is GeometryCollection and not (MultiPoint or MultiLineString or MultiPolygon) ? (GeomType.Point, commands) : EncodeGeometry(same, bounds, scale, clip);
+                return same is GeometryCollection and not (MultiPoint or MultiLineString or MultiPolygon) ? (GeomType.Point, commands) : EncodeGeometry(
+                    same, bounds, scale, clip);
 
             default:
                 return (GeomType.Point, commands);
@@ -326,7 +379,8 @@ public sealed class MvtEncoder
     /// parts of a multipolygon overlap; the whole feature is checked at once, and when invalid, repaired and
     /// snap-rounded back onto the grid (overlaps become one part). Rings that collapse to nothing are dropped.
     /// </summary>
-    private static IEnumerable<(List<(int X, int Y)> Shell, List<List<(int X, int Y)>> Holes)> QuantizedValid(Geometry polygonal, Func<Coordinate, (int X, int Y)> q)
+    private static IEnumerable<(List<(int X, int Y)> Shell, List<List<(int X, int Y)>> Holes)> QuantizedValid(
+        Geometry polygonal, Func<Coordinate, (int X, int Y)> q)
     {
         LinearRing? Ring(LineString ring)
         {

@@ -29,72 +29,12 @@ public static class MvtValidator
         foreach (var layer in layers)
         {
             var where = $"layer '{layer.Name}'";
-            if (string.IsNullOrEmpty(layer.Name))
-            {
-                errors.Add("A layer has no name (4.1).");
-            }
-            else if (!names.Add(layer.Name))
-            {
-                errors.Add($"Two layers are named '{layer.Name}' (4.1).");
-            }
-
-            errors.AddRange(layer.WireProblems.Select(p => $"{where}: {p} (4.1)."));
-            if (layer.Version is null)
-            {
-                errors.Add($"{where}: no version field (4.1).");
-            }
-            else if (layer.Version != 2 && layer.Version != 1)
-            {
-                errors.Add($"{where}: unknown version {layer.Version} (4.1).");
-            }
-            else if (layer.Version != 2)
-            {
-                warnings.Add($"{where}: version {layer.Version}, not 2.");
-            }
-
-            if (layer.Extent == 0)
-            {
-                errors.Add($"{where}: extent 0 (4.1).");
-            }
-
-            if (layer.Values.Any(v => v is InvalidValue))
-            {
-                errors.Add($"{where}: a value holds no field or several (4.1).");
-            }
-
-            if (layer.Keys.Count != layer.Keys.Distinct(StringComparer.Ordinal).Count())
-            {
-                warnings.Add($"{where}: duplicate keys.");
-            }
-
-            if (layer.Values.Count != layer.Values.Select(v => (v?.GetType(), v)).Distinct().Count())
-            {
-                warnings.Add($"{where}: duplicate values.");
-            }
-
+            CheckLayer(layer, where, names, errors, warnings);
             var ids = new HashSet<ulong>();
             foreach (var (feature, n) in layer.Features.Select((f, i) => (f, i)))
             {
                 var fwhere = $"{where} feature {feature.Id?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "#" + n}";
-                if (feature.Id is { } id && !ids.Add(id))
-                {
-                    warnings.Add($"{fwhere}: id used twice in the layer (4.2).");
-                }
-
-                if (feature.Tags.Count % 2 != 0)
-                {
-                    errors.Add($"{fwhere}: odd number of tags (4.4).");
-                }
-
-                for (var i = 0; i < feature.Tags.Count; i++)
-                {
-                    if (feature.Tags[i] >= (i % 2 == 0 ? layer.Keys.Count : layer.Values.Count))
-                    {
-                        errors.Add($"{fwhere}: tag {i} points past the {(i % 2 == 0 ? "keys" : "values")} (4.4).");
-                        break;
-                    }
-                }
-
+                CheckFeature(layer, feature, fwhere, ids, errors, warnings);
                 CheckGeometry(feature, fwhere, errors, warnings);
             }
         }
@@ -102,177 +42,303 @@ public static class MvtValidator
         return new MvtReport(errors, warnings);
     }
 
+    /// <summary>The layer message itself: a unique name, a known version, an extent, well-formed and distinct keys and values (4.1).</summary>
+    private static void CheckLayer(DecodedLayer layer, string where, HashSet<string> names, List<string> errors, List<string> warnings)
+    {
+        if (string.IsNullOrEmpty(layer.Name))
+        {
+            errors.Add("A layer has no name (4.1).");
+        }
+        else if (!names.Add(layer.Name))
+        {
+            errors.Add($"Two layers are named '{layer.Name}' (4.1).");
+        }
+
+        errors.AddRange(layer.WireProblems.Select(p => $"{where}: {p} (4.1)."));
+        if (layer.Version is null)
+        {
+            errors.Add($"{where}: no version field (4.1).");
+        }
+        else if (layer.Version != 2 && layer.Version != 1)
+        {
+            errors.Add($"{where}: unknown version {layer.Version} (4.1).");
+        }
+        else if (layer.Version != 2)
+        {
+            warnings.Add($"{where}: version {layer.Version}, not 2.");
+        }
+
+        if (layer.Extent == 0)
+        {
+            errors.Add($"{where}: extent 0 (4.1).");
+        }
+
+        if (layer.Values.Any(v => v is InvalidValue))
+        {
+            errors.Add($"{where}: a value holds no field or several (4.1).");
+        }
+
+        if (layer.Keys.Count != layer.Keys.Distinct(StringComparer.Ordinal).Count())
+        {
+            warnings.Add($"{where}: duplicate keys.");
+        }
+
+        if (layer.Values.Count != layer.Values.Select(v => (v?.GetType(), v)).Distinct().Count())
+        {
+            warnings.Add($"{where}: duplicate values.");
+        }
+    }
+
+    /// <summary>A feature's id is unique in its layer (4.2) and its tags are key/value index pairs inside the tables (4.4).</summary>
+    private static void CheckFeature(
+        DecodedLayer layer, DecodedFeature feature, string where, HashSet<ulong> ids, List<string> errors, List<string> warnings)
+    {
+        if (feature.Id is { } id && !ids.Add(id))
+        {
+            warnings.Add($"{where}: id used twice in the layer (4.2).");
+        }
+
+        if (feature.Tags.Count % 2 != 0)
+        {
+            errors.Add($"{where}: odd number of tags (4.4).");
+        }
+
+        for (var i = 0; i < feature.Tags.Count; i++)
+        {
+            if (feature.Tags[i] >= (i % 2 == 0 ? layer.Keys.Count : layer.Values.Count))
+            {
+                errors.Add($"{where}: tag {i} points past the {(i % 2 == 0 ? "keys" : "values")} (4.4).");
+                break;
+            }
+        }
+    }
+
     private static void CheckGeometry(DecodedFeature feature, string where, List<string> errors, List<string> warnings)
     {
-        var g = feature.Geometry;
-        if (feature.Type is null)
+        if (!CheckGeometryType(feature, where, errors, warnings))
         {
-            errors.Add($"{where}: no geometry type field (4.2).");
             return;
         }
 
-        if (feature.Type == 0)
+        var reader = new CommandReader(feature.Type!.Value);
+        if (reader.Read(feature.Geometry) is { } problem)
         {
-            warnings.Add($"{where}: geometry type UNKNOWN; its geometry cannot be checked (4.3.4.1).");
-            return;
-        }
-
-        if (feature.Type > 3)
-        {
-            errors.Add($"{where}: geometry type {feature.Type} is not POINT, LINESTRING or POLYGON (4.3.4).");
-            return;
-        }
-
-        if (g.Count == 0)
-        {
-            errors.Add($"{where}: no geometry (4.3).");
-            return;
-        }
-
-        var i = 0;
-        long x = 0, y = 0;
-        var rings = new List<List<(long X, long Y)>>();
-        List<(long X, long Y)>? current = null;
-        var expectLineTo = false;
-        var moveTos = 0;
-        while (i < g.Count)
-        {
-            var command = g[i] & 7;
-            var count = (int)(g[i] >> 3);
-            i++;
-            switch (command)
-            {
-                case 1:
-                    if (feature.Type == 1 && moveTos > 0)
-                    {
-                        errors.Add($"{where}: a point geometry has more than one MoveTo command (4.3.4.2).");
-                        return;
-                    }
-
-                    if (count == 0 || (feature.Type != 1 && count != 1))
-                    {
-                        errors.Add($"{where}: MoveTo with count {count} (4.3.3.1).");
-                        return;
-                    }
-
-                    if (expectLineTo)
-                    {
-                        errors.Add($"{where}: a part has a MoveTo without LineTo (4.3.4).");
-                        return;
-                    }
-
-                    if (feature.Type != 1 && moveTos > 0 && feature.Type == 3 && current is not null)
-                    {
-                        errors.Add($"{where}: a ring was not closed with ClosePath (4.3.4.4).");
-                        return;
-                    }
-
-                    moveTos++;
-                    break;
-                case 2:
-                    if (feature.Type == 1 || count == 0 || current is null)
-                    {
-                        errors.Add($"{where}: LineTo with count {count} in a {(feature.Type == 1 ? "point" : "part without MoveTo")} (4.3.3.2).");
-                        return;
-                    }
-
-                    expectLineTo = false;
-                    break;
-                case 7:
-                    if (feature.Type != 3 || count != 1 || current is null || current.Count < 3)
-                    {
-                        errors.Add($"{where}: ClosePath where it is not allowed (4.3.3.3).");
-                        return;
-                    }
-
-                    rings.Add(current);
-                    current = null;
-                    continue;
-                default:
-                    errors.Add($"{where}: unknown command {command} (4.3.3).");
-                    return;
-            }
-
-            if (i + (2 * count) > g.Count)
-            {
-                errors.Add($"{where}: command runs past the geometry (4.3.2).");
-                return;
-            }
-
-            for (var k = 0; k < count; k++)
-            {
-                var dx = ProtoWriter.UnZigZag(g[i++]);
-                var dy = ProtoWriter.UnZigZag(g[i++]);
-                if (command == 2 && dx == 0 && dy == 0)
-                {
-                    errors.Add($"{where}: zero-length segment: LineTo dX and dY MUST NOT both be 0 (4.3.3.2).");
-                    return;
-                }
-
-                x += dx;
-                y += dy;
-                if (command == 1)
-                {
-                    current = [(x, y)];
-                    expectLineTo = feature.Type != 1;
-                    if (feature.Type == 2)
-                    {
-                        rings.Add(current);
-                    }
-                }
-                else
-                {
-                    current!.Add((x, y));
-                }
-            }
-        }
-
-        if (expectLineTo)
-        {
-            errors.Add($"{where}: geometry ends after a MoveTo (4.3.4).");
+            errors.Add($"{where}: {problem}");
             return;
         }
 
         if (feature.Type == 3)
         {
-            if (current is not null)
-            {
-                errors.Add($"{where}: the last ring is not closed with ClosePath (4.3.4.4).");
-                return;
-            }
-
-            if (rings.Count == 0)
-            {
-                errors.Add($"{where}: polygon without rings (4.3.4.4).");
-                return;
-            }
-
-            if (Area(rings[0]) <= 0)
-            {
-                errors.Add($"{where}: the first ring is not an exterior ring (positive area in tile coordinates) (4.3.4.4).");
-            }
-
-            foreach (var ring in rings)
-            {
-                if (Area(ring) == 0)
-                {
-                    errors.Add($"{where}: a ring has zero area (4.3.4.4).");
-                }
-
-                if (ring.Count > 1 && ring[^1] == ring[0])
-                {
-                    warnings.Add($"{where}: a ring repeats its first point before ClosePath (4.3.4.4).");
-                }
-            }
-
-            if (rings.All(r => Area(r) != 0) && Area(rings[0]) > 0 && InvalidPolygon(rings) is { } reason)
-            {
-                errors.Add($"{where}: {reason} (4.3.4.4: polygons must be valid per OGC Simple Features).");
-            }
+            CheckPolygonRings(reader, where, errors, warnings);
         }
-        else if (feature.Type == 2 && rings.Any(r => r.Count < 2))
+        else if (feature.Type == 2 && reader.Parts.Any(r => r.Count < 2))
         {
             errors.Add($"{where}: a line with fewer than two points (4.3.4.3).");
+        }
+    }
+
+    /// <summary>False (with the finding recorded) when the geometry cannot be walked: no, unknown or unsupported type, or no commands.</summary>
+    private static bool CheckGeometryType(DecodedFeature feature, string where, List<string> errors, List<string> warnings)
+    {
+        if (feature.Type is null)
+        {
+            errors.Add($"{where}: no geometry type field (4.2).");
+            return false;
+        }
+
+        if (feature.Type == 0)
+        {
+            warnings.Add($"{where}: geometry type UNKNOWN; its geometry cannot be checked (4.3.4.1).");
+            return false;
+        }
+
+        if (feature.Type > 3)
+        {
+            errors.Add($"{where}: geometry type {feature.Type} is not POINT, LINESTRING or POLYGON (4.3.4).");
+            return false;
+        }
+
+        if (feature.Geometry.Count == 0)
+        {
+            errors.Add($"{where}: no geometry (4.3).");
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Closed rings, the first exterior, none of zero area, no repeated closing point, and a valid polygon (4.3.4.4).</summary>
+    private static void CheckPolygonRings(CommandReader reader, string where, List<string> errors, List<string> warnings)
+    {
+        var rings = reader.Parts;
+        if (reader.Current is not null)
+        {
+            errors.Add($"{where}: the last ring is not closed with ClosePath (4.3.4.4).");
+            return;
+        }
+
+        if (rings.Count == 0)
+        {
+            errors.Add($"{where}: polygon without rings (4.3.4.4).");
+            return;
+        }
+
+        if (Area(rings[0]) <= 0)
+        {
+            errors.Add($"{where}: the first ring is not an exterior ring (positive area in tile coordinates) (4.3.4.4).");
+        }
+
+        foreach (var ring in rings)
+        {
+            if (Area(ring) == 0)
+            {
+                errors.Add($"{where}: a ring has zero area (4.3.4.4).");
+            }
+
+            if (ring.Count > 1 && ring[^1] == ring[0])
+            {
+                warnings.Add($"{where}: a ring repeats its first point before ClosePath (4.3.4.4).");
+            }
+        }
+
+        if (rings.All(r => Area(r) != 0) && Area(rings[0]) > 0 && InvalidPolygon(rings) is { } reason)
+        {
+            errors.Add($"{where}: {reason} (4.3.4.4: polygons must be valid per OGC Simple Features).");
+        }
+    }
+
+    /// <summary>
+    /// Walks a geometry's command stream (4.3.3, 4.3.4) for one geometry type (1 point, 2 line, 3 polygon),
+    /// collecting lines and closed rings in <see cref="Parts"/>; the ring still open at the end stays in <see cref="Current"/>.
+    /// </summary>
+    private sealed class CommandReader(int type)
+    {
+        private long _x;
+        private long _y;
+        private bool _expectLineTo;
+        private int _moveTos;
+
+        public List<List<(long X, long Y)>> Parts { get; } = [];
+
+        public List<(long X, long Y)>? Current { get; private set; }
+
+        /// <summary>The first violation of the command rules, or null when the stream is well formed.</summary>
+        public string? Read(IReadOnlyList<uint> g)
+        {
+            var i = 0;
+            while (i < g.Count)
+            {
+                var command = g[i] & 7;
+                var count = (int)(g[i] >> 3);
+                i++;
+                if (command == 7)
+                {
+                    if (ClosePath(count) is { } closeProblem)
+                    {
+                        return closeProblem;
+                    }
+
+                    continue;
+                }
+
+                var problem = command switch
+                {
+                    1 => MoveTo(count),
+                    2 => LineTo(count),
+                    _ => $"unknown command {command} (4.3.3).",
+                };
+                if (problem is not null)
+                {
+                    return problem;
+                }
+
+                if (i + (2 * count) > g.Count)
+                {
+                    return "command runs past the geometry (4.3.2).";
+                }
+
+                for (var k = 0; k < count; k++)
+                {
+                    var dx = ProtoWriter.UnZigZag(g[i++]);
+                    var dy = ProtoWriter.UnZigZag(g[i++]);
+                    if (command == 2 && dx == 0 && dy == 0)
+                    {
+                        return "zero-length segment: LineTo dX and dY MUST NOT both be 0 (4.3.3.2).";
+                    }
+
+                    Advance(command, dx, dy);
+                }
+            }
+
+            return _expectLineTo ? "geometry ends after a MoveTo (4.3.4)." : null;
+        }
+
+        private string? MoveTo(int count)
+        {
+            if (type == 1 && _moveTos > 0)
+            {
+                return "a point geometry has more than one MoveTo command (4.3.4.2).";
+            }
+
+            if (count == 0 || (type != 1 && count != 1))
+            {
+                return $"MoveTo with count {count} (4.3.3.1).";
+            }
+
+            if (_expectLineTo)
+            {
+                return "a part has a MoveTo without LineTo (4.3.4).";
+            }
+
+            if (type != 1 && _moveTos > 0 && type == 3 && Current is not null)
+            {
+                return "a ring was not closed with ClosePath (4.3.4.4).";
+            }
+
+            _moveTos++;
+            return null;
+        }
+
+        private string? LineTo(int count)
+        {
+            if (type == 1 || count == 0 || Current is null)
+            {
+                return $"LineTo with count {count} in a {(type == 1 ? "point" : "part without MoveTo")} (4.3.3.2).";
+            }
+
+            _expectLineTo = false;
+            return null;
+        }
+
+        private string? ClosePath(int count)
+        {
+            if (type != 3 || count != 1 || Current is null || Current.Count < 3)
+            {
+                return "ClosePath where it is not allowed (4.3.3.3).";
+            }
+
+            Parts.Add(Current);
+            Current = null;
+            return null;
+        }
+
+        private void Advance(uint command, long dx, long dy)
+        {
+            _x += dx;
+            _y += dy;
+            if (command == 1)
+            {
+                Current = [(_x, _y)];
+                _expectLineTo = type != 1;
+                if (type == 2)
+                {
+                    Parts.Add(Current);
+                }
+            }
+            else
+            {
+                Current!.Add((_x, _y));
+            }
         }
     }
 
@@ -322,7 +388,8 @@ public static class MvtValidator
         }
 
         var error = op.ValidationError;
-        return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"invalid polygon: {error.Message} at ({error.Coordinate?.X}, {error.Coordinate?.Y})");
+        return string.Create(
+            System.Globalization.CultureInfo.InvariantCulture, $"invalid polygon: {error.Message} at ({error.Coordinate?.X}, {error.Coordinate?.Y})");
     }
 
     private static readonly GeometryFactory s_validatorFactory = new(new PrecisionModel(1.0));

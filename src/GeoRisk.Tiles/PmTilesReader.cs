@@ -263,7 +263,9 @@ public sealed class PmTilesReader : IDisposable
         {
             var v = Varint();
             // 0 means "right after the previous entry"; otherwise the offset plus one.
-            entries[i].Offset = v == 0 && i > 0 ? entries[i - 1].Offset + entries[i - 1].Length : v > 0 ? v - 1 : throw Bad($"has an invalid first offset in its {what}");
+            entries[i].Offset = v == 0 && i > 0
+                ? entries[i - 1].Offset + entries[i - 1].Length
+                : v > 0 ? v - 1 : throw Bad($"has an invalid first offset in its {what}");
         }
 
         return entries;
@@ -278,7 +280,9 @@ public sealed class PmTilesReader : IDisposable
 
         var bytes = new byte[length];
         ReadExactly(bytes, offset);
-        return Header.InternalCompression == PmTilesFormat.CompressionGzip ? PmTilesFormat.Gunzip(bytes, MaxDirectoryBytes, $"Archive {_name}: its {what}") : bytes;
+        return Header.InternalCompression == PmTilesFormat.CompressionGzip
+            ? PmTilesFormat.Gunzip(bytes, MaxDirectoryBytes, $"Archive {_name}: its {what}")
+            : bytes;
     }
 
     private void ReadExactly(byte[] buffer, ulong offset)

@@ -21,7 +21,8 @@ public sealed class PmTilesWriter : IDisposable
     private readonly FileStream _staging;
     private ulong _stagedLength;
 
-    public PmTilesWriter() => _staging = new FileStream(_stagingPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
+    public PmTilesWriter() =>
+        _staging = new FileStream(_stagingPath, FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.DeleteOnClose);
 
     /// <summary>Distinct tile contents stored so far.</summary>
     public int ContentCount => _contents.Count;
@@ -52,7 +53,26 @@ public sealed class PmTilesWriter : IDisposable
     /// <param name="metadataJson">The archive's JSON metadata (TileJSON-like: name, vector_layers, attribution …).</param>
     /// <param name="bounds">lon/lat bounds of the tiles.</param>
     /// <exception cref="InvalidOperationException">No tile was added, or a tile id was added twice.</exception>
-    public void WriteTo(Stream output, string metadataJson, (double MinLon, double MinLat, double MaxLon, double MaxLat) bounds, int minZoom, int maxZoom)
+    public void WriteTo(
+        Stream output, string metadataJson, (double MinLon, double MinLat, double MaxLon, double MaxLat) bounds, int minZoom, int maxZoom)
+    {
+        SortAndCheckTileIds();
+        var (layout, dataLength) = ClusteredLayout();
+        var entries = RunLengthEntries(layout);
+        var (root, leaves) = Directories(entries);
+        var metadata = Gzip(Encoding.UTF8.GetBytes(metadataJson));
+        var sections = new Sections(root.Length, metadata.Length, leaves.Length, dataLength);
+        var header = Header(sections, (ulong)_tiles.Count, (ulong)entries.Count, (ulong)layout.Count, bounds, minZoom, maxZoom);
+
+        output.Write(header);
+        output.Write(root);
+        output.Write(metadata);
+        output.Write(leaves);
+        WriteTileData(output);
+    }
+
+    /// <exception cref="InvalidOperationException">No tile was added, or a tile id was added twice.</exception>
+    private void SortAndCheckTileIds()
     {
         if (_tiles.Count == 0)
         {
@@ -67,8 +87,11 @@ public sealed class PmTilesWriter : IDisposable
                 throw new InvalidOperationException($"Tile id {_tiles[i].TileId} was added twice.");
             }
         }
+    }
 
-        // Clustered: tile data in tile-id order. Contents are re-laid out in the order of their first use.
+    /// <summary>Clustered: tile data in tile-id order. Contents are re-laid out in the order of their first use (staged offset → data offset).</summary>
+    private (Dictionary<ulong, ulong> Layout, ulong DataLength) ClusteredLayout()
+    {
         var layout = new Dictionary<ulong, ulong>();
         ulong dataLength = 0;
         foreach (var t in _tiles)
@@ -79,7 +102,12 @@ public sealed class PmTilesWriter : IDisposable
             }
         }
 
-        // Entries with run lengths: consecutive ids pointing at the same content collapse into one entry.
+        return (layout, dataLength);
+    }
+
+    /// <summary>Entries with run lengths: consecutive ids pointing at the same content collapse into one entry.</summary>
+    private List<Entry> RunLengthEntries(Dictionary<ulong, ulong> layout)
+    {
         var entries = new List<Entry>();
         foreach (var t in _tiles)
         {
@@ -94,28 +122,46 @@ public sealed class PmTilesWriter : IDisposable
             }
         }
 
-        var (root, leaves) = Directories(entries);
-        var metadata = Gzip(Encoding.UTF8.GetBytes(metadataJson));
-        var rootOffset = (ulong)HeaderLength;
-        var metadataOffset = rootOffset + (ulong)root.Length;
-        var leavesOffset = metadataOffset + (ulong)metadata.Length;
-        var dataOffset = leavesOffset + (ulong)leaves.Length;
+        return entries;
+    }
 
+    /// <summary>Offsets and lengths of the archive's sections, in the order they are written after the header.</summary>
+    private readonly record struct Sections(int RootLength, int MetadataLength, int LeavesLength, ulong DataLength)
+    {
+        public ulong RootOffset => HeaderLength;
+
+        public ulong MetadataOffset => RootOffset + (ulong)RootLength;
+
+        public ulong LeavesOffset => MetadataOffset + (ulong)MetadataLength;
+
+        public ulong DataOffset => LeavesOffset + (ulong)LeavesLength;
+    }
+
+    /// <summary>The fixed 127-byte v3 header.</summary>
+    private static byte[] Header(
+        Sections sections,
+        ulong addressedTiles,
+        ulong tileEntries,
+        ulong tileContents,
+        (double MinLon, double MinLat, double MaxLon, double MaxLat) bounds,
+        int minZoom,
+        int maxZoom)
+    {
         var header = new byte[HeaderLength];
         "PMTiles"u8.CopyTo(header);
         header[7] = 3;
         var h = header.AsSpan();
-        BinaryPrimitives.WriteUInt64LittleEndian(h[8..], rootOffset);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[16..], (ulong)root.Length);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[24..], metadataOffset);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[32..], (ulong)metadata.Length);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[40..], leavesOffset);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[48..], (ulong)leaves.Length);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[56..], dataOffset);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[64..], dataLength);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[72..], (ulong)_tiles.Count);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[80..], (ulong)entries.Count);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[88..], (ulong)layout.Count);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[8..], sections.RootOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[16..], (ulong)sections.RootLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[24..], sections.MetadataOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[32..], (ulong)sections.MetadataLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[40..], sections.LeavesOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[48..], (ulong)sections.LeavesLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[56..], sections.DataOffset);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[64..], sections.DataLength);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[72..], addressedTiles);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[80..], tileEntries);
+        BinaryPrimitives.WriteUInt64LittleEndian(h[88..], tileContents);
         header[96] = 1; // clustered
         header[97] = 2; // internal compression: gzip
         header[98] = 2; // tile compression: gzip
@@ -130,12 +176,12 @@ public sealed class PmTilesWriter : IDisposable
         header[118] = (byte)minZoom;
         BinaryPrimitives.WriteInt32LittleEndian(h[119..], E7((bounds.MinLon + bounds.MaxLon) / 2));
         BinaryPrimitives.WriteInt32LittleEndian(h[123..], E7((bounds.MinLat + bounds.MaxLat) / 2));
+        return header;
+    }
 
-        output.Write(header);
-        output.Write(root);
-        output.Write(metadata);
-        output.Write(leaves);
-        // The tile data in the clustered order computed above.
+    /// <summary>The tile data in the clustered order of <see cref="ClusteredLayout"/>: each distinct content once, at its first use.</summary>
+    private void WriteTileData(Stream output)
+    {
         _staging.Flush();
         var buffer = new byte[1 << 16];
         var written = new HashSet<ulong>();

@@ -44,7 +44,8 @@ internal static class AdminEndpoints
 
         var (record, key) = keys.Create(body.Name.Trim(), role);
         // The only time the key is visible, as with `georisk keys add`.
-        return TypedResults.Created($"/api/v1/admin/keys/{record.Id}", new { record.Id, record.Name, role = record.Role.ToString().ToLowerInvariant(), record.CreatedAt, key });
+        return TypedResults.Created(
+            $"/api/v1/admin/keys/{record.Id}", new { record.Id, record.Name, role = record.Role.ToString().ToLowerInvariant(), record.CreatedAt, key });
     }
 
     private static async Task<IResult> CheckStore(IGeoRiskStore store, CancellationToken ct)

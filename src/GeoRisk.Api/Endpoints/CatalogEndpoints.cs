@@ -13,7 +13,8 @@ namespace GeoRisk.Api.Endpoints;
 public sealed record LayerVersionSummary(int Version, DateTimeOffset CreatedAt, string Uploader, string SourceFile, string SourceSha256, string? SourceCrs,
     long FeatureCount, double[]? Bbox, System.Text.Json.JsonElement FieldMapping, System.Text.Json.JsonElement Report);
 
-public sealed record LayerSummary(string Id, string SurveyId, string Name, string Kind, int Version, long FeatureCount, double[]? Bbox, DateTimeOffset UpdatedAt);
+public sealed record LayerSummary(
+    string Id, string SurveyId, string Name, string Kind, int Version, long FeatureCount, double[]? Bbox, DateTimeOffset UpdatedAt);
 
 /// <summary>Read access to surveys, layers, versions and features.</summary>
 internal static class CatalogEndpoints
@@ -34,16 +35,30 @@ internal static class CatalogEndpoints
         TypedResults.Ok(SurveyPrecedence.Rank(await store.ListSurveysAsync(ct)));
 
     private static async Task<Ok<List<LayerSummary>>> ListLayers(IGeoRiskStore store, CancellationToken ct) =>
-        TypedResults.Ok((await store.ListLayersAsync(ct)).Select(l => new LayerSummary(l.Id, l.SurveyId, l.Name, l.Kind.ToToken(), l.CurrentVersion, l.FeatureCount,
-            Bbox(l.Bounds), l.UpdatedAt)).ToList());
+        TypedResults.Ok((await store.ListLayersAsync(ct))
+            .Select(l => new LayerSummary(
+                l.Id, l.SurveyId, l.Name, l.Kind.ToToken(), l.CurrentVersion, l.FeatureCount, Bbox(l.Bounds), l.UpdatedAt))
+            .ToList());
 
-    private static async Task<Results<Ok<List<LayerVersionSummary>>, NotFound>> ListVersions(string surveyId, string layer, IGeoRiskStore store, CancellationToken ct)
+    private static async Task<Results<Ok<List<LayerVersionSummary>>, NotFound>> ListVersions(
+        string surveyId, string layer, IGeoRiskStore store, CancellationToken ct)
     {
         var versions = await store.ListVersionsAsync(surveyId, layer, ct);
         return versions.Count == 0
             ? TypedResults.NotFound()
-            : TypedResults.Ok(versions.Select(v => new LayerVersionSummary(v.Version, v.CreatedAt, v.Uploader, v.SourceFile, v.SourceSha256, v.SourceCrs, v.FeatureCount,
-                Bbox(v.Bounds), System.Text.Json.JsonDocument.Parse(v.FieldMappingJson).RootElement, System.Text.Json.JsonDocument.Parse(v.ReportJson).RootElement)).ToList());
+            : TypedResults.Ok(versions
+                .Select(v => new LayerVersionSummary(
+                    v.Version,
+                    v.CreatedAt,
+                    v.Uploader,
+                    v.SourceFile,
+                    v.SourceSha256,
+                    v.SourceCrs,
+                    v.FeatureCount,
+                    Bbox(v.Bounds),
+                    System.Text.Json.JsonDocument.Parse(v.FieldMappingJson).RootElement,
+                    System.Text.Json.JsonDocument.Parse(v.ReportJson).RootElement))
+                .ToList());
     }
 
     private static double[]? Bbox(Envelope? b) => b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY];

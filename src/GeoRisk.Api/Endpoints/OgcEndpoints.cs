@@ -59,14 +59,17 @@ internal static class OgcEndpoints
     {
         var ogc = app.MapGroup("").WithTags("OGC API");
         ogc.MapGet("/ogc", Landing).WithName("OgcLanding").WithSummary("OGC API landing page");
-        ogc.MapGet("/conformance", (HttpContext _) => TypedResults.Ok(new { conformsTo = ConformanceClasses })).WithName("OgcConformance").WithSummary("Conformance classes served");
+        ogc.MapGet("/conformance", (HttpContext _) => TypedResults.Ok(new { conformsTo = ConformanceClasses })).WithName("OgcConformance").WithSummary(
+            "Conformance classes served");
         ogc.MapGet("/collections", Collections).WithName("OgcCollections").WithSummary("Feature collections");
         ogc.MapGet("/collections/{id}", Collection).WithName("OgcCollection").WithSummary("One feature collection");
         ogc.MapGet("/collections/{id}/items", Items).WithName("OgcItems").WithSummary("Features of a collection (GeoJSON, paged)");
         ogc.MapGet("/collections/{id}/items/{fid}", Item).WithName("OgcItem").WithSummary("One feature");
         ogc.MapGet("/collections/{id}/tiles", Tilesets).WithName("OgcTilesets").WithSummary("Vector tilesets of a collection");
         ogc.MapGet("/collections/{id}/tiles/{tileMatrixSetId}", Tileset).WithName("OgcTileset").WithSummary("OGC TileSet document");
-        ogc.MapGet("/collections/{id}/tiles/{tileMatrixSetId}/{z}/{y}/{x}", (string id, string tileMatrixSetId, string z, string y, string x, TileService tiles, HttpContext http, CancellationToken ct) =>
+        ogc.MapGet(
+            "/collections/{id}/tiles/{tileMatrixSetId}/{z}/{y}/{x}",
+            (string id, string tileMatrixSetId, string z, string y, string x, TileService tiles, HttpContext http, CancellationToken ct) =>
             tileMatrixSetId == WebMercatorQuad
                 ? TileEndpointsProxy.VectorTile(id, z, x, y, tiles, http, ct)
                 : Task.FromResult(UnknownTileMatrixSet(tileMatrixSetId))).WithName("OgcTile").WithSummary("One Mapbox vector tile");
@@ -90,7 +93,13 @@ internal static class OgcEndpoints
 
     private static IResult Landing(HttpContext http) => TypedResults.Json(LandingDocument(TileEndpoints.BaseUrl(http)));
 
-    private static JsonObject Link(string href, string rel, string type, string title) => new() { ["href"] = href, ["rel"] = rel, ["type"] = type, ["title"] = title };
+    private static JsonObject Link(string href, string rel, string type, string title) => new()
+    {
+        ["href"] = href,
+        ["rel"] = rel,
+        ["type"] = type,
+        ["title"] = title,
+    };
 
     private static IResult UnknownTileMatrixSet(string id) =>
         Problems.Create(404, "not-found", $"No tile matrix set '{id}' (served: {WebMercatorQuad}).");
@@ -101,7 +110,8 @@ internal static class OgcEndpoints
         var extent = new JsonObject();
         if (t.Bounds is { } b)
         {
-            extent["spatial"] = new JsonObject { ["bbox"] = new JsonArray(new JsonArray(Round(b.MinX), Round(b.MinY), Round(b.MaxX), Round(b.MaxY))), ["crs"] = Crs84 };
+            extent["spatial"] = new JsonObject { ["bbox"] = new JsonArray(
+                new JsonArray(Round(b.MinX), Round(b.MinY), Round(b.MaxX), Round(b.MaxY))), ["crs"] = Crs84 };
         }
 
         return new JsonObject
@@ -150,7 +160,8 @@ internal static class OgcEndpoints
             ["templated"] = true,
             ["title"] = "Mapbox vector tiles",
         },
-        ["scheme"] = Link($"{root}/tileMatrixSets/{WebMercatorQuad}", "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "application/json", "WebMercatorQuad"),
+        ["scheme"] = Link(
+            $"{root}/tileMatrixSets/{WebMercatorQuad}", "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme", "application/json", "WebMercatorQuad"),
         ["tilejson"] = Link($"{root}/tiles/{escaped}.json", "describedby", "application/json", "TileJSON 3.0"),
     };
 
@@ -223,7 +234,8 @@ internal static class OgcEndpoints
                 ["id"] = t.Id,
                 ["title"] = t.Title,
                 ["dataType"] = "vector",
-                ["geometryDimension"] = t.GeometryType.Contains("Polygon", StringComparison.Ordinal) ? 2 : t.GeometryType.Contains("Line", StringComparison.Ordinal) ? 1 : 0,
+                ["geometryDimension"] = t.GeometryType.Contains(
+                    "Polygon", StringComparison.Ordinal) ? 2 : t.GeometryType.Contains("Line", StringComparison.Ordinal) ? 1 : 0,
                 ["minTileMatrix"] = t.MinZoom.ToString(CultureInfo.InvariantCulture),
                 ["maxTileMatrix"] = t.MaxZoom.ToString(CultureInfo.InvariantCulture),
                 ["propertiesSchema"] = new JsonObject { ["type"] = "object", ["properties"] = properties },
@@ -332,95 +344,28 @@ internal static class OgcEndpoints
         };
     }
 
+    /// <summary>The paging, CRS and filter parameters of an items request.</summary>
+    private sealed record ItemsQuery(int Limit, long Offset, string Crs, Envelope? Bbox);
+
     private static async Task<IResult> Items(string id, HttpContext http, IGeoRiskStore store, TileService tiles, CancellationToken ct)
     {
         var query = http.Request.Query;
-        var unknown = query.Keys.Where(k => !s_itemParameters.Contains(k)).ToList();
-        if (unknown.Count > 0)
+        var (parsed, error) = ParseItemsQuery(query);
+        if (error is not null)
         {
-            return Problems.Create(400, "unknown-parameter", $"Unknown query parameter(s): {string.Join(", ", unknown)} (supported: {string.Join(", ", s_itemParameters)}).");
+            return error;
         }
 
-        var limit = DefaultLimit;
-        if (query.TryGetValue("limit", out var l) && (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
-        {
-            return Problems.Create(400, "bad-limit", $"limit must be an integer from 1 to {MaxLimit}.");
-        }
-
-        long offset = 0;
-        if (query.TryGetValue("offset", out var o) && (!long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
-        {
-            return Problems.Create(400, "bad-offset", "offset must be a non-negative integer.");
-        }
-
-        if (query.TryGetValue("datetime", out var datetime) && !IsValidDatetime(datetime.ToString()))
-        {
-            return Problems.Create(400, "bad-datetime", "datetime must be an RFC 3339 date-time or an interval such as 2024-01-01T00:00:00Z/.. .");
-        }
-
-        var crs = Crs84;
-        if (query.TryGetValue("crs", out var crsValue))
-        {
-            if (NormaliseCrs(crsValue.ToString()) is not { } c)
-            {
-                return Problems.Create(400, "unsupported-crs", $"crs '{crsValue}' is not served (supported: {string.Join(", ", SupportedCrs)}).");
-            }
-
-            crs = c;
-        }
-
-        var bboxCrs = Crs84;
-        if (query.TryGetValue("bbox-crs", out var bboxCrsValue))
-        {
-            if (NormaliseCrs(bboxCrsValue.ToString()) is not { } c)
-            {
-                return Problems.Create(400, "unsupported-crs", $"bbox-crs '{bboxCrsValue}' is not served (supported: {string.Join(", ", SupportedCrs)}).");
-            }
-
-            bboxCrs = c;
-        }
-
-        Envelope? bbox = null;
-        if (query.TryGetValue("bbox", out var b))
-        {
-            // EPSG:4490 as an OGC URI has latitude first: the box is minLat,minLon,maxLat,maxLon.
-            var text = bboxCrs == Cgcs2000 ? SwapBbox(b.ToString()) : b.ToString();
-            if (text is null)
-            {
-                return Problems.Create(400, "bad-bbox", "bbox must have four comma-separated numbers.");
-            }
-
-            if (!CatalogEndpoints.TryParseBbox(text, out bbox, out var error))
-            {
-                return Problems.Create(400, "bad-bbox", error);
-            }
-        }
-
+        var (limit, offset, crs, bbox) = parsed!;
         var collection = await FindAsync(tiles, id, ct);
         // Large pages cost the service far more than the request costs a client, so they are capped.
         limit = Math.Min(limit, MaxPage);
         // One more than asked tells whether a next page exists.
         var features = await QueryAsync(store, tiles, id, bbox, limit + 1, offset, ct);
-        var root = TileEndpoints.BaseUrl(http);
-        var self = $"{root}/collections/{Uri.EscapeDataString(id)}/items";
-        var carried = string.Concat(new[] { "bbox", "bbox-crs", "datetime", "crs" }
-            .Where(query.ContainsKey).Select(k => $"&{k}={Uri.EscapeDataString(query[k].ToString())}"));
-        string Page(long start) => $"{self}?limit={limit}&offset={start}{carried}";
-        var links = new List<object> { new { href = Page(offset), rel = "self", type = "application/geo+json" } };
         var hasNext = features.Count > limit;
-        if (hasNext)
-        {
-            links.Add(new { href = Page(offset + limit), rel = "next", type = "application/geo+json" });
-        }
-
-        if (offset > 0)
-        {
-            links.Add(new { href = Page(Math.Max(0, offset - limit)), rel = "prev", type = "application/geo+json" });
-        }
-
         var page = features.Take(limit).ToList();
         var document = System.Text.Json.JsonSerializer.SerializeToNode(ToCollection(page, crs), s_geoJson)!.AsObject();
-        document["links"] = System.Text.Json.JsonSerializer.SerializeToNode(links, s_geoJson);
+        document["links"] = System.Text.Json.JsonSerializer.SerializeToNode(PageLinks(http, id, limit, offset, hasNext), s_geoJson);
         // Known without counting when unfiltered (the store's feature count); on the last page of a filtered query
         // the pages so far add up to it. Otherwise left out, as Part 1 allows.
         long? matched = bbox is null ? collection.FeatureCount : null;
@@ -438,6 +383,98 @@ internal static class OgcEndpoints
         document["timeStamp"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         http.Response.Headers["Content-Crs"] = $"<{crs}>";
         return TypedResults.Text(document.ToJsonString(), "application/geo+json");
+    }
+
+    /// <summary>The query's parameters, or a 400 naming the first that is unknown or malformed.</summary>
+    private static (ItemsQuery? Query, IResult? Error) ParseItemsQuery(IQueryCollection query)
+    {
+        var unknown = query.Keys.Where(k => !s_itemParameters.Contains(k)).ToList();
+        if (unknown.Count > 0)
+        {
+            return (null, Problems.Create(
+                400,
+                "unknown-parameter",
+                $"Unknown query parameter(s): {string.Join(", ", unknown)} (supported: {string.Join(", ", s_itemParameters)})."));
+        }
+
+        var limit = DefaultLimit;
+        if (query.TryGetValue("limit", out var l) &&
+            (!int.TryParse(l, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > MaxLimit))
+        {
+            return (null, Problems.Create(400, "bad-limit", $"limit must be an integer from 1 to {MaxLimit}."));
+        }
+
+        long offset = 0;
+        if (query.TryGetValue("offset", out var o) && (!long.TryParse(o, NumberStyles.None, CultureInfo.InvariantCulture, out offset) || offset < 0))
+        {
+            return (null, Problems.Create(400, "bad-offset", "offset must be a non-negative integer."));
+        }
+
+        if (query.TryGetValue("datetime", out var datetime) && !IsValidDatetime(datetime.ToString()))
+        {
+            return (null, Problems.Create(
+                400, "bad-datetime", "datetime must be an RFC 3339 date-time or an interval such as 2024-01-01T00:00:00Z/.. ."));
+        }
+
+        var (crs, crsError) = CrsParameter(query, "crs");
+        var (bboxCrs, bboxCrsError) = CrsParameter(query, "bbox-crs");
+        if ((crsError ?? bboxCrsError) is { } unsupported)
+        {
+            return (null, unsupported);
+        }
+
+        Envelope? bbox = null;
+        if (query.TryGetValue("bbox", out var b))
+        {
+            // EPSG:4490 as an OGC URI has latitude first: the box is minLat,minLon,maxLat,maxLon.
+            var text = bboxCrs == Cgcs2000 ? SwapBbox(b.ToString()) : b.ToString();
+            if (text is null)
+            {
+                return (null, Problems.Create(400, "bad-bbox", "bbox must have four comma-separated numbers."));
+            }
+
+            if (!CatalogEndpoints.TryParseBbox(text, out bbox, out var error))
+            {
+                return (null, Problems.Create(400, "bad-bbox", error));
+            }
+        }
+
+        return (new ItemsQuery(limit, offset, crs, bbox), null);
+    }
+
+    /// <summary>A CRS parameter (crs or bbox-crs) normalised to its OGC URI, CRS84 when absent, or a 400 when it is not served.</summary>
+    private static (string Crs, IResult? Error) CrsParameter(IQueryCollection query, string name)
+    {
+        if (!query.TryGetValue(name, out var value))
+        {
+            return (Crs84, null);
+        }
+
+        return NormaliseCrs(value.ToString()) is { } c
+            ? (c, null)
+            : (Crs84, Problems.Create(400, "unsupported-crs", $"{name} '{value}' is not served (supported: {string.Join(", ", SupportedCrs)})."));
+    }
+
+    /// <summary>self, and next and prev where they exist, each carrying the query's filter and CRS parameters.</summary>
+    private static List<object> PageLinks(HttpContext http, string id, int limit, long offset, bool hasNext)
+    {
+        var query = http.Request.Query;
+        var self = $"{TileEndpoints.BaseUrl(http)}/collections/{Uri.EscapeDataString(id)}/items";
+        var carried = string.Concat(new[] { "bbox", "bbox-crs", "datetime", "crs" }
+            .Where(query.ContainsKey).Select(k => $"&{k}={Uri.EscapeDataString(query[k].ToString())}"));
+        string Page(long start) => $"{self}?limit={limit}&offset={start}{carried}";
+        var links = new List<object> { new { href = Page(offset), rel = "self", type = "application/geo+json" } };
+        if (hasNext)
+        {
+            links.Add(new { href = Page(offset + limit), rel = "next", type = "application/geo+json" });
+        }
+
+        if (offset > 0)
+        {
+            links.Add(new { href = Page(Math.Max(0, offset - limit)), rel = "prev", type = "application/geo+json" });
+        }
+
+        return links;
     }
 
     private static string? SwapBbox(string text)
@@ -498,7 +535,8 @@ internal static class OgcEndpoints
         return TypedResults.Text(System.Text.Json.JsonSerializer.Serialize(ToFeature(match, crs), s_geoJson), "application/geo+json");
     }
 
-    private static async Task<IReadOnlyList<GeoFeature>> QueryAsync(IGeoRiskStore store, TileService tiles, string id, Envelope? bbox, int limit, long offset, CancellationToken ct)
+    private static async Task<IReadOnlyList<GeoFeature>> QueryAsync(
+        IGeoRiskStore store, TileService tiles, string id, Envelope? bbox, int limit, long offset, CancellationToken ct)
     {
         if (TileService.TryZoningProduct(id, out var product))
         {
@@ -559,7 +597,7 @@ internal static class OgcEndpoints
     private static readonly System.Text.Json.JsonSerializerOptions s_geoJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
         // The "id" attribute becomes the feature's top-level id, as OGC API Features clients expect.
-        Converters = { new NetTopologySuite.IO.Converters.GeoJsonConverterFactory(new GeometryFactory(), false, "id") },
+        Converters = { new NetTopologySuite.IO.Converters.GeoJsonConverterFactory(new GeometryFactory(), writeGeometryBBox: false, "id") },
     };
 }
 

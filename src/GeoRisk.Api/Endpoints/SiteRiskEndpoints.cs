@@ -26,7 +26,11 @@ internal static class SiteRiskEndpoints
         return app;
     }
 
-    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> GetSiteRisk(string? lon, string? lat, string? crs, string? category,
+    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> GetSiteRisk(
+        string? lon,
+        string? lat,
+        string? crs,
+        string? category,
         string? intensity, string? pga, IGeoRiskStore store, GeoRiskServiceOptions serviceOptions, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
@@ -41,7 +45,8 @@ internal static class SiteRiskEndpoints
         var geometry = new GeometryFactory().CreatePoint(new Coordinate(x, y));
         if (crsText == "EPSG:4490" && (x is < -180 or > 180 || y is < -90 or > 90))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["lon"] = ["The point is outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n)."] });
+            return TypedResults.ValidationProblem(
+                new Dictionary<string, string[]> { ["lon"] = ["The point is outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n)."] });
         }
 
         var (lonLat, problem, outside) = ToStorage(geometry, crsText);
@@ -58,8 +63,15 @@ internal static class SiteRiskEndpoints
         return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat!, cat, level, crsText), ct));
     }
 
-    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> PostSiteRisk(HttpRequest request, string? crs, string? category,
-        string? intensity, string? pga, IGeoRiskStore store, GeoRiskServiceOptions serviceOptions, CancellationToken ct)
+    private static async Task<Results<Ok<SiteRiskAnswer>, ValidationProblem, ProblemHttpResult>> PostSiteRisk(
+        HttpRequest request,
+        string? crs,
+        string? category,
+        string? intensity,
+        string? pga,
+        IGeoRiskStore store,
+        GeoRiskServiceOptions serviceOptions,
+        CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         var (cat, level, crsText) = ParseCommon(crs, category, intensity, pga, errors);
@@ -68,6 +80,42 @@ internal static class SiteRiskEndpoints
             return TypedResults.ValidationProblem(errors);
         }
 
+        var (parcel, unreadable) = await ReadParcelAsync(request, ct);
+        if (unreadable is not null || parcel is not { } geometry)
+        {
+            return unreadable!;
+        }
+
+        if (CheckParcel(geometry) is { } rejected)
+        {
+            return rejected;
+        }
+
+        var (lonLat, problem, outside) = ToStorage(geometry, crsText);
+        if (problem is not null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crs"] = [problem] });
+        }
+
+        if (crsText == "EPSG:4490" && geometry.EnvelopeInternal is var env && (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90))
+        {
+            return Problem(
+                StatusCodes.Status422UnprocessableEntity,
+                "invalid-coordinates",
+                "The parcel lies outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n).");
+        }
+
+        if (outside is not null)
+        {
+            return Problem(StatusCodes.Status422UnprocessableEntity, "outside-crs-area", outside);
+        }
+
+        return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat!, cat, level, crsText), ct));
+    }
+
+    /// <summary>The parcel of a GeoJSON Feature or geometry body, or a 400 when the body is not one or holds no geometry.</summary>
+    private static async Task<(Geometry? Geometry, ProblemHttpResult? Error)> ReadParcelAsync(HttpRequest request, CancellationToken ct)
+    {
         Geometry? geometry;
         try
         {
@@ -84,22 +132,34 @@ internal static class SiteRiskEndpoints
         }
         catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or FormatException)
         {
-            return Problem(StatusCodes.Status400BadRequest, "bad-geojson", "The body is not a GeoJSON Feature or geometry: " + ex.Message);
+            return (null, Problem(StatusCodes.Status400BadRequest, "bad-geojson", "The body is not a GeoJSON Feature or geometry: " + ex.Message));
         }
 
         if (geometry is null || geometry.IsEmpty)
         {
-            return Problem(StatusCodes.Status400BadRequest, "bad-geojson", "The body holds no geometry.");
+            return (null, Problem(StatusCodes.Status400BadRequest, "bad-geojson", "The body holds no geometry."));
         }
 
+        return (geometry, null);
+    }
+
+    /// <summary>A 422 when the parcel is not a (multi)polygon or point, has too many vertices, non-finite coordinates or is invalid.</summary>
+    private static ProblemHttpResult? CheckParcel(Geometry geometry)
+    {
         if (geometry is not (Polygon or MultiPolygon or Point))
         {
-            return Problem(StatusCodes.Status422UnprocessableEntity, "unsupported-geometry", $"A parcel is a Polygon or MultiPolygon (or a Point); got {geometry.GeometryType}.");
+            return Problem(
+                StatusCodes.Status422UnprocessableEntity,
+                "unsupported-geometry",
+                $"A parcel is a Polygon or MultiPolygon (or a Point); got {geometry.GeometryType}.");
         }
 
         if (geometry.NumPoints > MaxParcelVertices)
         {
-            return Problem(StatusCodes.Status422UnprocessableEntity, "parcel-too-complex", $"The parcel has {geometry.NumPoints} vertices; at most {MaxParcelVertices} are accepted.");
+            return Problem(
+                StatusCodes.Status422UnprocessableEntity,
+                "parcel-too-complex",
+                $"The parcel has {geometry.NumPoints} vertices; at most {MaxParcelVertices} are accepted.");
         }
 
         if (geometry.Coordinates.Any(c => !double.IsFinite(c.X) || !double.IsFinite(c.Y)))
@@ -110,26 +170,11 @@ internal static class SiteRiskEndpoints
         if (!geometry.IsValid)
         {
             var reason = new NetTopologySuite.Operation.Valid.IsValidOp(geometry).ValidationError;
-            return Problem(StatusCodes.Status422UnprocessableEntity, "invalid-geometry", $"The parcel is not a valid polygon: {reason?.Message} at {reason?.Coordinate}.");
+            return Problem(
+                StatusCodes.Status422UnprocessableEntity, "invalid-geometry", $"The parcel is not a valid polygon: {reason?.Message} at {reason?.Coordinate}.");
         }
 
-        var (lonLat, problem, outside) = ToStorage(geometry, crsText);
-        if (problem is not null)
-        {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["crs"] = [problem] });
-        }
-
-        if (crsText == "EPSG:4490" && geometry.EnvelopeInternal is var env && (env.MinX < -180 || env.MaxX > 180 || env.MinY < -90 || env.MaxY > 90))
-        {
-            return Problem(StatusCodes.Status422UnprocessableEntity, "invalid-coordinates", "The parcel lies outside -180..180, -90..90 (for projected coordinates pass crs=EPSG:n).");
-        }
-
-        if (outside is not null)
-        {
-            return Problem(StatusCodes.Status422UnprocessableEntity, "outside-crs-area", outside);
-        }
-
-        return TypedResults.Ok(await Service(store, serviceOptions).AssessAsync(new SiteQuery(lonLat!, cat, level, crsText), ct));
+        return null;
     }
 
     private static SiteRiskService Service(IGeoRiskStore store, GeoRiskServiceOptions options) => new(store, new SiteRiskOptions
@@ -139,7 +184,11 @@ internal static class SiteRiskEndpoints
     });
 
     private static ProblemHttpResult Problem(int status, string code, string title) =>
-        TypedResults.Problem(statusCode: status, title: title, type: $"https://georisk.example/problems/{code}", extensions: new Dictionary<string, object?> { ["code"] = code });
+        TypedResults.Problem(
+            statusCode: status,
+            title: title,
+            type: $"https://georisk.example/problems/{code}",
+            extensions: new Dictionary<string, object?> { ["code"] = code });
 
     private static double ParseCoordinate(string? text, string name, Dictionary<string, string[]> errors)
     {
@@ -158,7 +207,11 @@ internal static class SiteRiskEndpoints
         return v;
     }
 
-    private static (BuildingCategory Category, DesignIntensity? Intensity, string Crs) ParseCommon(string? crs, string? category, string? intensity, string? pga,
+    private static (BuildingCategory Category, DesignIntensity? Intensity, string Crs) ParseCommon(
+        string? crs,
+        string? category,
+        string? intensity,
+        string? pga,
         Dictionary<string, string[]> errors)
     {
         var cat = BuildingCategory.C;
@@ -208,7 +261,8 @@ internal static class SiteRiskEndpoints
         }
 
         var crsText = crs ?? "EPSG:4490";
-        if (!crsText.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase) || !int.TryParse(crsText.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _))
+        if (!crsText.StartsWith("EPSG:", StringComparison.OrdinalIgnoreCase) ||
+            !int.TryParse(crsText.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
             errors["crs"] = ["crs must be EPSG:<code> (e.g. EPSG:4490, EPSG:4326, EPSG:3857, EPSG:4515)."];
         }
@@ -233,7 +287,9 @@ internal static class SiteRiskEndpoints
         }
 
         // A millimetre per kilometre of coordinate, at least a centimetre: PROJ's inverse and forward agree far better.
-        return original.Select((c, i) => Math.Abs(c.X - xs[i]) <= Math.Max(0.01, Math.Abs(c.X) * 1e-6) && Math.Abs(c.Y - ys[i]) <= Math.Max(0.01, Math.Abs(c.Y) * 1e-6)).All(ok => ok);
+        return original.Select(
+            (c, i) =>
+                Math.Abs(c.X - xs[i]) <= Math.Max(0.01, Math.Abs(c.X) * 1e-6) && Math.Abs(c.Y - ys[i]) <= Math.Max(0.01, Math.Abs(c.Y) * 1e-6)).All(ok => ok);
     }
 
     /// <summary>Longitude margin past a projected CRS's area of use (a zone's overlap with its neighbour).</summary>
@@ -262,7 +318,8 @@ internal static class SiteRiskEndpoints
                 }
                 catch (GdalException ex)
                 {
-                    return (null, null, $"The coordinates cannot be transformed from {crs} {source.Name} (area of use: {area?.ToString() ?? "unknown"}): {ex.Message}");
+                    return (null, null,
+                        $"The coordinates cannot be transformed from {crs} {source.Name} (area of use: {area?.ToString() ?? "unknown"}): {ex.Message}");
                 }
             }
 
@@ -275,7 +332,8 @@ internal static class SiteRiskEndpoints
             }
 
             var margin = source.IsProjected ? ProjectedMarginDegrees : 0;
-            var bad = lonLat.Coordinates.FirstOrDefault(c => !double.IsFinite(c.X) || !double.IsFinite(c.Y) || (area is not null && !area.Contains(c.X, c.Y, margin)));
+            var bad = lonLat.Coordinates.FirstOrDefault(
+                c => !double.IsFinite(c.X) || !double.IsFinite(c.Y) || (area is not null && !area.Contains(c.X, c.Y, margin)));
             if (bad is not null)
             {
                 var at = double.IsFinite(bad.X) && double.IsFinite(bad.Y)

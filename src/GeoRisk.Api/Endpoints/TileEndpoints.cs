@@ -39,7 +39,10 @@ internal static class TileEndpoints
 
         if (zi > TileId.MaxZoom || xi >= 1L << Math.Min(zi, 62) || yi >= 1L << Math.Min(zi, 62))
         {
-            return (null, Problems.Create(StatusCodes.Status404NotFound, "tile-out-of-range", $"Tile {z}/{x}/{y} is outside the WebMercatorQuad matrix (z 0–{TileId.MaxZoom}, x and y below 2^z)."));
+            return (null, Problems.Create(
+                StatusCodes.Status404NotFound,
+                "tile-out-of-range",
+                $"Tile {z}/{x}/{y} is outside the WebMercatorQuad matrix (z 0–{TileId.MaxZoom}, x and y below 2^z)."));
         }
 
         return (new TileId(zi, (int)xi, (int)yi), null);
@@ -136,7 +139,8 @@ internal static class TileEndpoints
         return TypedResults.Bytes(result.Png, "image/png");
     }
 
-    private static async Task<IResult> GetTileJson(string tileset, TileService vectorTiles, RasterTileService rasterTiles, HttpContext http, CancellationToken ct)
+    private static async Task<IResult> GetTileJson(
+        string tileset, TileService vectorTiles, RasterTileService rasterTiles, HttpContext http, CancellationToken ct)
     {
         var root = BaseUrl(http);
         http.Response.Headers.CacheControl = "no-cache";
@@ -196,7 +200,9 @@ internal static class TileEndpoints
             ["name"] = string.Join(",", selected.Select(t => t.Title)),
             ["version"] = "1.0.0",
             ["scheme"] = "xyz",
-            ["tiles"] = new JsonArray($"{root}/tiles/{Uri.EscapeDataString(tileset).Replace("%2C", ",", StringComparison.Ordinal)}/{{z}}/{{x}}/{{y}}.mvt?v={Uri.EscapeDataString(string.Join(",", selected.Select(t => t.Version)))}"),
+            ["tiles"] = new JsonArray(
+                $"{root}/tiles/{Uri.EscapeDataString(tileset).Replace("%2C", ",", StringComparison.Ordinal)}/{{z}}/{{x}}/{{y}}.mvt"
+                + $"?v={Uri.EscapeDataString(string.Join(",", selected.Select(t => t.Version)))}"),
             ["minzoom"] = selected.Min(t => t.MinZoom),
             ["maxzoom"] = selected.Max(t => t.MaxZoom),
             ["bounds"] = Bounds(env),
@@ -219,7 +225,8 @@ internal static class TileEndpoints
         return env.IsNull ? new NetTopologySuite.Geometries.Envelope(-180, 180, -85, 85) : env;
     }
 
-    private static JsonArray Bounds(NetTopologySuite.Geometries.Envelope e) => new(Math.Round(e.MinX, 6), Math.Round(e.MinY, 6), Math.Round(e.MaxX, 6), Math.Round(e.MaxY, 6));
+    private static JsonArray Bounds(NetTopologySuite.Geometries.Envelope e) =>
+        new(Math.Round(e.MinX, 6), Math.Round(e.MinY, 6), Math.Round(e.MaxX, 6), Math.Round(e.MaxY, 6));
 
     /// <summary>
     /// The root of absolute links: the configured public address, else the local address the request arrived
@@ -246,7 +253,8 @@ internal static class TileEndpoints
         var host = local.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{local}]" : local.ToString();
         var port = http.Connection.LocalPort;
         var defaultPort = (http.Request.Scheme == "https" && port == 443) || (http.Request.Scheme == "http" && port == 80) || port == 0;
-        return $"{http.Request.Scheme}://{host}{(defaultPort ? "" : ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture))}{http.Request.PathBase}";
+        var portPart = defaultPort ? "" : ":" + port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return $"{http.Request.Scheme}://{host}{portPart}{http.Request.PathBase}";
     }
 
     /// <summary>A MapLibre glyph range (SDF PBF) generated from the installed CJK font, for the style's label layers.</summary>
@@ -259,7 +267,8 @@ internal static class TileEndpoints
 
         if (!GlyphPbf.TryParseRange(range, out _, out _))
         {
-            return Problems.Create(StatusCodes.Status404NotFound, "bad-range", $"No glyph range '{range}': ranges are N-(N+255) with N a multiple of 256 up to 65280.");
+            return Problems.Create(
+                StatusCodes.Status404NotFound, "bad-range", $"No glyph range '{range}': ranges are N-(N+255) with N a multiple of 256 up to 65280.");
         }
 
         var pbf = glyphs.GetRange(fontstack, range);
@@ -308,17 +317,101 @@ internal static class TileEndpoints
 internal static class MapStyle
 {
     /// <param name="fields">Fields per tileset id as the tiles carry them: a label layer is added only for a field its tiles have.</param>
-    public static JsonObject Build(string root, IReadOnlyList<TilesetInfo> tilesets, bool includeHidden = false, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fields = null)
+    public static JsonObject Build(
+        string root,
+        IReadOnlyList<TilesetInfo> tilesets,
+        bool includeHidden = false,
+        IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fields = null)
     {
-        var sources = new JsonObject
+        var style = new StyleParts(root);
+        var grades = GradeColours();
+        AddZoning(style, tilesets, grades);
+        foreach (var t in tilesets.Where(t => !TileService.TryZoningProduct(t.Id, out _)))
         {
-            ["hillshade"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/hillshade.json", ["tileSize"] = 256 },
+            style.Vector(t);
+            foreach (var layer in SurveyLayers(t, grades))
+            {
+                style.Layers.Add(layer);
+            }
+        }
+
+        // Labels last, so they draw over every fill and line; only for fields the tiles carry (the GEM traces have no names).
+        foreach (var t in tilesets)
+        {
+            if (LabelLayer(t, fields) is { } label)
+            {
+                style.Layers.Add(label);
+            }
+        }
+
+        if (!includeHidden)
+        {
+            style.DropHidden();
+        }
+
+        return new JsonObject
+        {
+            ["version"] = 8,
+            ["name"] = "GeoRisk hazard zoning",
+            ["metadata"] = Metadata(tilesets),
+            ["center"] = new JsonArray(82.0, 44.7),
+            ["zoom"] = 7,
+            ["glyphs"] = $"{root}/fonts/{{fontstack}}/{{range}}.pbf",
+            ["sources"] = style.Sources,
+            ["layers"] = style.Layers,
         };
-        var layers = new JsonArray
+    }
+
+    /// <summary>The style's sources and layers as they are built, starting with the hillshade backdrop.</summary>
+    private sealed class StyleParts(string root)
+    {
+        public JsonObject Sources { get; } = new()
         {
-            new JsonObject { ["id"] = "hillshade", ["type"] = "raster", ["source"] = "hillshade", ["paint"] = new JsonObject { ["raster-opacity"] = 0.9 } },
+            ["hillshade"] = RasterSource(root, "hillshade"),
         };
 
+        public JsonArray Layers { get; } = new JsonArray
+        {
+            new JsonObject
+            {
+                ["id"] = "hillshade", ["type"] = "raster", ["source"] = "hillshade", ["paint"] = new JsonObject { ["raster-opacity"] = 0.9 },
+            },
+        };
+
+        public string Root => root;
+
+        public void Vector(TilesetInfo t) =>
+            Sources[t.Id] = new JsonObject { ["type"] = "vector", ["url"] = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" };
+
+        /// <summary>Drops hidden layers, then sources no remaining layer uses (QGIS would still load them).</summary>
+        public void DropHidden()
+        {
+            foreach (var hidden in Layers.Where(l => l!["layout"]?["visibility"]?.GetValue<string>() == "none").ToList())
+            {
+                Layers.Remove(hidden);
+            }
+
+            var used = Layers.Select(l => l!["source"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
+            foreach (var unused in Sources.Select(p => p.Key).Where(k => !used.Contains(k)).ToList())
+            {
+                Sources.Remove(unused);
+            }
+        }
+    }
+
+    private static JsonObject RasterSource(string root, string name) =>
+        new() { ["type"] = "raster", ["url"] = $"{root}/tiles/{name}.json", ["tileSize"] = 256 };
+
+    /// <summary>A hidden raster layer the web map's switcher can show.</summary>
+    private static JsonObject HiddenRaster(string id, string source, JsonObject paint) => new()
+    {
+        ["id"] = id, ["type"] = "raster", ["source"] = source,
+        ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = paint,
+    };
+
+    /// <summary>The legend colours by grade as a <c>match</c> expression (labels as arrays, for QGIS).</summary>
+    private static JsonArray GradeColours()
+    {
         var grades = new JsonArray("match", new JsonArray("get", "grade"));
         for (var g = 1; g <= 4; g++)
         {
@@ -327,6 +420,11 @@ internal static class MapStyle
         }
 
         grades.Add("#cccccc");
+        return grades;
+    }
+
+    private static JsonArray PreventionColours()
+    {
         var prevention = new JsonArray("match", new JsonArray("get", "prevention"));
         foreach (var (id, _, _, colour) in Grades.Prevention)
         {
@@ -335,207 +433,173 @@ internal static class MapStyle
         }
 
         prevention.Add("#cccccc");
+        return prevention;
+    }
 
-        void Vector(TilesetInfo t) => sources[t.Id] = new JsonObject { ["type"] = "vector", ["url"] = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" };
-
-        // The census products (docs/DOMAIN.md §1): one zoning tileset each; susceptibility shows, hazard and risk are
-        // switched on by the map's product switcher. Prevention zoning is drawn from the risk zones when there are some.
+    /// <summary>
+    /// The census products (docs/DOMAIN.md §1): one zoning tileset each; susceptibility shows, hazard and risk are
+    /// switched on by the map's product switcher. Prevention zoning is drawn from the risk zones when there are some.
+    /// </summary>
+    private static void AddZoning(StyleParts style, IReadOnlyList<TilesetInfo> tilesets, JsonArray grades)
+    {
         var zoningTilesets = tilesets.Where(t => TileService.TryZoningProduct(t.Id, out _)).ToList();
-        if (zoningTilesets.Count > 0)
+        if (zoningTilesets.Count == 0)
         {
-            var hasRisk = zoningTilesets.Any(t => t.Id == TileService.ZoningTileset(ZoningProduct.Risk));
-            sources["index"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/index.json", ["tileSize"] = 256 };
-            sources["grade"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/grade.json", ["tileSize"] = 256 };
-            layers.Add(new JsonObject
-            {
-                ["id"] = "index-raster", ["type"] = "raster", ["source"] = "index",
-                ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 0.8 },
-            });
-            layers.Add(new JsonObject
-            {
-                ["id"] = "grade-raster", ["type"] = "raster", ["source"] = "grade",
-                ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 1.0, ["raster-resampling"] = "nearest" },
-            });
-            if (hasRisk)
-            {
-                sources["risk"] = new JsonObject { ["type"] = "raster", ["url"] = $"{root}/tiles/risk.json", ["tileSize"] = 256 };
-                layers.Add(new JsonObject
-                {
-                    ["id"] = "risk-raster", ["type"] = "raster", ["source"] = "risk",
-                    ["layout"] = new JsonObject { ["visibility"] = "none" }, ["paint"] = new JsonObject { ["raster-opacity"] = 0.8 },
-                });
-            }
-
-            foreach (var t in zoningTilesets)
-            {
-                Vector(t);
-                var susceptibility = t.Id == TileService.Zoning;
-                layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: susceptibility));
-                if (susceptibility)
-                {
-                    layers.Add(Layer("zoning-outline", "line", t.Id, new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 }, visible: true));
-                }
-            }
-
-            var preventionSource = hasRisk ? TileService.ZoningTileset(ZoningProduct.Risk) : TileService.Zoning;
-            layers.Add(Layer("prevention-fill", "fill", preventionSource, new JsonObject { ["fill-color"] = prevention.DeepClone(), ["fill-opacity"] = 0.5 }, visible: false));
+            return;
         }
 
-        foreach (var t in tilesets.Where(t => !TileService.TryZoningProduct(t.Id, out _)))
+        var (sources, layers) = (style.Sources, style.Layers);
+        var hasRisk = zoningTilesets.Any(t => t.Id == TileService.ZoningTileset(ZoningProduct.Risk));
+        sources["index"] = RasterSource(style.Root, "index");
+        sources["grade"] = RasterSource(style.Root, "grade");
+        layers.Add(HiddenRaster("index-raster", "index", new JsonObject { ["raster-opacity"] = 0.8 }));
+        layers.Add(HiddenRaster("grade-raster", "grade", new JsonObject { ["raster-opacity"] = 1.0, ["raster-resampling"] = "nearest" }));
+        if (hasRisk)
         {
-            Vector(t);
-            switch (t.Kind)
+            sources["risk"] = RasterSource(style.Root, "risk");
+            layers.Add(HiddenRaster("risk-raster", "risk", new JsonObject { ["raster-opacity"] = 0.8 }));
+        }
+
+        foreach (var t in zoningTilesets)
+        {
+            style.Vector(t);
+            var susceptibility = t.Id == TileService.Zoning;
+            layers.Add(
+                Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.55 }, visible: susceptibility));
+            if (susceptibility)
             {
-                case "survey-coverage":
-                    layers.Add(Layer("coverage-outline", "line", t.Id, new JsonObject
-                    {
-                        ["line-color"] = new JsonArray("case", new JsonArray("<=", new JsonArray("get", "scale_denominator"), 10000), "#7b2cbf", "#1f4e9c"),
-                        ["line-width"] = new JsonArray("case", new JsonArray("<=", new JsonArray("get", "scale_denominator"), 10000), 2.5, 1.2),
-                        ["line-dasharray"] = new JsonArray(3, 2),
-                    }, visible: false));
-                    break;
-                case "hazard-zones":
-                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.45 }, visible: false));
-                    break;
-                case "flood-zones":
-                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = "#2b83ba", ["fill-opacity"] = 0.25 }, visible: false));
-                    break;
-                case "pga-zoning":
-                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#8c510a", ["line-width"] = 1 }, visible: false));
-                    break;
-                case "lakes":
-                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = "#a6cee3", ["fill-opacity"] = 0.9 }, visible: true));
-                    break;
-                case "rivers":
-                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#3a7bd5", ["line-width"] = 1.2 }, visible: true));
-                    break;
-                case "admin-units":
-                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#333333", ["line-width"] = 1.5, ["line-dasharray"] = new JsonArray(4, 2) }, visible: true));
-                    break;
-                case "active-faults":
-                    // Fold axes share the fault layers of compilations but are not faults (docs/DOMAIN.md §6.3): drawn apart.
-                    var folds = Layer(t.Id + "-fold", "line", t.Id, new JsonObject { ["line-color"] = "#8c8c8c", ["line-width"] = 1.2, ["line-dasharray"] = new JsonArray(2, 2) }, visible: true);
-                    folds["filter"] = new JsonArray("==", new JsonArray("get", "structure"), "fold");
-                    layers.Add(folds);
-                    var faultLines = Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#d7191c", ["line-width"] = 1.8 }, visible: true);
-                    faultLines["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
-                    layers.Add(faultLines);
-                    break;
-                case "buildings":
-                    layers.Add(Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = "#5e5e5e", ["fill-opacity"] = 0.8 }, visible: false));
-                    break;
-                case "roads":
-                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#b15928", ["line-width"] = 1.4 }, visible: false));
-                    break;
-                case "facilities":
-                    layers.Add(Layer(t.Id + "-circle", "circle", t.Id, new JsonObject
-                    {
-                        ["circle-radius"] = 4,
-                        ["circle-color"] = "#1f78b4",
-                        ["circle-stroke-color"] = "#ffffff",
-                        ["circle-stroke-width"] = 1,
-                    }, visible: false));
-                    break;
-                case "population":
-                    layers.Add(Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#999999", ["line-width"] = 0.4 }, visible: false));
-                    break;
-                case "hazard-points":
-                    layers.Add(Layer(t.Id + "-circle", "circle", t.Id, new JsonObject
-                    {
-                        ["circle-radius"] = 3.5,
-                        ["circle-color"] = "#6a3d9a",
-                        ["circle-stroke-color"] = "#ffffff",
-                        ["circle-stroke-width"] = 1,
-                    }, visible: true));
-                    break;
+                var outline = new JsonObject { ["line-color"] = "#555555", ["line-width"] = 0.3, ["line-opacity"] = 0.6 };
+                layers.Add(Layer("zoning-outline", "line", t.Id, outline, visible: true));
             }
         }
 
-        // Labels last, so they draw over every fill and line; only for fields the tiles carry (the GEM traces have no names).
-        bool Has(TilesetInfo t, string field) => fields is null || (fields.TryGetValue(t.Id, out var f) && f.ContainsKey(field));
-        foreach (var t in tilesets)
+        var preventionSource = hasRisk ? TileService.ZoningTileset(ZoningProduct.Risk) : TileService.Zoning;
+        var preventionPaint = new JsonObject { ["fill-color"] = PreventionColours(), ["fill-opacity"] = 0.5 };
+        layers.Add(Layer("prevention-fill", "fill", preventionSource, preventionPaint, visible: false));
+    }
+
+    /// <summary>The layers that draw a survey or exposure tileset, by its kind (none for kinds the style does not show).</summary>
+    private static JsonObject[] SurveyLayers(TilesetInfo t, JsonArray grades)
+    {
+        JsonObject Fill(string colour, double opacity, bool visible) =>
+            Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = colour, ["fill-opacity"] = opacity }, visible);
+        JsonObject Line(JsonObject paint, bool visible, string suffix = "-line") => Layer(t.Id + suffix, "line", t.Id, paint, visible);
+        JsonObject Circle(double radius, string colour, bool visible) => Layer(t.Id + "-circle", "circle", t.Id, new JsonObject
         {
-            switch (t.Kind)
-            {
-                // One label layer, on the product shown by default: every product's tileset is of kind "zoning", and layer ids are unique.
-                case "zoning" when t.Id == TileService.Zoning && Has(t, "grade_term_zh"):
-                    layers.Add(Label("zoning-label", t.Id, "grade_term_zh", 11, "#222222", minZoom: 10));
-                    break;
-                case "admin-units" when Has(t, "name"):
-                    layers.Add(Label(t.Id + "-label", t.Id, "name", 14, "#333333", minZoom: 0));
-                    break;
-                case "active-faults" when Has(t, "name"):
-                    var faultLabel = Label(t.Id + "-label", t.Id, "name", 11, "#a50f15", minZoom: 8);
-                    faultLabel["layout"]!["symbol-placement"] = "line";
-                    faultLabel["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
-                    layers.Add(faultLabel);
-                    break;
-                case "lakes" when Has(t, "name"):
-                    layers.Add(Label(t.Id + "-label", t.Id, "name", 12, "#1f5fa8", minZoom: 6));
-                    break;
-                case "rivers" when Has(t, "name"):
-                    var riverLabel = Label(t.Id + "-label", t.Id, "name", 11, "#1f5fa8", minZoom: 8);
-                    riverLabel["layout"]!["symbol-placement"] = "line";
-                    layers.Add(riverLabel);
-                    break;
-            }
-        }
+            ["circle-radius"] = radius,
+            ["circle-color"] = colour,
+            ["circle-stroke-color"] = "#ffffff",
+            ["circle-stroke-width"] = 1,
+        }, visible);
 
-        if (!includeHidden)
+        return t.Kind switch
         {
-            // Drop hidden layers, then sources no remaining layer uses (QGIS would still load them).
-            foreach (var hidden in layers.Where(l => l!["layout"]?["visibility"]?.GetValue<string>() == "none").ToList())
-            {
-                layers.Remove(hidden);
-            }
+            "survey-coverage" => [Layer("coverage-outline", "line", t.Id, CoveragePaint(), visible: false)],
+            "hazard-zones" =>
+            [
+                Layer(t.Id + "-fill", "fill", t.Id, new JsonObject { ["fill-color"] = grades.DeepClone(), ["fill-opacity"] = 0.45 }, visible: false),
+            ],
+            "flood-zones" => [Fill("#2b83ba", 0.25, visible: false)],
+            "pga-zoning" => [Line(new JsonObject { ["line-color"] = "#8c510a", ["line-width"] = 1 }, visible: false)],
+            "lakes" => [Fill("#a6cee3", 0.9, visible: true)],
+            "rivers" => [Line(new JsonObject { ["line-color"] = "#3a7bd5", ["line-width"] = 1.2 }, visible: true)],
+            "admin-units" =>
+            [
+                Line(new JsonObject { ["line-color"] = "#333333", ["line-width"] = 1.5, ["line-dasharray"] = new JsonArray(4, 2) }, visible: true),
+            ],
+            "active-faults" => FaultLayers(t),
+            "buildings" => [Fill("#5e5e5e", 0.8, visible: false)],
+            "roads" => [Line(new JsonObject { ["line-color"] = "#b15928", ["line-width"] = 1.4 }, visible: false)],
+            "facilities" => [Circle(4, "#1f78b4", visible: false)],
+            "population" => [Line(new JsonObject { ["line-color"] = "#999999", ["line-width"] = 0.4 }, visible: false)],
+            "hazard-points" => [Circle(3.5, "#6a3d9a", visible: true)],
+            _ => [],
+        };
+    }
 
-            var used = layers.Select(l => l!["source"]?.GetValue<string>()).OfType<string>().ToHashSet(StringComparer.Ordinal);
-            foreach (var unused in sources.Select(p => p.Key).Where(k => !used.Contains(k)).ToList())
-            {
-                sources.Remove(unused);
-            }
+    /// <summary>Survey coverage outlined by scale: 1:10,000 and larger purple and heavier, smaller scales blue.</summary>
+    private static JsonObject CoveragePaint() => new()
+    {
+        ["line-color"] = new JsonArray("case", new JsonArray("<=", new JsonArray("get", "scale_denominator"), 10000), "#7b2cbf", "#1f4e9c"),
+        ["line-width"] = new JsonArray("case", new JsonArray("<=", new JsonArray("get", "scale_denominator"), 10000), 2.5, 1.2),
+        ["line-dasharray"] = new JsonArray(3, 2),
+    };
+
+    /// <summary>Fold axes share the fault layers of compilations but are not faults (docs/DOMAIN.md §6.3): drawn apart.</summary>
+    private static JsonObject[] FaultLayers(TilesetInfo t)
+    {
+        var foldPaint = new JsonObject { ["line-color"] = "#8c8c8c", ["line-width"] = 1.2, ["line-dasharray"] = new JsonArray(2, 2) };
+        var folds = Layer(t.Id + "-fold", "line", t.Id, foldPaint, visible: true);
+        folds["filter"] = new JsonArray("==", new JsonArray("get", "structure"), "fold");
+        var faultLines = Layer(t.Id + "-line", "line", t.Id, new JsonObject { ["line-color"] = "#d7191c", ["line-width"] = 1.8 }, visible: true);
+        faultLines["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
+        return [folds, faultLines];
+    }
+
+    /// <summary>The label layer of a tileset, or null when its kind has none or its tiles lack the field.</summary>
+    private static JsonObject? LabelLayer(TilesetInfo t, IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? fields)
+    {
+        bool Has(string field) => fields is null || (fields.TryGetValue(t.Id, out var f) && f.ContainsKey(field));
+        switch (t.Kind)
+        {
+            // One label layer, on the product shown by default: every product's tileset is of kind "zoning", and layer ids are unique.
+            case "zoning" when t.Id == TileService.Zoning && Has("grade_term_zh"):
+                return Label("zoning-label", t.Id, "grade_term_zh", 11, "#222222", minZoom: 10);
+            case "admin-units" when Has("name"):
+                return Label(t.Id + "-label", t.Id, "name", 14, "#333333", minZoom: 0);
+            case "active-faults" when Has("name"):
+                var faultLabel = Label(t.Id + "-label", t.Id, "name", 11, "#a50f15", minZoom: 8);
+                faultLabel["layout"]!["symbol-placement"] = "line";
+                faultLabel["filter"] = new JsonArray("!=", new JsonArray("get", "structure"), "fold");
+                return faultLabel;
+            case "lakes" when Has("name"):
+                return Label(t.Id + "-label", t.Id, "name", 12, "#1f5fa8", minZoom: 6);
+            case "rivers" when Has("name"):
+                var riverLabel = Label(t.Id + "-label", t.Id, "name", 11, "#1f5fa8", minZoom: 8);
+                riverLabel["layout"]!["symbol-placement"] = "line";
+                return riverLabel;
+            default:
+                return null;
         }
+    }
 
+    /// <summary>The legends the web map and QGIS users read: grades, prevention classes, and per product its fill layer and census terms.</summary>
+    private static JsonObject Metadata(IReadOnlyList<TilesetInfo> tilesets) => new()
+    {
+        ["georisk:legend"] = new JsonArray(Enumerable.Range(1, 4).Select(g => (JsonNode)new JsonObject
+        {
+            ["grade"] = g,
+            ["label"] = Grades.English(g),
+            ["labelZh"] = Grades.Chinese(g),
+            ["colour"] = Grades.Colour(g),
+        }).ToArray()),
+        ["georisk:prevention"] = new JsonArray(Grades.Prevention
+            .Select(p => (JsonNode)new JsonObject { ["id"] = p.Id, ["label"] = p.En, ["labelZh"] = p.Zh, ["colour"] = p.Colour })
+            .ToArray()),
+        // Per product: its fill layer and legend with the census terms (极高易发区, 高危险区, 中风险区 …), for map switchers.
+        ["georisk:products"] = new JsonArray(tilesets
+            .Where(t => TileService.TryZoningProduct(t.Id, out _))
+            .Select(t => (JsonNode)ProductLegend(t))
+            .ToArray()),
+    };
+
+    private static JsonObject ProductLegend(TilesetInfo t)
+    {
+        TileService.TryZoningProduct(t.Id, out var product);
+        var (en, zh) = Grades.ProductName(product);
         return new JsonObject
         {
-            ["version"] = 8,
-            ["name"] = "GeoRisk hazard zoning",
-            ["metadata"] = new JsonObject
+            ["product"] = product.ToString().ToLowerInvariant(),
+            ["title"] = en,
+            ["titleZh"] = zh,
+            ["layer"] = t.Id + "-fill",
+            ["legend"] = new JsonArray(Enumerable.Range(1, 4).Select(g => (JsonNode)new JsonObject
             {
-                ["georisk:legend"] = new JsonArray(Enumerable.Range(1, 4).Select(g => (JsonNode)new JsonObject
-                {
-                    ["grade"] = g,
-                    ["label"] = Grades.English(g),
-                    ["labelZh"] = Grades.Chinese(g),
-                    ["colour"] = Grades.Colour(g),
-                }).ToArray()),
-                ["georisk:prevention"] = new JsonArray(Grades.Prevention.Select(p => (JsonNode)new JsonObject { ["id"] = p.Id, ["label"] = p.En, ["labelZh"] = p.Zh, ["colour"] = p.Colour }).ToArray()),
-                // Per product: its fill layer and legend with the census terms (极高易发区, 高危险区, 中风险区 …), for map switchers.
-                ["georisk:products"] = new JsonArray(tilesets.Where(t => TileService.TryZoningProduct(t.Id, out _)).Select(t =>
-                {
-                    TileService.TryZoningProduct(t.Id, out var product);
-                    var (en, zh) = Grades.ProductName(product);
-                    return (JsonNode)new JsonObject
-                    {
-                        ["product"] = product.ToString().ToLowerInvariant(),
-                        ["title"] = en,
-                        ["titleZh"] = zh,
-                        ["layer"] = t.Id + "-fill",
-                        ["legend"] = new JsonArray(Enumerable.Range(1, 4).Select(g => (JsonNode)new JsonObject
-                        {
-                            ["grade"] = g,
-                            ["term"] = Grades.CensusTerm(g, 4, product).En,
-                            ["termZh"] = Grades.CensusTerm(g, 4, product).Zh,
-                            ["colour"] = Grades.Colour(g),
-                        }).ToArray()),
-                    };
-                }).ToArray()),
-            },
-            ["center"] = new JsonArray(82.0, 44.7),
-            ["zoom"] = 7,
-            ["glyphs"] = $"{root}/fonts/{{fontstack}}/{{range}}.pbf",
-            ["sources"] = sources,
-            ["layers"] = layers,
+                ["grade"] = g,
+                ["term"] = Grades.CensusTerm(g, 4, product).En,
+                ["termZh"] = Grades.CensusTerm(g, 4, product).Zh,
+                ["colour"] = Grades.Colour(g),
+            }).ToArray()),
         };
     }
 

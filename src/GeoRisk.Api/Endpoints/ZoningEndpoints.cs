@@ -7,7 +7,14 @@ using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Api.Endpoints;
 
-public sealed record ZoningRunSummary(int Id, string Model, string ModelHash, DateTimeOffset CreatedAt, long ZoneCount, double[]? Bbox, IReadOnlyList<double> Breaks,
+public sealed record ZoningRunSummary(
+    int Id,
+    string Model,
+    string ModelHash,
+    DateTimeOffset CreatedAt,
+    long ZoneCount,
+    double[]? Bbox,
+    IReadOnlyList<double> Breaks,
     double? AucHeldOut, double? AucAll, bool DensityRises, bool Incremental, GridRecord Grid);
 
 /// <summary>Zoning runs: history, records, zones and census tables.</summary>
@@ -32,7 +39,14 @@ internal static class ZoningEndpoints
     {
         var r = ZoningRunRecord.Parsed(run);
         var b = run.Bounds;
-        return new ZoningRunSummary(run.Id, run.ModelName, run.ModelHash, run.CreatedAt, run.ZoneCount, b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY], r.Breaks,
+        return new ZoningRunSummary(
+            run.Id,
+            run.ModelName,
+            run.ModelHash,
+            run.CreatedAt,
+            run.ZoneCount,
+            b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY],
+            r.Breaks,
             r.Validation.AucHeldOut, r.Validation.AucAll, r.Validation.DensityRises, r.Incremental.Incremental, r.Grid);
     }
 
@@ -53,7 +67,8 @@ internal static class ZoningEndpoints
             id = parsed;
         }
 
-        return await store.GetZoningRunAsync(id, ct) ?? throw new KeyNotFoundException(id is null ? "No zoning run has been computed yet." : $"No zoning run {id}.");
+        return await store.GetZoningRunAsync(id, ct) ?? throw new KeyNotFoundException(
+            id is null ? "No zoning run has been computed yet." : $"No zoning run {id}.");
     }
 
     private static async Task<IResult> GetRun(string run, IGeoRiskStore store, CancellationToken ct)
@@ -61,15 +76,18 @@ internal static class ZoningEndpoints
         var info = await ResolveAsync(store, run, ct);
         // The stored record is served as is, with the run's id and time.
         using var record = JsonDocument.Parse(info.RecordJson);
-        return TypedResults.Ok(new { id = info.Id, createdAt = info.CreatedAt, zoneCount = info.ZoneCount, rasters = info.Rasters.Keys, record = record.RootElement.Clone() });
+        return TypedResults.Ok(
+            new { id = info.Id, createdAt = info.CreatedAt, zoneCount = info.ZoneCount, rasters = info.Rasters.Keys, record = record.RootElement.Clone() });
     }
 
     /// <summary>Area, hazard points and threatened people per admin unit and grade of one product (default susceptibility).</summary>
-    private static Task<IResult> GetCensus(string run, string? format, string? product, string? level, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+    private static Task<IResult> GetCensus(
+        string run, string? format, string? product, string? level, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
         Table(run, format, product, level, "census", (_, p, t) => ZoningExport.CensusCsv(p, t), (_, p, t) => p.CensusAt(t), store, http, ct);
 
     /// <summary>What is exposed per admin unit and grade of one product (people, buildings by structure, road km by class, facilities by type).</summary>
-    private static Task<IResult> GetExposure(string run, string? format, string? product, string? level, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
+    private static Task<IResult> GetExposure(
+        string run, string? format, string? product, string? level, IGeoRiskStore store, HttpContext http, CancellationToken ct) =>
         Table(run, format, product, level, "exposure", (_, p, t) => ZoningExport.ExposureCsv(p, t), (_, p, t) => p.ExposureAt(t), store, http, ct);
 
     /// <summary>What each flood scenario reaches.</summary>
@@ -77,12 +95,19 @@ internal static class ZoningEndpoints
         Table(run, format, null, null, "flood-scenarios", (r, _, _) => ZoningExport.FloodScenariosCsv(r), (r, _, _) => r.FloodScenarios, store, http, ct);
 
     /// <param name="level">"county" (default) or "township" (乡镇: the tables exist when a township layer was loaded).</param>
-    private static async Task<IResult> Table<T>(string run, string? format, string? productText, string? level, string name, Func<ZoningRunRecord, ProductRecord, bool, string> csv,
+    private static async Task<IResult> Table<T>(
+        string run,
+        string? format,
+        string? productText,
+        string? level,
+        string name,
+        Func<ZoningRunRecord, ProductRecord, bool, string> csv,
         Func<ZoningRunRecord, ProductRecord, bool, T> json, IGeoRiskStore store, HttpContext http, CancellationToken ct)
     {
         if (format is not null and not "csv" and not "json")
         {
-            return TypedResults.Problem(statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
+            return TypedResults.Problem(
+                statusCode: 400, title: "format must be csv or json.", extensions: new Dictionary<string, object?> { ["code"] = "bad-format" });
         }
 
         if (level is not null and not "county" and not "township")
@@ -99,7 +124,9 @@ internal static class ZoningEndpoints
         var info = await ResolveAsync(store, run, ct);
         var record = ZoningRunRecord.Parsed(info);
         var productRecord = record.Product(product)
-            ?? throw new KeyNotFoundException($"Zoning run {info.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers; runs before schema 3 have only susceptibility).");
+            ?? throw new KeyNotFoundException(
+                $"Zoning run {info.Id} has no {ZoningRunRecord.ProductToken(product)} product (the risk product needs exposure layers; runs before schema 3 " +
+                "have only susceptibility).");
         if (township && productRecord.TownshipCensus.Count == 0)
         {
             throw new KeyNotFoundException($"Zoning run {info.Id} has no township tables: no admin layer with township (9- or 12-digit) codes was loaded.");
@@ -116,7 +143,8 @@ internal static class ZoningEndpoints
     }
 
     /// <summary>A printable zoning map of one county as PNG (legend, labels, faults, hazard points, prevention zoning, coordinate frame).</summary>
-    private static Task<IResult> GetZoningMap(string? admin, string? run, int? width, string? product, IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
+    private static Task<IResult> GetZoningMap(
+        string? admin, string? run, int? width, string? product, IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
     {
         if (width is < 400 or > 4000)
         {
@@ -128,7 +156,15 @@ internal static class ZoningEndpoints
     }
 
     /// <summary>The same map as a one-page vector PDF, A3 or A4, landscape or portrait.</summary>
-    private static Task<IResult> GetZoningMapPdf(string? admin, string? run, string? product, string? paper, string? orientation, IGeoRiskStore store, MapRenderQueue maps, HttpContext http,
+    private static Task<IResult> GetZoningMapPdf(
+        string? admin,
+        string? run,
+        string? product,
+        string? paper,
+        string? orientation,
+        IGeoRiskStore store,
+        MapRenderQueue maps,
+        HttpContext http,
         CancellationToken ct)
     {
         PaperSize size;
@@ -150,10 +186,28 @@ internal static class ZoningEndpoints
         }
 
         var landscape = orientation != "portrait";
-        return MapAsync(admin, run, product, $"pdf/{size}/{(landscape ? "l" : "p")}", "application/pdf", "pdf", data => ZoningMapRenderer.RenderPdf(data, size, landscape), store, maps, http, ct);
+        return MapAsync(
+            admin,
+            run,
+            product,
+            $"pdf/{size}/{(landscape ? "l" : "p")}",
+            "application/pdf",
+            "pdf",
+            data => ZoningMapRenderer.RenderPdf(data, size, landscape),
+            store,
+            maps,
+            http,
+            ct);
     }
 
-    private static async Task<IResult> MapAsync(string? admin, string? run, string? product, string variant, string mediaType, string extension, Func<ZoningMapData, byte[]> render,
+    private static async Task<IResult> MapAsync(
+        string? admin,
+        string? run,
+        string? product,
+        string variant,
+        string mediaType,
+        string extension,
+        Func<ZoningMapData, byte[]> render,
         IGeoRiskStore store, MapRenderQueue maps, HttpContext http, CancellationToken ct)
     {
         if (admin is null || admin.Length != 6 || !admin.All(char.IsAsciiDigit))
@@ -170,7 +224,8 @@ internal static class ZoningEndpoints
         if (!ZoningMapProduct.Of(info).Any(p => p.Product == chosen))
         {
             return Problems.Create(404, "product-not-in-run",
-                $"Zoning run {info.Id} has no {chosen.ToString().ToLowerInvariant()} zoning; it has: {string.Join(", ", ZoningMapProduct.Of(info).Select(p => p.Token))}.");
+                $"Zoning run {info.Id} has no {chosen.ToString().ToLowerInvariant()} zoning; it has: " +
+                $"{string.Join(", ", ZoningMapProduct.Of(info).Select(p => p.Token))}.");
         }
 
         byte[] bytes;
@@ -195,7 +250,8 @@ internal static class ZoningEndpoints
         return TypedResults.Bytes(bytes, mediaType);
     }
 
-    private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(string run, string? bbox, int? limit, long? offset, string? product, IGeoRiskStore store, CancellationToken ct)
+    private static async Task<Results<Ok<FeatureCollection>, ValidationProblem>> GetZones(
+        string run, string? bbox, int? limit, long? offset, string? product, IGeoRiskStore store, CancellationToken ct)
     {
         var errors = new Dictionary<string, string[]>();
         if (!ZoningRunRecord.TryParseProduct(product, out var wanted))

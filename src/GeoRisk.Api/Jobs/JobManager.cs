@@ -70,7 +70,8 @@ public sealed class JobContext(JobManager manager, string id, CancellationToken 
     public void Report(string phase, double fraction, Zoning.BlockStepProgress? blocks = null) =>
         manager.Update(id, j => j with { Phase = phase, Progress = Math.Clamp(fraction, 0, 1), Blocks = blocks }, persist: false);
 
-    public void AttachReport(object report) => manager.Update(id, j => j with { Report = JsonSerializer.SerializeToElement(report, JobManager.Json) }, persist: true);
+    public void AttachReport(object report) =>
+        manager.Update(id, j => j with { Report = JsonSerializer.SerializeToElement(report, JobManager.Json) }, persist: true);
 }
 
 /// <summary>A job that ends in a client error (a rejected upload, an invalid model): state Failed with this code.</summary>
@@ -142,7 +143,8 @@ public sealed class JobManager : IDisposable
     /// <summary>Jobs newest first, only <paramref name="ownerKeyId"/>'s unless null (admins), one page of them.</summary>
     public (IReadOnlyList<JobInfo> Page, int Total) List(string? ownerKeyId, int limit, int offset)
     {
-        var visible = _jobs.Values.Where(j => ownerKeyId is null || j.OwnerKeyId == ownerKeyId).OrderByDescending(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).ToList();
+        var visible = _jobs.Values.Where(
+            j => ownerKeyId is null || j.OwnerKeyId == ownerKeyId).OrderByDescending(j => j.CreatedAt).ThenBy(j => j.Id, StringComparer.Ordinal).ToList();
         return (visible.Skip(offset).Take(limit).ToList(), visible.Count);
     }
 

@@ -10,7 +10,8 @@ namespace GeoRisk.Api.Security;
 /// allowed). An unknown or revoked key: 401 on every route, even one anonymous users could read, so a
 /// client never mistakes a bad key for a good one.
 /// </summary>
-internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
+internal sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, ApiKeyStore keys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -66,7 +67,8 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
 /// </summary>
 public sealed class FailedAuthLimiter(int perMinute) : IDisposable
 {
-    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _limiter = System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(client =>
+    private readonly System.Threading.RateLimiting.PartitionedRateLimiter<string> _limiter =
+        System.Threading.RateLimiting.PartitionedRateLimiter.Create<string, string>(client =>
         System.Threading.RateLimiting.RateLimitPartition.GetFixedWindowLimiter(client, _ => new System.Threading.RateLimiting.FixedWindowRateLimiterOptions
         {
             PermitLimit = Math.Max(1, perMinute),

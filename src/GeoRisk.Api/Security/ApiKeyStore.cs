@@ -22,7 +22,11 @@ public sealed record ApiKeyRecord(string Id, string Name, Role Role, string Sha2
 public sealed class ApiKeyStore(string directory)
 {
     private const string FileName = "apikeys.json";
-    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web) { WriteIndented = true, Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() } };
+    private static readonly JsonSerializerOptions s_json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
+    };
     private readonly object _gate = new();
     private (DateTime Stamp, long Length, List<ApiKeyRecord> Keys)? _cache;
 

@@ -33,8 +33,10 @@ public static class CrsDiagnostics
                 // Swapped axes stay within ±180 for both; metres go far beyond.
                 var swapped = Math.Abs(raw.MinY) <= 180 && Math.Abs(raw.MaxY) <= 180 && Math.Abs(raw.MinX) <= 90 && Math.Abs(raw.MaxX) <= 90;
                 report.Error(swapped ? "crs-axis-swapped" : "crs-metres-declared-as-degrees", swapped
-                    ? $"Coordinates look like latitude/longitude in swapped order (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}); export them as longitude, latitude."
-                    : $"The CRS '{crs.Name}' is geographic (degrees) but the coordinates (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}) are projected metres; declare the projected CRS (e.g. a CGCS2000 Gauss-Krüger zone).");
+                    ? $"Coordinates look like latitude/longitude in swapped order (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}); "
+                        + "export them as longitude, latitude."
+                    : $"The CRS '{crs.Name}' is geographic (degrees) but the coordinates (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}) "
+                        + "are projected metres; declare the projected CRS (e.g. a CGCS2000 Gauss-Krüger zone).");
                 return;
             }
 
@@ -42,7 +44,10 @@ public static class CrsDiagnostics
             if (raw.MinX >= ChinaBounds.MinY && raw.MaxX <= ChinaBounds.MaxY && raw.MinY >= ChinaBounds.MinX && raw.MaxY <= ChinaBounds.MaxX &&
                 !(raw.MinX >= ChinaBounds.MinX && raw.MinY <= ChinaBounds.MaxY))
             {
-                report.Error("crs-axis-swapped", $"Coordinates look like latitude, longitude in swapped order (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}); export them as longitude, latitude.");
+                report.Error(
+                    "crs-axis-swapped",
+                    $"Coordinates look like latitude, longitude in swapped order (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}); export " +
+                    "them as longitude, latitude.");
             }
 
             return;
@@ -55,7 +60,10 @@ public static class CrsDiagnostics
 
         if (looksLikeDegrees)
         {
-            report.Error("crs-degrees-declared-as-metres", $"The CRS '{crs.Name}' is projected (metres) but the coordinates (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}) are degrees; declare EPSG:4490 (CGCS2000) or EPSG:4326.");
+            report.Error(
+                "crs-degrees-declared-as-metres",
+                $"The CRS '{crs.Name}' is projected (metres) but the coordinates (x {Range(raw.MinX, raw.MaxX)}, y {Range(raw.MinY, raw.MaxY)}) are degrees; " +
+                "declare EPSG:4490 (CGCS2000) or EPSG:4326.");
             return;
         }
 
@@ -69,15 +77,22 @@ public static class CrsDiagnostics
         var dataPrefixMax = (int)Math.Floor(raw.MaxX / 1_000_000);
         if (declaredPrefix == 0 && dataPrefixMin >= 13)
         {
-            report.Error("crs-zone-prefix-unexpected", $"Eastings {Range(raw.MinX, raw.MaxX)} carry a zone prefix ({dataPrefixMin}) but the CRS '{crs.Name}' has none; declare the zone-prefixed CRS (e.g. EPSG:{ZonePrefixedEpsg(dataPrefixMin)}).");
+            report.Error(
+                "crs-zone-prefix-unexpected",
+                $"Eastings {Range(raw.MinX, raw.MaxX)} carry a zone prefix ({dataPrefixMin}) but the CRS '{crs.Name}' has none; declare the zone-prefixed " +
+                $"CRS (e.g. EPSG:{ZonePrefixedEpsg(dataPrefixMin)}).");
         }
         else if (declaredPrefix >= 13 && dataPrefixMax < 1)
         {
-            report.Error("crs-zone-prefix-missing", $"The CRS '{crs.Name}' expects eastings with zone prefix {declaredPrefix} (about {declaredPrefix},500,000 m) but they are {Range(raw.MinX, raw.MaxX)}; declare the CRS without prefix (e.g. EPSG:{UnprefixedEpsg(crs.CentralMeridian.Value, crs.Name)}).");
+            report.Error(
+                "crs-zone-prefix-missing",
+                $"The CRS '{crs.Name}' expects eastings with zone prefix {declaredPrefix} (about {declaredPrefix},500,000 m) but they are " +
+                $"{Range(raw.MinX, raw.MaxX)}; declare the CRS without prefix (e.g. EPSG:{UnprefixedEpsg(crs.CentralMeridian.Value, crs.Name)}).");
         }
         else if (declaredPrefix >= 13 && (dataPrefixMin != declaredPrefix || dataPrefixMax != declaredPrefix))
         {
-            report.Error("crs-wrong-zone", $"Eastings {Range(raw.MinX, raw.MaxX)} are in zone {dataPrefixMin} but the CRS '{crs.Name}' is zone {declaredPrefix}.");
+            report.Error(
+                "crs-wrong-zone", $"Eastings {Range(raw.MinX, raw.MaxX)} are in zone {dataPrefixMin} but the CRS '{crs.Name}' is zone {declaredPrefix}.");
         }
     }
 
@@ -91,7 +106,9 @@ public static class CrsDiagnostics
 
         if (!ChinaBounds.Contains(lonLat))
         {
-            report.Warning("outside-china", $"Data extends outside China (lon {Range(lonLat.MinX, lonLat.MaxX)}, lat {Range(lonLat.MinY, lonLat.MaxY)}); check the declared CRS.");
+            report.Warning(
+                "outside-china",
+                $"Data extends outside China (lon {Range(lonLat.MinX, lonLat.MaxX)}, lat {Range(lonLat.MinY, lonLat.MaxY)}); check the declared CRS.");
         }
 
         if (crs.IsProjected && crs.CentralMeridian is { } cm && crs.Name.Contains("Gauss", StringComparison.OrdinalIgnoreCase))
@@ -100,7 +117,10 @@ public static class CrsDiagnostics
             // A little slack: deliveries near a zone edge legitimately spill over by a few kilometres.
             if (lonLat.MinX < cm - halfWidth - 0.1 || lonLat.MaxX > cm + halfWidth + 0.1)
             {
-                report.Warning("outside-zone", $"Data spans lon {Range(lonLat.MinX, lonLat.MaxX)}, beyond the zone of central meridian {cm.ToString(CultureInfo.InvariantCulture)}E (±{halfWidth.ToString(CultureInfo.InvariantCulture)}°); distortion grows outside the zone.");
+                report.Warning(
+                    "outside-zone",
+                    $"Data spans lon {Range(lonLat.MinX, lonLat.MaxX)}, beyond the zone of central meridian {cm.ToString(CultureInfo.InvariantCulture)}E " +
+                    $"(±{halfWidth.ToString(CultureInfo.InvariantCulture)}°); distortion grows outside the zone.");
             }
         }
     }

@@ -94,7 +94,8 @@ public sealed record FieldMapping(IReadOnlyDictionary<string, string> SchemaToSo
             return 3;
         }
 
-        if (lower.Contains("中", StringComparison.Ordinal) || lower.Contains("medium", StringComparison.Ordinal) || lower.Contains("moderate", StringComparison.Ordinal) || lower is "ii" or "二级")
+        if (lower.Contains("中", StringComparison.Ordinal) || lower.Contains("medium", StringComparison.Ordinal) ||
+            lower.Contains("moderate", StringComparison.Ordinal) || lower is "ii" or "二级")
         {
             return 2;
         }

@@ -26,10 +26,23 @@ public static class Ahp
     /// <exception cref="ArgumentException">The matrix is not square, not positive, or not reciprocal (a[j,i] = 1/a[i,j] within 1 %).</exception>
     public static AhpResult Compute(double[,] matrix)
     {
+        CheckMatrix(matrix);
+        var n = matrix.GetLength(0);
+        var w = PrincipalEigenvector(matrix);
+        var lambda = LambdaMax(matrix, w);
+        var ci = n > 1 ? (lambda - n) / (n - 1) : 0;
+        double? cr = n <= 2 ? null : ci / RandomIndex[n - 1];
+        return new AhpResult(w, lambda, ci, cr);
+    }
+
+    /// <summary>Square, at most <see cref="RandomIndex"/> factors, positive and reciprocal.</summary>
+    private static void CheckMatrix(double[,] matrix)
+    {
         var n = matrix.GetLength(0);
         if (n == 0 || n != matrix.GetLength(1))
         {
-            throw new ArgumentException($"The pairwise matrix must be square; it is {matrix.GetLength(0)}x{matrix.GetLength(1)}.", nameof(matrix));
+            throw new ArgumentException(
+                $"The pairwise matrix must be square; it is {matrix.GetLength(0)}x{matrix.GetLength(1)}.", nameof(matrix));
         }
 
         if (n > RandomIndex.Count)
@@ -45,7 +58,8 @@ public static class Ahp
                 var a = matrix[i, j];
                 if (!(a > 0) || double.IsInfinity(a))
                 {
-                    throw new ArgumentException($"Entry [{i + 1},{j + 1}] = {a} must be a positive number (Saaty scale 1/9..9).", nameof(matrix));
+                    throw new ArgumentException(
+                        $"Entry [{i + 1},{j + 1}] = {a} must be a positive number (Saaty scale 1/9..9).", nameof(matrix));
                 }
 
                 if (Math.Abs((a * matrix[j, i]) - 1) > 0.01)
@@ -56,20 +70,19 @@ public static class Ahp
                 }
             }
         }
+    }
 
+    /// <summary>Power iteration from the uniform vector, normalised to sum 1 each step, until it moves less than 1e-15.</summary>
+    private static double[] PrincipalEigenvector(double[,] matrix)
+    {
+        var n = matrix.GetLength(0);
         var w = Enumerable.Repeat(1.0 / n, n).ToArray();
         var next = new double[n];
         for (var iteration = 0; iteration < 1000; iteration++)
         {
             for (var i = 0; i < n; i++)
             {
-                double s = 0;
-                for (var j = 0; j < n; j++)
-                {
-                    s += matrix[i, j] * w[j];
-                }
-
-                next[i] = s;
+                next[i] = RowDot(matrix, i, w);
             }
 
             var total = next.Sum();
@@ -87,23 +100,31 @@ public static class Ahp
             }
         }
 
-        // λmax = mean over rows of (A·w)_i / w_i.
+        return w;
+    }
+
+    /// <summary>λmax = mean over rows of (A·w)_i / w_i.</summary>
+    private static double LambdaMax(double[,] matrix, double[] w)
+    {
+        var n = matrix.GetLength(0);
         double lambda = 0;
         for (var i = 0; i < n; i++)
         {
-            double s = 0;
-            for (var j = 0; j < n; j++)
-            {
-                s += matrix[i, j] * w[j];
-            }
-
-            lambda += s / w[i];
+            lambda += RowDot(matrix, i, w) / w[i];
         }
 
-        lambda /= n;
-        var ci = n > 1 ? (lambda - n) / (n - 1) : 0;
-        double? cr = n <= 2 ? null : ci / RandomIndex[n - 1];
-        return new AhpResult(w, lambda, ci, cr);
+        return lambda / n;
+    }
+
+    private static double RowDot(double[,] matrix, int row, double[] w)
+    {
+        double s = 0;
+        for (var j = 0; j < w.Length; j++)
+        {
+            s += matrix[row, j] * w[j];
+        }
+
+        return s;
     }
 
     /// <summary>Builds the full reciprocal matrix from its upper triangle (row by row, a12, a13, …, a23, …).</summary>

@@ -177,8 +177,10 @@ public static class FaultSetback
         if (intensity.Degree < 8)
         {
             return (true, "§4.1.7 item 1(1)",
-                $"Design intensity {intensity.LabelEn} is below 8: the effect of fault displacement on buildings may be ignored ({Standard} §4.1.7 item 1(1)).",
-                $"抗震设防烈度{intensity.Label}小于8度，可忽略发震断裂错动对地面建筑的影响（{Standard}第4.1.7条第1款第1项）。");
+                $"Design intensity {intensity.LabelEn} is below 8: the effect of fault displacement on buildings may be ignored " +
+                $"({Standard} §4.1.7 item 1(1)).",
+                $"抗震设防烈度{intensity.Label}小于8度，" +
+                $"可忽略发震断裂错动对地面建筑的影响（{Standard}第4.1.7条第1款第1项）。");
         }
 
         if (activity is FaultActivity.LatePleistocene or FaultActivity.Older)
@@ -192,8 +194,10 @@ public static class FaultSetback
         if (buriedUnderM is { } cover && cover > limit)
         {
             return (true, "§4.1.7 item 1(3)",
-                $"A buried fault under {cover:0} m of soil, more than {limit} m at intensity {intensity.LabelEn}: its displacement may be ignored ({Standard} §4.1.7 item 1(3)).",
-                $"隐伏断裂的土层覆盖厚度{cover:0}m，大于{intensity.Degree}度时的{limit}m，可忽略发震断裂错动的影响（{Standard}第4.1.7条第1款第3项）。");
+                $"A buried fault under {cover:0} m of soil, more than {limit} m at intensity {intensity.LabelEn}: its displacement may be ignored " +
+                $"({Standard} §4.1.7 item 1(3)).",
+                $"隐伏断裂的土层覆盖厚度{cover:0}m，大于{intensity.Degree}度时的{limit}m，" +
+                $"可忽略发震断裂错动的影响（{Standard}第4.1.7条第1款第3项）。");
         }
 
         return (false, "", "", "");
@@ -207,66 +211,84 @@ public static class FaultSetback
             return new(SetbackVerdict.Pass, null, ignoreClause, ignoreBasis, ignoreBasisZh);
         }
 
-        var d = q.DistanceM;
-        var u = q.UncertaintyM;
-        var level = Math.Min(q.Intensity.Degree, 9);
-        var where = $"{d:0} m from the mapped trace (positioned to ±{u:0} m)";
-        var whereZh = $"距断层迹线{d:0}m（迹线位置不确定度±{u:0}m）";
-        switch (q.Category)
+        var where = $"{q.DistanceM:0} m from the mapped trace (positioned to ±{q.UncertaintyM:0} m)";
+        var whereZh = $"距断层迹线{q.DistanceM:0}m（迹线位置不确定度±{q.UncertaintyM:0}m）";
+        return q.Category switch
         {
-            case BuildingCategory.A:
-                if (d - u > q.SpecialStudyRadiusM)
-                {
-                    return new(SetbackVerdict.Pass, null, "§4.1.7 item 2, Table 4.1.7",
-                        $"{where}: beyond the {q.SpecialStudyRadiusM / 1000:0.#} km within which a category 甲 building's avoidance distance is set by a special study " +
-                        $"(Table 4.1.7; radius set by the bureau).",
-                        $"{whereZh}，在甲类建筑需专门研究确定避让距离的{q.SpecialStudyRadiusM / 1000:0.#}km范围之外（表4.1.7；范围由主管部门设定）。");
-                }
+            BuildingCategory.A => AssessCategoryA(q, where, whereZh),
+            BuildingCategory.D => AssessCategoryD(q, where, whereZh),
+            _ => AssessByTable(q, where, whereZh),
+        };
+    }
 
-                return new(SetbackVerdict.SpecialStudy, null, "§4.1.7 item 2, Table 4.1.7",
-                    $"{where}, within {q.SpecialStudyRadiusM / 1000:0.#} km: for a category 甲 building the avoidance distance is set by a special study " +
-                    $"({Standard} §4.1.7 item 2, Table 4.1.7).",
-                    $"{whereZh}，在{q.SpecialStudyRadiusM / 1000:0.#}km范围内：甲类建筑的避让距离应按专门研究确定（{Standard}第4.1.7条第2款、表4.1.7）。");
-
-            case BuildingCategory.D:
-                if (d <= u)
-                {
-                    return new(SetbackVerdict.Indeterminate, null, "§4.1.7 item 2",
-                        $"{where}: the trace may pass under the site. Table 4.1.7 sets no minimum distance for category 丁, but the main fault zone is to be " +
-                        "avoided and a building must not straddle the fault line; a surveyed trace (active-fault detection) is needed.",
-                        $"{whereZh}，迹线可能通过场地。表4.1.7对丁类建筑未规定最小避让距离，但应避开主断裂带，且建筑不得跨越断层线；需进行活动断层探测确定迹线位置。");
-                }
-
-                return new(SetbackVerdict.Pass, null, "§4.1.7 item 2, Table 4.1.7",
-                    $"{where}: Table 4.1.7 sets no minimum distance for category 丁; scattered buildings lower than three storeys take seismic measures one degree " +
-                    "higher and must not straddle the fault line (§4.1.7 item 2).",
-                    $"{whereZh}：表4.1.7对丁类建筑未规定最小避让距离；分散的、低于三层的建筑应按提高一度采取抗震措施，且不得跨越断层线（第4.1.7条第2款）。");
-
-            default:
-                var required = Table[(level, q.Category)];
-                var cat = Chinese(q.Category);
-                var table = $"the {required:0} m minimum avoidance distance for category {cat} at {q.Intensity.LabelEn} ({Standard} §4.1.7 item 2, Table 4.1.7)";
-                var tableZh = $"{q.Intensity.Label}时{cat}类建筑的最小避让距离{required:0}m（{Standard}第4.1.7条第2款、表4.1.7）";
-                if (d - u >= required)
-                {
-                    return new(SetbackVerdict.Pass, required, "§4.1.7 item 2, Table 4.1.7", $"{where}: beyond {table}.", $"{whereZh}，大于{tableZh}。");
-                }
-
-                if (d + u < required)
-                {
-                    return q.Category == BuildingCategory.B
-                        ? new(SetbackVerdict.Fail, required, "§4.1.7 item 2, Table 4.1.7",
-                            $"{where}: inside {table}. The site must avoid the fault zone: a category 乙 building may not be built here.",
-                            $"{whereZh}，位于{tableZh}以内：应避开主断裂带，不应建造乙类建筑。")
-                        : new(SetbackVerdict.Fail, required, "§4.1.7 item 2, Table 4.1.7",
-                            $"{where}: inside {table}. The site is to avoid the fault zone; where scattered category 丙 buildings lower than three storeys are " +
-                            "really needed, they take seismic measures one degree higher, a more integral foundation and superstructure, and must not straddle the fault line.",
-                            $"{whereZh}，位于{tableZh}以内：应避开主断裂带；确有需要建造分散的、低于三层的丙类建筑时，应按提高一度采取抗震措施，并提高基础和上部结构的整体性，且不得跨越断层线。");
-                }
-
-                return new(SetbackVerdict.Indeterminate, required, "§4.1.7 item 2, Table 4.1.7",
-                    $"{where}: the uncertainty band {Math.Max(0, d - u):0}–{d + u:0} m straddles {table}. Only a surveyed trace (active-fault detection) can decide.",
-                    $"{whereZh}，{Math.Max(0, d - u):0}–{d + u:0}m的范围跨越{tableZh}：需进行活动断层探测，确定迹线位置后判定。");
+    /// <summary>Category 甲: within the bureau's radius the avoidance distance is set by a special study.</summary>
+    private static SetbackAssessment AssessCategoryA(SetbackQuestion q, string where, string whereZh)
+    {
+        if (q.DistanceM - q.UncertaintyM > q.SpecialStudyRadiusM)
+        {
+            return new(SetbackVerdict.Pass, null, "§4.1.7 item 2, Table 4.1.7",
+                $"{where}: beyond the {q.SpecialStudyRadiusM / 1000:0.#} km within which a category 甲 building's avoidance distance "
+                + $"is set by a special study (Table 4.1.7; radius set by the bureau).",
+                $"{whereZh}，在甲类建筑需专门研究确定避让距离的{q.SpecialStudyRadiusM / 1000:0.#}km范围之外"
+                + $"（表4.1.7；范围由主管部门设定）。");
         }
+
+        return new(SetbackVerdict.SpecialStudy, null, "§4.1.7 item 2, Table 4.1.7",
+            $"{where}, within {q.SpecialStudyRadiusM / 1000:0.#} km: for a category 甲 building the avoidance distance is set by a special study " +
+            $"({Standard} §4.1.7 item 2, Table 4.1.7).",
+            $"{whereZh}，在{q.SpecialStudyRadiusM / 1000:0.#}km范围内：甲类建筑的避让距离应按专门研究确定"
+            + $"（{Standard}第4.1.7条第2款、表4.1.7）。");
+    }
+
+    /// <summary>Category 丁: no minimum distance, but never on the trace itself.</summary>
+    private static SetbackAssessment AssessCategoryD(SetbackQuestion q, string where, string whereZh)
+    {
+        if (q.DistanceM <= q.UncertaintyM)
+        {
+            return new(SetbackVerdict.Indeterminate, null, "§4.1.7 item 2",
+                $"{where}: the trace may pass under the site. Table 4.1.7 sets no minimum distance for category 丁, but the main fault zone "
+                + "is to be avoided and a building must not straddle the fault line; a surveyed trace (active-fault detection) is needed.",
+                $"{whereZh}，迹线可能通过场地。表4.1.7对丁类建筑未规定最小避让距离，但应避开主断裂带，"
+                + "且建筑不得跨越断层线；需进行活动断层探测确定迹线位置。");
+        }
+
+        return new(SetbackVerdict.Pass, null, "§4.1.7 item 2, Table 4.1.7",
+            $"{where}: Table 4.1.7 sets no minimum distance for category 丁; scattered buildings lower than three storeys take seismic measures "
+            + "one degree higher and must not straddle the fault line (§4.1.7 item 2).",
+            $"{whereZh}：表4.1.7对丁类建筑未规定最小避让距离；分散的、低于三层的建筑应按提高一度采取抗震措施，"
+            + "且不得跨越断层线（第4.1.7条第2款）。");
+    }
+
+    /// <summary>Categories 乙 and 丙: Table 4.1.7's minimum distance, compared with the trace's uncertainty band.</summary>
+    private static SetbackAssessment AssessByTable(SetbackQuestion q, string where, string whereZh)
+    {
+        var (d, u) = (q.DistanceM, q.UncertaintyM);
+        var required = Table[(Math.Min(q.Intensity.Degree, 9), q.Category)];
+        var cat = Chinese(q.Category);
+        var table = $"the {required:0} m minimum avoidance distance for category {cat} at {q.Intensity.LabelEn} ({Standard} §4.1.7 item 2, Table 4.1.7)";
+        var tableZh = $"{q.Intensity.Label}时{cat}类建筑的最小避让距离{required:0}m（{Standard}第4.1.7条第2款、表4.1.7）";
+        if (d - u >= required)
+        {
+            return new(SetbackVerdict.Pass, required, "§4.1.7 item 2, Table 4.1.7", $"{where}: beyond {table}.", $"{whereZh}，大于{tableZh}。");
+        }
+
+        if (d + u < required)
+        {
+            return q.Category == BuildingCategory.B
+                ? new(SetbackVerdict.Fail, required, "§4.1.7 item 2, Table 4.1.7",
+                    $"{where}: inside {table}. The site must avoid the fault zone: a category 乙 building may not be built here.",
+                    $"{whereZh}，位于{tableZh}以内：应避开主断裂带，不应建造乙类建筑。")
+                : new(SetbackVerdict.Fail, required, "§4.1.7 item 2, Table 4.1.7",
+                    $"{where}: inside {table}. The site is to avoid the fault zone; where scattered category 丙 buildings lower than three storeys are " +
+                    "really needed, they take seismic measures one degree higher, a more integral foundation and superstructure, "
+                    + "and must not straddle the fault line.",
+                    $"{whereZh}，位于{tableZh}以内：应避开主断裂带；确有需要建造分散的、低于三层的丙类建筑时，"
+                    + "应按提高一度采取抗震措施，并提高基础和上部结构的整体性，且不得跨越断层线。");
+        }
+
+        return new(SetbackVerdict.Indeterminate, required, "§4.1.7 item 2, Table 4.1.7",
+            $"{where}: the uncertainty band {Math.Max(0, d - u):0}–{d + u:0} m straddles {table}. Only a surveyed trace (active-fault detection) "
+            + "can decide.",
+            $"{whereZh}，{Math.Max(0, d - u):0}–{d + u:0}m的范围跨越{tableZh}：需进行活动断层探测，确定迹线位置后判定。");
     }
 }

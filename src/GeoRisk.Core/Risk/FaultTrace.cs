@@ -121,19 +121,24 @@ public sealed record FaultTrace(
             }
 
             var t = text.Trim().ToLowerInvariant();
-            if (t.Contains("anticline", StringComparison.Ordinal) || t.Contains("syncline", StringComparison.Ordinal) || t.Contains("monocline", StringComparison.Ordinal) ||
-                t.Contains("fold", StringComparison.Ordinal) || t.Contains("背斜", StringComparison.Ordinal) || t.Contains("向斜", StringComparison.Ordinal) ||
+            if (t.Contains("anticline", StringComparison.Ordinal) || t.Contains("syncline", StringComparison.Ordinal) ||
+                t.Contains("monocline", StringComparison.Ordinal) ||
+                t.Contains("fold", StringComparison.Ordinal) || t.Contains("背斜", StringComparison.Ordinal) ||
+                t.Contains("向斜", StringComparison.Ordinal) ||
                 t.Contains("褶皱", StringComparison.Ordinal) || t.Contains("褶曲", StringComparison.Ordinal))
             {
                 return StructureKind.Fold;
             }
 
-            if (t.Contains("lineament", StringComparison.Ordinal) || t.Contains("线性构造", StringComparison.Ordinal) || t.Contains("影像线", StringComparison.Ordinal))
+            if (t.Contains("lineament", StringComparison.Ordinal) || t.Contains("线性构造", StringComparison.Ordinal) ||
+                t.Contains("影像线", StringComparison.Ordinal))
             {
                 return StructureKind.Other;
             }
 
-            if (text == structure && !(t.Contains("fault", StringComparison.Ordinal) || t.Contains("断层", StringComparison.Ordinal) || t.Contains("断裂", StringComparison.Ordinal)))
+            if (text == structure &&
+                !(t.Contains(
+                "fault", StringComparison.Ordinal) || t.Contains("断层", StringComparison.Ordinal) || t.Contains("断裂", StringComparison.Ordinal)))
             {
                 // An explicit structure field that names something else (e.g. "scarp", "dyke") is not a fault.
                 return StructureKind.Other;
@@ -157,20 +162,24 @@ public sealed record FaultTrace(
         }
 
         var t = text.Trim().ToLowerInvariant();
-        if (t.Contains("holocene", StringComparison.Ordinal) || t.Contains("全新世", StringComparison.Ordinal) || t.Contains("historic", StringComparison.Ordinal) ||
+        if (t.Contains("holocene", StringComparison.Ordinal) || t.Contains("全新世", StringComparison.Ordinal) ||
+            t.Contains("historic", StringComparison.Ordinal) ||
             t.Contains("历史", StringComparison.Ordinal) || t.Contains("q4", StringComparison.Ordinal))
         {
             return FaultActivity.Holocene;
         }
 
-        if (t.Contains("late pleistocene", StringComparison.Ordinal) || t.Contains("late-pleistocene", StringComparison.Ordinal) || t.Contains("晚更新世", StringComparison.Ordinal) ||
+        if (t.Contains("late pleistocene", StringComparison.Ordinal) || t.Contains("late-pleistocene", StringComparison.Ordinal) ||
+            t.Contains("晚更新世", StringComparison.Ordinal) ||
             t.StartsWith("q3", StringComparison.Ordinal))
         {
             return FaultActivity.LatePleistocene;
         }
 
-        if (t.Contains("pleistocene", StringComparison.Ordinal) || t.Contains("更新世", StringComparison.Ordinal) || t.Contains("pre-quaternary", StringComparison.Ordinal) ||
-            t.Contains("前第四纪", StringComparison.Ordinal) || t.Contains("tertiary", StringComparison.Ordinal) || t.Contains("neogene", StringComparison.Ordinal) ||
+        if (t.Contains("pleistocene", StringComparison.Ordinal) || t.Contains("更新世", StringComparison.Ordinal) ||
+            t.Contains("pre-quaternary", StringComparison.Ordinal) ||
+            t.Contains("前第四纪", StringComparison.Ordinal) || t.Contains("tertiary", StringComparison.Ordinal) ||
+            t.Contains("neogene", StringComparison.Ordinal) ||
             t.Contains("第三纪", StringComparison.Ordinal) || t is "q1" or "q2" or "q1-2")
         {
             return FaultActivity.Older;
@@ -275,5 +284,7 @@ public sealed record FaultTrace(
     }
 
     private static string? Text(IReadOnlyDictionary<string, object?> attributes, string name) =>
-        attributes.GetValueOrDefault(name) is { } v && Convert.ToString(v, CultureInfo.InvariantCulture) is { Length: > 0 } s && !string.IsNullOrWhiteSpace(s) ? s.Trim() : null;
+        attributes.GetValueOrDefault(name) is { } v && Convert.ToString(v, CultureInfo.InvariantCulture) is { Length: > 0 } s && !string.IsNullOrWhiteSpace(s)
+            ? s.Trim()
+            : null;
 }

@@ -128,7 +128,9 @@ public sealed record RiskModel
                 if (!ahp.IsConsistent)
                 {
                     throw new InvalidInputException("inconsistent-ahp", string.Create(CultureInfo.InvariantCulture,
-                        $"The AHP pairwise matrix is inconsistent: CR = {ahp.ConsistencyRatio:0.000} (λmax = {ahp.LambdaMax:0.000}, CI = {ahp.ConsistencyIndex:0.000}, RI = {Ahp.RandomIndex[n - 1]:0.00}) and must be below 0.10. Revisit the judgements that contradict each other (if A is 3× B and B is 3× C, A should be near 9× C)."));
+                        $"The AHP pairwise matrix is inconsistent: CR = {ahp.ConsistencyRatio:0.000} (λmax = {ahp.LambdaMax:0.000}, CI = " +
+                        $"{ahp.ConsistencyIndex:0.000}, RI = {Ahp.RandomIndex[n - 1]:0.00}) and must be below 0.10. Revisit the judgements that contradict " +
+                        $"each other (if A is 3× B and B is 3× C, A should be near 9× C)."));
                 }
 
                 return (ahp.Weights, ahp);
@@ -408,7 +410,9 @@ public sealed record FactorDefinition
                 }
                 else if (t.Scores is null || t.Scores.Count != t.Breaks.Count + 1)
                 {
-                    p.Add($"{where} {t.Breaks.Count} breaks make {t.Breaks.Count + 1} classes, so 'scores' needs {t.Breaks.Count + 1} values (it has {t.Scores?.Count ?? 0}).");
+                    p.Add(
+                        $"{where} {t.Breaks.Count} breaks make {t.Breaks.Count + 1} classes, so 'scores' needs {t.Breaks.Count + 1} values (it " +
+                        $"has {t.Scores?.Count ?? 0}).");
                 }
 
                 if (t.Type == TransformType.Distance && (kind.IsRaster() || t.Breaks is { Count: > 0 } && t.Breaks[0] <= 0))

@@ -31,7 +31,8 @@ internal static class SourceChecks
         if (records != shapes)
         {
             throw new UploadRejectedException("shapefile-record-mismatch",
-                $"The Shapefile has {shapes} shapes but its .dbf has {records} attribute records; one of the parts is truncated or from another file. Export the layer again.");
+                $"The Shapefile has {shapes} shapes but its .dbf has {records} attribute records; one of the parts is truncated or from another " +
+                "file. Export the layer again.");
         }
 
         CheckDbfText(stream, header, records);

@@ -38,7 +38,8 @@ internal static partial class GdalApi
     internal static partial SafeGdalDatasetHandle GDALCreate(IntPtr driver, string path, int xSize, int ySize, int bands, int dataType, IntPtr options);
 
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial SafeGdalDatasetHandle GDALCreateCopy(IntPtr driver, string path, SafeGdalDatasetHandle source, int strict, IntPtr options, IntPtr progress, IntPtr progressData);
+    internal static partial SafeGdalDatasetHandle GDALCreateCopy(
+        IntPtr driver, string path, SafeGdalDatasetHandle source, int strict, IntPtr options, IntPtr progress, IntPtr progressData);
 
     // GDALClose and GDALFlushCache return void up to GDAL 3.6 and CPLErr from 3.7 (RFC 91). Reading a
     // return value from the void form reads whatever the register holds, so each has both shapes and
@@ -59,7 +60,11 @@ internal static partial class GdalApi
     internal static bool CloseReturnsError => s_closeReturnsError.Value;
 
     private static readonly Lazy<bool> s_closeReturnsError = new(() =>
-        int.TryParse(System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GDALVersionInfo("VERSION_NUM")), System.Globalization.CultureInfo.InvariantCulture, out var v) && v >= 3_07_00_00);
+        int.TryParse(
+            System.Runtime.InteropServices.Marshal.PtrToStringUTF8(GDALVersionInfo("VERSION_NUM")),
+            System.Globalization.CultureInfo.InvariantCulture,
+            out var v) &&
+            v >= 3_07_00_00);
 
     /// <summary>Closes the dataset (writing what is still cached); returns CE_Failure when that failed, on every GDAL version.</summary>
     internal static int GDALClose(IntPtr dataset)
@@ -124,7 +129,19 @@ internal static partial class GdalApi
     internal static partial int GDALSetRasterNoDataValue(IntPtr band, double value);
 
     [LibraryImport(Libraries.Gdal)]
-    internal static unsafe partial int GDALRasterIO(IntPtr band, int rwFlag, int xOff, int yOff, int xSize, int ySize, void* buffer, int bufXSize, int bufYSize, int bufType, int pixelSpace, int lineSpace);
+    internal static unsafe partial int GDALRasterIO(
+        IntPtr band,
+        int rwFlag,
+        int xOff,
+        int yOff,
+        int xSize,
+        int ySize,
+        void* buffer,
+        int bufXSize,
+        int bufYSize,
+        int bufType,
+        int pixelSpace,
+        int lineSpace);
 
     [LibraryImport(Libraries.Gdal)]
     internal static unsafe partial int GDALReadBlock(IntPtr band, int xBlock, int yBlock, void* buffer);
@@ -163,7 +180,8 @@ internal static partial class GdalApi
     internal static partial IntPtr GDALGetRasterCategoryNames(IntPtr band);
 
     [LibraryImport(Libraries.Gdal)]
-    internal static unsafe partial int GDALComputeRasterStatistics(IntPtr band, int approxOk, double* min, double* max, double* mean, double* stdDev, IntPtr progress, IntPtr progressData);
+    internal static unsafe partial int GDALComputeRasterStatistics(
+        IntPtr band, int approxOk, double* min, double* max, double* mean, double* stdDev, IntPtr progress, IntPtr progressData);
 }
 
 /// <summary>gdal_utils.h: the library form of gdalwarp.</summary>
@@ -176,5 +194,6 @@ internal static partial class GdalUtils
     internal static partial void GDALWarpAppOptionsFree(IntPtr options);
 
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
-    internal static unsafe partial SafeGdalDatasetHandle GDALWarp(string destination, IntPtr destinationDataset, int sourceCount, IntPtr* sources, IntPtr options, int* usageError);
+    internal static unsafe partial SafeGdalDatasetHandle GDALWarp(
+        string destination, IntPtr destinationDataset, int sourceCount, IntPtr* sources, IntPtr options, int* usageError);
 }

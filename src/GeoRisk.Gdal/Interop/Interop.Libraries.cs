@@ -17,7 +17,8 @@ internal static partial class Libraries
     ];
 
     [ModuleInitializer]
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2255", Justification = "The resolver must be in place before any P/Invoke in this assembly runs.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage(
+        "Usage", "CA2255", Justification = "The resolver must be in place before any P/Invoke in this assembly runs.")]
     internal static void RegisterResolver() =>
         NativeLibrary.SetDllImportResolver(typeof(Libraries).Assembly, Resolve);
 

@@ -45,7 +45,8 @@ public static class Breaks
     {
         var sorted = sample.ToArray();
         Array.Sort(sorted);
-        return Enumerable.Range(1, classes - 1).Select(k => (double)sorted[Math.Min(sorted.Length - 1, (int)Math.Floor((double)k * sorted.Length / classes))]).ToArray();
+        return Enumerable.Range(1, classes - 1).Select(
+            k => (double)sorted[Math.Min(sorted.Length - 1, (int)Math.Floor((double)k * sorted.Length / classes))]).ToArray();
     }
 
     /// <summary>

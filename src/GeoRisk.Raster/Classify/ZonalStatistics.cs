@@ -15,7 +15,8 @@ public static class ZonalStatistics
 {
     /// <param name="values">Band summarised (NaN ignored); may be null when only class counts are wanted.</param>
     /// <param name="classes">Class band counted per class (NaN ignored); may be null.</param>
-    public static IReadOnlyList<ZoneStatistics> Compute(IReadOnlyList<Geometry> zones, GeoTransform transform, int width, int height, RasterBuffer<float>? values, RasterBuffer<float>? classes)
+    public static IReadOnlyList<ZoneStatistics> Compute(
+        IReadOnlyList<Geometry> zones, GeoTransform transform, int width, int height, RasterBuffer<float>? values, RasterBuffer<float>? classes)
     {
         var result = new List<ZoneStatistics>(zones.Count);
         foreach (var zone in zones)
@@ -38,7 +39,8 @@ public static class ZonalStatistics
             // Burn the zone into a mask covering only its window, on the same cell lattice as the grid.
             var mask = new RasterBuffer<float>(x1 - x0 + 1, y1 - y0 + 1);
             mask.Fill(float.NaN);
-            var window = transform with { OriginX = transform.OriginX + (x0 * transform.PixelWidth), OriginY = transform.OriginY + (y0 * transform.PixelHeight) };
+            var window =
+                transform with { OriginX = transform.OriginX + (x0 * transform.PixelWidth), OriginY = transform.OriginY + (y0 * transform.PixelHeight) };
             new Rasterizer(mask, window).Burn(zone, 1);
             for (var y = y0; y <= y1; y++)
             {

@@ -130,10 +130,12 @@ public static class DistanceTransform
     /// <param name="pixelWidth">Cell width in map units (positive).</param>
     /// <param name="pixelHeight">Cell height in map units (positive).</param>
     /// <param name="maxDistance">Cells farther than this get NaN and index -1; infinity for no limit.</param>
-    public static DistanceResult Compute(RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null) =>
+    public static DistanceResult Compute(
+        RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null) =>
         Compute(ColumnSources.FromMask(isSource), pixelWidth, pixelHeight, maxDistance, options);
 
-    public static DistanceResult Compute(ColumnSources sources, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
+    public static DistanceResult Compute(
+        ColumnSources sources, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         int w = sources.Width, h = sources.Height;
@@ -145,7 +147,8 @@ public static class DistanceTransform
     }
 
     /// <summary>Distances only (no nearest-source index: less memory and work).</summary>
-    public static RasterBuffer<float> Distance(RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
+    public static RasterBuffer<float> Distance(
+        RasterBuffer<byte> isSource, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         int w = isSource.Width, h = isSource.Height;
@@ -159,7 +162,13 @@ public static class DistanceTransform
     /// Distances written to a sink strip by strip: the row pass of one strip runs on all threads while the
     /// previous strip is written, and no grid-sized buffer is ever held.
     /// </summary>
-    public static void Distance(ColumnSources sources, IRasterSink sink, double pixelWidth, double pixelHeight, double maxDistance = double.PositiveInfinity, RasterOptions? options = null)
+    public static void Distance(
+        ColumnSources sources,
+        IRasterSink sink,
+        double pixelWidth,
+        double pixelHeight,
+        double maxDistance = double.PositiveInfinity,
+        RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         int w = sources.Width, h = sources.Height;
@@ -222,7 +231,8 @@ public static class DistanceTransform
             _columnSquares = _columns.Select(q => (double)q * q).ToArray();
         }
 
-        /// <summary>Per sourced column (compact index c): the nearest source rows above and at-or-below the current row, as doubles for the vector step, and the index in _rows of the one after.</summary>
+        /// <summary>Per sourced column (compact index c): the nearest source rows above and at-or-below the current row, as doubles for the vector step, and
+        /// the index in _rows of the one after.</summary>
         private sealed class ColumnState(int m)
         {
             /// <summary>The row the cursors were last positioned for; -1 before the first.</summary>

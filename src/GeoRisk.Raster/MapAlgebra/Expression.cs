@@ -54,12 +54,14 @@ public sealed class Expression
     }
 
     /// <summary>Evaluates over equally long input spans (in <see cref="Variables"/> order) into <paramref name="output"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // compiled optimized at first call: a raster command runs for about a second, too short for tiering to catch up
+    // Compiled optimized at first call: a raster command runs for about a second, too short for tiering to catch up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Evaluate(ReadOnlyMemory<float>[] inputs, Span<float> output, bool vectorize = true)
     {
         if (inputs.Length != Variables.Count)
         {
-            throw new ArgumentException($"The expression uses {Variables.Count} bands ({string.Join(", ", Variables)}); {inputs.Length} were given.", nameof(inputs));
+            throw new ArgumentException(
+                $"The expression uses {Variables.Count} bands ({string.Join(", ", Variables)}); {inputs.Length} were given.", nameof(inputs));
         }
 
         foreach (var input in inputs)
@@ -341,7 +343,8 @@ public sealed class Expression
 
                 if (values.Values.Count != breaks.Values.Count + 1)
                 {
-                    throw new ExpressionSyntaxException($"reclass() needs one more value than breaks ({breaks.Values.Count} breaks, {values.Values.Count} values)", values.Column);
+                    throw new ExpressionSyntaxException(
+                        $"reclass() needs one more value than breaks ({breaks.Values.Count} breaks, {values.Values.Count} values)", values.Column);
                 }
 
                 for (var i = 1; i < breaks.Values.Count; i++)
@@ -352,9 +355,14 @@ public sealed class Expression
                     }
                 }
 
-                return Emit(OpCode.Reclass, Span(Compile(c.Arguments[0])), breaks: breaks.Values.Select(v => (float)v).ToArray(), values: values.Values.Select(v => (float)v).ToArray());
+                return Emit(
+                    OpCode.Reclass,
+                    Span(Compile(c.Arguments[0])),
+                    breaks: breaks.Values.Select(v => (float)v).ToArray(),
+                    values: values.Values.Select(v => (float)v).ToArray());
             default:
-                throw new ExpressionSyntaxException($"Unknown function '{c.Function}' (known: min max abs sqrt exp log pow clamp where isnull reclass)", c.Column);
+                throw new ExpressionSyntaxException(
+                    $"Unknown function '{c.Function}' (known: min max abs sqrt exp log pow clamp where isnull reclass)", c.Column);
         }
     }
 

@@ -50,7 +50,8 @@ internal static class Kernels
         }
     }
 
-    public static void Where(ReadOnlySpan<float> condition, ReadOnlySpan<float> whenTrue, ReadOnlySpan<float> whenFalse, Span<float> destination, bool vectorize)
+    public static void Where(
+        ReadOnlySpan<float> condition, ReadOnlySpan<float> whenTrue, ReadOnlySpan<float> whenFalse, Span<float> destination, bool vectorize)
     {
         if (condition.Length != whenTrue.Length || condition.Length != whenFalse.Length || destination.Length < condition.Length)
         {
@@ -70,7 +71,8 @@ internal static class Kernels
             for (; i <= last; i += (nuint)Vector256<float>.Count)
             {
                 var c = Vector256.LoadUnsafe(ref rc, i);
-                var chosen = Vector256.ConditionalSelect(Vector256.Equals(c, Vector256<float>.Zero), Vector256.LoadUnsafe(ref rf, i), Vector256.LoadUnsafe(ref rt, i));
+                var chosen = Vector256.ConditionalSelect(
+                    Vector256.Equals(c, Vector256<float>.Zero), Vector256.LoadUnsafe(ref rf, i), Vector256.LoadUnsafe(ref rt, i));
                 Vector256.ConditionalSelect(Vector256.Equals(c, c), chosen, nan).StoreUnsafe(ref rd, i);
             }
         }

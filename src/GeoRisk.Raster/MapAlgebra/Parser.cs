@@ -152,61 +152,73 @@ internal sealed class Parser
 
         if (c == '[')
         {
-            _pos++;
-            var values = new List<double>();
-            SkipSpace();
-            while (true)
-            {
-                SkipSpace();
-                var negative = TryConsume("-", out _);
-                SkipSpace();
-                if (_pos >= _text.Length || !(char.IsAsciiDigit(_text[_pos]) || _text[_pos] == '.'))
-                {
-                    throw new ExpressionSyntaxException("Expected a number in the list", _pos + 1);
-                }
-
-                values.Add(negative ? -ReadNumber() : ReadNumber());
-                SkipSpace();
-                if (TryConsume("]", out _))
-                {
-                    return new ArrayNode(values, start + 1);
-                }
-
-                Expect(',');
-            }
+            return ParseList(start);
         }
 
         if (char.IsAsciiLetter(c) || c == '_')
         {
-            while (_pos < _text.Length && (char.IsAsciiLetterOrDigit(_text[_pos]) || _text[_pos] == '_'))
-            {
-                _pos++;
-            }
-
-            var name = _text[start.._pos];
-            SkipSpace();
-            if (_pos < _text.Length && _text[_pos] == '(')
-            {
-                _pos++;
-                var args = new List<Node>();
-                SkipSpace();
-                if (!TryConsume(")", out _))
-                {
-                    do
-                    {
-                        args.Add(ParseOr());
-                    }
-                    while (TryConsume(",", out _));
-                    Expect(')');
-                }
-
-                return new CallNode(name.ToLowerInvariant(), args, start + 1);
-            }
-
-            return new VariableNode(name, start + 1);
+            return ParseNameOrCall(start);
         }
 
         throw new ExpressionSyntaxException($"Unexpected '{c}'", start + 1);
+    }
+
+    /// <summary>A literal list of (optionally negative) numbers: <c>[1, -2.5, 3]</c>.</summary>
+    private ArrayNode ParseList(int start)
+    {
+        _pos++;
+        var values = new List<double>();
+        SkipSpace();
+        while (true)
+        {
+            SkipSpace();
+            var negative = TryConsume("-", out _);
+            SkipSpace();
+            if (_pos >= _text.Length || !(char.IsAsciiDigit(_text[_pos]) || _text[_pos] == '.'))
+            {
+                throw new ExpressionSyntaxException("Expected a number in the list", _pos + 1);
+            }
+
+            values.Add(negative ? -ReadNumber() : ReadNumber());
+            SkipSpace();
+            if (TryConsume("]", out _))
+            {
+                return new ArrayNode(values, start + 1);
+            }
+
+            Expect(',');
+        }
+    }
+
+    /// <summary>A variable, or a function call when the name is followed by an argument list.</summary>
+    private Node ParseNameOrCall(int start)
+    {
+        while (_pos < _text.Length && (char.IsAsciiLetterOrDigit(_text[_pos]) || _text[_pos] == '_'))
+        {
+            _pos++;
+        }
+
+        var name = _text[start.._pos];
+        SkipSpace();
+        if (_pos >= _text.Length || _text[_pos] != '(')
+        {
+            return new VariableNode(name, start + 1);
+        }
+
+        _pos++;
+        var args = new List<Node>();
+        SkipSpace();
+        if (!TryConsume(")", out _))
+        {
+            do
+            {
+                args.Add(ParseOr());
+            }
+            while (TryConsume(",", out _));
+            Expect(')');
+        }
+
+        return new CallNode(name.ToLowerInvariant(), args, start + 1);
     }
 
     private double ReadNumber()
@@ -244,7 +256,8 @@ internal sealed class Parser
         SkipSpace();
         if (_pos >= _text.Length || _text[_pos] != c)
         {
-            throw new ExpressionSyntaxException(_pos >= _text.Length ? $"Expected '{c}' before the end" : $"Expected '{c}' but found '{_text[_pos]}'", _pos + 1);
+            throw new ExpressionSyntaxException(
+                _pos >= _text.Length ? $"Expected '{c}' before the end" : $"Expected '{c}' but found '{_text[_pos]}'", _pos + 1);
         }
 
         _pos++;

@@ -71,7 +71,11 @@ public static class RasterCalculator
 
         return true;
 
-        void RunTiles() => Parallel.For(0, across * down, new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken },
+        void RunTiles() =>
+            Parallel.For(
+                0,
+                across * down,
+                new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken },
             () =>
             {
                 var inputs = blockSources.Select(_ => new float[bw * bh]).ToArray();
@@ -102,7 +106,8 @@ public static class RasterCalculator
     {
         if (count != expression.Variables.Count)
         {
-            throw new ArgumentException($"The expression uses {expression.Variables.Count} bands ({string.Join(", ", expression.Variables)}); {count} were given.");
+            throw new ArgumentException(
+                $"The expression uses {expression.Variables.Count} bands ({string.Join(", ", expression.Variables)}); {count} were given.");
         }
     }
 }

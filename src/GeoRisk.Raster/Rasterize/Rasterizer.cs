@@ -59,12 +59,39 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
 
     private void BurnPolygon(Polygon polygon, float value, float priority)
     {
+        var rings = PixelRings(polygon);
+        var (r0, r1) = RowRange(rings);
+        for (var row = r0; row <= r1; row++)
+        {
+            FindCrossings(rings, row + 0.5);
+            FillRow(row, value, priority);
+        }
+
+        if (allTouched)
+        {
+            BurnLine(polygon.ExteriorRing.CoordinateSequence, value, priority, touched: true);
+            foreach (var hole in polygon.InteriorRings)
+            {
+                BurnLine(hole.CoordinateSequence, value, priority, touched: true);
+            }
+        }
+    }
+
+    /// <summary>The exterior ring, then the holes, in pixel coordinates of the whole grid.</summary>
+    private List<(double X, double Y)[]> PixelRings(Polygon polygon)
+    {
         var rings = new List<(double X, double Y)[]>(1 + polygon.NumInteriorRings) { ToPixels(polygon.ExteriorRing.CoordinateSequence) };
         foreach (var hole in polygon.InteriorRings)
         {
             rings.Add(ToPixels(hole.CoordinateSequence));
         }
 
+        return rings;
+    }
+
+    /// <summary>The grid rows the rings span, clamped to the rows this target holds.</summary>
+    private (int First, int Last) RowRange(List<(double X, double Y)[]> rings)
+    {
         var minRow = double.MaxValue;
         var maxRow = double.MinValue;
         foreach (var ring in rings)
@@ -76,67 +103,63 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
             }
         }
 
-        var r0 = Math.Max(FirstRow, (int)Math.Floor(minRow));
-        var r1 = Math.Min(FirstRow + target.Height - 1, (int)Math.Ceiling(maxRow));
-        for (var row = r0; row <= r1; row++)
+        return (Math.Max(FirstRow, (int)Math.Floor(minRow)), Math.Min(FirstRow + target.Height - 1, (int)Math.Ceiling(maxRow)));
+    }
+
+    /// <summary>The x of every edge crossing the scan line <paramref name="yc"/>, sorted, into <see cref="_crossings"/>.</summary>
+    private void FindCrossings(List<(double X, double Y)[]> rings, double yc)
+    {
+        _crossings.Clear();
+        foreach (var ring in rings)
         {
-            var yc = row + 0.5;
-            _crossings.Clear();
-            foreach (var ring in rings)
+            for (var i = 0; i + 1 < ring.Length; i++)
             {
-                for (var i = 0; i + 1 < ring.Length; i++)
-                {
-                    var (x1, y1) = ring[i];
-                    var (x2, y2) = ring[i + 1];
-                    if (y1 == y2)
-                    {
-                        continue;
-                    }
-
-                    if (y1 > y2)
-                    {
-                        (x1, y1, x2, y2) = (x2, y2, x1, y1);
-                    }
-
-                    // Half-open [y1, y2) so a vertex on the scan line is counted once.
-                    if (yc >= y1 && yc < y2)
-                    {
-                        _crossings.Add(((yc - y1) * (x2 - x1) / (y2 - y1)) + x1);
-                    }
-                }
-            }
-
-            _crossings.Sort();
-            for (var i = 0; i + 1 < _crossings.Count; i += 2)
-            {
-                // Cells whose centre x + 0.5 lies in [start, end): GDAL's floor(x + 0.5) bounds.
-                var start = Math.Max(0, (int)Math.Floor(_crossings[i] + 0.5));
-                var end = Math.Min(target.Width, (int)Math.Floor(_crossings[i + 1] + 0.5));
-                if (start >= end)
+                var (x1, y1) = ring[i];
+                var (x2, y2) = ring[i + 1];
+                if (y1 == y2)
                 {
                     continue;
                 }
 
-                if (Priority is null && rule == MergeRule.Replace)
+                if (y1 > y2)
                 {
-                    // The common case fills the run in one vectorised call instead of cell by cell.
-                    target.GetRow(row - FirstRow)[start..end].Fill(value);
-                    continue;
+                    (x1, y1, x2, y2) = (x2, y2, x1, y1);
                 }
 
-                for (var col = start; col < end; col++)
+                // Half-open [y1, y2) so a vertex on the scan line is counted once.
+                if (yc >= y1 && yc < y2)
                 {
-                    Set(col, row, value, priority);
+                    _crossings.Add(((yc - y1) * (x2 - x1) / (y2 - y1)) + x1);
                 }
             }
         }
 
-        if (allTouched)
+        _crossings.Sort();
+    }
+
+    /// <summary>Burns the cells between each pair of crossings (even-odd) on one grid row.</summary>
+    private void FillRow(int row, float value, float priority)
+    {
+        for (var i = 0; i + 1 < _crossings.Count; i += 2)
         {
-            BurnLine(polygon.ExteriorRing.CoordinateSequence, value, priority, touched: true);
-            foreach (var hole in polygon.InteriorRings)
+            // Cells whose centre x + 0.5 lies in [start, end): GDAL's floor(x + 0.5) bounds.
+            var start = Math.Max(0, (int)Math.Floor(_crossings[i] + 0.5));
+            var end = Math.Min(target.Width, (int)Math.Floor(_crossings[i + 1] + 0.5));
+            if (start >= end)
             {
-                BurnLine(hole.CoordinateSequence, value, priority, touched: true);
+                continue;
+            }
+
+            if (Priority is null && rule == MergeRule.Replace)
+            {
+                // The common case fills the run in one vectorised call instead of cell by cell.
+                target.GetRow(row - FirstRow)[start..end].Fill(value);
+                continue;
+            }
+
+            for (var col = start; col < end; col++)
+            {
+                Set(col, row, value, priority);
             }
         }
     }
@@ -152,7 +175,13 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
             }
             else
             {
-                Bresenham((int)Math.Floor(pts[i].X), (int)Math.Floor(pts[i].Y), (int)Math.Floor(pts[i + 1].X), (int)Math.Floor(pts[i + 1].Y), value, priority);
+                Bresenham(
+                    (int)Math.Floor(pts[i].X),
+                    (int)Math.Floor(pts[i].Y),
+                    (int)Math.Floor(pts[i + 1].X),
+                    (int)Math.Floor(pts[i + 1].Y),
+                    value,
+                    priority);
             }
         }
     }
@@ -259,7 +288,12 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
     /// features whose extent reaches it, and is written while the next is burnt. Memory is two strips,
     /// whatever the grid size. Cells no feature burns are NaN (the sink's nodata).
     /// </summary>
-    public static void Burn(IReadOnlyList<(Geometry Geometry, float Value)> features, IRasterSink sink, bool allTouched = false, MergeRule rule = MergeRule.Replace, RasterOptions? options = null)
+    public static void Burn(
+        IReadOnlyList<(Geometry Geometry, float Value)> features,
+        IRasterSink sink,
+        bool allTouched = false,
+        MergeRule rule = MergeRule.Replace,
+        RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         var grid = sink.Grid;

@@ -8,7 +8,8 @@ public static class Hillshade
 {
     /// <param name="pixelWidth">Cell width in the DEM's vertical units.</param>
     /// <param name="pixelHeight">Cell height (sign ignored).</param>
-    public static RasterBuffer<byte> Compute(RasterBuffer<float> dem, double pixelWidth, double pixelHeight, double azimuth = 315, double altitude = 45, double zFactor = 1)
+    public static RasterBuffer<byte> Compute(
+        RasterBuffer<float> dem, double pixelWidth, double pixelHeight, double azimuth = 315, double altitude = 45, double zFactor = 1)
     {
         int w = dem.Width, h = dem.Height;
         var output = new RasterBuffer<byte>(w, h);

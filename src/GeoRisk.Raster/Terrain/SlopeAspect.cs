@@ -17,7 +17,8 @@ public static class SlopeAspect
 {
     /// <param name="pixelWidth">East-west cell size in the DEM's vertical units (metres).</param>
     /// <param name="pixelHeight">North-south cell size in metres (sign ignored).</param>
-    public static RasterBuffer<float> Slope(RasterBuffer<float> dem, double pixelWidth, double pixelHeight, SlopeUnit unit = SlopeUnit.Degrees, RasterOptions? options = null)
+    public static RasterBuffer<float> Slope(
+        RasterBuffer<float> dem, double pixelWidth, double pixelHeight, SlopeUnit unit = SlopeUnit.Degrees, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         int w = dem.Width, h = dem.Height;
@@ -34,7 +35,8 @@ public static class SlopeAspect
     }
 
     /// <summary>Slope streamed from a DEM source to a sink strip by strip (bounded memory, I/O overlapped with the kernel).</summary>
-    public static void Slope(IRasterSource dem, IRasterSink output, double pixelWidth, double pixelHeight, SlopeUnit unit = SlopeUnit.Degrees, RasterOptions? options = null)
+    public static void Slope(
+        IRasterSource dem, IRasterSink output, double pixelWidth, double pixelHeight, SlopeUnit unit = SlopeUnit.Degrees, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         var kernel = new SlopeKernel(pixelWidth, pixelHeight, unit, options.Vectorize);
@@ -140,7 +142,8 @@ public static class SlopeAspect
         var numerator = Vector256.ConditionalSelect(big, -one, Vector256.ConditionalSelect(middle, x - one, x));
         var denominator = Vector256.ConditionalSelect(big, x, Vector256.ConditionalSelect(middle, x + one, one));
         var t = numerator / denominator;
-        var offset = Vector256.ConditionalSelect(big, Vector256.Create(MathF.PI / 2), Vector256.ConditionalSelect(middle, Vector256.Create(MathF.PI / 4), Vector256<float>.Zero));
+        var offset = Vector256.ConditionalSelect(
+            big, Vector256.Create(MathF.PI / 2), Vector256.ConditionalSelect(middle, Vector256.Create(MathF.PI / 4), Vector256<float>.Zero));
         var z = t * t;
         var p = (Vector256.Create(8.05374449538e-2f) * z) - Vector256.Create(1.38776856032e-1f);
         p = (p * z) + Vector256.Create(1.99777106478e-1f);

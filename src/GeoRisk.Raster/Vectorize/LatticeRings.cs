@@ -24,14 +24,23 @@ internal static class LatticeRings
     /// </summary>
     internal readonly record struct TracedRing(float Value, CoordinateSequence Ring, double Area, int RefX, int RefY, long Component, RingOrder Order);
 
-    /// <summary>The order in which the whole-grid tracer finds rings: start corner in scan order, then piece of a split ring, then part of a repaired polygon.</summary>
+    /// <summary>The order in which the whole-grid tracer finds rings: start corner in scan order, then piece of a split ring, then part of a repaired
+    /// polygon.</summary>
     internal readonly record struct RingOrder(long Corner, int Piece, int Part = 0) : IComparable<RingOrder>
     {
-        public int CompareTo(RingOrder other) => Corner != other.Corner ? Corner.CompareTo(other.Corner) : Piece != other.Piece ? Piece.CompareTo(other.Piece) : Part.CompareTo(other.Part);
+        public int CompareTo(RingOrder other) =>
+            Corner != other.Corner ? Corner.CompareTo(other.Corner) : Piece != other.Piece ? Piece.CompareTo(other.Piece) : Part.CompareTo(other.Part);
     }
 
     /// <summary>Splits a traced vertex path at pinches (when <paramref name="pinched"/>) and adds its rings in order.</summary>
-    internal static void AddRings(List<TracedRing> rings, List<(int X, int Y)> vertices, bool pinched, Func<int, int, bool> isJunction, float value, GeoTransform transform, long startCorner)
+    internal static void AddRings(
+        List<TracedRing> rings,
+        List<(int X, int Y)> vertices,
+        bool pinched,
+        Func<int, int, bool> isJunction,
+        float value,
+        GeoTransform transform,
+        long startCorner)
     {
         // A ring that passes a corner twice (a diagonal pinch) is split there into simple rings, which
         // keeps every ring valid without a costly geometry repair afterwards.
@@ -49,7 +58,8 @@ internal static class LatticeRings
     /// with y up) in that order, each hole given to the shell of its component (the one containing it when
     /// an 8-connected component has several lobes). Each polygon keeps its shell's order.
     /// </summary>
-    internal static List<(RingOrder Order, ClassPolygon Polygon)> Assemble(IReadOnlyList<TracedRing> rings, GeoTransform transform, bool eightConnected, GeometryFactory factory)
+    internal static List<(RingOrder Order, ClassPolygon Polygon)> Assemble(
+        IReadOnlyList<TracedRing> rings, GeoTransform transform, bool eightConnected, GeometryFactory factory)
     {
         var shells = new List<(float Value, LinearRing Ring, List<LinearRing> Holes, RingOrder Order)>();
         var shellsOfComponent = new Dictionary<long, List<int>>();

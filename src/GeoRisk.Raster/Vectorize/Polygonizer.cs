@@ -26,11 +26,13 @@ public sealed record ClassPolygon(float Value, Polygon Polygon);
 /// </remarks>
 public static class Polygonizer
 {
-    public static List<ClassPolygon> Polygonize(RasterBuffer<float> classes, GeoTransform transform, bool eightConnected = false, GeometryFactory? factory = null, RasterOptions? options = null) =>
+    public static List<ClassPolygon> Polygonize(
+        RasterBuffer<float> classes, GeoTransform transform, bool eightConnected = false, GeometryFactory? factory = null, RasterOptions? options = null) =>
         Polygonize(new MemoryRaster(new GridSpec(classes.Width, classes.Height, transform, ""), classes), eightConnected, factory, options);
 
     /// <summary>Polygonizes a class raster read strip by strip from <paramref name="source"/> (values as float; NaN is nodata).</summary>
-    public static List<ClassPolygon> Polygonize(IRasterSource source, bool eightConnected = false, GeometryFactory? factory = null, RasterOptions? options = null)
+    public static List<ClassPolygon> Polygonize(
+        IRasterSource source, bool eightConnected = false, GeometryFactory? factory = null, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         var ct = options.CancellationToken;
@@ -168,7 +170,8 @@ public static class Polygonizer
     }
 
     /// <summary>Traces the rings of one band of rows.</summary>
-    private sealed class Tracer<T>(ClassGrid<T> grid, GeoTransform transform, bool eightConnected, ulong[] used, int bandStart, bool shared, CancellationToken cancellationToken)
+    private sealed class Tracer<T>(
+        ClassGrid<T> grid, GeoTransform transform, bool eightConnected, ulong[] used, int bandStart, bool shared, CancellationToken cancellationToken)
         where T : unmanaged, IBinaryInteger<T>
     {
         // Directions on the corner lattice in image space (row grows downwards): E, S, W, N (clockwise on screen).
