@@ -52,7 +52,9 @@ public readonly record struct CellWindow(int X, int Y, int Width, int Height)
 /// <summary>
 /// Computes a factor's class raster (byte: 0 = no source here, 1..k = class) over a window of the grid.
 /// Each cell's class depends only on the sources within the factor's reach, so a window computed alone
-/// equals the same cells of a whole-grid computation; the incremental recompute relies on that.
+/// equals the same cells of a whole-grid computation; the incremental recompute and the streamed run rely on that. Windows burn
+/// with the whole grid's transform and their first row and column (<see cref="Rasterizer.FirstColumn"/>), so pixel positions are
+/// rounded exactly as on the whole grid.
 /// </summary>
 public static class FactorClasses
 {
@@ -77,7 +79,7 @@ public static class FactorClasses
         var t = factor.Transform;
         var classes = new RasterBuffer<float>(window.Width, window.Height);
         var priority = new RasterBuffer<float>(window.Width, window.Height);
-        var rasterizer = new Rasterizer(classes, window.TransformIn(grid)) { Priority = priority };
+        var rasterizer = new Rasterizer(classes, grid.Transform) { Priority = priority, FirstRow = window.Y, FirstColumn = window.X };
         var envelope = window.EnvelopeIn(grid);
         // Within one survey the more severe class wins where features overlap (nested flood extents).
         var scoreRank = Enumerable.Range(1, t.ClassCount).OrderBy(c => t.ScoreOf(c)).ThenBy(c => c)
@@ -117,7 +119,7 @@ public static class FactorClasses
         var outer = window.Expand(margin, grid.Width, grid.Height);
         var sources = new RasterBuffer<float>(outer.Width, outer.Height);
         // All-touched, so a fault trace is never missed between cell centres.
-        var rasterizer = new Rasterizer(sources, outer.TransformIn(grid), allTouched: true);
+        var rasterizer = new Rasterizer(sources, grid.Transform, allTouched: true) { FirstRow = outer.Y, FirstColumn = outer.X };
         var envelope = outer.EnvelopeIn(grid);
         foreach (var f in input.Features)
         {
