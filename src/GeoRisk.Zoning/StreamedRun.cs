@@ -322,18 +322,7 @@ internal static class StreamedRun
         var name = product.ToString().ToLowerInvariant();
         run.Report($"{name}: classify");
         var breaks = ZoningEngine.ComputeBreaks(c, product, _ => index.Sample.Values());
-        var job = new GradeJob
-        {
-            Index = index.Raster,
-            Classes = breaks.Length + 1,
-            Method = BreakMethod.Fixed,
-            FixedBreaks = breaks,
-            MinimumCells = c.MinMappingUnitCells,
-            EightConnected = c.EightConnected,
-            BlockSize = run.Options.BlockSize,
-            Graded = name + "-graded",
-            Grade = name + "-grade",
-        };
+        var job = GradeStep.Job(run, index.Raster, breaks) with { Graded = name + "-graded", Grade = name + "-grade" };
         var graded = GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, run.Options.MaxDegreeOfParallelism), storage,
             cancellationToken: run.Options.CancellationToken).GetAwaiter().GetResult();
         run.Lap($"{name}.classify");
