@@ -15,12 +15,35 @@ public static class RasterWarp
     /// <exception cref="GdalException">The source cannot be opened or warped.</exception>
     public static unsafe RasterBuffer<float> ToGrid(string sourcePath, GridSpec grid, string resampling = "bilinear")
     {
+        RasterBuffer<float>? result = null;
+        Warp(sourcePath, grid, resampling, "", ["-of", "MEM"], warped =>
+        {
+            result = new RasterBuffer<float>(grid.Width, grid.Height);
+            var band = GdalApi.GDALGetRasterBand(warped, 1);
+            fixed (float* p = result.Data)
+            {
+                GdalThrow.IfFailed(GdalApi.GDALRasterIO(band, GdalApi.GF_Read, 0, 0, grid.Width, grid.Height, p, grid.Width, grid.Height, (int)RasterDataType.Float32, 0, 0), "Cannot read the warped raster");
+            }
+        });
+        return result!;
+    }
+
+    /// <summary>
+    /// The same warp as <see cref="ToGrid"/>, written to a tiled GeoTIFF at <paramref name="path"/> (NaN for nodata) instead of
+    /// memory: GDAL's warper works chunk by chunk, so the grid is never held whole (the streamed zoning run reads it by windows).
+    /// </summary>
+    /// <exception cref="GdalException">The source cannot be opened or warped.</exception>
+    public static void ToFile(string sourcePath, GridSpec grid, string path, string resampling = "bilinear") =>
+        Warp(sourcePath, grid, resampling, path, ["-of", "GTiff", "-co", "TILED=YES", "-co", "BIGTIFF=IF_SAFER"], _ => { });
+
+    private static unsafe void Warp(string sourcePath, GridSpec grid, string resampling, string destination, IEnumerable<string> format, Action<SafeGdalDatasetHandle> use)
+    {
         using var source = RasterDataset.Open(sourcePath);
         var t = grid.Transform;
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        var args = new List<string>
+        var args = new List<string>(format)
         {
-            "-of", "MEM", "-ot", "Float32", "-t_srs", grid.CrsWkt,
+            "-ot", "Float32", "-t_srs", grid.CrsWkt,
             "-te", F(grid.MinX), F(grid.MinY), F(grid.MaxX), F(grid.MaxY),
             "-ts", grid.Width.ToString(CultureInfo.InvariantCulture), grid.Height.ToString(CultureInfo.InvariantCulture),
             "-r", resampling, "-et", "0", "-dstnodata", "nan", "-q",
@@ -40,20 +63,13 @@ public static class RasterWarp
             {
                 var handle = source.Handle.DangerousGetHandle();
                 int usageError;
-                using var warped = GdalUtils.GDALWarp("", IntPtr.Zero, 1, &handle, options, &usageError);
+                using var warped = GdalUtils.GDALWarp(destination, IntPtr.Zero, 1, &handle, options, &usageError);
                 if (warped.IsInvalid)
                 {
                     GdalThrow.LastError($"Cannot warp '{Path.GetFileName(sourcePath)}' onto the analysis grid");
                 }
 
-                var result = new RasterBuffer<float>(grid.Width, grid.Height);
-                var band = GdalApi.GDALGetRasterBand(warped, 1);
-                fixed (float* p = result.Data)
-                {
-                    GdalThrow.IfFailed(GdalApi.GDALRasterIO(band, GdalApi.GF_Read, 0, 0, grid.Width, grid.Height, p, grid.Width, grid.Height, (int)RasterDataType.Float32, 0, 0), "Cannot read the warped raster");
-                }
-
-                return result;
+                use(warped);
             }
             finally
             {

@@ -63,7 +63,10 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         }
 
         var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
-        var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, progress, cancellationToken);
+        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades);
+        // A streamed run (a block size, in this process, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
+        var streamed = request.BlockSize > 0 && blocks is null && plan is null;
+        var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, streamed ? rasters : null, progress, cancellationToken);
         progress?.Report(new ZoningProgress("loading exposure", 0));
         var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
         var exposure = await ExposureStep.LoadAsync(store, run.Layers, crs.ToGrid, cancellationToken);
@@ -85,7 +88,6 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             BlockSize = request.BlockSize ?? 0,
             CancellationToken = cancellationToken,
         };
-        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades);
         var ports = new ZoningPorts { Sink = rasters, Blocks = blocks };
         var result = await Task.Run(() => ZoningEngine.Run(model, zoningInputs, options, progress, plan, ports), cancellationToken);
 
@@ -135,11 +137,12 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         });
 
     /// <summary>Each factor's input on the grid: the top raster warped once per layer, or the features to burn with their survey rank.</summary>
+    /// <param name="scratch">Where a streamed run's warped rasters go as files (read by windows); null: warped into memory.</param>
     private async Task<Dictionary<string, FactorInput>> LoadFactorsAsync(RiskModel model, ZoningRunInputs run, IncrementalPlan? plan, CoordinateTransformation toGrid,
-        IProgress<ZoningProgress>? progress, CancellationToken cancellationToken)
+        StagedRunRasters? scratch, IProgress<ZoningProgress>? progress, CancellationToken cancellationToken)
     {
         var factorInputs = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
-        var rasterCache = new Dictionary<string, RasterBuffer<float>>(StringComparer.Ordinal);
+        var rasterCache = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
         foreach (var factor in model.Factors)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -157,11 +160,21 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
                 if (!rasterCache.TryGetValue(top.Id, out var warped))
                 {
                     var path = await store.GetRasterPathAsync(top.SurveyId, top.Name, cancellationToken);
-                    warped = await Task.Run(() => RasterWarp.ToGrid(path, run.Grid), cancellationToken);
+                    if (scratch is null)
+                    {
+                        warped = new RasterFactorInput(await Task.Run(() => RasterWarp.ToGrid(path, run.Grid), cancellationToken));
+                    }
+                    else
+                    {
+                        var file = scratch.ScratchPath($"warped-{rasterCache.Count}.tif");
+                        await Task.Run(() => RasterWarp.ToFile(path, run.Grid, file), cancellationToken);
+                        warped = new WindowedRasterFactorInput(scratch.Own(new GdalRasterSource(file)));
+                    }
+
                     rasterCache[top.Id] = warped;
                 }
 
-                factorInputs[factor.Id] = new RasterFactorInput(warped);
+                factorInputs[factor.Id] = warped;
                 continue;
             }
 
@@ -315,6 +328,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
 
     private readonly IncrementalHash _cells = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Dictionary<string, string> _staged = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _owned = [];
     private string? _blockFolder;
     private BlockFileStorage? _blocks;
 
@@ -333,6 +347,20 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
 
             return _blocks;
         }
+    }
+
+    /// <summary>A path for a scratch file of the run in its block folder (deleted with it).</summary>
+    public string ScratchPath(string name)
+    {
+        _ = Blocks;
+        return Path.Combine(_blockFolder!, name);
+    }
+
+    /// <summary>Disposes <paramref name="disposable"/> with the sink, before its block folder is deleted.</summary>
+    public T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
     }
 
     public void Product(ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> grade)
@@ -389,6 +417,11 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         foreach (var file in _staged.Values.SelectMany(f => new[] { f, f + RasterSidecars.Pam }).Where(File.Exists))
         {
             File.Delete(file);
+        }
+
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
         }
 
         _blocks?.Dispose();

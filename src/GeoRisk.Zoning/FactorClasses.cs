@@ -66,8 +66,10 @@ public static class FactorClasses
         return (t.Type, input) switch
         {
             (TransformType.Distance, VectorFactorInput v) => Distance(factor, v, grid, window, options),
-            (TransformType.Slope, RasterFactorInput r) => Slope(factor, r, grid, window, options),
+            (TransformType.Slope, RasterFactorInput r) => Slope(factor, outer => Crop(r.Values, outer), grid, window, options),
+            (TransformType.Slope, WindowedRasterFactorInput r) => Slope(factor, outer => Read(r.Source, outer), grid, window, options),
             (TransformType.Breaks, RasterFactorInput r) => FromValues(t, Crop(r.Values, window)),
+            (TransformType.Breaks, WindowedRasterFactorInput r) => FromValues(t, Read(r.Source, window)),
             (TransformType.Lookup or TransformType.Breaks, VectorFactorInput v) => Burned(factor, v, grid, window),
             _ => throw new InvalidOperationException($"Factor '{factor.Id}': a {t.Type} transform cannot use a {input.GetType().Name}."),
         };
@@ -150,11 +152,11 @@ public static class FactorClasses
         return result;
     }
 
-    private static RasterBuffer<byte> Slope(FactorDefinition factor, RasterFactorInput input, GridSpec grid, CellWindow window, RasterOptions options)
+    private static RasterBuffer<byte> Slope(FactorDefinition factor, Func<CellWindow, RasterBuffer<float>> read, GridSpec grid, CellWindow window, RasterOptions options)
     {
         // Horn's 3×3 window needs one cell of context around the window.
         var outer = window.Expand(1, grid.Width, grid.Height);
-        var dem = Crop(input.Values, outer);
+        var dem = read(outer);
         var slope = SlopeAspect.Slope(dem, grid.Transform.PixelWidth, grid.Transform.PixelHeight, SlopeUnit.Degrees, options);
         var inner = new CellWindow(window.X - outer.X, window.Y - outer.Y, window.Width, window.Height);
         return FromValues(factor.Transform, Crop(slope, inner));
@@ -169,6 +171,13 @@ public static class FactorClasses
         }
 
         return result;
+    }
+
+    private static RasterBuffer<float> Read(Raster.Blocks.IRasterWindowSource source, CellWindow window)
+    {
+        var values = new RasterBuffer<float>(window.Width, window.Height);
+        source.ReadWindow(window.X, window.Y, window.Width, window.Height, values.Data);
+        return values;
     }
 
     internal static RasterBuffer<T> Crop<T>(RasterBuffer<T> source, CellWindow window) where T : unmanaged
