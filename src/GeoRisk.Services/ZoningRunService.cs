@@ -93,11 +93,9 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 
         progress?.Report(new ZoningProgress("exposure census", 0.95));
         exposureWatch.Restart();
-        // A streamed run keeps the grades only when there is exposure to tally on them.
         var products = await Task.Run(() => result.Products.Select(p => ProductRecord.Of(p,
-            exposure.IsEmpty ? [] : ExposureStep.Tally(run.Grid, p.Grade, model.Classification.Grades, run.AdminUnits, exposure, p.Product),
-            run.Townships.Count == 0 || exposure.IsEmpty ? [] : ExposureStep.Tally(run.Grid, p.Grade, model.Classification.Grades, run.Townships, exposure, p.Product))).ToList(),
-            cancellationToken);
+            ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.AdminUnits, exposure, options),
+            run.Townships.Count == 0 ? [] : ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.Townships, exposure, options))).ToList(), cancellationToken);
         var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, run.Layers, crs.ToGrid, cancellationToken), exposure, model.Vulnerability);
         var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3) };
 

@@ -336,7 +336,7 @@ internal static class StreamedRun
         run.Lap($"{name}.polygonize");
         var zones = ZoningEngine.DescribeZones(model, run.Inputs, polygons, product, zoneIds.Next);
         zoneIds.Next += zones.Count;
-        var census = CensusPass(run, layout, storage.Open(job.Grade), candidates, keepGrade: !run.Inputs.Exposure.IsEmpty);
+        var census = CensusPass(run, layout, storage.Open(job.Grade), candidates);
         var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
         var cells = new long[c.Grades + 1];
         for (var g = 1; g <= c.Grades && g < graded.CellsPerGrade.Length; g++)
@@ -349,7 +349,7 @@ internal static class StreamedRun
         {
             Product = product,
             Index = null!,
-            Grade = census.Grade!,
+            GradeBlocks = storage.Open(job.Grade),
             Breaks = breaks,
             Grades = grades,
             Census = ZoningEngine.CensusRows(c.Grades, run.Inputs.AdminUnits, run.Inputs.HazardPoints, grid, census.Units, census.GradeAt, cellKm2, product),
@@ -374,24 +374,22 @@ internal static class StreamedRun
         };
     }
 
-    private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<int, byte> AtPoints, RasterBuffer<byte>? Grade)
+    private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<int, byte> AtPoints)
     {
         public byte GradeAt(int cell) => AtPoints.TryGetValue(cell, out var g) ? g : (byte)0;
     }
 
     /// <summary>
     /// Per block: cells per unit label (the units burnt in order on the block, with the whole grid's transform) and grade, for the
-    /// county and township tables; the grade at the point cells. With exposure the grades are also gathered into one byte grid,
-    /// which the exposure census reads (docs/SCALE.md: still whole grid).
+    /// county and township tables; the grade at the point cells.
     /// </summary>
-    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, HashSet<int> candidates, bool keepGrade)
+    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, HashSet<int> candidates)
     {
         var grid = run.Grid;
         var grades = run.Model.Classification.Grades;
         var units = run.Inputs.AdminUnits;
         var townships = run.Inputs.Townships;
-        var total = new CensusPartials(new long[units.Count + 1, grades + 1], townships.Count == 0 ? null : new long[townships.Count + 1, grades + 1], [],
-            keepGrade ? new RasterBuffer<byte>(grid.Width, grid.Height) : null);
+        var total = new CensusPartials(new long[units.Count + 1, grades + 1], townships.Count == 0 ? null : new long[townships.Count + 1, grades + 1], []);
         var gate = new Lock();
         Parallel.For(0, layout.Count, Threads(run), b =>
         {
@@ -405,14 +403,6 @@ internal static class StreamedRun
 
             var perUnit = Tabulate(grid, block, units, bytes, grades);
             var perTownship = townships.Count == 0 ? null : Tabulate(grid, block, townships, bytes, grades);
-            if (total.Grade is { } whole)
-            {
-                for (var r = 0; r < block.Height; r++)
-                {
-                    bytes.AsSpan(r * block.Width, block.Width).CopyTo(whole.Data.AsSpan(((block.Y + r) * grid.Width) + block.X, block.Width));
-                }
-            }
-
             lock (gate)
             {
                 Add(total.Units, perUnit);
@@ -481,36 +471,7 @@ internal sealed class ExposureOnBlocks
 
     public static ExposureOnBlocks Of(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
     {
-        var units = Enumerable.Range(0, layout.Count).Select(_ => new List<int>()).ToArray();
-        for (var u = 0; u < exposure.Population.Count; u++)
-        {
-            // The cells a unit spreads over lie in its envelope, or are the one cell under its interior point.
-            var window = CellWindow.Of(exposure.Population[u].Area.EnvelopeInternal, grid).Expand(1, grid.Width, grid.Height);
-            var p = exposure.Population[u].Area.InteriorPoint;
-            var cell = ZoningEngine.CellOf(grid, p.X, p.Y);
-            var blocks = new HashSet<int>();
-            if (!window.IsEmpty)
-            {
-                for (var row = window.Y / layout.BlockHeight; row <= (window.Y + window.Height - 1) / layout.BlockHeight; row++)
-                {
-                    for (var col = window.X / layout.BlockWidth; col <= (window.X + window.Width - 1) / layout.BlockWidth; col++)
-                    {
-                        blocks.Add((row * layout.Columns) + col);
-                    }
-                }
-            }
-
-            if (cell >= 0)
-            {
-                blocks.Add(layout.BlockOf(cell % grid.Width, cell / grid.Width).Index);
-            }
-
-            foreach (var b in blocks.Order())
-            {
-                units[b].Add(u);
-            }
-        }
-
+        var units = ExposureCensus.PopulationBlocks(grid, layout, exposure.Population);
         var buildings = Enumerable.Range(0, layout.Count).Select(_ => new List<(int, int)>()).ToArray();
         for (var i = 0; i < exposure.Buildings.Count; i++)
         {

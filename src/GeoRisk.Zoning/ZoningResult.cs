@@ -66,6 +66,9 @@ public sealed class ProductResult
     /// <summary>False when the run streamed the grades to its sink block by block instead of keeping them.</summary>
     public bool HasGrade => _grade is not null;
 
+    /// <summary>A streamed run's grades in the sink's block storage (valid while the sink is), read by windows; null otherwise.</summary>
+    public Raster.Blocks.IRasterWindowSource? GradeBlocks { get; init; }
+
     public required IReadOnlyList<double> Breaks { get; init; }
 
     public required IReadOnlyList<GradeSummary> Grades { get; init; }

@@ -240,7 +240,13 @@ public class ZoningEngineTests
         {
             Assert.Equal(a.Index.Data, sink.Indexes[a.Product].Data);
             Assert.Equal(a.Grade.Data, sink.Grades[a.Product].Data);
-            Assert.Equal(a.Grade.Data, b.Grade.Data); // kept (as bytes) for the exposure census
+            Assert.False(b.HasGrade); // streamed: no whole-grid grade raster
+            foreach (var units in new[] { inputs.AdminUnits, inputs.Townships })
+            {
+                var expected = ExposureCensus.Compute(inputs.Grid, a.Grade, 4, units, inputs.Exposure, a.Product);
+                Assert.Contains(expected, r => r.People > 0 && r.Buildings > 0 && r.RoadKmByClass.Count > 0 && r.FacilitiesByType.Count > 0);
+                Assert.Equal(Json(expected), Json(ExposureCensus.Compute(inputs.Grid, b.GradeBlocks!, blockSize, 4, units, inputs.Exposure, b.Product, new RasterOptions { MaxDegreeOfParallelism = 2 })));
+            }
             Assert.Equal(a.Breaks, b.Breaks);
             Assert.Equal(Json(a.Grades), Json(b.Grades));
             Assert.Equal(Json(a.Census), Json(b.Census));
@@ -364,6 +370,7 @@ public class ZoningEngineTests
         }
 
         people.Add(new PopulationUnitInput(Box(1001, 1001, 1009, 1009), 55, 50, 60)); // holds no cell centre: the cell under its interior point
+        people.Add(new PopulationUnitInput(Box(2700, 2200, 3300, 2700), 77.7, 70, 80)); // partly beyond the grid: those cells count as outside
         var buildings = Enumerable.Range(0, 60).Select(i => new BuildingInput(s_factory.CreatePoint(new Coordinate(31 + (i * 49.3), 17 + (i * 38.1 % 2350))),
             i % 3 == 0 ? "brick" : "reinforced-concrete", 80 + (i * 13), 3 + (i % 5), 4 + (i % 7))).ToList();
         var inputs = new ZoningInputs
@@ -385,7 +392,9 @@ public class ZoningEngineTests
                 new AdminUnitInput("652722001", "B1", null, other),
             ],
             SurveyCoverages = [new SurveyCoverageInput("key-area", 10000, 2, Box(610, 610, 1030, 1390))],
-            Exposure = new ExposureInputs(buildings, people, [], []),
+            Exposure = new ExposureInputs(buildings, people,
+                [new RoadInput(s_factory.CreateLineString([new(5, 5), new(1400, 900), new(2990, 2300)]), "primary"), new RoadInput(s_factory.CreateLineString([new(100, 2350), new(2900, 100)]), "track")],
+                Enumerable.Range(0, 9).Select(i => new FacilityInput(s_factory.CreatePoint(new Coordinate(100 + (i * 320), 150 + (i * 250))), i % 2 == 0 ? "school" : "clinic", 100 + i)).ToList()),
         };
         var factors = new[] { susceptibility, fault, slope, rain };
         var combination = method == CombinationMethod.InformationValue
