@@ -2,6 +2,9 @@ using GeoRisk.Raster;
 
 namespace GeoRisk.Gdal;
 
+/// <summary>Fills one strip of a streamed COG: rows [<paramref name="y"/>, y + <paramref name="rows"/>) of the whole width.</summary>
+public delegate void StripFill<T>(int y, int rows, Span<T> cells);
+
 /// <summary>Writes engine buffers as compressed Cloud-Optimized GeoTIFFs and reads them back.</summary>
 public static class CogWriter
 {
@@ -13,7 +16,35 @@ public static class CogWriter
     /// </param>
     /// <exception cref="GdalException">GDAL cannot write the file.</exception>
     public static void Write<T>(
-        string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical, RasterCategories? categories = null) where T : unmanaged
+        string path, GridSpec grid, RasterBuffer<T> buffer, double? noData, bool categorical, RasterCategories? categories = null) where T : unmanaged =>
+        WriteThrough<T>(path, grid, noData, categorical, categories, ds => ds.Write<T>(1, 0, 0, grid.Width, grid.Height, buffer.Data));
+
+    /// <summary>
+    /// Writes a COG whose cells come strip by strip (<paramref name="stripRows"/> rows of the whole width at a time), so the
+    /// grid is never held whole (the streamed zoning run, docs/SCALE.md). <paramref name="fill"/> gets the first row, the row
+    /// count and the strip to fill, strips in order from the top.
+    /// </summary>
+    /// <exception cref="GdalException">GDAL cannot write the file.</exception>
+    public static void WriteStrips<T>(
+        string path, GridSpec grid, int stripRows, StripFill<T> fill, double? noData, bool categorical, RasterCategories? categories = null)
+        where T : unmanaged
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(stripRows);
+        WriteThrough<T>(path, grid, noData, categorical, categories, ds =>
+        {
+            var strip = new T[(long)grid.Width * Math.Min(stripRows, Math.Max(1, grid.Height))];
+            for (var y = 0; y < grid.Height; y += stripRows)
+            {
+                var rows = Math.Min(stripRows, grid.Height - y);
+                var cells = strip.AsSpan(0, grid.Width * rows);
+                fill(y, rows, cells);
+                ds.Write<T>(1, 0, y, grid.Width, rows, cells);
+            }
+        });
+    }
+
+    private static void WriteThrough<T>(
+        string path, GridSpec grid, double? noData, bool categorical, RasterCategories? categories, Action<RasterDataset> write) where T : unmanaged
     {
         // The COG driver only copies, so the data go through a plain tiled GeoTIFF beside the target.
         var scratch = path + ".scratch.tif";
@@ -28,7 +59,7 @@ public static class CogWriter
                     ds.SetNoData(1, nd);
                 }
 
-                ds.Write<T>(1, 0, 0, grid.Width, grid.Height, buffer.Data);
+                write(ds);
                 if (categories is not null)
                 {
                     ds.SetCategories(1, categories);

@@ -27,10 +27,39 @@ public static class RasterWarp
     /// </summary>
     public static unsafe RasterBuffer<float> ToGrid(RasterDataset source, string sourceName, GridSpec grid, string resampling, double errorThreshold)
     {
-        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        var args = new List<string>
+        var result = new RasterBuffer<float>(grid.Width, grid.Height);
+        Warp(source, sourceName, grid, resampling, errorThreshold, "", ["-of", "MEM"], warped =>
         {
-            "-of", "MEM", "-ot", "Float32", "-t_srs", grid.CrsWkt,
+            var band = GdalApi.GDALGetRasterBand(warped, 1);
+            fixed (float* p = result.Data)
+            {
+                GdalThrow.IfFailed(
+                    GdalApi.GDALRasterIO(band, GdalApi.GF_Read, 0, 0, grid.Width, grid.Height, p, grid.Width, grid.Height, (int)RasterDataType.Float32, 0, 0),
+                    "Cannot read the warped raster");
+            }
+        });
+        return result;
+    }
+
+    /// <summary>
+    /// The same warp as <see cref="ToGrid(string, GridSpec, string)"/>, written to a tiled GeoTIFF at <paramref name="path"/> (NaN for
+    /// nodata) instead of memory: GDAL's warper works chunk by chunk, so the grid is never held whole (the streamed zoning run reads
+    /// it by windows).
+    /// </summary>
+    /// <exception cref="GdalException">The source cannot be opened or warped.</exception>
+    public static void ToFile(string sourcePath, GridSpec grid, string path, string resampling = "bilinear")
+    {
+        using var source = RasterDataset.Open(sourcePath);
+        Warp(source, Path.GetFileName(sourcePath), grid, resampling, 0, path, ["-of", "GTiff", "-co", "TILED=YES", "-co", "BIGTIFF=IF_SAFER"], _ => { });
+    }
+
+    private static unsafe void Warp(RasterDataset source, string sourceName, GridSpec grid, string resampling, double errorThreshold, string destination,
+        IEnumerable<string> format, Action<SafeGdalDatasetHandle> use)
+    {
+        string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+        var args = new List<string>(format)
+        {
+            "-ot", "Float32", "-t_srs", grid.CrsWkt,
             "-te", F(grid.MinX), F(grid.MinY), F(grid.MaxX), F(grid.MaxY),
             "-ts", grid.Width.ToString(CultureInfo.InvariantCulture), grid.Height.ToString(CultureInfo.InvariantCulture),
             "-r", resampling, "-et", F(errorThreshold), "-dstnodata", "nan", "-q",
@@ -50,23 +79,13 @@ public static class RasterWarp
             {
                 var handle = source.Handle.DangerousGetHandle();
                 int usageError;
-                using var warped = GdalUtils.GDALWarp("", IntPtr.Zero, 1, &handle, options, &usageError);
+                using var warped = GdalUtils.GDALWarp(destination, IntPtr.Zero, 1, &handle, options, &usageError);
                 if (warped.IsInvalid)
                 {
                     GdalThrow.LastError($"Cannot warp '{sourceName}' onto the analysis grid");
                 }
 
-                var result = new RasterBuffer<float>(grid.Width, grid.Height);
-                var band = GdalApi.GDALGetRasterBand(warped, 1);
-                fixed (float* p = result.Data)
-                {
-                    GdalThrow.IfFailed(
-                        GdalApi.GDALRasterIO(
-                            band, GdalApi.GF_Read, 0, 0, grid.Width, grid.Height, p, grid.Width, grid.Height, (int)RasterDataType.Float32, 0, 0),
-                        "Cannot read the warped raster");
-                }
-
-                return result;
+                use(warped);
             }
             finally
             {

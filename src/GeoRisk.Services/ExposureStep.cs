@@ -69,9 +69,11 @@ internal static class ExposureStep
         return scenarios;
     }
 
-    public static IReadOnlyList<ExposureRow> Tally(GridSpec grid, RasterBuffer<byte> grade, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure,
-        Core.Risk.ZoningProduct product) =>
-        exposure.IsEmpty ? [] : ExposureCensus.Compute(grid, grade, grades, units, exposure, product);
+    /// <summary>The exposure census on a product's grades: the whole grid, or the streamed run's grade blocks (docs/SCALE.md).</summary>
+    public static IReadOnlyList<ExposureRow> Tally(GridSpec grid, ProductResult product, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure, RasterOptions options) =>
+        exposure.IsEmpty ? []
+        : product.GradeBlocks is { } blocks && !product.HasGrade ? ExposureCensus.Compute(grid, blocks, options.BlockSize, grades, units, exposure, product.Product, options)
+        : ExposureCensus.Compute(grid, product.Grade, grades, units, exposure, product.Product);
 
     private static string? Text(GeoFeature f, string name) => f.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
 

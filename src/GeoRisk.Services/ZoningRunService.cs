@@ -11,6 +11,7 @@ using GeoRisk.Core.Validation;
 using GeoRisk.Gdal;
 using GeoRisk.Gdal.Ingestion;
 using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
 using GeoRisk.Zoning;
 using NetTopologySuite.Geometries;
 
@@ -62,7 +63,10 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         }
 
         var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
-        var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, progress, cancellationToken);
+        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades);
+        // A streamed run (a block size, in this process, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
+        var streamed = request.BlockSize > 0 && blocks is null && plan is null;
+        var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, streamed ? rasters : null, progress, cancellationToken);
         progress?.Report(new ZoningProgress("loading exposure", 0));
         var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
         var exposure = await ExposureStep.LoadAsync(store, run.Layers, crs.ToGrid, cancellationToken);
@@ -84,15 +88,14 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             BlockSize = request.BlockSize ?? 0,
             CancellationToken = cancellationToken,
         };
-        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades);
         var ports = new ZoningPorts { Sink = rasters, Blocks = blocks };
         var result = await Task.Run(() => ZoningEngine.Run(model, zoningInputs, options, progress, plan, ports), cancellationToken);
 
         progress?.Report(new ZoningProgress("exposure census", 0.95));
         exposureWatch.Restart();
         var products = await Task.Run(() => result.Products.Select(p => ProductRecord.Of(p,
-            ExposureStep.Tally(run.Grid, p.Grade, model.Classification.Grades, run.AdminUnits, exposure, p.Product),
-            run.Townships.Count == 0 ? [] : ExposureStep.Tally(run.Grid, p.Grade, model.Classification.Grades, run.Townships, exposure, p.Product))).ToList(), cancellationToken);
+            ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.AdminUnits, exposure, options),
+            run.Townships.Count == 0 ? [] : ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.Townships, exposure, options))).ToList(), cancellationToken);
         var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, run.Layers, crs.ToGrid, cancellationToken), exposure, model.Vulnerability);
         var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3) };
 
@@ -132,11 +135,12 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         });
 
     /// <summary>Each factor's input on the grid: the top raster warped once per layer, or the features to burn with their survey rank.</summary>
+    /// <param name="scratch">Where a streamed run's warped rasters go as files (read by windows); null: warped into memory.</param>
     private async Task<Dictionary<string, FactorInput>> LoadFactorsAsync(RiskModel model, ZoningRunInputs run, IncrementalPlan? plan, CoordinateTransformation toGrid,
-        IProgress<ZoningProgress>? progress, CancellationToken cancellationToken)
+        StagedRunRasters? scratch, IProgress<ZoningProgress>? progress, CancellationToken cancellationToken)
     {
         var factorInputs = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
-        var rasterCache = new Dictionary<string, RasterBuffer<float>>(StringComparer.Ordinal);
+        var rasterCache = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
         foreach (var factor in model.Factors)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -154,11 +158,21 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
                 if (!rasterCache.TryGetValue(top.Id, out var warped))
                 {
                     var path = await store.GetRasterPathAsync(top.SurveyId, top.Name, cancellationToken);
-                    warped = await Task.Run(() => RasterWarp.ToGrid(path, run.Grid), cancellationToken);
+                    if (scratch is null)
+                    {
+                        warped = new RasterFactorInput(await Task.Run(() => RasterWarp.ToGrid(path, run.Grid), cancellationToken));
+                    }
+                    else
+                    {
+                        var file = scratch.ScratchPath($"warped-{rasterCache.Count}.tif");
+                        await Task.Run(() => RasterWarp.ToFile(path, run.Grid, file), cancellationToken);
+                        warped = new WindowedRasterFactorInput(scratch.Own(new GdalRasterSource(file)));
+                    }
+
                     rasterCache[top.Id] = warped;
                 }
 
-                factorInputs[factor.Id] = new RasterFactorInput(warped);
+                factorInputs[factor.Id] = warped;
                 continue;
             }
 
@@ -301,14 +315,51 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 /// <summary>
 /// The run's rasters as COGs in the store's staging area, written as the engine hands them over (so it can let go of each
 /// product's float index), and the SHA-256 of their cells in the record's fixed order: each product's index and grade,
-/// E·V, then the factor classes by id. Staged files not published are deleted on dispose.
+/// E·V, then the factor classes by id. A streamed run (a block size, docs/SCALE.md) writes its block rasters to
+/// <see cref="Blocks"/>, a folder under the staging area, and hands them over as window sources: each COG is then written
+/// strip by strip, never as a whole grid. Staged files not published and the block folder are deleted on dispose.
 /// </summary>
-internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades) : IZoningRasterSink, IDisposable
+internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades) : IZoningBlockSink, IDisposable
 {
+    /// <summary>Rows per strip when a COG is written from block storage.</summary>
+    private const int StripRows = 256;
+
     private readonly IncrementalHash _cells = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly Dictionary<string, string> _staged = new(StringComparer.Ordinal);
+    private readonly List<IDisposable> _owned = [];
+    private string? _blockFolder;
+    private BlockFileStorage? _blocks;
 
     public IReadOnlyDictionary<string, string> Staged => _staged;
+
+    public IBlockStorage Blocks
+    {
+        get
+        {
+            if (_blocks is null)
+            {
+                _blockFolder = store.CreateStagingPath(".blocks");
+                Directory.CreateDirectory(_blockFolder);
+                _blocks = new BlockFileStorage(_blockFolder);
+            }
+
+            return _blocks;
+        }
+    }
+
+    /// <summary>A path for a scratch file of the run in its block folder (deleted with it).</summary>
+    public string ScratchPath(string name)
+    {
+        _ = Blocks;
+        return Path.Combine(_blockFolder!, name);
+    }
+
+    /// <summary>Disposes <paramref name="disposable"/> with the sink, before its block folder is deleted.</summary>
+    public T Own<T>(T disposable) where T : IDisposable
+    {
+        _owned.Add(disposable);
+        return disposable;
+    }
 
     public void Product(ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> grade)
     {
@@ -320,11 +371,19 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         _cells.AppendData(grade.Data);
     }
 
+    public void Product(ZoningProduct product, IRasterWindowSource index, IRasterWindowSource grade)
+    {
+        _staged[ZoningRunRecord.IndexRaster(product)] = Stage(p => WriteFloats(p, index));
+        _staged[ZoningRunRecord.GradeRaster(product)] = Stage(p => WriteBytes(p, grade, 0, ZoningExport.GradeCategories(grades, product), nanAs: 0));
+    }
+
     public void ExposedValue(RasterBuffer<float> exposedValue)
     {
         _staged["exposed-value"] = Stage(p => CogWriter.Write(p, grid, exposedValue, double.NaN, categorical: false));
         _cells.AppendData(MemoryMarshal.AsBytes(exposedValue.Data.AsSpan()));
     }
+
+    public void ExposedValue(IRasterWindowSource exposedValue) => _staged["exposed-value"] = Stage(p => WriteFloats(p, exposedValue));
 
     public void FactorClasses(IReadOnlyDictionary<string, RasterBuffer<byte>> factorClasses)
     {
@@ -339,6 +398,15 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         }
     }
 
+    public void FactorClasses(IReadOnlyDictionary<string, IRasterWindowSource> classes)
+    {
+        // Written and hashed in id order: the order the whole-grid variant hashes them in.
+        foreach (var (id, source) in classes.OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            _staged["factor-" + id] = Stage(p => WriteBytes(p, source, ZoningEngine.OutsideExtent, null, nanAs: ZoningEngine.OutsideExtent));
+        }
+    }
+
     /// <summary>SHA-256 over the cells of every output raster, in a fixed order (for determinism checks).</summary>
     public string CellsSha256() => Convert.ToHexStringLower(_cells.GetHashAndReset());
 
@@ -349,7 +417,43 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
             File.Delete(file);
         }
 
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
+
+        _blocks?.Dispose();
+        if (_blockFolder is not null && Directory.Exists(_blockFolder))
+        {
+            Directory.Delete(_blockFolder, recursive: true);
+        }
+
         _cells.Dispose();
+    }
+
+    /// <summary>A float raster from block storage as a COG, strip by strip, its cells hashed in row order (as the whole grid's are).</summary>
+    private void WriteFloats(string path, IRasterWindowSource source) =>
+        CogWriter.WriteStrips<float>(path, grid, StripRows, (y, rows, cells) =>
+        {
+            source.ReadWindow(0, y, grid.Width, rows, cells);
+            _cells.AppendData(MemoryMarshal.AsBytes(cells));
+        }, double.NaN, categorical: false);
+
+    /// <summary>A class raster (stored as floats, NaN where nothing was written) as a Byte COG, strip by strip, hashed as bytes.</summary>
+    private void WriteBytes(string path, IRasterWindowSource source, double noData, RasterCategories? categories, byte nanAs)
+    {
+        var floats = new float[(long)grid.Width * Math.Min(StripRows, grid.Height)];
+        CogWriter.WriteStrips<byte>(path, grid, StripRows, (y, rows, cells) =>
+        {
+            var values = floats.AsSpan(0, cells.Length);
+            source.ReadWindow(0, y, grid.Width, rows, values);
+            for (var i = 0; i < cells.Length; i++)
+            {
+                cells[i] = float.IsNaN(values[i]) ? nanAs : (byte)values[i];
+            }
+
+            _cells.AppendData(cells);
+        }, noData, categorical: true, categories);
     }
 
     private string Stage(Action<string> write)

@@ -1,5 +1,6 @@
 using GeoRisk.Core.Risk;
 using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
 using GeoRisk.Raster.Rasterize;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.Geometries.Prepared;
@@ -51,39 +52,8 @@ public static class ExposureCensus
         var acc = new Accumulator(units.Count, grades);
         var labels = UnitLabels(grid, units);
         var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
-
-        int UnitOfPoint(Point p)
-        {
-            for (var u = 0; u < prepared.Count; u++)
-            {
-                if (prepared[u].Covers(p))
-                {
-                    return u;
-                }
-            }
-
-            return Outside;
-        }
-
         int GradeAt(double x, double y) => CellOf(grid, x, y) is var c and >= 0 ? grade.Data[c] : 0;
-
-        foreach (var b in exposure.Buildings)
-        {
-            var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
-            var cell = acc.Cell(UnitOfPoint(p), GradeAt(p.X, p.Y));
-            cell.Buildings++;
-            cell.FloorAreaM2 += b.FloorAreaM2;
-            cell.OccupantsDay += b.OccupantsDay;
-            cell.OccupantsNight += b.OccupantsNight;
-            cell.ByStructure[b.Structure] = cell.ByStructure.GetValueOrDefault(b.Structure) + 1;
-        }
-
-        foreach (var f in exposure.Facilities)
-        {
-            var p = f.Geometry as Point ?? f.Geometry.InteriorPoint;
-            var cell = acc.Cell(UnitOfPoint(p), GradeAt(p.X, p.Y));
-            cell.FacilitiesByType[f.Type] = cell.FacilitiesByType.GetValueOrDefault(f.Type) + 1;
-        }
+        TallyPoints(exposure, acc, prepared, GradeAt);
 
         foreach (var unit in exposure.Population)
         {
@@ -96,6 +66,216 @@ public static class ExposureCensus
         }
 
         return acc.Rows(units, grades, product);
+    }
+
+    /// <summary>
+    /// The same census from a grade raster read block by block (the streamed run, docs/SCALE.md), without a whole-grid grade or
+    /// label raster: one pass over the blocks gathers, per block, the unit label and grade at the cells the buildings, facilities
+    /// and road pieces fall in and, per population unit, how many of its cells lie in each unit and grade; then everything is
+    /// tallied in the order <see cref="Compute(GridSpec, RasterBuffer{byte}, int, IReadOnlyList{AdminUnitInput}, ExposureInputs, ZoningProduct)"/>
+    /// tallies it, so every sum is the same to the last bit.
+    /// </summary>
+    public static IReadOnlyList<ExposureRow> Compute(GridSpec grid, IRasterWindowSource grade, int blockSize, int grades, IReadOnlyList<AdminUnitInput> units,
+        ExposureInputs exposure, ZoningProduct product, RasterOptions? options = null)
+    {
+        options ??= new RasterOptions();
+        var layout = new BlockLayout(grid.Width, grid.Height, blockSize, blockSize);
+        var wanted = Enumerable.Range(0, layout.Count).Select(_ => new HashSet<int>()).ToArray();
+        void Want(int cell)
+        {
+            if (cell >= 0)
+            {
+                wanted[layout.BlockOf(cell % grid.Width, cell / grid.Width).Index].Add(cell);
+            }
+        }
+
+        foreach (var b in exposure.Buildings)
+        {
+            var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
+            Want(CellOf(grid, p.X, p.Y));
+        }
+
+        foreach (var f in exposure.Facilities)
+        {
+            var p = f.Geometry as Point ?? f.Geometry.InteriorPoint;
+            Want(CellOf(grid, p.X, p.Y));
+        }
+
+        foreach (var road in exposure.Roads)
+        {
+            ForEachRoadPiece(grid, road, (cell, _) => Want(cell));
+        }
+
+        var populationBlocks = PopulationBlocks(grid, layout, exposure.Population);
+        var at = new Dictionary<int, (int Label, byte Grade)>();
+        var spread = exposure.Population.Select(_ => new PopulationCells()).ToArray();
+        var gate = new Lock();
+        Parallel.For(0, layout.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = options.CancellationToken }, b =>
+        {
+            var block = layout[b];
+            if (wanted[b].Count == 0 && populationBlocks[b].Count == 0)
+            {
+                return;
+            }
+
+            var window = HaloWindow.Read(grade, block, 0).Data;
+            var labels = new RasterBuffer<float>(block.Width, block.Height);
+            var rasterizer = new Rasterizer(labels, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X };
+            var envelope = new CellWindow(block.X, block.Y, block.Width, block.Height).EnvelopeIn(grid);
+            for (var u = 0; u < units.Count; u++)
+            {
+                if (units[u].Geometry.EnvelopeInternal.Intersects(envelope))
+                {
+                    rasterizer.Burn(units[u].Geometry, u + 1);
+                }
+            }
+
+            (int, byte) Local(int col, int row)
+            {
+                var i = ((row - block.Y) * block.Width) + col - block.X;
+                return ((int)labels.Data[i], float.IsNaN(window[i]) ? (byte)0 : (byte)window[i]);
+            }
+
+            var found = wanted[b].Select(cell => (cell, Local(cell % grid.Width, cell / grid.Width))).ToList();
+            var counted = new List<(int Unit, PopulationCells Cells)>();
+            foreach (var u in populationBlocks[b])
+            {
+                var cells = new PopulationCells();
+                PopulationSpread.ForEachCell(grid, exposure.Population[u].Area, (col, row, share) =>
+                {
+                    if (col >= block.X && row >= block.Y && col < block.Right && row < block.Bottom)
+                    {
+                        var (label, g) = Local(col, row);
+                        cells.Add(label - 1, g, share);
+                    }
+                });
+                counted.Add((u, cells));
+            }
+
+            lock (gate)
+            {
+                foreach (var (cell, value) in found)
+                {
+                    at[cell] = value;
+                }
+
+                foreach (var (u, cells) in counted)
+                {
+                    spread[u].Merge(cells);
+                }
+            }
+        });
+
+        // Cells of a population unit beyond the grid count as outside (as in the whole-grid census).
+        var gridEnvelope = new CellWindow(0, 0, grid.Width, grid.Height).EnvelopeIn(grid);
+        for (var u = 0; u < exposure.Population.Count; u++)
+        {
+            if (!gridEnvelope.Contains(exposure.Population[u].Area.EnvelopeInternal))
+            {
+                var cells = spread[u];
+                PopulationSpread.ForEachCell(grid, exposure.Population[u].Area, (col, row, share) =>
+                {
+                    if (col < 0 || row < 0 || col >= grid.Width || row >= grid.Height)
+                    {
+                        cells.Add(Outside, 0, share);
+                    }
+                });
+            }
+        }
+
+        var acc = new Accumulator(units.Count, grades);
+        var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
+        int GradeAt(double x, double y) => CellOf(grid, x, y) is var c and >= 0 ? at[c].Grade : 0;
+        TallyPoints(exposure, acc, prepared, GradeAt);
+        for (var u = 0; u < exposure.Population.Count; u++)
+        {
+            var unit = exposure.Population[u];
+            foreach (var ((admin, g), count) in spread[u].Counts)
+            {
+                // The whole-grid census adds the same share once per cell: so do we, count times.
+                var cell = acc.Cell(admin, g);
+                for (var k = 0; k < count; k++)
+                {
+                    cell.People += unit.Population * spread[u].Share;
+                    cell.PeopleDay += unit.Day * spread[u].Share;
+                    cell.PeopleNight += unit.Night * spread[u].Share;
+                }
+            }
+        }
+
+        foreach (var road in exposure.Roads)
+        {
+            ForEachRoadPiece(grid, road, (cell, km) =>
+            {
+                var (label, g) = cell >= 0 ? at[cell] : (0, (byte)0);
+                var tally = acc.Cell(cell >= 0 ? label - 1 : Outside, g);
+                tally.RoadKmByClass[road.Class] = tally.RoadKmByClass.GetValueOrDefault(road.Class) + km;
+            });
+        }
+
+        return acc.Rows(units, grades, product);
+    }
+
+    /// <summary>The blocks each population unit spreads over: those its envelope reaches, and the one under its interior point.</summary>
+    internal static List<int>[] PopulationBlocks(GridSpec grid, BlockLayout layout, IReadOnlyList<PopulationUnitInput> population)
+    {
+        var perBlock = Enumerable.Range(0, layout.Count).Select(_ => new List<int>()).ToArray();
+        for (var u = 0; u < population.Count; u++)
+        {
+            var window = CellWindow.Of(population[u].Area.EnvelopeInternal, grid).Expand(1, grid.Width, grid.Height);
+            var p = population[u].Area.InteriorPoint;
+            var cell = CellOf(grid, p.X, p.Y);
+            var blocks = new SortedSet<int>();
+            if (!window.IsEmpty)
+            {
+                for (var row = window.Y / layout.BlockHeight; row <= (window.Y + window.Height - 1) / layout.BlockHeight; row++)
+                {
+                    for (var col = window.X / layout.BlockWidth; col <= (window.X + window.Width - 1) / layout.BlockWidth; col++)
+                    {
+                        blocks.Add((row * layout.Columns) + col);
+                    }
+                }
+            }
+
+            if (cell >= 0)
+            {
+                blocks.Add(layout.BlockOf(cell % grid.Width, cell / grid.Width).Index);
+            }
+
+            foreach (var b in blocks)
+            {
+                perBlock[b].Add(u);
+            }
+        }
+
+        return perBlock;
+    }
+
+    /// <summary>How many of a population unit's cells fall in each (admin unit, grade), and the share each cell takes.</summary>
+    private sealed class PopulationCells
+    {
+        public Dictionary<(int Admin, int Grade), long> Counts { get; } = [];
+
+        public double Share { get; private set; }
+
+        public void Add(int admin, int grade, double share)
+        {
+            Share = share;
+            Counts[(admin, grade)] = Counts.GetValueOrDefault((admin, grade)) + 1;
+        }
+
+        public void Merge(PopulationCells other)
+        {
+            if (other.Counts.Count > 0)
+            {
+                Share = other.Share;
+            }
+
+            foreach (var (key, count) in other.Counts)
+            {
+                Counts[key] = Counts.GetValueOrDefault(key) + count;
+            }
+        }
     }
 
     /// <summary>Unit index + 1 per cell (0: none), pixel-centre rule; units burnt in order, so a later one wins a shared cell.</summary>
@@ -125,7 +305,17 @@ public static class ExposureCensus
             cell.PeopleNight += unit.Night * share;
         });
 
-    private static void AddRoad(GridSpec grid, RasterBuffer<byte> grade, RasterBuffer<float> labels, RoadInput road, Accumulator acc)
+    private static void AddRoad(GridSpec grid, RasterBuffer<byte> grade, RasterBuffer<float> labels, RoadInput road, Accumulator acc) =>
+        ForEachRoadPiece(grid, road, (cellIndex, km) =>
+        {
+            var u = cellIndex >= 0 ? (int)labels.Data[cellIndex] - 1 : Outside;
+            var g = cellIndex >= 0 ? grade.Data[cellIndex] : 0;
+            var cell = acc.Cell(u, g);
+            cell.RoadKmByClass[road.Class] = cell.RoadKmByClass.GetValueOrDefault(road.Class) + km;
+        });
+
+    /// <summary>A road cut into pieces no longer than half a cell: the cell under each piece's midpoint (-1 off the grid) and its length in km, in order.</summary>
+    private static void ForEachRoadPiece(GridSpec grid, RoadInput road, Action<int, double> piece)
     {
         var step = Math.Abs(grid.Transform.PixelWidth) / 2;
         for (var i = 0; i < road.Line.NumGeometries; i++)
@@ -139,13 +329,44 @@ public static class ExposureCensus
                 for (var p = 0; p < pieces; p++)
                 {
                     var t = (p + 0.5) / pieces;
-                    var cellIndex = CellOf(grid, a.X + ((b.X - a.X) * t), a.Y + ((b.Y - a.Y) * t));
-                    var u = cellIndex >= 0 ? (int)labels.Data[cellIndex] - 1 : Outside;
-                    var g = cellIndex >= 0 ? grade.Data[cellIndex] : 0;
-                    var cell = acc.Cell(u, g);
-                    cell.RoadKmByClass[road.Class] = cell.RoadKmByClass.GetValueOrDefault(road.Class) + (length / pieces / 1000);
+                    piece(CellOf(grid, a.X + ((b.X - a.X) * t), a.Y + ((b.Y - a.Y) * t)), length / pieces / 1000);
                 }
             }
+        }
+    }
+
+    /// <summary>Buildings, then facilities, each in the first unit (by code) covering its representative point and the grade under it.</summary>
+    private static void TallyPoints(ExposureInputs exposure, Accumulator acc, List<IPreparedGeometry> prepared, Func<double, double, int> gradeAt)
+    {
+        int UnitOfPoint(Point p)
+        {
+            for (var u = 0; u < prepared.Count; u++)
+            {
+                if (prepared[u].Covers(p))
+                {
+                    return u;
+                }
+            }
+
+            return Outside;
+        }
+
+        foreach (var b in exposure.Buildings)
+        {
+            var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
+            var cell = acc.Cell(UnitOfPoint(p), gradeAt(p.X, p.Y));
+            cell.Buildings++;
+            cell.FloorAreaM2 += b.FloorAreaM2;
+            cell.OccupantsDay += b.OccupantsDay;
+            cell.OccupantsNight += b.OccupantsNight;
+            cell.ByStructure[b.Structure] = cell.ByStructure.GetValueOrDefault(b.Structure) + 1;
+        }
+
+        foreach (var f in exposure.Facilities)
+        {
+            var p = f.Geometry as Point ?? f.Geometry.InteriorPoint;
+            var cell = acc.Cell(UnitOfPoint(p), gradeAt(p.X, p.Y));
+            cell.FacilitiesByType[f.Type] = cell.FacilitiesByType.GetValueOrDefault(f.Type) + 1;
         }
     }
 

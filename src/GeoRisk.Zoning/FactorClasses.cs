@@ -52,7 +52,9 @@ public readonly record struct CellWindow(int X, int Y, int Width, int Height)
 /// <summary>
 /// Computes a factor's class raster (byte: 0 = no source here, 1..k = class) over a window of the grid.
 /// Each cell's class depends only on the sources within the factor's reach, so a window computed alone
-/// equals the same cells of a whole-grid computation; the incremental recompute relies on that.
+/// equals the same cells of a whole-grid computation; the incremental recompute and the streamed run rely on that. Windows burn
+/// with the whole grid's transform and their first row and column (<see cref="Rasterizer.FirstColumn"/>), so pixel positions are
+/// rounded exactly as on the whole grid.
 /// </summary>
 public static class FactorClasses
 {
@@ -64,8 +66,10 @@ public static class FactorClasses
         return (t.Type, input) switch
         {
             (TransformType.Distance, VectorFactorInput v) => Distance(factor, v, grid, window, options),
-            (TransformType.Slope, RasterFactorInput r) => Slope(factor, r, grid, window, options),
+            (TransformType.Slope, RasterFactorInput r) => Slope(factor, outer => Crop(r.Values, outer), grid, window, options),
+            (TransformType.Slope, WindowedRasterFactorInput r) => Slope(factor, outer => Read(r.Source, outer), grid, window, options),
             (TransformType.Breaks, RasterFactorInput r) => FromValues(t, Crop(r.Values, window)),
+            (TransformType.Breaks, WindowedRasterFactorInput r) => FromValues(t, Read(r.Source, window)),
             (TransformType.Lookup or TransformType.Breaks, VectorFactorInput v) => Burned(factor, v, grid, window),
             _ => throw new InvalidOperationException($"Factor '{factor.Id}': a {t.Type} transform cannot use a {input.GetType().Name}."),
         };
@@ -77,7 +81,7 @@ public static class FactorClasses
         var t = factor.Transform;
         var classes = new RasterBuffer<float>(window.Width, window.Height);
         var priority = new RasterBuffer<float>(window.Width, window.Height);
-        var rasterizer = new Rasterizer(classes, window.TransformIn(grid)) { Priority = priority };
+        var rasterizer = new Rasterizer(classes, grid.Transform) { Priority = priority, FirstRow = window.Y, FirstColumn = window.X };
         var envelope = window.EnvelopeIn(grid);
         // Within one survey the more severe class wins where features overlap (nested flood extents).
         var scoreRank = Enumerable.Range(1, t.ClassCount).OrderBy(c => t.ScoreOf(c)).ThenBy(c => c)
@@ -117,7 +121,7 @@ public static class FactorClasses
         var outer = window.Expand(margin, grid.Width, grid.Height);
         var sources = new RasterBuffer<float>(outer.Width, outer.Height);
         // All-touched, so a fault trace is never missed between cell centres.
-        var rasterizer = new Rasterizer(sources, outer.TransformIn(grid), allTouched: true);
+        var rasterizer = new Rasterizer(sources, grid.Transform, allTouched: true) { FirstRow = outer.Y, FirstColumn = outer.X };
         var envelope = outer.EnvelopeIn(grid);
         foreach (var f in input.Features)
         {
@@ -148,11 +152,11 @@ public static class FactorClasses
         return result;
     }
 
-    private static RasterBuffer<byte> Slope(FactorDefinition factor, RasterFactorInput input, GridSpec grid, CellWindow window, RasterOptions options)
+    private static RasterBuffer<byte> Slope(FactorDefinition factor, Func<CellWindow, RasterBuffer<float>> read, GridSpec grid, CellWindow window, RasterOptions options)
     {
         // Horn's 3×3 window needs one cell of context around the window.
         var outer = window.Expand(1, grid.Width, grid.Height);
-        var dem = Crop(input.Values, outer);
+        var dem = read(outer);
         var slope = SlopeAspect.Slope(dem, grid.Transform.PixelWidth, grid.Transform.PixelHeight, SlopeUnit.Degrees, options);
         var inner = new CellWindow(window.X - outer.X, window.Y - outer.Y, window.Width, window.Height);
         return FromValues(factor.Transform, Crop(slope, inner));
@@ -167,6 +171,13 @@ public static class FactorClasses
         }
 
         return result;
+    }
+
+    private static RasterBuffer<float> Read(Raster.Blocks.IRasterWindowSource source, CellWindow window)
+    {
+        var values = new RasterBuffer<float>(window.Width, window.Height);
+        source.ReadWindow(window.X, window.Y, window.Width, window.Height, values.Data);
+        return values;
     }
 
     internal static RasterBuffer<T> Crop<T>(RasterBuffer<T> source, CellWindow window) where T : unmanaged

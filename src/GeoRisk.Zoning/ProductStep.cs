@@ -115,10 +115,21 @@ internal static class GradeStep
     /// <summary>The block steps elsewhere: a grade job with this product's breaks as fixed breaks.</summary>
     private static (RasterBuffer<float>, List<ClassPolygon>) Remote(RunContext run, IBlockGradeRunner runner, string name, RasterBuffer<float> index, double[] breaks)
     {
+        var job = Job(run, name + "-index", breaks);
+        var stage = $"{name}: blocks";
+        var result = runner.Run(job, run.Grid, index, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
+        run.Lap($"{name}.classify");
+        run.Report($"{name}: polygonize");
+        return result;
+    }
+
+    /// <summary>A grade job over the stored index with the product's breaks as fixed breaks (the other steps as the model says).</summary>
+    internal static GradeJob Job(RunContext run, string index, double[] breaks)
+    {
         var c = run.Model.Classification;
-        var job = new GradeJob
+        return new GradeJob
         {
-            Index = name + "-index",
+            Index = index,
             Classes = breaks.Length + 1,
             Method = BreakMethod.Fixed,
             FixedBreaks = breaks,
@@ -126,11 +137,6 @@ internal static class GradeStep
             EightConnected = c.EightConnected,
             BlockSize = run.Options.BlockSize,
         };
-        var stage = $"{name}: blocks";
-        var result = runner.Run(job, run.Grid, index, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
-        run.Lap($"{name}.classify");
-        run.Report($"{name}: polygonize");
-        return result;
     }
 
     private static RasterBuffer<byte> ToGrades(RasterBuffer<float> graded)

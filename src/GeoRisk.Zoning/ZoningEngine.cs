@@ -3,6 +3,7 @@ using System.Globalization;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Spatial;
 using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
 using GeoRisk.Raster.Classify;
 using GeoRisk.Raster.Rasterize;
 using GeoRisk.Raster.Vectorize;
@@ -43,6 +44,13 @@ public static class ZoningEngine
         // The steps in order (docs/SCALE.md "zoning run"): inputs → factors → scores → per product (combine, classify,
         // minimum mapping unit, polygonize, zone attributes, census, validation) → the sink.
         var run = new RunContext(model, inputs, options ?? new RasterOptions(), progress, ports ?? ZoningPorts.InProcess);
+        if (run.Options.BlockSize > 0 && run.Ports.Sink is IZoningBlockSink blockSink && run.Ports.Blocks is null && incremental is null)
+        {
+            // With a block size and block storage the run streams (docs/SCALE.md "streamed run"); an incremental run patches
+            // the previous run's whole-grid factor classes and a cluster run hands whole indexes to the workers: both stay below.
+            return StreamedRun.Run(run, blockSink);
+        }
+
         run.Report("extent mask");
         var mask = ExtentMask(inputs.Extent, inputs.Grid);
         run.Lap("mask");
@@ -119,24 +127,27 @@ public static class ZoningEngine
     /// 65,536-bin histogram of the index; ties within a bin count half, so the error is below 1/65,536 of
     /// the range per pair).
     /// </summary>
-    public static double? RocAuc(RasterBuffer<float> index, IReadOnlyList<int> positiveCells)
+    public static double? RocAuc(RasterBuffer<float> index, IReadOnlyList<int> positiveCells) =>
+        RocAuc(HistogramOf(index), positiveCells.Select(c => index.Data[c]).ToList());
+
+    /// <summary>The ROC-AUC from the index histogram (whole grid or summed per block) and the index at the positive cells.</summary>
+    internal static double? RocAuc(ValueHistogram? h, IReadOnlyList<float> positiveValues)
     {
-        if (IndexHistogram.Of(index) is not { } h || positiveCells.Count == 0)
+        if (h is null || positiveValues.Count == 0)
         {
             return null;
         }
 
-        var below = new long[IndexHistogram.Bins];
-        for (var b = 1; b < IndexHistogram.Bins; b++)
+        var below = new long[h.Bins];
+        for (var b = 1; b < h.Bins; b++)
         {
             below[b] = below[b - 1] + h.Cells[b - 1];
         }
 
         double u = 0;
         var positives = 0;
-        foreach (var cell in positiveCells)
+        foreach (var v in positiveValues)
         {
-            var v = index.Data[cell];
             if (float.IsNaN(v))
             {
                 continue;
@@ -155,24 +166,27 @@ public static class ZoningEngine
     /// of hazard-point cells within each top share. Ranked on the index histogram; a bin cut by a share threshold counts
     /// its points in proportion to the part of its cells inside.
     /// </summary>
-    public static IReadOnlyList<SuccessRatePoint> SuccessRate(RasterBuffer<float> index, IReadOnlyList<int> pointCells, int steps)
+    public static IReadOnlyList<SuccessRatePoint> SuccessRate(RasterBuffer<float> index, IReadOnlyList<int> pointCells, int steps) =>
+        SuccessRate(HistogramOf(index), pointCells.Select(c => index.Data[c]).ToList(), steps);
+
+    internal static IReadOnlyList<SuccessRatePoint> SuccessRate(ValueHistogram? h, IReadOnlyList<float> pointValues, int steps)
     {
-        var points = pointCells.Where(c => !float.IsNaN(index.Data[c])).ToList();
-        if (IndexHistogram.Of(index) is not { } h || points.Count == 0)
+        var points = pointValues.Where(v => !float.IsNaN(v)).ToList();
+        if (h is null || points.Count == 0)
         {
             return [];
         }
 
-        var hits = new long[IndexHistogram.Bins];
-        foreach (var c in points)
+        var hits = new long[h.Bins];
+        foreach (var v in points)
         {
-            hits[h.BinOf(index.Data[c])]++;
+            hits[h.BinOf(v)]++;
         }
 
         var curve = new List<SuccessRatePoint>();
         long cellsAbove = 0;
         double pointsAbove = 0;
-        var bin = IndexHistogram.Bins - 1;
+        var bin = h.Bins - 1;
         for (var s = 1; s <= steps; s++)
         {
             var target = h.Total * (double)s / steps;
@@ -191,43 +205,19 @@ public static class ZoningEngine
         return curve;
     }
 
-    /// <summary>A 65,536-bin histogram of the index's valid cells, shared by the ROC-AUC and the success-rate curve.</summary>
-    private sealed record IndexHistogram(float Min, double Scale, long[] Cells, long Total)
+    /// <summary>A 65,536-bin histogram of the index's valid cells (the ROC-AUC and the success-rate curve read it); null when none is valid.</summary>
+    internal static ValueHistogram? HistogramOf(RasterBuffer<float> index)
     {
-        public const int Bins = 65536;
-
-        public int BinOf(float v) => (int)((v - Min) * Scale);
-
-        public static IndexHistogram? Of(RasterBuffer<float> index)
+        var range = new ValueRange();
+        range.Add(index.Data);
+        if (range.IsEmpty)
         {
-            var (min, max) = (float.MaxValue, float.MinValue);
-            foreach (var v in index.Data)
-            {
-                if (!float.IsNaN(v))
-                {
-                    (min, max) = (Math.Min(min, v), Math.Max(max, v));
-                }
-            }
-
-            if (min > max)
-            {
-                return null;
-            }
-
-            var scale = max > min ? (Bins - 1) / (double)(max - min) : 0;
-            var cells = new long[Bins];
-            long total = 0;
-            foreach (var v in index.Data)
-            {
-                if (!float.IsNaN(v))
-                {
-                    cells[(int)((v - min) * scale)]++;
-                    total++;
-                }
-            }
-
-            return new IndexHistogram(min, scale, cells, total);
+            return null;
         }
+
+        var h = new ValueHistogram(range.Min, range.Max);
+        h.Add(index.Data);
+        return h;
     }
 
     private static RasterBuffer<byte> ExtentMask(Geometry extent, GridSpec grid)
@@ -281,12 +271,12 @@ public static class ZoningEngine
     /// Information value per class from the training cells (unique cells, docs/DOMAIN.md §3). Classes without any
     /// hazard cell take the factor's lowest finite value: the data say "least favourable seen", not −∞.
     /// </summary>
-    internal static double[] FitInformationValues(FactorDefinition factor, RasterBuffer<byte> classes, long[] cellsPerClass, IReadOnlyList<int> trainingCells)
+    internal static double[] FitInformationValues(FactorDefinition factor, Func<int, byte> classAt, long[] cellsPerClass, IReadOnlyList<int> trainingCells)
     {
         var hazardPerClass = new long[cellsPerClass.Length];
         foreach (var cell in trainingCells.Distinct())
         {
-            hazardPerClass[classes.Data[cell]]++;
+            hazardPerClass[classAt(cell)]++;
         }
 
         if (hazardPerClass.Sum() == 0)
@@ -355,7 +345,11 @@ public static class ZoningEngine
     /// cells with nothing exposed are the lowest grade; fixed breaks (given on the index's scale) do not apply to it: natural
     /// breaks then (docs/MODEL.md "risk").
     /// </summary>
-    internal static double[] ComputeBreaks(Classification c, RasterBuffer<float> index, ZoningProduct product)
+    internal static double[] ComputeBreaks(Classification c, RasterBuffer<float> index, ZoningProduct product) =>
+        ComputeBreaks(c, product, positiveOnly => Breaks.Sample(index.Data, c.SampleSize, positiveOnly));
+
+    /// <param name="sampleOf">The hashed sample (<see cref="CellSample"/>) of the valid cells, or of the cells above 0 when asked (risk).</param>
+    internal static double[] ComputeBreaks(Classification c, ZoningProduct product, Func<bool, float[]> sampleOf)
     {
         var isRisk = product == ZoningProduct.Risk;
         if (c.Method == ClassificationMethod.Fixed && !isRisk)
@@ -363,7 +357,7 @@ public static class ZoningEngine
             return c.Breaks!.ToArray();
         }
 
-        var sample = Breaks.Sample(index.Data, c.SampleSize, positiveOnly: isRisk);
+        var sample = sampleOf(isRisk);
         if (isRisk && sample.Length < c.Grades)
         {
             // Almost nothing exposed: one tiny step per grade keeps every exposed cell above the lowest grade.
@@ -470,10 +464,17 @@ public static class ZoningEngine
             }
         }
 
+        return SummariseGrades(grades, cells, pointCells.Select(c => grade.Data[c]), cellKm2);
+    }
+
+    /// <param name="cells">Cells per grade (index 0 unused).</param>
+    /// <param name="gradeAtPoints">The grade at each hazard point's cell.</param>
+    internal static List<GradeSummary> SummariseGrades(int grades, long[] cells, IEnumerable<byte> gradeAtPoints, double cellKm2)
+    {
         var points = new int[grades + 1];
-        foreach (var c in pointCells)
+        foreach (var g in gradeAtPoints)
         {
-            points[grade.Data[c]]++;
+            points[g]++;
         }
 
         return Enumerable.Range(1, grades).Select(g =>
@@ -502,6 +503,13 @@ public static class ZoningEngine
             cellsPerGrade[(int)labels.Data[i], grade.Data[i]]++;
         }
 
+        return CensusRows(grades, units, hazardPoints, grid, cellsPerGrade, cell => grade.Data[cell], cellKm2, product);
+    }
+
+    /// <summary>The census table from the cells per unit label (0: none, u + 1) and grade, and the grade at the hazard points' cells.</summary>
+    internal static List<CensusRow> CensusRows(int grades, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<HazardPointInput> hazardPoints, GridSpec grid,
+        long[,] cellsPerGrade, Func<int, byte> gradeAt, double cellKm2, ZoningProduct product)
+    {
         var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
         var points = new int[units.Count, grades + 1];
         var people = new int[units.Count, grades + 1];
@@ -509,7 +517,8 @@ public static class ZoningEngine
         foreach (var p in hazardPoints)
         {
             var cell = CellOf(grid, p.X, p.Y);
-            if (cell < 0 || grade.Data[cell] == 0)
+            var g = cell < 0 ? (byte)0 : gradeAt(cell);
+            if (g == 0)
             {
                 continue;
             }
@@ -519,8 +528,8 @@ public static class ZoningEngine
             {
                 if (prepared[u].Covers(pt))
                 {
-                    points[u, grade.Data[cell]]++;
-                    people[u, grade.Data[cell]] += p.ThreatenedPeople;
+                    points[u, g]++;
+                    people[u, g] += p.ThreatenedPeople;
                     break;
                 }
             }

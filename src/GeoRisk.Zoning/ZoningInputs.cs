@@ -18,6 +18,9 @@ public sealed record VectorFactorInput(IReadOnlyList<BurnFeature> Features) : Fa
 /// <summary>A raster on the analysis grid (NaN = nodata), e.g. the DEM warped to the grid.</summary>
 public sealed record RasterFactorInput(RasterBuffer<float> Values) : FactorInput;
 
+/// <summary>A raster on the analysis grid read by windows (NaN = nodata), e.g. the DEM warped to a file for a streamed run (docs/SCALE.md).</summary>
+public sealed record WindowedRasterFactorInput(Raster.Blocks.IRasterWindowSource Source) : FactorInput;
+
 /// <summary>A hazard point in grid coordinates; <paramref name="Id"/> decides (by hash) whether it is held out.</summary>
 public sealed record HazardPointInput(string Id, double X, double Y, int ThreatenedPeople);
 

@@ -18,6 +18,25 @@ public interface IZoningRasterSink
 }
 
 /// <summary>
+/// A raster sink that also gives the run block storage (on disk, outside the engine: the service's staging folder), so a run
+/// with a block size streams (docs/SCALE.md "streamed run"): the extent mask, factor classes and indexes are computed per block
+/// and written to <see cref="Blocks"/>, never held as whole grids, and the finished rasters are handed over as window sources
+/// to be written block by block. Called in the order of <see cref="IZoningRasterSink"/>, then the factor classes.
+/// </summary>
+public interface IZoningBlockSink : IZoningRasterSink
+{
+    /// <summary>Scratch storage of the run's block rasters; valid until the sink is disposed.</summary>
+    IBlockStorage Blocks { get; }
+
+    void Product(ZoningProduct product, IRasterWindowSource index, IRasterWindowSource grade);
+
+    void ExposedValue(IRasterWindowSource exposedValue);
+
+    /// <summary>Each factor's classes (0 = no source, 1..k, 255 outside the extent) by factor id.</summary>
+    void FactorClasses(IReadOnlyDictionary<string, IRasterWindowSource> classes);
+}
+
+/// <summary>
 /// Runs a product's block-wise classify, minimum mapping unit and polygonize somewhere else than this process (a
 /// cluster, GeoRisk.Cluster): the job carries the product's breaks as fixed breaks, so the cells and polygons are
 /// those of the in-process steps (docs/SCALE.md).

@@ -51,8 +51,23 @@ public sealed class ProductResult
         init => _index = value;
     }
 
-    /// <summary>Grade 1..N per cell after the minimum mapping unit; 0 outside the extent.</summary>
-    public required RasterBuffer<byte> Grade { get; init; }
+    private RasterBuffer<byte>? _grade;
+
+    /// <summary>
+    /// Grade 1..N per cell after the minimum mapping unit; 0 outside the extent. A streamed run (docs/SCALE.md) does not hold it
+    /// as one grid: its grades went to the raster sink block by block.
+    /// </summary>
+    public RasterBuffer<byte> Grade
+    {
+        get => _grade ?? throw new InvalidOperationException($"The {Product} grades were streamed to the run's raster sink and not kept as one grid.");
+        init => _grade = value;
+    }
+
+    /// <summary>False when the run streamed the grades to its sink block by block instead of keeping them.</summary>
+    public bool HasGrade => _grade is not null;
+
+    /// <summary>A streamed run's grades in the sink's block storage (valid while the sink is), read by windows; null otherwise.</summary>
+    public Raster.Blocks.IRasterWindowSource? GradeBlocks { get; init; }
 
     public required IReadOnlyList<double> Breaks { get; init; }
 

@@ -102,13 +102,16 @@ internal static class FactorStep
 /// <summary>The cells of the hazard points inside the extent: all of them, and split into training and held-out by point id.</summary>
 internal sealed record PointCells(List<int> All, List<int> Training, List<int> HeldOut)
 {
-    public static PointCells Of(IReadOnlyList<HazardPointInput> points, GridSpec grid, RasterBuffer<byte> mask, double holdOut)
+    public static PointCells Of(IReadOnlyList<HazardPointInput> points, GridSpec grid, RasterBuffer<byte> mask, double holdOut) =>
+        Of(points, grid, cell => mask.Data[cell] != 0, holdOut);
+
+    public static PointCells Of(IReadOnlyList<HazardPointInput> points, GridSpec grid, Func<int, bool> inExtent, double holdOut)
     {
         var cells = new PointCells([], [], []);
         foreach (var p in points)
         {
             var cell = ZoningEngine.CellOf(grid, p.X, p.Y);
-            if (cell >= 0 && mask.Data[cell] != 0)
+            if (cell >= 0 && inExtent(cell))
             {
                 cells.All.Add(cell);
                 (ZoningEngine.IsHeldOut(p.Id, holdOut) ? cells.HeldOut : cells.Training).Add(cell);
@@ -122,7 +125,12 @@ internal sealed record PointCells(List<int> All, List<int> Training, List<int> H
 /// <summary>Each factor's score per class times its weight (AHP/explicit), or its information values fitted on the training cells.</summary>
 internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? Ahp, float[][] Tables, List<FactorSummary> Summaries)
 {
-    public static FactorScores Fit(RiskModel model, IReadOnlyDictionary<string, RasterBuffer<byte>> classes, IReadOnlyList<int> trainingCells)
+    public static FactorScores Fit(RiskModel model, IReadOnlyDictionary<string, RasterBuffer<byte>> classes, IReadOnlyList<int> trainingCells) =>
+        Fit(model, j => ZoningEngine.CountClasses(classes[model.Factors[j].Id], model.Factors[j].Transform.ClassCount), (j, cell) => classes[model.Factors[j].Id].Data[cell], trainingCells);
+
+    /// <param name="countsOf">Cells per class of factor j (whole grid or summed per block).</param>
+    /// <param name="classAt">Factor j's class at a cell (only the training cells are asked).</param>
+    public static FactorScores Fit(RiskModel model, Func<int, long[]> countsOf, Func<int, int, byte> classAt, IReadOnlyList<int> trainingCells)
     {
         var (weights, ahp) = model.ResolveWeights();
         var summaries = new List<FactorSummary>();
@@ -131,9 +139,10 @@ internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? A
         {
             var factor = model.Factors[j];
             var t = factor.Transform;
-            var counts = ZoningEngine.CountClasses(classes[factor.Id], t.ClassCount);
+            var counts = countsOf(j);
+            var index = j;
             var scores = weights is null
-                ? ZoningEngine.FitInformationValues(factor, classes[factor.Id], counts, trainingCells)
+                ? ZoningEngine.FitInformationValues(factor, cell => classAt(index, cell), counts, trainingCells)
                 : Enumerable.Range(0, t.ClassCount + 1).Select(t.ScoreOf).ToArray();
             var table = new float[256];
             for (var c = 0; c < scores.Length; c++)

@@ -10,11 +10,9 @@ namespace GeoRisk.Raster.Tests;
 /// </summary>
 public sealed class BlockPolygonizeTests
 {
-    private static readonly GeoTransform s_transform = new(500_000, 30, 4_980_000, -30);
-
     private static List<ClassPolygon> Run(RasterBuffer<float> input, int bw, int bh, bool eight, int threads = 2, bool viaBytes = false)
     {
-        var grid = new GridSpec(input.Width, input.Height, s_transform, "");
+        var grid = BlockTestKit.Grid(input.Width, input.Height);
         var layout = new BlockLayout(input.Width, input.Height, bw, bh);
         var source = new MemoryRaster(grid, input);
         if (!viaBytes)
@@ -23,13 +21,12 @@ public sealed class BlockPolygonizeTests
         }
 
         // As a cluster runs it: every message through bytes.
-        var borders = layout.All().Select(b => RoundTrip(BlockSieve.Borders(HaloWindow.Read(source, b, 0), eight).Write, BlockBorder.Read)).ToList();
-        var stitch = new ComponentStitch(layout, borders, eight);
+        var stitch = BlockTestKit.StitchViaBytes(source, layout, eight);
         var blocks = layout.All().Select(b =>
         {
-            var n = RoundTrip(stitch.Neighbourhood(b.Index).Write, BlockNeighbourhood.Read);
+            var n = BlockTestKit.RoundTrip(stitch.Neighbourhood(b.Index).Write, BlockNeighbourhood.Read);
             var polygons = BlockPolygonizer.Trace(HaloWindow.Read(source, b, 1), n, grid, eight);
-            return RoundTrip(polygons.Write, r => BlockPolygons.Read(r));
+            return BlockTestKit.RoundTrip(polygons.Write, r => BlockPolygons.Read(r));
         }).ToList();
         Assert.Contains(blocks, b => b.Chains.Count > 0); // rings really were stitched across seams
         Assert.Contains(blocks, b => b.Polygons.Count > 0); // and some finished inside a block
@@ -56,8 +53,8 @@ public sealed class BlockPolygonizeTests
         {
             var random = new Random(seed);
             int w = 3 + random.Next(40), h = 3 + random.Next(40);
-            var input = BlockSieveTests.Noise(w, h, seed, 2 + (seed % 3), seed % 3 == 0 ? 0.08 : 0);
-            var expected = Polygonizer.Polygonize(input, s_transform, eight);
+            var input = BlockTestKit.Noise(w, h, seed, 2 + (seed % 3), seed % 3 == 0 ? 0.08 : 0);
+            var expected = Polygonizer.Polygonize(input, BlockTestKit.Transform, eight);
             foreach (var (bw, bh) in new[] { (1, 1), (2, 3), (5, 1), (1, 6), (7, 7), (w, h), (w - 1, h - 1) })
             {
                 AssertSame(expected, Run(input, Math.Max(1, bw), Math.Max(1, bh), eight), $"seed {seed} {w}x{h} blocks {bw}x{bh} eight {eight}");
@@ -73,7 +70,7 @@ public sealed class BlockPolygonizeTests
         for (var seed = 0; seed < 4; seed++)
         {
             var input = PolygonizeTests.Classes(170 + (seed * 11), 130 + (seed * 5), seed, nodata: seed % 2 == 0 ? 0.01 : 0);
-            var expected = Polygonizer.Polygonize(input, s_transform, eight);
+            var expected = Polygonizer.Polygonize(input, BlockTestKit.Transform, eight);
             Assert.Contains(expected, p => p.Polygon.NumInteriorRings > 0);
             foreach (var (bw, bh) in new[] { (8, 8), (13, 29), (64, 64), (512, 512) })
             {
@@ -88,7 +85,7 @@ public sealed class BlockPolygonizeTests
         var input = PolygonizeTests.Classes(90, 70, 5, nodata: 0.02);
         foreach (var eight in new[] { false, true })
         {
-            AssertSame(Polygonizer.Polygonize(input, s_transform, eight), Run(input, 16, 16, eight, viaBytes: true), $"eight {eight}");
+            AssertSame(Polygonizer.Polygonize(input, BlockTestKit.Transform, eight), Run(input, 16, 16, eight, viaBytes: true), $"eight {eight}");
         }
     }
 
@@ -106,21 +103,8 @@ public sealed class BlockPolygonizeTests
                 }
 
                 var grid = new RasterBuffer<float>(4, 4, cells);
-                AssertSame(Polygonizer.Polygonize(grid, s_transform, eight), Run(grid, 2, 2, eight, threads: 1), $"pattern {bits:X4} eight {eight}");
+                AssertSame(Polygonizer.Polygonize(grid, BlockTestKit.Transform, eight), Run(grid, 2, 2, eight, threads: 1), $"pattern {bits:X4} eight {eight}");
             }
         }
-    }
-
-    private static T RoundTrip<T>(Action<BinaryWriter> write, Func<BinaryReader, T> read)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            write(w);
-        }
-
-        stream.Position = 0;
-        using var r = new BinaryReader(stream);
-        return read(r);
     }
 }

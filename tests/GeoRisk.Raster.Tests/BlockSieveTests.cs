@@ -12,24 +12,9 @@ namespace GeoRisk.Raster.Tests;
 /// </summary>
 public sealed class BlockSieveTests
 {
-    internal static GridSpec Grid(int w, int h) => new(w, h, new GeoTransform(500_000, 30, 4_980_000, -30), "");
-
-    /// <summary>Salt and pepper: every region small, long chains of small neighbours.</summary>
-    internal static RasterBuffer<float> Noise(int w, int h, int seed, int classes, double nodata)
-    {
-        var random = new Random(seed);
-        var grid = new RasterBuffer<float>(w, h);
-        for (var i = 0; i < grid.Data.Length; i++)
-        {
-            grid.Data[i] = random.NextDouble() < nodata ? float.NaN : random.Next(classes);
-        }
-
-        return grid;
-    }
-
     internal static RasterBuffer<float> Run(RasterBuffer<float> input, int blockWidth, int blockHeight, int minimumCells, bool eight, int threads = 2)
     {
-        var grid = Grid(input.Width, input.Height);
+        var grid = BlockTestKit.Grid(input.Width, input.Height);
         var sink = new MemoryRaster(grid);
         BlockSieve.Run(new MemoryRaster(grid, input), sink, new BlockLayout(input.Width, input.Height, blockWidth, blockHeight), minimumCells, eight,
             new RasterOptions { MaxDegreeOfParallelism = threads });
@@ -45,7 +30,7 @@ public sealed class BlockSieveTests
         {
             var random = new Random(seed);
             int w = 5 + random.Next(60), h = 5 + random.Next(60);
-            var input = Noise(w, h, seed, 2 + (seed % 3), seed % 4 == 0 ? 0.05 : 0);
+            var input = BlockTestKit.Noise(w, h, seed, 2 + (seed % 3), seed % 4 == 0 ? 0.05 : 0);
             var min = 2 + random.Next(12);
             var expected = Sieve.Apply(input, min, eight);
             foreach (var (bw, bh) in new[] { (1, 1), (1, 7), (5, 1), (3, 4), (7, 7), (16, 9), (w, h) })
@@ -117,32 +102,17 @@ public sealed class BlockSieveTests
     [Fact]
     public void BlockMessages_RoundTripThroughBytes()
     {
-        var input = Noise(20, 20, 7, 3, 0.05);
+        var input = BlockTestKit.Noise(20, 20, 7, 3, 0.05);
         var layout = new BlockLayout(20, 20, 6, 6);
-        var source = new MemoryRaster(Grid(20, 20), input);
-        var borders = layout.All().Select(b => BlockSieve.Borders(HaloWindow.Read(source, b, 0), false)).ToList();
-        var copies = borders.Select(b => RoundTrip(b.Write, BlockBorder.Read)).ToList();
-        var stitch = new ComponentStitch(layout, copies, false);
+        var source = new MemoryRaster(BlockTestKit.Grid(20, 20), input);
+        var stitch = BlockTestKit.StitchViaBytes(source, layout, false);
         var n = stitch.Neighbourhood(7);
-        var nCopy = RoundTrip(n.Write, BlockNeighbourhood.Read);
+        var nCopy = BlockTestKit.RoundTrip(n.Write, BlockNeighbourhood.Read);
         Assert.Equal(n.Top, nCopy.Top);
         Assert.Equal(n.Sizes.OrderBy(kv => kv.Key), nCopy.Sizes.OrderBy(kv => kv.Key));
         var partials = BlockSieve.Neighbours(HaloWindow.Read(source, layout[7], 1), nCopy, 5, false, 20);
-        var pCopy = RoundTrip(partials.Write, SievePartials.Read);
+        var pCopy = BlockTestKit.RoundTrip(partials.Write, SievePartials.Read);
         Assert.Equal(partials.Exits, pCopy.Exits);
         Assert.Equal(partials.Keys, pCopy.Keys);
-    }
-
-    private static T RoundTrip<T>(Action<BinaryWriter> write, Func<BinaryReader, T> read)
-    {
-        using var stream = new MemoryStream();
-        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
-        {
-            write(w);
-        }
-
-        stream.Position = 0;
-        using var r = new BinaryReader(stream);
-        return read(r);
     }
 }

@@ -198,7 +198,7 @@ public sealed class StreamingTests : IDisposable
     [InlineData(false, MergeRule.Replace)]
     [InlineData(true, MergeRule.Replace)]
     [InlineData(true, MergeRule.Maximum)]
-    public void StripBurn_EqualsWholeGridBurn(bool allTouched, MergeRule rule)
+    public void StripAndWindowBurn_EqualWholeGridBurn(bool allTouched, MergeRule rule)
     {
         // Polygons with holes, lines and points straddling strip boundaries, on a grid whose height is not
         // a multiple of the strip.
@@ -234,6 +234,27 @@ public sealed class StreamingTests : IDisposable
         Rasterizer.Burn(features, sink, allTouched, rule, new RasterOptions { StripRows = 16 });
         Assert.Equal(whole.Data, sink.Buffer.Data);
         Assert.True(whole.Data.Count(v => !float.IsNaN(v)) > w * h / 10, "the features burn a fair part of the grid");
+
+        // Windows (the streamed zoning run's blocks): the whole grid's transform with the window's first row and column.
+        const int bw = 13, bh = 11;
+        for (var y0 = 0; y0 < h; y0 += bh)
+        {
+            for (var x0 = 0; x0 < w; x0 += bw)
+            {
+                var window = new RasterBuffer<float>(Math.Min(bw, w - x0), Math.Min(bh, h - y0));
+                window.Fill(float.NaN);
+                var burner = new Rasterizer(window, t, allTouched, rule) { FirstRow = y0, FirstColumn = x0 };
+                foreach (var (g, v) in features)
+                {
+                    burner.Burn(g, v);
+                }
+
+                for (var r = 0; r < window.Height; r++)
+                {
+                    Assert.True(window.GetRow(r).SequenceEqual(whole.Data.AsSpan(((y0 + r) * w) + x0, window.Width)), $"window at {x0},{y0} row {r}");
+                }
+            }
+        }
     }
 
     [Theory]

@@ -332,5 +332,24 @@ public sealed class BlockwiseZoningRunTests(LoadedStoreFixture fixture)
         // Every cell of every product's index and grade raster (and the exposed value) hashed in a fixed order.
         Assert.Equal(a.CellsSha256, b.CellsSha256);
         Assert.Equal(whole.Run.ZoneCount, blocked.Run.ZoneCount);
+        // The whole record (township census, exposure per county and township, factor scores and class counts, validation,
+        // flood scenarios, cells hash) but the stage timings: the streamed run (a block size with the service's block
+        // storage) times other stages ("factors" for mask and factors together).
+        Assert.Contains("factors", b.Timings.Keys);
+        Assert.DoesNotContain("factors", a.Timings.Keys);
+        Assert.NotEmpty(a.Products[0].Exposure);
+        Assert.Equal((a with { Timings = new Dictionary<string, double>() }).ToJson(), (b with { Timings = new Dictionary<string, double>() }).ToJson());
+        // Both runs published the same rasters, cell for cell (the streamed run writes its COGs strip by strip from block files).
+        Assert.Equal(whole.Run.Rasters.Keys.Order(), blocked.Run.Rasters.Keys.Order());
+        foreach (var (name, path) in whole.Run.Rasters)
+        {
+            using var ra = GeoRisk.Gdal.RasterDataset.Open(path);
+            using var rb = GeoRisk.Gdal.RasterDataset.Open(blocked.Run.Rasters[name]);
+            Assert.Equal((ra.Width, ra.Height, ra.GetNoData(1), ra.GetDataType(1)), (rb.Width, rb.Height, rb.GetNoData(1), rb.GetDataType(1)));
+            var (ca, cb) = (new float[ra.Width * ra.Height], new float[rb.Width * rb.Height]);
+            ra.Read(1, 0, 0, ra.Width, ra.Height, ca.AsSpan());
+            rb.Read(1, 0, 0, rb.Width, rb.Height, cb.AsSpan());
+            Assert.True(ca.AsSpan().SequenceEqual(cb), name);
+        }
     }
 }

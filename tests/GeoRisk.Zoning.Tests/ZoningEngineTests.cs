@@ -206,6 +206,204 @@ public class ZoningEngineTests
         Assert.NotEqual(model.Hash, model.WithGrid(model.Grid with { CellSize = 10 }).Hash);
     }
 
+    [Theory]
+    [InlineData(7, CombinationMethod.Weights, 0, false)]
+    [InlineData(16, CombinationMethod.Weights, 8, true)]
+    [InlineData(64, CombinationMethod.Weights, 8, false)]
+    [InlineData(23, CombinationMethod.InformationValue, 8, true)]
+    public void Streamed_SmallBlocks_EqualsWholeGridRun(int blockSize, CombinationMethod method, int minimumCells, bool demByWindows)
+    {
+        // A non-rectangular extent, a distance factor with a reach, a slope factor on a DEM (halo), a trigger factor (so
+        // susceptibility and hazard differ), counties and townships, exposure (risk product): every result of the streamed
+        // run on many seams must be the whole-grid run's.
+        var (model, inputs) = RichScenario(method, minimumCells);
+        var whole = ZoningEngine.Run(model, inputs);
+        var sink = new MemoryBlockSink(inputs.Grid);
+        if (demByWindows)
+        {
+            // The DEM read by windows (as the service hands a streamed run its warped rasters) instead of held whole.
+            var dem = ((RasterFactorInput)inputs.Factors["slope"]).Values;
+            inputs = new ZoningInputs
+            {
+                Grid = inputs.Grid, Extent = inputs.Extent, HazardPoints = inputs.HazardPoints, AdminUnits = inputs.AdminUnits, Townships = inputs.Townships,
+                SurveyCoverages = inputs.SurveyCoverages, Exposure = inputs.Exposure,
+                Factors = new Dictionary<string, FactorInput>(inputs.Factors) { ["slope"] = new WindowedRasterFactorInput(new MemoryRaster(inputs.Grid, dem)) },
+            };
+        }
+
+        var streamed = ZoningEngine.Run(model, inputs, new RasterOptions { BlockSize = blockSize, MaxDegreeOfParallelism = 2 }, ports: new ZoningPorts { Sink = sink });
+
+        Assert.Empty(streamed.FactorClasses); // the streamed variant ran: factor classes went to the sink, not into the result
+        Assert.Equal(whole.Products.Select(p => p.Product), streamed.Products.Select(p => p.Product));
+        Assert.Equal(3, whole.Products.Count);
+        foreach (var (a, b) in whole.Products.Zip(streamed.Products))
+        {
+            Assert.Equal(a.Index.Data, sink.Indexes[a.Product].Data);
+            Assert.Equal(a.Grade.Data, sink.Grades[a.Product].Data);
+            Assert.False(b.HasGrade); // streamed: no whole-grid grade raster
+            foreach (var units in new[] { inputs.AdminUnits, inputs.Townships })
+            {
+                var expected = ExposureCensus.Compute(inputs.Grid, a.Grade, 4, units, inputs.Exposure, a.Product);
+                Assert.Contains(expected, r => r.People > 0 && r.Buildings > 0 && r.RoadKmByClass.Count > 0 && r.FacilitiesByType.Count > 0);
+                Assert.Equal(Json(expected), Json(ExposureCensus.Compute(inputs.Grid, b.GradeBlocks!, blockSize, 4, units, inputs.Exposure, b.Product, new RasterOptions { MaxDegreeOfParallelism = 2 })));
+            }
+            Assert.Equal(a.Breaks, b.Breaks);
+            Assert.Equal(Json(a.Grades), Json(b.Grades));
+            Assert.Equal(Json(a.Census), Json(b.Census));
+            Assert.Equal(Json(a.TownshipCensus), Json(b.TownshipCensus));
+            Assert.Equal(Json(a.Validation), Json(b.Validation));
+            Assert.Equal(a.Zones.Count, b.Zones.Count);
+            Assert.True(a.Zones.Count > 3, $"{a.Product}: {a.Zones.Count} zones");
+            foreach (var (za, zb) in a.Zones.Zip(b.Zones))
+            {
+                Assert.True(za.Polygon.EqualsExact(zb.Polygon), $"{a.Product} zone {za.Id}");
+                Assert.Equal(za with { Polygon = zb.Polygon, Surveys = zb.Surveys }, zb);
+                Assert.Equal(za.Surveys, zb.Surveys);
+            }
+        }
+
+        Assert.NotEmpty(whole.Census);
+        Assert.NotEmpty(whole.Susceptibility.TownshipCensus);
+        Assert.NotNull(whole.Validation.AucAll);
+        Assert.NotEqual(whole.Susceptibility.Index.Data, whole.Product(ZoningProduct.Hazard).Index.Data);
+        Assert.Equal(whole.ExposedValue!.Data, sink.Exposed!.Data);
+        Assert.Equal(Json(whole.Factors), Json(streamed.Factors));
+        foreach (var (id, classes) in whole.FactorClasses)
+        {
+            Assert.Equal(classes.Data, sink.Classes[id].Data);
+        }
+    }
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value);
+
+    /// <summary>The run's rasters in memory, read back whole from the block storage for comparison.</summary>
+    private sealed class MemoryBlockSink(GridSpec grid) : IZoningBlockSink
+    {
+        private readonly Raster.Blocks.MemoryBlockStorage _blocks = new();
+
+        public Raster.Blocks.IBlockStorage Blocks => _blocks;
+
+        public Dictionary<ZoningProduct, RasterBuffer<float>> Indexes { get; } = [];
+
+        public Dictionary<ZoningProduct, RasterBuffer<byte>> Grades { get; } = [];
+
+        public Dictionary<string, RasterBuffer<byte>> Classes { get; } = [];
+
+        public RasterBuffer<float>? Exposed { get; private set; }
+
+        public void Product(ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> grade) => throw new InvalidOperationException("whole grids handed to a streamed sink");
+
+        public void ExposedValue(RasterBuffer<float> exposedValue) => throw new InvalidOperationException("whole grids handed to a streamed sink");
+
+        public void Product(ZoningProduct product, Raster.Blocks.IRasterWindowSource index, Raster.Blocks.IRasterWindowSource grade)
+        {
+            Indexes[product] = ReadAll(index);
+            Grades[product] = Bytes(ReadAll(grade), 0);
+        }
+
+        public void ExposedValue(Raster.Blocks.IRasterWindowSource exposedValue) => Exposed = ReadAll(exposedValue);
+
+        public void FactorClasses(IReadOnlyDictionary<string, Raster.Blocks.IRasterWindowSource> classes)
+        {
+            foreach (var (id, source) in classes)
+            {
+                Classes[id] = Bytes(ReadAll(source), ZoningEngine.OutsideExtent);
+            }
+        }
+
+        private RasterBuffer<float> ReadAll(Raster.Blocks.IRasterWindowSource source)
+        {
+            var buffer = new RasterBuffer<float>(grid.Width, grid.Height);
+            source.ReadWindow(0, 0, grid.Width, grid.Height, buffer.Data);
+            return buffer;
+        }
+
+        private static RasterBuffer<byte> Bytes(RasterBuffer<float> values, byte nan) =>
+            new(values.Width, values.Height, values.Data.Select(v => float.IsNaN(v) ? nan : (byte)v).ToArray());
+    }
+
+    /// <summary>
+    /// 150×120 cells of 20 m: the scenario's zones and fault, a DEM (slope), a rainfall trigger, an L-shaped extent, two counties
+    /// split into three townships, population units and buildings.
+    /// </summary>
+    private static (RiskModel Model, ZoningInputs Inputs) RichScenario(CombinationMethod method, int minimumCells)
+    {
+        var grid = Grid(150, 120, 20);
+        var susceptibility = Lookup("susceptibility", ("1", 0.1), ("2", 0.4), ("3", 0.7), ("4", 1.0));
+        var fault = Distance("fault", [60, 200, 500], [1.0, 0.6, 0.3, 0.05]);
+        var slope = new FactorDefinition
+        {
+            Id = "slope",
+            Source = new FactorSource { Kind = "dem" },
+            Transform = new FactorTransform { Type = TransformType.Slope, Breaks = [5, 15, 30], Scores = [0.1, 0.4, 0.7, 1.0] },
+        };
+        var rain = new FactorDefinition
+        {
+            Id = "rain",
+            Role = FactorRole.Trigger,
+            Source = new FactorSource { Kind = "hazard-zones", Field = "grade" },
+            Transform = new FactorTransform { Type = TransformType.Lookup, Table = new Dictionary<string, double> { ["1"] = 0.2, ["2"] = 0.9 } },
+        };
+        var dem = new RasterBuffer<float>(grid.Width, grid.Height);
+        for (var y = 0; y < grid.Height; y++)
+        {
+            for (var x = 0; x < grid.Width; x++)
+            {
+                dem.Data[(y * grid.Width) + x] = (float)((40 * Math.Sin(x / 9.0) * Math.Cos(y / 13.0)) + (0.8 * x) + (y % 17 == 0 ? 6 : 0));
+            }
+        }
+
+        var extent = (Polygon)Box(0, 0, 3000, 1200).Union(Box(0, 1200, 1700, 2400)).Union(s_factory.CreatePolygon([new(1700, 1200), new(2900, 1200), new(1700, 2300), new(1700, 1200)]));
+        var zones = new List<BurnFeature>
+        {
+            new(Box(0, 0, 1510, 2400), 1, "1"),
+            new(Box(1510, 0, 3000, 1190), 1, "2"),
+            new(Box(1510, 1190, 3000, 2400), 1, "3"),
+            new(Box(610, 610, 1030, 1390), 2, "4"),
+        };
+        var county = (Polygon)Box(0, 0, 1555, 2400);
+        var other = (Polygon)Box(1555, 0, 3000, 2400);
+        var people = new List<PopulationUnitInput>();
+        for (var i = 0; i < 12; i++)
+        {
+            people.Add(new PopulationUnitInput(Box(i * 250, (i % 4) * 500, (i * 250) + 230 + (i % 3 * 30), ((i % 4) * 500) + 470), 100 + (i * 37), 90 + i, 110 + i));
+        }
+
+        people.Add(new PopulationUnitInput(Box(1001, 1001, 1009, 1009), 55, 50, 60)); // holds no cell centre: the cell under its interior point
+        people.Add(new PopulationUnitInput(Box(2700, 2200, 3300, 2700), 77.7, 70, 80)); // partly beyond the grid: those cells count as outside
+        var buildings = Enumerable.Range(0, 60).Select(i => new BuildingInput(s_factory.CreatePoint(new Coordinate(31 + (i * 49.3), 17 + (i * 38.1 % 2350))),
+            i % 3 == 0 ? "brick" : "reinforced-concrete", 80 + (i * 13), 3 + (i % 5), 4 + (i % 7))).ToList();
+        var inputs = new ZoningInputs
+        {
+            Grid = grid,
+            Extent = extent,
+            Factors = new Dictionary<string, FactorInput>
+            {
+                ["susceptibility"] = new VectorFactorInput(zones),
+                ["fault"] = new VectorFactorInput([new(s_factory.CreateLineString([new(210, 90), new(1410, 2290)]), 1), new(s_factory.CreateLineString([new(2500, 50), new(2100, 1700)]), 1)]),
+                ["slope"] = new RasterFactorInput(dem),
+                ["rain"] = new VectorFactorInput([new(Box(0, 0, 3000, 2400), 1, "1"), new(Box(900, 300, 2300, 1500), 1, "2")]),
+            },
+            HazardPoints = Enumerable.Range(0, 90).Select(i => new HazardPointInput($"p{i}", 15 + (i * 33.3 % 2990), 11 + (i * 97.7 % 2390), i % 4)).ToList(),
+            AdminUnits = [new AdminUnitInput("652701", "A", "A", county), new AdminUnitInput("652722", "B", "B", other)],
+            Townships =
+            [
+                new AdminUnitInput("652701001", "A1", null, Box(0, 0, 1555, 1000)), new AdminUnitInput("652701002", "A2", null, Box(0, 1000, 1555, 2400)),
+                new AdminUnitInput("652722001", "B1", null, other),
+            ],
+            SurveyCoverages = [new SurveyCoverageInput("key-area", 10000, 2, Box(610, 610, 1030, 1390))],
+            Exposure = new ExposureInputs(buildings, people,
+                [new RoadInput(s_factory.CreateLineString([new(5, 5), new(1400, 900), new(2990, 2300)]), "primary"), new RoadInput(s_factory.CreateLineString([new(100, 2350), new(2900, 100)]), "track")],
+                Enumerable.Range(0, 9).Select(i => new FacilityInput(s_factory.CreatePoint(new Coordinate(100 + (i * 320), 150 + (i * 250))), i % 2 == 0 ? "school" : "clinic", 100 + i)).ToList()),
+        };
+        var factors = new[] { susceptibility, fault, slope, rain };
+        var combination = method == CombinationMethod.InformationValue
+            ? new Combination { Method = CombinationMethod.InformationValue }
+            : new Combination { Method = CombinationMethod.Weights, Weights = new Dictionary<string, double> { ["susceptibility"] = 0.4, ["fault"] = 0.25, ["slope"] = 0.15, ["rain"] = 0.2 } };
+        var model = Model(factors, combination, new Classification { Grades = 4, MinMappingUnitCells = minimumCells, SimplifyCells = 0 });
+        return (model, inputs);
+    }
+
     private static LineString Fault(double shift) => s_factory.CreateLineString([new(200 + shift, 100), new(400 + shift, 900)]);
 
     private static Polygon KeyArea(double shift) => Box(600 + shift, 600, 800 + shift, 800);

@@ -33,6 +33,12 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
     /// </summary>
     public int FirstRow { get; init; }
 
+    /// <summary>
+    /// The grid column that the target's first column holds, when the target is a window of a wider grid (as
+    /// <see cref="FirstRow"/>).
+    /// </summary>
+    public int FirstColumn { get; init; }
+
     public void Burn(Geometry geometry, float value, float priority = 0)
     {
         switch (geometry)
@@ -143,8 +149,8 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
         for (var i = 0; i + 1 < _crossings.Count; i += 2)
         {
             // Cells whose centre x + 0.5 lies in [start, end): GDAL's floor(x + 0.5) bounds.
-            var start = Math.Max(0, (int)Math.Floor(_crossings[i] + 0.5));
-            var end = Math.Min(target.Width, (int)Math.Floor(_crossings[i + 1] + 0.5));
+            var start = Math.Max(FirstColumn, (int)Math.Floor(_crossings[i] + 0.5));
+            var end = Math.Min(FirstColumn + target.Width, (int)Math.Floor(_crossings[i + 1] + 0.5));
             if (start >= end)
             {
                 continue;
@@ -153,7 +159,7 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
             if (Priority is null && rule == MergeRule.Replace)
             {
                 // The common case fills the run in one vectorised call instead of cell by cell.
-                target.GetRow(row - FirstRow)[start..end].Fill(value);
+                target.GetRow(row - FirstRow)[(start - FirstColumn)..(end - FirstColumn)].Fill(value);
                 continue;
             }
 
@@ -262,6 +268,7 @@ public sealed class Rasterizer(RasterBuffer<float> target, GeoTransform transfor
     private void Set(int col, int row, float value, float priority)
     {
         row -= FirstRow;
+        col -= FirstColumn;
         if ((uint)col >= (uint)target.Width || (uint)row >= (uint)target.Height)
         {
             return;

@@ -1,0 +1,532 @@
+using GeoRisk.Core.Risk;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
+using GeoRisk.Raster.Rasterize;
+using GeoRisk.Raster.Vectorize;
+using NetTopologySuite.Geometries;
+
+namespace GeoRisk.Zoning;
+
+/// <summary>
+/// The zoning run streamed block by block through the sink's block storage (docs/SCALE.md "streamed run"): no step holds a
+/// whole grid. Extent mask and factor classes per block (factors with a reach read their halo through
+/// <see cref="FactorClasses.Compute"/>'s window), the combine per block, breaks from the merged hashed sample, classify,
+/// minimum mapping unit and polygonize through <see cref="GradePipeline"/> on the stored index, grade summary, census and
+/// validation as sums of per-block partials, the rasters handed to the sink as window sources. Every result equals the
+/// whole-grid run's (tests: Zoning.Tests, Services.Tests "BlockwiseZoningRunTests").
+/// </summary>
+internal static class StreamedRun
+{
+    private const byte Outside = ZoningEngine.OutsideExtent;
+
+    public static ZoningResult Run(RunContext run, IZoningBlockSink sink)
+    {
+        var model = run.Model;
+        var grid = run.Grid;
+        if (model.Factors.Count == 0)
+        {
+            throw new ArgumentException("A model needs at least one factor.", nameof(run));
+        }
+
+        var layout = new BlockLayout(grid.Width, grid.Height, run.Options.BlockSize, run.Options.BlockSize);
+        var storage = sink.Blocks;
+        var candidates = PointCandidates(run);
+
+        run.Report("extent mask and factors");
+        var factors = FactorPass(run, layout, storage, candidates);
+        run.Lap("factors");
+
+        var points = PointCells.Of(run.Inputs.HazardPoints, grid, cell => factors.InExtent.Contains(cell), model.Validation.HoldOutFraction);
+        var scores = FactorScores.Fit(model, j => factors.Counts[j], (j, cell) => factors.ClassesAt[cell][j], points.Training);
+
+        run.Report("combine");
+        var all = Enumerable.Range(0, model.Factors.Count).ToArray();
+        var susceptible = all.Where(j => model.Factors[j].Role == FactorRole.Susceptibility).ToArray();
+        var shared = susceptible.Length == all.Length;
+        var share = scores.Weights is null ? 1f : (float)susceptible.Sum(j => scores.Weights[j]);
+        var susceptibilityTables = shared ? null : susceptible.Select(j => scores.Tables[j].Select(v => v / share).ToArray()).ToArray();
+        var combined = CombinePass(run, layout, storage, candidates, scores, susceptible, susceptibilityTables);
+        run.Lap("combine");
+
+        var zoneIds = new ZoneIdSequence();
+        var products = new List<ProductResult>
+        {
+            Product(run, sink, layout, ZoningProduct.Susceptibility, combined.Susceptibility, points, candidates, zoneIds),
+            Product(run, sink, layout, ZoningProduct.Hazard, combined.Hazard, points, candidates, zoneIds),
+        };
+        if (!run.Inputs.Exposure.IsEmpty)
+        {
+            run.Report("risk: exposure × vulnerability");
+            var risk = RiskPass(run, layout, storage, candidates, combined.Hazard);
+            run.Lap("risk.exposure");
+            products.Add(Product(run, sink, layout, ZoningProduct.Risk, risk, points, candidates, zoneIds));
+            sink.ExposedValue(storage.Open(ExposedValueRaster));
+        }
+
+        sink.FactorClasses(model.Factors.ToDictionary(f => f.Id, f => storage.Open(FactorRaster(f.Id)), StringComparer.Ordinal));
+        var factorCells = grid.CellCount * model.Factors.Count;
+        return new ZoningResult
+        {
+            Grid = grid,
+            Products = products,
+            FactorClasses = new Dictionary<string, RasterBuffer<byte>>(StringComparer.Ordinal),
+            Ahp = scores.Ahp,
+            Factors = scores.Summaries,
+            Timings = run.Timings,
+            Incremental = new IncrementalStats(false, factorCells, factorCells, model.Factors.Select(f => f.Id).ToList()),
+        };
+    }
+
+    internal const string ExposedValueRaster = "exposed-value";
+
+    internal static string FactorRaster(string id) => "factor-" + id;
+
+    internal static string IndexRaster(ZoningProduct product) => product.ToString().ToLowerInvariant() + "-index";
+
+    /// <summary>The cells holding a hazard point (whatever the extent): every value a step needs at a point is collected at these cells.</summary>
+    private static HashSet<int> PointCandidates(RunContext run)
+    {
+        var cells = new HashSet<int>();
+        foreach (var p in run.Inputs.HazardPoints)
+        {
+            if (ZoningEngine.CellOf(run.Grid, p.X, p.Y) is var c and >= 0)
+            {
+                cells.Add(c);
+            }
+        }
+
+        return cells;
+    }
+
+    private static IEnumerable<int> CandidatesIn(HashSet<int> candidates, BlockRect block, int gridWidth) =>
+        candidates.Where(c => c % gridWidth >= block.X && c % gridWidth < block.Right && c / gridWidth >= block.Y && c / gridWidth < block.Bottom);
+
+    private static int Local(int cell, BlockRect block, int gridWidth) => ((cell / gridWidth) - block.Y) * block.Width + (cell % gridWidth) - block.X;
+
+    private static ParallelOptions Threads(RunContext run) =>
+        new() { MaxDegreeOfParallelism = Math.Max(1, run.Options.MaxDegreeOfParallelism), CancellationToken = run.Options.CancellationToken };
+
+    /// <summary>A block step's own options: one thread (the blocks run in parallel).</summary>
+    private static RasterOptions OneThread(RunContext run) => run.Options with { MaxDegreeOfParallelism = 1 };
+
+    private sealed record FactorOutput(long[][] Counts, HashSet<int> InExtent, Dictionary<int, byte[]> ClassesAt);
+
+    /// <summary>Per block: the extent mask (burnt with the whole grid's transform) and each factor's classes, written to storage as factor-{id}.</summary>
+    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<int> candidates)
+    {
+        var model = run.Model;
+        var grid = run.Grid;
+        var counts = model.Factors.Select(f => new long[f.Transform.ClassCount + 1]).ToArray();
+        var inExtent = new HashSet<int>();
+        var classesAt = new Dictionary<int, byte[]>();
+        var gate = new Lock();
+        var options = OneThread(run);
+        Parallel.For(0, layout.Count, Threads(run), b =>
+        {
+            var block = layout[b];
+            var window = new CellWindow(block.X, block.Y, block.Width, block.Height);
+            var mask = new RasterBuffer<float>(block.Width, block.Height);
+            new Rasterizer(mask, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X }.Burn(run.Inputs.Extent, 1);
+            var local = model.Factors.Select(f => new long[f.Transform.ClassCount + 1]).ToArray();
+            var here = CandidatesIn(candidates, block, grid.Width).ToList();
+            var atPoints = here.ToDictionary(c => c, _ => new byte[model.Factors.Count]);
+            var cells = new float[block.Width * block.Height];
+            for (var j = 0; j < model.Factors.Count; j++)
+            {
+                var factor = model.Factors[j];
+                var fc = FactorClasses.Compute(factor, run.Inputs.Factors[factor.Id], grid, window, options);
+                for (var i = 0; i < cells.Length; i++)
+                {
+                    var c = mask.Data[i] != 0 ? fc.Data[i] : Outside;
+                    cells[i] = c;
+                    if (c != Outside)
+                    {
+                        local[j][c]++;
+                    }
+                }
+
+                foreach (var cell in here)
+                {
+                    atPoints[cell][j] = (byte)cells[Local(cell, block, grid.Width)];
+                }
+
+                storage.Write(FactorRaster(factor.Id), grid, block, cells);
+            }
+
+            lock (gate)
+            {
+                for (var j = 0; j < counts.Length; j++)
+                {
+                    for (var c = 0; c < counts[j].Length; c++)
+                    {
+                        counts[j][c] += local[j][c];
+                    }
+                }
+
+                foreach (var cell in here)
+                {
+                    classesAt[cell] = atPoints[cell];
+                    if (mask.Data[Local(cell, block, grid.Width)] != 0)
+                    {
+                        inExtent.Add(cell);
+                    }
+                }
+            }
+        });
+        return new FactorOutput(counts, inExtent, classesAt);
+    }
+
+    /// <summary>What the streamed steps know of an index without holding it: its raster, merged sample, value range and values at the point cells.</summary>
+    private sealed class IndexPartials(string raster, int sampleSize, bool positiveOnly)
+    {
+        private readonly Lock _gate = new();
+
+        public string Raster { get; } = raster;
+
+        public CellSample Sample { get; } = new(Math.Max(1, sampleSize));
+
+        public ValueRange Range { get; } = new();
+
+        public Dictionary<int, float> AtPoints { get; } = [];
+
+        /// <summary>Adds one block's cells (sampled as Breaks.Sample does: valid cells, or cells above 0 for risk).</summary>
+        public void Add(BlockRect block, float[] cells, IEnumerable<int> points, int gridWidth)
+        {
+            var sample = new CellSample(Sample.Capacity);
+            for (var r = 0; r < block.Height; r++)
+            {
+                var first = ((long)(block.Y + r) * gridWidth) + block.X;
+                for (var c = 0; c < block.Width; c++)
+                {
+                    var v = cells[(r * block.Width) + c];
+                    if (positiveOnly ? v > 0 : !float.IsNaN(v))
+                    {
+                        sample.Add(first + c, v);
+                    }
+                }
+            }
+
+            var range = new ValueRange();
+            range.Add(cells);
+            lock (_gate)
+            {
+                Sample.Merge(sample);
+                Range.Merge(range);
+                foreach (var cell in points)
+                {
+                    AtPoints[cell] = cells[Local(cell, block, gridWidth)];
+                }
+            }
+        }
+    }
+
+    private sealed record Combined(IndexPartials Susceptibility, IndexPartials Hazard);
+
+    /// <summary>Per block: the susceptibility and hazard indexes from the stored classes (the same sums, in the same factor order, as <see cref="ZoningEngine.Combine"/>).</summary>
+    private static Combined CombinePass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<int> candidates, FactorScores scores, int[] susceptible,
+        float[][]? susceptibilityTables)
+    {
+        var model = run.Model;
+        var grid = run.Grid;
+        var sampleSize = model.Classification.SampleSize;
+        var hazard = new IndexPartials(IndexRaster(ZoningProduct.Hazard), sampleSize, positiveOnly: false);
+        var susceptibility = susceptibilityTables is null ? hazard : new IndexPartials(IndexRaster(ZoningProduct.Susceptibility), sampleSize, positiveOnly: false);
+        var sources = model.Factors.Select(f => storage.Open(FactorRaster(f.Id))).ToArray();
+        Parallel.For(0, layout.Count, Threads(run), b =>
+        {
+            var block = layout[b];
+            var classes = sources.Select(s => HaloWindow.Read(s, block, 0).Data).ToArray();
+            var here = CandidatesIn(candidates, block, grid.Width).ToList();
+            var all = Combine(classes, Enumerable.Range(0, classes.Length).ToArray(), scores.Tables);
+            storage.Write(hazard.Raster, grid, block, all);
+            hazard.Add(block, all, here, grid.Width);
+            if (susceptibilityTables is not null)
+            {
+                var s = Combine(classes, susceptible, susceptibilityTables);
+                storage.Write(susceptibility.Raster, grid, block, s);
+                susceptibility.Add(block, s, here, grid.Width);
+            }
+        });
+        return new Combined(susceptibility, hazard);
+    }
+
+    /// <param name="which">Factors (indexes into <paramref name="classes"/>) in model order.</param>
+    /// <param name="tables">Their score tables, one per entry of <paramref name="which"/> or one per factor when they are all.</param>
+    private static float[] Combine(float[][] classes, int[] which, float[][] tables)
+    {
+        var n = classes[0].Length;
+        var index = new float[n];
+        var perFactor = tables.Length == classes.Length && which.Length == classes.Length;
+        for (var i = 0; i < n; i++)
+        {
+            // Outside the extent every factor's class is 255 (the mask burnt into them).
+            if (classes[0][i] == Outside)
+            {
+                index[i] = float.NaN;
+                continue;
+            }
+
+            var sum = 0f;
+            for (var k = 0; k < which.Length; k++)
+            {
+                sum += (perFactor ? tables[which[k]] : tables[k])[(int)classes[which[k]][i]];
+            }
+
+            index[i] = sum;
+        }
+
+        return index;
+    }
+
+    /// <summary>
+    /// Per block: E·V (<see cref="RiskSurface.ExposedValue"/> on the block's window) and risk = hazard scaled to 0–1 over the
+    /// extent × E·V (<see cref="RiskSurface.Risk"/>), both written to storage.
+    /// </summary>
+    private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<int> candidates, IndexPartials hazard)
+    {
+        var grid = run.Grid;
+        var model = run.Model;
+        var risk = new IndexPartials(IndexRaster(ZoningProduct.Risk), model.Classification.SampleSize, positiveOnly: true);
+        var exposure = ExposureOnBlocks.Of(grid, layout, run.Inputs.Exposure);
+        var hazardSource = storage.Open(hazard.Raster);
+        var factor0 = storage.Open(FactorRaster(model.Factors[0].Id));
+        float min = hazard.Range.IsEmpty ? float.PositiveInfinity : hazard.Range.Min, max = hazard.Range.IsEmpty ? float.NegativeInfinity : hazard.Range.Max;
+        var range = max > min ? max - min : 1f;
+        Parallel.For(0, layout.Count, Threads(run), b =>
+        {
+            var block = layout[b];
+            var classes = HaloWindow.Read(factor0, block, 0).Data;
+            var ev = exposure.ExposedValue(block, i => classes[i] != Outside, model.Vulnerability, model.Risk);
+            storage.Write(ExposedValueRaster, grid, block, ev);
+            var h = HaloWindow.Read(hazardSource, block, 0).Data;
+            var cells = new float[h.Length];
+            for (var i = 0; i < cells.Length; i++)
+            {
+                cells[i] = float.IsNaN(h[i]) || float.IsNaN(ev[i]) ? float.NaN : (h[i] - min) / range * ev[i];
+            }
+
+            storage.Write(risk.Raster, grid, block, cells);
+            risk.Add(block, cells, CandidatesIn(candidates, block, grid.Width), grid.Width);
+        });
+        return risk;
+    }
+
+    /// <summary>One product from its stored index: breaks, the grade job, zones, grade summary, census, validation, then the sink.</summary>
+    private static ProductResult Product(RunContext run, IZoningBlockSink sink, BlockLayout layout, ZoningProduct product, IndexPartials index, PointCells points,
+        HashSet<int> candidates, ZoneIdSequence zoneIds)
+    {
+        var model = run.Model;
+        var grid = run.Grid;
+        var c = model.Classification;
+        var storage = sink.Blocks;
+        var name = product.ToString().ToLowerInvariant();
+        run.Report($"{name}: classify");
+        var breaks = ZoningEngine.ComputeBreaks(c, product, _ => index.Sample.Values());
+        var job = GradeStep.Job(run, index.Raster, breaks) with { Graded = name + "-graded", Grade = name + "-grade" };
+        var graded = GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, run.Options.MaxDegreeOfParallelism), storage,
+            cancellationToken: run.Options.CancellationToken).GetAwaiter().GetResult();
+        run.Lap($"{name}.classify");
+        run.Report($"{name}: polygonize");
+        var polygons = graded.Zones;
+        if (c.SimplifyCells > 0)
+        {
+            polygons = CoverageSimplification.Simplify(polygons, c.SimplifyCells * Math.Abs(grid.Transform.PixelWidth));
+        }
+
+        run.Lap($"{name}.polygonize");
+        var zones = ZoningEngine.DescribeZones(model, run.Inputs, polygons, product, zoneIds.Next);
+        zoneIds.Next += zones.Count;
+        var census = CensusPass(run, layout, storage.Open(job.Grade), candidates);
+        var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
+        var cells = new long[c.Grades + 1];
+        for (var g = 1; g <= c.Grades && g < graded.CellsPerGrade.Length; g++)
+        {
+            cells[g] = graded.CellsPerGrade[g];
+        }
+
+        var grades = ZoningEngine.SummariseGrades(c.Grades, cells, points.All.Select(census.GradeAt), cellKm2);
+        var result = new ProductResult
+        {
+            Product = product,
+            Index = null!,
+            GradeBlocks = storage.Open(job.Grade),
+            Breaks = breaks,
+            Grades = grades,
+            Census = ZoningEngine.CensusRows(c.Grades, run.Inputs.AdminUnits, run.Inputs.HazardPoints, grid, census.Units, census.GradeAt, cellKm2, product),
+            TownshipCensus = run.Inputs.Townships.Count == 0 ? []
+                : ZoningEngine.CensusRows(c.Grades, run.Inputs.Townships, run.Inputs.HazardPoints, grid, census.Townships!, census.GradeAt, cellKm2, product),
+            Zones = zones,
+            Validation = product == ZoningProduct.Risk ? null : Validation(graded.Histogram, index, points, grades),
+        };
+        run.Lap($"{name}.census");
+        sink.Product(product, storage.Open(index.Raster), storage.Open(job.Grade));
+        return result;
+    }
+
+    private static ValidationMetrics Validation(ValueHistogram? histogram, IndexPartials index, PointCells points, IReadOnlyList<GradeSummary> grades)
+    {
+        List<float> At(List<int> cells) => cells.Select(cell => index.AtPoints[cell]).ToList();
+        return new(points.Training.Count, points.HeldOut.Count,
+            points.HeldOut.Count == 0 ? null : ZoningEngine.RocAuc(histogram, At(points.HeldOut)), points.All.Count == 0 ? null : ZoningEngine.RocAuc(histogram, At(points.All)),
+            grades.Zip(grades.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
+        {
+            SuccessRate = ZoningEngine.SuccessRate(histogram, At(points.All), 20),
+        };
+    }
+
+    private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<int, byte> AtPoints)
+    {
+        public byte GradeAt(int cell) => AtPoints.TryGetValue(cell, out var g) ? g : (byte)0;
+    }
+
+    /// <summary>
+    /// Per block: cells per unit label (the units burnt in order on the block, with the whole grid's transform) and grade, for the
+    /// county and township tables; the grade at the point cells.
+    /// </summary>
+    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, HashSet<int> candidates)
+    {
+        var grid = run.Grid;
+        var grades = run.Model.Classification.Grades;
+        var units = run.Inputs.AdminUnits;
+        var townships = run.Inputs.Townships;
+        var total = new CensusPartials(new long[units.Count + 1, grades + 1], townships.Count == 0 ? null : new long[townships.Count + 1, grades + 1], []);
+        var gate = new Lock();
+        Parallel.For(0, layout.Count, Threads(run), b =>
+        {
+            var block = layout[b];
+            var g = HaloWindow.Read(grade, block, 0).Data;
+            var bytes = new byte[g.Length];
+            for (var i = 0; i < g.Length; i++)
+            {
+                bytes[i] = float.IsNaN(g[i]) ? (byte)0 : (byte)g[i];
+            }
+
+            var perUnit = Tabulate(grid, block, units, bytes, grades);
+            var perTownship = townships.Count == 0 ? null : Tabulate(grid, block, townships, bytes, grades);
+            lock (gate)
+            {
+                Add(total.Units, perUnit);
+                if (perTownship is not null)
+                {
+                    Add(total.Townships!, perTownship);
+                }
+
+                foreach (var cell in CandidatesIn(candidates, block, grid.Width))
+                {
+                    total.AtPoints[cell] = bytes[Local(cell, block, grid.Width)];
+                }
+            }
+        });
+        return total;
+    }
+
+    private static long[,] Tabulate(GridSpec grid, BlockRect block, IReadOnlyList<AdminUnitInput> units, byte[] grade, int grades)
+    {
+        var labels = new RasterBuffer<float>(block.Width, block.Height);
+        var rasterizer = new Rasterizer(labels, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X };
+        var envelope = new CellWindow(block.X, block.Y, block.Width, block.Height).EnvelopeIn(grid);
+        for (var u = 0; u < units.Count; u++)
+        {
+            if (units[u].Geometry.EnvelopeInternal.Intersects(envelope))
+            {
+                rasterizer.Burn(units[u].Geometry, u + 1);
+            }
+        }
+
+        var counts = new long[units.Count + 1, grades + 1];
+        for (var i = 0; i < grade.Length; i++)
+        {
+            counts[(int)labels.Data[i], grade[i]]++;
+        }
+
+        return counts;
+    }
+
+    private static void Add(long[,] into, long[,] part)
+    {
+        for (var a = 0; a < into.GetLength(0); a++)
+        {
+            for (var g = 0; g < into.GetLength(1); g++)
+            {
+                into[a, g] += part[a, g];
+            }
+        }
+    }
+}
+
+/// <summary>
+/// The exposure surfaces of <see cref="RiskSurface.ExposedValue"/> one block at a time: the population units and buildings are
+/// sorted to the blocks they reach once, and each block sums them in their input order, so every cell's sums are the whole-grid
+/// sums bit for bit.
+/// </summary>
+internal sealed class ExposureOnBlocks
+{
+    private readonly GridSpec _grid;
+    private readonly List<int>[] _units;
+    private readonly List<(int Building, int Cell)>[] _buildings;
+    private readonly ExposureInputs _exposure;
+
+    private ExposureOnBlocks(GridSpec grid, ExposureInputs exposure, List<int>[] units, List<(int, int)>[] buildings) =>
+        (_grid, _exposure, _units, _buildings) = (grid, exposure, units, buildings);
+
+    public static ExposureOnBlocks Of(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
+    {
+        var units = ExposureCensus.PopulationBlocks(grid, layout, exposure.Population);
+        var buildings = Enumerable.Range(0, layout.Count).Select(_ => new List<(int, int)>()).ToArray();
+        for (var i = 0; i < exposure.Buildings.Count; i++)
+        {
+            var b = exposure.Buildings[i];
+            var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
+            if (ZoningEngine.CellOf(grid, p.X, p.Y) is var cell and >= 0)
+            {
+                buildings[layout.BlockOf(cell % grid.Width, cell / grid.Width).Index].Add((i, cell));
+            }
+        }
+
+        return new ExposureOnBlocks(grid, exposure, units, buildings);
+    }
+
+    /// <summary>E·V on one block (0 where nothing is exposed, NaN outside the extent), as <see cref="RiskSurface.ExposedValue"/> computes it.</summary>
+    public float[] ExposedValue(BlockRect block, Func<int, bool> inExtent, VulnerabilityModel vulnerability, RiskWeights weights)
+    {
+        var grid = _grid;
+        var n = block.Width * block.Height;
+        var people = new double[n];
+        var floor = new double[n];
+        var vulnerableFloor = new double[n];
+        foreach (var u in _units[block.Index])
+        {
+            var unit = _exposure.Population[u];
+            PopulationSpread.ForEachCell(grid, unit.Area, (col, row, share) =>
+            {
+                if (col >= block.X && row >= block.Y && col < block.Right && row < block.Bottom)
+                {
+                    people[((row - block.Y) * block.Width) + col - block.X] += unit.Population * share;
+                }
+            });
+        }
+
+        foreach (var (i, cell) in _buildings[block.Index])
+        {
+            var b = _exposure.Buildings[i];
+            var local = (((cell / grid.Width) - block.Y) * block.Width) + (cell % grid.Width) - block.X;
+            floor[local] += b.FloorAreaM2;
+            vulnerableFloor[local] += b.FloorAreaM2 * vulnerability.GeohazardOf(StructureType.Classify(b.Structure));
+        }
+
+        var result = new float[n];
+        for (var i = 0; i < n; i++)
+        {
+            if (!inExtent(i))
+            {
+                result[i] = float.NaN;
+                continue;
+            }
+
+            var meanV = floor[i] > 0 ? vulnerableFloor[i] / floor[i] : vulnerability.PeopleWithoutBuildings;
+            result[i] = (float)((people[i] * meanV * weights.PeopleWeight) + (vulnerableFloor[i] * weights.FloorAreaWeight));
+        }
+
+        return result;
+    }
+}
