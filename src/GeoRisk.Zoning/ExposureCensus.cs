@@ -119,16 +119,7 @@ public static class ExposureCensus
             }
 
             var window = HaloWindow.Read(grade, block, 0).Data;
-            var labels = new RasterBuffer<float>(block.Width, block.Height);
-            var rasterizer = new Rasterizer(labels, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X };
-            var envelope = new CellWindow(block.X, block.Y, block.Width, block.Height).EnvelopeIn(grid);
-            for (var u = 0; u < units.Count; u++)
-            {
-                if (units[u].Geometry.EnvelopeInternal.Intersects(envelope))
-                {
-                    rasterizer.Burn(units[u].Geometry, u + 1);
-                }
-            }
+            var labels = UnitLabels(grid, block, units);
 
             (int, byte) Local(int col, int row)
             {
@@ -279,6 +270,26 @@ public static class ExposureCensus
     }
 
     /// <summary>Unit index + 1 per cell (0: none), pixel-centre rule; units burnt in order, so a later one wins a shared cell.</summary>
+    /// <summary>
+    /// The units' labels (1-based, 0 for none) on one block's cells, burnt as on the whole grid (pixel centres, later units over
+    /// earlier ones), only the units whose envelope meets the block.
+    /// </summary>
+    internal static RasterBuffer<float> UnitLabels(GridSpec grid, BlockRect block, IReadOnlyList<AdminUnitInput> units)
+    {
+        var labels = new RasterBuffer<float>(block.Width, block.Height);
+        var rasterizer = new Rasterizer(labels, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X };
+        var envelope = new CellWindow(block.X, block.Y, block.Width, block.Height).EnvelopeIn(grid);
+        for (var u = 0; u < units.Count; u++)
+        {
+            if (units[u].Geometry.EnvelopeInternal.Intersects(envelope))
+            {
+                rasterizer.Burn(units[u].Geometry, u + 1);
+            }
+        }
+
+        return labels;
+    }
+
     private static RasterBuffer<float> UnitLabels(GridSpec grid, IReadOnlyList<AdminUnitInput> units)
     {
         var labels = new RasterBuffer<float>(grid.Width, grid.Height);

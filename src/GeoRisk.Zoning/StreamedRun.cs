@@ -422,16 +422,7 @@ internal static class StreamedRun
 
     private static long[,] Tabulate(GridSpec grid, BlockRect block, IReadOnlyList<AdminUnitInput> units, byte[] grade, int grades)
     {
-        var labels = new RasterBuffer<float>(block.Width, block.Height);
-        var rasterizer = new Rasterizer(labels, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X };
-        var envelope = new CellWindow(block.X, block.Y, block.Width, block.Height).EnvelopeIn(grid);
-        for (var u = 0; u < units.Count; u++)
-        {
-            if (units[u].Geometry.EnvelopeInternal.Intersects(envelope))
-            {
-                rasterizer.Burn(units[u].Geometry, u + 1);
-            }
-        }
+        var labels = ExposureCensus.UnitLabels(grid, block, units);
 
         var counts = new long[units.Count + 1, grades + 1];
         for (var i = 0; i < grade.Length; i++)
