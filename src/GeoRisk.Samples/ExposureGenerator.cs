@@ -63,7 +63,8 @@ internal sealed class ExposureGenerator
         return villages;
     }
 
-    public (List<Building> Buildings, List<Facility> Facilities, List<Road> Roads, List<PopulationUnit> Population) Generate(LineString river, Polygon prefecture)
+    public (List<Building> Buildings, List<Facility> Facilities, List<Road> Roads, List<PopulationUnit> Population) Generate(
+        LineString river, Polygon prefecture)
     {
         var villages = Villages(river).Where(v => prefecture.Contains(_factory.CreatePoint(new Coordinate(v.Lon, v.Lat)))).ToList();
         var buildings = new List<Building>();
@@ -242,7 +243,8 @@ internal sealed class ExposureGenerator
                         continue;
                     }
 
-                    var inside = index.Query(piece.EnvelopeInternal).Where(b => piece.Covers(b.Footprint.Centroid) && CountyOf(b.Footprint.Centroid.X, b.Footprint.Centroid.Y) == county.Code).ToList();
+                    var inside = index.Query(piece.EnvelopeInternal).Where(
+                        b => piece.Covers(b.Footprint.Centroid) && CountyOf(b.Footprint.Centroid.X, b.Footprint.Centroid.Y) == county.Code).ToList();
                     var rural = _random.Next() < 0.35 ? _random.Int(0, 40) : 0;
                     var night = inside.Sum(b => b.Night) + rural;
                     var day = inside.Sum(b => b.Day) + rural;
@@ -262,7 +264,8 @@ internal sealed class ExposureGenerator
     private string CountyOf(double lon, double lat)
     {
         var p = _factory.CreatePoint(new Coordinate(lon, lat));
-        return _countyIndex.Query(p.EnvelopeInternal).Where(c => c.Geometry.Covers(p)).Select(c => c.Code).Order(StringComparer.Ordinal).FirstOrDefault() ?? "652700";
+        return _countyIndex.Query(p.EnvelopeInternal).Where(
+            c => c.Geometry.Covers(p)).Select(c => c.Code).Order(StringComparer.Ordinal).FirstOrDefault() ?? "652700";
     }
 
     private string Pick(string[] values, double[] shares)
@@ -297,7 +300,8 @@ internal sealed class ExposureGenerator
         }
 
         var pw = ds.CreateLayer("rk", cgcs, VectorGeometryType.MultiPolygon,
-            [new("DWDM", VectorFieldType.String), new("DWMC", VectorFieldType.String), new("ZRK", VectorFieldType.Integer), new("BRK", VectorFieldType.Integer), new("YRK", VectorFieldType.Integer)],
+            [new("DWDM", VectorFieldType.String), new(
+                "DWMC", VectorFieldType.String), new("ZRK", VectorFieldType.Integer), new("BRK", VectorFieldType.Integer), new("YRK", VectorFieldType.Integer)],
             ["DESCRIPTION=人口统计单元 (population census units), SYNTHETIC sample exposure, not real"]);
         foreach (var u in exposure.Population)
         {

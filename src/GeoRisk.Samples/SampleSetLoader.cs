@@ -42,7 +42,11 @@ public sealed class SampleSetLoader(IGeoRiskStore store)
     }
 
     /// <exception cref="InvalidDataException">The manifest is malformed or a layer is rejected.</exception>
-    public async Task<IReadOnlyList<LoadedLayer>> LoadAsync(string surveysDir, Action<LoadedLayer>? onLayer = null, Action<string, IngestProgress>? onProgress = null, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<LoadedLayer>> LoadAsync(
+        string surveysDir,
+        Action<LoadedLayer>? onLayer = null,
+        Action<string, IngestProgress>? onProgress = null,
+        CancellationToken cancellationToken = default)
     {
         var manifestPath = Path.Combine(surveysDir, "manifest.json");
         using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(manifestPath, cancellationToken));
@@ -100,10 +104,13 @@ public sealed class SampleSetLoader(IGeoRiskStore store)
                 var result = await ingestor.IngestAsync(request, progress, cancellationToken);
                 if (!result.Accepted)
                 {
-                    throw new InvalidDataException($"{file} was rejected: " + string.Join("; ", result.Report.Findings.Where(f => f.Severity == Core.Validation.Severity.Error).Select(f => f.Message)));
+                    throw new InvalidDataException(
+                        $"{file} was rejected: " + string.Join(
+                            "; ", result.Report.Findings.Where(f => f.Severity == Core.Validation.Severity.Error).Select(f => f.Message)));
                 }
 
-                loaded = new LoadedLayer(surveyId, name, kind, file, "loaded", result.Version!.Version, result.Version.FeatureCount, result.Report.WarningCount);
+                loaded = new LoadedLayer(
+                    surveyId, name, kind, file, "loaded", result.Version!.Version, result.Version.FeatureCount, result.Report.WarningCount);
             }
 
             results.Add(loaded);

@@ -16,7 +16,11 @@ namespace GeoRisk.Services;
 internal static class ExposureStep
 {
     /// <param name="bbox">Only features meeting this lon/lat box (null: all).</param>
-    public static async Task<ExposureInputs> LoadAsync(IGeoRiskStore store, IEnumerable<LayerInfo> layers, CoordinateTransformation toGrid, CancellationToken ct,
+    public static async Task<ExposureInputs> LoadAsync(
+        IGeoRiskStore store,
+        IEnumerable<LayerInfo> layers,
+        CoordinateTransformation toGrid,
+        CancellationToken ct,
         NetTopologySuite.Geometries.Envelope? bbox = null)
     {
         var buildings = new List<BuildingInput>();
@@ -33,7 +37,13 @@ internal static class ExposureStep
                     case LayerKind.Buildings:
                         var floors = Number(f, "floors") ?? 1;
                         var floorArea = Number(f, "floor_area_m2") ?? (g.Area > 0 ? g.Area * floors : 0);
-                        buildings.Add(new BuildingInput(g, Text(f, "structure") ?? "unknown", floorArea, (long)(Number(f, "occupants_day") ?? 0), (long)(Number(f, "occupants_night") ?? 0)));
+                        buildings.Add(
+                            new BuildingInput(
+                                g,
+                                Text(f, "structure") ?? "unknown",
+                                floorArea,
+                                (long)(Number(f, "occupants_day") ?? 0),
+                                (long)(Number(f, "occupants_night") ?? 0)));
                         break;
                     case LayerKind.Population:
                         var total = Number(f, "population") ?? 0;
@@ -53,7 +63,8 @@ internal static class ExposureStep
     }
 
     /// <summary>Every return period of every flood layer, as that scenario's polygons on the grid's CRS.</summary>
-    public static async Task<IReadOnlyList<FloodScenarioInput>> FloodScenariosAsync(IGeoRiskStore store, IEnumerable<LayerInfo> layers, CoordinateTransformation toGrid, CancellationToken ct)
+    public static async Task<IReadOnlyList<FloodScenarioInput>> FloodScenariosAsync(
+        IGeoRiskStore store, IEnumerable<LayerInfo> layers, CoordinateTransformation toGrid, CancellationToken ct)
     {
         var scenarios = new List<FloodScenarioInput>();
         foreach (var l in layers.Where(l => l.Kind == LayerKind.FloodZones))
@@ -70,12 +81,16 @@ internal static class ExposureStep
     }
 
     /// <summary>The exposure census on a product's grades: the whole grid, or the streamed run's grade blocks (docs/SCALE.md).</summary>
-    public static IReadOnlyList<ExposureRow> Tally(GridSpec grid, ProductResult product, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure, RasterOptions options) =>
+    public static IReadOnlyList<ExposureRow> Tally(
+        GridSpec grid, ProductResult product, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure, RasterOptions options) =>
         exposure.IsEmpty ? []
-        : product.GradeBlocks is { } blocks && !product.HasGrade ? ExposureCensus.Compute(grid, blocks, options.BlockSize, grades, units, exposure, product.Product, options)
+        : product.GradeBlocks is { } blocks &&
+            !product.HasGrade ? ExposureCensus.Compute(grid, blocks, options.BlockSize, grades, units, exposure, product.Product, options)
         : ExposureCensus.Compute(grid, product.Grade, grades, units, exposure, product.Product);
 
-    private static string? Text(GeoFeature f, string name) => f.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+    private static string? Text(GeoFeature f, string name) =>
+        f.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
 
-    private static double? Number(GeoFeature f, string name) => f.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
+    private static double? Number(GeoFeature f, string name) =>
+        f.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
 }

@@ -83,7 +83,9 @@ internal sealed class SiteDataCache
     public async Task<IReadOnlyList<GeoFeature>> FeaturesAsync(LayerInfo layer, Envelope bbox, CancellationToken cancellationToken)
     {
         var set = layer.FeatureCount <= MaxFeaturesPerSet
-            ? await SetAsync($"layer {layer.Id}@{layer.CurrentVersion}", () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
+            ? await SetAsync(
+                $"layer {layer.Id}@{layer.CurrentVersion}",
+                () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
             : null;
         return set is not null ? set.Query(bbox) : await _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, bbox, 100_000, 0, cancellationToken);
     }
@@ -92,7 +94,9 @@ internal sealed class SiteDataCache
     public async Task<IReadOnlyList<GeoFeature>> AllFeaturesAsync(LayerInfo layer, CancellationToken cancellationToken)
     {
         var set = layer.FeatureCount <= MaxFeaturesPerSet
-            ? await SetAsync($"layer {layer.Id}@{layer.CurrentVersion}", () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
+            ? await SetAsync(
+                $"layer {layer.Id}@{layer.CurrentVersion}",
+                () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
             : null;
         return set is not null ? set.Features : await _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, cancellationToken);
     }

@@ -30,7 +30,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
     /// <summary>Lines are densified to this spacing in lon/lat before projecting, so each edge keeps its lon/lat shape (≈ 0.5 km).</summary>
     private const double DensifyDegrees = 0.005;
 
-    private static readonly string[] s_dangerousHazardTypes = ["滑坡", "崩塌", "泥石流", "地面塌陷", "地裂缝", "landslide", "rockfall", "collapse", "debris", "fissure", "sinkhole"];
+    private static readonly string[] s_dangerousHazardTypes =
+        ["滑坡", "崩塌", "泥石流", "地面塌陷", "地裂缝", "landslide", "rockfall", "collapse", "debris", "fissure", "sinkhole"];
 
     // Scenario lists (return periods) of flood layer versions: versions are immutable, so the key is the version.
     private static readonly ConcurrentDictionary<string, int[]> s_floodScenarios = new(StringComparer.Ordinal);
@@ -107,7 +108,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             zoning = zoning with
             {
                 ExposurePerGrade = exposure.GetValueOrDefault(SiteZoningReader.Product),
-                Products = zoning.Products.Select(p => ZoningRunRecord.TryParseProduct(p.Product, out var product) && exposure.TryGetValue(product, out var rows)
+                Products =
+                    zoning.Products.Select(p => ZoningRunRecord.TryParseProduct(p.Product, out var product) && exposure.TryGetValue(product, out var rows)
                     ? p with { ExposurePerGrade = rows } : p).ToList(),
             };
         }
@@ -119,7 +121,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             .FirstOrDefault(z => PointInArea.Covers(z.Geometry, site.Point));
         if (Grades.PreventionOf(Text(zone, "prevention")) is { } p)
         {
-            zoning = zoning with { Prevention = new PreventionAnswer(p.Id, p.En, p.Zh, zone!.Attributes.GetValueOrDefault("zone_id") is { } id ? Convert.ToInt32(id, CultureInfo.InvariantCulture) : null) };
+            zoning = zoning with { Prevention = new PreventionAnswer(
+                p.Id, p.En, p.Zh, zone!.Attributes.GetValueOrDefault("zone_id") is { } id ? Convert.ToInt32(id, CultureInfo.InvariantCulture) : null) };
         }
 
         return (zoning, record);
@@ -161,7 +164,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
                 continue;
             }
 
-            answer = new SurveyAnswer(s.Id, s.Title, s.ScaleDenominator, s.AcceptedOn, await SurveyedGradeAsync(site, hazardZoneLayers, s.Id), near, Math.Round(toEdge, 1));
+            answer = new SurveyAnswer(
+                s.Id, s.Title, s.ScaleDenominator, s.AcceptedOn, await SurveyedGradeAsync(site, hazardZoneLayers, s.Id), near, Math.Round(toEdge, 1));
         }
 
         if (answer is null)
@@ -216,7 +220,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             if (asked.AccelerationG is null && zoned?.Degree == asked.Degree)
             {
                 var withAcceleration = asked with { AccelerationG = zoned.AccelerationG };
-                return new IntensityAnswer(asked.Degree, zoned.AccelerationG, withAcceleration.Label, withAcceleration.LabelEn, $"request; acceleration from {seismic!.Layer}");
+                return new IntensityAnswer(
+                    asked.Degree, zoned.AccelerationG, withAcceleration.Label, withAcceleration.LabelEn, $"request; acceleration from {seismic!.Layer}");
             }
 
             if (asked.AccelerationG is null)
@@ -252,7 +257,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         }
 
         var surveyScales = site.Surveys.ToDictionary(s => s.Id, s => s.ScaleDenominator, StringComparer.Ordinal);
-        var traces = candidates.Select(c => new FaultCandidate(c.Layer, c.Feature, FaultTrace.FromAttributes(c.Feature.Attributes, $"{c.Layer.Id}#{c.Feature.Id}",
+        var traces =
+            candidates.Select(c => new FaultCandidate(c.Layer, c.Feature, FaultTrace.FromAttributes(c.Feature.Attributes, $"{c.Layer.Id}#{c.Feature.Id}",
             surveyScales.GetValueOrDefault(c.Layer.SurveyId), _options.DefaultFaultUncertaintyM))).ToList();
         var excluded = traces.Where(t => !t.Trace.IsFault).ToList();
         var faults = NearestFirst(site, traces.Where(t => t.Trace.IsFault).ToList(), t => t.Trace.CanGovernSetback)
@@ -319,9 +325,18 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             var why = anyFault
                 ? "Every fault found near the site is recorded as not Holocene-active"
                 : "No fault is loaded near the site";
-            return new SetbackAnswer(category.ToString(), FaultSetback.Chinese(category), intensity, "pass", FaultSetback.VerdictZh(SetbackVerdict.Pass), null, null,
+            return new SetbackAnswer(
+                category.ToString(),
+                FaultSetback.Chinese(category),
+                intensity,
+                "pass",
+                FaultSetback.VerdictZh(SetbackVerdict.Pass),
+                null,
+                null,
                 FaultSetback.Standard, "§4.1.7 item 1", $"{why}: no setback applies ({FaultSetback.Standard} §4.1.7).",
-                anyFault ? "场地附近断裂均为非全新世活动断裂，可不考虑避让（第4.1.7条第1款）。" : "场地附近无已加载的断裂。");
+                anyFault
+                    ? "场地附近断裂均为非全新世活动断裂，可不考虑避让（第4.1.7条第1款）。"
+                    : "场地附近无已加载的断裂。");
         }
 
         if (governing.Activity == nameof(FaultActivity.Unknown).ToLowerInvariant())
@@ -337,7 +352,12 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
                 "a setback verdict needs a surveyed trace (活动断层探测).");
         }
 
-        return new SetbackAnswer(category.ToString(), FaultSetback.Chinese(category), intensity, assessment.VerdictId, FaultSetback.VerdictZh(assessment.Verdict),
+        return new SetbackAnswer(
+            category.ToString(),
+            FaultSetback.Chinese(category),
+            intensity,
+            assessment.VerdictId,
+            FaultSetback.VerdictZh(assessment.Verdict),
             assessment.RequiredM, governing.PositionalUncertaintyM, FaultSetback.Standard, assessment.Clause, assessment.Basis, assessment.BasisZh);
     }
 
@@ -359,7 +379,9 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
             .Select(h => (h.Layer, h.Feature, Distance: site.DistanceM(h.Feature.Geometry)))
             .Where(h => h.Distance <= NearbyHazardRadiusM).OrderBy(h => h.Distance).Take(10)
             .Select(h => new HazardPointAnswer(Text(h.Feature, "point_id"), Text(h.Feature, "hazard_type"), Math.Round(h.Distance, 1),
-                h.Feature.Attributes.GetValueOrDefault("threatened_people") is { } tp ? Convert.ToInt32(tp, CultureInfo.InvariantCulture) : 0, h.Layer.Id)).ToList();
+                h.Feature.Attributes.GetValueOrDefault("threatened_people") is { } tp
+                    ? Convert.ToInt32(tp, CultureInfo.InvariantCulture)
+                    : 0, h.Layer.Id)).ToList();
 
     /// <summary>One entry per scenario of every flood layer (each return period it holds), inside or not, wherever the site is.</summary>
     private static async Task<List<FloodAnswer>> FloodAsync(SiteContext site)
@@ -453,9 +475,11 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         return constraints;
     }
 
-    private static string? Text(GeoFeature? f, string name) => f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
+    private static string? Text(GeoFeature? f, string name) =>
+        f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToString(v, CultureInfo.InvariantCulture) : null;
 
-    private static double? Number(GeoFeature? f, string name) => f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
+    private static double? Number(GeoFeature? f, string name) =>
+        f?.Attributes.GetValueOrDefault(name) is { } v ? Convert.ToDouble(v, CultureInfo.InvariantCulture) : null;
 
     /// <summary>Per-request state: the site, its projections, the store's layers and the caveats collected on the way.</summary>
     private sealed class SiteContext : IDisposable
@@ -556,7 +580,8 @@ public sealed class SiteRiskService(IGeoRiskStore store, SiteRiskOptions? option
         // Densified first, so an edge that is straight in lon/lat (a parallel, a digitised segment) keeps that shape. Of a long
         // line only the segments that can hold the nearest point are projected: projecting every vertex of a county outline or
         // a 300 km fault per query cost most of an answer's time.
-        private Geometry Project(Geometry g) => GeometryReprojector.Transform(g is NetTopologySuite.Geometries.Point ? g : Densifier.Densify(NearPart(g), DensifyDegrees), _local.ToLocal);
+        private Geometry Project(Geometry g) =>
+            GeometryReprojector.Transform(g is NetTopologySuite.Geometries.Point ? g : Densifier.Densify(NearPart(g), DensifyDegrees), _local.ToLocal);
 
         /// <summary>
         /// The segments of a line whose distance, measured in a local equirectangular approximation (good to about 1 % within a

@@ -47,7 +47,10 @@ internal static class SiteZoningReader
         var method = record.Model.GetProperty("combination").GetProperty("method").GetString() ?? "";
         // Roles from the model as run (runs before schema 3 had none: every factor counted as susceptibility).
         var roles = record.Model.GetProperty("factors").EnumerateArray()
-            .ToDictionary(f => f.GetProperty("id").GetString()!, f => f.TryGetProperty("role", out var r) ? r.GetString() ?? "susceptibility" : "susceptibility", StringComparer.Ordinal);
+            .ToDictionary(
+                f => f.GetProperty("id").GetString()!,
+                f => f.TryGetProperty("role", out var r) ? r.GetString() ?? "susceptibility" : "susceptibility",
+                StringComparer.Ordinal);
         var trigger = record.Products.Count > 0 ? "trigger" : null;
         var susceptibleWeight = record.Factors.Where(f => roles.GetValueOrDefault(f.Id) != trigger).Sum(f => f.Weight ?? 1);
         var share = record.Factors.All(f => f.Weight is not null) && susceptibleWeight > 0 ? susceptibleWeight : 1;
@@ -90,7 +93,9 @@ internal static class SiteZoningReader
     /// the cells of that share.
     /// </summary>
     /// <returns>Per product of the run; null when no exposure layer is loaded or the parcel is off the grid.</returns>
-    public static async Task<IReadOnlyDictionary<ZoningProduct, IReadOnlyList<GradeExposure>>?> ParcelExposureAsync(IGeoRiskStore store, IReadOnlyList<LayerInfo> layers,
+    public static async Task<IReadOnlyDictionary<ZoningProduct, IReadOnlyList<GradeExposure>>?> ParcelExposureAsync(
+        IGeoRiskStore store,
+        IReadOnlyList<LayerInfo> layers,
         ZoningRunInfo run, ZoningRunRecord record, Geometry parcel, CancellationToken ct)
     {
         if (!layers.Any(l => l.Kind.IsExposure()))
@@ -125,8 +130,10 @@ internal static class SiteZoningReader
         foreach (var product in ProductsOf(record))
         {
             var grades = new RasterBuffer<byte>(window.Width, window.Height,
-                RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters[ZoningRunRecord.GradeRaster(product.Product)], window.X, window.Y, window.Width, window.Height).ToArray());
-            var rows = Zoning.ExposureCensus.Compute(windowGrid, grades, record.Grades.Count, [new Zoning.AdminUnitInput("parcel", "parcel", null, area)], clipped, product.Product);
+                RasterDatasetPool.Shared.ReadWindow<byte>(
+                    run.Rasters[ZoningRunRecord.GradeRaster(product.Product)], window.X, window.Y, window.Width, window.Height).ToArray());
+            var rows = Zoning.ExposureCensus.Compute(
+                windowGrid, grades, record.Grades.Count, [new Zoning.AdminUnitInput("parcel", "parcel", null, area)], clipped, product.Product);
             result[product.Product] = rows.Where(r => r.AdminCode == "parcel" || r.Buildings > 0 || r.People > 0)
                 .GroupBy(r => r.Grade).OrderBy(g => g.Key)
                 .Select(g => new GradeExposure(g.Key, g.First().GradeTerm, g.First().GradeTermZh, g.Sum(r => r.Buildings), Math.Round(g.Sum(r => r.FloorAreaM2), 1),
@@ -137,7 +144,13 @@ internal static class SiteZoningReader
         return result;
     }
 
-    private static (List<GradeArea>?, int?) AreaPerGrade(ZoningRunInfo run, ZoningRunRecord record, GridSpec grid, Geometry site, int grade, ZoningProduct product,
+    private static (List<GradeArea>?, int?) AreaPerGrade(
+        ZoningRunInfo run,
+        ZoningRunRecord record,
+        GridSpec grid,
+        Geometry site,
+        int grade,
+        ZoningProduct product,
         CoordinateTransformation toGrid, List<string> caveats)
     {
         var grades = record.Grades.Count;
@@ -150,7 +163,8 @@ internal static class SiteZoningReader
 
         var mask = new RasterBuffer<float>(window.Width, window.Height);
         new Rasterizer(mask, window.TransformIn(grid), allTouched: false).Burn(polygon, 1);
-        var cells = RasterDatasetPool.Shared.ReadWindow<byte>(run.Rasters[ZoningRunRecord.GradeRaster(product)], window.X, window.Y, window.Width, window.Height);
+        var cells = RasterDatasetPool.Shared.ReadWindow<byte>(
+            run.Rasters[ZoningRunRecord.GradeRaster(product)], window.X, window.Y, window.Width, window.Height);
         var counts = new long[grades + 1];
         for (var i = 0; i < cells.Length; i++)
         {

@@ -84,7 +84,8 @@ internal sealed class InputTracker(IGeoRiskStore store, CancellationToken cancel
 
         var version = (await store.ListVersionsAsync(l.SurveyId, l.Name, cancellationToken)).Single(v => v.Version == l.CurrentVersion);
         var b = l.Bounds;
-        _inputs[l.Id] = new InputRecord(l.Id, l.Kind.ToToken(), l.CurrentVersion, version.SourceSha256, b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY], [role]);
+        _inputs[l.Id] = new InputRecord(
+            l.Id, l.Kind.ToToken(), l.CurrentVersion, version.SourceSha256, b is null ? null : [b.MinX, b.MinY, b.MaxX, b.MaxY], [role]);
     }
 }
 
@@ -130,7 +131,8 @@ internal sealed class ZoningRunInputs
         if (grid.CellCount > ZoningRunService.MaxCells)
         {
             throw new InvalidInputException("grid-too-large", string.Create(CultureInfo.InvariantCulture,
-                $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {ZoningRunService.MaxCells:N0}); use a larger cell size or a smaller extent."));
+                $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {ZoningRunService.MaxCells:N0}); use a larger cell " +
+                $"size or a smaller extent."));
         }
 
         var (adminUnits, townships) = Units(adminFeatures, extentLonLat, extent, crs.ToGrid);
@@ -162,7 +164,8 @@ internal sealed class ZoningRunInputs
     }
 
     /// <summary>Layers of a kind (or the listed ids), least authoritative first so the best survey burns last.</summary>
-    public static List<LayerInfo> LayersOf(IReadOnlyList<LayerInfo> layers, string kindToken, IReadOnlyList<string>? listed, IReadOnlyDictionary<string, int> ranks)
+    public static List<LayerInfo> LayersOf(
+        IReadOnlyList<LayerInfo> layers, string kindToken, IReadOnlyList<string>? listed, IReadOnlyDictionary<string, int> ranks)
     {
         LayerKindExtensions.TryParse(kindToken, out var kind);
         var selected = layers.Where(l => l.Kind == kind && (listed is null || listed.Contains(l.Id))).ToList();
@@ -194,10 +197,12 @@ internal sealed class ZoningRunInputs
         }
 
         var prefix = code.EndsWith("00", StringComparison.Ordinal) ? code[..4] : code;
-        var matches = adminFeatures.Where(f => f.Attributes.GetValueOrDefault("code") is string c && c.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f.Geometry).ToList();
+        var matches = adminFeatures.Where(
+            f => f.Attributes.GetValueOrDefault("code") is string c && c.StartsWith(prefix, StringComparison.Ordinal)).Select(f => f.Geometry).ToList();
         if (matches.Count == 0)
         {
-            throw new InvalidInputException("unknown-admin", $"No admin unit with code {code} is loaded (admin layers: {string.Join(", ", adminLayers.Select(l => l.Id))}).");
+            throw new InvalidInputException(
+                "unknown-admin", $"No admin unit with code {code} is loaded (admin layers: {string.Join(", ", adminLayers.Select(l => l.Id))}).");
         }
 
         return (CascadedPolygonUnion.Union(matches), adminFeatures);
@@ -219,7 +224,9 @@ internal sealed class ZoningRunInputs
     }
 
     /// <summary>Which layer versions each factor reads (only the top raster of a raster kind); an incremental run loads just what changed.</summary>
-    private static async Task<(Dictionary<string, List<LayerInfo>>, HashSet<string> CoverageSurveys)> FactorSourcesAsync(RiskModel model, IReadOnlyList<LayerInfo> layers,
+    private static async Task<(Dictionary<string, List<LayerInfo>>, HashSet<string> CoverageSurveys)> FactorSourcesAsync(
+        RiskModel model,
+        IReadOnlyList<LayerInfo> layers,
         IReadOnlyDictionary<string, int> ranks, InputTracker tracker)
     {
         var factorSources = new Dictionary<string, List<LayerInfo>>(StringComparer.Ordinal);
@@ -229,7 +236,8 @@ internal sealed class ZoningRunInputs
             var sources = LayersOf(layers, factor.Source.Kind, factor.Source.Layers, ranks);
             if (factor.Source.LayerKind.IsRaster())
             {
-                var top = sources.LastOrDefault() ?? throw new InvalidInputException("missing-input", $"Factor '{factor.Id}' needs a {factor.Source.Kind} layer; none is loaded.");
+                var top = sources.LastOrDefault() ?? throw new InvalidInputException(
+                    "missing-input", $"Factor '{factor.Id}' needs a {factor.Source.Kind} layer; none is loaded.");
                 sources = [top];
             }
 
@@ -248,7 +256,10 @@ internal sealed class ZoningRunInputs
         return (factorSources, coverageSurveys);
     }
 
-    private static async Task<List<HazardPointInput>> HazardPointsAsync(RiskModel model, IReadOnlyList<LayerInfo> layers, IReadOnlyDictionary<string, int> ranks,
+    private static async Task<List<HazardPointInput>> HazardPointsAsync(
+        RiskModel model,
+        IReadOnlyList<LayerInfo> layers,
+        IReadOnlyDictionary<string, int> ranks,
         InputTracker tracker, CoordinateTransformation toGrid)
     {
         var hazardPoints = new List<HazardPointInput>();

@@ -7,7 +7,8 @@ using GeoRisk.Zoning;
 namespace GeoRisk.Services;
 
 /// <summary>The analysis grid as run: CRS, cell size, size and geotransform (GDAL order).</summary>
-public sealed record GridRecord(string Crs, double CellSize, int Width, int Height, IReadOnlyList<double> GeoTransform, string? Admin, IReadOnlyList<double>? Bbox);
+public sealed record GridRecord(
+    string Crs, double CellSize, int Width, int Height, IReadOnlyList<double> GeoTransform, string? Admin, IReadOnlyList<double>? Bbox);
 
 /// <summary>One stored layer version a run read, and what for (a factor id, "hazard-points" or "admin").</summary>
 public sealed record InputRecord(string Layer, string Kind, int Version, string Sha256, IReadOnlyList<double>? Bounds, IReadOnlyList<string> Roles);
@@ -33,7 +34,15 @@ public sealed record ProductRecord(ZoningProduct Product, string Title, string T
 
     /// <summary>The record of a product as the engine computed it, with the exposure tallied on its grades.</summary>
     public static ProductRecord Of(ProductResult p, IReadOnlyList<ExposureRow> exposure, IReadOnlyList<ExposureRow> townshipExposure) =>
-        new(p.Product, Core.Risk.Grades.ProductName(p.Product).En, Core.Risk.Grades.ProductName(p.Product).Zh, p.Breaks, p.Grades, p.Census, exposure, p.Validation,
+        new(
+            p.Product,
+            Core.Risk.Grades.ProductName(p.Product).En,
+            Core.Risk.Grades.ProductName(p.Product).Zh,
+            p.Breaks,
+            p.Grades,
+            p.Census,
+            exposure,
+            p.Validation,
             p.Zones.GroupBy(z => z.Prevention).ToDictionary(g => g.Key, g => g.Count()), p.Zones.Count)
         {
             TownshipCensus = p.TownshipCensus,
@@ -94,7 +103,17 @@ public sealed record ZoningRunRecord
     /// <summary>The product's record; for runs before schema 3 the susceptibility product is rebuilt from the top-level fields.</summary>
     public ProductRecord? Product(ZoningProduct product) =>
         Products.FirstOrDefault(p => p.Product == product) ?? (Products.Count == 0 && product == ZoningProduct.Susceptibility
-            ? new ProductRecord(product, Core.Risk.Grades.ProductName(product).En, Core.Risk.Grades.ProductName(product).Zh, Breaks, Grades, Census, Exposure, Validation, PreventionZones, 0)
+            ? new ProductRecord(
+                product,
+                Core.Risk.Grades.ProductName(product).En,
+                Core.Risk.Grades.ProductName(product).Zh,
+                Breaks,
+                Grades,
+                Census,
+                Exposure,
+                Validation,
+                PreventionZones,
+                0)
             : null);
 
     /// <summary>The product's index raster name in the run's raster set ("index" for susceptibility, as before schema 3).</summary>
@@ -148,7 +167,12 @@ public sealed record ZoningRunRecord
     /// exposure are the susceptibility product's (they were the only product before schema 3); prevention zoning is the
     /// risk product's when there is one (docs/DOMAIN.md §5). Flood scenarios, timings and the cells' hash are the caller's.
     /// </summary>
-    public static ZoningRunRecord Of(RiskModel model, GridRecord grid, IReadOnlyList<InputRecord> inputs, IReadOnlyDictionary<string, int> ranks, ZoningResult result,
+    public static ZoningRunRecord Of(
+        RiskModel model,
+        GridRecord grid,
+        IReadOnlyList<InputRecord> inputs,
+        IReadOnlyDictionary<string, int> ranks,
+        ZoningResult result,
         IReadOnlyList<ProductRecord> products)
     {
         var susceptibility = products[0];

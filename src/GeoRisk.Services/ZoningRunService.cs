@@ -47,7 +47,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
     /// <summary>Largest grid a run accepts (cells); 30 m over the whole prefecture is about 53 million.</summary>
     public const long MaxCells = 600_000_000;
 
-    public async Task<ZoningRunOutcome> RunAsync(RiskModel model, ZoningRunRequest? request = null, IProgress<ZoningProgress>? progress = null, CancellationToken cancellationToken = default)
+    public async Task<ZoningRunOutcome> RunAsync(
+        RiskModel model, ZoningRunRequest? request = null, IProgress<ZoningProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         request ??= new ZoningRunRequest();
         progress?.Report(new ZoningProgress("loading inputs", 0));
@@ -95,9 +96,15 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         exposureWatch.Restart();
         var products = await Task.Run(() => result.Products.Select(p => ProductRecord.Of(p,
             ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.AdminUnits, exposure, options),
-            run.Townships.Count == 0 ? [] : ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.Townships, exposure, options))).ToList(), cancellationToken);
-        var floodRows = FloodScenarioCensus.Compute(await ExposureStep.FloodScenariosAsync(store, run.Layers, crs.ToGrid, cancellationToken), exposure, model.Vulnerability);
-        var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal) { ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3) };
+            run.Townships.Count == 0
+                ? []
+                : ExposureStep.Tally(run.Grid, p, model.Classification.Grades, run.Townships, exposure, options))).ToList(), cancellationToken);
+        var floodRows = FloodScenarioCensus.Compute(
+            await ExposureStep.FloodScenariosAsync(store, run.Layers, crs.ToGrid, cancellationToken), exposure, model.Vulnerability);
+        var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal)
+        {
+            ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3),
+        };
 
         progress?.Report(new ZoningProgress("writing", 0.97));
         await Task.Run(() => rasters.FactorClasses(result.FactorClasses), cancellationToken);
@@ -108,7 +115,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             CellsSha256 = rasters.CellsSha256(),
         };
         var zones = result.Products.SelectMany(p => p.Zones).Select(z => ZoneFeature(z, model.Classification.Grades, crs.ToStorage)).ToList();
-        var info = await store.PublishZoningRunAsync(new ZoningRunPublication(runKey, model.Name, model.Hash, record.ToJson(), rasters.Staged), zones, cancellationToken);
+        var info = await store.PublishZoningRunAsync(
+            new ZoningRunPublication(runKey, model.Name, model.Hash, record.ToJson(), rasters.Staged), zones, cancellationToken);
         progress?.Report(new ZoningProgress("published", 1));
         return new ZoningRunOutcome(info, record, Reused: false);
     }
@@ -136,7 +144,11 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 
     /// <summary>Each factor's input on the grid: the top raster warped once per layer, or the features to burn with their survey rank.</summary>
     /// <param name="scratch">Where a streamed run's warped rasters go as files (read by windows); null: warped into memory.</param>
-    private async Task<Dictionary<string, FactorInput>> LoadFactorsAsync(RiskModel model, ZoningRunInputs run, IncrementalPlan? plan, CoordinateTransformation toGrid,
+    private async Task<Dictionary<string, FactorInput>> LoadFactorsAsync(
+        RiskModel model,
+        ZoningRunInputs run,
+        IncrementalPlan? plan,
+        CoordinateTransformation toGrid,
         StagedRunRasters? scratch, IProgress<ZoningProgress>? progress, CancellationToken cancellationToken)
     {
         var factorInputs = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
@@ -182,7 +194,11 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         return factorInputs;
     }
 
-    private async Task<List<BurnFeature>> BurnFeaturesAsync(FactorDefinition factor, List<LayerInfo> sources, ZoningRunInputs run, CoordinateTransformation toGrid,
+    private async Task<List<BurnFeature>> BurnFeaturesAsync(
+        FactorDefinition factor,
+        List<LayerInfo> sources,
+        ZoningRunInputs run,
+        CoordinateTransformation toGrid,
         CancellationToken cancellationToken)
     {
         var burn = new List<BurnFeature>();
@@ -209,7 +225,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 
         if (burn.Count == 0 && factor.Transform.Type == TransformType.Distance)
         {
-            throw new InvalidInputException("missing-input", $"Factor '{factor.Id}' measures distance to {factor.Source.Kind}, but no such features are loaded.");
+            throw new InvalidInputException(
+                "missing-input", $"Factor '{factor.Id}' measures distance to {factor.Source.Kind}, but no such features are loaded.");
         }
 
         return burn;
@@ -234,7 +251,9 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 
     private static string RunKey(string modelHash, GridRecord grid, IReadOnlyList<InputRecord> inputs, IReadOnlyDictionary<string, int> ranks)
     {
-        var text = JsonSerializer.Serialize(new { schema = ZoningRunRecord.CurrentSchema, modelHash, grid, inputs = inputs.Select(i => new { i.Layer, i.Version, i.Sha256 }), ranks = ranks.OrderBy(r => r.Key, StringComparer.Ordinal) });
+        var text = JsonSerializer.Serialize(
+            new { schema = ZoningRunRecord.CurrentSchema, modelHash, grid, inputs = inputs.Select(
+                i => new { i.Layer, i.Version, i.Sha256 }), ranks = ranks.OrderBy(r => r.Key, StringComparer.Ordinal) });
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
     }
 
@@ -308,7 +327,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             classes[f.Id] = CogWriter.Read<byte>(path, gridSpec.Width, gridSpec.Height);
         }
 
-        return new IncrementalPlan { PreviousClasses = classes, DirtyAreas = dirty.ToDictionary(d => d.Key, d => (IReadOnlyList<Envelope>)d.Value, StringComparer.Ordinal) };
+        return new IncrementalPlan { PreviousClasses = classes, DirtyAreas = dirty.ToDictionary(
+            d => d.Key, d => (IReadOnlyList<Envelope>)d.Value, StringComparer.Ordinal) };
     }
 }
 

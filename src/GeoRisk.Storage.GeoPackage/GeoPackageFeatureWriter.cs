@@ -42,7 +42,8 @@ public sealed class GeoPackageFeatureWriter : IDisposable
     private Envelope _extent = new();
     private bool _completed;
 
-    private GeoPackageFeatureWriter(string path, SqliteConnection connection, string table, string geometryType, GeoPackageCrs crs, IReadOnlyList<string> realFields)
+    private GeoPackageFeatureWriter(
+        string path, SqliteConnection connection, string table, string geometryType, GeoPackageCrs crs, IReadOnlyList<string> realFields)
     {
         _path = path;
         _connection = connection;
@@ -67,7 +68,8 @@ public sealed class GeoPackageFeatureWriter : IDisposable
             File.Delete(path + suffix);
         }
 
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        var connection = new SqliteConnection(
+            new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
         try
         {
             connection.Open();

@@ -46,7 +46,12 @@ public static class ExposureCensus
 {
     private const int Outside = -1;
 
-    public static IReadOnlyList<ExposureRow> Compute(GridSpec grid, RasterBuffer<byte> grade, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure,
+    public static IReadOnlyList<ExposureRow> Compute(
+        GridSpec grid,
+        RasterBuffer<byte> grade,
+        int grades,
+        IReadOnlyList<AdminUnitInput> units,
+        ExposureInputs exposure,
         ZoningProduct product = ZoningProduct.Susceptibility)
     {
         var acc = new Accumulator(units.Count, grades);
@@ -110,7 +115,11 @@ public static class ExposureCensus
         var at = new Dictionary<int, (int Label, byte Grade)>();
         var spread = exposure.Population.Select(_ => new PopulationCells()).ToArray();
         var gate = new Lock();
-        Parallel.For(0, layout.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = options.CancellationToken }, b =>
+        Parallel.For(
+            0,
+            layout.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = options.CancellationToken },
+            b =>
         {
             var block = layout[b];
             if (wanted[b].Count == 0 && populationBlocks[b].Count == 0)
@@ -325,7 +334,8 @@ public static class ExposureCensus
             cell.RoadKmByClass[road.Class] = cell.RoadKmByClass.GetValueOrDefault(road.Class) + km;
         });
 
-    /// <summary>A road cut into pieces no longer than half a cell: the cell under each piece's midpoint (-1 off the grid) and its length in km, in order.</summary>
+    /// <summary>A road cut into pieces no longer than half a cell: the cell under each piece's midpoint (-1 off the grid) and its length in km, in
+    /// order.</summary>
     private static void ForEachRoadPiece(GridSpec grid, RoadInput road, Action<int, double> piece)
     {
         var step = Math.Abs(grid.Transform.PixelWidth) / 2;
@@ -421,7 +431,8 @@ public static class ExposureCensus
                     tally ??= new Tally();
                     var (en, zh) = g == 0 ? ("outside the zoning extent", "区划范围外") : Grades.CensusTerm(g, gradeCount, product);
                     rows.Add(new ExposureRow(u < 0 ? "" : admin[u].Code, u < 0 ? "outside every admin unit" : admin[u].Name, g, en, zh,
-                        Math.Round(tally.People, 3), Math.Round(tally.PeopleDay, 3), Math.Round(tally.PeopleNight, 3), tally.Buildings, Math.Round(tally.FloorAreaM2, 2),
+                        Math.Round(tally.People, 3), Math.Round(tally.PeopleDay, 3), Math.Round(
+                            tally.PeopleNight, 3), tally.Buildings, Math.Round(tally.FloorAreaM2, 2),
                         tally.OccupantsDay, tally.OccupantsNight, tally.ByStructure, tally.RoadKmByClass.ToDictionary(k => k.Key, k => Math.Round(k.Value, 4)),
                         tally.FacilitiesByType));
                 }

@@ -152,7 +152,8 @@ public static class FactorClasses
         return result;
     }
 
-    private static RasterBuffer<byte> Slope(FactorDefinition factor, Func<CellWindow, RasterBuffer<float>> read, GridSpec grid, CellWindow window, RasterOptions options)
+    private static RasterBuffer<byte> Slope(
+        FactorDefinition factor, Func<CellWindow, RasterBuffer<float>> read, GridSpec grid, CellWindow window, RasterOptions options)
     {
         // Horn's 3×3 window needs one cell of context around the window.
         var outer = window.Expand(1, grid.Width, grid.Height);

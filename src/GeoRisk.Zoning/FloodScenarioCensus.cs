@@ -37,7 +37,8 @@ public sealed record FloodScenarioRow(string Layer, int ReturnPeriodYr, double A
 /// </summary>
 public static class FloodScenarioCensus
 {
-    public static IReadOnlyList<FloodScenarioRow> Compute(IReadOnlyList<FloodScenarioInput> scenarios, ExposureInputs exposure, VulnerabilityModel? vulnerability = null)
+    public static IReadOnlyList<FloodScenarioRow> Compute(
+        IReadOnlyList<FloodScenarioInput> scenarios, ExposureInputs exposure, VulnerabilityModel? vulnerability = null)
     {
         var rows = new List<FloodScenarioRow>();
         foreach (var s in scenarios.OrderBy(s => s.Layer, StringComparer.Ordinal).ThenBy(s => s.ReturnPeriodYr))
@@ -47,7 +48,8 @@ public static class FloodScenarioCensus
             var byStructure = new SortedDictionary<string, long>(StringComparer.Ordinal);
             long buildings = 0, occupants = 0, depthUnknown = 0;
             double floor = 0, damaged = 0;
-            var parts = s.Polygons.Select((g, i) => (Prepared: PreparedGeometryFactory.Prepare(g), Depth: s.DepthsM is { } d && i < d.Count ? d[i] : null)).ToList();
+            var parts = s.Polygons.Select(
+                (g, i) => (Prepared: PreparedGeometryFactory.Prepare(g), Depth: s.DepthsM is { } d && i < d.Count ? d[i] : null)).ToList();
             vulnerability ??= new VulnerabilityModel();
             foreach (var b in exposure.Buildings)
             {
@@ -59,7 +61,8 @@ public static class FloodScenarioCensus
                     occupants += b.OccupantsNight;
                     byStructure[b.Structure] = byStructure.GetValueOrDefault(b.Structure) + 1;
                     // The deepest polygon of the scenario under the building decides its damage.
-                    var depth = parts.Where(p => p.Depth is not null && p.Prepared.Geometry.EnvelopeInternal.Covers(at.Coordinate) && p.Prepared.Covers(at)).Max(p => p.Depth);
+                    var depth = parts.Where(
+                        p => p.Depth is not null && p.Prepared.Geometry.EnvelopeInternal.Covers(at.Coordinate) && p.Prepared.Covers(at)).Max(p => p.Depth);
                     if (vulnerability.FloodOf(StructureType.Classify(b.Structure), FloodDepth.IndexOf(depth)) is { } ratio)
                     {
                         damaged += b.FloorAreaM2 * ratio;

@@ -12,7 +12,8 @@ namespace GeoRisk.Zoning;
 /// </summary>
 internal static class ProductStep
 {
-    public static ProductResult Run(RunContext run, ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> mask, PointCells points, ZoneIdSequence zoneIds)
+    public static ProductResult Run(
+        RunContext run, ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> mask, PointCells points, ZoneIdSequence zoneIds)
     {
         var model = run.Model;
         var name = product.ToString().ToLowerInvariant();
@@ -58,7 +59,9 @@ internal static class ProductStep
     /// <summary>Against the hazard points (susceptibility and hazard only): ROC-AUC held out and all, density rising with grade, success rate.</summary>
     private static ValidationMetrics Validation(RasterBuffer<float> index, PointCells points, IReadOnlyList<GradeSummary> grades) =>
         new(points.Training.Count, points.HeldOut.Count,
-            points.HeldOut.Count == 0 ? null : ZoningEngine.RocAuc(index, points.HeldOut), points.All.Count == 0 ? null : ZoningEngine.RocAuc(index, points.All),
+            points.HeldOut.Count == 0
+                ? null
+                : ZoningEngine.RocAuc(index, points.HeldOut), points.All.Count == 0 ? null : ZoningEngine.RocAuc(index, points.All),
             grades.Zip(grades.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
         {
             SuccessRate = ZoningEngine.SuccessRate(index, points.All, 20),
@@ -94,7 +97,8 @@ internal static class GradeStep
         return (graded, Polygonizer.Polygonize(graded, run.Grid.Transform, c.EightConnected));
     }
 
-    /// <summary>Block by block with stitched seams (<see cref="BlockSieve"/>, <see cref="BlockPolygonizer"/>); the grades are still one grid in memory.</summary>
+    /// <summary>Block by block with stitched seams (<see cref="BlockSieve"/>, <see cref="BlockPolygonizer"/>); the grades are still one grid in
+    /// memory.</summary>
     private static (RasterBuffer<float>, List<ClassPolygon>) Blockwise(RunContext run, string name, RasterBuffer<float> index, double[] breaks)
     {
         var c = run.Model.Classification;
@@ -113,7 +117,8 @@ internal static class GradeStep
     }
 
     /// <summary>The block steps elsewhere: a grade job with this product's breaks as fixed breaks.</summary>
-    private static (RasterBuffer<float>, List<ClassPolygon>) Remote(RunContext run, IBlockGradeRunner runner, string name, RasterBuffer<float> index, double[] breaks)
+    private static (RasterBuffer<float>, List<ClassPolygon>) Remote(
+        RunContext run, IBlockGradeRunner runner, string name, RasterBuffer<float> index, double[] breaks)
     {
         var job = Job(run, name + "-index", breaks);
         var stage = $"{name}: blocks";

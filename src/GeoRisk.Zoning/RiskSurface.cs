@@ -16,7 +16,8 @@ namespace GeoRisk.Zoning;
 public static class RiskSurface
 {
     /// <summary>E·V per cell (0 where nothing is exposed; NaN outside the extent mask).</summary>
-    public static RasterBuffer<float> ExposedValue(GridSpec grid, RasterBuffer<byte> mask, ExposureInputs exposure, VulnerabilityModel vulnerability, RiskWeights weights)
+    public static RasterBuffer<float> ExposedValue(
+        GridSpec grid, RasterBuffer<byte> mask, ExposureInputs exposure, VulnerabilityModel vulnerability, RiskWeights weights)
     {
         var n = grid.Width * grid.Height;
         var people = new double[n];

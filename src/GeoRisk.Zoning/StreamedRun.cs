@@ -222,15 +222,24 @@ internal static class StreamedRun
 
     private sealed record Combined(IndexPartials Susceptibility, IndexPartials Hazard);
 
-    /// <summary>Per block: the susceptibility and hazard indexes from the stored classes (the same sums, in the same factor order, as <see cref="ZoningEngine.Combine"/>).</summary>
-    private static Combined CombinePass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<int> candidates, FactorScores scores, int[] susceptible,
+    /// <summary>Per block: the susceptibility and hazard indexes from the stored classes (the same sums, in the same factor order, as <see
+    /// cref="ZoningEngine.Combine"/>).</summary>
+    private static Combined CombinePass(
+        RunContext run,
+        BlockLayout layout,
+        IBlockStorage storage,
+        HashSet<int> candidates,
+        FactorScores scores,
+        int[] susceptible,
         float[][]? susceptibilityTables)
     {
         var model = run.Model;
         var grid = run.Grid;
         var sampleSize = model.Classification.SampleSize;
         var hazard = new IndexPartials(IndexRaster(ZoningProduct.Hazard), sampleSize, positiveOnly: false);
-        var susceptibility = susceptibilityTables is null ? hazard : new IndexPartials(IndexRaster(ZoningProduct.Susceptibility), sampleSize, positiveOnly: false);
+        var susceptibility = susceptibilityTables is null
+            ? hazard
+            : new IndexPartials(IndexRaster(ZoningProduct.Susceptibility), sampleSize, positiveOnly: false);
         var sources = model.Factors.Select(f => storage.Open(FactorRaster(f.Id))).ToArray();
         Parallel.For(0, layout.Count, Threads(run), b =>
         {
@@ -312,7 +321,13 @@ internal static class StreamedRun
     }
 
     /// <summary>One product from its stored index: breaks, the grade job, zones, grade summary, census, validation, then the sink.</summary>
-    private static ProductResult Product(RunContext run, IZoningBlockSink sink, BlockLayout layout, ZoningProduct product, IndexPartials index, PointCells points,
+    private static ProductResult Product(
+        RunContext run,
+        IZoningBlockSink sink,
+        BlockLayout layout,
+        ZoningProduct product,
+        IndexPartials index,
+        PointCells points,
         HashSet<int> candidates, ZoneIdSequence zoneIds)
     {
         var model = run.Model;
@@ -367,7 +382,9 @@ internal static class StreamedRun
     {
         List<float> At(List<int> cells) => cells.Select(cell => index.AtPoints[cell]).ToList();
         return new(points.Training.Count, points.HeldOut.Count,
-            points.HeldOut.Count == 0 ? null : ZoningEngine.RocAuc(histogram, At(points.HeldOut)), points.All.Count == 0 ? null : ZoningEngine.RocAuc(histogram, At(points.All)),
+            points.HeldOut.Count == 0
+                ? null
+                : ZoningEngine.RocAuc(histogram, At(points.HeldOut)), points.All.Count == 0 ? null : ZoningEngine.RocAuc(histogram, At(points.All)),
             grades.Zip(grades.Skip(1)).All(p => p.Second.PointsPerKm2 > p.First.PointsPerKm2))
         {
             SuccessRate = ZoningEngine.SuccessRate(histogram, At(points.All), 20),

@@ -68,7 +68,8 @@ public static class ZoningEngine
             Ahp = scores.Ahp,
             Factors = scores.Summaries,
             Timings = run.Timings,
-            Incremental = new IncrementalStats(incremental is not null, factors.CellsRecomputed, inputs.Grid.CellCount * model.Factors.Count, factors.Recomputed),
+            Incremental = new IncrementalStats(
+                incremental is not null, factors.CellsRecomputed, inputs.Grid.CellCount * model.Factors.Count, factors.Recomputed),
         };
     }
 
@@ -85,7 +86,9 @@ public static class ZoningEngine
         // including the triggers (docs/DOMAIN.md §1); with no trigger the two indexes are the same cells.
         var susceptible = all.Where(j => model.Factors[j].Role == FactorRole.Susceptibility).ToArray();
         var shared = susceptible.Length == all.Length;
-        var susceptibilityIndex = shared ? IndexStep.Combine(run, mask, factors, scores, all) : IndexStep.CombineSusceptible(run, mask, factors, scores, susceptible);
+        var susceptibilityIndex = shared
+            ? IndexStep.Combine(run, mask, factors, scores, all)
+            : IndexStep.CombineSusceptible(run, mask, factors, scores, susceptible);
         run.Lap("combine");
         var zoneIds = new ZoneIdSequence();
         var products = new List<ProductResult> { ProductStep.Run(run, ZoningProduct.Susceptibility, susceptibilityIndex, mask, points, zoneIds) };
@@ -281,7 +284,8 @@ public static class ZoningEngine
 
         if (hazardPerClass.Sum() == 0)
         {
-            throw new Core.InvalidInputException("no-training-points", $"The information-value method needs hazard points inside the extent to fit factor '{factor.Id}'; none were found.");
+            throw new Core.InvalidInputException(
+                "no-training-points", $"The information-value method needs hazard points inside the extent to fit factor '{factor.Id}'; none were found.");
         }
 
         var iv = InformationValue.Compute(cellsPerClass, hazardPerClass);
@@ -436,7 +440,8 @@ public static class ZoningEngine
             }
         }
 
-        var coverages = inputs.SurveyCoverages.OrderByDescending(s => s.Rank).Select(s => (s.SurveyId, Prepared: PreparedGeometryFactory.Prepare(s.Coverage))).ToList();
+        var coverages = inputs.SurveyCoverages.OrderByDescending(s => s.Rank).Select(
+            s => (s.SurveyId, Prepared: PreparedGeometryFactory.Prepare(s.Coverage))).ToList();
         var rules = model.Prevention;
         var result = new List<ZonePolygon>(polygons.Count);
         for (var i = 0; i < polygons.Count; i++)
@@ -446,8 +451,11 @@ public static class ZoningEngine
             var exposed = (product == ZoningProduct.Risk ? Math.Max(people[i], occupants[i]) : people[i]) >= rules.ExposedPeople;
             var prevention = g >= rules.KeyGrade || (exposed && g >= rules.KeyGrade - 1) ? "key"
                 : g >= rules.KeyGrade - 1 || (exposed && g >= rules.KeyGrade - 2) ? "secondary" : "general";
-            var surveys = coverages.Where(c => c.Prepared.Geometry.EnvelopeInternal.Intersects(poly.EnvelopeInternal) && c.Prepared.Intersects(poly)).Select(c => c.SurveyId).ToList();
-            result.Add(new ZonePolygon(firstId + i, g, poly, Math.Round(poly.Area / 1e6, 6), prevention, points[i], people[i], surveys, product, occupants[i], buildings[i]));
+            var surveys = coverages.Where(
+                c => c.Prepared.Geometry.EnvelopeInternal.Intersects(poly.EnvelopeInternal) && c.Prepared.Intersects(poly)).Select(c => c.SurveyId).ToList();
+            result.Add(
+                new ZonePolygon(
+                    firstId + i, g, poly, Math.Round(poly.Area / 1e6, 6), prevention, points[i], people[i], surveys, product, occupants[i], buildings[i]));
         }
 
         return result;
@@ -480,12 +488,24 @@ public static class ZoningEngine
         return Enumerable.Range(1, grades).Select(g =>
         {
             var area = cells[g] * cellKm2;
-            return new GradeSummary(g, Core.Risk.Grades.English(g, grades), Core.Risk.Grades.Chinese(g, grades), Core.Risk.Grades.Colour(g, grades), cells[g], Math.Round(area, 4), points[g],
+            return new GradeSummary(
+                g,
+                Core.Risk.Grades.English(g, grades),
+                Core.Risk.Grades.Chinese(g, grades),
+                Core.Risk.Grades.Colour(g, grades),
+                cells[g],
+                Math.Round(area, 4),
+                points[g],
                 area > 0 ? Math.Round(points[g] / area, 6) : 0);
         }).ToList();
     }
 
-    internal static List<CensusRow> Census(int grades, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<HazardPointInput> hazardPoints, GridSpec grid, RasterBuffer<byte> grade,
+    internal static List<CensusRow> Census(
+        int grades,
+        IReadOnlyList<AdminUnitInput> units,
+        IReadOnlyList<HazardPointInput> hazardPoints,
+        GridSpec grid,
+        RasterBuffer<byte> grade,
         double cellKm2, ZoningProduct product)
     {
         // One label raster of the units (pixel-centre rule, as GDAL's zonal tools) and one pass over the

@@ -44,7 +44,11 @@ public interface IZoningBlockSink : IZoningRasterSink
 public interface IBlockGradeRunner
 {
     /// <returns>Grades 1..N per cell (NaN outside the extent) and the polygons in whole-grid order.</returns>
-    (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(GradeJob job, GridSpec grid, RasterBuffer<float> index, IProgress<BlockStepProgress>? progress,
+    (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
+        GradeJob job,
+        GridSpec grid,
+        RasterBuffer<float> index,
+        IProgress<BlockStepProgress>? progress,
         CancellationToken cancellationToken);
 }
 

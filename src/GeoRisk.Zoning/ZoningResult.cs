@@ -7,11 +7,27 @@ namespace GeoRisk.Zoning;
 /// <summary>How a factor entered the index: its weight (AHP/explicit) or fitted information values, per class.</summary>
 /// <param name="ClassScores">Score per class, index 0 = no source (outside score).</param>
 /// <param name="CellsPerClass">Cells of the extent in each class (index 0 = no source).</param>
-public sealed record FactorSummary(string Id, string? Title, string? TitleZh, double? Weight, IReadOnlyList<double> ClassScores, IReadOnlyList<long> CellsPerClass, IReadOnlyList<string> ClassLabels);
+public sealed record FactorSummary(
+    string Id,
+    string? Title,
+    string? TitleZh,
+    double? Weight,
+    IReadOnlyList<double> ClassScores,
+    IReadOnlyList<long> CellsPerClass,
+    IReadOnlyList<string> ClassLabels);
 
 public sealed record GradeSummary(int Grade, string Label, string LabelZh, string Colour, long Cells, double AreaKm2, int HazardPoints, double PointsPerKm2);
 
-public sealed record CensusRow(string AdminCode, string AdminName, string? AdminNameEn, int Grade, string GradeLabel, double AreaKm2, double Share, int HazardPoints, int ThreatenedPeople,
+public sealed record CensusRow(
+    string AdminCode,
+    string AdminName,
+    string? AdminNameEn,
+    int Grade,
+    string GradeLabel,
+    double AreaKm2,
+    double Share,
+    int HazardPoints,
+    int ThreatenedPeople,
     string? GradeTerm = null, string? GradeTermZh = null);
 
 /// <param name="AucHeldOut">ROC-AUC of the index at held-out hazard points against all cells (null if none held out).</param>
@@ -30,7 +46,15 @@ public sealed record ValidationMetrics(int TrainingPoints, int HeldOutPoints, do
 public sealed record SuccessRatePoint(double AreaShare, double PointShare);
 
 /// <param name="ExposedPeople">Occupants (the larger of day and night) of the buildings whose representative point is in the zone.</param>
-public sealed record ZonePolygon(int Id, int Grade, Polygon Polygon, double AreaKm2, string Prevention, int HazardPoints, int ThreatenedPeople, IReadOnlyList<string> Surveys,
+public sealed record ZonePolygon(
+    int Id,
+    int Grade,
+    Polygon Polygon,
+    double AreaKm2,
+    string Prevention,
+    int HazardPoints,
+    int ThreatenedPeople,
+    IReadOnlyList<string> Surveys,
     ZoningProduct Product = ZoningProduct.Susceptibility, long ExposedPeople = 0, long ExposedBuildings = 0);
 
 /// <summary>

@@ -55,7 +55,8 @@ internal static class FactorStep
         {
             run.Report($"factor {factor.Id}");
             run.Options.CancellationToken.ThrowIfCancellationRequested();
-            var fc = incremental is not null && incremental.PreviousClasses.TryGetValue(factor.Id, out var previous) && previous.Width == run.Grid.Width && previous.Height == run.Grid.Height
+            var fc = incremental is not null && incremental.PreviousClasses.TryGetValue(factor.Id, out var previous) && previous.Width == run.Grid.Width &&
+                previous.Height == run.Grid.Height
                 ? Patch(run, factor, previous, incremental, recomputed, ref cells)
                 : Whole(run, factor, recomputed, ref cells);
             ZoningEngine.ApplyMask(fc, mask);
@@ -74,7 +75,8 @@ internal static class FactorStep
         return FactorClasses.Compute(factor, run.Inputs.Factors[factor.Id], run.Grid, whole, run.Options);
     }
 
-    private static RasterBuffer<byte> Patch(RunContext run, FactorDefinition factor, RasterBuffer<byte> previous, IncrementalPlan plan, List<string> recomputed, ref long cells)
+    private static RasterBuffer<byte> Patch(
+        RunContext run, FactorDefinition factor, RasterBuffer<byte> previous, IncrementalPlan plan, List<string> recomputed, ref long cells)
     {
         var grid = run.Grid;
         var fc = new RasterBuffer<byte>(grid.Width, grid.Height, (byte[])previous.Data.Clone());
@@ -126,7 +128,11 @@ internal sealed record PointCells(List<int> All, List<int> Training, List<int> H
 internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? Ahp, float[][] Tables, List<FactorSummary> Summaries)
 {
     public static FactorScores Fit(RiskModel model, IReadOnlyDictionary<string, RasterBuffer<byte>> classes, IReadOnlyList<int> trainingCells) =>
-        Fit(model, j => ZoningEngine.CountClasses(classes[model.Factors[j].Id], model.Factors[j].Transform.ClassCount), (j, cell) => classes[model.Factors[j].Id].Data[cell], trainingCells);
+        Fit(
+            model,
+            j => ZoningEngine.CountClasses(classes[model.Factors[j].Id], model.Factors[j].Transform.ClassCount),
+            (j, cell) => classes[model.Factors[j].Id].Data[cell],
+            trainingCells);
 
     /// <param name="countsOf">Cells per class of factor j (whole grid or summed per block).</param>
     /// <param name="classAt">Factor j's class at a cell (only the training cells are asked).</param>
@@ -162,10 +168,12 @@ internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? A
 internal static class IndexStep
 {
     public static RasterBuffer<float> Combine(RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, int[] which) =>
-        ZoningEngine.Combine(run.Grid, mask, which.Select(j => factors.Classes[run.Model.Factors[j].Id]).ToArray(), which.Select(j => scores.Tables[j]).ToArray(), run.Options);
+        ZoningEngine.Combine(
+            run.Grid, mask, which.Select(j => factors.Classes[run.Model.Factors[j].Id]).ToArray(), which.Select(j => scores.Tables[j]).ToArray(), run.Options);
 
     /// <summary>Susceptibility: the intrinsic factors' tables rescaled so their weights sum to 1 (docs/DOMAIN.md §1).</summary>
-    public static RasterBuffer<float> CombineSusceptible(RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, int[] susceptible)
+    public static RasterBuffer<float> CombineSusceptible(
+        RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, int[] susceptible)
     {
         var share = scores.Weights is null ? 1f : (float)susceptible.Sum(j => scores.Weights[j]);
         var tables = susceptible.Select(j => scores.Tables[j].Select(v => v / share).ToArray()).ToArray();

@@ -69,7 +69,8 @@ public sealed class RingChain
     };
 }
 
-/// <summary>What polygonizing one block gives: the finished polygons of the components inside it, each with its place in the whole-grid order, and the ring pieces of the components that cross its edges.</summary>
+/// <summary>What polygonizing one block gives: the finished polygons of the components inside it, each with its place in the whole-grid order, and the ring
+/// pieces of the components that cross its edges.</summary>
 public sealed class BlockPolygons
 {
     public required int Block { get; init; }
@@ -110,10 +111,12 @@ public sealed class BlockPolygons
     }
 }
 
-/// <summary>A polygon's place in the whole-grid polygonizer's output: the corner its shell was started from (scan order), its piece after splitting at pinches, its part after repair.</summary>
+/// <summary>A polygon's place in the whole-grid polygonizer's output: the corner its shell was started from (scan order), its piece after splitting at pinches,
+/// its part after repair.</summary>
 public readonly record struct PolygonOrder(long Corner, int Piece, int Part) : IComparable<PolygonOrder>
 {
-    public int CompareTo(PolygonOrder other) => Corner != other.Corner ? Corner.CompareTo(other.Corner) : Piece != other.Piece ? Piece.CompareTo(other.Piece) : Part.CompareTo(other.Part);
+    public int CompareTo(PolygonOrder other) =>
+        Corner != other.Corner ? Corner.CompareTo(other.Corner) : Piece != other.Piece ? Piece.CompareTo(other.Piece) : Part.CompareTo(other.Part);
 
     internal static PolygonOrder From(LatticeRings.RingOrder o) => new(o.Corner, o.Piece, o.Part);
 }
@@ -350,7 +353,8 @@ public static class BlockPolygonizer
     /// Joins the ring pieces of the components crossing block edges into rings and assembles their
     /// polygons, each with its place in the whole-grid order.
     /// </summary>
-    public static List<(PolygonOrder Order, ClassPolygon Polygon)> Stitch(IEnumerable<RingChain> chains, GridSpec grid, bool eightConnected, GeometryFactory? factory = null)
+    public static List<(PolygonOrder Order, ClassPolygon Polygon)> Stitch(
+        IEnumerable<RingChain> chains, GridSpec grid, bool eightConnected, GeometryFactory? factory = null)
     {
         factory ??= new GeometryFactory();
         var open = new Dictionary<long, RingChain>();
@@ -459,7 +463,8 @@ public static class BlockPolygonizer
     }
 
     /// <summary>The whole block-wise polygonize in this process (blocks in parallel; two reads of each block).</summary>
-    public static List<ClassPolygon> Run(IRasterWindowSource source, BlockLayout layout, bool eightConnected, RasterOptions? options = null, GeometryFactory? factory = null)
+    public static List<ClassPolygon> Run(
+        IRasterWindowSource source, BlockLayout layout, bool eightConnected, RasterOptions? options = null, GeometryFactory? factory = null)
     {
         options ??= new RasterOptions();
         factory ??= new GeometryFactory();
@@ -468,7 +473,11 @@ public static class BlockPolygonizer
         Parallel.For(0, layout.Count, parallel, i => borders[i] = BlockBorder.Of(layout[i], HaloWindow.Read(source, layout[i], 0).Core(), eightConnected));
         var stitch = new ComponentStitch(layout, borders, eightConnected);
         var blocks = new BlockPolygons[layout.Count];
-        Parallel.For(0, layout.Count, parallel, i => blocks[i] = Trace(HaloWindow.Read(source, layout[i], 1), stitch.Neighbourhood(i), source.Grid, eightConnected, factory));
+        Parallel.For(
+            0,
+            layout.Count,
+            parallel,
+            i => blocks[i] = Trace(HaloWindow.Read(source, layout[i], 1), stitch.Neighbourhood(i), source.Grid, eightConnected, factory));
         return Finish(blocks, source.Grid, eightConnected, factory);
     }
 }

@@ -199,7 +199,8 @@ public static class BlockSieve
             .Where(reach.ContainsKey).ToDictionary(id => id, id => reach[id]);
 
     /// <summary>Pass 3: the block's sieved cells.</summary>
-    public static RasterBuffer<float> Apply(HaloWindow window, BlockNeighbourhood neighbourhood, IReadOnlyDictionary<int, float> reach, int minimumCells, bool eightConnected, int gridWidth)
+    public static RasterBuffer<float> Apply(
+        HaloWindow window, BlockNeighbourhood neighbourhood, IReadOnlyDictionary<int, float> reach, int minimumCells, bool eightConnected, int gridWidth)
     {
         var a = Analyse(window, neighbourhood, minimumCells, eightConnected, gridWidth);
         var components = a.Components;
@@ -244,7 +245,8 @@ public static class BlockSieve
     /// The whole block-wise sieve in this process: blocks in parallel, three reads of each block, memory
     /// bounded by the blocks in flight plus the edge components.
     /// </summary>
-    public static void Run(IRasterWindowSource source, IRasterWindowSink sink, BlockLayout layout, int minimumCells, bool eightConnected, RasterOptions? options = null)
+    public static void Run(
+        IRasterWindowSource source, IRasterWindowSink sink, BlockLayout layout, int minimumCells, bool eightConnected, RasterOptions? options = null)
     {
         options ??= new RasterOptions();
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = options.MaxDegreeOfParallelism, CancellationToken = options.CancellationToken };

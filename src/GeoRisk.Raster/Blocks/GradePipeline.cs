@@ -165,9 +165,12 @@ public static class GradePipeline
 
             case SieveStep:
             {
-                var (n, reach) = Parse(arguments, r => (BlockNeighbourhood.Read(r), BlockBorder.ReadArray(r, br => (Id: br.ReadInt32(), Value: br.ReadSingle()))));
+                var (n, reach) = Parse(
+                    arguments, r => (BlockNeighbourhood.Read(r), BlockBorder.ReadArray(r, br => (Id: br.ReadInt32(), Value: br.ReadSingle()))));
                 var window = HaloWindow.Read(storage.Open(job.Graded), block, 1);
-                var sieved = job.MinimumCells > 1 ? BlockSieve.Apply(window, n, reach.ToDictionary(e => e.Id, e => e.Value), job.MinimumCells, job.EightConnected, grid.Width) : window.Core();
+                var sieved = job.MinimumCells > 1
+                    ? BlockSieve.Apply(window, n, reach.ToDictionary(e => e.Id, e => e.Value), job.MinimumCells, job.EightConnected, grid.Width)
+                    : window.Core();
                 storage.Write(job.Grade, grid, block, sieved.Data);
                 var perGrade = new long[job.Classes + 1];
                 foreach (var g in sieved.Data)
@@ -199,7 +202,8 @@ public static class GradePipeline
     }
 
     /// <summary>Runs the job: block steps through the executor, merges here.</summary>
-    public static async Task<GradeResult> RunAsync(GradeJob job, IBlockExecutor executor, IBlockStorage storage, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
+    public static async Task<GradeResult> RunAsync(
+        GradeJob job, IBlockExecutor executor, IBlockStorage storage, IProgress<string>? progress = null, CancellationToken cancellationToken = default)
     {
         var grid = storage.Open(job.Index).Grid;
         var layout = Layout(job, grid);
@@ -303,7 +307,9 @@ public static class GradePipeline
     /// <summary>The breaks of a job from its merged sample.</summary>
     public static double[] BreaksOf(GradeJob job, float[] sample) => job.Method switch
     {
-        BreakMethod.Fixed => job.FixedBreaks.Count == job.Classes - 1 ? [.. job.FixedBreaks] : throw new ArgumentException($"{job.Classes} classes need {job.Classes - 1} fixed breaks."),
+        BreakMethod.Fixed => job.FixedBreaks.Count == job.Classes - 1
+            ? [.. job.FixedBreaks]
+            : throw new ArgumentException($"{job.Classes} classes need {job.Classes - 1} fixed breaks."),
         BreakMethod.Quantile => Breaks.Quantile(sample, job.Classes),
         BreakMethod.EqualInterval => Breaks.EqualInterval(sample, job.Classes),
         _ => Breaks.NaturalBreaks(sample, job.Classes),

@@ -50,13 +50,15 @@ internal static class Schema
         """,
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('Undefined cartesian SRS', -1, 'NONE', -1, 'undefined', NULL)",
         "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('Undefined geographic SRS', 0, 'NONE', 0, 'undefined', NULL)",
-        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('WGS 84 geodetic', 4326, 'EPSG', 4326, '" + Wgs84Wkt + "', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('WGS 84 " +
+        "geodetic', 4326, 'EPSG', 4326, '" + Wgs84Wkt + "', 'longitude/latitude coordinates in decimal degrees on the WGS 84 spheroid')",
     ];
 
     public static readonly string[] Statements =
     [
         .. GeoPackageCore,
-        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('China Geodetic Coordinate System 2000', 4490, 'EPSG', 4490, '" + Cgcs2000Wkt.Replace("'", "''", StringComparison.Ordinal) + "', 'GeoRisk storage CRS')",
+        "INSERT OR IGNORE INTO gpkg_spatial_ref_sys VALUES ('China Geodetic Coordinate System 2000', 4490, 'EPSG', 4490, '" + Cgcs2000Wkt.Replace(
+            "'", "''", StringComparison.Ordinal) + "', 'GeoRisk storage CRS')",
         """
         CREATE TABLE IF NOT EXISTS georisk_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)
         """,
