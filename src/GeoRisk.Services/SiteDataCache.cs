@@ -142,8 +142,10 @@ internal sealed class SiteDataCache
     /// </summary>
     private async Task<FeatureSet?> SetAsync(string key, Func<Task<IReadOnlyList<GeoFeature>>> load)
     {
+        var loadedHere = false;
         var lazy = _sets.GetOrAdd(key, _ => new Lazy<Task<FeatureSet?>>(async () =>
         {
+            loadedHere = true;
             var features = await load();
             var set = new FeatureSet(features);
             return set.Vertices > _vertexBudget ? null : set;
@@ -162,7 +164,10 @@ internal sealed class SiteDataCache
         if (loaded is not null)
         {
             loaded.LastUsed = Interlocked.Increment(ref _clock);
-            Trim(key);
+            if (loadedHere)
+            {
+                Trim(key); // only a new set can take the total over the budget: warm answers skip the walk over every set
+            }
         }
 
         return loaded;
