@@ -142,211 +142,10 @@ public static class BlockPolygonizer
         }
 
         factory ??= new GeometryFactory();
-        var block = window.Block;
-        int gw = grid.Width, gh = grid.Height;
-        var cornersPerRow = (long)gw + 1;
-        var components = ConnectedComponents.Label(window.Core(), eightConnected);
-        var (_, edgeIndex) = BlockBorder.Of(block, components);
-
-        // Owned corners: [ox0, ox1) × [oy0, oy1).
-        int ox0 = block.X, ox1 = block.Right + (block.Right == gw ? 1 : 0);
-        int oy0 = block.Y, oy1 = block.Bottom + (block.Bottom == gh ? 1 : 0);
-        int ow = ox1 - ox0, oh = oy1 - oy0;
-        var visited = new bool[ow * oh * 4];
-        bool Owned(int cx, int cy) => cx >= ox0 && cx < ox1 && cy >= oy0 && cy < oy1;
-        int EdgeSlot(int cx, int cy, int d) => ((((cy - oy0) * ow) + (cx - ox0)) * 4) + d;
-        float Cell(int x, int y) => x >= block.X - 1 && x <= block.Right && y >= block.Y - 1 && y <= block.Bottom ? window[x, y] : float.NaN;
-
-        // A component reference: a global id (≥ 0) or −(label + 1) for a component inside the block.
-        long RefAt(int x, int y)
-        {
-            if (x >= block.X && x < block.Right && y >= block.Y && y < block.Bottom)
-            {
-                var label = components.Labels[x - block.X, y - block.Y];
-                return label < 0 ? long.MinValue : edgeIndex[label] >= 0 ? neighbourhood.Own[edgeIndex[label]] : -(long)label - 1;
-            }
-
-            var g = neighbourhood.HaloId(block, x, y);
-            return g < 0 ? long.MinValue : g;
-        }
-
-        // The cells right and left of the edge leaving corner (cx, cy) heading d (image space, y down).
-        (int X, int Y) RightCell(int cx, int cy, int d) => d switch
-        {
-            0 => (cx, cy),
-            1 => (cx - 1, cy),
-            2 => (cx - 1, cy - 1),
-            _ => (cx, cy - 1),
-        };
-        (int X, int Y) LeftCell(int cx, int cy, int d) => d switch
-        {
-            0 => (cx, cy - 1),
-            1 => (cx, cy),
-            2 => (cx - 1, cy),
-            _ => (cx - 1, cy - 1),
-        };
-        bool IsBoundary(int cx, int cy, int d, out float value)
-        {
-            var (rx, ry) = RightCell(cx, cy, d);
-            var (lx, ly) = LeftCell(cx, cy, d);
-            value = Cell(rx, ry);
-            return !float.IsNaN(value) && !value.Equals(Cell(lx, ly));
-        }
-
-        var xs = new List<int>();
-        var ys = new List<int>();
-        var junctions = new List<bool>();
-        var localRings = new List<LatticeRings.TracedRing>();
-        var chains = new List<RingChain>();
-        bool IsJunctionAt(int cx, int cy) => LatticeRings.IsJunction(Cell(cx - 1, cy - 1), Cell(cx, cy - 1), Cell(cx - 1, cy), Cell(cx, cy));
-
-        // Walks from an arrival at owned corner (cx, cy) heading dir until the walk leaves the owned corners
-        // (returns the exit arrival) or, for a closed ring started on edge (x0, y0, d0), comes back to it.
-        (long Exit, bool Pinched, long StartCorner, int Split) Walk(int cx, int cy, int dir, float value, bool closed, int x0, int y0, int d0)
-        {
-            xs.Clear();
-            ys.Clear();
-            junctions.Clear();
-            var pinched = false;
-            var startCorner = long.MaxValue;
-            var split = 0;
-            while (true)
-            {
-                float tl = Cell(cx - 1, cy - 1), tr = Cell(cx, cy - 1), bl = Cell(cx - 1, cy), br = Cell(cx, cy);
-                var (next, vertex, saddle) = LatticeRings.Step(tl, tr, bl, br, value, dir, eightConnected, cx, cy);
-                if (vertex)
-                {
-                    xs.Add(cx);
-                    ys.Add(cy);
-                    junctions.Add(LatticeRings.IsJunction(tl, tr, bl, br));
-                }
-
-                pinched |= saddle;
-                if (next == 0)
-                {
-                    var corner = (cy * cornersPerRow) + cx;
-                    if (corner < startCorner)
-                    {
-                        (startCorner, split) = (corner, xs.Count);
-                    }
-                }
-
-                if (closed && cx == x0 && cy == y0 && next == d0)
-                {
-                    return (-1, pinched, startCorner, split);
-                }
-
-                visited[EdgeSlot(cx, cy, next)] = true;
-                cx += LatticeRings.DirectionX[next];
-                cy += LatticeRings.DirectionY[next];
-                dir = next;
-                if (!Owned(cx, cy))
-                {
-                    if (closed)
-                    {
-                        throw new InvalidOperationException($"A ring left block {block.Index} at corner ({cx}, {cy}) without having entered it.");
-                    }
-
-                    return ((((cy * cornersPerRow) + cx) * 4) + dir, pinched, startCorner, split);
-                }
-            }
-        }
-
-        void Keep(long entry, (long Exit, bool Pinched, long StartCorner, int Split) walk, float value, long component)
-        {
-            if (component < 0 && entry < 0)
-            {
-                // A ring of a component inside the block: finished here.
-                var vertices = new List<(int X, int Y)>(xs.Count);
-                for (var i = walk.Split; i < xs.Count; i++)
-                {
-                    vertices.Add((xs[i], ys[i]));
-                }
-
-                for (var i = 0; i < walk.Split; i++)
-                {
-                    vertices.Add((xs[i], ys[i]));
-                }
-
-                var first = localRings.Count;
-                LatticeRings.AddRings(localRings, vertices, walk.Pinched, IsJunctionAt, value, grid.Transform, walk.StartCorner);
-                for (var i = first; i < localRings.Count; i++)
-                {
-                    localRings[i] = localRings[i] with { Component = component };
-                }
-
-                return;
-            }
-
-            if (component < 0)
-            {
-                throw new InvalidOperationException($"A boundary crossing the edge of block {block.Index} belongs to a component inside it.");
-            }
-
-            chains.Add(new RingChain
-            {
-                Entry = entry,
-                Exit = walk.Exit,
-                Component = (int)component,
-                Value = value,
-                Xs = [.. xs],
-                Ys = [.. ys],
-                Junctions = [.. junctions],
-                Pinched = walk.Pinched,
-                StartCorner = walk.StartCorner,
-                Split = walk.Split,
-            });
-        }
-
-        // Pieces entering from outside: arrivals at owned corners on the owned area's rim along an edge
-        // that starts at a corner outside it.
-        for (var cy = oy0; cy < oy1; cy++)
-        {
-            for (var cx = ox0; cx < ox1; cx++)
-            {
-                if (cy != oy0 && cy != oy1 - 1 && cx != ox0 && cx != ox1 - 1)
-                {
-                    continue;
-                }
-
-                for (var d = 0; d < 4; d++)
-                {
-                    int qx = cx - LatticeRings.DirectionX[d], qy = cy - LatticeRings.DirectionY[d];
-                    if (Owned(qx, qy) || qx < 0 || qy < 0 || qx > gw || qy > gh || !IsBoundary(qx, qy, d, out var value))
-                    {
-                        continue;
-                    }
-
-                    var walk = Walk(cx, cy, d, value, closed: false, 0, 0, 0);
-                    var (rx, ry) = RightCell(qx, qy, d);
-                    Keep((((cy * cornersPerRow) + cx) * 4) + d, walk, value, RefAt(rx, ry));
-                }
-            }
-        }
-
-        // What is left are rings that never leave the block's corners.
-        for (var cy = oy0; cy < oy1; cy++)
-        {
-            for (var cx = ox0; cx < ox1; cx++)
-            {
-                for (var d = 0; d < 4; d++)
-                {
-                    if (visited[EdgeSlot(cx, cy, d)] || !IsBoundary(cx, cy, d, out var value))
-                    {
-                        continue;
-                    }
-
-                    visited[EdgeSlot(cx, cy, d)] = true;
-                    var walk = Walk(cx + LatticeRings.DirectionX[d], cy + LatticeRings.DirectionY[d], d, value, closed: true, cx, cy, d);
-                    var (rx, ry) = RightCell(cx, cy, d);
-                    Keep(-1, walk, value, RefAt(rx, ry));
-                }
-            }
-        }
-
-        localRings.Sort((a, b) => a.Order.CompareTo(b.Order));
-        var polygons = LatticeRings.Assemble(localRings, grid.Transform, eightConnected, factory).Select(p => (PolygonOrder.From(p.Order), p.Polygon)).ToList();
-        return new BlockPolygons { Block = block.Index, Polygons = polygons, Chains = chains };
+        var walk = new BlockRingWalk(window, neighbourhood, grid, eightConnected);
+        walk.WalkEntering();
+        walk.WalkClosed();
+        return walk.Result(factory);
     }
 
     /// <summary>
@@ -357,8 +156,21 @@ public static class BlockPolygonizer
         IEnumerable<RingChain> chains, GridSpec grid, bool eightConnected, GeometryFactory? factory = null)
     {
         factory ??= new GeometryFactory();
-        var open = new Dictionary<long, RingChain>();
         var rings = new List<LatticeRings.TracedRing>();
+        var vertices = new List<(int X, int Y)>();
+        foreach (var cycle in Cycles(chains))
+        {
+            AddCycleRings(rings, cycle, vertices, grid.Transform);
+        }
+
+        rings.Sort((a, b) => a.Order.CompareTo(b.Order));
+        return LatticeRings.Assemble(rings, grid.Transform, eightConnected, factory).Select(p => (PolygonOrder.From(p.Order), p.Polygon)).ToList();
+    }
+
+    /// <summary>The closed pieces, then the open ones joined end to start into cycles in order of their smallest entry.</summary>
+    private static List<List<RingChain>> Cycles(IEnumerable<RingChain> chains)
+    {
+        var open = new Dictionary<long, RingChain>();
         var cycles = new List<List<RingChain>>();
         foreach (var c in chains)
         {
@@ -397,53 +209,53 @@ public static class BlockPolygonizer
             cycles.Add(cycle);
         }
 
-        var vertices = new List<(int X, int Y)>();
-        foreach (var cycle in cycles)
+        return cycles;
+    }
+
+    /// <summary>
+    /// Adds the rings of one cycle of pieces as the whole-grid tracer records them: from the first vertex after its smallest
+    /// eastward edge round to the decision at that edge's corner. <paramref name="vertices"/> is scratch.
+    /// </summary>
+    private static void AddCycleRings(List<LatticeRings.TracedRing> rings, List<RingChain> cycle, List<(int X, int Y)> vertices, GeoTransform transform)
+    {
+        var total = cycle.Sum(p => p.Xs.Length);
+        long startCorner = long.MaxValue;
+        int split = 0, offset = 0;
+        var pinched = false;
+        foreach (var p in cycle)
         {
-            // The ring as the whole-grid tracer records it: from the first vertex after its smallest eastward
-            // edge round to the decision at that edge's corner.
-            var total = cycle.Sum(p => p.Xs.Length);
-            long startCorner = long.MaxValue;
-            int split = 0, offset = 0;
-            var pinched = false;
-            foreach (var p in cycle)
+            if (p.StartCorner < startCorner)
             {
-                if (p.StartCorner < startCorner)
-                {
-                    (startCorner, split) = (p.StartCorner, offset + p.Split);
-                }
-
-                pinched |= p.Pinched;
-                offset += p.Xs.Length;
+                (startCorner, split) = (p.StartCorner, offset + p.Split);
             }
 
-            vertices.Clear();
-            var junctionAt = new Dictionary<(int, int), bool>();
-            foreach (var p in cycle)
-            {
-                for (var i = 0; i < p.Xs.Length; i++)
-                {
-                    vertices.Add((p.Xs[i], p.Ys[i]));
-                    if (pinched)
-                    {
-                        junctionAt[(p.Xs[i], p.Ys[i])] = p.Junctions[i];
-                    }
-                }
-            }
+            pinched |= p.Pinched;
+            offset += p.Xs.Length;
+        }
 
-            var rotated = new List<(int X, int Y)>(total);
-            rotated.AddRange(vertices.Skip(split));
-            rotated.AddRange(vertices.Take(split));
-            var first = rings.Count;
-            LatticeRings.AddRings(rings, rotated, pinched, (x, y) => junctionAt[(x, y)], cycle[0].Value, grid.Transform, startCorner);
-            for (var i = first; i < rings.Count; i++)
+        vertices.Clear();
+        var junctionAt = new Dictionary<(int, int), bool>();
+        foreach (var p in cycle)
+        {
+            for (var i = 0; i < p.Xs.Length; i++)
             {
-                rings[i] = rings[i] with { Component = cycle[0].Component };
+                vertices.Add((p.Xs[i], p.Ys[i]));
+                if (pinched)
+                {
+                    junctionAt[(p.Xs[i], p.Ys[i])] = p.Junctions[i];
+                }
             }
         }
 
-        rings.Sort((a, b) => a.Order.CompareTo(b.Order));
-        return LatticeRings.Assemble(rings, grid.Transform, eightConnected, factory).Select(p => (PolygonOrder.From(p.Order), p.Polygon)).ToList();
+        var rotated = new List<(int X, int Y)>(total);
+        rotated.AddRange(vertices.Skip(split));
+        rotated.AddRange(vertices.Take(split));
+        var first = rings.Count;
+        LatticeRings.AddRings(rings, rotated, pinched, (x, y) => junctionAt[(x, y)], cycle[0].Value, transform, startCorner);
+        for (var i = first; i < rings.Count; i++)
+        {
+            rings[i] = rings[i] with { Component = cycle[0].Component };
+        }
     }
 
     /// <summary>The finished polygons of every block and the stitched ones, in the whole-grid order.</summary>
