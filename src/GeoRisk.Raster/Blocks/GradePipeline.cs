@@ -120,85 +120,89 @@ public static class GradePipeline
         var index = storage.Open(job.Index);
         var grid = index.Grid;
         var block = Layout(job, grid)[blockIndex];
-        switch (step)
+        return step switch
         {
-            case SampleStep:
+            SampleStep => SampleBlock(job, index, grid, block),
+            ClassifyStep => ClassifyBlock(job, index, grid, block, arguments, storage),
+            SieveNeighboursStep => SieveNeighboursBlock(job, grid, block, arguments, storage),
+            SieveStep => SieveBlock(job, grid, block, arguments, storage),
+            PolygonizeStep => PolygonizeBlock(job, grid, block, arguments, storage),
+            _ => throw new ArgumentException($"Unknown block step '{step}'.", nameof(step)),
+        };
+    }
+
+    private static byte[] SampleBlock(GradeJob job, IRasterWindowSource index, GridSpec grid, BlockRect block)
+    {
+        var cells = HaloWindow.Read(index, block, 0).Data;
+        var sample = new CellSample(job.SampleSize);
+        sample.AddWindow(cells, block.X, block.Y, block.Width, grid.Width);
+        var range = new ValueRange();
+        range.Add(cells);
+        var (ids, values) = sample.ToArrays();
+        return Bytes(w =>
+        {
+            BlockBorder.WriteArray(w, ids, (bw, v) => bw.Write(v));
+            BlockBorder.WriteArray(w, values, (bw, v) => bw.Write(v));
+            w.Write(range.Min);
+            w.Write(range.Max);
+            w.Write(range.Count);
+        });
+    }
+
+    private static byte[] ClassifyBlock(GradeJob job, IRasterWindowSource index, GridSpec grid, BlockRect block, byte[] arguments, IBlockStorage storage)
+    {
+        var (breaks, min, max) = Parse(arguments, r => (BlockBorder.ReadArray(r, br => br.ReadDouble()), r.ReadSingle(), r.ReadSingle()));
+        var values = HaloWindow.Read(index, block, 0).Core();
+        var graded = Breaks.Classify(values, breaks, new RasterOptions { MaxDegreeOfParallelism = 1 });
+        storage.Write(job.Graded, grid, block, graded.Data);
+        var histogram = new ValueHistogram(min, max);
+        histogram.Add(values.Data);
+        var border = BlockBorder.Of(block, graded, job.EightConnected);
+        return Bytes(w =>
+        {
+            border.Write(w);
+            WriteSparse(w, histogram.Cells);
+        });
+    }
+
+    private static byte[] SieveNeighboursBlock(GradeJob job, GridSpec grid, BlockRect block, byte[] arguments, IBlockStorage storage)
+    {
+        var n = Parse(arguments, BlockNeighbourhood.Read);
+        var window = HaloWindow.Read(storage.Open(job.Graded), block, 1);
+        return Bytes(BlockSieve.Neighbours(window, n, job.MinimumCells, job.EightConnected, grid.Width).Write);
+    }
+
+    private static byte[] SieveBlock(GradeJob job, GridSpec grid, BlockRect block, byte[] arguments, IBlockStorage storage)
+    {
+        var (n, reach) = Parse(
+            arguments, r => (BlockNeighbourhood.Read(r), BlockBorder.ReadArray(r, br => (Id: br.ReadInt32(), Value: br.ReadSingle()))));
+        var window = HaloWindow.Read(storage.Open(job.Graded), block, 1);
+        var sieved = job.MinimumCells > 1
+            ? BlockSieve.Apply(window, n, reach.ToDictionary(e => e.Id, e => e.Value), job.MinimumCells, job.EightConnected, grid.Width)
+            : window.Core();
+        storage.Write(job.Grade, grid, block, sieved.Data);
+        var perGrade = new long[job.Classes + 1];
+        foreach (var g in sieved.Data)
+        {
+            if (!float.IsNaN(g))
             {
-                var cells = HaloWindow.Read(index, block, 0).Data;
-                var sample = new CellSample(job.SampleSize);
-                sample.AddWindow(cells, block.X, block.Y, block.Width, grid.Width);
-                var range = new ValueRange();
-                range.Add(cells);
-                var (ids, values) = sample.ToArrays();
-                return Bytes(w =>
-                {
-                    BlockBorder.WriteArray(w, ids, (bw, v) => bw.Write(v));
-                    BlockBorder.WriteArray(w, values, (bw, v) => bw.Write(v));
-                    w.Write(range.Min);
-                    w.Write(range.Max);
-                    w.Write(range.Count);
-                });
+                perGrade[(int)g]++;
             }
-
-            case ClassifyStep:
-            {
-                var (breaks, min, max) = Parse(arguments, r => (BlockBorder.ReadArray(r, br => br.ReadDouble()), r.ReadSingle(), r.ReadSingle()));
-                var values = HaloWindow.Read(index, block, 0).Core();
-                var graded = Breaks.Classify(values, breaks, new RasterOptions { MaxDegreeOfParallelism = 1 });
-                storage.Write(job.Graded, grid, block, graded.Data);
-                var histogram = new ValueHistogram(min, max);
-                histogram.Add(values.Data);
-                var border = BlockBorder.Of(block, graded, job.EightConnected);
-                return Bytes(w =>
-                {
-                    border.Write(w);
-                    WriteSparse(w, histogram.Cells);
-                });
-            }
-
-            case SieveNeighboursStep:
-            {
-                var n = Parse(arguments, BlockNeighbourhood.Read);
-                var window = HaloWindow.Read(storage.Open(job.Graded), block, 1);
-                return Bytes(BlockSieve.Neighbours(window, n, job.MinimumCells, job.EightConnected, grid.Width).Write);
-            }
-
-            case SieveStep:
-            {
-                var (n, reach) = Parse(
-                    arguments, r => (BlockNeighbourhood.Read(r), BlockBorder.ReadArray(r, br => (Id: br.ReadInt32(), Value: br.ReadSingle()))));
-                var window = HaloWindow.Read(storage.Open(job.Graded), block, 1);
-                var sieved = job.MinimumCells > 1
-                    ? BlockSieve.Apply(window, n, reach.ToDictionary(e => e.Id, e => e.Value), job.MinimumCells, job.EightConnected, grid.Width)
-                    : window.Core();
-                storage.Write(job.Grade, grid, block, sieved.Data);
-                var perGrade = new long[job.Classes + 1];
-                foreach (var g in sieved.Data)
-                {
-                    if (!float.IsNaN(g))
-                    {
-                        perGrade[(int)g]++;
-                    }
-                }
-
-                var border = BlockBorder.Of(block, sieved, job.EightConnected);
-                return Bytes(w =>
-                {
-                    border.Write(w);
-                    BlockBorder.WriteArray(w, perGrade, (bw, v) => bw.Write(v));
-                });
-            }
-
-            case PolygonizeStep:
-            {
-                var n = Parse(arguments, BlockNeighbourhood.Read);
-                var window = HaloWindow.Read(storage.Open(job.Grade), block, 1);
-                return Bytes(BlockPolygonizer.Trace(window, n, grid, job.EightConnected).Write);
-            }
-
-            default:
-                throw new ArgumentException($"Unknown block step '{step}'.", nameof(step));
         }
+
+        var border = BlockBorder.Of(block, sieved, job.EightConnected);
+        return Bytes(w =>
+        {
+            border.Write(w);
+            BlockBorder.WriteArray(w, perGrade, (bw, v) => bw.Write(v));
+        });
+    }
+
+    private static byte[] PolygonizeBlock(GradeJob job, GridSpec grid, BlockRect block, byte[] arguments, IBlockStorage storage)
+    {
+        var n = Parse(arguments, BlockNeighbourhood.Read);
+        var window = HaloWindow.Read(storage.Open(job.Grade), block, 1);
+        return Bytes(BlockPolygonizer.Trace(window, n, grid, job.EightConnected).Write);
     }
 
     /// <summary>Runs the job: block steps through the executor, merges here.</summary>
@@ -213,6 +217,39 @@ public static class GradePipeline
         }
 
         progress?.Report(SampleStep);
+        var (sample, range) = await SampleAsync(job, executor, cancellationToken);
+        if (range.IsEmpty)
+        {
+            throw new InvalidOperationException("The index raster has no valid cells.");
+        }
+
+        var breaks = BreaksOf(job, sample.Values());
+        progress?.Report(ClassifyStep);
+        var (histogram, borders) = await ClassifyAsync(breaks, range, executor, cancellationToken);
+        var stitch = new ComponentStitch(layout, borders, job.EightConnected);
+        IReadOnlyDictionary<int, float> reach = new Dictionary<int, float>();
+        if (job.MinimumCells > 1)
+        {
+            progress?.Report(SieveNeighboursStep);
+            var partials = (await executor.RunAsync(SieveNeighboursStep, b => Bytes(stitch.Neighbourhood(b).Write), cancellationToken))
+                .Select(bytes => Parse(bytes, SievePartials.Read)).ToList();
+            reach = BlockSieve.Resolve(stitch, partials, job.MinimumCells);
+        }
+
+        progress?.Report(SieveStep);
+        var (cellsPerGrade, sievedBorders) = await SieveAsync(job, stitch, reach, executor, cancellationToken);
+        progress?.Report(PolygonizeStep);
+        var zonesStitch = new ComponentStitch(layout, sievedBorders, job.EightConnected);
+        var factory = new GeometryFactory();
+        var blocks = (await executor.RunAsync(PolygonizeStep, b => Bytes(zonesStitch.Neighbourhood(b).Write), cancellationToken))
+            .Select(bytes => Parse(bytes, r => BlockPolygons.Read(r, factory))).ToList();
+        var zones = BlockPolygonizer.Finish(blocks, grid, job.EightConnected, factory);
+        return new GradeResult(breaks, cellsPerGrade, histogram, zones, stitch.EdgeComponents + zonesStitch.EdgeComponents);
+    }
+
+    /// <summary>The sample step: every block's sample merged into one, and the index range.</summary>
+    private static async Task<(CellSample Sample, ValueRange Range)> SampleAsync(GradeJob job, IBlockExecutor executor, CancellationToken cancellationToken)
+    {
         var sample = new CellSample(job.SampleSize);
         var range = new ValueRange();
         foreach (var bytes in await executor.RunAsync(SampleStep, _ => [], cancellationToken))
@@ -227,13 +264,13 @@ public static class GradePipeline
             });
         }
 
-        if (range.IsEmpty)
-        {
-            throw new InvalidOperationException("The index raster has no valid cells.");
-        }
+        return (sample, range);
+    }
 
-        var breaks = BreaksOf(job, sample.Values());
-        progress?.Report(ClassifyStep);
+    /// <summary>The classify step: the index histogram and each block's border of grades.</summary>
+    private static async Task<(ValueHistogram Histogram, List<BlockBorder> Borders)> ClassifyAsync(
+        double[] breaks, ValueRange range, IBlockExecutor executor, CancellationToken cancellationToken)
+    {
         var classifyArgs = Bytes(w =>
         {
             BlockBorder.WriteArray(w, breaks, (bw, v) => bw.Write(v));
@@ -252,18 +289,13 @@ public static class GradePipeline
             });
         }
 
-        histogram = ValueHistogram.FromCounts(histogram.Min, histogram.Max, histogram.Cells);
-        var stitch = new ComponentStitch(layout, borders, job.EightConnected);
-        IReadOnlyDictionary<int, float> reach = new Dictionary<int, float>();
-        if (job.MinimumCells > 1)
-        {
-            progress?.Report(SieveNeighboursStep);
-            var partials = (await executor.RunAsync(SieveNeighboursStep, b => Bytes(stitch.Neighbourhood(b).Write), cancellationToken))
-                .Select(bytes => Parse(bytes, SievePartials.Read)).ToList();
-            reach = BlockSieve.Resolve(stitch, partials, job.MinimumCells);
-        }
+        return (ValueHistogram.FromCounts(histogram.Min, histogram.Max, histogram.Cells), borders);
+    }
 
-        progress?.Report(SieveStep);
+    /// <summary>The sieve step: cells per grade and each block's border of sieved grades.</summary>
+    private static async Task<(long[] CellsPerGrade, List<BlockBorder> Borders)> SieveAsync(
+        GradeJob job, ComponentStitch stitch, IReadOnlyDictionary<int, float> reach, IBlockExecutor executor, CancellationToken cancellationToken)
+    {
         var cellsPerGrade = new long[job.Classes + 1];
         var sievedBorders = new List<BlockBorder>();
         var sieveResults = await executor.RunAsync(SieveStep, b =>
@@ -295,13 +327,7 @@ public static class GradePipeline
             });
         }
 
-        progress?.Report(PolygonizeStep);
-        var zonesStitch = new ComponentStitch(layout, sievedBorders, job.EightConnected);
-        var factory = new GeometryFactory();
-        var blocks = (await executor.RunAsync(PolygonizeStep, b => Bytes(zonesStitch.Neighbourhood(b).Write), cancellationToken))
-            .Select(bytes => Parse(bytes, r => BlockPolygons.Read(r, factory))).ToList();
-        var zones = BlockPolygonizer.Finish(blocks, grid, job.EightConnected, factory);
-        return new GradeResult(breaks, cellsPerGrade, histogram, zones, stitch.EdgeComponents + zonesStitch.EdgeComponents);
+        return (cellsPerGrade, sievedBorders);
     }
 
     /// <summary>The breaks of a job from its merged sample.</summary>
