@@ -110,19 +110,7 @@ public static class BlockSieve
     /// </summary>
     public static IReadOnlyDictionary<int, float> Resolve(ComponentStitch stitch, IEnumerable<SievePartials> partials, int minimumCells)
     {
-        var best = new Dictionary<int, (long Size, long Key, SieveExit Exit)>();
-        foreach (var p in partials)
-        {
-            for (var i = 0; i < p.Ids.Length; i++)
-            {
-                var candidate = (p.NeighbourSizes[i], p.Keys[i], p.Exits[i]);
-                if (!best.TryGetValue(p.Ids[i], out var current) || IsBetter(candidate.Item1, candidate.Item2, current.Size, current.Key))
-                {
-                    best[p.Ids[i]] = candidate;
-                }
-            }
-        }
-
+        var best = BestExits(partials);
         var reach = new Dictionary<int, float>();
         var decided = new HashSet<int>();
         var path = new List<int>();
@@ -134,46 +122,8 @@ public static class BlockSieve
                 continue;
             }
 
-            // Follow the chain until something decided, a value, an end or a loop; everything on the way ends alike.
-            path.Clear();
-            onPath.Clear();
-            float? outcome = null;
-            var cur = id;
-            while (true)
-            {
-                if (decided.Contains(cur))
-                {
-                    outcome = reach.TryGetValue(cur, out var v) ? v : null;
-                    break;
-                }
-
-                if (stitch.Sizes[cur] >= minimumCells)
-                {
-                    outcome = stitch.Values[cur];
-                    break;
-                }
-
-                if (!onPath.Add(cur))
-                {
-                    break; // a loop of small regions: none of them finds a large one
-                }
-
-                path.Add(cur);
-                if (!best.TryGetValue(cur, out var b) || b.Exit.Kind == SieveExitKind.None)
-                {
-                    break;
-                }
-
-                if (b.Exit.Kind == SieveExitKind.Value)
-                {
-                    outcome = b.Exit.Value;
-                    break;
-                }
-
-                cur = b.Exit.Global;
-            }
-
-            foreach (var p in path.Append(cur))
+            var (outcome, last) = FollowChain(stitch, best, reach, decided, path, onPath, id, minimumCells);
+            foreach (var p in path.Append(last))
             {
                 if (decided.Add(p))
                 {
@@ -191,6 +141,74 @@ public static class BlockSieve
         }
 
         return reach;
+    }
+
+    /// <summary>Every stitched component's largest neighbour over all blocks' partials.</summary>
+    private static Dictionary<int, (long Size, long Key, SieveExit Exit)> BestExits(IEnumerable<SievePartials> partials)
+    {
+        var best = new Dictionary<int, (long Size, long Key, SieveExit Exit)>();
+        foreach (var p in partials)
+        {
+            for (var i = 0; i < p.Ids.Length; i++)
+            {
+                var candidate = (p.NeighbourSizes[i], p.Keys[i], p.Exits[i]);
+                if (!best.TryGetValue(p.Ids[i], out var current) || IsBetter(candidate.Item1, candidate.Item2, current.Size, current.Key))
+                {
+                    best[p.Ids[i]] = candidate;
+                }
+            }
+        }
+
+        return best;
+    }
+
+    /// <summary>
+    /// Follows the chain from <paramref name="id"/> until something decided, a value, an end or a loop; everything on the way
+    /// (left in <paramref name="path"/>, plus the returned last component) ends alike, with the returned outcome.
+    /// </summary>
+    private static (float? Outcome, int Last) FollowChain(
+        ComponentStitch stitch,
+        Dictionary<int, (long Size, long Key, SieveExit Exit)> best,
+        Dictionary<int, float> reach,
+        HashSet<int> decided,
+        List<int> path,
+        HashSet<int> onPath,
+        int id,
+        int minimumCells)
+    {
+        path.Clear();
+        onPath.Clear();
+        var cur = id;
+        while (true)
+        {
+            if (decided.Contains(cur))
+            {
+                return (reach.TryGetValue(cur, out var v) ? v : null, cur);
+            }
+
+            if (stitch.Sizes[cur] >= minimumCells)
+            {
+                return (stitch.Values[cur], cur);
+            }
+
+            if (!onPath.Add(cur))
+            {
+                return (null, cur); // a loop of small regions: none of them finds a large one
+            }
+
+            path.Add(cur);
+            if (!best.TryGetValue(cur, out var b) || b.Exit.Kind == SieveExitKind.None)
+            {
+                return (null, cur);
+            }
+
+            if (b.Exit.Kind == SieveExitKind.Value)
+            {
+                return (b.Exit.Value, cur);
+            }
+
+            cur = b.Exit.Global;
+        }
     }
 
     /// <summary>The part of <see cref="Resolve"/>'s answer a block's last pass needs.</summary>
