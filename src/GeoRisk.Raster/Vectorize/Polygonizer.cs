@@ -50,65 +50,14 @@ public static class Polygonizer
         var labelling = Task.Run(() => RunLabels.Build(grid, eightConnected, ct), ct);
         var rings = TraceAll(grid, transform, eightConnected, options);
         var labels = labelling.GetAwaiter().GetResult();
+        var shells = new ShellSet(labels.IdCount);
+        shells.AddShells(rings, labels, grid.Palette, factory);
+        shells.AddHoles(rings, labels, transform, factory);
+        return Polygons(shells.Shells, eightConnected, factory);
+    }
 
-        // Shells run clockwise on the map (negative signed area with y up); holes anticlockwise. A ring's
-        // reference cell lies in the region it bounds, so region labels pair holes with their shell in
-        // O(1) each, with no point-in-polygon tests.
-        var shells = new List<(float Value, LinearRing Ring, List<LinearRing> Holes)>();
-        var shellOfRegion = new int[labels.IdCount];
-        Array.Fill(shellOfRegion, -1);
-        Dictionary<int, List<int>>? moreShells = null; // 8-connected regions pinched into several lobes
-        foreach (var r in rings)
-        {
-            if (r.Area >= 0)
-            {
-                continue;
-            }
-
-            var region = labels.RegionOf(r.RefX, r.RefY);
-            if (shellOfRegion[region] < 0)
-            {
-                shellOfRegion[region] = shells.Count;
-            }
-            else
-            {
-                moreShells ??= [];
-                if (!moreShells.TryGetValue(region, out var list))
-                {
-                    moreShells[region] = list = [shellOfRegion[region]];
-                }
-
-                list.Add(shells.Count);
-            }
-
-            shells.Add((grid.Palette[r.Value], factory.CreateLinearRing(r.Ring), []));
-        }
-
-        foreach (var hole in rings)
-        {
-            if (hole.Area <= 0)
-            {
-                continue;
-            }
-
-            var region = labels.RegionOf(hole.RefX, hole.RefY);
-            var owner = shellOfRegion[region];
-            if (owner < 0)
-            {
-                continue;
-            }
-
-            // Only 8-connected regions whose outline pinches into several lobes have more than one shell.
-            if (moreShells is not null && moreShells.TryGetValue(region, out var candidates))
-            {
-                var (px, py) = transform.PixelCentre(hole.RefX, hole.RefY);
-                var probe = factory.CreatePoint(new Coordinate(px, py));
-                owner = candidates.FirstOrDefault(i => factory.CreatePolygon(shells[i].Ring).Contains(probe), owner);
-            }
-
-            shells[owner].Holes.Add(factory.CreateLinearRing(hole.Ring));
-        }
-
+    private static List<ClassPolygon> Polygons(List<(float Value, LinearRing Ring, List<LinearRing> Holes)> shells, bool eightConnected, GeometryFactory factory)
+    {
         // With 4-connectivity the polygons are valid by construction: rings are simple lattice paths (split at
         // pinches), holes lie inside their shell and touch it at most at corners (checked exhaustively on
         // every 4×4 pattern by the tests). Checking IsValid here would cost more than the polygonize.
@@ -134,6 +83,82 @@ public static class Polygonizer
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Shells run clockwise on the map (negative signed area with y up); holes anticlockwise. A ring's
+    /// reference cell lies in the region it bounds, so region labels pair holes with their shell in
+    /// O(1) each, with no point-in-polygon tests.
+    /// </summary>
+    private sealed class ShellSet
+    {
+        private readonly int[] _shellOfRegion;
+        private Dictionary<int, List<int>>? _moreShells; // 8-connected regions pinched into several lobes
+
+        public ShellSet(int regions)
+        {
+            _shellOfRegion = new int[regions];
+            Array.Fill(_shellOfRegion, -1);
+        }
+
+        public List<(float Value, LinearRing Ring, List<LinearRing> Holes)> Shells { get; } = [];
+
+        public void AddShells(List<TracedRing> rings, RunLabels labels, float[] palette, GeometryFactory factory)
+        {
+            foreach (var r in rings)
+            {
+                if (r.Area >= 0)
+                {
+                    continue;
+                }
+
+                var region = labels.RegionOf(r.RefX, r.RefY);
+                if (_shellOfRegion[region] < 0)
+                {
+                    _shellOfRegion[region] = Shells.Count;
+                }
+                else
+                {
+                    _moreShells ??= [];
+                    if (!_moreShells.TryGetValue(region, out var list))
+                    {
+                        _moreShells[region] = list = [_shellOfRegion[region]];
+                    }
+
+                    list.Add(Shells.Count);
+                }
+
+                Shells.Add((palette[r.Value], factory.CreateLinearRing(r.Ring), []));
+            }
+        }
+
+        public void AddHoles(List<TracedRing> rings, RunLabels labels, GeoTransform transform, GeometryFactory factory)
+        {
+            foreach (var hole in rings)
+            {
+                if (hole.Area <= 0)
+                {
+                    continue;
+                }
+
+                var region = labels.RegionOf(hole.RefX, hole.RefY);
+                var owner = _shellOfRegion[region];
+                if (owner < 0)
+                {
+                    continue;
+                }
+
+                // Only 8-connected regions whose outline pinches into several lobes have more than one shell.
+                if (_moreShells is not null && _moreShells.TryGetValue(region, out var candidates))
+                {
+                    var (px, py) = transform.PixelCentre(hole.RefX, hole.RefY);
+                    var probe = factory.CreatePoint(new Coordinate(px, py));
+                    owner = candidates.FirstOrDefault(i => factory.CreatePolygon(Shells[i].Ring).Contains(probe), owner);
+                }
+
+                Shells[owner].Holes.Add(factory.CreateLinearRing(hole.Ring));
+            }
+        }
     }
 
     private static IEnumerable<Polygon> Parts(Geometry g) => g switch
