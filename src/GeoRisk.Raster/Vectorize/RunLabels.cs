@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using GeoRisk.Raster.Classify;
 
 namespace GeoRisk.Raster.Vectorize;
@@ -82,46 +83,14 @@ internal sealed class RunLabels
                 var id = -1;
                 if (v != T.Zero)
                 {
-                    // Runs of the row above that touch [x0, x1): those ending after x0 − reach and starting before x1 + reach.
-                    while (j < previousEnd && end[j] + reach <= x0)
-                    {
-                        j++;
-                    }
-
-                    for (var k = j; k < previousEnd; k++)
-                    {
-                        var kStart = k == previousFirst ? 0 : end[k - 1];
-                        if (kStart >= x1 + reach)
-                        {
-                            break;
-                        }
-
-                        if (ids[k] >= 0 && cells[rowOffset - stride + kStart] == v)
-                        {
-                            id = id < 0 ? ids[k] : ConnectedComponents.Union(parent, id, ids[k]);
-                        }
-                    }
-
+                    id = TouchingAbove(cells, v, rowOffset - stride, x0, x1, reach, end, ids, parent, ref j, previousFirst, previousEnd);
                     if (id < 0)
                     {
-                        if (next == parent.Length)
-                        {
-                            Array.Resize(ref parent, next * 2);
-                        }
-
-                        parent[next] = next;
-                        id = next++;
+                        id = NewId(ref parent, ref next);
                     }
                 }
 
-                if (count == end.Length)
-                {
-                    Array.Resize(ref end, count * 2);
-                    Array.Resize(ref ids, count * 2);
-                }
-
-                (end[count], ids[count]) = (x1, id);
-                count++;
+                Append(ref end, ref ids, ref count, x1, id);
                 x0 = x1;
             }
 
@@ -131,6 +100,64 @@ internal sealed class RunLabels
         rowFirst[h] = count;
         Array.Resize(ref parent, next);
         return new RunLabels(rowFirst, end, ids, parent);
+    }
+
+    /// <summary>
+    /// The union of the ids of the runs of the row above (starting at <paramref name="rowAbove"/> in the cells) that hold
+    /// <paramref name="v"/> and touch [x0, x1): those ending after x0 − reach and starting before x1 + reach; −1 when none.
+    /// <paramref name="j"/> is the first run above that can still touch, kept across the runs of a row.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int TouchingAbove<T>(
+        T[] cells, T v, int rowAbove, int x0, int x1, int reach, int[] end, int[] ids, int[] parent, ref int j, int previousFirst, int previousEnd)
+        where T : unmanaged, IBinaryInteger<T>
+    {
+        while (j < previousEnd && end[j] + reach <= x0)
+        {
+            j++;
+        }
+
+        var id = -1;
+        for (var k = j; k < previousEnd; k++)
+        {
+            var kStart = k == previousFirst ? 0 : end[k - 1];
+            if (kStart >= x1 + reach)
+            {
+                break;
+            }
+
+            if (ids[k] >= 0 && cells[rowAbove + kStart] == v)
+            {
+                id = id < 0 ? ids[k] : ConnectedComponents.Union(parent, id, ids[k]);
+            }
+        }
+
+        return id;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NewId(ref int[] parent, ref int next)
+    {
+        if (next == parent.Length)
+        {
+            Array.Resize(ref parent, next * 2);
+        }
+
+        parent[next] = next;
+        return next++;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Append(ref int[] end, ref int[] ids, ref int count, int x1, int id)
+    {
+        if (count == end.Length)
+        {
+            Array.Resize(ref end, count * 2);
+            Array.Resize(ref ids, count * 2);
+        }
+
+        (end[count], ids[count]) = (x1, id);
+        count++;
     }
 
     /// <summary>Runs in every 32nd row, scaled to the grid.</summary>
