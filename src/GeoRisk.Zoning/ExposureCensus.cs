@@ -85,6 +85,44 @@ public static class ExposureCensus
     {
         options ??= new RasterOptions();
         var layout = new BlockLayout(grid.Width, grid.Height, blockSize, blockSize);
+        var wanted = WantedCells(grid, layout, exposure);
+        var populationBlocks = PopulationBlocks(grid, layout, exposure.Population);
+        var at = new Dictionary<int, (int Label, byte Grade)>();
+        var spread = exposure.Population.Select(_ => new PopulationCells()).ToArray();
+        var gate = new Lock();
+        Parallel.For(
+            0,
+            layout.Count,
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = options.CancellationToken },
+            b =>
+        {
+            if (wanted[b].Count == 0 && populationBlocks[b].Count == 0)
+            {
+                return;
+            }
+
+            var (found, counted) = ReadBlock(grid, grade, layout[b], units, exposure.Population, wanted[b], populationBlocks[b]);
+            lock (gate)
+            {
+                foreach (var (cell, value) in found)
+                {
+                    at[cell] = value;
+                }
+
+                foreach (var (u, cells) in counted)
+                {
+                    spread[u].Merge(cells);
+                }
+            }
+        });
+
+        AddCellsBeyondGrid(grid, exposure.Population, spread);
+        return TallyGathered(grid, grades, units, exposure, product, at, spread);
+    }
+
+    /// <summary>Per block, the cells whose unit and grade the buildings, facilities and road pieces need.</summary>
+    private static HashSet<int>[] WantedCells(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
+    {
         var wanted = Enumerable.Range(0, layout.Count).Select(_ => new HashSet<int>()).ToArray();
         void Want(int cell)
         {
@@ -111,69 +149,52 @@ public static class ExposureCensus
             ForEachRoadPiece(grid, road, (cell, _) => Want(cell));
         }
 
-        var populationBlocks = PopulationBlocks(grid, layout, exposure.Population);
-        var at = new Dictionary<int, (int Label, byte Grade)>();
-        var spread = exposure.Population.Select(_ => new PopulationCells()).ToArray();
-        var gate = new Lock();
-        Parallel.For(
-            0,
-            layout.Count,
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxDegreeOfParallelism), CancellationToken = options.CancellationToken },
-            b =>
+        return wanted;
+    }
+
+    /// <summary>One block's unit label and grade at the wanted cells, and the cells of each population unit it holds per unit and grade.</summary>
+    private static (List<(int Cell, (int Label, byte Grade) Value)> Found, List<(int Unit, PopulationCells Cells)> Counted) ReadBlock(
+        GridSpec grid, IRasterWindowSource grade, BlockRect block, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<PopulationUnitInput> population,
+        HashSet<int> wanted, List<int> populationUnits)
+    {
+        var window = HaloWindow.Read(grade, block, 0).Data;
+        var labels = UnitLabels(grid, block, units);
+
+        (int, byte) Local(int col, int row)
         {
-            var block = layout[b];
-            if (wanted[b].Count == 0 && populationBlocks[b].Count == 0)
-            {
-                return;
-            }
+            var i = ((row - block.Y) * block.Width) + col - block.X;
+            return ((int)labels.Data[i], float.IsNaN(window[i]) ? (byte)0 : (byte)window[i]);
+        }
 
-            var window = HaloWindow.Read(grade, block, 0).Data;
-            var labels = UnitLabels(grid, block, units);
-
-            (int, byte) Local(int col, int row)
+        var found = wanted.Select(cell => (cell, Local(cell % grid.Width, cell / grid.Width))).ToList();
+        var counted = new List<(int Unit, PopulationCells Cells)>();
+        foreach (var u in populationUnits)
+        {
+            var cells = new PopulationCells();
+            PopulationSpread.ForEachCell(grid, population[u].Area, (col, row, share) =>
             {
-                var i = ((row - block.Y) * block.Width) + col - block.X;
-                return ((int)labels.Data[i], float.IsNaN(window[i]) ? (byte)0 : (byte)window[i]);
-            }
-
-            var found = wanted[b].Select(cell => (cell, Local(cell % grid.Width, cell / grid.Width))).ToList();
-            var counted = new List<(int Unit, PopulationCells Cells)>();
-            foreach (var u in populationBlocks[b])
-            {
-                var cells = new PopulationCells();
-                PopulationSpread.ForEachCell(grid, exposure.Population[u].Area, (col, row, share) =>
+                if (col >= block.X && row >= block.Y && col < block.Right && row < block.Bottom)
                 {
-                    if (col >= block.X && row >= block.Y && col < block.Right && row < block.Bottom)
-                    {
-                        var (label, g) = Local(col, row);
-                        cells.Add(label - 1, g, share);
-                    }
-                });
-                counted.Add((u, cells));
-            }
-
-            lock (gate)
-            {
-                foreach (var (cell, value) in found)
-                {
-                    at[cell] = value;
+                    var (label, g) = Local(col, row);
+                    cells.Add(label - 1, g, share);
                 }
+            });
+            counted.Add((u, cells));
+        }
 
-                foreach (var (u, cells) in counted)
-                {
-                    spread[u].Merge(cells);
-                }
-            }
-        });
+        return (found, counted);
+    }
 
-        // Cells of a population unit beyond the grid count as outside (as in the whole-grid census).
+    /// <summary>Cells of a population unit beyond the grid count as outside (as in the whole-grid census).</summary>
+    private static void AddCellsBeyondGrid(GridSpec grid, IReadOnlyList<PopulationUnitInput> population, PopulationCells[] spread)
+    {
         var gridEnvelope = new CellWindow(0, 0, grid.Width, grid.Height).EnvelopeIn(grid);
-        for (var u = 0; u < exposure.Population.Count; u++)
+        for (var u = 0; u < population.Count; u++)
         {
-            if (!gridEnvelope.Contains(exposure.Population[u].Area.EnvelopeInternal))
+            if (!gridEnvelope.Contains(population[u].Area.EnvelopeInternal))
             {
                 var cells = spread[u];
-                PopulationSpread.ForEachCell(grid, exposure.Population[u].Area, (col, row, share) =>
+                PopulationSpread.ForEachCell(grid, population[u].Area, (col, row, share) =>
                 {
                     if (col < 0 || row < 0 || col >= grid.Width || row >= grid.Height)
                     {
@@ -182,7 +203,12 @@ public static class ExposureCensus
                 });
             }
         }
+    }
 
+    /// <summary>Tallies what the blocks gathered in the whole-grid census's order: points, then people, then roads.</summary>
+    private static IReadOnlyList<ExposureRow> TallyGathered(GridSpec grid, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure,
+        ZoningProduct product, Dictionary<int, (int Label, byte Grade)> at, PopulationCells[] spread)
+    {
         var acc = new Accumulator(units.Count, grades);
         var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
         int GradeAt(double x, double y) => CellOf(grid, x, y) is var c and >= 0 ? at[c].Grade : 0;
