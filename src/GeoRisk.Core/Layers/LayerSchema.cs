@@ -25,7 +25,10 @@ public enum GeometryFamily
 /// <summary>The attribute schema of a layer kind. Values are data, so a bureau can extend the synonym lists.</summary>
 public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadOnlyList<SchemaField> Fields)
 {
-    public static LayerSchema For(LayerKind kind) => kind switch
+    public static LayerSchema For(LayerKind kind) => Hazards(kind) ?? Faults(kind) ?? Exposure(kind) ?? Reference(kind);
+
+    /// <summary>Hazard zonings and points.</summary>
+    private static LayerSchema? Hazards(LayerKind kind) => kind switch
     {
         LayerKind.HazardZones => new(kind, GeometryFamily.Polygon,
         [
@@ -52,6 +55,22 @@ public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadO
             new("stability", FieldKind.Text, Required: false, ["stability", "state", "wdx", "稳定性", "稳定状态"]),
             new("last_inspected", FieldKind.Date, Required: false, ["last_inspected", "xcrq", "inspected", "巡查日期", "调查日期"]),
         ]),
+        LayerKind.FloodZones => new(kind, GeometryFamily.Polygon,
+        [
+            new("return_period_yr", FieldKind.Integer, Required: true, ["return_period_yr", "return_period", "rp", "cxq", "重现期"], 1, 10000),
+            new("depth_m", FieldKind.Real, Required: false, ["depth_m", "depth", "max_depth", "ss", "水深", "淹没水深"], 0, 100),
+            new("velocity_m_s", FieldKind.Real, Required: false, ["velocity_m_s", "velocity", "ls", "流速"], 0, 50),
+        ]),
+        LayerKind.PgaZoning => new(kind, GeometryFamily.Polygon,
+        [
+            new("pga_g", FieldKind.Real, Required: true, ["pga_g", "pga", "fzjsd", "峰值加速度", "地震动峰值加速度"], 0, 2),
+        ]),
+        _ => null,
+    };
+
+    /// <summary>Active faults.</summary>
+    private static LayerSchema? Faults(LayerKind kind) => kind switch
+    {
         // Fault compilations (GEM GAF-DB, HimaTibetMap) and survey deliveries: identity, kinematics, activity and how
         // well the trace is located (docs/DOMAIN.md §6). GEM keeps fold axes in slip_type; see FaultTrace.
         LayerKind.ActiveFaults => new(kind, GeometryFamily.Line,
@@ -77,27 +96,12 @@ public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadO
             new("source_scale", FieldKind.Real, Required: false, ["source_scale", "accuracy", "map_scale", "blc", "比例尺分母"], 1),
             new("buried_depth_m", FieldKind.Real, Required: false, ["buried_depth_m", "overburden_thickness_m", "overburden_m", "fgchd", "覆盖层厚度"], 0),
         ]),
-        LayerKind.FloodZones => new(kind, GeometryFamily.Polygon,
-        [
-            new("return_period_yr", FieldKind.Integer, Required: true, ["return_period_yr", "return_period", "rp", "cxq", "重现期"], 1, 10000),
-            new("depth_m", FieldKind.Real, Required: false, ["depth_m", "depth", "max_depth", "ss", "水深", "淹没水深"], 0, 100),
-            new("velocity_m_s", FieldKind.Real, Required: false, ["velocity_m_s", "velocity", "ls", "流速"], 0, 50),
-        ]),
-        LayerKind.PgaZoning => new(kind, GeometryFamily.Polygon,
-        [
-            new("pga_g", FieldKind.Real, Required: true, ["pga_g", "pga", "fzjsd", "峰值加速度", "地震动峰值加速度"], 0, 2),
-        ]),
-        LayerKind.AdminUnits => new(kind, GeometryFamily.Polygon,
-        [
-            new("code", FieldKind.Text, Required: true, ["code", "adcode", "xzqdm", "行政区代码", "区划代码"]),
-            new("name", FieldKind.Text, Required: true, ["name", "name_zh", "xzqmc", "名称", "行政区名称"]),
-            new("name_en", FieldKind.Text, Required: false, ["name_en", "english_name"]),
-        ]),
-        LayerKind.Lakes or LayerKind.Rivers => new(kind, kind == LayerKind.Lakes ? GeometryFamily.Polygon : GeometryFamily.Line,
-        [
-            new("name", FieldKind.Text, Required: false, ["name", "名称"]),
-        ]),
-        LayerKind.SurveyCoverage => new(kind, GeometryFamily.Polygon, []),
+        _ => null,
+    };
+
+    /// <summary>Exposure layers.</summary>
+    private static LayerSchema? Exposure(LayerKind kind) => kind switch
+    {
         // Exposure (承灾体), docs/DOMAIN.md §11: the field names of the national census's building and population surveys
         // (pinyin initials and Chinese) and of common English/OSM extracts.
         LayerKind.Buildings => new(kind, GeometryFamily.Any,
@@ -152,6 +156,23 @@ public sealed record LayerSchema(LayerKind Kind, GeometryFamily Geometry, IReadO
             new("capacity", FieldKind.Integer, Required: false, ["capacity", "rl", "gm", "容量", "规模", "床位数", "学生数"], 0),
             new("facility_id", FieldKind.Text, Required: false, ["facility_id", "ssbh", "设施编号", "编号", "id"]),
         ]),
+        _ => null,
+    };
+
+    /// <summary>Admin units, water and survey coverage; the empty schema for any other kind.</summary>
+    private static LayerSchema Reference(LayerKind kind) => kind switch
+    {
+        LayerKind.AdminUnits => new(kind, GeometryFamily.Polygon,
+        [
+            new("code", FieldKind.Text, Required: true, ["code", "adcode", "xzqdm", "行政区代码", "区划代码"]),
+            new("name", FieldKind.Text, Required: true, ["name", "name_zh", "xzqmc", "名称", "行政区名称"]),
+            new("name_en", FieldKind.Text, Required: false, ["name_en", "english_name"]),
+        ]),
+        LayerKind.Lakes or LayerKind.Rivers => new(kind, kind == LayerKind.Lakes ? GeometryFamily.Polygon : GeometryFamily.Line,
+        [
+            new("name", FieldKind.Text, Required: false, ["name", "名称"]),
+        ]),
+        LayerKind.SurveyCoverage => new(kind, GeometryFamily.Polygon, []),
         _ => new(kind, GeometryFamily.None, []),
     };
 }
