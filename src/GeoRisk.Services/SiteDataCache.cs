@@ -82,24 +82,24 @@ internal sealed class SiteDataCache
     /// <summary>The layer's current features whose envelope intersects <paramref name="bbox"/>, in feature id order as the store gives them.</summary>
     public async Task<IReadOnlyList<GeoFeature>> FeaturesAsync(LayerInfo layer, Envelope bbox, CancellationToken cancellationToken)
     {
-        var set = layer.FeatureCount <= MaxFeaturesPerSet
-            ? await SetAsync(
-                $"layer {layer.Id}@{layer.CurrentVersion}",
-                () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
-            : null;
+        var set = await LayerSetAsync(layer);
         return set is not null ? set.Query(bbox) : await _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, bbox, 100_000, 0, cancellationToken);
     }
 
     /// <summary>Every current feature of the layer, in feature id order.</summary>
     public async Task<IReadOnlyList<GeoFeature>> AllFeaturesAsync(LayerInfo layer, CancellationToken cancellationToken)
     {
-        var set = layer.FeatureCount <= MaxFeaturesPerSet
-            ? await SetAsync(
-                $"layer {layer.Id}@{layer.CurrentVersion}",
-                () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
-            : null;
+        var set = await LayerSetAsync(layer);
         return set is not null ? set.Features : await _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, cancellationToken);
     }
+
+    /// <summary>The layer's current version as a cached set; null when the layer is too big to hold whole.</summary>
+    private Task<FeatureSet?> LayerSetAsync(LayerInfo layer) =>
+        layer.FeatureCount <= MaxFeaturesPerSet
+            ? SetAsync(
+                $"layer {layer.Id}@{layer.CurrentVersion}",
+                () => _store.QueryFeaturesAsync(layer.SurveyId, layer.Name, null, int.MaxValue, 0, CancellationToken.None))
+            : Task.FromResult<FeatureSet?>(null);
 
     /// <summary>The zones of one product of a run whose envelope intersects <paramref name="bbox"/>, in zone order.</summary>
     public async Task<IReadOnlyList<GeoFeature>> ZonesAsync(ZoningRunInfo run, ZoningProduct product, Envelope bbox, CancellationToken cancellationToken)
