@@ -157,7 +157,7 @@ public sealed class SiteRiskFaultTests : IAsyncLifetime
     {
         await using var reader = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _dir.Path });
         await reader.InitializeAsync();
-        var counted = CountingStore.Wrap(reader, out var calls);
+        var counted = StoreProbe.Wrap(reader, hideChangeStamp: false, out var calls);
         Task<SiteRiskAnswer> AskReader() =>
             new SiteRiskService(counted).AssessAsync(new SiteQuery(new Point(ULon, ULat), BuildingCategory.B, DesignIntensity.Create(8), "EPSG:4490"));
 
@@ -291,7 +291,7 @@ public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
         using var _ = dir;
         await using var __ = store;
         await new ZoningRunService(store).RunAsync(LoadedStoreFixture.DefaultModel());
-        var counted = CountingStore.Wrap(store, out var calls);
+        var counted = StoreProbe.Wrap(store, hideChangeStamp: false, out var calls);
         await SiteRiskService.WarmUpAsync(counted);
         Assert.Contains("QueryZonesAsync", calls);
         calls.Clear();
@@ -300,7 +300,7 @@ public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
         Assert.Equal(["get_ChangeStamp"], calls.Distinct());
         Assert.NotNull(warm.Zoning?.Prevention);
 
-        var noStamp = NoStampStore.Create(store);
+        var noStamp = StoreProbe.Wrap(store, hideChangeStamp: true, out StoreProbe.CallLog _);
         var uncached = await new SiteRiskService(noStamp) { Cache = new SiteDataCache(noStamp, vertexBudget: 0) }.AssessAsync(query);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(uncached), System.Text.Json.JsonSerializer.Serialize(warm));
     }
@@ -345,18 +345,23 @@ public sealed class ExposureCensusSampleTests(LoadedStoreFixture fixture)
     }
 }
 
-/// <summary>An <see cref="IGeoRiskStore"/> that records the name of every member called on it, then calls the real store.</summary>
-public class CountingStore : System.Reflection.DispatchProxy
+/// <summary>
+/// An <see cref="IGeoRiskStore"/> that records the name of every member called on it, then calls the real store; with
+/// hideChangeStamp it is a store that cannot tell when it changed (as PostGIS), so nothing derived from its catalog may be kept.
+/// </summary>
+public class StoreProbe : System.Reflection.DispatchProxy
 {
     private IGeoRiskStore _inner = null!;
     private System.Collections.Concurrent.ConcurrentQueue<string> _calls = null!;
+    private bool _hideChangeStamp;
 
-    public static IGeoRiskStore Wrap(IGeoRiskStore inner, out CallLog calls)
+    public static IGeoRiskStore Wrap(IGeoRiskStore inner, bool hideChangeStamp, out CallLog calls)
     {
-        var proxy = Create<IGeoRiskStore, CountingStore>();
-        var self = (CountingStore)(object)proxy;
+        var proxy = Create<IGeoRiskStore, StoreProbe>();
+        var self = (StoreProbe)(object)proxy;
         self._inner = inner;
         self._calls = new();
+        self._hideChangeStamp = hideChangeStamp;
         calls = new CallLog(self._calls);
         return proxy;
     }
@@ -364,6 +369,11 @@ public class CountingStore : System.Reflection.DispatchProxy
     protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
     {
         _calls.Enqueue(targetMethod!.Name);
+        if (_hideChangeStamp && targetMethod.Name == "get_ChangeStamp")
+        {
+            return null;
+        }
+
         try
         {
             return targetMethod.Invoke(_inner, args);
@@ -383,36 +393,5 @@ public class CountingStore : System.Reflection.DispatchProxy
         public IEnumerator<string> GetEnumerator() => calls.GetEnumerator();
 
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-}
-
-/// <summary>The store as one that cannot tell when it changed (as PostGIS): nothing derived from its catalog may be kept.</summary>
-public class NoStampStore : System.Reflection.DispatchProxy
-{
-    private IGeoRiskStore _inner = null!;
-
-    public static IGeoRiskStore Create(IGeoRiskStore inner)
-    {
-        var proxy = Create<IGeoRiskStore, NoStampStore>();
-        ((NoStampStore)(object)proxy)._inner = inner;
-        return proxy;
-    }
-
-    protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
-    {
-        if (targetMethod!.Name == "get_ChangeStamp")
-        {
-            return null;
-        }
-
-        try
-        {
-            return targetMethod.Invoke(_inner, args);
-        }
-        catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
-            throw;
-        }
     }
 }
