@@ -122,6 +122,27 @@ public abstract class StoreContractTests : IAsyncLifetime, IDisposable
         Assert.Empty(await Store.CheckConsistencyAsync());
     }
 
+    /// <summary>
+    /// A failed publish is rolled back whole, the layer row it created included: after a cancelled first upload the name is
+    /// free for any kind and the next upload is version 1 (a store keeping the partial write would refuse the other kind).
+    /// </summary>
+    [Fact]
+    public async Task Publish_FirstUploadCancelledMidway_LeavesNoLayer()
+    {
+        using var cts = new CancellationTokenSource();
+        var features = Enumerable.Range(0, 5000).Select(i => Zone(i, 80 + (i * 1e-4), 3)).ToList();
+        var list = new CancellingList(features, cancelOnPass: 2, atIndex: 2500, cts);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.PublishVectorLayerAsync(Publication(), list, cts.Token));
+        Assert.True(list.Cancelled);
+        Assert.Empty(await Store.ListLayersAsync());
+        Assert.Empty(await Store.ListVersionsAsync("s1", "zones"));
+        var lakes = await Store.PublishVectorLayerAsync(Publication(kind: LayerKind.Lakes), [Zone(1, 82, 1)]);
+        Assert.Equal(1, lakes.Version);
+        Assert.Equal(LayerKind.Lakes, Assert.Single(await Store.ListLayersAsync()).Kind);
+        Assert.Empty(await Store.CheckConsistencyAsync());
+    }
+
     [Fact]
     public async Task Publish_UnknownSurvey_Throws()
     {
