@@ -244,6 +244,30 @@ public abstract class StoreContractTests : IAsyncLifetime, IDisposable
         Assert.Empty(await Store.CheckConsistencyAsync());
     }
 
+    /// <summary>The current run is the latest published one; earlier runs stay listed and readable by id, and a failed publish changes neither.</summary>
+    [Fact]
+    public async Task ZoningRuns_SecondPublish_BecomesCurrent()
+    {
+        async Task<ZoningRunInfo> PublishRunAsync(string key)
+        {
+            var staged = Store.CreateStagingPath(".tif");
+            await File.WriteAllBytesAsync(staged, [9]);
+            return await Store.PublishZoningRunAsync(
+                new ZoningRunPublication(key, "model", "hash", "{}", new Dictionary<string, string> { ["grade"] = staged }), [Zone(1, 82, 1)]);
+        }
+
+        var first = await PublishRunAsync("first");
+        var second = await PublishRunAsync("second");
+        await Assert.ThrowsAsync<FileNotFoundException>(() => Store.PublishZoningRunAsync(
+            new ZoningRunPublication("failed", "model", "hash", "{}", new Dictionary<string, string> { ["grade"] = "/nonexistent.tif" }), [Zone(1, 82, 1)]));
+
+        Assert.Equal((2, "second"), (second.Id, second.RunKey));
+        var current = await Store.GetZoningRunAsync();
+        Assert.Equal((second.Id, "second"), (current!.Id, current.RunKey));
+        Assert.Equal(["first", "second"], (await Store.ListZoningRunsAsync()).Select(r => r.RunKey));
+        Assert.Equal("first", (await Store.GetZoningRunAsync(first.Id))!.RunKey);
+    }
+
     /// <summary>Issue #20: the version and the run a publish returns are the ones the catalog then lists (one row mapping, one timestamp).</summary>
     [Fact]
     public async Task Publish_ReturnedVersionAndRun_EqualWhatIsListed()
