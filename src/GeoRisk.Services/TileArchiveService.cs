@@ -28,6 +28,42 @@ public sealed partial class TileArchiveService(string? directory)
     /// <summary>The archive file name (<c>NAME.pmtiles</c>) of a valid archive name, else null: names only, never paths.</summary>
     public static string? FileNameOf(string name) => ArchiveName().IsMatch(name) ? name + ".pmtiles" : null;
 
+    /// <summary>
+    /// The archive tilesets of the folder, by id: the title is the archive's metadata name, or its file name when the
+    /// metadata has none or cannot be read (a damaged archive is still listed; its tiles say what is wrong).
+    /// </summary>
+    public IReadOnlyList<(string Id, string Title, string Version)> List()
+    {
+        if (directory is not { Length: > 0 } || !Directory.Exists(directory))
+        {
+            return [];
+        }
+
+        var listed = new List<(string Id, string Title, string Version)>();
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*.pmtiles").OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            var name = file.Name[..^".pmtiles".Length];
+            if (FileNameOf(name) is null)
+            {
+                continue; // not a name a tile URL can carry
+            }
+
+            var tileset = Prefix + name;
+            try
+            {
+                var (reader, version) = Open(tileset);
+                var title = (JsonNode.Parse(reader.ReadMetadata()) as JsonObject)?["name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : name;
+                listed.Add((tileset, title, version));
+            }
+            catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException or KeyNotFoundException)
+            {
+                listed.Add((tileset, name, $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}"));
+            }
+        }
+
+        return listed;
+    }
+
     /// <summary>One tile of an archive tileset.</summary>
     /// <exception cref="KeyNotFoundException">No such archive.</exception>
     /// <exception cref="InvalidDataException">The archive is damaged or hostile (the message says how).</exception>

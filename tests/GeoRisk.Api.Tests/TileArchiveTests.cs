@@ -282,6 +282,13 @@ public sealed class TileArchiveTests(ApiFixture api)
             Assert.Equal(MaxZoom, root.GetProperty("maxzoom").GetInt32());
             Assert.Equal("zoning", root.GetProperty("vector_layers")[0].GetProperty("id").GetString());
             Assert.Contains("/tiles/archive%3Azoning/{z}/{x}/{y}.mvt", root.GetProperty("tiles")[0].GetString(), StringComparison.Ordinal);
+
+            // Listed beside the live tilesets, with the TileJSON just read.
+            using var list = JsonDocument.Parse(await client.GetStringAsync(new Uri("/tiles", UriKind.Relative)));
+            var listed = list.RootElement.EnumerateArray().Single(t => t.GetProperty("id").GetString() == "archive:zoning");
+            Assert.Equal("archive", listed.GetProperty("kind").GetString());
+            Assert.EndsWith("/tiles/archive%3Azoning.json", listed.GetProperty("tilejson").GetString(), StringComparison.Ordinal);
+            Assert.Contains(list.RootElement.EnumerateArray(), t => t.GetProperty("id").GetString() == TileService.Zoning);
         }
         finally
         {

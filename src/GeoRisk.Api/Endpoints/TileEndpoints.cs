@@ -52,7 +52,12 @@ internal static class TileEndpoints
     {
         var list = await tiles.ListAsync(ct);
         var root = BaseUrl(http);
-        return TypedResults.Ok(list.Select(t => new { t.Id, t.Title, t.Kind, t.Version, tilejson = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json" }));
+        var live = list.Select(t => (t.Id, t.Title, t.Kind, t.Version));
+        var archives = http.RequestServices.GetRequiredService<TileArchiveService>().List().Select(a => (a.Id, a.Title, Kind: "archive", a.Version));
+        return TypedResults.Ok(live.Concat(archives).Select(t => new
+        {
+            id = t.Id, title = t.Title, kind = t.Kind, version = t.Version, tilejson = $"{root}/tiles/{Uri.EscapeDataString(t.Id)}.json",
+        }));
     }
 
     internal static Task<IResult> VectorTileAsync(string tileset, string z, string x, string y, TileService tiles, HttpContext http, CancellationToken ct) =>
