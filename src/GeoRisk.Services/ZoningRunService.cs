@@ -64,9 +64,9 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         }
 
         var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
-        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades);
-        // A streamed run (a block size, in this process, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
-        var streamed = request.BlockSize > 0 && blocks is null && plan is null;
+        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades, blocks?.BlockFolder);
+        // A streamed run (a block size, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
+        var streamed = request.BlockSize > 0 && plan is null;
         var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, streamed ? rasters : null, progress, cancellationToken);
         progress?.Report(new ZoningProgress("loading exposure", 0));
         var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
@@ -339,7 +339,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 /// <see cref="Blocks"/>, a folder under the staging area, and hands them over as window sources: each COG is then written
 /// strip by strip, never as a whole grid. Staged files not published and the block folder are deleted on dispose.
 /// </summary>
-internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades) : IZoningBlockSink, IDisposable
+/// <param name="blockRoot">Where the block folder goes instead (a cluster's shared raster folder, where its workers read and write blocks).</param>
+internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades, string? blockRoot = null) : IZoningBlockSink, IDisposable
 {
     /// <summary>Rows per strip when a COG is written from block storage.</summary>
     private const int StripRows = 256;
@@ -358,7 +359,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         {
             if (_blocks is null)
             {
-                _blockFolder = store.CreateStagingPath(".blocks");
+                _blockFolder = blockRoot is null ? store.CreateStagingPath(".blocks") : Path.Combine(blockRoot, Guid.NewGuid().ToString("N") + ".blocks");
                 Directory.CreateDirectory(_blockFolder);
                 _blocks = new BlockFileStorage(_blockFolder);
             }
