@@ -40,7 +40,8 @@ public sealed record ZoningRunOutcome(ZoningRunInfo Run, ZoningRunRecord Record,
 /// analysis grid (GDAL/PROJ), runs the engine, writes COGs and publishes the run atomically. When only
 /// vector layers changed since the current run of the same model, only the cells they can reach are
 /// recomputed, which gives the same cells as a full run. With a block runner (a cluster) the block-wise
-/// steps of a run with a block size run there; everything else is the same (docs/SCALE.md).
+/// steps of a run with a block size run there, the run's block folder in the runner's shared folder; everything else is the
+/// same (docs/SCALE.md).
 /// </summary>
 public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blocks = null)
 {
