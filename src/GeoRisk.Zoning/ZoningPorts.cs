@@ -18,10 +18,10 @@ public interface IZoningRasterSink
 }
 
 /// <summary>
-/// A raster sink that also gives the run block storage (on disk, outside the engine: the service's staging folder), so a run
-/// with a block size streams (docs/SCALE.md "streamed run"): the extent mask, factor classes and indexes are computed per block
-/// and written to <see cref="Blocks"/>, never held as whole grids, and the finished rasters are handed over as window sources
-/// to be written block by block. Called in the order of <see cref="IZoningRasterSink"/>, then the factor classes.
+/// A raster sink that also gives the run block storage (on disk, outside the engine: the service's staging folder, or the
+/// <see cref="IBlockGradeRunner.BlockFolder"/> of a cluster), so a run with a block size streams (docs/SCALE.md "streamed
+/// run"): the extent mask, factor classes and indexes are computed per block and written to <see cref="Blocks"/>, never held
+/// as whole grids, and the finished rasters are handed over as window sources to be written block by block. Called in the order of <see cref="IZoningRasterSink"/>, then the factor classes.
 /// </summary>
 public interface IZoningBlockSink : IZoningRasterSink
 {
