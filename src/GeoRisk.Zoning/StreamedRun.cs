@@ -12,9 +12,9 @@ namespace GeoRisk.Zoning;
 /// whole grid. Extent mask and factor classes per block (factors with a reach read their halo through
 /// <see cref="FactorClasses.Compute"/>'s window), the combine per block, breaks from the merged hashed sample, classify,
 /// minimum mapping unit and polygonize through <see cref="GradePipeline"/> on the stored index (in this process or on the
-/// <see cref="ZoningPorts.Blocks"/> runner), grade summary, census and
-/// validation as sums of per-block partials, the rasters handed to the sink as window sources. Every result equals the
-/// whole-grid run's (tests: Zoning.Tests, Services.Tests "BlockwiseZoningRunTests").
+/// <see cref="ZoningPorts.Blocks"/> runner), grade summary, census and validation as sums of per-block partials, the rasters
+/// handed to the sink as window sources. Every result equals the whole-grid run's (tests: Zoning.Tests, Services.Tests
+/// "BlockwiseZoningRunTests", Cluster.Tests "ClusterZoningRunTests").
 /// </summary>
 internal static class StreamedRun
 {
