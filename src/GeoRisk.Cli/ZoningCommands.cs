@@ -25,9 +25,9 @@ internal static class ZoningCommands
         var threads = new Option<int?>("--threads") { Description = "Worker threads (default: all cores)." };
         var blockSize = new Option<int?>("--block-size")
         {
-            Description = "Minimum mapping unit and polygons block by block with blocks this many cells wide (same result; docs/SCALE.md).",
+            Description = "Stream the run block by block (bounded memory) with blocks this many cells wide; same result (docs/SCALE.md).",
         };
-        var cluster = ClusterCommands.ClusterOption("Run the block steps on the cluster at this address");
+        var cluster = ClusterCommands.ClusterOption("Run the grade steps (classify, minimum mapping unit, polygons) on the cluster at this address");
         var rasterDir = new Option<string?>("--raster-dir")
         {
             Description = "With --cluster: the shared raster folder (the workers' --raster-dir; default $GEORISK_RASTER_DIR).",
@@ -71,7 +71,7 @@ internal static class ZoningCommands
             }
 
             await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
-            // On the cluster the block steps run there (1024-cell blocks unless --block-size says otherwise); nothing else changes.
+            // On the cluster the grade steps run there (1024-cell blocks unless --block-size says otherwise); the run streams as in one process.
             using var host = clusterAddress is null ? null : await ClusterHosting.ConnectAsync(new ClusterClientOptions { Address = clusterAddress }, ct);
             var blocks = host is null ? null
                 : new ClusterBlockGradeRunner(

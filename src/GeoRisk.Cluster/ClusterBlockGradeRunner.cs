@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.Json;
 using GeoRisk.Gdal;
 using GeoRisk.Raster;
 using GeoRisk.Raster.Blocks;
@@ -7,14 +9,22 @@ using GeoRisk.Zoning;
 namespace GeoRisk.Cluster;
 
 /// <summary>
-/// A zoning run's block steps (classify with the product's fixed breaks, minimum mapping unit, polygonize) on the cluster:
-/// the index goes to the shared raster folder as a GeoTIFF, a coordinator grain runs the grade job over the workers, and
-/// the grades (read from the block files, so cell for cell what the workers wrote) and polygons come back (docs/SCALE.md).
+/// A zoning run's block steps (classify with the product's fixed breaks, minimum mapping unit, polygonize) on the cluster, a
+/// coordinator grain running the grade job over the workers (docs/SCALE.md). A whole-grid run's index goes to the shared raster
+/// folder as a GeoTIFF and the grades (read from the block files, so cell for cell what the workers wrote) and polygons come back.
+/// A streamed run keeps its block storage in the shared raster folder (<see cref="BlockFolder"/>): the workers read its index blocks
+/// there, and the grade blocks they write are moved into it.
 /// </summary>
 /// <param name="rasterDirectory">The shared raster folder, as the workers' <c>--raster-dir</c>.</param>
 /// <param name="parallelism">Blocks in flight across the cluster.</param>
 public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterDirectory, int parallelism, TimeSpan timeout) : IBlockGradeRunner
 {
+    private const string Scratch = "zoning-blocks";
+
+    private string Root { get; } = Path.GetFullPath(rasterDirectory);
+
+    public string? BlockFolder => Path.Combine(Root, Scratch);
+
     public (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
         GradeJob job,
         GridSpec grid,
@@ -22,26 +32,19 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         IProgress<BlockStepProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var inputFolder = Path.Combine("zoning-blocks", Guid.NewGuid().ToString("N"));
-        var root = Path.GetFullPath(rasterDirectory);
-        Directory.CreateDirectory(Path.Combine(root, inputFolder));
+        var inputFolder = Path.Combine(Scratch, Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(Root, inputFolder));
         job = job with { Index = Path.Combine(inputFolder, job.Index + ".tif") };
         var runId = ClusterRuns.RunIdOf(job, "zoning");
         try
         {
             using (var sink = new GdalRasterSink(
-                Path.Combine(root, job.Index), grid, noData: double.NaN, creationOptions: ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
+                Path.Combine(Root, job.Index), grid, noData: double.NaN, creationOptions: ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
             {
                 sink.WriteRows(0, grid.Height, index.Data);
             }
 
-            // The engine's steps are synchronous and run on a pool thread of their own, so waiting here blocks no caller.
-            var done = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism) }, timeout,
-                progress is null
-                    ? null
-                    : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
-                cancellationToken).GetAwaiter().GetResult();
-            var folder = Path.Combine(root, done.Folder);
+            var folder = RunOnCluster(job, runId, progress, cancellationToken);
             var graded = new RasterBuffer<float>(grid.Width, grid.Height);
             using (var blocks = new BlockFilesRaster(Path.Combine(folder, job.Grade)))
             {
@@ -52,9 +55,61 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         }
         finally
         {
-            DeleteQuietly(Path.Combine(root, inputFolder));
-            DeleteQuietly(Path.Combine(root, WorkerContext.RunFolder(runId)));
+            DeleteQuietly(Path.Combine(Root, inputFolder));
+            DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
         }
+    }
+
+    public GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+    {
+        var blocks = storage as BlockFileStorage
+            ?? throw new ArgumentException("A streamed run on the cluster needs its block rasters in files.", nameof(storage));
+        var relative = Path.GetRelativePath(Root, Path.GetFullPath(blocks.Directory));
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            throw new ArgumentException($"The run's block storage {blocks.Directory} is not under the shared raster folder {Root}.", nameof(storage));
+        }
+
+        var grade = job.Grade;
+        job = job with { Index = Path.Combine(relative, job.Index) };
+        var runId = ClusterRuns.RunIdOf(job, "streamed");
+        try
+        {
+            var folder = RunOnCluster(job, runId, progress, cancellationToken);
+            // Both folders are in the shared raster folder: a rename, not a copy.
+            Directory.Move(Path.Combine(folder, grade), Path.Combine(blocks.Directory, grade));
+            return ReadResult(folder);
+        }
+        finally
+        {
+            DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
+        }
+    }
+
+    /// <returns>The finished run's folder.</returns>
+    private string RunOnCluster(GradeJob job, string runId, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+    {
+        // The engine's steps are synchronous and run on a pool thread of their own, so waiting here blocks no caller.
+        var done = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism) }, timeout,
+            progress is null
+                ? null
+                : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
+            cancellationToken).GetAwaiter().GetResult();
+        return Path.Combine(Root, done.Folder);
+    }
+
+    /// <summary>The grade result the coordinator published (summary, histogram cells, zones), as <see cref="GradePipeline.RunAsync"/> returned it.</summary>
+    private static GradeResult ReadResult(string folder)
+    {
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var root = summary.RootElement;
+        var breaks = root.GetProperty("breaks").EnumerateArray().Select(b => b.GetDouble()).ToArray();
+        // The summary leaves out the cells of grade 0 (outside the extent), which no step reads.
+        long[] cellsPerGrade = [0, .. root.GetProperty("cellsPerGrade").EnumerateArray().Select(c => c.GetInt64())];
+        var cells = File.ReadAllLines(Path.Combine(folder, "histogram.txt")).Select(l => long.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        var histogram = ValueHistogram.FromCounts(root.GetProperty("histogramMin").GetSingle(), root.GetProperty("histogramMax").GetSingle(), cells);
+        return new GradeResult(breaks, cellsPerGrade, histogram, ClusterRuns.ReadZones(Path.Combine(folder, "zones.bin")),
+            root.GetProperty("edgeComponents").GetInt32());
     }
 
     private static void DeleteQuietly(string folder)

@@ -15,7 +15,8 @@ namespace GeoRisk.Gdal;
 /// block files (docs/SCALE.md §storage). Writers on different machines never touch the same file.
 /// </summary>
 /// <param name="directory">The job's folder: the rasters its steps write.</param>
-/// <param name="inputs">Where input rasters named by a relative path are found (the shared raster folder); the job's folder when null.</param>
+/// <param name="inputs">Where input rasters (GeoTIFF files or block-file folders) named by a relative path are found (the shared raster
+/// folder); the job's folder when null.</param>
 public sealed class BlockFileStorage(string directory, string? inputs = null) : IBlockStorage, IDisposable
 {
     private readonly ConcurrentDictionary<string, IRasterWindowSource> _open = new(StringComparer.Ordinal);
@@ -31,6 +32,12 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
         }
 
         var path = PathOf(name);
+        if (File.Exists(Path.Combine(path, GridFile)))
+        {
+            // Block files another job wrote under the inputs folder (a streamed zoning run's index handed to the cluster).
+            return new BlockFilesRaster(path);
+        }
+
         return File.Exists(path) ? new GdalRasterSource(path) : throw new FileNotFoundException($"No raster '{name}' in {Directory}.");
     });
 

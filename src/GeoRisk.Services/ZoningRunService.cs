@@ -40,7 +40,8 @@ public sealed record ZoningRunOutcome(ZoningRunInfo Run, ZoningRunRecord Record,
 /// analysis grid (GDAL/PROJ), runs the engine, writes COGs and publishes the run atomically. When only
 /// vector layers changed since the current run of the same model, only the cells they can reach are
 /// recomputed, which gives the same cells as a full run. With a block runner (a cluster) the block-wise
-/// steps of a run with a block size run there; everything else is the same (docs/SCALE.md).
+/// steps of a run with a block size run there, the run's block folder in the runner's shared folder; everything else is the
+/// same (docs/SCALE.md).
 /// </summary>
 public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blocks = null)
 {
@@ -64,9 +65,9 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         }
 
         var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
-        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades);
-        // A streamed run (a block size, in this process, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
-        var streamed = request.BlockSize > 0 && blocks is null && plan is null;
+        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades, blocks?.BlockFolder);
+        // A streamed run (a block size, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
+        var streamed = request.BlockSize > 0 && plan is null;
         var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, streamed ? rasters : null, progress, cancellationToken);
         progress?.Report(new ZoningProgress("loading exposure", 0));
         var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
@@ -339,7 +340,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 /// <see cref="Blocks"/>, a folder under the staging area, and hands them over as window sources: each COG is then written
 /// strip by strip, never as a whole grid. Staged files not published and the block folder are deleted on dispose.
 /// </summary>
-internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades) : IZoningBlockSink, IDisposable
+/// <param name="blockRoot">Where the block folder goes instead (a cluster's shared raster folder, where its workers read and write blocks).</param>
+internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades, string? blockRoot = null) : IZoningBlockSink, IDisposable
 {
     /// <summary>Rows per strip when a COG is written from block storage.</summary>
     private const int StripRows = 256;
@@ -358,7 +360,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         {
             if (_blocks is null)
             {
-                _blockFolder = store.CreateStagingPath(".blocks");
+                _blockFolder = blockRoot is null ? store.CreateStagingPath(".blocks") : Path.Combine(blockRoot, Guid.NewGuid().ToString("N") + ".blocks");
                 Directory.CreateDirectory(_blockFolder);
                 _blocks = new BlockFileStorage(_blockFolder);
             }

@@ -11,9 +11,10 @@ namespace GeoRisk.Zoning;
 /// The zoning run streamed block by block through the sink's block storage (docs/SCALE.md "streamed run"): no step holds a
 /// whole grid. Extent mask and factor classes per block (factors with a reach read their halo through
 /// <see cref="FactorClasses.Compute"/>'s window), the combine per block, breaks from the merged hashed sample, classify,
-/// minimum mapping unit and polygonize through <see cref="GradePipeline"/> on the stored index, grade summary, census and
-/// validation as sums of per-block partials, the rasters handed to the sink as window sources. Every result equals the
-/// whole-grid run's (tests: Zoning.Tests, Services.Tests "BlockwiseZoningRunTests").
+/// minimum mapping unit and polygonize through <see cref="GradePipeline"/> on the stored index (in this process or on the
+/// <see cref="ZoningPorts.Blocks"/> runner), grade summary, census and validation as sums of per-block partials, the rasters
+/// handed to the sink as window sources. Every result equals the whole-grid run's (tests: Zoning.Tests, Services.Tests
+/// "BlockwiseZoningRunTests", Cluster.Tests "ClusterZoningRunTests").
 /// </summary>
 internal static class StreamedRun
 {
@@ -338,8 +339,7 @@ internal static class StreamedRun
         run.Report($"{name}: classify");
         var breaks = ZoningEngine.ComputeBreaks(c, product, _ => index.Sample.Values());
         var job = GradeStep.Job(run, index.Raster, breaks) with { Graded = name + "-graded", Grade = name + "-grade" };
-        var graded = GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, run.Options.MaxDegreeOfParallelism), storage,
-            cancellationToken: run.Options.CancellationToken).GetAwaiter().GetResult();
+        var graded = Grades(run, job, storage, name);
         run.Lap($"{name}.classify");
         run.Report($"{name}: polygonize");
         var polygons = graded.Zones;
@@ -376,6 +376,19 @@ internal static class StreamedRun
         run.Lap($"{name}.census");
         sink.Product(product, storage.Open(index.Raster), storage.Open(job.Grade));
         return result;
+    }
+
+    /// <summary>The grade job in this process, or on the block runner (a cluster), which leaves the grade raster in the same storage.</summary>
+    private static GradeResult Grades(RunContext run, GradeJob job, IBlockStorage storage, string name)
+    {
+        if (run.Ports.Blocks is { } remote)
+        {
+            var stage = $"{name}: blocks";
+            return remote.Run(job, storage, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
+        }
+
+        return GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, run.Options.MaxDegreeOfParallelism), storage,
+            cancellationToken: run.Options.CancellationToken).GetAwaiter().GetResult();
     }
 
     private static ValidationMetrics Validation(ValueHistogram? histogram, IndexPartials index, PointCells points, IReadOnlyList<GradeSummary> grades)

@@ -44,10 +44,10 @@ public static class ZoningEngine
         // The steps in order (docs/SCALE.md "zoning run"): inputs → factors → scores → per product (combine, classify,
         // minimum mapping unit, polygonize, zone attributes, census, validation) → the sink.
         var run = new RunContext(model, inputs, options ?? new RasterOptions(), progress, ports ?? ZoningPorts.InProcess);
-        if (run.Options.BlockSize > 0 && run.Ports.Sink is IZoningBlockSink blockSink && run.Ports.Blocks is null && incremental is null)
+        if (run.Options.BlockSize > 0 && run.Ports.Sink is IZoningBlockSink blockSink && incremental is null)
         {
-            // With a block size and block storage the run streams (docs/SCALE.md "streamed run"); an incremental run patches
-            // the previous run's whole-grid factor classes and a cluster run hands whole indexes to the workers: both stay below.
+            // With a block size and block storage the run streams (docs/SCALE.md "streamed run"), its grade steps on the block
+            // runner when there is one; an incremental run patches the previous run's whole-grid factor classes and stays below.
             return StreamedRun.Run(run, blockSink);
         }
 

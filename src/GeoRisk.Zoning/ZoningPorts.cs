@@ -18,10 +18,10 @@ public interface IZoningRasterSink
 }
 
 /// <summary>
-/// A raster sink that also gives the run block storage (on disk, outside the engine: the service's staging folder), so a run
-/// with a block size streams (docs/SCALE.md "streamed run"): the extent mask, factor classes and indexes are computed per block
-/// and written to <see cref="Blocks"/>, never held as whole grids, and the finished rasters are handed over as window sources
-/// to be written block by block. Called in the order of <see cref="IZoningRasterSink"/>, then the factor classes.
+/// A raster sink that also gives the run block storage (on disk, outside the engine: the service's staging folder, or the
+/// <see cref="IBlockGradeRunner.BlockFolder"/> of a cluster), so a run with a block size streams (docs/SCALE.md "streamed
+/// run"): the extent mask, factor classes and indexes are computed per block and written to <see cref="Blocks"/>, never held
+/// as whole grids, and the finished rasters are handed over as window sources to be written block by block. Called in the order of <see cref="IZoningRasterSink"/>, then the factor classes.
 /// </summary>
 public interface IZoningBlockSink : IZoningRasterSink
 {
@@ -43,6 +43,10 @@ public interface IZoningBlockSink : IZoningRasterSink
 /// </summary>
 public interface IBlockGradeRunner
 {
+    /// <summary>Where a streamed run's block storage must be (a folder the runner's workers see); null: anywhere.</summary>
+    string? BlockFolder { get; }
+
+    /// <summary>A whole-grid run's grade steps on its index.</summary>
     /// <returns>Grades 1..N per cell (NaN outside the extent) and the polygons in whole-grid order.</returns>
     (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
         GradeJob job,
@@ -50,6 +54,13 @@ public interface IBlockGradeRunner
         RasterBuffer<float> index,
         IProgress<BlockStepProgress>? progress,
         CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A streamed run's grade job on the index in <paramref name="storage"/> (block storage under <see cref="BlockFolder"/>): the
+    /// result is the in-process <see cref="GradePipeline"/>'s, and the grade raster (<see cref="GradeJob.Grade"/>) is left in
+    /// <paramref name="storage"/>.
+    /// </summary>
+    GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken);
 }
 
 /// <summary>Where a run's pluggable steps go; the defaults keep everything in this process and in the result.</summary>
@@ -60,7 +71,7 @@ public sealed class ZoningPorts
     /// <summary>The product rasters' destination; null keeps every raster in the <see cref="ZoningResult"/>.</summary>
     public IZoningRasterSink? Sink { get; init; }
 
-    /// <summary>With a block size, the block steps run here; null runs them in this process.</summary>
+    /// <summary>With a block size, the grade steps (classify, minimum mapping unit, polygonize) run here; null runs them in this process.</summary>
     public IBlockGradeRunner? Blocks { get; init; }
 }
 

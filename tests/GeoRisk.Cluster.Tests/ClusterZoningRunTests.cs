@@ -1,18 +1,23 @@
+using GeoRisk.Core.Layers;
 using GeoRisk.Core.Risk;
 using GeoRisk.Core.Storage;
+using GeoRisk.Core.Surveys;
+using GeoRisk.Gdal.Ingestion;
 using GeoRisk.Samples;
 using GeoRisk.Services;
 using GeoRisk.Storage.GeoPackage;
 using GeoRisk.Tests.Common;
 using GeoRisk.Zoning;
+using NetTopologySuite.Geometries;
 using Orleans.TestingHost;
 
 namespace GeoRisk.Cluster.Tests;
 
 /// <summary>
-/// A zoning run whose block steps run on three in-process silos (state in a real PostgreSQL) equals the same run in one
-/// process: every product's breaks, grades, census and validation, every raster cell (the record's cells hash), every zone's
-/// polygon and attributes (docs/SCALE.md).
+/// A zoning run with a block size whose grade steps run on three in-process silos (state in a real PostgreSQL) streams like the
+/// run in one process and equals it and the whole-grid run: the whole record (breaks, grades, census, exposure, validation, cells
+/// hash), every zone's polygon and attributes, every published raster cell for cell. An incremental run is not streamed; its
+/// grade steps go to the silos on whole indexes and it equals the full run (docs/SCALE.md).
 /// </summary>
 public sealed class ClusterZoningRunTests : IAsyncLifetime
 {
@@ -34,54 +39,118 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task ZoningRun_SampleSet_SmallBlocksOnThreeSilos_EqualsInProcessRun()
+    public async Task ZoningRun_SampleSet_StreamedOnThreeSilos_EqualsInProcessStreamedAndWholeGridRuns()
     {
-        await using var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path });
-        await store.InitializeAsync();
-        await new SampleSetLoader(store).LoadAsync(_samples.Path);
-        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
-        model = model.WithGrid(model.Grid with { CellSize = 250 });
+        await using var store = await LoadedStoreAsync();
+        var model = Model(250);
         var request = new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 96 };
 
+        var whole = await new ZoningRunService(store).RunAsync(model, request with { BlockSize = null });
         var here = await new ZoningRunService(store).RunAsync(model, request);
         var blockSteps = new List<BlockStepProgress>();
-        var runner = new ClusterBlockGradeRunner(_cluster.Client, _rasters.Path, parallelism: 6, TimeSpan.FromMinutes(10));
-        var clustered = await new ZoningRunService(store, runner).RunAsync(model, request,
-            new Core.SyncProgress<ZoningProgress>(p =>
-            {
-                if (p.Blocks is { } b)
-                {
-                    lock (blockSteps)
-                    {
-                        blockSteps.Add(b);
-                    }
-                }
-            }));
+        var clustered = await new ZoningRunService(store, Runner()).RunAsync(model, request, Recording(blockSteps));
 
-        Assert.Equal(here.Record.Products.Select(p => p.Product), clustered.Record.Products.Select(p => p.Product));
-        foreach (var (a, b) in here.Record.Products.Zip(clustered.Record.Products))
-        {
-            Assert.Equal(a.Breaks, b.Breaks);
-            Assert.Equal(a.Zones, b.Zones);
-            Assert.Equal(Json(a.Grades), Json(b.Grades));
-            Assert.Equal(Json(a.Census), Json(b.Census));
-            Assert.Equal(Json(a.TownshipCensus), Json(b.TownshipCensus));
-            Assert.Equal(Json(a.Exposure), Json(b.Exposure));
-            Assert.Equal(Json(a.Validation), Json(b.Validation));
-            await AssertSameZonesAsync(store, here.Run.Id, clustered.Run.Id, a.Product);
-        }
-
-        Assert.Equal(here.Record.CellsSha256, clustered.Record.CellsSha256);
+        // The cluster run streamed: it timed the streamed run's stages ("factors" for mask and factors together).
+        Assert.Contains("factors", clustered.Record.Timings.Keys);
+        Assert.Contains("factors", here.Record.Timings.Keys);
+        Assert.NotEmpty(whole.Record.Products[0].Exposure);
+        await AssertSameRunAsync(store, here, clustered);
+        await AssertSameRunAsync(store, whole, clustered);
         // The progress showed the cluster's block steps, and more than one silo computed them.
         Assert.NotEmpty(blockSteps);
         var last = blockSteps[^1];
         Assert.Equal(last.Total, last.Done);
         Assert.True(blockSteps.SelectMany(b => b.PerWorker.Keys).Distinct().Count() >= 2, "the block steps ran on one silo only");
+        // The run's block storage was in the shared raster folder and went with the run; so did the cluster runs' folders.
         Assert.False(Directory.Exists(Path.Combine(_rasters.Path, "zoning-blocks")) && Directory.EnumerateFileSystemEntries(Path.Combine(_rasters.Path, "zoning-blocks")).Any(),
-            "the indexes handed to the cluster were left in the raster folder");
+            "the run's block rasters were left in the raster folder");
+        Assert.False(Directory.Exists(Path.Combine(_rasters.Path, "cluster-runs")) && Directory.EnumerateFileSystemEntries(Path.Combine(_rasters.Path, "cluster-runs")).Any(),
+            "the cluster runs' folders were left in the raster folder");
     }
 
-    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value);
+    [Fact]
+    public async Task ZoningRun_IncrementalOnThreeSilos_WholeGridGradeStepsOnWorkers_EqualsFullRun()
+    {
+        await using var store = await LoadedStoreAsync();
+        var model = Model(500);
+        await new ZoningRunService(store).RunAsync(model);
+        // A newer 1:10000 hazard-zone survey over part of Bole: only the susceptibility factor's cells there change.
+        var survey = new SurveyInfo("bole-10k-2025", "Bole key area 1:10000 update", 10000, SurveyType.FineSurvey, "test", new DateOnly(2025, 5, 1), true, new DateOnly(2025, 6, 1));
+        await store.UpsertSurveyAsync(survey, new GeometryFactory().ToGeometry(new Envelope(82.0, 82.06, 44.86, 44.95)));
+        var file = Path.Combine(_store.Path, "update.geojson");
+        await File.WriteAllTextAsync(file, """
+            {"type":"FeatureCollection","features":[
+             {"type":"Feature","properties":{"yfxdj":4},"geometry":{"type":"Polygon","coordinates":[[[82.0,44.86],[82.06,44.86],[82.06,44.95],[82.0,44.95],[82.0,44.86]]]}}
+            ]}
+            """);
+        Assert.True((await new SurveyIngestor(store).IngestAsync(new IngestRequest(file, LayerKind.HazardZones, survey.Id, "hazard-zones"))).Accepted);
+
+        // Incremental, so not streamed: each product's whole index goes to the workers as a GeoTIFF.
+        var blockSteps = new List<BlockStepProgress>();
+        var incremental = await new ZoningRunService(store, Runner()).RunAsync(model, new ZoningRunRequest { BlockSize = 96 }, Recording(blockSteps));
+        var full = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { Force = true, FullRecompute = true });
+
+        Assert.True(incremental.Record.Incremental.Incremental);
+        Assert.DoesNotContain("factors", incremental.Record.Timings.Keys);
+        Assert.NotEmpty(blockSteps);
+        Assert.Equal(full.Record.CellsSha256, incremental.Record.CellsSha256);
+        foreach (var p in full.Record.Products)
+        {
+            await AssertSameZonesAsync(store, full.Run.Id, incremental.Run.Id, p.Product);
+        }
+    }
+
+    private async Task<GeoPackageStore> LoadedStoreAsync()
+    {
+        var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path });
+        await store.InitializeAsync();
+        await new SampleSetLoader(store).LoadAsync(_samples.Path);
+        return store;
+    }
+
+    private static RiskModel Model(double cellSize)
+    {
+        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
+        return model.WithGrid(model.Grid with { CellSize = cellSize });
+    }
+
+    private ClusterBlockGradeRunner Runner() => new(_cluster.Client, _rasters.Path, parallelism: 6, TimeSpan.FromMinutes(10));
+
+    /// <summary>Collects the block steps the run reports.</summary>
+    private static Core.SyncProgress<ZoningProgress> Recording(List<BlockStepProgress> blockSteps) => new(p =>
+    {
+        if (p.Blocks is { } b)
+        {
+            lock (blockSteps)
+            {
+                blockSteps.Add(b);
+            }
+        }
+    });
+
+    /// <summary>The same record but the stage timings, the same zones and the same published rasters cell for cell.</summary>
+    private static async Task AssertSameRunAsync(IGeoRiskStore store, ZoningRunOutcome expected, ZoningRunOutcome actual)
+    {
+        var (a, b) = (expected.Record, actual.Record);
+        Assert.Equal((a with { Timings = new Dictionary<string, double>() }).ToJson(), (b with { Timings = new Dictionary<string, double>() }).ToJson());
+        Assert.Equal(expected.Run.ZoneCount, actual.Run.ZoneCount);
+        foreach (var p in a.Products)
+        {
+            await AssertSameZonesAsync(store, expected.Run.Id, actual.Run.Id, p.Product);
+        }
+
+        Assert.Equal(expected.Run.Rasters.Keys.Order(), actual.Run.Rasters.Keys.Order());
+        foreach (var (name, path) in expected.Run.Rasters)
+        {
+            using var ra = Gdal.RasterDataset.Open(path);
+            using var rb = Gdal.RasterDataset.Open(actual.Run.Rasters[name]);
+            Assert.Equal((ra.Width, ra.Height, ra.GetNoData(1), ra.GetDataType(1)), (rb.Width, rb.Height, rb.GetNoData(1), rb.GetDataType(1)));
+            var (ca, cb) = (new float[ra.Width * ra.Height], new float[rb.Width * rb.Height]);
+            ra.Read(1, 0, 0, ra.Width, ra.Height, ca.AsSpan());
+            rb.Read(1, 0, 0, rb.Width, rb.Height, cb.AsSpan());
+            Assert.True(ca.AsSpan().SequenceEqual(cb), name);
+        }
+    }
 
     private static async Task AssertSameZonesAsync(IGeoRiskStore store, int runA, int runB, ZoningProduct product)
     {

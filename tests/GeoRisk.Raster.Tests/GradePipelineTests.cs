@@ -77,4 +77,34 @@ public sealed class GradePipelineFileTests
         var exported = GdalTools.Read(dir.File("grade-cog.tif"), out _);
         Assert.True(grade.Data.AsSpan().SequenceEqual(exported.Data));
     }
+
+    [Fact]
+    public async Task GradeJob_IndexAsBlockFilesOfAnotherFolder_EqualsWholeGrid()
+    {
+        // A streamed zoning run's index (block files in its own folder under the shared folder), graded by a job in another folder.
+        using var dir = new GeoRisk.Tests.Common.TempDirectory("georisk-grade-files");
+        const int w = 300, h = 210;
+        var grid = GdalTools.Grid(w, h);
+        var index = GradePipelineTests.Index(w, h, 5);
+        var layout = new BlockLayout(w, h, 128, 128);
+        using (var run = new GeoRisk.Gdal.BlockFileStorage(dir.File("run")))
+        {
+            foreach (var block in layout.All())
+            {
+                var cells = new float[block.Width * block.Height];
+                for (var r = 0; r < block.Height; r++)
+                {
+                    index.Data.AsSpan(((block.Y + r) * w) + block.X, block.Width).CopyTo(cells.AsSpan(r * block.Width));
+                }
+
+                run.Write("index", grid, block, cells);
+            }
+        }
+
+        var job = new GradeJob { Index = Path.Combine("run", "index"), BlockSize = 128, MinimumCells = 16 };
+        using var storage = new GeoRisk.Gdal.BlockFileStorage(dir.File("job"), dir.Path);
+        var blocked = await GradePipeline.RunAsync(job, new InProcessBlockExecutor(job, storage, 2), storage);
+        GradePipelineTests.AssertEqual(GradePipeline.RunWholeGrid(job, index, grid).Result, blocked);
+        Assert.True(File.Exists(Path.Combine(dir.File("job"), "grade", "grid.txt")));
+    }
 }
