@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using GeoRisk.Gdal;
 using GeoRisk.Raster;
 using GeoRisk.Raster.Blocks;
@@ -78,7 +76,7 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
             var folder = RunOnCluster(job, runId, progress, cancellationToken);
             // Both folders are in the shared raster folder: a rename, not a copy.
             Directory.Move(Path.Combine(folder, grade), Path.Combine(blocks.Directory, grade));
-            return ReadResult(folder);
+            return ClusterRuns.ReadResult(folder);
         }
         finally
         {
@@ -96,20 +94,6 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
                 : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
             cancellationToken).GetAwaiter().GetResult();
         return Path.Combine(Root, done.Folder);
-    }
-
-    /// <summary>The grade result the coordinator published (summary, histogram cells, zones), as <see cref="GradePipeline.RunAsync"/> returned it.</summary>
-    private static GradeResult ReadResult(string folder)
-    {
-        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
-        var root = summary.RootElement;
-        var breaks = root.GetProperty("breaks").EnumerateArray().Select(b => b.GetDouble()).ToArray();
-        // The summary leaves out the cells of grade 0 (outside the extent), which no step reads.
-        long[] cellsPerGrade = [0, .. root.GetProperty("cellsPerGrade").EnumerateArray().Select(c => c.GetInt64())];
-        var cells = File.ReadAllLines(Path.Combine(folder, "histogram.txt")).Select(l => long.Parse(l, CultureInfo.InvariantCulture)).ToArray();
-        var histogram = ValueHistogram.FromCounts(root.GetProperty("histogramMin").GetSingle(), root.GetProperty("histogramMax").GetSingle(), cells);
-        return new GradeResult(breaks, cellsPerGrade, histogram, ClusterRuns.ReadZones(Path.Combine(folder, "zones.bin")),
-            root.GetProperty("edgeComponents").GetInt32());
     }
 
     private static void DeleteQuietly(string folder)

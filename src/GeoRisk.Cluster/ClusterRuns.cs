@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
 using GeoRisk.Raster.Blocks;
 using GeoRisk.Raster.Vectorize;
 using NetTopologySuite.Geometries;
@@ -79,6 +81,20 @@ public static class ClusterRuns
         }
 
         return zones;
+    }
+
+    /// <summary>The grade result a finished run published (summary, histogram cells, zones), as <see cref="GradePipeline.RunAsync"/> returned it.</summary>
+    public static GradeResult ReadResult(string folder)
+    {
+        using var summary = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "summary.json")));
+        var root = summary.RootElement;
+        var breaks = root.GetProperty("breaks").EnumerateArray().Select(b => b.GetDouble()).ToArray();
+        // The summary leaves out the cells of grade 0 (outside the extent), which no step reads.
+        long[] cellsPerGrade = [0, .. root.GetProperty("cellsPerGrade").EnumerateArray().Select(c => c.GetInt64())];
+        var cells = File.ReadAllLines(Path.Combine(folder, "histogram.txt")).Select(l => long.Parse(l, CultureInfo.InvariantCulture)).ToArray();
+        var histogram = ValueHistogram.FromCounts(root.GetProperty("histogramMin").GetSingle(), root.GetProperty("histogramMax").GetSingle(), cells);
+        return new GradeResult(breaks, cellsPerGrade, histogram, ClusterRuns.ReadZones(Path.Combine(folder, "zones.bin")),
+            root.GetProperty("edgeComponents").GetInt32());
     }
 
     /// <summary>A run id from the job's bytes and a caller's tag (the same job twice is the same run, and is not run again).</summary>

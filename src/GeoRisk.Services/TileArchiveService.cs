@@ -52,10 +52,12 @@ public sealed partial class TileArchiveService(string? directory)
             try
             {
                 var (reader, version) = Open(tileset);
-                var title = (JsonNode.Parse(reader.ReadMetadata()) as JsonObject)?["name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : name;
+                var title = _titles.TryGetValue(tileset, out var known) && known.Version == version ? known.Title
+                    : Metadata(reader, tileset)["name"] is JsonValue v && v.TryGetValue<string>(out var n) ? n : name;
+                _titles[tileset] = (version, title);
                 listed.Add((tileset, title, version));
             }
-            catch (Exception e) when (e is InvalidDataException or System.Text.Json.JsonException or IOException or KeyNotFoundException)
+            catch (Exception e) when (e is InvalidDataException or IOException or KeyNotFoundException)
             {
                 listed.Add((tileset, name, $"{file.Length:x}-{file.LastWriteTimeUtc.Ticks:x}"));
             }
@@ -63,6 +65,9 @@ public sealed partial class TileArchiveService(string? directory)
 
         return listed;
     }
+
+    /// <summary>Titles of the listed archives by tileset, with the archive version they were read from: a listing reads no metadata twice.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Version, string Title)> _titles = new(StringComparer.Ordinal);
 
     /// <summary>One tile of an archive tileset.</summary>
     /// <exception cref="KeyNotFoundException">No such archive.</exception>
@@ -90,16 +95,7 @@ public sealed partial class TileArchiveService(string? directory)
     public JsonObject TileJson(string tileset, string root)
     {
         var (reader, version) = Open(tileset);
-        JsonObject metadata;
-        try
-        {
-            metadata = JsonNode.Parse(reader.ReadMetadata()) as JsonObject ?? [];
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw new InvalidDataException($"Archive {tileset} has metadata that is not JSON ({e.Message}).", e);
-        }
-
+        var metadata = Metadata(reader, tileset);
         var h = reader.Header;
         return new JsonObject
         {
@@ -114,6 +110,20 @@ public sealed partial class TileArchiveService(string? directory)
             ["vector_layers"] = metadata["vector_layers"]?.DeepClone() ?? new JsonArray(),
             ["attribution"] = metadata["attribution"]?.DeepClone(),
         };
+    }
+
+    /// <summary>The archive's JSON metadata (an empty object when it is not an object).</summary>
+    /// <exception cref="InvalidDataException">The metadata is damaged or not JSON.</exception>
+    private static JsonObject Metadata(PmTilesReader reader, string tileset)
+    {
+        try
+        {
+            return JsonNode.Parse(reader.ReadMetadata()) as JsonObject ?? [];
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw new InvalidDataException($"Archive {tileset} has metadata that is not JSON ({e.Message}).", e);
+        }
     }
 
     private (PmTilesReader Reader, string Version) Open(string tileset)
