@@ -435,6 +435,11 @@ internal static class Commands
                 }
 
                 var model = Path.Combine(LocateSurveys(), "models", "bortala-default.json");
+                if (!File.Exists(model))
+                {
+                    Console.Error.WriteLine($"warning: {model} not found (run from the repository): the set gets no models/province-default.json");
+                }
+
                 new ProvinceGenerator(parse.GetValue(output)!, Console.WriteLine).Generate(new ProvinceOptions
                 {
                     Zones = Math.Max(10, parse.GetValue(zones)),

@@ -119,7 +119,7 @@ internal sealed class ZoningRunInputs
 
     public required List<InputRecord> Records { get; init; }
 
-    public static async Task<ZoningRunInputs> LoadAsync(IGeoRiskStore store, RiskModel model, RunCrs crs, CancellationToken ct)
+    public static async Task<ZoningRunInputs> LoadAsync(IGeoRiskStore store, RiskModel model, RunCrs crs, long maxCells, CancellationToken ct)
     {
         var ranked = SurveyPrecedence.Rank(await store.ListSurveysAsync(ct));
         var ranks = ranked.Select((s, i) => (s.Id, Rank: ranked.Count - i)).ToDictionary(x => x.Id, x => x.Rank, StringComparer.Ordinal);
@@ -128,11 +128,12 @@ internal sealed class ZoningRunInputs
         var (extentLonLat, adminFeatures) = await ExtentAsync(model, layers, ranks, tracker);
         var extent = GeometryReprojector.Transform(extentLonLat, crs.ToGrid);
         var grid = SnapGrid(extent.EnvelopeInternal, model.Grid.CellSize, crs.Grid.Wkt);
-        if (grid.CellCount > ZoningRunService.MaxCells)
+        if (grid.CellCount > maxCells)
         {
+            var hint = maxCells < ZoningRunService.MaxStreamedCells ? ", give a block size (a streamed run takes larger grids)" : "";
             throw new InvalidInputException("grid-too-large", string.Create(CultureInfo.InvariantCulture,
-                $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {ZoningRunService.MaxCells:N0}); use a larger cell " +
-                $"size or a smaller extent."));
+                $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {maxCells:N0}); use a larger cell " +
+                $"size or a smaller extent{hint}."));
         }
 
         var (adminUnits, townships) = Units(adminFeatures, extentLonLat, extent, crs.ToGrid);

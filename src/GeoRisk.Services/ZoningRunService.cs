@@ -45,8 +45,20 @@ public sealed record ZoningRunOutcome(ZoningRunInfo Run, ZoningRunRecord Record,
 /// </summary>
 public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blocks = null)
 {
-    /// <summary>Largest grid a run accepts (cells); 30 m over the whole prefecture is about 53 million.</summary>
+    /// <summary>
+    /// Largest grid a whole-grid run (no block size, or an incremental run) accepts, in cells: it holds about 55 bytes per cell
+    /// (30 m over the whole prefecture is about 55 million cells, 10 m about 490 million).
+    /// </summary>
     public const long MaxCells = 600_000_000;
+
+    /// <summary>
+    /// Largest grid a streamed run (a block size) accepts: its memory does not grow with the grid, its scratch disk does (a few
+    /// bytes per cell, docs/SCALE.md); Xinjiang at 10 m is about 17 billion cells.
+    /// </summary>
+    public const long MaxStreamedCells = 20_000_000_000;
+
+    /// <summary>The grid limit of a run with this block size (0 or none: whole grid).</summary>
+    public static long CellLimit(int? blockSize) => blockSize > 0 ? MaxStreamedCells : MaxCells;
 
     public async Task<ZoningRunOutcome> RunAsync(
         RiskModel model, ZoningRunRequest? request = null, IProgress<ZoningProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -56,7 +68,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         model.ResolveWeights(); // rejects an inconsistent AHP matrix before any work
 
         using var crs = RunCrs.Of(model.Grid.Crs);
-        var run = await ZoningRunInputs.LoadAsync(store, model, crs, cancellationToken);
+        var run = await ZoningRunInputs.LoadAsync(store, model, crs, CellLimit(request.BlockSize), cancellationToken);
         var runKey = RunKey(model.Hash, run.GridRecord, run.Records, run.Ranks);
         var current = await store.GetZoningRunAsync(null, cancellationToken);
         if (!request.Force && current is not null && current.RunKey == runKey)
@@ -64,7 +76,8 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             return new ZoningRunOutcome(current, ZoningRunRecord.FromJson(current.RecordJson), Reused: true);
         }
 
-        var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
+        // An incremental run patches whole grids: above the whole-grid limit the run is a full streamed one.
+        var plan = request.FullRecompute || run.Grid.CellCount > MaxCells ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
         using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades, blocks?.BlockFolder);
         // A streamed run (a block size, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
         var streamed = request.BlockSize > 0 && plan is null;

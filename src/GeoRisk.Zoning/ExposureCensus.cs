@@ -87,7 +87,7 @@ public static class ExposureCensus
         var layout = new BlockLayout(grid.Width, grid.Height, blockSize, blockSize);
         var wanted = WantedCells(grid, layout, exposure);
         var populationBlocks = PopulationBlocks(grid, layout, exposure.Population);
-        var at = new Dictionary<int, (int Label, byte Grade)>();
+        var at = new Dictionary<long, (int Label, byte Grade)>();
         var spread = exposure.Population.Select(_ => new PopulationCells()).ToArray();
         var gate = new Lock();
         Parallel.For(
@@ -121,14 +121,14 @@ public static class ExposureCensus
     }
 
     /// <summary>Per block, the cells whose unit and grade the buildings, facilities and road pieces need.</summary>
-    private static HashSet<int>[] WantedCells(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
+    private static HashSet<long>[] WantedCells(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
     {
-        var wanted = Enumerable.Range(0, layout.Count).Select(_ => new HashSet<int>()).ToArray();
-        void Want(int cell)
+        var wanted = Enumerable.Range(0, layout.Count).Select(_ => new HashSet<long>()).ToArray();
+        void Want(long cell)
         {
             if (cell >= 0)
             {
-                wanted[layout.BlockOf(cell % grid.Width, cell / grid.Width).Index].Add(cell);
+                wanted[layout.BlockOf((int)(cell % grid.Width), (int)(cell / grid.Width)).Index].Add(cell);
             }
         }
 
@@ -153,9 +153,9 @@ public static class ExposureCensus
     }
 
     /// <summary>One block's unit label and grade at the wanted cells, and the cells of each population unit it holds per unit and grade.</summary>
-    private static (List<(int Cell, (int Label, byte Grade) Value)> Found, List<(int Unit, PopulationCells Cells)> Counted) ReadBlock(
+    private static (List<(long Cell, (int Label, byte Grade) Value)> Found, List<(int Unit, PopulationCells Cells)> Counted) ReadBlock(
         GridSpec grid, IRasterWindowSource grade, BlockRect block, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<PopulationUnitInput> population,
-        HashSet<int> wanted, List<int> populationUnits)
+        HashSet<long> wanted, List<int> populationUnits)
     {
         var window = HaloWindow.Read(grade, block, 0).Data;
         var labels = UnitLabels(grid, block, units);
@@ -166,7 +166,7 @@ public static class ExposureCensus
             return ((int)labels.Data[i], float.IsNaN(window[i]) ? (byte)0 : (byte)window[i]);
         }
 
-        var found = wanted.Select(cell => (cell, Local(cell % grid.Width, cell / grid.Width))).ToList();
+        var found = wanted.Select(cell => (cell, Local((int)(cell % grid.Width), (int)(cell / grid.Width)))).ToList();
         var counted = new List<(int Unit, PopulationCells Cells)>();
         foreach (var u in populationUnits)
         {
@@ -207,7 +207,7 @@ public static class ExposureCensus
 
     /// <summary>Tallies what the blocks gathered in the whole-grid census's order: points, then people, then roads.</summary>
     private static IReadOnlyList<ExposureRow> TallyGathered(GridSpec grid, int grades, IReadOnlyList<AdminUnitInput> units, ExposureInputs exposure,
-        ZoningProduct product, Dictionary<int, (int Label, byte Grade)> at, PopulationCells[] spread)
+        ZoningProduct product, Dictionary<long, (int Label, byte Grade)> at, PopulationCells[] spread)
     {
         var acc = new Accumulator(units.Count, grades);
         var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
@@ -265,7 +265,7 @@ public static class ExposureCensus
 
             if (cell >= 0)
             {
-                blocks.Add(layout.BlockOf(cell % grid.Width, cell / grid.Width).Index);
+                blocks.Add(layout.BlockOf((int)(cell % grid.Width), (int)(cell / grid.Width)).Index);
             }
 
             foreach (var b in blocks)
@@ -362,7 +362,7 @@ public static class ExposureCensus
 
     /// <summary>A road cut into pieces no longer than half a cell: the cell under each piece's midpoint (-1 off the grid) and its length in km, in
     /// order.</summary>
-    private static void ForEachRoadPiece(GridSpec grid, RoadInput road, Action<int, double> piece)
+    private static void ForEachRoadPiece(GridSpec grid, RoadInput road, Action<long, double> piece)
     {
         var step = Math.Abs(grid.Transform.PixelWidth) / 2;
         for (var i = 0; i < road.Line.NumGeometries; i++)
@@ -417,7 +417,7 @@ public static class ExposureCensus
         }
     }
 
-    private static int CellOf(GridSpec grid, double x, double y) => ZoningEngine.CellOf(grid, x, y);
+    private static long CellOf(GridSpec grid, double x, double y) => ZoningEngine.CellOf(grid, x, y);
 
     private sealed class Tally
     {

@@ -90,7 +90,7 @@ public static class RiskSurface
         return risk;
     }
 
-    private static int CellOf(GridSpec grid, double x, double y) => ZoningEngine.CellOf(grid, x, y);
+    private static long CellOf(GridSpec grid, double x, double y) => ZoningEngine.CellOf(grid, x, y);
 }
 
 /// <summary>

@@ -85,9 +85,9 @@ internal static class StreamedRun
     internal static string IndexRaster(ZoningProduct product) => product.ToString().ToLowerInvariant() + "-index";
 
     /// <summary>The cells holding a hazard point (whatever the extent): every value a step needs at a point is collected at these cells.</summary>
-    private static HashSet<int> PointCandidates(RunContext run)
+    private static HashSet<long> PointCandidates(RunContext run)
     {
-        var cells = new HashSet<int>();
+        var cells = new HashSet<long>();
         foreach (var p in run.Inputs.HazardPoints)
         {
             if (ZoningEngine.CellOf(run.Grid, p.X, p.Y) is var c and >= 0)
@@ -99,10 +99,10 @@ internal static class StreamedRun
         return cells;
     }
 
-    private static IEnumerable<int> CandidatesIn(HashSet<int> candidates, BlockRect block, int gridWidth) =>
+    private static IEnumerable<long> CandidatesIn(HashSet<long> candidates, BlockRect block, int gridWidth) =>
         candidates.Where(c => c % gridWidth >= block.X && c % gridWidth < block.Right && c / gridWidth >= block.Y && c / gridWidth < block.Bottom);
 
-    private static int Local(int cell, BlockRect block, int gridWidth) => ((cell / gridWidth) - block.Y) * block.Width + (cell % gridWidth) - block.X;
+    internal static int Local(long cell, BlockRect block, int gridWidth) => (int)((((cell / gridWidth) - block.Y) * block.Width) + (cell % gridWidth) - block.X);
 
     private static ParallelOptions Threads(RunContext run) =>
         new() { MaxDegreeOfParallelism = Math.Max(1, run.Options.MaxDegreeOfParallelism), CancellationToken = run.Options.CancellationToken };
@@ -110,16 +110,16 @@ internal static class StreamedRun
     /// <summary>A block step's own options: one thread (the blocks run in parallel).</summary>
     private static RasterOptions OneThread(RunContext run) => run.Options with { MaxDegreeOfParallelism = 1 };
 
-    private sealed record FactorOutput(long[][] Counts, HashSet<int> InExtent, Dictionary<int, byte[]> ClassesAt);
+    private sealed record FactorOutput(long[][] Counts, HashSet<long> InExtent, Dictionary<long, byte[]> ClassesAt);
 
     /// <summary>Per block: the extent mask (burnt with the whole grid's transform) and each factor's classes, written to storage as factor-{id}.</summary>
-    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<int> candidates)
+    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<long> candidates)
     {
         var model = run.Model;
         var grid = run.Grid;
         var counts = model.Factors.Select(f => new long[f.Transform.ClassCount + 1]).ToArray();
-        var inExtent = new HashSet<int>();
-        var classesAt = new Dictionary<int, byte[]>();
+        var inExtent = new HashSet<long>();
+        var classesAt = new Dictionary<long, byte[]>();
         var gate = new Lock();
         var options = OneThread(run);
         Parallel.For(0, layout.Count, Threads(run), b =>
@@ -188,10 +188,10 @@ internal static class StreamedRun
 
         public ValueRange Range { get; } = new();
 
-        public Dictionary<int, float> AtPoints { get; } = [];
+        public Dictionary<long, float> AtPoints { get; } = [];
 
         /// <summary>Adds one block's cells (sampled as Breaks.Sample does: valid cells, or cells above 0 for risk).</summary>
-        public void Add(BlockRect block, float[] cells, IEnumerable<int> points, int gridWidth)
+        public void Add(BlockRect block, float[] cells, IEnumerable<long> points, int gridWidth)
         {
             var sample = new CellSample(Sample.Capacity);
             for (var r = 0; r < block.Height; r++)
@@ -229,7 +229,7 @@ internal static class StreamedRun
         RunContext run,
         BlockLayout layout,
         IBlockStorage storage,
-        HashSet<int> candidates,
+        HashSet<long> candidates,
         FactorScores scores,
         int[] susceptible,
         float[][]? susceptibilityTables)
@@ -292,7 +292,7 @@ internal static class StreamedRun
     /// Per block: E·V (<see cref="RiskSurface.ExposedValue"/> on the block's window) and risk = hazard scaled to 0–1 over the
     /// extent × E·V (<see cref="RiskSurface.Risk"/>), both written to storage.
     /// </summary>
-    private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<int> candidates, IndexPartials hazard)
+    private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<long> candidates, IndexPartials hazard)
     {
         var grid = run.Grid;
         var model = run.Model;
@@ -329,7 +329,7 @@ internal static class StreamedRun
         ZoningProduct product,
         IndexPartials index,
         PointCells points,
-        HashSet<int> candidates, ZoneIdSequence zoneIds)
+        HashSet<long> candidates, ZoneIdSequence zoneIds)
     {
         var model = run.Model;
         var grid = run.Grid;
@@ -393,7 +393,7 @@ internal static class StreamedRun
 
     private static ValidationMetrics Validation(ValueHistogram? histogram, IndexPartials index, PointCells points, IReadOnlyList<GradeSummary> grades)
     {
-        List<float> At(List<int> cells) => cells.Select(cell => index.AtPoints[cell]).ToList();
+        List<float> At(List<long> cells) => cells.Select(cell => index.AtPoints[cell]).ToList();
         return new(points.Training.Count, points.HeldOut.Count,
             points.HeldOut.Count == 0
                 ? null
@@ -404,16 +404,16 @@ internal static class StreamedRun
         };
     }
 
-    private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<int, byte> AtPoints)
+    private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<long, byte> AtPoints)
     {
-        public byte GradeAt(int cell) => AtPoints.TryGetValue(cell, out var g) ? g : (byte)0;
+        public byte GradeAt(long cell) => AtPoints.TryGetValue(cell, out var g) ? g : (byte)0;
     }
 
     /// <summary>
     /// Per block: cells per unit label (the units burnt in order on the block, with the whole grid's transform) and grade, for the
     /// county and township tables; the grade at the point cells.
     /// </summary>
-    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, HashSet<int> candidates)
+    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, HashSet<long> candidates)
     {
         var grid = run.Grid;
         var grades = run.Model.Classification.Grades;
@@ -484,23 +484,23 @@ internal sealed class ExposureOnBlocks
 {
     private readonly GridSpec _grid;
     private readonly List<int>[] _units;
-    private readonly List<(int Building, int Cell)>[] _buildings;
+    private readonly List<(int Building, long Cell)>[] _buildings;
     private readonly ExposureInputs _exposure;
 
-    private ExposureOnBlocks(GridSpec grid, ExposureInputs exposure, List<int>[] units, List<(int, int)>[] buildings) =>
+    private ExposureOnBlocks(GridSpec grid, ExposureInputs exposure, List<int>[] units, List<(int, long)>[] buildings) =>
         (_grid, _exposure, _units, _buildings) = (grid, exposure, units, buildings);
 
     public static ExposureOnBlocks Of(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
     {
         var units = ExposureCensus.PopulationBlocks(grid, layout, exposure.Population);
-        var buildings = Enumerable.Range(0, layout.Count).Select(_ => new List<(int, int)>()).ToArray();
+        var buildings = Enumerable.Range(0, layout.Count).Select(_ => new List<(int, long)>()).ToArray();
         for (var i = 0; i < exposure.Buildings.Count; i++)
         {
             var b = exposure.Buildings[i];
             var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
             if (ZoningEngine.CellOf(grid, p.X, p.Y) is var cell and >= 0)
             {
-                buildings[layout.BlockOf(cell % grid.Width, cell / grid.Width).Index].Add((i, cell));
+                buildings[layout.BlockOf((int)(cell % grid.Width), (int)(cell / grid.Width)).Index].Add((i, cell));
             }
         }
 
@@ -530,7 +530,7 @@ internal sealed class ExposureOnBlocks
         foreach (var (i, cell) in _buildings[block.Index])
         {
             var b = _exposure.Buildings[i];
-            var local = (((cell / grid.Width) - block.Y) * block.Width) + (cell % grid.Width) - block.X;
+            var local = StreamedRun.Local(cell, block, grid.Width);
             floor[local] += b.FloorAreaM2;
             vulnerableFloor[local] += b.FloorAreaM2 * vulnerability.GeohazardOf(StructureType.Classify(b.Structure));
         }

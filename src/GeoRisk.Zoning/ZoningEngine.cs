@@ -130,7 +130,7 @@ public static class ZoningEngine
     /// 65,536-bin histogram of the index; ties within a bin count half, so the error is below 1/65,536 of
     /// the range per pair).
     /// </summary>
-    public static double? RocAuc(RasterBuffer<float> index, IReadOnlyList<int> positiveCells) =>
+    public static double? RocAuc(RasterBuffer<float> index, IReadOnlyList<long> positiveCells) =>
         RocAuc(HistogramOf(index), positiveCells.Select(c => index.Data[c]).ToList());
 
     /// <summary>The ROC-AUC from the index histogram (whole grid or summed per block) and the index at the positive cells.</summary>
@@ -169,7 +169,7 @@ public static class ZoningEngine
     /// of hazard-point cells within each top share. Ranked on the index histogram; a bin cut by a share threshold counts
     /// its points in proportion to the part of its cells inside.
     /// </summary>
-    public static IReadOnlyList<SuccessRatePoint> SuccessRate(RasterBuffer<float> index, IReadOnlyList<int> pointCells, int steps) =>
+    public static IReadOnlyList<SuccessRatePoint> SuccessRate(RasterBuffer<float> index, IReadOnlyList<long> pointCells, int steps) =>
         SuccessRate(HistogramOf(index), pointCells.Select(c => index.Data[c]).ToList(), steps);
 
     internal static IReadOnlyList<SuccessRatePoint> SuccessRate(ValueHistogram? h, IReadOnlyList<float> pointValues, int steps)
@@ -247,13 +247,14 @@ public static class ZoningEngine
         }
     }
 
-    /// <summary>Row-major index of the cell holding (x, y) in grid coordinates; -1 off the grid.</summary>
-    internal static int CellOf(GridSpec grid, double x, double y)
+    /// <summary>Row-major number of the cell holding (x, y) in grid coordinates; -1 off the grid. A long: a streamed run's grid
+    /// may hold more than 2³¹ cells (docs/SCALE.md).</summary>
+    internal static long CellOf(GridSpec grid, double x, double y)
     {
         var (c, r) = grid.Transform.ToPixel(x, y);
         var col = (int)Math.Floor(c);
         var row = (int)Math.Floor(r);
-        return col < 0 || row < 0 || col >= grid.Width || row >= grid.Height ? -1 : (row * grid.Width) + col;
+        return col < 0 || row < 0 || col >= grid.Width || row >= grid.Height ? -1 : ((long)row * grid.Width) + col;
     }
 
     internal static long[] CountClasses(RasterBuffer<byte> classes, int classCount)
@@ -274,7 +275,7 @@ public static class ZoningEngine
     /// Information value per class from the training cells (unique cells, docs/DOMAIN.md §3). Classes without any
     /// hazard cell take the factor's lowest finite value: the data say "least favourable seen", not −∞.
     /// </summary>
-    internal static double[] FitInformationValues(FactorDefinition factor, Func<int, byte> classAt, long[] cellsPerClass, IReadOnlyList<int> trainingCells)
+    internal static double[] FitInformationValues(FactorDefinition factor, Func<long, byte> classAt, long[] cellsPerClass, IReadOnlyList<long> trainingCells)
     {
         var hazardPerClass = new long[cellsPerClass.Length];
         foreach (var cell in trainingCells.Distinct())
@@ -461,7 +462,7 @@ public static class ZoningEngine
         return result;
     }
 
-    internal static List<GradeSummary> SummariseGrades(int grades, RasterBuffer<byte> grade, IReadOnlyList<int> pointCells, double cellKm2)
+    internal static List<GradeSummary> SummariseGrades(int grades, RasterBuffer<byte> grade, IReadOnlyList<long> pointCells, double cellKm2)
     {
         var cells = new long[grades + 1];
         foreach (var g in grade.Data)
@@ -528,7 +529,7 @@ public static class ZoningEngine
 
     /// <summary>The census table from the cells per unit label (0: none, u + 1) and grade, and the grade at the hazard points' cells.</summary>
     internal static List<CensusRow> CensusRows(int grades, IReadOnlyList<AdminUnitInput> units, IReadOnlyList<HazardPointInput> hazardPoints, GridSpec grid,
-        long[,] cellsPerGrade, Func<int, byte> gradeAt, double cellKm2, ZoningProduct product)
+        long[,] cellsPerGrade, Func<long, byte> gradeAt, double cellKm2, ZoningProduct product)
     {
         var prepared = units.Select(u => PreparedGeometryFactory.Prepare(u.Geometry)).ToList();
         var points = new int[units.Count, grades + 1];

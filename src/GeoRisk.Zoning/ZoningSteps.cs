@@ -102,12 +102,12 @@ internal static class FactorStep
 }
 
 /// <summary>The cells of the hazard points inside the extent: all of them, and split into training and held-out by point id.</summary>
-internal sealed record PointCells(List<int> All, List<int> Training, List<int> HeldOut)
+internal sealed record PointCells(List<long> All, List<long> Training, List<long> HeldOut)
 {
     public static PointCells Of(IReadOnlyList<HazardPointInput> points, GridSpec grid, RasterBuffer<byte> mask, double holdOut) =>
         Of(points, grid, cell => mask.Data[cell] != 0, holdOut);
 
-    public static PointCells Of(IReadOnlyList<HazardPointInput> points, GridSpec grid, Func<int, bool> inExtent, double holdOut)
+    public static PointCells Of(IReadOnlyList<HazardPointInput> points, GridSpec grid, Func<long, bool> inExtent, double holdOut)
     {
         var cells = new PointCells([], [], []);
         foreach (var p in points)
@@ -127,7 +127,7 @@ internal sealed record PointCells(List<int> All, List<int> Training, List<int> H
 /// <summary>Each factor's score per class times its weight (AHP/explicit), or its information values fitted on the training cells.</summary>
 internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? Ahp, float[][] Tables, List<FactorSummary> Summaries)
 {
-    public static FactorScores Fit(RiskModel model, IReadOnlyDictionary<string, RasterBuffer<byte>> classes, IReadOnlyList<int> trainingCells) =>
+    public static FactorScores Fit(RiskModel model, IReadOnlyDictionary<string, RasterBuffer<byte>> classes, IReadOnlyList<long> trainingCells) =>
         Fit(
             model,
             j => ZoningEngine.CountClasses(classes[model.Factors[j].Id], model.Factors[j].Transform.ClassCount),
@@ -136,7 +136,7 @@ internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? A
 
     /// <param name="countsOf">Cells per class of factor j (whole grid or summed per block).</param>
     /// <param name="classAt">Factor j's class at a cell (only the training cells are asked).</param>
-    public static FactorScores Fit(RiskModel model, Func<int, long[]> countsOf, Func<int, int, byte> classAt, IReadOnlyList<int> trainingCells)
+    public static FactorScores Fit(RiskModel model, Func<int, long[]> countsOf, Func<int, long, byte> classAt, IReadOnlyList<long> trainingCells)
     {
         var (weights, ahp) = model.ResolveWeights();
         var summaries = new List<FactorSummary>();

@@ -15,6 +15,25 @@ public class ZoningEngineTests
 
     private static GridSpec Grid(int w, int h, double cell) => new(w, h, new GeoTransform(0, cell, h * cell, -cell), "");
 
+    [Fact]
+    public void CellNumbers_BeyondTwoToThe31Cells_AreExactAndFindTheirBlock()
+    {
+        // Xinjiang at 30 m is about 70,000 × 58,000 cells: a streamed run's cell numbers pass 2³¹ (docs/SCALE.md).
+        var grid = Grid(70_464, 58_120, 30);
+        var (col, row) = (70_000, 58_000);
+        var cell = ZoningEngine.CellOf(grid, (col + 0.5) * 30, (58_120 - row - 0.5) * 30);
+        Assert.Equal(((long)row * 70_464) + col, cell);
+        Assert.True(cell > int.MaxValue);
+        Assert.Equal(-1, ZoningEngine.CellOf(grid, -1, 10));
+
+        var layout = new Raster.Blocks.BlockLayout(grid.Width, grid.Height, 1024, 1024);
+        var block = layout.BlockOf(col, row);
+        Assert.Equal(((row - block.Y) * block.Width) + col - block.X, StreamedRun.Local(cell, block, grid.Width));
+
+        var points = PointCells.Of([new HazardPointInput("far", (col + 0.5) * 30, (58_120 - row - 0.5) * 30, 0)], grid, c => c == cell, 0);
+        Assert.Equal([cell], points.All);
+    }
+
     private static FactorDefinition Lookup(string id, params (string Key, double Score)[] table) => new()
     {
         Id = id,
