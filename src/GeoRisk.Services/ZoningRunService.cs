@@ -46,7 +46,7 @@ public sealed record ZoningRunOutcome(ZoningRunInfo Run, ZoningRunRecord Record,
 public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blocks = null)
 {
     /// <summary>
-    /// Largest grid a whole-grid run (no block size, or an incremental run) accepts, in cells: it holds about 55 bytes per cell
+    /// Largest grid a whole-grid run (no block size) accepts, in cells: it holds about 55 bytes per cell
     /// (30 m over the whole prefecture is about 55 million cells, 10 m about 490 million).
     /// </summary>
     public const long MaxCells = 600_000_000;
@@ -76,11 +76,11 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             return new ZoningRunOutcome(current, ZoningRunRecord.FromJson(current.RecordJson), Reused: true);
         }
 
-        // An incremental run patches whole grids: above the whole-grid limit the run is a full streamed one.
-        var plan = request.FullRecompute || run.Grid.CellCount > MaxCells ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid);
         using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades, blocks?.BlockFolder);
-        // A streamed run (a block size, not incremental: docs/SCALE.md) reads its warped rasters by windows from files.
-        var streamed = request.BlockSize > 0 && plan is null;
+        // A streamed run (a block size: docs/SCALE.md) reads its warped rasters and, when incremental, the previous run's factor
+        // classes by windows from files.
+        var streamed = request.BlockSize > 0;
+        var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid, streamed ? rasters : null);
         var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, streamed ? rasters : null, progress, cancellationToken);
         progress?.Report(new ZoningProgress("loading exposure", 0));
         var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
@@ -170,7 +170,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         foreach (var factor in model.Factors)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (plan is not null && plan.PreviousClasses.ContainsKey(factor.Id) && !plan.DirtyAreas.ContainsKey(factor.Id))
+            if (plan is not null && plan.Reuses(factor.Id) && !plan.DirtyAreas.ContainsKey(factor.Id))
             {
                 factorInputs[factor.Id] = new VectorFactorInput([]); // unchanged: the previous run's classes are reused
                 continue;
@@ -286,7 +286,9 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
     /// The incremental plan against the current run, or null when a full run is needed: the model, grid or
     /// survey precedence changed, a raster or admin layer changed, or the method fits on every cell.
     /// </summary>
-    private static IncrementalPlan? IncrementalPlanFrom(RiskModel model, ZoningRunInfo? current, ZoningRunInputs run, CoordinateTransformation toGrid)
+    /// <param name="windows">For a streamed run: the previous factor classes are opened there to be read by windows, not loaded whole.</param>
+    private static IncrementalPlan? IncrementalPlanFrom(
+        RiskModel model, ZoningRunInfo? current, ZoningRunInputs run, CoordinateTransformation toGrid, StagedRunRasters? windows)
     {
         var (grid, inputs, ranks, gridSpec) = (run.GridRecord, run.Records, run.Ranks, run.Grid);
         if (current is null || current.ModelHash != model.Hash || model.Combination.Method == CombinationMethod.InformationValue)
@@ -307,6 +309,36 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         var changed = before.Keys.Union(after.Keys)
             .Where(id => !before.TryGetValue(id, out var b) || !after.TryGetValue(id, out var a) || b.Version != a.Version || b.Sha256 != a.Sha256)
             .Select(id => (Before: before.GetValueOrDefault(id), After: after.GetValueOrDefault(id))).ToList();
+        var dirty = DirtyAreas(model, changed, toGrid);
+        var previousRasters = model.Factors.Select(f => current.Rasters.GetValueOrDefault("factor-" + f.Id)).ToList();
+        if (dirty is null || previousRasters.Any(path => path is null || !File.Exists(path)))
+        {
+            return null;
+        }
+
+        var ids = model.Factors.Select(f => f.Id).ToList();
+        return windows is null
+            ? new IncrementalPlan
+            {
+                DirtyAreas = dirty,
+                PreviousClasses = ids.Zip(previousRasters).ToDictionary(
+                    p => p.First, p => CogWriter.Read<byte>(p.Second!, gridSpec.Width, gridSpec.Height), StringComparer.Ordinal),
+            }
+            : new IncrementalPlan
+            {
+                DirtyAreas = dirty,
+                PreviousClassWindows = ids.Zip(previousRasters).ToDictionary(
+                    p => p.First, p => (IRasterWindowSource)windows.Own(new GdalRasterSource(p.Second!)), StringComparer.Ordinal),
+            };
+    }
+
+    /// <summary>
+    /// Per factor, the bounds (grid CRS) of the changed layers that feed it, before and after the change; null when a change
+    /// needs a full run (an admin layer, or a DEM or raster factor).
+    /// </summary>
+    private static Dictionary<string, IReadOnlyList<Envelope>>? DirtyAreas(
+        RiskModel model, List<(InputRecord? Before, InputRecord? After)> changed, CoordinateTransformation toGrid)
+    {
         var dirty = new Dictionary<string, List<Envelope>>(StringComparer.Ordinal);
         foreach (var (b, a) in changed)
         {
@@ -330,19 +362,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             }
         }
 
-        var classes = new Dictionary<string, RasterBuffer<byte>>(StringComparer.Ordinal);
-        foreach (var f in model.Factors)
-        {
-            if (!current.Rasters.TryGetValue("factor-" + f.Id, out var path) || !File.Exists(path))
-            {
-                return null;
-            }
-
-            classes[f.Id] = CogWriter.Read<byte>(path, gridSpec.Width, gridSpec.Height);
-        }
-
-        return new IncrementalPlan { PreviousClasses = classes, DirtyAreas = dirty.ToDictionary(
-            d => d.Key, d => (IReadOnlyList<Envelope>)d.Value, StringComparer.Ordinal) };
+        return dirty.ToDictionary(d => d.Key, d => (IReadOnlyList<Envelope>)d.Value, StringComparer.Ordinal);
     }
 }
 

@@ -23,6 +23,16 @@ public readonly record struct CellWindow(int X, int Y, int Width, int Height)
         return new CellWindow(x0, y0, x1 - x0, y1 - y0);
     }
 
+    /// <summary>The cells in both windows (empty when they do not overlap).</summary>
+    public CellWindow Intersect(CellWindow other)
+    {
+        var x0 = Math.Max(X, other.X);
+        var y0 = Math.Max(Y, other.Y);
+        var x1 = Math.Min(X + Width, other.X + other.Width);
+        var y1 = Math.Min(Y + Height, other.Y + other.Height);
+        return new CellWindow(x0, y0, Math.Max(0, x1 - x0), Math.Max(0, y1 - y0));
+    }
+
     /// <summary>The cells an envelope (grid CRS) touches, clipped to the grid.</summary>
     public static CellWindow Of(Envelope env, GridSpec grid)
     {
@@ -197,7 +207,7 @@ public static class FactorClasses
         return result;
     }
 
-    /// <summary>Copies a window's classes into the whole-grid raster.</summary>
+    /// <summary>Copies a window's classes into a larger raster (the whole grid, or a block holding the window) at <paramref name="at"/>.</summary>
     internal static void Paste(RasterBuffer<byte> target, RasterBuffer<byte> window, CellWindow at)
     {
         for (var y = 0; y < at.Height; y++)

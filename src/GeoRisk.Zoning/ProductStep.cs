@@ -71,7 +71,7 @@ internal static class ProductStep
 /// <summary>
 /// Classify, minimum mapping unit and polygonize, in one of three variants giving the same cells and polygons: whole grids
 /// (no block size), block by block in this process, or block by block on the <see cref="ZoningPorts.Blocks"/> runner
-/// (docs/SCALE.md). With a block size only a run that does not stream comes here (incremental, or without block storage).
+/// (docs/SCALE.md). With a block size only a run that does not stream comes here (one without block storage).
 /// </summary>
 internal static class GradeStep
 {

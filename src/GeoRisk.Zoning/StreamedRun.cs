@@ -10,7 +10,8 @@ namespace GeoRisk.Zoning;
 /// <summary>
 /// The zoning run streamed block by block through the sink's block storage (docs/SCALE.md "streamed run"): no step holds a
 /// whole grid. Extent mask and factor classes per block (factors with a reach read their halo through
-/// <see cref="FactorClasses.Compute"/>'s window), the combine per block, breaks from the merged hashed sample, classify,
+/// <see cref="FactorClasses.Compute"/>'s window; an incremental run reads the previous run's classes of the block and recomputes
+/// the cells of the dirty windows inside it, <see cref="FactorRecipe"/>), the combine per block, breaks from the merged hashed sample, classify,
 /// minimum mapping unit and polygonize through <see cref="GradePipeline"/> on the stored index (in this process or on the
 /// <see cref="ZoningPorts.Blocks"/> runner), grade summary, census and validation as sums of per-block partials, the rasters
 /// handed to the sink as window sources. Every result equals the whole-grid run's (tests: Zoning.Tests, Services.Tests
@@ -20,7 +21,8 @@ internal static class StreamedRun
 {
     private const byte Outside = ZoningEngine.OutsideExtent;
 
-    public static ZoningResult Run(RunContext run, IZoningBlockSink sink)
+    /// <param name="recipes">How each factor's classes are made (an incremental run: the previous classes read per block, dirty cells recomputed).</param>
+    public static ZoningResult Run(RunContext run, IZoningBlockSink sink, IReadOnlyList<FactorRecipe> recipes, bool incremental)
     {
         var model = run.Model;
         var grid = run.Grid;
@@ -34,7 +36,7 @@ internal static class StreamedRun
         var candidates = PointCandidates(run);
 
         run.Report("extent mask and factors");
-        var factors = FactorPass(run, layout, storage, candidates);
+        var factors = FactorPass(run, layout, storage, candidates, recipes);
         run.Lap("factors");
 
         var points = PointCells.Of(run.Inputs.HazardPoints, grid, cell => factors.InExtent.Contains(cell), model.Validation.HoldOutFraction);
@@ -65,7 +67,6 @@ internal static class StreamedRun
         }
 
         sink.FactorClasses(model.Factors.ToDictionary(f => f.Id, f => storage.Open(FactorRaster(f.Id)), StringComparer.Ordinal));
-        var factorCells = grid.CellCount * model.Factors.Count;
         return new ZoningResult
         {
             Grid = grid,
@@ -74,7 +75,7 @@ internal static class StreamedRun
             Ahp = scores.Ahp,
             Factors = scores.Summaries,
             Timings = run.Timings,
-            Incremental = new IncrementalStats(false, factorCells, factorCells, model.Factors.Select(f => f.Id).ToList()),
+            Incremental = FactorRecipe.Stats(recipes, grid, incremental),
         };
     }
 
@@ -112,8 +113,11 @@ internal static class StreamedRun
 
     private sealed record FactorOutput(long[][] Counts, HashSet<long> InExtent, Dictionary<long, byte[]> ClassesAt);
 
-    /// <summary>Per block: the extent mask (burnt with the whole grid's transform) and each factor's classes, written to storage as factor-{id}.</summary>
-    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<long> candidates)
+    /// <summary>
+    /// Per block: the extent mask (burnt with the whole grid's transform) and each factor's classes (computed, or the previous run's
+    /// with the dirty cells recomputed), written to storage as factor-{id}.
+    /// </summary>
+    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<long> candidates, IReadOnlyList<FactorRecipe> recipes)
     {
         var model = run.Model;
         var grid = run.Grid;
@@ -135,7 +139,7 @@ internal static class StreamedRun
             for (var j = 0; j < model.Factors.Count; j++)
             {
                 var factor = model.Factors[j];
-                var fc = FactorClasses.Compute(factor, run.Inputs.Factors[factor.Id], grid, window, options);
+                var fc = recipes[j].Compute(run, window, options);
                 for (var i = 0; i < cells.Length; i++)
                 {
                     var c = mask.Data[i] != 0 ? fc.Data[i] : Outside;

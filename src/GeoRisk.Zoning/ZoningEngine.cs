@@ -44,32 +44,32 @@ public static class ZoningEngine
         // The steps in order (docs/SCALE.md "zoning run"): inputs → factors → scores → per product (combine, classify,
         // minimum mapping unit, polygonize, zone attributes, census, validation) → the sink.
         var run = new RunContext(model, inputs, options ?? new RasterOptions(), progress, ports ?? ZoningPorts.InProcess);
-        if (run.Options.BlockSize > 0 && run.Ports.Sink is IZoningBlockSink blockSink && incremental is null)
+        var recipes = FactorRecipe.Of(run, incremental);
+        if (run.Options.BlockSize > 0 && run.Ports.Sink is IZoningBlockSink blockSink)
         {
             // With a block size and block storage the run streams (docs/SCALE.md "streamed run"), its grade steps on the block
-            // runner when there is one; an incremental run patches the previous run's whole-grid factor classes and stays below.
-            return StreamedRun.Run(run, blockSink);
+            // runner when there is one; an incremental run reads the previous classes by blocks and patches each block's dirty cells.
+            return StreamedRun.Run(run, blockSink, recipes, incremental is not null);
         }
 
         run.Report("extent mask");
         var mask = ExtentMask(inputs.Extent, inputs.Grid);
         run.Lap("mask");
-        var factors = FactorStep.Run(run, mask, incremental);
+        var factors = FactorStep.Run(run, mask, recipes);
         run.Report("combine");
         var points = PointCells.Of(inputs.HazardPoints, inputs.Grid, mask, model.Validation.HoldOutFraction);
-        var scores = FactorScores.Fit(model, factors.Classes, points.Training);
+        var scores = FactorScores.Fit(model, factors, points.Training);
         var products = ProductSteps(run, mask, factors, scores, points, out var exposedValue);
         return new ZoningResult
         {
             Grid = inputs.Grid,
             Products = products,
             ExposedValue = run.Ports.Sink is null ? exposedValue : null,
-            FactorClasses = factors.Classes,
+            FactorClasses = factors,
             Ahp = scores.Ahp,
             Factors = scores.Summaries,
             Timings = run.Timings,
-            Incremental = new IncrementalStats(
-                incremental is not null, factors.CellsRecomputed, inputs.Grid.CellCount * model.Factors.Count, factors.Recomputed),
+            Incremental = FactorRecipe.Stats(recipes, inputs.Grid, incremental is not null),
         };
     }
 
@@ -77,7 +77,7 @@ public static class ZoningEngine
     /// Susceptibility, hazard and (with exposure) risk, one after the other, each index combined just before its product and
     /// handed to the sink right after it, so at most the hazard index, E·V and the product in work are held at once.
     /// </summary>
-    private static List<ProductResult> ProductSteps(RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, PointCells points,
+    private static List<ProductResult> ProductSteps(RunContext run, RasterBuffer<byte> mask, Dictionary<string, RasterBuffer<byte>> factors, FactorScores scores, PointCells points,
         out RasterBuffer<float>? exposedValue)
     {
         var model = run.Model;

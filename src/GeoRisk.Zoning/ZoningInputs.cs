@@ -1,4 +1,5 @@
 using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
 using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Zoning;
@@ -19,7 +20,7 @@ public sealed record VectorFactorInput(IReadOnlyList<BurnFeature> Features) : Fa
 public sealed record RasterFactorInput(RasterBuffer<float> Values) : FactorInput;
 
 /// <summary>A raster on the analysis grid read by windows (NaN = nodata), e.g. the DEM warped to a file for a streamed run (docs/SCALE.md).</summary>
-public sealed record WindowedRasterFactorInput(Raster.Blocks.IRasterWindowSource Source) : FactorInput;
+public sealed record WindowedRasterFactorInput(IRasterWindowSource Source) : FactorInput;
 
 /// <summary>A hazard point in grid coordinates; <paramref name="Id"/> decides (by hash) whether it is held out.</summary>
 public sealed record HazardPointInput(string Id, double X, double Y, int ThreatenedPeople);
@@ -57,11 +58,44 @@ public sealed class ZoningInputs
 /// <summary>
 /// Reuse of a previous run's factor classes: factors listed in <see cref="DirtyAreas"/> are recomputed only
 /// inside those areas (grid coordinates, before the factor's reach is added); factors not listed are taken
-/// from <see cref="PreviousClasses"/> as they are.
+/// from the previous classes as they are. The previous classes are whole grids (<see cref="PreviousClasses"/>) or, for a
+/// streamed run, rasters read by windows (<see cref="PreviousClassWindows"/>, e.g. the previous run's factor-class COGs).
 /// </summary>
 public sealed class IncrementalPlan
 {
-    public required IReadOnlyDictionary<string, RasterBuffer<byte>> PreviousClasses { get; init; }
+    /// <summary>The previous run's classes per factor id as whole grids (0 = no source, 1..k, 255 outside the extent).</summary>
+    public IReadOnlyDictionary<string, RasterBuffer<byte>> PreviousClasses { get; init; } = new Dictionary<string, RasterBuffer<byte>>();
+
+    /// <summary>The same classes read by windows (255 or NaN outside the extent), so a streamed run never holds them whole (docs/SCALE.md).</summary>
+    public IReadOnlyDictionary<string, IRasterWindowSource> PreviousClassWindows { get; init; } = new Dictionary<string, IRasterWindowSource>();
 
     public required IReadOnlyDictionary<string, IReadOnlyList<Envelope>> DirtyAreas { get; init; }
+
+    /// <summary>Whether the previous run's classes of this factor are at hand (the factor is then reused, patched where dirty).</summary>
+    public bool Reuses(string factorId) => PreviousClasses.ContainsKey(factorId) || PreviousClassWindows.ContainsKey(factorId);
+
+    /// <summary>Whether the previous classes of this factor cover <paramref name="grid"/> exactly.</summary>
+    internal bool Fits(string factorId, GridSpec grid) =>
+        PreviousClasses.TryGetValue(factorId, out var whole) ? whole.Width == grid.Width && whole.Height == grid.Height
+        : PreviousClassWindows.TryGetValue(factorId, out var source) && source.Grid.Width == grid.Width && source.Grid.Height == grid.Height;
+
+    /// <summary>The previous classes of a window of the grid, as bytes (255 outside the extent).</summary>
+    internal RasterBuffer<byte> ReadPrevious(string factorId, CellWindow window)
+    {
+        if (PreviousClasses.TryGetValue(factorId, out var whole))
+        {
+            var crop = FactorClasses.Crop(whole, window);
+            return ReferenceEquals(crop, whole) ? new RasterBuffer<byte>(whole.Width, whole.Height, (byte[])whole.Data.Clone()) : crop;
+        }
+
+        var values = new float[window.Cells];
+        PreviousClassWindows[factorId].ReadWindow(window.X, window.Y, window.Width, window.Height, values);
+        var classes = new RasterBuffer<byte>(window.Width, window.Height);
+        for (var i = 0; i < values.Length; i++)
+        {
+            classes.Data[i] = float.IsNaN(values[i]) ? ZoningEngine.OutsideExtent : (byte)values[i];
+        }
+
+        return classes;
+    }
 }

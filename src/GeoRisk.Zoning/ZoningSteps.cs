@@ -4,6 +4,7 @@ using GeoRisk.Raster;
 using GeoRisk.Raster.Blocks;
 using GeoRisk.Raster.Classify;
 using GeoRisk.Raster.Vectorize;
+using NetTopologySuite.Geometries;
 
 namespace GeoRisk.Zoning;
 
@@ -41,63 +42,77 @@ internal sealed class RunContext(RiskModel model, ZoningInputs inputs, RasterOpt
         progress?.Report(new ZoningProgress(stage, Math.Min(0.94, Math.Max(0, _done - 1) / _stages)) { Blocks = blocks });
 }
 
-/// <summary>Factor classes per factor, masked to the extent; an incremental run recomputes only the dirty windows.</summary>
+/// <summary>Factor classes per factor on the whole grid, masked to the extent; an incremental run recomputes only the dirty windows.</summary>
 internal static class FactorStep
 {
-    public sealed record Output(Dictionary<string, RasterBuffer<byte>> Classes, List<string> Recomputed, long CellsRecomputed);
-
-    public static Output Run(RunContext run, RasterBuffer<byte> mask, IncrementalPlan? incremental)
+    public static Dictionary<string, RasterBuffer<byte>> Run(RunContext run, RasterBuffer<byte> mask, IReadOnlyList<FactorRecipe> recipes)
     {
         var classes = new Dictionary<string, RasterBuffer<byte>>(StringComparer.Ordinal);
-        var recomputed = new List<string>();
-        long cells = 0;
-        foreach (var factor in run.Model.Factors)
-        {
-            run.Report($"factor {factor.Id}");
-            run.Options.CancellationToken.ThrowIfCancellationRequested();
-            var fc = incremental is not null && incremental.PreviousClasses.TryGetValue(factor.Id, out var previous) && previous.Width == run.Grid.Width &&
-                previous.Height == run.Grid.Height
-                ? Patch(run, factor, previous, incremental, recomputed, ref cells)
-                : Whole(run, factor, recomputed, ref cells);
-            ZoningEngine.ApplyMask(fc, mask);
-            classes[factor.Id] = fc;
-            run.Lap($"factor.{factor.Id}");
-        }
-
-        return new Output(classes, recomputed, cells);
-    }
-
-    private static RasterBuffer<byte> Whole(RunContext run, FactorDefinition factor, List<string> recomputed, ref long cells)
-    {
         var whole = new CellWindow(0, 0, run.Grid.Width, run.Grid.Height);
-        cells += whole.Cells;
-        recomputed.Add(factor.Id);
-        return FactorClasses.Compute(factor, run.Inputs.Factors[factor.Id], run.Grid, whole, run.Options);
-    }
-
-    private static RasterBuffer<byte> Patch(
-        RunContext run, FactorDefinition factor, RasterBuffer<byte> previous, IncrementalPlan plan, List<string> recomputed, ref long cells)
-    {
-        var grid = run.Grid;
-        var fc = new RasterBuffer<byte>(grid.Width, grid.Height, (byte[])previous.Data.Clone());
-        if (!plan.DirtyAreas.TryGetValue(factor.Id, out var dirty))
+        foreach (var recipe in recipes)
         {
-            return fc;
+            run.Report($"factor {recipe.Factor.Id}");
+            run.Options.CancellationToken.ThrowIfCancellationRequested();
+            var fc = recipe.Compute(run, whole, run.Options);
+            ZoningEngine.ApplyMask(fc, mask);
+            classes[recipe.Factor.Id] = fc;
+            run.Lap($"factor.{recipe.Factor.Id}");
         }
 
-        var reachCells = (int)Math.Ceiling(factor.Reach / Math.Abs(grid.Transform.PixelWidth)) + 1;
-        foreach (var env in dirty)
+        return classes;
+    }
+}
+
+/// <summary>
+/// How one factor's classes are made in a run: from its inputs on every cell, or (incremental) the previous run's classes with the
+/// dirty windows — each changed area plus the factor's reach — recomputed. The whole-grid run and the streamed run (per block)
+/// both go through <see cref="Compute"/>, so they patch the same cells.
+/// </summary>
+/// <param name="Previous">The plan holding this factor's previous classes; null: computed on every cell.</param>
+/// <param name="Dirty">Whether the factor is computed at all (every factor of a full run, the changed ones of an incremental run).</param>
+/// <param name="Windows">The dirty windows of a reused factor.</param>
+internal sealed record FactorRecipe(FactorDefinition Factor, IncrementalPlan? Previous, bool Dirty, IReadOnlyList<CellWindow> Windows)
+{
+    public static List<FactorRecipe> Of(RunContext run, IncrementalPlan? plan) => run.Model.Factors.Select(f =>
+        plan is not null && plan.Reuses(f.Id) && plan.Fits(f.Id, run.Grid)
+            ? new FactorRecipe(f, plan, plan.DirtyAreas.TryGetValue(f.Id, out var dirty), DirtyWindows(run.Grid, f, dirty ?? []))
+            : new FactorRecipe(f, null, true, [])).ToList();
+
+    /// <summary>What the record says of the recompute: cells computed from the inputs (each dirty window counted whole), factors computed.</summary>
+    public static IncrementalStats Stats(IReadOnlyList<FactorRecipe> recipes, GridSpec grid, bool incremental) => new(
+        incremental,
+        recipes.Sum(r => r.Previous is null ? grid.CellCount : r.Windows.Sum(w => w.Cells)),
+        grid.CellCount * recipes.Count,
+        recipes.Where(r => r.Dirty).Select(r => r.Factor.Id).ToList());
+
+    /// <summary>The classes of a window (not yet masked): computed from the inputs, or the previous ones with the dirty cells inside it recomputed.</summary>
+    public RasterBuffer<byte> Compute(RunContext run, CellWindow window, RasterOptions options)
+    {
+        var input = run.Inputs.Factors[Factor.Id];
+        if (Previous is null)
         {
-            var window = CellWindow.Of(env, grid).Expand(reachCells, grid.Width, grid.Height);
-            if (!window.IsEmpty)
+            return FactorClasses.Compute(Factor, input, run.Grid, window, options);
+        }
+
+        var classes = Previous.ReadPrevious(Factor.Id, window);
+        foreach (var dirty in Windows)
+        {
+            // A window computed alone equals the same cells of the whole grid (FactorClasses), so a dirty window cut at block edges
+            // gives the cells the whole-grid patch gives.
+            var part = dirty.Intersect(window);
+            if (!part.IsEmpty)
             {
-                FactorClasses.Paste(fc, FactorClasses.Compute(factor, run.Inputs.Factors[factor.Id], grid, window, run.Options), window);
-                cells += window.Cells;
+                FactorClasses.Paste(classes, FactorClasses.Compute(Factor, input, run.Grid, part, options), part with { X = part.X - window.X, Y = part.Y - window.Y });
             }
         }
 
-        recomputed.Add(factor.Id);
-        return fc;
+        return classes;
+    }
+
+    private static List<CellWindow> DirtyWindows(GridSpec grid, FactorDefinition factor, IReadOnlyList<Envelope> dirty)
+    {
+        var reachCells = (int)Math.Ceiling(factor.Reach / Math.Abs(grid.Transform.PixelWidth)) + 1;
+        return dirty.Select(env => CellWindow.Of(env, grid).Expand(reachCells, grid.Width, grid.Height)).Where(w => !w.IsEmpty).ToList();
     }
 }
 
@@ -167,17 +182,17 @@ internal sealed record FactorScores(IReadOnlyList<double>? Weights, AhpResult? A
 /// <summary>The weighted combine: a product's index from the factor classes and score tables.</summary>
 internal static class IndexStep
 {
-    public static RasterBuffer<float> Combine(RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, int[] which) =>
+    public static RasterBuffer<float> Combine(RunContext run, RasterBuffer<byte> mask, Dictionary<string, RasterBuffer<byte>> factors, FactorScores scores, int[] which) =>
         ZoningEngine.Combine(
-            run.Grid, mask, which.Select(j => factors.Classes[run.Model.Factors[j].Id]).ToArray(), which.Select(j => scores.Tables[j]).ToArray(), run.Options);
+            run.Grid, mask, which.Select(j => factors[run.Model.Factors[j].Id]).ToArray(), which.Select(j => scores.Tables[j]).ToArray(), run.Options);
 
     /// <summary>Susceptibility: the intrinsic factors' tables rescaled so their weights sum to 1 (docs/DOMAIN.md §1).</summary>
     public static RasterBuffer<float> CombineSusceptible(
-        RunContext run, RasterBuffer<byte> mask, FactorStep.Output factors, FactorScores scores, int[] susceptible)
+        RunContext run, RasterBuffer<byte> mask, Dictionary<string, RasterBuffer<byte>> factors, FactorScores scores, int[] susceptible)
     {
         var share = scores.Weights is null ? 1f : (float)susceptible.Sum(j => scores.Weights[j]);
         var tables = susceptible.Select(j => scores.Tables[j].Select(v => v / share).ToArray()).ToArray();
-        return ZoningEngine.Combine(run.Grid, mask, susceptible.Select(j => factors.Classes[run.Model.Factors[j].Id]).ToArray(), tables, run.Options);
+        return ZoningEngine.Combine(run.Grid, mask, susceptible.Select(j => factors[run.Model.Factors[j].Id]).ToArray(), tables, run.Options);
     }
 }
 
