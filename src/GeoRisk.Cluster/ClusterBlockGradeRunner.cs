@@ -88,7 +88,9 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
     private string RunOnCluster(GradeJob job, string runId, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
         // The engine's steps are synchronous and run on a pool thread of their own, so waiting here blocks no caller.
-        var done = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism) }, timeout,
+        // Both paths read the grades from the block files the workers wrote, never the run's grade COG: it is not exported.
+        var spec = new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism), SkipGradeCog = true };
+        var done = ClusterRuns.RunAsync(grains, runId, spec, timeout,
             progress is null
                 ? null
                 : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
