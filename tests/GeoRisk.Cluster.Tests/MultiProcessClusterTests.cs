@@ -140,7 +140,7 @@ public sealed class WorkerProcesses : IAsyncLifetime
 /// </summary>
 public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutputHelper output) : IClassFixture<WorkerProcesses>
 {
-    /// <summary>The run's progress once at least <paramref name="share"/> of its block steps are done.</summary>
+    /// <summary>The run's progress once at least <paramref name="share"/> of its block steps are done (or it ended).</summary>
     private static async Task<RunProgress> ProgressWhenAsync(IRunCoordinatorGrain coordinator, double share, string what)
     {
         RunProgress seen = null!;
@@ -157,7 +157,7 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
                 return false;
             }
 
-            return seen.BlocksTotal > 0 && seen.BlocksDone >= share * seen.BlocksTotal;
+            return seen.Status is RunStatus.Finished or RunStatus.Failed || (seen.BlocksTotal > 0 && seen.BlocksDone >= share * seen.BlocksTotal);
         }, TimeSpan.FromMinutes(3), what);
         return seen;
     }
@@ -295,27 +295,8 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
                     runId = (Directory.Exists(runs) ? Directory.GetDirectories(runs, "streamed-*") : []).Select(Path.GetFileName).FirstOrDefault(id => known.Add(id!));
                 }
 
-                var coordinator = cluster.Grains.GetGrain<IRunCoordinatorGrain>(runId);
                 var share = random.Next(10, 60) / 100.0;
-                RunProgress seen;
-                while (true)
-                {
-                    try
-                    {
-                        seen = await coordinator.GetProgressAsync();
-                        if (seen.Status != RunStatus.Running || (seen.BlocksTotal > 0 && seen.BlocksDone >= share * seen.BlocksTotal))
-                        {
-                            break;
-                        }
-                    }
-                    catch (Exception ex) when (ex is Orleans.Runtime.OrleansException or TimeoutException)
-                    {
-                        // a gateway killed in an earlier round, until membership drops it: ask again
-                    }
-
-                    await Task.Delay(50, finished);
-                }
-
+                var seen = await ProgressWhenAsync(cluster.Grains.GetGrain<IRunCoordinatorGrain>(runId), share, $"grade job {runId} at {share:P0}");
                 var toCoordinator = kills.Count == 2;
                 var candidates = cluster.Live.Where(w => (w.Name == seen.CoordinatorSilo) == toCoordinator).ToList();
                 if (candidates.Count == 0)
