@@ -60,12 +60,12 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
 
     public GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
-        var blocks = storage as BlockFileStorage
-            ?? throw new ArgumentException("A streamed run on the cluster needs its block rasters in files.", nameof(storage));
-        var relative = Path.GetRelativePath(Root, Path.GetFullPath(blocks.Directory));
+        var blocks = storage.Folder
+            ?? throw new ArgumentException("A streamed run on the cluster needs its block rasters in files the workers can read.", nameof(storage));
+        var relative = Path.GetRelativePath(Root, Path.GetFullPath(blocks));
         if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
         {
-            throw new ArgumentException($"The run's block storage {blocks.Directory} is not under the shared raster folder {Root}.", nameof(storage));
+            throw new ArgumentException($"The run's block storage {blocks} is not under the shared raster folder {Root}.", nameof(storage));
         }
 
         var grade = job.Grade;
@@ -75,7 +75,7 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         {
             var folder = RunOnCluster(job, runId, progress, cancellationToken);
             // Both folders are in the shared raster folder: a rename, not a copy.
-            Directory.Move(Path.Combine(folder, grade), Path.Combine(blocks.Directory, grade));
+            Directory.Move(Path.Combine(folder, grade), Path.Combine(blocks, grade));
             return ClusterRuns.ReadResult(folder);
         }
         finally
@@ -88,7 +88,9 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
     private string RunOnCluster(GradeJob job, string runId, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
         // The engine's steps are synchronous and run on a pool thread of their own, so waiting here blocks no caller.
-        var done = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism) }, timeout,
+        // Both paths read the grades from the block files the workers wrote, never the run's grade COG: it is not exported.
+        var spec = new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism), SkipGradeCog = true };
+        var done = ClusterRuns.RunAsync(grains, runId, spec, timeout,
             progress is null
                 ? null
                 : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),

@@ -31,6 +31,14 @@ public sealed record RunSpec
     /// <summary>Attempts per block before the run fails (a block is retried only after its silo was lost).</summary>
     [Id(2)]
     public int MaxAttempts { get; init; } = 20;
+
+    /// <summary>
+    /// Publishes no grade COG (<c>grade.tif</c>): a zoning run reads the grade block files the workers wrote instead, so the export
+    /// would be one COG write per product for nothing. The zones, summary and histogram are published either way. False (the default,
+    /// and what a state persisted before this field reads as) exports it, as <c>georisk raster zones --cluster</c> needs.
+    /// </summary>
+    [Id(3)]
+    public bool SkipGradeCog { get; init; }
 }
 
 public enum RunStatus
@@ -74,7 +82,8 @@ public sealed record RunProgress
     [Id(7)]
     public string? Error { get; init; }
 
-    /// <summary>The run folder, relative to the raster folder (outputs: grade.tif, zones.bin, summary.json).</summary>
+    /// <summary>The run folder, relative to the raster folder (outputs: zones.bin, summary.json, histogram.txt, grade.tif unless
+    /// <see cref="RunSpec.SkipGradeCog"/>; the grade block files under the job's grade raster name).</summary>
     [Id(8)]
     public string Folder { get; init; } = "";
 

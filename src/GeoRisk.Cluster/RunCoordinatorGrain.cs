@@ -135,7 +135,7 @@ internal sealed class RunCoordinatorGrain(
             var result = await GradePipeline.RunAsync(job, executor, storage, new SyncStep(step => _state.State.Step = step));
             _state.State.Step = "publishing";
             await WriteStateAsync(force: true);
-            Publish(job, storage, result);
+            Publish(spec, job, storage, result);
             _state.State.Status = RunStatus.Finished;
             _state.State.Step = "finished";
         }
@@ -152,11 +152,15 @@ internal sealed class RunCoordinatorGrain(
         }
     }
 
-    /// <summary>Grade COG, zones and summary into the run folder, each renamed into place.</summary>
-    private void Publish(GradeJob job, Gdal.BlockFileStorage storage, GradeResult result)
+    /// <summary>Grade COG (unless the spec skips it), zones and summary into the run folder, each renamed into place.</summary>
+    private void Publish(RunSpec spec, GradeJob job, Gdal.BlockFileStorage storage, GradeResult result)
     {
         var folder = _context.RunPath(RunId);
-        storage.ExportCog(job.Grade, Path.Combine(folder, "grade.tif"), categorical: true);
+        if (!spec.SkipGradeCog)
+        {
+            storage.ExportCog(job.Grade, Path.Combine(folder, "grade.tif"), categorical: true);
+        }
+
         var zonesPath = Path.Combine(folder, "zones.bin");
         var temporary = $"{zonesPath}.{Guid.NewGuid():N}.tmp";
         using (var stream = File.Create(temporary))

@@ -23,6 +23,8 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
 
     public string Directory { get; } = directory;
 
+    public string? Folder => Directory;
+
     public IRasterWindowSource Open(string raster) => _open.GetOrAdd(raster, name =>
     {
         var folder = Path.Combine(Directory, name);

@@ -56,9 +56,9 @@ public interface IBlockGradeRunner
         CancellationToken cancellationToken);
 
     /// <summary>
-    /// A streamed run's grade job on the index in <paramref name="storage"/> (block storage under <see cref="BlockFolder"/>): the
-    /// result is the in-process <see cref="GradePipeline"/>'s, and the grade raster (<see cref="GradeJob.Grade"/>) is left in
-    /// <paramref name="storage"/>.
+    /// A streamed run's grade job on the index in <paramref name="storage"/> (block files whose <see cref="IBlockStorage.Folder"/> is under
+    /// <see cref="BlockFolder"/>): the result is the in-process <see cref="GradePipeline"/>'s, and the grade raster
+    /// (<see cref="GradeJob.Grade"/>) is left in <paramref name="storage"/>.
     /// </summary>
     GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken);
 }

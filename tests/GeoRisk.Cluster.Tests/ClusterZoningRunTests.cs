@@ -1,9 +1,6 @@
 using GeoRisk.Core.Layers;
-using GeoRisk.Core.Risk;
-using GeoRisk.Core.Storage;
 using GeoRisk.Core.Surveys;
 using GeoRisk.Gdal.Ingestion;
-using GeoRisk.Samples;
 using GeoRisk.Services;
 using GeoRisk.Storage.GeoPackage;
 using GeoRisk.Tests.Common;
@@ -42,37 +39,35 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
     public async Task ZoningRun_SampleSet_StreamedOnThreeSilos_EqualsInProcessStreamedAndWholeGridRuns()
     {
         await using var store = await LoadedStoreAsync();
-        var model = Model(250);
+        var model = ZoningRuns.Model(250);
         var request = new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 96 };
 
         var whole = await new ZoningRunService(store).RunAsync(model, request with { BlockSize = null });
         var here = await new ZoningRunService(store).RunAsync(model, request);
         var blockSteps = new List<BlockStepProgress>();
-        var clustered = await new ZoningRunService(store, Runner()).RunAsync(model, request, Recording(blockSteps));
+        var clustered = await new ZoningRunService(store, Runner()).RunAsync(model, request, ZoningRuns.Recording(blockSteps));
 
         // The cluster run streamed: it timed the streamed run's stages ("factors" for mask and factors together).
         Assert.Contains("factors", clustered.Record.Timings.Keys);
         Assert.Contains("factors", here.Record.Timings.Keys);
         Assert.NotEmpty(whole.Record.Products[0].Exposure);
-        await AssertSameRunAsync(store, here, clustered);
-        await AssertSameRunAsync(store, whole, clustered);
+        await ZoningRuns.AssertSameRunAsync(store, here, clustered);
+        await ZoningRuns.AssertSameRunAsync(store, whole, clustered);
         // The progress showed the cluster's block steps, and more than one silo computed them.
         Assert.NotEmpty(blockSteps);
         var last = blockSteps[^1];
         Assert.Equal(last.Total, last.Done);
         Assert.True(blockSteps.SelectMany(b => b.PerWorker.Keys).Distinct().Count() >= 2, "the block steps ran on one silo only");
-        // The run's block storage was in the shared raster folder and went with the run; so did the cluster runs' folders.
-        Assert.False(Directory.Exists(Path.Combine(_rasters.Path, "zoning-blocks")) && Directory.EnumerateFileSystemEntries(Path.Combine(_rasters.Path, "zoning-blocks")).Any(),
-            "the run's block rasters were left in the raster folder");
-        Assert.False(Directory.Exists(Path.Combine(_rasters.Path, "cluster-runs")) && Directory.EnumerateFileSystemEntries(Path.Combine(_rasters.Path, "cluster-runs")).Any(),
-            "the cluster runs' folders were left in the raster folder");
+        // The run's block storage was in the shared raster folder and went with the run; so did the grade jobs' folders.
+        ZoningRuns.AssertNoScratchLeft(_rasters.Path);
+        await ZoningRuns.AssertNothingHalfPublishedAsync(store, _store.Path, whole, here, clustered);
     }
 
     [Fact]
     public async Task ZoningRun_IncrementalOnThreeSilos_Streamed_EqualsFullRun()
     {
         await using var store = await LoadedStoreAsync();
-        var model = Model(500);
+        var model = ZoningRuns.Model(500);
         await new ZoningRunService(store).RunAsync(model);
         // A newer 1:10000 hazard-zone survey over part of Bole: only the susceptibility factor's cells there change.
         var survey = new SurveyInfo("bole-10k-2025", "Bole key area 1:10000 update", 10000, SurveyType.FineSurvey, "test", new DateOnly(2025, 5, 1), true, new DateOnly(2025, 6, 1));
@@ -88,82 +83,16 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         // Incremental and streamed: the previous run's factor classes read by windows, each block's dirty cells recomputed, the grade
         // jobs on the silos over the index blocks.
         var blockSteps = new List<BlockStepProgress>();
-        var incremental = await new ZoningRunService(store, Runner()).RunAsync(model, new ZoningRunRequest { BlockSize = 96 }, Recording(blockSteps));
+        var incremental = await new ZoningRunService(store, Runner()).RunAsync(model, new ZoningRunRequest { BlockSize = 96 }, ZoningRuns.Recording(blockSteps));
         var full = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { Force = true, FullRecompute = true });
 
         Assert.True(incremental.Record.Incremental.Incremental);
         Assert.Contains("factors", incremental.Record.Timings.Keys);
         Assert.NotEmpty(blockSteps);
-        await AssertSameRunAsync(store, full, incremental);
+        await ZoningRuns.AssertSameRunAsync(store, full, incremental);
     }
 
-    private async Task<GeoPackageStore> LoadedStoreAsync()
-    {
-        var store = new GeoPackageStore(new GeoPackageStoreOptions { Directory = _store.Path });
-        await store.InitializeAsync();
-        await new SampleSetLoader(store).LoadAsync(_samples.Path);
-        return store;
-    }
-
-    private static RiskModel Model(double cellSize)
-    {
-        var model = RiskModel.Parse(File.ReadAllText(Path.Combine(RepoPaths.Surveys, "models", "bortala-default.json")));
-        return model.WithGrid(model.Grid with { CellSize = cellSize });
-    }
+    private Task<GeoPackageStore> LoadedStoreAsync() => ZoningRuns.LoadedStoreAsync(_store.Path, _samples.Path);
 
     private ClusterBlockGradeRunner Runner() => new(_cluster.Client, _rasters.Path, parallelism: 6, TimeSpan.FromMinutes(10));
-
-    /// <summary>Collects the block steps the run reports.</summary>
-    private static Core.SyncProgress<ZoningProgress> Recording(List<BlockStepProgress> blockSteps) => new(p =>
-    {
-        if (p.Blocks is { } b)
-        {
-            lock (blockSteps)
-            {
-                blockSteps.Add(b);
-            }
-        }
-    });
-
-    /// <summary>
-    /// The same record but the stage timings and the recompute counts (an incremental run against a full one), the same zones and
-    /// the same published rasters cell for cell.
-    /// </summary>
-    private static async Task AssertSameRunAsync(IGeoRiskStore store, ZoningRunOutcome expected, ZoningRunOutcome actual)
-    {
-        var (a, b) = (expected.Record, actual.Record);
-        Assert.Equal(
-            (a with { Timings = new Dictionary<string, double>(), Incremental = b.Incremental }).ToJson(),
-            (b with { Timings = new Dictionary<string, double>() }).ToJson());
-        Assert.Equal(expected.Run.ZoneCount, actual.Run.ZoneCount);
-        foreach (var p in a.Products)
-        {
-            await AssertSameZonesAsync(store, expected.Run.Id, actual.Run.Id, p.Product);
-        }
-
-        Assert.Equal(expected.Run.Rasters.Keys.Order(), actual.Run.Rasters.Keys.Order());
-        foreach (var (name, path) in expected.Run.Rasters)
-        {
-            using var ra = Gdal.RasterDataset.Open(path);
-            using var rb = Gdal.RasterDataset.Open(actual.Run.Rasters[name]);
-            Assert.Equal((ra.Width, ra.Height, ra.GetNoData(1), ra.GetDataType(1)), (rb.Width, rb.Height, rb.GetNoData(1), rb.GetDataType(1)));
-            var (ca, cb) = (new float[ra.Width * ra.Height], new float[rb.Width * rb.Height]);
-            ra.Read(1, 0, 0, ra.Width, ra.Height, ca.AsSpan());
-            rb.Read(1, 0, 0, rb.Width, rb.Height, cb.AsSpan());
-            Assert.True(ca.AsSpan().SequenceEqual(cb), name);
-        }
-    }
-
-    private static async Task AssertSameZonesAsync(IGeoRiskStore store, int runA, int runB, ZoningProduct product)
-    {
-        var za = await store.QueryZonesAsync(runA, null, 1_000_000, product: product);
-        var zb = await store.QueryZonesAsync(runB, null, 1_000_000, product: product);
-        Assert.Equal(za.Count, zb.Count);
-        Assert.NotEmpty(za);
-        for (var z = 0; z < za.Count; z++)
-        {
-            Assert.True(za[z].Geometry.EqualsExact(zb[z].Geometry), $"{product} zone {z}");
-            Assert.Equal(za[z].Attributes.Where(kv => kv.Key != "run").OrderBy(kv => kv.Key), zb[z].Attributes.Where(kv => kv.Key != "run").OrderBy(kv => kv.Key));
-        }
-    }
 }

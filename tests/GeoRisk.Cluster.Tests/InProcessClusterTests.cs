@@ -67,6 +67,25 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         Inputs.AssertEqualsWholeGrid(_rasters.Path, progress, job, index, grid);
         Assert.True(progress.BlocksPerSilo.Count >= 2, $"blocks ran on {progress.BlocksPerSilo.Count} silo(s): work was not spread");
         Assert.Equal(progress.BlocksTotal, progress.BlocksDone);
+
+        // The same job for a zoning run (RunSpec.SkipGradeCog): no grade COG, the same grade blocks, zones and summary.
+        progress = await ClusterRuns.RunAsync(_cluster.Client, "three-silos-no-cog", new RunSpec { Job = job.ToBytes(), Parallelism = 6, SkipGradeCog = true },
+            TimeSpan.FromMinutes(5));
+        var folder = Path.Combine(_rasters.Path, progress.Folder);
+        Assert.False(File.Exists(Path.Combine(folder, "grade.tif")), "a run that skips the grade COG exported it");
+        var (whole, grade) = GradePipeline.RunWholeGrid(job, index, grid);
+        var cells = new float[grid.Width * grid.Height];
+        using (var blocks = new BlockFilesRaster(Path.Combine(folder, job.Grade)))
+        {
+            blocks.ReadWindow(0, 0, grid.Width, grid.Height, cells);
+        }
+
+        Assert.Equal(grade.Data, cells);
+        var result = ClusterRuns.ReadResult(folder);
+        Assert.Equal(whole.Breaks, result.Breaks);
+        Assert.Equal(whole.CellsPerGrade.Skip(1), result.CellsPerGrade.Skip(1));
+        Assert.Equal(whole.Zones.Count, result.Zones.Count);
+        Assert.All(whole.Zones.Zip(result.Zones), z => Assert.True(z.First.Value == z.Second.Value && z.First.Polygon.EqualsExact(z.Second.Polygon)));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using GeoRisk.Services;
 using GeoRisk.Tests.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -7,29 +8,45 @@ using Xunit.Abstractions;
 namespace GeoRisk.Cluster.Tests;
 
 /// <summary>
-/// A real cluster: three <c>georisk worker</c> processes on loopback with membership and run state in a real
-/// PostgreSQL. Runs equal the one-process whole-grid result while workers are SIGKILLed at random moments
-/// (five runs, a worker killed in each and replaced), and when the coordinator's own worker is killed the run
-/// resumes elsewhere from its persisted state.
+/// Three <c>georisk worker</c> processes on loopback with membership and run state in a real PostgreSQL, and a client connected to
+/// them; shared by the tests of <see cref="MultiProcessClusterTests"/> so the cluster starts once. Tests kill workers and start
+/// replacements (<see cref="StartWorkerAsync"/>); <see cref="EnsureWorkersAsync"/> tops the cluster up at a test's start.
 /// </summary>
-public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class WorkerProcesses : IAsyncLifetime
 {
     private readonly TempDirectory _rasters = new("georisk-cluster-mp");
     private readonly List<Worker> _workers = [];
+    private readonly Lock _gate = new();
     private string _postgres = "";
     private IHost _client = null!;
     private int _nextWorker;
 
-    private sealed record Worker(string Name, Process Process, int SiloPort, int GatewayPort);
+    public sealed record Worker(string Name, Process Process, Task Ready)
+    {
+        public bool IsLive => Ready.IsCompletedSuccessfully && !Process.HasExited;
+    }
+
+    /// <summary>The shared raster folder (every worker's <c>--raster-dir</c>).</summary>
+    public string RasterDirectory => _rasters.Path;
+
+    public IClusterClient Grains => _client.Services.GetRequiredService<IClusterClient>();
+
+    /// <summary>Workers that reported ready and have not exited.</summary>
+    public IReadOnlyList<Worker> Live
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _workers.Where(w => w.IsLive).ToList();
+            }
+        }
+    }
 
     public async Task InitializeAsync()
     {
         _postgres = PostgresCluster.CreateDatabase();
-        for (var i = 0; i < 3; i++)
-        {
-            await StartWorkerAsync();
-        }
-
+        await EnsureWorkersAsync(3);
         _client = await ClusterHosting.ConnectAsync(new ClusterClientOptions { Address = _postgres });
     }
 
@@ -37,17 +54,35 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
     {
         await _client.StopAsync();
         _client.Dispose();
-        foreach (var w in _workers)
+        lock (_gate)
         {
-            Kill(w);
+            foreach (var w in _workers)
+            {
+                Kill(w);
+            }
         }
 
         _rasters.Dispose();
     }
 
-    private async Task StartWorkerAsync()
+    /// <summary>Starts workers until <paramref name="count"/> are live (an earlier test may have killed some).</summary>
+    public async Task EnsureWorkersAsync(int count)
     {
-        var name = $"w{_nextWorker++}";
+        for (var live = Live.Count; live < count; live++)
+        {
+            await StartWorkerAsync();
+        }
+    }
+
+    /// <summary>Starts a worker and waits until it reports ready.</summary>
+    public async Task StartWorkerAsync()
+    {
+        string name;
+        lock (_gate)
+        {
+            name = $"w{_nextWorker++}";
+        }
+
         int siloPort = Ports.Free(), gatewayPort = Ports.Free();
         var psi = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "georisk.dll"), "worker", "--postgres", _postgres, "--raster-dir", _rasters.Path,
             "--threads", "1", "--silo-port", $"{siloPort}", "--gateway-port", $"{gatewayPort}", "--name", name, "--failure-detection", "4", "--parent-pid", $"{Environment.ProcessId}"])
@@ -73,7 +108,11 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        _workers.Add(new Worker(name, process, siloPort, gatewayPort));
+        lock (_gate)
+        {
+            _workers.Add(new Worker(name, process, ready.Task));
+        }
+
         var started = await Task.WhenAny(ready.Task, Task.Delay(TimeSpan.FromSeconds(90)));
         if (started != ready.Task)
         {
@@ -83,7 +122,7 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
         await ready.Task;
     }
 
-    private static void Kill(Worker w)
+    public static void Kill(Worker w)
     {
         if (!w.Process.HasExited)
         {
@@ -91,8 +130,17 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
             w.Process.WaitForExit(10_000);
         }
     }
+}
 
-    /// <summary>The run's progress once at least <paramref name="share"/> of its block steps are done.</summary>
+/// <summary>
+/// A real cluster (<see cref="WorkerProcesses"/>): runs equal the one-process result while workers are SIGKILLed at random
+/// moments and replaced — five <c>raster zones</c> grade jobs with a worker killed in each, then one with the coordinator's own
+/// worker killed (the run resumes elsewhere from its persisted state), and a streamed zoning run of the sample set with a worker
+/// killed during each product's grade job and the coordinator's worker during the last.
+/// </summary>
+public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutputHelper output) : IClassFixture<WorkerProcesses>
+{
+    /// <summary>The run's progress once at least <paramref name="share"/> of its block steps are done (or it ended).</summary>
     private static async Task<RunProgress> ProgressWhenAsync(IRunCoordinatorGrain coordinator, double share, string what)
     {
         RunProgress seen = null!;
@@ -109,7 +157,7 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
                 return false;
             }
 
-            return seen.BlocksTotal > 0 && seen.BlocksDone >= share * seen.BlocksTotal;
+            return seen.Status is RunStatus.Finished or RunStatus.Failed || (seen.BlocksTotal > 0 && seen.BlocksDone >= share * seen.BlocksTotal);
         }, TimeSpan.FromMinutes(3), what);
         return seen;
     }
@@ -117,8 +165,9 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
     [Fact]
     public async Task ThreeWorkerProcesses_WorkersAndCoordinatorKilled_EveryRunEqualsWholeGridRun()
     {
-        var (job, index, grid) = Inputs.Write(_rasters.Path, 640, 480, seed: 11, blockSize: 64);
-        var grains = _client.Services.GetRequiredService<IClusterClient>();
+        await cluster.EnsureWorkersAsync(3);
+        var (job, index, grid) = Inputs.Write(cluster.RasterDirectory, 640, 480, seed: 11, blockSize: 64);
+        var grains = cluster.Grains;
         var random = new Random(19);
 
         // Five runs, each with one worker SIGKILLed at a random moment and a new worker started in its place.
@@ -131,14 +180,14 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
             var at = random.Next(5, 60) / 100.0;
             var seen = await ProgressWhenAsync(coordinator, at, $"run {run} at {at:P0}");
             // A worker that is not the coordinator's (that case comes last).
-            var victim = _workers.Where(w => !w.Process.HasExited && w.Name != seen.CoordinatorSilo).OrderBy(_ => random.Next()).First();
-            Kill(victim);
+            var victim = cluster.Live.Where(w => w.Name != seen.CoordinatorSilo).OrderBy(_ => random.Next()).First();
+            WorkerProcesses.Kill(victim);
             output.WriteLine($"run {run}: killed {victim.Name} at {seen.BlocksDone}/{seen.BlocksTotal} ({seen.Step})");
             var progress = await running;
             output.WriteLine($"run {run}: {progress.BlocksRetried} block steps retried; per worker {string.Join(", ", progress.BlocksPerSilo.Select(kv => $"{kv.Key} {kv.Value}"))}");
-            Inputs.AssertEqualsWholeGrid(_rasters.Path, progress, job, index, grid);
-            Assert.Empty(Directory.EnumerateFiles(Path.Combine(_rasters.Path, progress.Folder), "*.tmp*", SearchOption.AllDirectories));
-            await StartWorkerAsync();
+            Inputs.AssertEqualsWholeGrid(cluster.RasterDirectory, progress, job, index, grid);
+            Assert.Empty(Directory.EnumerateFiles(Path.Combine(cluster.RasterDirectory, progress.Folder), "*.tmp*", SearchOption.AllDirectories));
+            await cluster.StartWorkerAsync();
         }
 
         // The coordinator's own worker killed: the next progress call activates the coordinator on another
@@ -148,8 +197,8 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
             var running = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = 6 }, TimeSpan.FromMinutes(5));
             var coordinator = grains.GetGrain<IRunCoordinatorGrain>(runId);
             var seen = await ProgressWhenAsync(coordinator, 0.4, "coordinator run at 40 %");
-            var host = _workers.Single(w => w.Name == seen.CoordinatorSilo);
-            Kill(host);
+            var host = cluster.Live.Single(w => w.Name == seen.CoordinatorSilo);
+            WorkerProcesses.Kill(host);
             output.WriteLine($"killed the coordinator's worker {host.Name} at {seen.BlocksDone}/{seen.BlocksTotal}");
             var progress = await running;
             Assert.True(progress.Resumes >= 1, "the coordinator did not resume from its persisted state");
@@ -159,7 +208,115 @@ public sealed class MultiProcessClusterTests(ITestOutputHelper output) : IAsyncL
             // fewer than every block plus those done before the kill (only the last ~0.5 s were unrecorded).
             var computed = progress.BlocksPerSilo.Values.Sum();
             Assert.InRange(computed, progress.BlocksTotal, progress.BlocksTotal + seen.BlocksDone - 1);
-            Inputs.AssertEqualsWholeGrid(_rasters.Path, progress, job, index, grid);
+            Inputs.AssertEqualsWholeGrid(cluster.RasterDirectory, progress, job, index, grid);
         }
+    }
+
+    [Fact]
+    public async Task StreamedZoningRun_WorkerKilledInEachGradeJob_CoordinatorToo_EqualsInProcessStreamedRun()
+    {
+        await cluster.EnsureWorkersAsync(3);
+        var watch = Stopwatch.StartNew();
+        using var samples = new SampleSetFixture();
+        using var storeFolder = new TempDirectory("georisk-cluster-mp-store");
+        await using (var store = await ZoningRuns.LoadedStoreAsync(storeFolder.Path, samples.Path))
+        {
+            // 500 m cells in 64-cell blocks: 50 blocks, so every grade job has 250 block steps to be killed in, and the test stays short.
+            var model = ZoningRuns.Model(500);
+            var request = new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 64 };
+            output.WriteLine($"sample set loaded: {watch.Elapsed.TotalSeconds:F1} s");
+            watch.Restart();
+            var here = await new ZoningRunService(store).RunAsync(model, request);
+            output.WriteLine($"in-process streamed run: {watch.Elapsed.TotalSeconds:F1} s");
+
+            // The same streamed run with its grade jobs (one per product) on the worker processes, SIGKILLing one in each.
+            var runner = new ClusterBlockGradeRunner(cluster.Grains, cluster.RasterDirectory, parallelism: 6, TimeSpan.FromMinutes(5));
+            watch.Restart();
+            using var finished = new CancellationTokenSource();
+            var killing = KillDuringGradeJobsAsync(new Random(19), finished.Token);
+            ZoningRunOutcome clustered;
+            try
+            {
+                clustered = await new ZoningRunService(store, runner).RunAsync(model, request);
+            }
+            finally
+            {
+                await finished.CancelAsync();
+            }
+
+            var kills = await killing;
+            output.WriteLine($"cluster run: {watch.Elapsed.TotalSeconds:F1} s, {clustered.Record.Products.Count} products");
+
+            Assert.Contains("factors", clustered.Record.Timings.Keys); // streamed
+            await ZoningRuns.AssertSameRunAsync(store, here, clustered);
+            ZoningRuns.AssertNoScratchLeft(cluster.RasterDirectory);
+            await ZoningRuns.AssertNothingHalfPublishedAsync(store, storeFolder.Path, here, clustered);
+
+            // A worker was killed in the middle of every product's grade job, the coordinator's own in the last one: it finished
+            // all the same, the last one after resuming elsewhere from its persisted state.
+            Assert.Equal(clustered.Record.Products.Count, kills.Count);
+            foreach (var kill in kills)
+            {
+                var progress = await cluster.Grains.GetGrain<IRunCoordinatorGrain>(kill.RunId).GetProgressAsync();
+                output.WriteLine($"{kill.RunId}: killed {kill.Worker}{(kill.Coordinator ? " (the coordinator's)" : "")} at {kill.Seen.BlocksDone}/{kill.Seen.BlocksTotal} " +
+                    $"({kill.Seen.Step}); {progress.BlocksRetried} block steps retried, {progress.Resumes} resumes; per worker " +
+                    string.Join(", ", progress.BlocksPerSilo.Select(kv => $"{kv.Key} {kv.Value}")));
+                Assert.True(kill.Seen.Status == RunStatus.Running && kill.Seen.BlocksDone < kill.Seen.BlocksTotal, $"{kill.RunId}: the kill came after its block steps");
+                Assert.Equal(RunStatus.Finished, progress.Status);
+                Assert.True(progress.Resumes >= (kill.Coordinator ? 1 : 0), $"{kill.RunId}: the coordinator did not resume from its persisted state");
+            }
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    private sealed record Kill(string RunId, string Worker, bool Coordinator, RunProgress Seen);
+
+    /// <summary>
+    /// Watches the shared raster folder for a zoning run's grade jobs (each one's folder is <c>cluster-runs/streamed-*</c> while it
+    /// runs) and in each, once a random share of its block steps is done, SIGKILLs a worker and starts a replacement: one that does
+    /// not host the job's coordinator in the first two jobs, the coordinator's own in the third. Stops when
+    /// <paramref name="finished"/> is cancelled.
+    /// </summary>
+    private async Task<List<Kill>> KillDuringGradeJobsAsync(Random random, CancellationToken finished)
+    {
+        var kills = new List<Kill>();
+        var replacements = new List<Task>();
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        var runs = Path.Combine(cluster.RasterDirectory, "cluster-runs");
+        try
+        {
+            while (kills.Count < 3)
+            {
+                string? runId = null;
+                while (runId is null)
+                {
+                    await Task.Delay(50, finished);
+                    runId = (Directory.Exists(runs) ? Directory.GetDirectories(runs, "streamed-*") : []).Select(Path.GetFileName).FirstOrDefault(id => known.Add(id!));
+                }
+
+                var share = random.Next(10, 60) / 100.0;
+                var seen = await ProgressWhenAsync(cluster.Grains.GetGrain<IRunCoordinatorGrain>(runId), share, $"grade job {runId} at {share:P0}");
+                var toCoordinator = kills.Count == 2;
+                var candidates = cluster.Live.Where(w => (w.Name == seen.CoordinatorSilo) == toCoordinator).ToList();
+                if (candidates.Count == 0)
+                {
+                    await Task.WhenAll(replacements);
+                    candidates = cluster.Live.Where(w => (w.Name == seen.CoordinatorSilo) == toCoordinator).ToList();
+                }
+
+                var victim = candidates[random.Next(candidates.Count)];
+                WorkerProcesses.Kill(victim);
+                kills.Add(new Kill(runId, victim.Name, toCoordinator, seen));
+                replacements.Add(cluster.StartWorkerAsync());
+            }
+        }
+        catch (OperationCanceledException) when (finished.IsCancellationRequested)
+        {
+            // the zoning run ended: the test counts the kills made
+        }
+
+        await Task.WhenAll(replacements);
+        return kills;
     }
 }

@@ -12,6 +12,12 @@ public interface IBlockStorage
 
     /// <summary>Writes one block of a raster the job produces. Writing a block again replaces it whole (a block recomputed after a lost worker).</summary>
     void Write(string raster, GridSpec grid, BlockRect block, float[] cells);
+
+    /// <summary>
+    /// The folder holding the rasters as files other processes can open (a cluster's workers read and write blocks there); null
+    /// when they live in this process only.
+    /// </summary>
+    string? Folder { get; }
 }
 
 /// <summary>
@@ -449,6 +455,8 @@ public sealed class MemoryBlockStorage : IBlockStorage
     }
 
     public MemoryRaster Get(string raster) => (MemoryRaster)Open(raster);
+
+    public string? Folder => null;
 
     public void Write(string raster, GridSpec grid, BlockRect block, float[] cells)
     {
