@@ -130,7 +130,9 @@ internal sealed class ZoningRunInputs
         var grid = SnapGrid(extent.EnvelopeInternal, model.Grid.CellSize, crs.Grid.Wkt);
         if (grid.CellCount > maxCells)
         {
-            var hint = maxCells < ZoningRunService.MaxStreamedCells ? ", give a block size (a streamed run takes larger grids)" : "";
+            var hint = maxCells < ZoningRunService.MaxStreamedCells
+                ? string.Create(CultureInfo.InvariantCulture, $", or give a block size (a streamed run takes up to {ZoningRunService.MaxStreamedCells:N0} cells)")
+                : "";
             throw new InvalidInputException("grid-too-large", string.Create(CultureInfo.InvariantCulture,
                 $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {maxCells:N0}); use a larger cell " +
                 $"size or a smaller extent{hint}."));

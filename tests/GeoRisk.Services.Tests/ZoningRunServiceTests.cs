@@ -230,6 +230,27 @@ public sealed class ZoningRunServiceTests(LoadedStoreFixture fixture)
     }
 
     [Fact]
+    public async Task Run_GridBeyondWholeGridLimit_RefusedWithBlockSizeHint_StreamedLimitHigher()
+    {
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        // The prefecture at 2 m is about 13.6 G cells: beyond the whole-grid limit, within the streamed one; at 1 m (55 G) beyond both.
+        var whole = await Assert.ThrowsAsync<InvalidInputException>(() => new ZoningRunService(store).RunAsync(DefaultModel(2)));
+        Assert.Equal("grid-too-large", whole.Code);
+        Assert.Contains("600,000,000", whole.Message, StringComparison.Ordinal);
+        Assert.Contains("give a block size", whole.Message, StringComparison.Ordinal);
+        var streamed = await Assert.ThrowsAsync<InvalidInputException>(
+            () => new ZoningRunService(store).RunAsync(DefaultModel(1), new ZoningRunRequest { BlockSize = 1024 }));
+        Assert.Equal("grid-too-large", streamed.Code);
+        Assert.Contains("20,000,000,000", streamed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("block size", streamed.Message, StringComparison.Ordinal);
+        Assert.Equal(ZoningRunService.MaxStreamedCells, ZoningRunService.CellLimit(1024));
+        Assert.Equal(ZoningRunService.MaxCells, ZoningRunService.CellLimit(null));
+        Assert.Empty(await store.ListZoningRunsAsync());
+    }
+
+    [Fact]
     public async Task Run_WithTownshipLayer_TownshipTablesAddUpToTheirCounty_CountyTablesUnchanged()
     {
         var (store, dir) = await fixture.CopyAsync();
