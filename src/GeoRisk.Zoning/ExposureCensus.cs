@@ -128,7 +128,7 @@ public static class ExposureCensus
         {
             if (cell >= 0)
             {
-                wanted[layout.BlockOf((int)(cell % grid.Width), (int)(cell / grid.Width)).Index].Add(cell);
+                wanted[layout.BlockOfCell(cell).Index].Add(cell);
             }
         }
 
@@ -265,7 +265,7 @@ public static class ExposureCensus
 
             if (cell >= 0)
             {
-                blocks.Add(layout.BlockOf((int)(cell % grid.Width), (int)(cell / grid.Width)).Index);
+                blocks.Add(layout.BlockOfCell(cell).Index);
             }
 
             foreach (var b in blocks)

@@ -101,7 +101,7 @@ internal static class StreamedRun
     }
 
     private static IEnumerable<long> CandidatesIn(HashSet<long> candidates, BlockRect block, int gridWidth) =>
-        candidates.Where(c => c % gridWidth >= block.X && c % gridWidth < block.Right && c / gridWidth >= block.Y && c / gridWidth < block.Bottom);
+        candidates.Where(c => (c % gridWidth, c / gridWidth) is var (x, y) && x >= block.X && x < block.Right && y >= block.Y && y < block.Bottom);
 
     internal static int Local(long cell, BlockRect block, int gridWidth) => (int)((((cell / gridWidth) - block.Y) * block.Width) + (cell % gridWidth) - block.X);
 
@@ -504,7 +504,7 @@ internal sealed class ExposureOnBlocks
             var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
             if (ZoningEngine.CellOf(grid, p.X, p.Y) is var cell and >= 0)
             {
-                buildings[layout.BlockOf((int)(cell % grid.Width), (int)(cell / grid.Width)).Index].Add((i, cell));
+                buildings[layout.BlockOfCell(cell).Index].Add((i, cell));
             }
         }
 

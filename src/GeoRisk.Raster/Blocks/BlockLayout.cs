@@ -62,6 +62,9 @@ public sealed class BlockLayout
     /// <summary>The block holding cell (x, y).</summary>
     public BlockRect BlockOf(int x, int y) => Block(x / BlockWidth, y / BlockHeight);
 
+    /// <summary>The block holding a cell given by its row-major number in the grid (a long: grids may pass 2³¹ cells).</summary>
+    public BlockRect BlockOfCell(long cell) => BlockOf((int)(cell % GridWidth), (int)(cell / GridWidth));
+
     public IEnumerable<BlockRect> All()
     {
         for (var i = 0; i < Count; i++)
