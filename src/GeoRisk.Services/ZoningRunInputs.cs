@@ -131,7 +131,7 @@ internal sealed class ZoningRunInputs
         if (grid.CellCount > maxCells)
         {
             var hint = maxCells < ZoningRunService.MaxStreamedCells
-                ? string.Create(CultureInfo.InvariantCulture, $", or give a block size (a streamed run takes up to {ZoningRunService.MaxStreamedCells:N0} cells)")
+                ? string.Create(CultureInfo.InvariantCulture, $", or give a block size (georisk compute --block-size; the service streams when it has a cluster): a streamed run takes up to {ZoningRunService.MaxStreamedCells:N0} cells")
                 : "";
             throw new InvalidInputException("grid-too-large", string.Create(CultureInfo.InvariantCulture,
                 $"The grid would have {grid.Width}×{grid.Height} = {grid.CellCount:N0} cells (limit {maxCells:N0}); use a larger cell " +

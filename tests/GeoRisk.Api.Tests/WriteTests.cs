@@ -205,6 +205,17 @@ public sealed class WriteTests(WriteFixture fx) : IClassFixture<WriteFixture>
     }
 
     [Fact]
+    public async Task ZoningRun_DefaultModelFileMissing_422NamingTheFix_NoServerPath()
+    {
+        await using var bare = fx.Create(("GeoRisk:DefaultModelPath", Path.Combine(fx.StoreDirectory, "no-such-model.json")));
+        using var response = await Client(fx.Geologist, bare).PostAsync(new Uri("/api/v1/zoning-runs", UriKind.Relative), JsonContent.Create(new { cellSize = 2000 }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var problem = await Json(response);
+        Assert.Equal("no-default-model", problem.GetProperty("code").GetString());
+        Assert.DoesNotContain("no-such-model", problem.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Writes_RateLimited_429()
     {
         await using var limited = fx.Create(("GeoRisk:WritesPerMinute", "2"));

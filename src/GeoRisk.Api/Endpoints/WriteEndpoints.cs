@@ -397,6 +397,13 @@ internal static class WriteEndpoints
     /// <exception cref="InvalidInputException">The model is invalid.</exception>
     private static async Task<RiskModel> RunModelAsync(ZoningRunRequestBody body, GeoRiskServiceOptions options, CancellationToken ct)
     {
+        if (body.Model is null && !File.Exists(options.DefaultModelPath))
+        {
+            // A deployment without its surveys folder: say so instead of failing with the server's path in a 500.
+            throw new InvalidInputException(
+                "no-default-model", "This service has no default zoning model (its model file is missing); send a model in the body.");
+        }
+
         var text = body.Model is { } m ? m.GetRawText() : await File.ReadAllTextAsync(options.DefaultModelPath, ct);
         var model = RiskModel.Parse(text);
         var grid = model.Grid;
