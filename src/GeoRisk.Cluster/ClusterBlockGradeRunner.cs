@@ -60,14 +60,7 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
 
     public GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
-        var blocks = storage.Folder
-            ?? throw new ArgumentException("A streamed run on the cluster needs its block rasters in files the workers can read.", nameof(storage));
-        var relative = Path.GetRelativePath(Root, Path.GetFullPath(blocks));
-        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
-        {
-            throw new ArgumentException($"The run's block storage {blocks} is not under the shared raster folder {Root}.", nameof(storage));
-        }
-
+        var (blocks, relative) = SharedFolderOf(storage);
         var grade = job.Grade;
         job = job with { Index = Path.Combine(relative, job.Index) };
         var runId = ClusterRuns.RunIdOf(job, "streamed");
@@ -84,12 +77,52 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         }
     }
 
+    /// <summary>
+    /// The pass's job goes to a file in the run's block folder (it carries the run's features: written once, read once per silo), each
+    /// block to a worker, which writes its rasters straight into the block folder and its partials into the cluster run's folder.
+    /// </summary>
+    public IReadOnlyList<byte[]> RunBlocks(ZoningBlockJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+    {
+        var (blocks, relative) = SharedFolderOf(storage);
+        var jobFile = job.Step + ".job";
+        File.WriteAllBytes(Path.Combine(blocks, jobFile), job.ToBytes());
+        var task = new ZoningPassTask(relative, Path.Combine(relative, jobFile)).ToBytes();
+        var runId = ClusterRuns.RunIdOf(task, "pass");
+        try
+        {
+            var spec = new RunSpec { Job = task, Parallelism = Math.Max(1, parallelism), Pass = job.Step, PassBlocks = job.BlockCount };
+            var folder = RunOnCluster(spec, runId, progress, cancellationToken);
+            return Enumerable.Range(0, job.BlockCount).Select(b => File.ReadAllBytes(Path.Combine(folder, "results", job.Step, $"{b}.bin"))).ToList();
+        }
+        finally
+        {
+            DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
+            File.Delete(Path.Combine(blocks, jobFile));
+        }
+    }
+
+    /// <summary>The storage's folder and its path relative to the shared raster folder, which it must be under for the workers to see it.</summary>
+    private (string Folder, string Relative) SharedFolderOf(IBlockStorage storage)
+    {
+        var blocks = storage.Folder
+            ?? throw new ArgumentException("A streamed run on the cluster needs its block rasters in files the workers can read.", nameof(storage));
+        var relative = Path.GetRelativePath(Root, Path.GetFullPath(blocks));
+        if (relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+        {
+            throw new ArgumentException($"The run's block storage {blocks} is not under the shared raster folder {Root}.", nameof(storage));
+        }
+
+        return (blocks, relative);
+    }
+
     /// <returns>The finished run's folder.</returns>
-    private string RunOnCluster(GradeJob job, string runId, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+    private string RunOnCluster(GradeJob job, string runId, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken) =>
+        // Both paths read the grades from the block files the workers wrote, never the run's grade COG: it is not exported.
+        RunOnCluster(new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism), SkipGradeCog = true }, runId, progress, cancellationToken);
+
+    private string RunOnCluster(RunSpec spec, string runId, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
         // The engine's steps are synchronous and run on a pool thread of their own, so waiting here blocks no caller.
-        // Both paths read the grades from the block files the workers wrote, never the run's grade COG: it is not exported.
-        var spec = new RunSpec { Job = job.ToBytes(), Parallelism = Math.Max(1, parallelism), SkipGradeCog = true };
         var done = ClusterRuns.RunAsync(grains, runId, spec, timeout,
             progress is null
                 ? null

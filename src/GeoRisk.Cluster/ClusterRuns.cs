@@ -98,9 +98,8 @@ public static class ClusterRuns
     }
 
     /// <summary>A run id from the job's bytes and a caller's tag (the same job twice is the same run, and is not run again).</summary>
-    public static string RunIdOf(GradeJob job, string tag)
-    {
-        var hash = System.Security.Cryptography.SHA256.HashData(job.ToBytes());
-        return $"{tag}-{Convert.ToHexStringLower(hash)[..16]}";
-    }
+    public static string RunIdOf(GradeJob job, string tag) => RunIdOf(job.ToBytes(), tag);
+
+    /// <summary>A run id from a job's bytes and a caller's tag.</summary>
+    public static string RunIdOf(byte[] job, string tag) => $"{tag}-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(job))[..16]}";
 }

@@ -39,6 +39,40 @@ public sealed record RunSpec
     /// </summary>
     [Id(3)]
     public bool SkipGradeCog { get; init; }
+
+    /// <summary>
+    /// A streamed zoning run's factor or combine pass (<see cref="Zoning.ZoningBlockJob.Step"/>) instead of a grade job: <see cref="Job"/> is
+    /// then a <see cref="ZoningPassTask"/>, the coordinator hands out <see cref="PassBlocks"/> blocks of that one step, merges nothing and
+    /// publishes nothing; the client reads each block's partials from the run folder. Null (the default, and what a state persisted before
+    /// this field reads as): a grade job.
+    /// </summary>
+    [Id(4)]
+    public string? Pass { get; init; }
+
+    [Id(5)]
+    public int PassBlocks { get; init; }
+}
+
+/// <summary>Where a zoning pass's job and block storage are, relative to the shared raster folder (what a <see cref="BlockTask"/> of a pass carries).</summary>
+public sealed record ZoningPassTask(string BlockFolder, string JobFile)
+{
+    public byte[] ToBytes()
+    {
+        using var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes))
+        {
+            w.Write(BlockFolder);
+            w.Write(JobFile);
+        }
+
+        return bytes.ToArray();
+    }
+
+    public static ZoningPassTask FromBytes(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return new ZoningPassTask(r.ReadString(), r.ReadString());
+    }
 }
 
 public enum RunStatus

@@ -84,7 +84,15 @@ internal sealed class RunCoordinatorGrain(
     {
         if (_state.State.Spec is null)
         {
-            GradeJob.FromBytes(spec.Job); // a job that does not parse is refused here, not on the workers
+            if (spec.Pass is null)
+            {
+                GradeJob.FromBytes(spec.Job); // a job that does not parse is refused here, not on the workers
+            }
+            else if (!Zoning.ZoningBlockJob.IsStep(spec.Pass) || spec.PassBlocks <= 0)
+            {
+                throw new ArgumentException($"'{spec.Pass}' with {spec.PassBlocks} blocks is not a zoning pass.", nameof(spec));
+            }
+
             _state.State = new RunState { Spec = spec, Status = RunStatus.Running, Step = "starting" };
             await WriteStateAsync(force: true);
             StartLoop();
@@ -127,6 +135,17 @@ internal sealed class RunCoordinatorGrain(
         var spec = _state.State.Spec!;
         try
         {
+            if (spec.Pass is { } pass)
+            {
+                // A zoning pass: the blocks' partials stay in the run folder for the client, which merges them.
+                _state.State.BlocksTotal = spec.PassBlocks;
+                _state.State.Step = pass;
+                await new Executor(this, spec, spec.PassBlocks).RunBlocksAsync(pass, _ => [], CancellationToken.None);
+                _state.State.Status = RunStatus.Finished;
+                _state.State.Step = "finished";
+                return;
+            }
+
             var job = GradeJob.FromBytes(spec.Job);
             var storage = _context.StorageFor(RunId);
             var layout = GradePipeline.Layout(job, storage.Open(job.Index).Grid);
@@ -237,6 +256,13 @@ internal sealed class RunCoordinatorGrain(
     {
         public async Task<IReadOnlyList<byte[]>> RunAsync(string step, Func<int, byte[]> argumentsOf, CancellationToken cancellationToken)
         {
+            await RunBlocksAsync(step, argumentsOf, cancellationToken);
+            return Enumerable.Range(0, blocks).Select(b => File.ReadAllBytes(grain._context.ResultPath(grain.RunId, step, b))).ToList();
+        }
+
+        /// <summary>Every block of the step done, its result a file in the run folder.</summary>
+        public async Task RunBlocksAsync(string step, Func<int, byte[]> argumentsOf, CancellationToken cancellationToken)
+        {
             var s = grain._state.State;
             if (!s.Done.TryGetValue(step, out var done))
             {
@@ -261,7 +287,6 @@ internal sealed class RunCoordinatorGrain(
             }).ToList();
             await Task.WhenAll(tasks);
             await grain.WriteStateAsync(force: true);
-            return Enumerable.Range(0, blocks).Select(b => File.ReadAllBytes(grain._context.ResultPath(grain.RunId, step, b))).ToList();
         }
 
         private async Task RunBlockAsync(string step, int block, byte[] arguments)

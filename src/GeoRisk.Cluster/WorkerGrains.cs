@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using GeoRisk.Gdal;
 using GeoRisk.Raster.Blocks;
+using GeoRisk.Zoning;
 using Orleans.Concurrency;
 using Orleans.Placement;
 using Orleans.Runtime;
@@ -12,6 +13,7 @@ namespace GeoRisk.Cluster;
 public sealed class WorkerContext : IDisposable
 {
     private readonly ConcurrentDictionary<string, BlockFileStorage> _storage = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<(ZoningBlockJob, BlockFileStorage)>> _passes = new(StringComparer.Ordinal);
 
     public WorkerContext(string rasterDirectory, int threads)
     {
@@ -51,6 +53,41 @@ public sealed class WorkerContext : IDisposable
         return new BlockFileStorage(RunPath(id), RasterDirectory);
     });
 
+    /// <summary>
+    /// A zoning pass's job (read once per silo from its file in the shared folder; it carries the run's features) and the run's block
+    /// storage it reads and writes. The last few passes are kept.
+    /// </summary>
+    public (ZoningBlockJob Job, BlockFileStorage Storage) ZoningPass(byte[] task)
+    {
+        var pass = ZoningPassTask.FromBytes(task);
+        var lazy = _passes.GetOrAdd(pass.JobFile, _ => new Lazy<(ZoningBlockJob, BlockFileStorage)>(() =>
+        {
+            var job = ZoningBlockJob.FromBytes(File.ReadAllBytes(Inside(pass.JobFile)));
+            return (job, new BlockFileStorage(Inside(pass.BlockFolder)));
+        }));
+        if (_passes.Count > 4)
+        {
+            foreach (var old in _passes.Keys.Where(k => k != pass.JobFile).Take(_passes.Count - 4).ToList())
+            {
+                if (_passes.TryRemove(old, out var done) && done.IsValueCreated)
+                {
+                    done.Value.Item2.Dispose();
+                }
+            }
+        }
+
+        return lazy.Value;
+    }
+
+    /// <summary>A path the client named relative to the raster folder, refused when it leads outside it.</summary>
+    private string Inside(string relative)
+    {
+        var path = Path.GetFullPath(Path.Combine(RasterDirectory, relative));
+        return path.StartsWith(RasterDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal)
+            ? path
+            : throw new ArgumentException($"'{relative}' is outside the raster folder.", nameof(relative));
+    }
+
     public string ResultPath(string runId, string step, int block) => Path.Combine(RunPath(runId), "results", step, $"{block}.bin");
 
     /// <summary>A block's result, written whole or not at all (a temporary name, then a rename).</summary>
@@ -68,6 +105,11 @@ public sealed class WorkerContext : IDisposable
         foreach (var s in _storage.Values)
         {
             s.Dispose();
+        }
+
+        foreach (var p in _passes.Values.Where(p => p.IsValueCreated))
+        {
+            p.Value.Item2.Dispose();
         }
 
         Slots.Dispose();
@@ -88,8 +130,17 @@ internal sealed class BlockWorkerGrain(WorkerContext context, ILocalSiloDetails 
             return await Task.Run(() =>
             {
                 var watch = Stopwatch.StartNew();
-                var job = GradeJob.FromBytes(task.Job);
-                var bytes = GradePipeline.ExecuteBlock(job, task.Step, task.Block, task.Arguments, context.StorageFor(task.RunId));
+                byte[] bytes;
+                if (ZoningBlockJob.IsStep(task.Step))
+                {
+                    var (pass, storage) = context.ZoningPass(task.Job);
+                    bytes = pass.Execute(task.Block, storage);
+                }
+                else
+                {
+                    bytes = GradePipeline.ExecuteBlock(GradeJob.FromBytes(task.Job), task.Step, task.Block, task.Arguments, context.StorageFor(task.RunId));
+                }
+
                 context.WriteResult(task.RunId, task.Step, task.Block, bytes);
                 return new BlockDone(silo.Name, watch.Elapsed.TotalSeconds, bytes.Length);
             });

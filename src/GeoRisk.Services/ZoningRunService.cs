@@ -190,9 +190,10 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
                     }
                     else
                     {
-                        var file = scratch.ScratchPath($"warped-{rasterCache.Count}.tif");
+                        var name = $"warped-{rasterCache.Count}.tif";
+                        var file = scratch.ScratchPath(name);
                         await Task.Run(() => RasterWarp.ToFile(path, run.Grid, file), cancellationToken);
-                        warped = new WindowedRasterFactorInput(scratch.Own(new GdalRasterSource(file)));
+                        warped = new WindowedRasterFactorInput(scratch.Own(new GdalRasterSource(file)), StorageName: name);
                     }
 
                     rasterCache[top.Id] = warped;

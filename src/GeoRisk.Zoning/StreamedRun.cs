@@ -33,7 +33,7 @@ internal static class StreamedRun
 
         var layout = new BlockLayout(grid.Width, grid.Height, run.Options.BlockSize, run.Options.BlockSize);
         var storage = sink.Blocks;
-        var candidates = PointCandidates(run);
+        var candidates = new PointCandidates(run, layout);
 
         run.Report("extent mask and factors");
         var factors = FactorPass(run, layout, storage, candidates, recipes);
@@ -85,100 +85,92 @@ internal static class StreamedRun
 
     internal static string IndexRaster(ZoningProduct product) => product.ToString().ToLowerInvariant() + "-index";
 
-    /// <summary>The cells holding a hazard point (whatever the extent): every value a step needs at a point is collected at these cells.</summary>
-    private static HashSet<long> PointCandidates(RunContext run)
+    /// <summary>
+    /// The cells holding a hazard point (whatever the extent), ascending and sorted to their blocks once: every value a step needs at a point
+    /// is collected at these cells.
+    /// </summary>
+    private sealed class PointCandidates
     {
-        var cells = new HashSet<long>();
-        foreach (var p in run.Inputs.HazardPoints)
+        private readonly List<long>[] _perBlock;
+
+        public PointCandidates(RunContext run, BlockLayout layout)
         {
-            if (ZoningEngine.CellOf(run.Grid, p.X, p.Y) is var c and >= 0)
+            Cells = run.Inputs.HazardPoints.Select(p => ZoningEngine.CellOf(run.Grid, p.X, p.Y)).Where(c => c >= 0).Distinct().Order().ToArray();
+            _perBlock = Enumerable.Range(0, layout.Count).Select(_ => new List<long>()).ToArray();
+            foreach (var cell in Cells)
             {
-                cells.Add(c);
+                _perBlock[layout.BlockOfCell(cell).Index].Add(cell);
             }
         }
 
-        return cells;
-    }
+        public long[] Cells { get; }
 
-    private static IEnumerable<long> CandidatesIn(HashSet<long> candidates, BlockRect block, int gridWidth) =>
-        candidates.Where(c => (c % gridWidth, c / gridWidth) is var (x, y) && x >= block.X && x < block.Right && y >= block.Y && y < block.Bottom);
+        public List<long> In(BlockRect block) => _perBlock[block.Index];
+    }
 
     internal static int Local(long cell, BlockRect block, int gridWidth) => (int)((((cell / gridWidth) - block.Y) * block.Width) + (cell % gridWidth) - block.X);
 
     private static ParallelOptions Threads(RunContext run) =>
         new() { MaxDegreeOfParallelism = Math.Max(1, run.Options.MaxDegreeOfParallelism), CancellationToken = run.Options.CancellationToken };
 
-    /// <summary>A block step's own options: one thread (the blocks run in parallel).</summary>
-    private static RasterOptions OneThread(RunContext run) => run.Options with { MaxDegreeOfParallelism = 1 };
 
     private sealed record FactorOutput(long[][] Counts, HashSet<long> InExtent, Dictionary<long, byte[]> ClassesAt);
 
     /// <summary>
-    /// Per block: the extent mask (burnt with the whole grid's transform) and each factor's classes (computed, or the previous run's
-    /// with the dirty cells recomputed), written to storage as factor-{id}.
+    /// Per block (<see cref="StreamedBlocks.Factors"/>): the extent mask and each factor's classes (computed, or the previous run's with the
+    /// dirty cells recomputed), written to storage as factor-{id}; on the block runner's workers when it has them and every factor's input
+    /// can be handed over (<see cref="ZoningBlockJob.Factors"/>).
     /// </summary>
-    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<long> candidates, IReadOnlyList<FactorRecipe> recipes)
+    private static FactorOutput FactorPass(RunContext run, BlockLayout layout, IBlockStorage storage, PointCandidates candidates, IReadOnlyList<FactorRecipe> recipes)
     {
-        var model = run.Model;
-        var grid = run.Grid;
-        var counts = model.Factors.Select(f => new long[f.Transform.ClassCount + 1]).ToArray();
-        var inExtent = new HashSet<long>();
-        var classesAt = new Dictionary<long, byte[]>();
+        var output = new FactorOutput(run.Model.Factors.Select(f => new long[f.Transform.ClassCount + 1]).ToArray(), [], []);
+        void Merge(FactorBlock part)
+        {
+            for (var j = 0; j < output.Counts.Length; j++)
+            {
+                for (var c = 0; c < output.Counts[j].Length; c++)
+                {
+                    output.Counts[j][c] += part.Counts[j][c];
+                }
+            }
+
+            for (var p = 0; p < part.PointCells.Length; p++)
+            {
+                output.ClassesAt[part.PointCells[p]] = part.PointClasses[p];
+                if (part.PointInExtent[p])
+                {
+                    output.InExtent.Add(part.PointCells[p]);
+                }
+            }
+        }
+
+        if (run.Ports.Blocks is { } remote && ZoningBlockJob.Factors(run, recipes, candidates.Cells) is { } job)
+        {
+            foreach (var bytes in OnRunner(run, remote, job, storage, "factors"))
+            {
+                Merge(ZoningBlockJob.ReadFactors(bytes));
+            }
+
+            return output;
+        }
+
         var gate = new Lock();
-        var options = OneThread(run);
         Parallel.For(0, layout.Count, Threads(run), b =>
         {
-            var block = layout[b];
-            var window = new CellWindow(block.X, block.Y, block.Width, block.Height);
-            var mask = new RasterBuffer<float>(block.Width, block.Height);
-            new Rasterizer(mask, grid.Transform) { FirstRow = block.Y, FirstColumn = block.X }.Burn(run.Inputs.Extent, 1);
-            var local = model.Factors.Select(f => new long[f.Transform.ClassCount + 1]).ToArray();
-            var here = CandidatesIn(candidates, block, grid.Width).ToList();
-            var atPoints = here.ToDictionary(c => c, _ => new byte[model.Factors.Count]);
-            var cells = new float[block.Width * block.Height];
-            for (var j = 0; j < model.Factors.Count; j++)
-            {
-                var factor = model.Factors[j];
-                var fc = recipes[j].Compute(run, window, options);
-                for (var i = 0; i < cells.Length; i++)
-                {
-                    var c = mask.Data[i] != 0 ? fc.Data[i] : Outside;
-                    cells[i] = c;
-                    if (c != Outside)
-                    {
-                        local[j][c]++;
-                    }
-                }
-
-                foreach (var cell in here)
-                {
-                    atPoints[cell][j] = (byte)cells[Local(cell, block, grid.Width)];
-                }
-
-                storage.Write(FactorRaster(factor.Id), grid, block, cells);
-            }
-
+            var part = StreamedBlocks.Factors(run, recipes, layout[b], candidates.In(layout[b]), storage);
             lock (gate)
             {
-                for (var j = 0; j < counts.Length; j++)
-                {
-                    for (var c = 0; c < counts[j].Length; c++)
-                    {
-                        counts[j][c] += local[j][c];
-                    }
-                }
-
-                foreach (var cell in here)
-                {
-                    classesAt[cell] = atPoints[cell];
-                    if (mask.Data[Local(cell, block, grid.Width)] != 0)
-                    {
-                        inExtent.Add(cell);
-                    }
-                }
+                Merge(part);
             }
         });
-        return new FactorOutput(counts, inExtent, classesAt);
+        return output;
+    }
+
+    /// <summary>A zoning pass on the block runner's workers, each block's partials in block order.</summary>
+    private static IReadOnlyList<byte[]> OnRunner(RunContext run, IBlockGradeRunner remote, ZoningBlockJob job, IBlockStorage storage, string name)
+    {
+        var stage = $"{name}: blocks";
+        return remote.RunBlocks(job, storage, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
     }
 
     /// <summary>What the streamed steps know of an index without holding it: its raster, merged sample, value range and values at the point cells.</summary>
@@ -188,6 +180,8 @@ internal static class StreamedRun
 
         public string Raster { get; } = raster;
 
+        public int SampleSize { get; } = Math.Max(1, sampleSize);
+
         public CellSample Sample { get; } = new(Math.Max(1, sampleSize));
 
         public ValueRange Range { get; } = new();
@@ -195,31 +189,18 @@ internal static class StreamedRun
         public Dictionary<long, float> AtPoints { get; } = [];
 
         /// <summary>Adds one block's cells (sampled as Breaks.Sample does: valid cells, or cells above 0 for risk).</summary>
-        public void Add(BlockRect block, float[] cells, IEnumerable<long> points, int gridWidth)
-        {
-            var sample = new CellSample(Sample.Capacity);
-            for (var r = 0; r < block.Height; r++)
-            {
-                var first = ((long)(block.Y + r) * gridWidth) + block.X;
-                for (var c = 0; c < block.Width; c++)
-                {
-                    var v = cells[(r * block.Width) + c];
-                    if (positiveOnly ? v > 0 : !float.IsNaN(v))
-                    {
-                        sample.Add(first + c, v);
-                    }
-                }
-            }
+        public void Add(BlockRect block, float[] cells, IReadOnlyList<long> points, int gridWidth) =>
+            Merge(IndexBlock.Of(block, cells, points, gridWidth, SampleSize, positiveOnly));
 
-            var range = new ValueRange();
-            range.Add(cells);
+        public void Merge(IndexBlock part)
+        {
             lock (_gate)
             {
-                Sample.Merge(sample);
-                Range.Merge(range);
-                foreach (var cell in points)
+                Sample.Merge(CellSample.FromArrays(SampleSize, part.SampleCells, part.SampleValues));
+                Range.Merge(part.Range);
+                for (var p = 0; p < part.PointCells.Length; p++)
                 {
-                    AtPoints[cell] = cells[Local(cell, block, gridWidth)];
+                    AtPoints[part.PointCells[p]] = part.PointValues[p];
                 }
             }
         }
@@ -227,76 +208,52 @@ internal static class StreamedRun
 
     private sealed record Combined(IndexPartials Susceptibility, IndexPartials Hazard);
 
-    /// <summary>Per block: the susceptibility and hazard indexes from the stored classes (the same sums, in the same factor order, as <see
-    /// cref="ZoningEngine.Combine"/>).</summary>
+    /// <summary>Per block (<see cref="StreamedBlocks.Combine"/>): the susceptibility and hazard indexes from the stored classes, on the block
+    /// runner's workers when there is one.</summary>
     private static Combined CombinePass(
         RunContext run,
         BlockLayout layout,
         IBlockStorage storage,
-        HashSet<long> candidates,
+        PointCandidates candidates,
         FactorScores scores,
         int[] susceptible,
         float[][]? susceptibilityTables)
     {
         var model = run.Model;
-        var grid = run.Grid;
         var sampleSize = model.Classification.SampleSize;
         var hazard = new IndexPartials(IndexRaster(ZoningProduct.Hazard), sampleSize, positiveOnly: false);
         var susceptibility = susceptibilityTables is null
             ? hazard
             : new IndexPartials(IndexRaster(ZoningProduct.Susceptibility), sampleSize, positiveOnly: false);
-        var sources = model.Factors.Select(f => storage.Open(FactorRaster(f.Id))).ToArray();
-        Parallel.For(0, layout.Count, Threads(run), b =>
+        var spec = new CombineSpec(model.Factors.Select(f => FactorRaster(f.Id)).ToArray(), scores.Tables, susceptible, susceptibilityTables, sampleSize);
+        void Merge(CombineBlock part)
         {
-            var block = layout[b];
-            var classes = sources.Select(s => HaloWindow.Read(s, block, 0).Data).ToArray();
-            var here = CandidatesIn(candidates, block, grid.Width).ToList();
-            var all = Combine(classes, Enumerable.Range(0, classes.Length).ToArray(), scores.Tables);
-            storage.Write(hazard.Raster, grid, block, all);
-            hazard.Add(block, all, here, grid.Width);
-            if (susceptibilityTables is not null)
+            hazard.Merge(part.Hazard);
+            if (part.Susceptibility is not null)
             {
-                var s = Combine(classes, susceptible, susceptibilityTables);
-                storage.Write(susceptibility.Raster, grid, block, s);
-                susceptibility.Add(block, s, here, grid.Width);
+                susceptibility.Merge(part.Susceptibility);
             }
-        });
-        return new Combined(susceptibility, hazard);
-    }
-
-    /// <param name="which">Factors (indexes into <paramref name="classes"/>) in model order.</param>
-    /// <param name="tables">Their score tables, one per entry of <paramref name="which"/> or one per factor when they are all.</param>
-    private static float[] Combine(float[][] classes, int[] which, float[][] tables)
-    {
-        var n = classes[0].Length;
-        var index = new float[n];
-        var perFactor = tables.Length == classes.Length && which.Length == classes.Length;
-        for (var i = 0; i < n; i++)
-        {
-            // Outside the extent every factor's class is 255 (the mask burnt into them).
-            if (classes[0][i] == Outside)
-            {
-                index[i] = float.NaN;
-                continue;
-            }
-
-            var sum = 0f;
-            for (var k = 0; k < which.Length; k++)
-            {
-                sum += (perFactor ? tables[which[k]] : tables[k])[(int)classes[which[k]][i]];
-            }
-
-            index[i] = sum;
         }
 
-        return index;
-    }
+        if (run.Ports.Blocks is { } remote)
+        {
+            foreach (var bytes in OnRunner(run, remote, ZoningBlockJob.Combining(run, spec, candidates.Cells), storage, "combine"))
+            {
+                Merge(ZoningBlockJob.ReadCombine(bytes));
+            }
+        }
+        else
+        {
+            Parallel.For(0, layout.Count, Threads(run), b => Merge(StreamedBlocks.Combine(spec, run.Grid, layout[b], candidates.In(layout[b]), storage)));
+        }
 
+        return new Combined(susceptibility, hazard);
+    }
     /// <summary>
     /// Per block: E·V (<see cref="RiskSurface.ExposedValue"/> on the block's window) and risk = hazard scaled to 0–1 over the
     /// extent × E·V (<see cref="RiskSurface.Risk"/>), both written to storage.
     /// </summary>
-    private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, HashSet<long> candidates, IndexPartials hazard)
+    private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, PointCandidates candidates, IndexPartials hazard)
     {
         var grid = run.Grid;
         var model = run.Model;
@@ -320,7 +277,7 @@ internal static class StreamedRun
             }
 
             storage.Write(risk.Raster, grid, block, cells);
-            risk.Add(block, cells, CandidatesIn(candidates, block, grid.Width), grid.Width);
+            risk.Add(block, cells, candidates.In(block), grid.Width);
         });
         return risk;
     }
@@ -333,7 +290,7 @@ internal static class StreamedRun
         ZoningProduct product,
         IndexPartials index,
         PointCells points,
-        HashSet<long> candidates, ZoneIdSequence zoneIds)
+        PointCandidates candidates, ZoneIdSequence zoneIds)
     {
         var model = run.Model;
         var grid = run.Grid;
@@ -417,7 +374,7 @@ internal static class StreamedRun
     /// Per block: cells per unit label (the units burnt in order on the block, with the whole grid's transform) and grade, for the
     /// county and township tables; the grade at the point cells.
     /// </summary>
-    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, HashSet<long> candidates)
+    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, PointCandidates candidates)
     {
         var grid = run.Grid;
         var grades = run.Model.Classification.Grades;
@@ -445,7 +402,7 @@ internal static class StreamedRun
                     Add(total.Townships!, perTownship);
                 }
 
-                foreach (var cell in CandidatesIn(candidates, block, grid.Width))
+                foreach (var cell in candidates.In(block))
                 {
                     total.AtPoints[cell] = bytes[Local(cell, block, grid.Width)];
                 }

@@ -20,7 +20,9 @@ public sealed record VectorFactorInput(IReadOnlyList<BurnFeature> Features) : Fa
 public sealed record RasterFactorInput(RasterBuffer<float> Values) : FactorInput;
 
 /// <summary>A raster on the analysis grid read by windows (NaN = nodata), e.g. the DEM warped to a file for a streamed run (docs/SCALE.md).</summary>
-public sealed record WindowedRasterFactorInput(IRasterWindowSource Source) : FactorInput;
+/// <param name="StorageName">The name the run's block storage opens it by (<see cref="IBlockStorage.Open"/>), so a cluster's workers read the
+/// same file; null when it is not in the block storage (the factor pass then stays in this process).</param>
+public sealed record WindowedRasterFactorInput(IRasterWindowSource Source, string? StorageName = null) : FactorInput;
 
 /// <summary>A hazard point in grid coordinates; <paramref name="Id"/> decides (by hash) whether it is held out.</summary>
 public sealed record HazardPointInput(string Id, double X, double Y, int ThreatenedPeople);

@@ -61,6 +61,13 @@ public interface IBlockGradeRunner
     /// (<see cref="GradeJob.Grade"/>) is left in <paramref name="storage"/>.
     /// </summary>
     GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// A streamed run's factor or combine pass (<see cref="ZoningBlockJob"/>) on every block: the rasters it writes go to
+    /// <paramref name="storage"/> (as for <see cref="Run(GradeJob, IBlockStorage, IProgress{BlockStepProgress}?, CancellationToken)"/>),
+    /// each block's partials (<see cref="ZoningBlockJob.Execute"/>) come back in block order.
+    /// </summary>
+    IReadOnlyList<byte[]> RunBlocks(ZoningBlockJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken);
 }
 
 /// <summary>Where a run's pluggable steps go; the defaults keep everything in this process and in the result.</summary>
@@ -71,7 +78,8 @@ public sealed class ZoningPorts
     /// <summary>The product rasters' destination; null keeps every raster in the <see cref="ZoningResult"/>.</summary>
     public IZoningRasterSink? Sink { get; init; }
 
-    /// <summary>With a block size, the grade steps (classify, minimum mapping unit, polygonize) run here; null runs them in this process.</summary>
+    /// <summary>With a block size, the block passes (factors and combine of a streamed run, then each product's classify, minimum mapping unit and
+    /// polygonize) run here; null runs them in this process.</summary>
     public IBlockGradeRunner? Blocks { get; init; }
 }
 

@@ -11,7 +11,7 @@ using Orleans.TestingHost;
 namespace GeoRisk.Cluster.Tests;
 
 /// <summary>
-/// A zoning run with a block size whose grade steps run on three in-process silos (state in a real PostgreSQL) streams like the
+/// A zoning run with a block size whose factor and combine passes and grade steps run on three in-process silos (state in a real PostgreSQL) streams like the
 /// run in one process and equals it and the whole-grid run: the whole record (breaks, grades, census, exposure, validation, cells
 /// hash), every zone's polygon and attributes, every published raster cell for cell. An incremental run with a block size streams
 /// too (the previous run's factor classes read by windows) and equals the full run (docs/SCALE.md).
@@ -58,6 +58,9 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         var last = blockSteps[^1];
         Assert.Equal(last.Total, last.Done);
         Assert.True(blockSteps.SelectMany(b => b.PerWorker.Keys).Distinct().Count() >= 2, "the block steps ran on one silo only");
+        // The factor and combine passes ran on the silos too, not only the grade jobs.
+        Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.FactorsStep);
+        Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.CombineStep);
         // The run's block storage was in the shared raster folder and went with the run; so did the grade jobs' folders.
         ZoningRuns.AssertNoScratchLeft(_rasters.Path);
         await ZoningRuns.AssertNothingHalfPublishedAsync(store, _store.Path, whole, here, clustered);
@@ -89,6 +92,9 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         Assert.True(incremental.Record.Incremental.Incremental);
         Assert.Contains("factors", incremental.Record.Timings.Keys);
         Assert.NotEmpty(blockSteps);
+        // The reused factors' previous classes are read in this process, so the factor pass stays here; the combine pass went to the silos.
+        Assert.DoesNotContain(blockSteps, b => b.Step == ZoningBlockJob.FactorsStep);
+        Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.CombineStep);
         await ZoningRuns.AssertSameRunAsync(store, full, incremental);
     }
 

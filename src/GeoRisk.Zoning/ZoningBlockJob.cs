@@ -1,0 +1,294 @@
+using GeoRisk.Core.Risk;
+using GeoRisk.Raster;
+using GeoRisk.Raster.Blocks;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
+
+namespace GeoRisk.Zoning;
+
+/// <summary>
+/// A streamed run's factor pass or combine pass as a job another process can run block by block (a cluster's workers,
+/// docs/SCALE.md "what moves over the network"): everything the pass reads besides the block storage — the model, grid, extent and
+/// factor features for the factor pass; the stored factor rasters and score tables for the combine pass — and the hazard-point cells,
+/// in one self-contained binary form. <see cref="Execute"/> is <see cref="StreamedBlocks"/>'s code, as the in-process run calls it,
+/// so the rasters and partials are the same wherever a block runs.
+/// </summary>
+public sealed class ZoningBlockJob
+{
+    public const string FactorsStep = "zoning.factors";
+    public const string CombineStep = "zoning.combine";
+
+    private const int Version = 1;
+    private readonly Lock _gate = new();
+    private RunContext? _run;
+    private List<FactorRecipe>? _recipes;
+    private List<long>[]? _candidates;
+
+    private ZoningBlockJob(string step, GridSpec grid, int blockSize, long[] candidates)
+    {
+        Step = step;
+        Grid = grid;
+        BlockSize = blockSize;
+        Candidates = candidates;
+        Layout = new BlockLayout(grid.Width, grid.Height, blockSize, blockSize);
+    }
+
+    /// <summary><see cref="FactorsStep"/> or <see cref="CombineStep"/>.</summary>
+    public string Step { get; }
+
+    public int BlockCount => Layout.Count;
+
+    /// <summary>Whether a step name is a zoning pass (the rest are grade-job steps).</summary>
+    public static bool IsStep(string step) => step is FactorsStep or CombineStep;
+
+    internal GridSpec Grid { get; }
+
+    internal int BlockSize { get; }
+
+    internal BlockLayout Layout { get; }
+
+    /// <summary>The hazard-point cells, ascending.</summary>
+    internal long[] Candidates { get; }
+
+    private RiskModel? Model { get; init; }
+
+    private Geometry? Extent { get; init; }
+
+    /// <summary>Per factor in model order: its features, or the name its warped raster has in the run's block storage.</summary>
+    private IReadOnlyList<(IReadOnlyList<BurnFeature>? Features, string? Raster)>? FactorInputs { get; init; }
+
+    private CombineSpec? Combine { get; init; }
+
+    /// <summary>
+    /// The factor pass of a full run, or null when a factor cannot be handed over: a reused factor of an incremental run (its previous
+    /// classes are read in this process) or a raster held in memory rather than in the block storage.
+    /// </summary>
+    internal static ZoningBlockJob? Factors(RunContext run, IReadOnlyList<FactorRecipe> recipes, long[] candidates)
+    {
+        var inputs = new List<(IReadOnlyList<BurnFeature>?, string?)>();
+        foreach (var recipe in recipes)
+        {
+            var input = run.Inputs.Factors[recipe.Factor.Id];
+            if (recipe.Previous is not null)
+            {
+                return null;
+            }
+
+            switch (input)
+            {
+                case VectorFactorInput v:
+                    inputs.Add((v.Features, null));
+                    break;
+                case WindowedRasterFactorInput { StorageName: { } name }:
+                    inputs.Add((null, name));
+                    break;
+                default:
+                    return null;
+            }
+        }
+
+        return new ZoningBlockJob(FactorsStep, run.Grid, run.Options.BlockSize, candidates)
+        {
+            Model = run.Model,
+            Extent = run.Inputs.Extent,
+            FactorInputs = inputs,
+        };
+    }
+
+    internal static ZoningBlockJob Combining(RunContext run, CombineSpec spec, long[] candidates) =>
+        new(CombineStep, run.Grid, run.Options.BlockSize, candidates) { Combine = spec };
+
+    /// <summary>Computes one block: its rasters go to <paramref name="storage"/> (the run's block storage), its partials are returned.</summary>
+    public byte[] Execute(int block, IBlockStorage storage)
+    {
+        var rect = Layout[block];
+        var here = CandidatesOf(block);
+        using var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes))
+        {
+            if (Combine is not null)
+            {
+                StreamedBlocks.Combine(Combine, Grid, rect, here, storage).Write(w);
+            }
+            else
+            {
+                var (run, recipes) = Context(storage);
+                StreamedBlocks.Factors(run, recipes, rect, here, storage).Write(w);
+            }
+        }
+
+        return bytes.ToArray();
+    }
+
+    /// <summary>The hazard-point cells in one block (sorted to the blocks once).</summary>
+    internal List<long> CandidatesOf(int block)
+    {
+        lock (_gate)
+        {
+            if (_candidates is null)
+            {
+                _candidates = Enumerable.Range(0, Layout.Count).Select(_ => new List<long>()).ToArray();
+                foreach (var cell in Candidates)
+                {
+                    _candidates[Layout.BlockOfCell(cell).Index].Add(cell);
+                }
+            }
+
+            return _candidates[block];
+        }
+    }
+
+    internal static FactorBlock ReadFactors(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return FactorBlock.Read(r);
+    }
+
+    internal static CombineBlock ReadCombine(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return CombineBlock.Read(r);
+    }
+
+    /// <summary>The run as a worker sees it: the model, the grid, the extent and the factor inputs (rasters opened from the block storage).</summary>
+    private (RunContext, List<FactorRecipe>) Context(IBlockStorage storage)
+    {
+        lock (_gate)
+        {
+            if (_run is null)
+            {
+                var factors = new Dictionary<string, FactorInput>(StringComparer.Ordinal);
+                for (var j = 0; j < Model!.Factors.Count; j++)
+                {
+                    var (features, raster) = FactorInputs![j];
+                    factors[Model.Factors[j].Id] = features is not null
+                        ? new VectorFactorInput(features)
+                        : new WindowedRasterFactorInput(storage.Open(raster!), raster);
+                }
+
+                var inputs = new ZoningInputs { Grid = Grid, Extent = Extent!, Factors = factors };
+                var options = new RasterOptions { MaxDegreeOfParallelism = 1, BlockSize = BlockSize };
+                _run = new RunContext(Model, inputs, options, null, ZoningPorts.InProcess);
+                _recipes = FactorRecipe.Of(_run, null);
+            }
+
+            return (_run, _recipes!);
+        }
+    }
+
+    public byte[] ToBytes()
+    {
+        using var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes))
+        {
+            w.Write(Version);
+            w.Write(Step);
+            w.Write(Grid.Width);
+            w.Write(Grid.Height);
+            w.Write(Grid.Transform.OriginX);
+            w.Write(Grid.Transform.PixelWidth);
+            w.Write(Grid.Transform.OriginY);
+            w.Write(Grid.Transform.PixelHeight);
+            w.Write(Grid.CrsWkt);
+            w.Write(BlockSize);
+            StreamedBlocksIo.Write(w, Candidates);
+            if (Combine is not null)
+            {
+                Combine.Write(w);
+            }
+            else
+            {
+                WriteFactorInputs(w);
+            }
+        }
+
+        return bytes.ToArray();
+    }
+
+    public static ZoningBlockJob FromBytes(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        if (r.ReadInt32() is var version && version != Version)
+        {
+            throw new InvalidDataException($"A zoning block job of version {version}; this build reads version {Version}.");
+        }
+
+        var step = r.ReadString();
+        if (!IsStep(step))
+        {
+            throw new InvalidDataException($"'{step}' is not a zoning pass.");
+        }
+
+        var width = r.ReadInt32();
+        var height = r.ReadInt32();
+        var transform = new GeoTransform(r.ReadDouble(), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
+        var grid = new GridSpec(width, height, transform, r.ReadString());
+        var blockSize = r.ReadInt32();
+        var candidates = StreamedBlocksIo.ReadLongs(r);
+        if (step == CombineStep)
+        {
+            return new ZoningBlockJob(step, grid, blockSize, candidates) { Combine = CombineSpec.Read(r) };
+        }
+
+        var model = RiskModel.Parse(r.ReadString());
+        var wkb = new WKBReader();
+        var extent = wkb.Read(r.ReadBytes(r.ReadInt32()));
+        var inputs = new List<(IReadOnlyList<BurnFeature>?, string?)>();
+        for (var j = 0; j < model.Factors.Count; j++)
+        {
+            if (r.ReadBoolean())
+            {
+                inputs.Add((null, r.ReadString()));
+                continue;
+            }
+
+            var features = new BurnFeature[r.ReadInt32()];
+            for (var i = 0; i < features.Length; i++)
+            {
+                var geometry = wkb.Read(r.ReadBytes(r.ReadInt32()));
+                var rank = r.ReadInt32();
+                var key = r.ReadBoolean() ? r.ReadString() : null;
+                features[i] = new BurnFeature(geometry, rank, key, r.ReadDouble());
+            }
+
+            inputs.Add((features, null));
+        }
+
+        return new ZoningBlockJob(step, grid, blockSize, candidates) { Model = model, Extent = extent, FactorInputs = inputs };
+    }
+
+    private void WriteFactorInputs(BinaryWriter w)
+    {
+        w.Write(Model!.ToJson());
+        // WKB keeps every coordinate's double exactly, so a worker burns the same cells.
+        var wkb = new WKBWriter();
+        var extent = wkb.Write(Extent!);
+        w.Write(extent.Length);
+        w.Write(extent);
+        foreach (var (features, raster) in FactorInputs!)
+        {
+            w.Write(raster is not null);
+            if (raster is not null)
+            {
+                w.Write(raster);
+                continue;
+            }
+
+            w.Write(features!.Count);
+            foreach (var f in features)
+            {
+                var geometry = wkb.Write(f.Geometry);
+                w.Write(geometry.Length);
+                w.Write(geometry);
+                w.Write(f.SurveyRank);
+                w.Write(f.Key is not null);
+                if (f.Key is not null)
+                {
+                    w.Write(f.Key);
+                }
+
+                w.Write(f.Value);
+            }
+        }
+    }
+}
