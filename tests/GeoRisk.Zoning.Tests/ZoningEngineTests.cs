@@ -291,6 +291,75 @@ public class ZoningEngineTests
         Assert.Equal(whole.ExposedValue!.Data, sink.Exposed!.Data);
     }
 
+    [Theory]
+    [InlineData(16, CombinationMethod.Weights)]
+    [InlineData(23, CombinationMethod.InformationValue)]
+    public void Streamed_BlockPassesAsSerializedJobs_EqualsWholeGridRun(int blockSize, CombinationMethod method)
+    {
+        // The factor and combine passes handed to a block runner as a cluster's workers get them: each job through its bytes, the
+        // DEM opened from the block storage by its name. Everything must still be the whole-grid run's.
+        var (model, inputs) = RichScenario(method, minimumCells: 8);
+        var whole = ZoningEngine.Run(model, inputs);
+        var sink = new MemoryBlockSink(inputs.Grid);
+        sink.Storage.Add("warped-0.tif", new MemoryRaster(inputs.Grid, ((RasterFactorInput)inputs.Factors["slope"]).Values));
+        inputs = new ZoningInputs
+        {
+            Grid = inputs.Grid, Extent = inputs.Extent, HazardPoints = inputs.HazardPoints, AdminUnits = inputs.AdminUnits, Townships = inputs.Townships,
+            SurveyCoverages = inputs.SurveyCoverages, Exposure = inputs.Exposure,
+            Factors = new Dictionary<string, FactorInput>(inputs.Factors)
+            {
+                ["slope"] = new WindowedRasterFactorInput(sink.Storage.Open("warped-0.tif"), StorageName: "warped-0.tif"),
+            },
+        };
+        var runner = new SerializingRunner();
+
+        var streamed = ZoningEngine.Run(model, inputs, new RasterOptions { BlockSize = blockSize, MaxDegreeOfParallelism = 2 }, ports: new ZoningPorts { Sink = sink, Blocks = runner });
+
+        Assert.Equal([ZoningBlockJob.FactorsStep, ZoningBlockJob.CombineStep], runner.Passes);
+        Assert.Equal(3, runner.GradeJobs);
+        AssertSameRun(whole, streamed, sink);
+        Assert.Equal(whole.ExposedValue!.Data, sink.Exposed!.Data);
+    }
+
+    [Fact]
+    public void BlockJob_FromOtherBuild_RefusedClearly()
+    {
+        var bytes = new byte[] { 99, 0, 0, 0 };
+        var error = Assert.Throws<InvalidDataException>(() => ZoningBlockJob.FromBytes(bytes));
+        Assert.Contains("version 99", error.Message);
+    }
+
+    /// <summary>A block runner doing its work in this process, but each zoning pass only through the job's bytes (what a worker reads).</summary>
+    private sealed class SerializingRunner : IBlockGradeRunner
+    {
+        public List<string> Passes { get; } = [];
+
+        public int GradeJobs { get; private set; }
+
+        public string? BlockFolder => null;
+
+        public (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
+            Raster.Blocks.GradeJob job, GridSpec grid, RasterBuffer<float> index, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("a streamed run asked for a whole-grid grade job");
+
+        public Raster.Blocks.GradeResult Run(
+            Raster.Blocks.GradeJob job, Raster.Blocks.IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+        {
+            GradeJobs++;
+            return Raster.Blocks.GradePipeline.RunAsync(job, new Raster.Blocks.InProcessBlockExecutor(job, storage, 2), storage,
+                cancellationToken: cancellationToken).GetAwaiter().GetResult();
+        }
+
+        public IReadOnlyList<byte[]> RunBlocks(
+            ZoningBlockJob job, Raster.Blocks.IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+        {
+            Passes.Add(job.Step);
+            var copy = ZoningBlockJob.FromBytes(job.ToBytes());
+            // Backwards, so nothing depends on the blocks' order.
+            return Enumerable.Range(0, copy.BlockCount).Reverse().Select(b => (b, bytes: copy.Execute(b, storage))).OrderBy(r => r.b).Select(r => r.bytes).ToList();
+        }
+    }
+
     /// <summary>
     /// <paramref name="actual"/> (whole grid, or streamed with its rasters in <paramref name="sink"/>) equals the whole-grid run
     /// <paramref name="expected"/>: every factor class, index and grade cell, the breaks, grade summaries, census tables,
@@ -333,6 +402,8 @@ public class ZoningEngineTests
         private readonly Raster.Blocks.MemoryBlockStorage _blocks = new();
 
         public Raster.Blocks.IBlockStorage Blocks => _blocks;
+
+        public Raster.Blocks.MemoryBlockStorage Storage => _blocks;
 
         public Dictionary<ZoningProduct, RasterBuffer<float>> Indexes { get; } = [];
 
