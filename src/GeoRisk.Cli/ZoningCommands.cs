@@ -27,7 +27,7 @@ internal static class ZoningCommands
         {
             Description = "Stream the run block by block (bounded memory) with blocks this many cells wide; same result (docs/SCALE.md).",
         };
-        var cluster = ClusterCommands.ClusterOption("Run the grade steps (classify, minimum mapping unit, polygons) on the cluster at this address");
+        var cluster = ClusterCommands.ClusterOption("Run the block passes (factors, combine, classify, minimum mapping unit, polygons) on the cluster at this address");
         var rasterDir = new Option<string?>("--raster-dir")
         {
             Description = "With --cluster: the shared raster folder (the workers' --raster-dir; default $GEORISK_RASTER_DIR).",
@@ -71,7 +71,7 @@ internal static class ZoningCommands
             }
 
             await using var gpkg = await Commands.OpenStoreAsync(parse.GetValue(store)!, ct);
-            // On the cluster the grade steps run there (1024-cell blocks unless --block-size says otherwise); the run streams as in one process.
+            // On the cluster the block passes run there (1024-cell blocks unless --block-size says otherwise); the run streams as in one process.
             using var host = clusterAddress is null ? null : await ClusterHosting.ConnectAsync(new ClusterClientOptions { Address = clusterAddress }, ct);
             var blocks = host is null ? null
                 : new ClusterBlockGradeRunner(
@@ -508,6 +508,8 @@ internal static class ZoningCommands
                 CultureInfo.InvariantCulture,
                 $"incremental: recomputed {string.Join(", ", inc.FactorsRecomputed)} on {inc.CellsRecomputed:N0} of {inc.CellsTotal:N0} factor cells")
             : "full run");
+        // Every published index and grade cell: two runs of the same inputs, here or on a cluster, print the same.
+        Console.WriteLine($"cells SHA-256: {r.CellsSha256}");
         Console.WriteLine("timings (s): " + string.Join(", ", r.Timings.Select(t => $"{t.Key} {t.Value.ToString("0.##", CultureInfo.InvariantCulture)}")));
     }
 
