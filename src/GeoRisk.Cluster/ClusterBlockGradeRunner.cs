@@ -7,11 +7,10 @@ using GeoRisk.Zoning;
 namespace GeoRisk.Cluster;
 
 /// <summary>
-/// A zoning run's block steps (classify with the product's fixed breaks, minimum mapping unit, polygonize) on the cluster, a
-/// coordinator grain running the grade job over the workers (docs/SCALE.md). A whole-grid run's index goes to the shared raster
-/// folder as a GeoTIFF and the grades (read from the block files, so cell for cell what the workers wrote) and polygons come back.
-/// A streamed run keeps its block storage in the shared raster folder (<see cref="BlockFolder"/>): the workers read its index blocks
-/// there, and the grade blocks they write are moved into it.
+/// A streamed zoning run's block passes on the cluster (docs/SCALE.md), each a coordinator grain handing the blocks to the workers:
+/// the factor and combine passes (<see cref="RunBlocks"/>) and each product's grade job (classify with the product's fixed breaks,
+/// minimum mapping unit, polygonize). The run keeps its block storage in the shared raster folder (<see cref="BlockFolder"/>): the
+/// workers read their inputs there and write the factor and index blocks into it; the grade blocks they write are moved into it.
 /// </summary>
 /// <param name="rasterDirectory">The shared raster folder, as the workers' <c>--raster-dir</c>.</param>
 /// <param name="parallelism">Blocks in flight across the cluster.</param>
@@ -22,41 +21,6 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
     private string Root { get; } = Path.GetFullPath(rasterDirectory);
 
     public string? BlockFolder => Path.Combine(Root, Scratch);
-
-    public (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
-        GradeJob job,
-        GridSpec grid,
-        RasterBuffer<float> index,
-        IProgress<BlockStepProgress>? progress,
-        CancellationToken cancellationToken)
-    {
-        var inputFolder = Path.Combine(Scratch, Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path.Combine(Root, inputFolder));
-        job = job with { Index = Path.Combine(inputFolder, job.Index + ".tif") };
-        var runId = ClusterRuns.RunIdOf(job, "zoning");
-        try
-        {
-            using (var sink = new GdalRasterSink(
-                Path.Combine(Root, job.Index), grid, noData: double.NaN, creationOptions: ["TILED=YES", "COMPRESS=DEFLATE", "ZLEVEL=1", "BIGTIFF=IF_SAFER"]))
-            {
-                sink.WriteRows(0, grid.Height, index.Data);
-            }
-
-            var folder = RunOnCluster(job, runId, progress, cancellationToken);
-            var graded = new RasterBuffer<float>(grid.Width, grid.Height);
-            using (var blocks = new BlockFilesRaster(Path.Combine(folder, job.Grade)))
-            {
-                blocks.ReadWindow(0, 0, grid.Width, grid.Height, graded.Data);
-            }
-
-            return (graded, ClusterRuns.ReadZones(Path.Combine(folder, "zones.bin")));
-        }
-        finally
-        {
-            DeleteQuietly(Path.Combine(Root, inputFolder));
-            DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
-        }
-    }
 
     public GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {

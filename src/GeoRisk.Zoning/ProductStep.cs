@@ -69,17 +69,15 @@ internal static class ProductStep
 }
 
 /// <summary>
-/// Classify, minimum mapping unit and polygonize, in one of three variants giving the same cells and polygons: whole grids
-/// (no block size), block by block in this process, or block by block on the <see cref="ZoningPorts.Blocks"/> runner
-/// (docs/SCALE.md). With a block size only a run that does not stream comes here (one without block storage).
+/// Classify, minimum mapping unit and polygonize of a run that does not stream, in one of two variants giving the same cells and
+/// polygons: whole grids (no block size), or block by block in this process (a block size without block storage). A streamed run
+/// hands its grade jobs to <see cref="ZoningPorts.Blocks"/> (docs/SCALE.md); a run holding whole grids never goes to a cluster.
 /// </summary>
 internal static class GradeStep
 {
     public static (RasterBuffer<byte> Grade, List<ClassPolygon> Polygons) Run(RunContext run, string name, RasterBuffer<float> index, double[] breaks)
     {
-        var (graded, polygons) = run.Options.BlockSize <= 0 ? WholeGrid(run, name, index, breaks)
-            : run.Ports.Blocks is { } remote ? Remote(run, remote, name, index, breaks)
-            : Blockwise(run, name, index, breaks);
+        var (graded, polygons) = run.Options.BlockSize <= 0 ? WholeGrid(run, name, index, breaks) : Blockwise(run, name, index, breaks);
         return (ToGrades(graded), polygons);
     }
 
@@ -114,18 +112,6 @@ internal static class GradeStep
         run.Lap($"{name}.classify");
         run.Report($"{name}: polygonize");
         return (source.Buffer, BlockPolygonizer.Run(source, layout, c.EightConnected, run.Options));
-    }
-
-    /// <summary>The block steps elsewhere: a grade job with this product's breaks as fixed breaks.</summary>
-    private static (RasterBuffer<float>, List<ClassPolygon>) Remote(
-        RunContext run, IBlockGradeRunner runner, string name, RasterBuffer<float> index, double[] breaks)
-    {
-        var job = Job(run, name + "-index", breaks);
-        var stage = $"{name}: blocks";
-        var result = runner.Run(job, run.Grid, index, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
-        run.Lap($"{name}.classify");
-        run.Report($"{name}: polygonize");
-        return result;
     }
 
     /// <summary>A grade job over the stored index with the product's breaks as fixed breaks (the other steps as the model says).</summary>

@@ -46,15 +46,6 @@ public interface IBlockGradeRunner
     /// <summary>Where a streamed run's block storage must be (a folder the runner's workers see); null: anywhere.</summary>
     string? BlockFolder { get; }
 
-    /// <summary>A whole-grid run's grade steps on its index.</summary>
-    /// <returns>Grades 1..N per cell (NaN outside the extent) and the polygons in whole-grid order.</returns>
-    (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
-        GradeJob job,
-        GridSpec grid,
-        RasterBuffer<float> index,
-        IProgress<BlockStepProgress>? progress,
-        CancellationToken cancellationToken);
-
     /// <summary>
     /// A streamed run's grade job on the index in <paramref name="storage"/> (block files whose <see cref="IBlockStorage.Folder"/> is under
     /// <see cref="BlockFolder"/>): the result is the in-process <see cref="GradePipeline"/>'s, and the grade raster

@@ -98,6 +98,55 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         await ZoningRuns.AssertSameRunAsync(store, full, incremental);
     }
 
+    [Fact]
+    public async Task ZoningRun_SiloKilledInTheFactorPass_EqualsInProcessStreamedRun()
+    {
+        await using var store = await LoadedStoreAsync();
+        var model = ZoningRuns.Model(250);
+        // 32-cell blocks: 800 blocks, so the factor pass lasts long enough to lose a silo in.
+        var request = new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 32 };
+        var here = await new ZoningRunService(store).RunAsync(model, request);
+
+        var killing = new KillingRunner(Runner(), _cluster, ZoningBlockJob.FactorsStep, atBlocks: 60);
+        var clustered = await new ZoningRunService(store, killing).RunAsync(model, request);
+        await killing.Kill!;
+
+        Assert.NotNull(killing.Seen);
+        Assert.True(killing.Seen.Done < killing.Seen.Total, "the silo was killed after the factor pass");
+        Assert.Single(_cluster.SecondarySilos);
+        await ZoningRuns.AssertSameRunAsync(store, here, clustered);
+        ZoningRuns.AssertNoScratchLeft(_rasters.Path);
+    }
+
+    /// <summary>The cluster runner, killing a secondary silo once a pass has done a number of blocks.</summary>
+    private sealed class KillingRunner(ClusterBlockGradeRunner inner, TestCluster cluster, string step, int atBlocks) : IBlockGradeRunner
+    {
+        public Task? Kill { get; private set; }
+
+        public BlockStepProgress? Seen { get; private set; }
+
+        public string? BlockFolder => inner.BlockFolder;
+
+        public Raster.Blocks.GradeResult Run(
+            Raster.Blocks.GradeJob job, Raster.Blocks.IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken) =>
+            inner.Run(job, storage, progress, cancellationToken);
+
+        public IReadOnlyList<byte[]> RunBlocks(ZoningBlockJob job, Raster.Blocks.IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
+        {
+            var watch = job.Step != step ? progress : new Core.SyncProgress<BlockStepProgress>(p =>
+            {
+                if (Kill is null && p.Done >= atBlocks)
+                {
+                    Seen = p;
+                    Kill = cluster.KillSiloAsync(cluster.SecondarySilos[0]);
+                }
+
+                progress?.Report(p);
+            });
+            return inner.RunBlocks(job, storage, watch, cancellationToken);
+        }
+    }
+
     private Task<GeoPackageStore> LoadedStoreAsync() => ZoningRuns.LoadedStoreAsync(_store.Path, _samples.Path);
 
     private ClusterBlockGradeRunner Runner() => new(_cluster.Client, _rasters.Path, parallelism: 6, TimeSpan.FromMinutes(10));

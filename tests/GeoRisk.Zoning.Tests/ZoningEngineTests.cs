@@ -338,10 +338,6 @@ public class ZoningEngineTests
 
         public string? BlockFolder => null;
 
-        public (RasterBuffer<float> Graded, List<ClassPolygon> Polygons) Run(
-            Raster.Blocks.GradeJob job, GridSpec grid, RasterBuffer<float> index, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("a streamed run asked for a whole-grid grade job");
-
         public Raster.Blocks.GradeResult Run(
             Raster.Blocks.GradeJob job, Raster.Blocks.IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
         {
