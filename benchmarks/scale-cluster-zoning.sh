@@ -37,7 +37,7 @@ workers() { # CORE...: one worker per core, pinned; waits until all are ready
   local i=0
   for core in "$@"; do
     i=$((i + 1))
-    taskset -c "$core" $GEORISK worker --raster-dir "$WORK/rasters" --threads 1 --silo-port $((21110 + i)) --gateway-port $((31110 + i)) \
+    taskset -c "$core" env ${WORKER_ENV:-} $GEORISK worker --raster-dir "$WORK/rasters" --threads 1 --silo-port $((21110 + i)) --gateway-port $((31110 + i)) \
       --name "core$core" --primary-port 21111 >"$WORK/worker$i.log" 2>&1 &
     pids+=($!)
   done

@@ -55,28 +55,25 @@ public sealed class WorkerContext : IDisposable
 
     /// <summary>
     /// A zoning pass's job (read once per silo from its file in the shared folder; it carries the run's features) and the run's block
-    /// storage it reads and writes. The last few passes are kept.
+    /// storage it reads and writes. Kept while the job file exists: the client deletes it once the pass is over, and the pass is then
+    /// let go of here (never one still running, as a cache of a fixed size might).
     /// </summary>
     public (ZoningBlockJob Job, BlockFileStorage Storage) ZoningPass(byte[] task)
     {
         var pass = ZoningPassTask.FromBytes(task);
-        var lazy = _passes.GetOrAdd(pass.JobFile, _ => new Lazy<(ZoningBlockJob, BlockFileStorage)>(() =>
+        foreach (var over in _passes.Keys.Where(k => k != pass.JobFile && !File.Exists(Inside(k))).ToList())
         {
-            var job = ZoningBlockJob.FromBytes(File.ReadAllBytes(Inside(pass.JobFile)));
-            return (job, new BlockFileStorage(Inside(pass.BlockFolder)));
-        }));
-        if (_passes.Count > 4)
-        {
-            foreach (var old in _passes.Keys.Where(k => k != pass.JobFile).Take(_passes.Count - 4).ToList())
+            if (_passes.TryRemove(over, out var done) && done.IsValueCreated)
             {
-                if (_passes.TryRemove(old, out var done) && done.IsValueCreated)
-                {
-                    done.Value.Item2.Dispose();
-                }
+                done.Value.Item2.Dispose();
             }
         }
 
-        return lazy.Value;
+        return _passes.GetOrAdd(pass.JobFile, _ => new Lazy<(ZoningBlockJob, BlockFileStorage)>(() =>
+        {
+            var job = ZoningBlockJob.FromBytes(File.ReadAllBytes(Inside(pass.JobFile)));
+            return (job, new BlockFileStorage(Inside(pass.BlockFolder)));
+        })).Value;
     }
 
     /// <summary>A path the client named relative to the raster folder, refused when it leads outside it.</summary>
