@@ -57,19 +57,13 @@ done
 if [ "${CLUSTER:-0}" = 1 ]; then
   size=${SIZES##* }
   index="$WORK/rasters/index-$size.tif"
+  # shellcheck source=benchmarks/cluster-workers.sh
+  . benchmarks/cluster-workers.sh
   for workers in 1 2; do
-    pids=()
-    for i in $(seq 1 "$workers"); do
-      taskset -c $((i - 1)) $GEORISK worker --raster-dir "$WORK/rasters" --threads 1 --silo-port $((21110 + i)) --gateway-port $((31110 + i)) --name "core$((i - 1))" --primary-port 21111 >"$WORK/worker$i.log" 2>&1 &
-      pids+=($!)
-    done
-    for i in $(seq 1 "$workers"); do
-      for _ in $(seq 1 120); do grep -q "ready" "$WORK/worker$i.log" && break; sleep 1; done
-      grep -q "ready" "$WORK/worker$i.log" || { echo "worker $i did not start" >&2; kill "${pids[@]}"; exit 1; }
-    done
+    start_workers $(seq 0 $((workers - 1)))
     measure "cluster-$workers-$size" $GEORISK raster zones "$index" "$WORK/grade-c$workers.tif" "$WORK/zones-c$workers.gpkg" --block-size "$BLOCK" --threads $((2 * workers)) \
       --cluster localhost:31111 --raster-dir "$WORK/rasters"
     grep -E "finished" "$WORK/cluster-$workers-$size.out" | tail -1 | sed 's/^/  /'
-    kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true
+    stop_workers
   done
 fi

@@ -32,31 +32,17 @@ measure() { # LABEL CMD...: wall time and peak RSS of the client
   grep -h "^timings\|^cells SHA-256" "$WORK/$label.out" | sed 's/^/  /'
 }
 
-workers() { # CORE...: one worker per core, pinned; waits until all are ready
-  pids=()
-  local i=0
-  for core in "$@"; do
-    i=$((i + 1))
-    taskset -c "$core" env ${WORKER_ENV:-} $GEORISK worker --raster-dir "$WORK/rasters" --threads 1 --silo-port $((21110 + i)) --gateway-port $((31110 + i)) \
-      --name "core$core" --primary-port 21111 >"$WORK/worker$i.log" 2>&1 &
-    pids+=($!)
-  done
-  for j in $(seq 1 "$i"); do
-    for _ in $(seq 1 120); do grep -q "ready" "$WORK/worker$j.log" && break; sleep 1; done
-    grep -q "ready" "$WORK/worker$j.log" || { echo "worker $j did not start" >&2; kill "${pids[@]}"; exit 1; }
-  done
-}
-
-stop_workers() { kill "${pids[@]}"; wait "${pids[@]}" 2>/dev/null || true; }
+# shellcheck source=benchmarks/cluster-workers.sh
+. benchmarks/cluster-workers.sh
 
 CLUSTER=(--cluster localhost:31111 --raster-dir "$WORK/rasters")
 for run in $RUNS; do
   case $run in
     inproc-1core) measure "$run" taskset -c 0 $GEORISK "${COMPUTE[@]}" --threads 1 ;;
     # Two blocks in flight so the worker always has the next one queued.
-    cluster-1core) workers 0; measure "$run" taskset -c 0 $GEORISK "${COMPUTE[@]}" --threads 2 "${CLUSTER[@]}"; stop_workers ;;
-    cluster-1) workers 0; measure "$run" $GEORISK "${COMPUTE[@]}" --threads 4 "${CLUSTER[@]}"; stop_workers ;;
-    cluster-2) workers 0 1; measure "$run" $GEORISK "${COMPUTE[@]}" --threads 4 "${CLUSTER[@]}"; stop_workers ;;
+    cluster-1core) start_workers 0; measure "$run" taskset -c 0 $GEORISK "${COMPUTE[@]}" --threads 2 "${CLUSTER[@]}"; stop_workers ;;
+    cluster-1) start_workers 0; measure "$run" $GEORISK "${COMPUTE[@]}" --threads 4 "${CLUSTER[@]}"; stop_workers ;;
+    cluster-2) start_workers 0 1; measure "$run" $GEORISK "${COMPUTE[@]}" --threads 4 "${CLUSTER[@]}"; stop_workers ;;
     *) echo "unknown run $run" >&2; exit 2 ;;
   esac
 done
