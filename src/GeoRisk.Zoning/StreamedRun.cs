@@ -113,7 +113,6 @@ internal static class StreamedRun
     private static ParallelOptions Threads(RunContext run) =>
         new() { MaxDegreeOfParallelism = Math.Max(1, run.Options.MaxDegreeOfParallelism), CancellationToken = run.Options.CancellationToken };
 
-
     private sealed record FactorOutput(long[][] Counts, HashSet<long> InExtent, Dictionary<long, byte[]> ClassesAt);
 
     /// <summary>
