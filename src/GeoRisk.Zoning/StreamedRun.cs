@@ -33,7 +33,7 @@ internal static class StreamedRun
 
         var layout = new BlockLayout(grid.Width, grid.Height, run.Options.BlockSize, run.Options.BlockSize);
         var storage = sink.Blocks;
-        var candidates = new PointCandidates(run, layout);
+        var candidates = PointCandidates.Of(run, layout);
 
         run.Report("extent mask and factors");
         var factors = FactorPass(run, layout, storage, candidates, recipes);
@@ -85,28 +85,6 @@ internal static class StreamedRun
 
     internal static string IndexRaster(ZoningProduct product) => product.ToString().ToLowerInvariant() + "-index";
 
-    /// <summary>
-    /// The cells holding a hazard point (whatever the extent), ascending and sorted to their blocks once: every value a step needs at a point
-    /// is collected at these cells.
-    /// </summary>
-    private sealed class PointCandidates
-    {
-        private readonly List<long>[] _perBlock;
-
-        public PointCandidates(RunContext run, BlockLayout layout)
-        {
-            Cells = run.Inputs.HazardPoints.Select(p => ZoningEngine.CellOf(run.Grid, p.X, p.Y)).Where(c => c >= 0).Distinct().Order().ToArray();
-            _perBlock = Enumerable.Range(0, layout.Count).Select(_ => new List<long>()).ToArray();
-            foreach (var cell in Cells)
-            {
-                _perBlock[layout.BlockOfCell(cell).Index].Add(cell);
-            }
-        }
-
-        public long[] Cells { get; }
-
-        public List<long> In(BlockRect block) => _perBlock[block.Index];
-    }
 
     internal static int Local(long cell, BlockRect block, int gridWidth) => (int)((((cell / gridWidth) - block.Y) * block.Width) + (cell % gridWidth) - block.X);
 
@@ -195,7 +173,11 @@ internal static class StreamedRun
         {
             lock (_gate)
             {
-                Sample.Merge(CellSample.FromArrays(SampleSize, part.SampleCells, part.SampleValues));
+                for (var i = 0; i < part.SampleCells.Length; i++)
+                {
+                    Sample.Add(part.SampleCells[i], part.SampleValues[i]); // a bottom-k sample merges cell by cell, in any order
+                }
+
                 Range.Merge(part.Range);
                 for (var p = 0; p < part.PointCells.Length; p++)
                 {
@@ -510,4 +492,30 @@ internal sealed class ExposureOnBlocks
 
         return result;
     }
+}
+
+/// <summary>
+/// The cells holding a hazard point (whatever the extent), ascending and sorted to their blocks once: every value a block pass needs at
+/// a point is collected at these cells.
+/// </summary>
+internal sealed class PointCandidates
+{
+    private readonly List<long>[] _perBlock;
+
+    public PointCandidates(long[] cells, BlockLayout layout)
+    {
+        Cells = cells;
+        _perBlock = Enumerable.Range(0, layout.Count).Select(_ => new List<long>()).ToArray();
+        foreach (var cell in cells)
+        {
+            _perBlock[layout.BlockOfCell(cell).Index].Add(cell);
+        }
+    }
+
+    public static PointCandidates Of(RunContext run, BlockLayout layout) =>
+        new(run.Inputs.HazardPoints.Select(p => ZoningEngine.CellOf(run.Grid, p.X, p.Y)).Where(c => c >= 0).Distinct().Order().ToArray(), layout);
+
+    public long[] Cells { get; }
+
+    public List<long> In(BlockRect block) => _perBlock[block.Index];
 }

@@ -22,15 +22,14 @@ public sealed class ZoningBlockJob
     private readonly Lock _gate = new();
     private RunContext? _run;
     private List<FactorRecipe>? _recipes;
-    private List<long>[]? _candidates;
 
     private ZoningBlockJob(string step, GridSpec grid, int blockSize, long[] candidates)
     {
         Step = step;
         Grid = grid;
         BlockSize = blockSize;
-        Candidates = candidates;
         Layout = new BlockLayout(grid.Width, grid.Height, blockSize, blockSize);
+        Candidates = new PointCandidates(candidates, Layout);
     }
 
     /// <summary><see cref="FactorsStep"/> or <see cref="CombineStep"/>.</summary>
@@ -47,8 +46,8 @@ public sealed class ZoningBlockJob
 
     internal BlockLayout Layout { get; }
 
-    /// <summary>The hazard-point cells, ascending.</summary>
-    internal long[] Candidates { get; }
+    /// <summary>The hazard-point cells, ascending, sorted to their blocks.</summary>
+    private PointCandidates Candidates { get; }
 
     private RiskModel? Model { get; init; }
 
@@ -102,7 +101,7 @@ public sealed class ZoningBlockJob
     public byte[] Execute(int block, IBlockStorage storage)
     {
         var rect = Layout[block];
-        var here = CandidatesOf(block);
+        var here = Candidates.In(rect);
         using var bytes = new MemoryStream();
         using (var w = new BinaryWriter(bytes))
         {
@@ -118,24 +117,6 @@ public sealed class ZoningBlockJob
         }
 
         return bytes.ToArray();
-    }
-
-    /// <summary>The hazard-point cells in one block (sorted to the blocks once).</summary>
-    internal List<long> CandidatesOf(int block)
-    {
-        lock (_gate)
-        {
-            if (_candidates is null)
-            {
-                _candidates = Enumerable.Range(0, Layout.Count).Select(_ => new List<long>()).ToArray();
-                foreach (var cell in Candidates)
-                {
-                    _candidates[Layout.BlockOfCell(cell).Index].Add(cell);
-                }
-            }
-
-            return _candidates[block];
-        }
     }
 
     internal static FactorBlock ReadFactors(byte[] bytes)
@@ -191,7 +172,7 @@ public sealed class ZoningBlockJob
             w.Write(Grid.Transform.PixelHeight);
             w.Write(Grid.CrsWkt);
             w.Write(BlockSize);
-            StreamedBlocksIo.Write(w, Candidates);
+            StreamedBlocksIo.Write(w, Candidates.Cells);
             if (Combine is not null)
             {
                 Combine.Write(w);
