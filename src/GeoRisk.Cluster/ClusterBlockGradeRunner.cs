@@ -48,8 +48,10 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
     public IReadOnlyList<byte[]> RunBlocks(ZoningBlockJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
         var (blocks, relative) = SharedFolderOf(storage);
-        var jobFile = job.Step + ".job";
-        File.WriteAllBytes(Path.Combine(blocks, jobFile), job.ToBytes());
+        var bytes = job.ToBytes();
+        // Named by its content: a worker keeps a job by its file's name while the file exists, and a run has several census passes.
+        var jobFile = $"{job.Step}.{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..16]}.job";
+        File.WriteAllBytes(Path.Combine(blocks, jobFile), bytes);
         var task = new ZoningPassTask(relative, Path.Combine(relative, jobFile)).ToBytes();
         var runId = ClusterRuns.RunIdOf(task, "pass");
         try

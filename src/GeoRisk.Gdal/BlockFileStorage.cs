@@ -88,9 +88,7 @@ public sealed class BlockFileStorage(string directory, string? inputs = null) : 
         var temporary = path + ".tmp.tif";
         using (var ds = RasterDataset.Open(vrt, allowedDrivers: ["VRT", "GTiff"]))
         {
-            ds.CopyToCog(temporary, categorical
-                ? ["COMPRESS=DEFLATE", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", "RESAMPLING=NEAREST"]
-                : ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", "RESAMPLING=AVERAGE"]);
+            ds.CopyToCog(temporary, CogWriter.CreationOptions(categorical));
         }
 
         File.Move(temporary, path, overwrite: true);

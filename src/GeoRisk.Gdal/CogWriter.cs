@@ -65,12 +65,7 @@ public static class CogWriter
                     ds.SetCategories(1, categories);
                 }
 
-                // Site-risk queries read single cells, and each read decodes its whole tile: 256² tiles are a
-                // quarter of the default 512², and class codes (runs of equal bytes, which deflate packs
-                // anyway) skip the horizontal predictor, whose undoing was half of a query's CPU.
-                ds.CopyToCog(path, categorical
-                    ? ["COMPRESS=DEFLATE", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", "RESAMPLING=NEAREST"]
-                    : ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", "RESAMPLING=AVERAGE"]);
+                ds.CopyToCog(path, CreationOptions(categorical));
             }
         }
         finally
@@ -79,6 +74,17 @@ public static class CogWriter
             File.Delete(scratch + ".aux.xml");
         }
     }
+
+    /// <summary>
+    /// The COG creation options of every raster a run publishes. Site-risk queries read single cells, and each read decodes its
+    /// whole tile: 256² tiles are a quarter of the default 512², and class codes (runs of equal bytes, which deflate packs anyway)
+    /// skip the horizontal predictor, whose undoing was half of a query's CPU. The tiles are compressed on every core (each tile
+    /// on its own, so the file's bytes do not depend on the thread count): compression was most of a run's COG writing, which the
+    /// run's client does alone (docs/SCALE.md).
+    /// </summary>
+    public static string[] CreationOptions(bool categorical) => categorical
+        ? ["COMPRESS=DEFLATE", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", "RESAMPLING=NEAREST", "NUM_THREADS=ALL_CPUS"]
+        : ["COMPRESS=DEFLATE", "PREDICTOR=YES", "BLOCKSIZE=256", "OVERVIEWS=AUTO", "BIGTIFF=IF_SAFER", "RESAMPLING=AVERAGE", "NUM_THREADS=ALL_CPUS"];
 
     /// <summary>Reads band 1 whole, checking it has the expected size.</summary>
     public static RasterBuffer<T> Read<T>(string path, int width, int height) where T : unmanaged

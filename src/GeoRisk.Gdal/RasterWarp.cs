@@ -44,17 +44,18 @@ public static class RasterWarp
     /// <summary>
     /// The same warp as <see cref="ToGrid(string, GridSpec, string)"/>, written to a tiled GeoTIFF at <paramref name="path"/> (NaN for
     /// nodata) instead of memory: GDAL's warper works chunk by chunk, so the grid is never held whole (the streamed zoning run reads
-    /// it by windows).
+    /// it by windows). The chunks are warped on every core: a zoning run's client warps its DEM alone, before any block pass.
     /// </summary>
     /// <exception cref="GdalException">The source cannot be opened or warped.</exception>
     public static void ToFile(string sourcePath, GridSpec grid, string path, string resampling = "bilinear")
     {
         using var source = RasterDataset.Open(sourcePath);
-        Warp(source, Path.GetFileName(sourcePath), grid, resampling, 0, path, ["-of", "GTiff", "-co", "TILED=YES", "-co", "BIGTIFF=IF_SAFER"], _ => { });
+        Warp(source, Path.GetFileName(sourcePath), grid, resampling, 0, path, ["-of", "GTiff", "-co", "TILED=YES", "-co", "BIGTIFF=IF_SAFER"], _ => { },
+            allCores: true);
     }
 
     private static unsafe void Warp(RasterDataset source, string sourceName, GridSpec grid, string resampling, double errorThreshold, string destination,
-        IEnumerable<string> format, Action<SafeGdalDatasetHandle> use)
+        IEnumerable<string> format, Action<SafeGdalDatasetHandle> use, bool allCores = false)
     {
         string F(double v) => v.ToString("R", CultureInfo.InvariantCulture);
         var args = new List<string>(format)
@@ -64,6 +65,12 @@ public static class RasterWarp
             "-ts", grid.Width.ToString(CultureInfo.InvariantCulture), grid.Height.ToString(CultureInfo.InvariantCulture),
             "-r", resampling, "-et", F(errorThreshold), "-dstnodata", "nan", "-q",
         };
+        if (allCores)
+        {
+            // Chunks warped on every core; with the exact transformer (-et 0) a cell's value does not depend on its chunk.
+            args.AddRange(["-multi", "-wo", "NUM_THREADS=ALL_CPUS"]);
+        }
+
         using var argv = new Utf8StringList(args);
         var options = GdalUtils.GDALWarpAppOptionsNew(argv.Pointer, IntPtr.Zero);
         if (options == IntPtr.Zero)

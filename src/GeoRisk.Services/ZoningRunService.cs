@@ -65,6 +65,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
     {
         request ??= new ZoningRunRequest();
         progress?.Report(new ZoningProgress("loading inputs", 0));
+        var inputsWatch = System.Diagnostics.Stopwatch.StartNew();
         model.ResolveWeights(); // rejects an inconsistent AHP matrix before any work
 
         using var crs = RunCrs.Of(model.Grid.Crs);
@@ -82,6 +83,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         var streamed = request.BlockSize > 0;
         var plan = request.FullRecompute ? null : IncrementalPlanFrom(model, current, run, crs.ToGrid, streamed ? rasters : null);
         var factorInputs = await LoadFactorsAsync(model, run, plan, crs.ToGrid, streamed ? rasters : null, progress, cancellationToken);
+        var inputsSeconds = inputsWatch.Elapsed.TotalSeconds;
         progress?.Report(new ZoningProgress("loading exposure", 0));
         var exposureWatch = System.Diagnostics.Stopwatch.StartNew();
         var exposure = await ExposureStep.LoadAsync(store, run.Layers, crs.ToGrid, cancellationToken);
@@ -117,11 +119,17 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             await ExposureStep.FloodScenariosAsync(store, run.Layers, crs.ToGrid, cancellationToken), exposure, model.Vulnerability);
         var timings = new Dictionary<string, double>(result.Timings, StringComparer.Ordinal)
         {
+            ["inputs"] = Math.Round(inputsSeconds, 3),
             ["exposure"] = Math.Round(exposureLoad + exposureWatch.Elapsed.TotalSeconds, 3),
         };
 
         progress?.Report(new ZoningProgress("writing", 0.97));
-        await Task.Run(() => rasters.FactorClasses(result.FactorClasses), cancellationToken);
+        if (result.FactorClasses.Count > 0) // a whole-grid run's; a streamed run wrote them from its blocks ("factors.write")
+        {
+            var writeWatch = System.Diagnostics.Stopwatch.StartNew();
+            await Task.Run(() => rasters.FactorClasses(result.FactorClasses), cancellationToken);
+            timings["factors.write"] = Math.Round(writeWatch.Elapsed.TotalSeconds, 3);
+        }
         var record = ZoningRunRecord.Of(model, run.GridRecord, run.Records, run.Ranks, result, products) with
         {
             FloodScenarios = floodRows,

@@ -2,11 +2,13 @@ using GeoRisk.Core.Risk;
 using GeoRisk.Raster;
 using GeoRisk.Raster.Blocks;
 using GeoRisk.Raster.Rasterize;
+using NetTopologySuite.Geometries;
+using NetTopologySuite.IO;
 
 namespace GeoRisk.Zoning;
 
 /// <summary>
-/// One block of a streamed run's factor pass and of its combine pass (docs/SCALE.md "streamed run"), the same code in this process and
+/// One block of a streamed run's passes — factors, combine, risk, census — (docs/SCALE.md "streamed run"), the same code in this process and
 /// on a cluster's workers (<see cref="ZoningBlockJob"/>): each writes its rasters to the block storage and returns the small partials
 /// the run merges (class counts, the values at the hazard-point cells, the index's sample and range). Partials add up in any order,
 /// so the merged result does not depend on where or in which order the blocks ran.
@@ -68,6 +70,58 @@ internal static class StreamedBlocks
         var s = Sum(classes, spec.Susceptible, spec.SusceptibilityTables);
         storage.Write(StreamedRun.IndexRaster(ZoningProduct.Susceptibility), grid, block, s);
         return new CombineBlock(hazard, IndexBlock.Of(block, s, here, grid.Width, spec.SampleSize, positiveOnly: false));
+    }
+
+    /// <summary>
+    /// E·V (<see cref="ExposureOnBlocks.ExposedValue"/>) and risk = hazard scaled to 0–1 over the extent × E·V
+    /// (<see cref="RiskSurface.Risk"/>) of one block, both written to storage; returns the risk index's partials (cells above 0 sampled).
+    /// </summary>
+    public static IndexBlock Risk(RiskSpec spec, ExposureOnBlocks exposure, GridSpec grid, BlockRect block, IReadOnlyList<long> here, IBlockStorage storage)
+    {
+        var classes = HaloWindow.Read(storage.Open(spec.Extent), block, 0).Data;
+        var ev = exposure.ExposedValue(block, i => classes[i] != Outside);
+        storage.Write(StreamedRun.ExposedValueRaster, grid, block, ev);
+        var h = HaloWindow.Read(storage.Open(spec.Hazard), block, 0).Data;
+        var cells = new float[h.Length];
+        for (var i = 0; i < cells.Length; i++)
+        {
+            cells[i] = float.IsNaN(h[i]) || float.IsNaN(ev[i]) ? float.NaN : (h[i] - spec.Min) / spec.Range * ev[i];
+        }
+
+        storage.Write(StreamedRun.IndexRaster(ZoningProduct.Risk), grid, block, cells);
+        return IndexBlock.Of(block, cells, here, grid.Width, spec.SampleSize, positiveOnly: true);
+    }
+
+    /// <summary>
+    /// One block of a product's census: cells per unit label (the units burnt in order on the block, with the whole grid's
+    /// transform) and grade, for the county and township tables, and the grade at the hazard-point cells.
+    /// </summary>
+    public static CensusBlock Census(CensusSpec spec, GridSpec grid, BlockRect block, IReadOnlyList<long> here, IBlockStorage storage)
+    {
+        var g = HaloWindow.Read(storage.Open(spec.Grade), block, 0).Data;
+        var grades = new byte[g.Length];
+        for (var i = 0; i < g.Length; i++)
+        {
+            grades[i] = float.IsNaN(g[i]) ? (byte)0 : (byte)g[i];
+        }
+
+        return new CensusBlock(
+            Tabulate(grid, block, spec.Units, grades, spec.Grades),
+            spec.Townships.Count == 0 ? null : Tabulate(grid, block, spec.Townships, grades, spec.Grades),
+            [.. here],
+            here.Select(cell => grades[StreamedRun.Local(cell, block, grid.Width)]).ToArray());
+    }
+
+    private static long[,] Tabulate(GridSpec grid, BlockRect block, IReadOnlyList<AdminUnitInput> units, byte[] grade, int grades)
+    {
+        var labels = ExposureCensus.UnitLabels(grid, block, units);
+        var counts = new long[units.Count + 1, grades + 1];
+        for (var i = 0; i < grade.Length; i++)
+        {
+            counts[(int)labels.Data[i], grade[i]]++;
+        }
+
+        return counts;
     }
 
     /// <param name="which">Factors (indexes into <paramref name="classes"/>) in model order.</param>
@@ -273,6 +327,40 @@ internal static class StreamedBlocksIo
         {
             Write(w, t);
         }
+    }
+
+    public static void Write(BinaryWriter w, long[,] values)
+    {
+        w.Write(values.GetLength(0));
+        w.Write(values.GetLength(1));
+        foreach (var v in values)
+        {
+            w.Write(v);
+        }
+    }
+
+    /// <summary>A geometry as WKB, which keeps every coordinate's double exactly (a worker burns the same cells).</summary>
+    public static void Write(BinaryWriter w, WKBWriter wkb, Geometry geometry)
+    {
+        var bytes = wkb.Write(geometry);
+        w.Write(bytes.Length);
+        w.Write(bytes);
+    }
+
+    public static Geometry ReadGeometry(BinaryReader r, WKBReader wkb) => wkb.Read(r.ReadBytes(r.ReadInt32()));
+
+    public static long[,] ReadMatrix(BinaryReader r)
+    {
+        var values = new long[r.ReadInt32(), r.ReadInt32()];
+        for (var a = 0; a < values.GetLength(0); a++)
+        {
+            for (var b = 0; b < values.GetLength(1); b++)
+            {
+                values[a, b] = r.ReadInt64();
+            }
+        }
+
+        return values;
     }
 
     public static long[] ReadLongs(BinaryReader r)

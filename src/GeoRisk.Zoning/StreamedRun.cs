@@ -64,9 +64,11 @@ internal static class StreamedRun
             run.Lap("risk.exposure");
             products.Add(Product(run, sink, layout, ZoningProduct.Risk, risk, points, candidates, zoneIds));
             sink.ExposedValue(storage.Open(ExposedValueRaster));
+            run.Lap("exposed-value.write");
         }
 
         sink.FactorClasses(model.Factors.ToDictionary(f => f.Id, f => storage.Open(FactorRaster(f.Id)), StringComparer.Ordinal));
+        run.Lap("factors.write");
         return new ZoningResult
         {
             Grid = grid,
@@ -230,36 +232,24 @@ internal static class StreamedRun
 
         return new Combined(susceptibility, hazard);
     }
-    /// <summary>
-    /// Per block: E·V (<see cref="RiskSurface.ExposedValue"/> on the block's window) and risk = hazard scaled to 0–1 over the
-    /// extent × E·V (<see cref="RiskSurface.Risk"/>), both written to storage.
-    /// </summary>
+
+    /// <summary>Per block (<see cref="StreamedBlocks.Risk"/>): E·V and risk, written to storage, on the block runner's workers when there is one.</summary>
     private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, PointCandidates candidates, IndexPartials hazard)
     {
-        var grid = run.Grid;
-        var model = run.Model;
-        var risk = new IndexPartials(IndexRaster(ZoningProduct.Risk), model.Classification.SampleSize, positiveOnly: true);
-        var exposure = ExposureOnBlocks.Of(grid, layout, run.Inputs.Exposure);
-        var hazardSource = storage.Open(hazard.Raster);
-        var factor0 = storage.Open(FactorRaster(model.Factors[0].Id));
-        float min = hazard.Range.IsEmpty ? float.PositiveInfinity : hazard.Range.Min, max = hazard.Range.IsEmpty ? float.NegativeInfinity : hazard.Range.Max;
-        var range = max > min ? max - min : 1f;
-        Parallel.For(0, layout.Count, Threads(run), b =>
+        var risk = new IndexPartials(IndexRaster(ZoningProduct.Risk), run.Model.Classification.SampleSize, positiveOnly: true);
+        var spec = RiskSpec.Of(run, hazard.Raster, hazard.Range);
+        if (run.Ports.Blocks is { } remote)
         {
-            var block = layout[b];
-            var classes = HaloWindow.Read(factor0, block, 0).Data;
-            var ev = exposure.ExposedValue(block, i => classes[i] != Outside, model.Vulnerability, model.Risk);
-            storage.Write(ExposedValueRaster, grid, block, ev);
-            var h = HaloWindow.Read(hazardSource, block, 0).Data;
-            var cells = new float[h.Length];
-            for (var i = 0; i < cells.Length; i++)
+            foreach (var bytes in OnRunner(run, remote, ZoningBlockJob.Risking(run, spec, candidates.Cells), storage, "risk"))
             {
-                cells[i] = float.IsNaN(h[i]) || float.IsNaN(ev[i]) ? float.NaN : (h[i] - min) / range * ev[i];
+                risk.Merge(ZoningBlockJob.ReadIndex(bytes));
             }
 
-            storage.Write(risk.Raster, grid, block, cells);
-            risk.Add(block, cells, candidates.In(block), grid.Width);
-        });
+            return risk;
+        }
+
+        var exposure = ExposureOnBlocks.Of(run.Grid, layout, spec);
+        Parallel.For(0, layout.Count, Threads(run), b => risk.Merge(StreamedBlocks.Risk(spec, exposure, run.Grid, layout[b], candidates.In(layout[b]), storage)));
         return risk;
     }
 
@@ -293,7 +283,7 @@ internal static class StreamedRun
         run.Lap($"{name}.polygonize");
         var zones = ZoningEngine.DescribeZones(model, run.Inputs, polygons, product, zoneIds.Next);
         zoneIds.Next += zones.Count;
-        var census = CensusPass(run, layout, storage.Open(job.Grade), candidates);
+        var census = CensusPass(run, layout, job.Grade, candidates, storage, name);
         var cellKm2 = Math.Abs(grid.Transform.PixelWidth * grid.Transform.PixelHeight) / 1e6;
         var cells = new long[c.Grades + 1];
         for (var g = 1; g <= c.Grades && g < graded.CellsPerGrade.Length; g++)
@@ -317,6 +307,7 @@ internal static class StreamedRun
         };
         run.Lap($"{name}.census");
         sink.Product(product, storage.Open(index.Raster), storage.Open(job.Grade));
+        run.Lap($"{name}.write");
         return result;
     }
 
@@ -348,61 +339,50 @@ internal static class StreamedRun
 
     private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<long, byte> AtPoints)
     {
+        private readonly Lock _gate = new();
+
         public byte GradeAt(long cell) => AtPoints.TryGetValue(cell, out var g) ? g : (byte)0;
+
+        public void Merge(CensusBlock part)
+        {
+            lock (_gate)
+            {
+                Add(Units, part.Units);
+                if (part.Townships is not null)
+                {
+                    Add(Townships!, part.Townships);
+                }
+
+                for (var p = 0; p < part.PointCells.Length; p++)
+                {
+                    AtPoints[part.PointCells[p]] = part.PointGrades[p];
+                }
+            }
+        }
     }
 
     /// <summary>
-    /// Per block: cells per unit label (the units burnt in order on the block, with the whole grid's transform) and grade, for the
-    /// county and township tables; the grade at the point cells.
+    /// Per block (<see cref="StreamedBlocks.Census"/>): cells per county and township and grade, the grade at the point cells; on the
+    /// block runner's workers when there is one.
     /// </summary>
-    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, IRasterWindowSource grade, PointCandidates candidates)
+    private static CensusPartials CensusPass(RunContext run, BlockLayout layout, string grade, PointCandidates candidates, IBlockStorage storage, string name)
     {
-        var grid = run.Grid;
         var grades = run.Model.Classification.Grades;
-        var units = run.Inputs.AdminUnits;
-        var townships = run.Inputs.Townships;
+        var (units, townships) = (run.Inputs.AdminUnits, run.Inputs.Townships);
         var total = new CensusPartials(new long[units.Count + 1, grades + 1], townships.Count == 0 ? null : new long[townships.Count + 1, grades + 1], []);
-        var gate = new Lock();
-        Parallel.For(0, layout.Count, Threads(run), b =>
+        var spec = new CensusSpec(grade, grades, units, townships);
+        if (run.Ports.Blocks is { } remote)
         {
-            var block = layout[b];
-            var g = HaloWindow.Read(grade, block, 0).Data;
-            var bytes = new byte[g.Length];
-            for (var i = 0; i < g.Length; i++)
+            foreach (var bytes in OnRunner(run, remote, ZoningBlockJob.Counting(run, spec, candidates.Cells), storage, $"{name}: census"))
             {
-                bytes[i] = float.IsNaN(g[i]) ? (byte)0 : (byte)g[i];
+                total.Merge(ZoningBlockJob.ReadCensus(bytes));
             }
 
-            var perUnit = Tabulate(grid, block, units, bytes, grades);
-            var perTownship = townships.Count == 0 ? null : Tabulate(grid, block, townships, bytes, grades);
-            lock (gate)
-            {
-                Add(total.Units, perUnit);
-                if (perTownship is not null)
-                {
-                    Add(total.Townships!, perTownship);
-                }
-
-                foreach (var cell in candidates.In(block))
-                {
-                    total.AtPoints[cell] = bytes[Local(cell, block, grid.Width)];
-                }
-            }
-        });
-        return total;
-    }
-
-    private static long[,] Tabulate(GridSpec grid, BlockRect block, IReadOnlyList<AdminUnitInput> units, byte[] grade, int grades)
-    {
-        var labels = ExposureCensus.UnitLabels(grid, block, units);
-
-        var counts = new long[units.Count + 1, grades + 1];
-        for (var i = 0; i < grade.Length; i++)
-        {
-            counts[(int)labels.Data[i], grade[i]]++;
+            return total;
         }
 
-        return counts;
+        Parallel.For(0, layout.Count, Threads(run), b => total.Merge(StreamedBlocks.Census(spec, run.Grid, layout[b], candidates.In(layout[b]), storage)));
+        return total;
     }
 
     private static void Add(long[,] into, long[,] part)
@@ -414,83 +394,6 @@ internal static class StreamedRun
                 into[a, g] += part[a, g];
             }
         }
-    }
-}
-
-/// <summary>
-/// The exposure surfaces of <see cref="RiskSurface.ExposedValue"/> one block at a time: the population units and buildings are
-/// sorted to the blocks they reach once, and each block sums them in their input order, so every cell's sums are the whole-grid
-/// sums bit for bit.
-/// </summary>
-internal sealed class ExposureOnBlocks
-{
-    private readonly GridSpec _grid;
-    private readonly List<int>[] _units;
-    private readonly List<(int Building, long Cell)>[] _buildings;
-    private readonly ExposureInputs _exposure;
-
-    private ExposureOnBlocks(GridSpec grid, ExposureInputs exposure, List<int>[] units, List<(int, long)>[] buildings) =>
-        (_grid, _exposure, _units, _buildings) = (grid, exposure, units, buildings);
-
-    public static ExposureOnBlocks Of(GridSpec grid, BlockLayout layout, ExposureInputs exposure)
-    {
-        var units = ExposureCensus.PopulationBlocks(grid, layout, exposure.Population);
-        var buildings = Enumerable.Range(0, layout.Count).Select(_ => new List<(int, long)>()).ToArray();
-        for (var i = 0; i < exposure.Buildings.Count; i++)
-        {
-            var b = exposure.Buildings[i];
-            var p = b.Geometry as Point ?? b.Geometry.InteriorPoint;
-            if (ZoningEngine.CellOf(grid, p.X, p.Y) is var cell and >= 0)
-            {
-                buildings[layout.BlockOfCell(cell).Index].Add((i, cell));
-            }
-        }
-
-        return new ExposureOnBlocks(grid, exposure, units, buildings);
-    }
-
-    /// <summary>E·V on one block (0 where nothing is exposed, NaN outside the extent), as <see cref="RiskSurface.ExposedValue"/> computes it.</summary>
-    public float[] ExposedValue(BlockRect block, Func<int, bool> inExtent, VulnerabilityModel vulnerability, RiskWeights weights)
-    {
-        var grid = _grid;
-        var n = block.Width * block.Height;
-        var people = new double[n];
-        var floor = new double[n];
-        var vulnerableFloor = new double[n];
-        foreach (var u in _units[block.Index])
-        {
-            var unit = _exposure.Population[u];
-            PopulationSpread.ForEachCell(grid, unit.Area, (col, row, share) =>
-            {
-                if (col >= block.X && row >= block.Y && col < block.Right && row < block.Bottom)
-                {
-                    people[((row - block.Y) * block.Width) + col - block.X] += unit.Population * share;
-                }
-            });
-        }
-
-        foreach (var (i, cell) in _buildings[block.Index])
-        {
-            var b = _exposure.Buildings[i];
-            var local = StreamedRun.Local(cell, block, grid.Width);
-            floor[local] += b.FloorAreaM2;
-            vulnerableFloor[local] += b.FloorAreaM2 * vulnerability.GeohazardOf(StructureType.Classify(b.Structure));
-        }
-
-        var result = new float[n];
-        for (var i = 0; i < n; i++)
-        {
-            if (!inExtent(i))
-            {
-                result[i] = float.NaN;
-                continue;
-            }
-
-            var meanV = floor[i] > 0 ? vulnerableFloor[i] / floor[i] : vulnerability.PeopleWithoutBuildings;
-            result[i] = (float)((people[i] * meanV * weights.PeopleWeight) + (vulnerableFloor[i] * weights.FloorAreaWeight));
-        }
-
-        return result;
     }
 }
 

@@ -7,9 +7,10 @@ using NetTopologySuite.IO;
 namespace GeoRisk.Zoning;
 
 /// <summary>
-/// A streamed run's factor pass or combine pass as a job another process can run block by block (a cluster's workers,
+/// A streamed run's factor, combine, risk or census pass as a job another process can run block by block (a cluster's workers,
 /// docs/SCALE.md "what moves over the network"): everything the pass reads besides the block storage — the model, grid, extent and
-/// factor features for the factor pass; the stored factor rasters and score tables for the combine pass — and the hazard-point cells,
+/// factor features for the factor pass; the stored factor rasters and score tables for the combine pass; the hazard range, population
+/// units and building cells for the risk pass; the county and township outlines for a product's census — and the hazard-point cells,
 /// in one self-contained binary form. <see cref="Execute"/> is <see cref="StreamedBlocks"/>'s code, as the in-process run calls it,
 /// so the rasters and partials are the same wherever a block runs.
 /// </summary>
@@ -17,11 +18,14 @@ public sealed class ZoningBlockJob
 {
     public const string FactorsStep = "zoning.factors";
     public const string CombineStep = "zoning.combine";
+    public const string RiskStep = "zoning.risk";
+    public const string CensusStep = "zoning.census";
 
-    private const int Version = 1;
+    private const int Version = 2;
     private readonly Lock _gate = new();
     private RunContext? _run;
     private List<FactorRecipe>? _recipes;
+    private ExposureOnBlocks? _exposure;
 
     private ZoningBlockJob(string step, GridSpec grid, int blockSize, long[] candidates)
     {
@@ -32,13 +36,13 @@ public sealed class ZoningBlockJob
         Candidates = new PointCandidates(candidates, Layout);
     }
 
-    /// <summary><see cref="FactorsStep"/> or <see cref="CombineStep"/>.</summary>
+    /// <summary><see cref="FactorsStep"/>, <see cref="CombineStep"/>, <see cref="RiskStep"/> or <see cref="CensusStep"/>.</summary>
     public string Step { get; }
 
     public int BlockCount => Layout.Count;
 
     /// <summary>Whether a step name is a zoning pass (the rest are grade-job steps).</summary>
-    public static bool IsStep(string step) => step is FactorsStep or CombineStep;
+    public static bool IsStep(string step) => step is FactorsStep or CombineStep or RiskStep or CensusStep;
 
     internal GridSpec Grid { get; }
 
@@ -57,6 +61,10 @@ public sealed class ZoningBlockJob
     private IReadOnlyList<(IReadOnlyList<BurnFeature>? Features, string? Raster)>? FactorInputs { get; init; }
 
     private CombineSpec? Combine { get; init; }
+
+    private RiskSpec? Risk { get; init; }
+
+    private CensusSpec? Census { get; init; }
 
     /// <summary>
     /// The factor pass of a full run, or null when a factor cannot be handed over: a reused factor of an incremental run (its previous
@@ -97,6 +105,12 @@ public sealed class ZoningBlockJob
     internal static ZoningBlockJob Combining(RunContext run, CombineSpec spec, long[] candidates) =>
         new(CombineStep, run.Grid, run.Options.BlockSize, candidates) { Combine = spec };
 
+    internal static ZoningBlockJob Risking(RunContext run, RiskSpec spec, long[] candidates) =>
+        new(RiskStep, run.Grid, run.Options.BlockSize, candidates) { Risk = spec };
+
+    internal static ZoningBlockJob Counting(RunContext run, CensusSpec spec, long[] candidates) =>
+        new(CensusStep, run.Grid, run.Options.BlockSize, candidates) { Census = spec };
+
     /// <summary>Computes one block: its rasters go to <paramref name="storage"/> (the run's block storage), its partials are returned.</summary>
     public byte[] Execute(int block, IBlockStorage storage)
     {
@@ -105,14 +119,21 @@ public sealed class ZoningBlockJob
         using var bytes = new MemoryStream();
         using (var w = new BinaryWriter(bytes))
         {
-            if (Combine is not null)
+            switch (Step)
             {
-                StreamedBlocks.Combine(Combine, Grid, rect, here, storage).Write(w);
-            }
-            else
-            {
-                var (run, recipes) = Context(storage);
-                StreamedBlocks.Factors(run, recipes, rect, here, storage).Write(w);
+                case CombineStep:
+                    StreamedBlocks.Combine(Combine!, Grid, rect, here, storage).Write(w);
+                    break;
+                case RiskStep:
+                    StreamedBlocks.Risk(Risk!, Exposure(), Grid, rect, here, storage).Write(w);
+                    break;
+                case CensusStep:
+                    StreamedBlocks.Census(Census!, Grid, rect, here, storage).Write(w);
+                    break;
+                default:
+                    var (run, recipes) = Context(storage);
+                    StreamedBlocks.Factors(run, recipes, rect, here, storage).Write(w);
+                    break;
             }
         }
 
@@ -129,6 +150,27 @@ public sealed class ZoningBlockJob
     {
         using var r = new BinaryReader(new MemoryStream(bytes));
         return CombineBlock.Read(r);
+    }
+
+    internal static IndexBlock ReadIndex(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return IndexBlock.Read(r);
+    }
+
+    internal static CensusBlock ReadCensus(byte[] bytes)
+    {
+        using var r = new BinaryReader(new MemoryStream(bytes));
+        return CensusBlock.Read(r);
+    }
+
+    /// <summary>The risk pass's population units and buildings sorted to their blocks, once per job.</summary>
+    private ExposureOnBlocks Exposure()
+    {
+        lock (_gate)
+        {
+            return _exposure ??= ExposureOnBlocks.Of(Grid, Layout, Risk!);
+        }
     }
 
     /// <summary>The run as a worker sees it: the model, the grid, the extent and the factor inputs (rasters opened from the block storage).</summary>
@@ -173,13 +215,20 @@ public sealed class ZoningBlockJob
             w.Write(Grid.CrsWkt);
             w.Write(BlockSize);
             StreamedBlocksIo.Write(w, Candidates.Cells);
-            if (Combine is not null)
+            switch (Step)
             {
-                Combine.Write(w);
-            }
-            else
-            {
-                WriteFactorInputs(w);
+                case CombineStep:
+                    Combine!.Write(w);
+                    break;
+                case RiskStep:
+                    Risk!.Write(w);
+                    break;
+                case CensusStep:
+                    Census!.Write(w);
+                    break;
+                default:
+                    WriteFactorInputs(w);
+                    break;
             }
         }
 
@@ -206,14 +255,19 @@ public sealed class ZoningBlockJob
         var grid = new GridSpec(width, height, transform, r.ReadString());
         var blockSize = r.ReadInt32();
         var candidates = StreamedBlocksIo.ReadLongs(r);
-        if (step == CombineStep)
+        switch (step)
         {
-            return new ZoningBlockJob(step, grid, blockSize, candidates) { Combine = CombineSpec.Read(r) };
+            case CombineStep:
+                return new ZoningBlockJob(step, grid, blockSize, candidates) { Combine = CombineSpec.Read(r) };
+            case RiskStep:
+                return new ZoningBlockJob(step, grid, blockSize, candidates) { Risk = RiskSpec.Read(r) };
+            case CensusStep:
+                return new ZoningBlockJob(step, grid, blockSize, candidates) { Census = CensusSpec.Read(r) };
         }
 
         var model = RiskModel.Parse(r.ReadString());
         var wkb = new WKBReader();
-        var extent = wkb.Read(r.ReadBytes(r.ReadInt32()));
+        var extent = StreamedBlocksIo.ReadGeometry(r, wkb);
         var inputs = new List<(IReadOnlyList<BurnFeature>?, string?)>();
         for (var j = 0; j < model.Factors.Count; j++)
         {
@@ -226,7 +280,7 @@ public sealed class ZoningBlockJob
             var features = new BurnFeature[r.ReadInt32()];
             for (var i = 0; i < features.Length; i++)
             {
-                var geometry = wkb.Read(r.ReadBytes(r.ReadInt32()));
+                var geometry = StreamedBlocksIo.ReadGeometry(r, wkb);
                 var rank = r.ReadInt32();
                 var key = r.ReadBoolean() ? r.ReadString() : null;
                 features[i] = new BurnFeature(geometry, rank, key, r.ReadDouble());
@@ -241,11 +295,8 @@ public sealed class ZoningBlockJob
     private void WriteFactorInputs(BinaryWriter w)
     {
         w.Write(Model!.ToJson());
-        // WKB keeps every coordinate's double exactly, so a worker burns the same cells.
         var wkb = new WKBWriter();
-        var extent = wkb.Write(Extent!);
-        w.Write(extent.Length);
-        w.Write(extent);
+        StreamedBlocksIo.Write(w, wkb, Extent!);
         foreach (var (features, raster) in FactorInputs!)
         {
             w.Write(raster is not null);
@@ -258,9 +309,7 @@ public sealed class ZoningBlockJob
             w.Write(features!.Count);
             foreach (var f in features)
             {
-                var geometry = wkb.Write(f.Geometry);
-                w.Write(geometry.Length);
-                w.Write(geometry);
+                StreamedBlocksIo.Write(w, wkb, f.Geometry);
                 w.Write(f.SurveyRank);
                 w.Write(f.Key is not null);
                 if (f.Key is not null)

@@ -58,9 +58,11 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         var last = blockSteps[^1];
         Assert.Equal(last.Total, last.Done);
         Assert.True(blockSteps.SelectMany(b => b.PerWorker.Keys).Distinct().Count() >= 2, "the block steps ran on one silo only");
-        // The factor and combine passes ran on the silos too, not only the grade jobs.
+        // The factor, combine, risk and census passes ran on the silos too, not only the grade jobs.
         Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.FactorsStep);
         Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.CombineStep);
+        Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.RiskStep);
+        Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.CensusStep);
         // The run's block storage was in the shared raster folder and went with the run; so did the grade jobs' folders.
         ZoningRuns.AssertNoScratchLeft(_rasters.Path);
         await ZoningRuns.AssertNothingHalfPublishedAsync(store, _store.Path, whole, here, clustered);

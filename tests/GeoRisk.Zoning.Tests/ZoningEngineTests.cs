@@ -296,7 +296,7 @@ public class ZoningEngineTests
     [InlineData(23, CombinationMethod.InformationValue)]
     public void Streamed_BlockPassesAsSerializedJobs_EqualsWholeGridRun(int blockSize, CombinationMethod method)
     {
-        // The factor and combine passes handed to a block runner as a cluster's workers get them: each job through its bytes, the
+        // The factor, combine, census and risk passes handed to a block runner as a cluster's workers get them: each job through its bytes, the
         // DEM opened from the block storage by its name. Everything must still be the whole-grid run's.
         var (model, inputs) = RichScenario(method, minimumCells: 8);
         var whole = ZoningEngine.Run(model, inputs);
@@ -315,7 +315,10 @@ public class ZoningEngineTests
 
         var streamed = ZoningEngine.Run(model, inputs, new RasterOptions { BlockSize = blockSize, MaxDegreeOfParallelism = 2 }, ports: new ZoningPorts { Sink = sink, Blocks = runner });
 
-        Assert.Equal([ZoningBlockJob.FactorsStep, ZoningBlockJob.CombineStep], runner.Passes);
+        Assert.Equal(
+            [ZoningBlockJob.FactorsStep, ZoningBlockJob.CombineStep, ZoningBlockJob.CensusStep, ZoningBlockJob.CensusStep, ZoningBlockJob.RiskStep,
+                ZoningBlockJob.CensusStep],
+            runner.Passes);
         Assert.Equal(3, runner.GradeJobs);
         AssertSameRun(whole, streamed, sink);
         Assert.Equal(whole.ExposedValue!.Data, sink.Exposed!.Data);
