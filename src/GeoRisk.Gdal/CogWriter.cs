@@ -70,8 +70,11 @@ public static class CogWriter
         }
         finally
         {
-            File.Delete(scratch);
-            File.Delete(scratch + ".aux.xml");
+            // Only what is there: File.Delete throws when the folder is missing, which would hide GDAL's own error.
+            foreach (var file in new[] { scratch, scratch + ".aux.xml" }.Where(File.Exists))
+            {
+                File.Delete(file);
+            }
         }
     }
 

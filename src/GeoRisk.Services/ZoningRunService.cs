@@ -130,11 +130,17 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             await Task.Run(() => rasters.FactorClasses(result.FactorClasses), cancellationToken);
             timings["factors.write"] = Math.Round(writeWatch.Elapsed.TotalSeconds, 3);
         }
+        var cellsSha256 = rasters.CellsSha256(); // waits for the COGs still being written
+        if (rasters.BackgroundWriteSeconds > 0)
+        {
+            timings["write.background"] = Math.Round(rasters.BackgroundWriteSeconds, 3);
+        }
+
         var record = ZoningRunRecord.Of(model, run.GridRecord, run.Records, run.Ranks, result, products) with
         {
             FloodScenarios = floodRows,
             Timings = timings,
-            CellsSha256 = rasters.CellsSha256(),
+            CellsSha256 = cellsSha256,
         };
         var zones = result.Products.SelectMany(p => p.Zones).Select(z => ZoneFeature(z, model.Classification.Grades, crs.ToStorage)).ToList();
         var info = await store.PublishZoningRunAsync(
@@ -380,7 +386,10 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 /// product's float index), and the SHA-256 of their cells in the record's fixed order: each product's index and grade,
 /// E·V, then the factor classes by id. A streamed run (a block size, docs/SCALE.md) writes its block rasters to
 /// <see cref="Blocks"/>, a folder under the staging area, and hands them over as window sources: each COG is then written
-/// strip by strip, never as a whole grid. Staged files not published and the block folder are deleted on dispose.
+/// strip by strip, never as a whole grid, one after another in the order handed over but in the background, so a product's
+/// COGs are written while the next pass runs (on a cluster the client is otherwise idle then); <see cref="Staged"/> and
+/// <see cref="CellsSha256"/> wait for them and rethrow the first write that failed. Staged files not published and the
+/// block folder are deleted on dispose, after the writes still running.
 /// </summary>
 /// <param name="blockRoot">Where the block folder goes instead (a cluster's shared raster folder, where its workers read and write blocks).</param>
 internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades, string? blockRoot = null) : IZoningBlockSink, IDisposable
@@ -393,8 +402,19 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
     private readonly List<IDisposable> _owned = [];
     private string? _blockFolder;
     private BlockFileStorage? _blocks;
+    private Task _writes = Task.CompletedTask;
 
-    public IReadOnlyDictionary<string, string> Staged => _staged;
+    /// <summary>Seconds spent writing COGs in the background (a streamed run's), read after <see cref="CellsSha256"/>.</summary>
+    public double BackgroundWriteSeconds { get; private set; }
+
+    public IReadOnlyDictionary<string, string> Staged
+    {
+        get
+        {
+            _writes.GetAwaiter().GetResult();
+            return _staged;
+        }
+    }
 
     public IBlockStorage Blocks
     {
@@ -435,11 +455,11 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         _cells.AppendData(grade.Data);
     }
 
-    public void Product(ZoningProduct product, IRasterWindowSource index, IRasterWindowSource grade)
+    public void Product(ZoningProduct product, IRasterWindowSource index, IRasterWindowSource grade) => InBackground(() =>
     {
         _staged[ZoningRunRecord.IndexRaster(product)] = Stage(p => WriteFloats(p, index));
         _staged[ZoningRunRecord.GradeRaster(product)] = Stage(p => WriteBytes(p, grade, 0, ZoningExport.GradeCategories(grades, product), nanAs: 0));
-    }
+    });
 
     public void ExposedValue(RasterBuffer<float> exposedValue)
     {
@@ -447,7 +467,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         _cells.AppendData(MemoryMarshal.AsBytes(exposedValue.Data.AsSpan()));
     }
 
-    public void ExposedValue(IRasterWindowSource exposedValue) => _staged["exposed-value"] = Stage(p => WriteFloats(p, exposedValue));
+    public void ExposedValue(IRasterWindowSource exposedValue) => InBackground(() => _staged["exposed-value"] = Stage(p => WriteFloats(p, exposedValue)));
 
     public void FactorClasses(IReadOnlyDictionary<string, RasterBuffer<byte>> factorClasses)
     {
@@ -462,20 +482,33 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         }
     }
 
-    public void FactorClasses(IReadOnlyDictionary<string, IRasterWindowSource> classes)
+    public void FactorClasses(IReadOnlyDictionary<string, IRasterWindowSource> classes) => InBackground(() =>
     {
         // Written and hashed in id order: the order the whole-grid variant hashes them in.
         foreach (var (id, source) in classes.OrderBy(f => f.Key, StringComparer.Ordinal))
         {
             _staged["factor-" + id] = Stage(p => WriteBytes(p, source, ZoningEngine.OutsideExtent, null, nanAs: ZoningEngine.OutsideExtent));
         }
-    }
+    });
 
-    /// <summary>SHA-256 over the cells of every output raster, in a fixed order (for determinism checks).</summary>
-    public string CellsSha256() => Convert.ToHexStringLower(_cells.GetHashAndReset());
+    /// <summary>SHA-256 over the cells of every output raster, in a fixed order (for determinism checks), once every write is done.</summary>
+    public string CellsSha256()
+    {
+        _writes.GetAwaiter().GetResult();
+        return Convert.ToHexStringLower(_cells.GetHashAndReset());
+    }
 
     public void Dispose()
     {
+        try
+        {
+            _writes.GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            // The run already failed (or is failing) with this error where it waited for the writes; here only the files go.
+        }
+
         foreach (var file in _staged.Values.SelectMany(f => new[] { f, f + RasterSidecars.Pam }).Where(File.Exists))
         {
             File.Delete(file);
@@ -518,6 +551,24 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
 
             _cells.AppendData(cells);
         }, noData, categorical: true, categories);
+    }
+
+    /// <summary>Queues a write after the ones handed over before (the cells are hashed in that order); a failed write fails every later one.</summary>
+    private void InBackground(Action write)
+    {
+        if (_writes.IsFaulted)
+        {
+            _writes.GetAwaiter().GetResult(); // fail the run now rather than after its remaining passes
+        }
+
+        var before = _writes;
+        _writes = Task.Run(async () =>
+        {
+            await before;
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            write();
+            BackgroundWriteSeconds += watch.Elapsed.TotalSeconds;
+        });
     }
 
     private string Stage(Action<string> write)

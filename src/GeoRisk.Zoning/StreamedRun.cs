@@ -64,11 +64,9 @@ internal static class StreamedRun
             run.Lap("risk.exposure");
             products.Add(Product(run, sink, layout, ZoningProduct.Risk, risk, points, candidates, zoneIds));
             sink.ExposedValue(storage.Open(ExposedValueRaster));
-            run.Lap("exposed-value.write");
         }
 
         sink.FactorClasses(model.Factors.ToDictionary(f => f.Id, f => storage.Open(FactorRaster(f.Id)), StringComparer.Ordinal));
-        run.Lap("factors.write");
         return new ZoningResult
         {
             Grid = grid,
@@ -307,7 +305,6 @@ internal static class StreamedRun
         };
         run.Lap($"{name}.census");
         sink.Product(product, storage.Open(index.Raster), storage.Open(job.Grade));
-        run.Lap($"{name}.write");
         return result;
     }
 

@@ -347,6 +347,60 @@ public sealed class BlockwiseZoningRunTests(LoadedStoreFixture fixture)
         Assert.NotEmpty(whole.Record.Products[0].Exposure);
         await SameRun.AssertAsync(store, whole, blocked);
     }
+
+    [Fact]
+    public async Task Run_Streamed_CogWriteFailsInTheBackground_RunFailsAndTheCurrentRunStays()
+    {
+        var model = LoadedStoreFixture.DefaultModel(1000);
+        var (store, dir) = await fixture.CopyAsync();
+        using var _ = dir;
+        await using var __ = store;
+        var first = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { BlockSize = 32 });
+
+        // A streamed run writes its COGs in the background while its next passes run; here every COG's folder is missing.
+        var failing = UnwritableCogs.Wrap(store, Path.Combine(dir.Path, "no-such-folder"));
+        await Assert.ThrowsAsync<GeoRisk.Gdal.GdalException>(
+            () => new ZoningRunService(failing).RunAsync(model, new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 32 }));
+
+        var runs = await store.ListZoningRunsAsync();
+        Assert.Equal([first.Run.Id], runs.Select(r => r.Id));
+        Assert.Equal(first.Run.Id, (await store.GetZoningRunAsync(null))!.Id);
+        Assert.All(first.Run.Rasters.Values, path => Assert.True(File.Exists(path), path));
+        Assert.False(Directory.Exists(Path.Combine(dir.Path, "no-such-folder")));
+    }
+
+    /// <summary>The store, but every staged COG path (".tif") in a folder that does not exist, so GDAL cannot create it.</summary>
+    public class UnwritableCogs : System.Reflection.DispatchProxy
+    {
+        private IGeoRiskStore _inner = null!;
+        private string _missing = null!;
+
+        public static IGeoRiskStore Wrap(IGeoRiskStore inner, string missingFolder)
+        {
+            var proxy = Create<IGeoRiskStore, UnwritableCogs>();
+            ((UnwritableCogs)(object)proxy)._inner = inner;
+            ((UnwritableCogs)(object)proxy)._missing = missingFolder;
+            return proxy;
+        }
+
+        protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
+        {
+            if (targetMethod!.Name == nameof(IGeoRiskStore.CreateStagingPath) && args![0] is ".tif")
+            {
+                return Path.Combine(_missing, Guid.NewGuid().ToString("N") + ".tif");
+            }
+
+            try
+            {
+                return targetMethod.Invoke(_inner, args);
+            }
+            catch (System.Reflection.TargetInvocationException e) when (e.InnerException is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException);
+                throw;
+            }
+        }
+    }
 }
 
 /// <summary>Two runs' results compared as a reader sees them.</summary>
