@@ -383,13 +383,12 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 
 /// <summary>
 /// The run's rasters as COGs in the store's staging area, written as the engine hands them over (so it can let go of each
-/// product's float index), and the SHA-256 of their cells in the record's fixed order: each product's index and grade,
-/// E·V, then the factor classes by id. A streamed run (a block size, docs/SCALE.md) writes its block rasters to
-/// <see cref="Blocks"/>, a folder under the staging area, and hands them over as window sources: each COG is then written
-/// strip by strip, never as a whole grid, one after another in the order handed over but in the background, so a product's
-/// COGs are written while the next pass runs (on a cluster the client is otherwise idle then); <see cref="Staged"/> and
-/// <see cref="CellsSha256"/> wait for them and rethrow the first write that failed. Staged files not published and the
-/// block folder are deleted on dispose, after the writes still running.
+/// product's float index), and the SHA-256 of their cells. A streamed run (a block size, docs/SCALE.md) writes its block rasters
+/// to <see cref="Blocks"/>, a folder under the staging area, and hands each over as a window source once its blocks are final:
+/// each COG is then written strip by strip, never as a whole grid, one after another in the background, so the COGs are written
+/// while the next passes run (on a cluster the client is otherwise idle then); <see cref="Staged"/> and <see cref="CellsSha256"/>
+/// wait for them and rethrow the first write that failed. Staged files not published and the block folder are deleted on
+/// dispose, after the writes still running.
 /// </summary>
 /// <param name="blockRoot">Where the block folder goes instead (a cluster's shared raster folder, where its workers read and write blocks).</param>
 internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades, string? blockRoot = null) : IZoningBlockSink, IDisposable
@@ -397,8 +396,11 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
     /// <summary>Rows per strip when a COG is written from block storage.</summary>
     private const int StripRows = 256;
 
-    private readonly IncrementalHash _cells = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private const string ExposedValueRaster = "exposed-value";
+
+    private readonly Lock _gate = new();
     private readonly Dictionary<string, string> _staged = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, byte[]> _digests = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _owned = [];
     private string? _blockFolder;
     private BlockFileStorage? _blocks;
@@ -447,55 +449,71 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
 
     public void Product(ZoningProduct product, RasterBuffer<float> index, RasterBuffer<byte> grade)
     {
-        _staged[ZoningRunRecord.IndexRaster(product)] = Stage(p => CogWriter.Write(p, grid, index, double.NaN, categorical: false));
+        Stage(ZoningRunRecord.IndexRaster(product), p =>
+        {
+            CogWriter.Write(p, grid, index, double.NaN, categorical: false);
+            return SHA256.HashData(MemoryMarshal.AsBytes(index.Data.AsSpan()));
+        });
         // The stored grade COG carries the legend colours and census terms, so GDAL and QGIS show it as the export does.
-        _staged[ZoningRunRecord.GradeRaster(product)] = Stage(p => CogWriter.Write(p, grid, grade, 0, categorical: true,
-            ZoningExport.GradeCategories(grades, product)));
-        _cells.AppendData(MemoryMarshal.AsBytes(index.Data.AsSpan()));
-        _cells.AppendData(grade.Data);
+        Stage(ZoningRunRecord.GradeRaster(product), p =>
+        {
+            CogWriter.Write(p, grid, grade, 0, categorical: true, ZoningExport.GradeCategories(grades, product));
+            return SHA256.HashData(grade.Data);
+        });
     }
 
     public void Product(ZoningProduct product, IRasterWindowSource index, IRasterWindowSource grade) => InBackground(() =>
     {
-        _staged[ZoningRunRecord.IndexRaster(product)] = Stage(p => WriteFloats(p, index));
-        _staged[ZoningRunRecord.GradeRaster(product)] = Stage(p => WriteBytes(p, grade, 0, ZoningExport.GradeCategories(grades, product), nanAs: 0));
+        Stage(ZoningRunRecord.IndexRaster(product), p => WriteFloats(p, index));
+        Stage(ZoningRunRecord.GradeRaster(product), p => WriteBytes(p, grade, 0, ZoningExport.GradeCategories(grades, product), nanAs: 0));
     });
 
-    public void ExposedValue(RasterBuffer<float> exposedValue)
+    public void ExposedValue(RasterBuffer<float> exposedValue) => Stage(ExposedValueRaster, p =>
     {
-        _staged["exposed-value"] = Stage(p => CogWriter.Write(p, grid, exposedValue, double.NaN, categorical: false));
-        _cells.AppendData(MemoryMarshal.AsBytes(exposedValue.Data.AsSpan()));
-    }
+        CogWriter.Write(p, grid, exposedValue, double.NaN, categorical: false);
+        return SHA256.HashData(MemoryMarshal.AsBytes(exposedValue.Data.AsSpan()));
+    });
 
-    public void ExposedValue(IRasterWindowSource exposedValue) => InBackground(() => _staged["exposed-value"] = Stage(p => WriteFloats(p, exposedValue)));
+    public void ExposedValue(IRasterWindowSource exposedValue) => InBackground(() => Stage(ExposedValueRaster, p => WriteFloats(p, exposedValue)));
 
     public void FactorClasses(IReadOnlyDictionary<string, RasterBuffer<byte>> factorClasses)
     {
         foreach (var (id, classes) in factorClasses)
         {
-            _staged["factor-" + id] = Stage(p => CogWriter.Write(p, grid, classes, ZoningEngine.OutsideExtent, categorical: true));
-        }
-
-        foreach (var (_, classes) in factorClasses.OrderBy(f => f.Key, StringComparer.Ordinal))
-        {
-            _cells.AppendData(classes.Data);
+            Stage("factor-" + id, p =>
+            {
+                CogWriter.Write(p, grid, classes, ZoningEngine.OutsideExtent, categorical: true);
+                return SHA256.HashData(classes.Data);
+            });
         }
     }
 
     public void FactorClasses(IReadOnlyDictionary<string, IRasterWindowSource> classes) => InBackground(() =>
     {
-        // Written and hashed in id order: the order the whole-grid variant hashes them in.
-        foreach (var (id, source) in classes.OrderBy(f => f.Key, StringComparer.Ordinal))
+        foreach (var (id, source) in classes)
         {
-            _staged["factor-" + id] = Stage(p => WriteBytes(p, source, ZoningEngine.OutsideExtent, null, nanAs: ZoningEngine.OutsideExtent));
+            Stage("factor-" + id, p => WriteBytes(p, source, ZoningEngine.OutsideExtent, null, nanAs: ZoningEngine.OutsideExtent));
         }
     });
 
-    /// <summary>SHA-256 over the cells of every output raster, in a fixed order (for determinism checks), once every write is done.</summary>
+    /// <summary>
+    /// For determinism checks, once every write is done: the SHA-256 over the SHA-256s of each output raster's cells (row order;
+    /// indexes and E·V as 32-bit floats, grades and classes as bytes), in a fixed order whatever order they were written in:
+    /// each product's index and grade in product order, E·V, then the factor classes by id.
+    /// </summary>
     public string CellsSha256()
     {
         _writes.GetAwaiter().GetResult();
-        return Convert.ToHexStringLower(_cells.GetHashAndReset());
+        var order = Enum.GetValues<ZoningProduct>().SelectMany(p => new[] { ZoningRunRecord.IndexRaster(p), ZoningRunRecord.GradeRaster(p) })
+            .Append(ExposedValueRaster)
+            .Concat(_digests.Keys.Where(k => k.StartsWith("factor-", StringComparison.Ordinal)).Order(StringComparer.Ordinal));
+        using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var name in order.Where(_digests.ContainsKey))
+        {
+            all.AppendData(_digests[name]);
+        }
+
+        return Convert.ToHexStringLower(all.GetHashAndReset());
     }
 
     public void Dispose()
@@ -524,21 +542,24 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         {
             Directory.Delete(_blockFolder, recursive: true);
         }
-
-        _cells.Dispose();
     }
 
-    /// <summary>A float raster from block storage as a COG, strip by strip, its cells hashed in row order (as the whole grid's are).</summary>
-    private void WriteFloats(string path, IRasterWindowSource source) =>
+    /// <summary>A float raster from block storage as a COG, strip by strip; returns the SHA-256 of its cells in row order (as the whole grid's are hashed).</summary>
+    private byte[] WriteFloats(string path, IRasterWindowSource source)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         CogWriter.WriteStrips<float>(path, grid, StripRows, (y, rows, cells) =>
         {
             source.ReadWindow(0, y, grid.Width, rows, cells);
-            _cells.AppendData(MemoryMarshal.AsBytes(cells));
+            hash.AppendData(MemoryMarshal.AsBytes(cells));
         }, double.NaN, categorical: false);
+        return hash.GetHashAndReset();
+    }
 
-    /// <summary>A class raster (stored as floats, NaN where nothing was written) as a Byte COG, strip by strip, hashed as bytes.</summary>
-    private void WriteBytes(string path, IRasterWindowSource source, double noData, RasterCategories? categories, byte nanAs)
+    /// <summary>A class raster (stored as floats, NaN where nothing was written) as a Byte COG, strip by strip; returns the SHA-256 of its bytes.</summary>
+    private byte[] WriteBytes(string path, IRasterWindowSource source, double noData, RasterCategories? categories, byte nanAs)
     {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var floats = new float[(long)grid.Width * Math.Min(StripRows, grid.Height)];
         CogWriter.WriteStrips<byte>(path, grid, StripRows, (y, rows, cells) =>
         {
@@ -549,11 +570,12 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
                 cells[i] = float.IsNaN(values[i]) ? nanAs : (byte)values[i];
             }
 
-            _cells.AppendData(cells);
+            hash.AppendData(cells);
         }, noData, categorical: true, categories);
+        return hash.GetHashAndReset();
     }
 
-    /// <summary>Queues a write after the ones handed over before (the cells are hashed in that order); a failed write fails every later one.</summary>
+    /// <summary>Queues a write after the ones handed over before; a failed write fails every later one.</summary>
     private void InBackground(Action write)
     {
         if (_writes.IsFaulted)
@@ -571,10 +593,19 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         });
     }
 
-    private string Stage(Action<string> write)
+    /// <summary>Writes one raster to a new staging path; <paramref name="write"/> returns the SHA-256 of its cells.</summary>
+    private void Stage(string name, Func<string, byte[]> write)
     {
         var path = store.CreateStagingPath(".tif");
-        write(path);
-        return path;
+        lock (_gate)
+        {
+            _staged[name] = path; // before the write: a half-written file is deleted on dispose too
+        }
+
+        var digest = write(path);
+        lock (_gate)
+        {
+            _digests[name] = digest;
+        }
     }
 }

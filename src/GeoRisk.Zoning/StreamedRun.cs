@@ -37,6 +37,8 @@ internal static class StreamedRun
 
         run.Report("extent mask and factors");
         var factors = FactorPass(run, layout, storage, candidates, recipes);
+        // The factor blocks are final: the sink may write their COGs while the next passes run.
+        sink.FactorClasses(model.Factors.ToDictionary(f => f.Id, f => storage.Open(FactorRaster(f.Id)), StringComparer.Ordinal));
         run.Lap("factors");
 
         var points = PointCells.Of(run.Inputs.HazardPoints, grid, cell => factors.InExtent.Contains(cell), model.Validation.HoldOutFraction);
@@ -61,12 +63,11 @@ internal static class StreamedRun
         {
             run.Report("risk: exposure × vulnerability");
             var risk = RiskPass(run, layout, storage, candidates, combined.Hazard);
+            sink.ExposedValue(storage.Open(ExposedValueRaster));
             run.Lap("risk.exposure");
             products.Add(Product(run, sink, layout, ZoningProduct.Risk, risk, points, candidates, zoneIds));
-            sink.ExposedValue(storage.Open(ExposedValueRaster));
         }
 
-        sink.FactorClasses(model.Factors.ToDictionary(f => f.Id, f => storage.Open(FactorRaster(f.Id)), StringComparer.Ordinal));
         return new ZoningResult
         {
             Grid = grid,

@@ -21,7 +21,9 @@ public interface IZoningRasterSink
 /// A raster sink that also gives the run block storage (on disk, outside the engine: the service's staging folder, or the
 /// <see cref="IBlockGradeRunner.BlockFolder"/> of a cluster), so a run with a block size streams (docs/SCALE.md "streamed
 /// run"): the extent mask, factor classes and indexes are computed per block and written to <see cref="Blocks"/>, never held
-/// as whole grids, and the finished rasters are handed over as window sources to be written block by block. Called in the order of <see cref="IZoningRasterSink"/>, then the factor classes.
+/// as whole grids, and each raster is handed over as a window source once its blocks are final (the factor classes after the
+/// factor pass, E·V after the risk pass, a product's index and grade after its census), to be written block by block while
+/// the run goes on; the sources stay readable until the sink is disposed.
 /// </summary>
 public interface IZoningBlockSink : IZoningRasterSink
 {
