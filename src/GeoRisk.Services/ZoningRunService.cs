@@ -124,18 +124,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
         };
 
         progress?.Report(new ZoningProgress("writing", 0.97));
-        if (result.FactorClasses.Count > 0) // a whole-grid run's; a streamed run wrote them from its blocks ("factors.write")
-        {
-            var writeWatch = System.Diagnostics.Stopwatch.StartNew();
-            await Task.Run(() => rasters.FactorClasses(result.FactorClasses), cancellationToken);
-            timings["factors.write"] = Math.Round(writeWatch.Elapsed.TotalSeconds, 3);
-        }
-        var cellsSha256 = rasters.CellsSha256(); // waits for the COGs still being written
-        if (rasters.BackgroundWriteSeconds > 0)
-        {
-            timings["write.background"] = Math.Round(rasters.BackgroundWriteSeconds, 3);
-        }
-
+        var cellsSha256 = await FinishRastersAsync(rasters, result, timings, cancellationToken);
         var record = ZoningRunRecord.Of(model, run.GridRecord, run.Records, run.Ranks, result, products) with
         {
             FloodScenarios = floodRows,
@@ -147,6 +136,29 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             new ZoningRunPublication(runKey, model.Name, model.Hash, record.ToJson(), rasters.Staged), zones, cancellationToken);
         progress?.Report(new ZoningProgress("published", 1));
         return new ZoningRunOutcome(info, record, Reused: false);
+    }
+
+    /// <summary>
+    /// The factor classes of a whole-grid run written (a streamed run handed them over after its factor pass), every COG still
+    /// being written in the background waited for; returns the cells hash and times the writing into <paramref name="timings"/>.
+    /// </summary>
+    private static async Task<string> FinishRastersAsync(
+        StagedRunRasters rasters, ZoningResult result, Dictionary<string, double> timings, CancellationToken cancellationToken)
+    {
+        if (result.FactorClasses.Count > 0)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await Task.Run(() => rasters.FactorClasses(result.FactorClasses), cancellationToken);
+            timings["factors.write"] = Math.Round(watch.Elapsed.TotalSeconds, 3);
+        }
+
+        var cellsSha256 = await Task.Run(rasters.CellsSha256, cancellationToken);
+        if (rasters.BackgroundWriteSeconds > 0)
+        {
+            timings["write.background"] = Math.Round(rasters.BackgroundWriteSeconds, 3);
+        }
+
+        return cellsSha256;
     }
 
     /// <summary>The stored zone: its polygon in CGCS2000 lon/lat and its attributes as the tiles, OGC API and clients read them.</summary>

@@ -140,28 +140,18 @@ public sealed class ZoningBlockJob
         return bytes.ToArray();
     }
 
-    internal static FactorBlock ReadFactors(byte[] bytes)
-    {
-        using var r = new BinaryReader(new MemoryStream(bytes));
-        return FactorBlock.Read(r);
-    }
+    internal static FactorBlock ReadFactors(byte[] bytes) => Read(bytes, FactorBlock.Read);
 
-    internal static CombineBlock ReadCombine(byte[] bytes)
-    {
-        using var r = new BinaryReader(new MemoryStream(bytes));
-        return CombineBlock.Read(r);
-    }
+    internal static CombineBlock ReadCombine(byte[] bytes) => Read(bytes, CombineBlock.Read);
 
-    internal static IndexBlock ReadIndex(byte[] bytes)
-    {
-        using var r = new BinaryReader(new MemoryStream(bytes));
-        return IndexBlock.Read(r);
-    }
+    internal static IndexBlock ReadIndex(byte[] bytes) => Read(bytes, IndexBlock.Read);
 
-    internal static CensusBlock ReadCensus(byte[] bytes)
+    internal static CensusBlock ReadCensus(byte[] bytes) => Read(bytes, CensusBlock.Read);
+
+    private static T Read<T>(byte[] bytes, Func<BinaryReader, T> read)
     {
         using var r = new BinaryReader(new MemoryStream(bytes));
-        return CensusBlock.Read(r);
+        return read(r);
     }
 
     /// <summary>The risk pass's population units and buildings sorted to their blocks, once per job.</summary>
