@@ -8,9 +8,9 @@ namespace GeoRisk.Cluster;
 
 /// <summary>
 /// A streamed zoning run's block passes on the cluster (docs/SCALE.md), each a coordinator grain handing the blocks to the workers:
-/// the factor and combine passes (<see cref="RunBlocks"/>) and each product's grade job (classify with the product's fixed breaks,
-/// minimum mapping unit, polygonize). The run keeps its block storage in the shared raster folder (<see cref="BlockFolder"/>): the
-/// workers read their inputs there and write the factor and index blocks into it; the grade blocks they write are moved into it.
+/// the factor, combine, risk and census passes (<see cref="RunBlocks"/>) and each product's grade job (classify with the product's
+/// fixed breaks, minimum mapping unit, polygonize). The run keeps its block storage in the shared raster folder (<see cref="BlockFolder"/>):
+/// the workers read their inputs there and write the factor, index and E·V blocks into it; the grade blocks they write are moved into it.
 /// </summary>
 /// <param name="rasterDirectory">The shared raster folder, as the workers' <c>--raster-dir</c>.</param>
 /// <param name="parallelism">Blocks in flight across the cluster.</param>

@@ -55,13 +55,15 @@ public sealed class WorkerContext : IDisposable
 
     /// <summary>
     /// A zoning pass's job (read once per silo from its file in the shared folder; it carries the run's features) and the run's block
-    /// storage it reads and writes. Kept while the job file exists: the client deletes it once the pass is over, and the pass is then
-    /// let go of here (never one still running, as a cache of a fixed size might).
+    /// storage it reads and writes. Kept while the job file exists: the client deletes it once the pass is over, and the pass is let
+    /// go of at the next pass this silo gets (never one still running, as a cache of a fixed size might). The paths are checked
+    /// before anything is kept, and a job that failed to load is not kept, so one bad task never spoils later passes.
     /// </summary>
     public (ZoningBlockJob Job, BlockFileStorage Storage) ZoningPass(byte[] task)
     {
         var pass = ZoningPassTask.FromBytes(task);
-        foreach (var over in _passes.Keys.Where(k => k != pass.JobFile && !File.Exists(Inside(k))).ToList())
+        var (jobFile, blockFolder) = (Inside(pass.JobFile), Inside(pass.BlockFolder));
+        foreach (var over in _passes.Keys.Where(k => k != pass.JobFile && !File.Exists(Path.Combine(RasterDirectory, k))).ToList())
         {
             if (_passes.TryRemove(over, out var done) && done.IsValueCreated)
             {
@@ -69,11 +71,17 @@ public sealed class WorkerContext : IDisposable
             }
         }
 
-        return _passes.GetOrAdd(pass.JobFile, _ => new Lazy<(ZoningBlockJob, BlockFileStorage)>(() =>
+        var entry = _passes.GetOrAdd(pass.JobFile, _ => new Lazy<(ZoningBlockJob, BlockFileStorage)>(
+            () => (ZoningBlockJob.FromBytes(File.ReadAllBytes(jobFile)), new BlockFileStorage(blockFolder))));
+        try
         {
-            var job = ZoningBlockJob.FromBytes(File.ReadAllBytes(Inside(pass.JobFile)));
-            return (job, new BlockFileStorage(Inside(pass.BlockFolder)));
-        })).Value;
+            return entry.Value;
+        }
+        catch (Exception)
+        {
+            _passes.TryRemove(new KeyValuePair<string, Lazy<(ZoningBlockJob, BlockFileStorage)>>(pass.JobFile, entry));
+            throw;
+        }
     }
 
     /// <summary>A path the client named relative to the raster folder, refused when it leads outside it.</summary>

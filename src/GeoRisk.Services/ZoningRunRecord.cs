@@ -151,7 +151,10 @@ public sealed record ZoningRunRecord
 
     public required IncrementalStats Incremental { get; init; }
 
-    /// <summary>SHA-256 of the index, grade and factor rasters' cells (not the files), for determinism checks.</summary>
+    /// <summary>
+    /// For determinism checks: SHA-256 over the SHA-256s of the cells (not the files) of each index, grade, E·V and factor-class
+    /// raster in a fixed order (builds before 107fa08 hashed the cells themselves in that order, so their values differ).
+    /// </summary>
     public required string CellsSha256 { get; init; }
 
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)

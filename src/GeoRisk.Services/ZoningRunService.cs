@@ -77,7 +77,7 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
             return new ZoningRunOutcome(current, ZoningRunRecord.FromJson(current.RecordJson), Reused: true);
         }
 
-        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades, blocks?.BlockFolder);
+        using var rasters = new StagedRunRasters(store, run.Grid, model.Classification.Grades, blocks?.BlockFolder, cancellationToken);
         // A streamed run (a block size: docs/SCALE.md) reads its warped rasters and, when incremental, the previous run's factor
         // classes by windows from files.
         var streamed = request.BlockSize > 0;
@@ -403,7 +403,10 @@ public sealed class ZoningRunService(IGeoRiskStore store, IBlockGradeRunner? blo
 /// dispose, after the writes still running.
 /// </summary>
 /// <param name="blockRoot">Where the block folder goes instead (a cluster's shared raster folder, where its workers read and write blocks).</param>
-internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int grades, string? blockRoot = null) : IZoningBlockSink, IDisposable
+/// <param name="cancellationToken">The run's: a background write stops at its next strip, so a cancelled run is not kept waiting; so
+/// does one still queued when the sink is disposed (the run failed elsewhere) or after a write failed.</param>
+internal sealed class StagedRunRasters(
+    IGeoRiskStore store, GridSpec grid, int grades, string? blockRoot = null, CancellationToken cancellationToken = default) : IZoningBlockSink, IDisposable
 {
     /// <summary>Rows per strip when a COG is written from block storage.</summary>
     private const int StripRows = 256;
@@ -416,6 +419,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
     private readonly List<IDisposable> _owned = [];
     private string? _blockFolder;
     private BlockFileStorage? _blocks;
+    private readonly CancellationTokenSource _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
     private Task _writes = Task.CompletedTask;
 
     /// <summary>Seconds spent writing COGs in the background (a streamed run's), read after <see cref="CellsSha256"/>.</summary>
@@ -530,14 +534,17 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
 
     public void Dispose()
     {
+        _stop.Cancel(); // a published run's writes are all done; a failed run's are not wanted
         try
         {
             _writes.GetAwaiter().GetResult();
         }
         catch (Exception)
         {
-            // The run already failed (or is failing) with this error where it waited for the writes; here only the files go.
+            // The run failed: with this write's error where it waited for the writes, or with its own; here only the files go.
         }
+
+        _stop.Dispose();
 
         foreach (var file in _staged.Values.SelectMany(f => new[] { f, f + RasterSidecars.Pam }).Where(File.Exists))
         {
@@ -562,6 +569,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         CogWriter.WriteStrips<float>(path, grid, StripRows, (y, rows, cells) =>
         {
+            _stop.Token.ThrowIfCancellationRequested();
             source.ReadWindow(0, y, grid.Width, rows, cells);
             hash.AppendData(MemoryMarshal.AsBytes(cells));
         }, double.NaN, categorical: false);
@@ -575,6 +583,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         var floats = new float[(long)grid.Width * Math.Min(StripRows, grid.Height)];
         CogWriter.WriteStrips<byte>(path, grid, StripRows, (y, rows, cells) =>
         {
+            _stop.Token.ThrowIfCancellationRequested();
             var values = floats.AsSpan(0, cells.Length);
             source.ReadWindow(0, y, grid.Width, rows, values);
             for (var i = 0; i < cells.Length; i++)
@@ -590,7 +599,7 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
     /// <summary>Queues a write after the ones handed over before; a failed write fails every later one.</summary>
     private void InBackground(Action write)
     {
-        if (_writes.IsFaulted)
+        if (_writes is { IsCompleted: true, IsCompletedSuccessfully: false })
         {
             _writes.GetAwaiter().GetResult(); // fail the run now rather than after its remaining passes
         }
@@ -598,10 +607,18 @@ internal sealed class StagedRunRasters(IGeoRiskStore store, GridSpec grid, int g
         var before = _writes;
         _writes = Task.Run(async () =>
         {
-            await before;
-            var watch = System.Diagnostics.Stopwatch.StartNew();
-            write();
-            BackgroundWriteSeconds += watch.Elapsed.TotalSeconds;
+            try
+            {
+                await before;
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                write();
+                BackgroundWriteSeconds += watch.Elapsed.TotalSeconds;
+            }
+            catch (Exception) when (!_stop.IsCancellationRequested)
+            {
+                await _stop.CancelAsync(); // the writes queued behind this one stop at their first strip
+                throw;
+            }
         });
     }
 

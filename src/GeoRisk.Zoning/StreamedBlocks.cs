@@ -228,7 +228,7 @@ internal sealed record CombineSpec(string[] FactorRasters, float[][] Tables, int
         var names = new string[r.ReadInt32()];
         for (var i = 0; i < names.Length; i++)
         {
-            names[i] = r.ReadString();
+            names[i] = StreamedBlocksIo.ReadName(r);
         }
 
         var tables = StreamedBlocksIo.ReadTables(r);
@@ -302,6 +302,18 @@ internal sealed record IndexBlock(long[] SampleCells, float[] SampleValues, floa
 /// <summary>Arrays in the block partials' binary form (a count, then the values).</summary>
 internal static class StreamedBlocksIo
 {
+    /// <summary>
+    /// A raster's name in the run's block storage, read from a job: a plain name (letters, digits, '.', '_', '-'; not "." or ".."),
+    /// so a job cannot make a worker read or write outside the run's block folder.
+    /// </summary>
+    public static string ReadName(BinaryReader r)
+    {
+        var name = r.ReadString();
+        return name.Length is > 0 and <= 128 && name is not ("." or "..") && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-')
+            ? name
+            : throw new InvalidDataException($"'{name}' is not a raster name of a run's block storage.");
+    }
+
     public static void Write(BinaryWriter w, long[] values)
     {
         w.Write(values.Length);

@@ -76,7 +76,8 @@ internal sealed record RiskSpec(
 
     public static RiskSpec Read(BinaryReader r)
     {
-        var (hazard, extent, min, range, sampleSize) = (r.ReadString(), r.ReadString(), r.ReadSingle(), r.ReadSingle(), r.ReadInt32());
+        var (hazard, extent) = (StreamedBlocksIo.ReadName(r), StreamedBlocksIo.ReadName(r));
+        var (min, range, sampleSize) = (r.ReadSingle(), r.ReadSingle(), r.ReadInt32());
         var (withoutBuildings, peopleWeight, floorAreaWeight) = (r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
         var wkb = new WKBReader();
         var population = new PopulationUnitInput[r.ReadInt32()];
@@ -195,7 +196,7 @@ internal sealed record CensusSpec(string Grade, int Grades, IReadOnlyList<AdminU
 
     public static CensusSpec Read(BinaryReader r)
     {
-        var (grade, grades) = (r.ReadString(), r.ReadInt32());
+        var (grade, grades) = (StreamedBlocksIo.ReadName(r), r.ReadInt32());
         var wkb = new WKBReader();
         AdminUnitInput[] Units()
         {

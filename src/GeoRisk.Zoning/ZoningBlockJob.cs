@@ -263,7 +263,7 @@ public sealed class ZoningBlockJob
         {
             if (r.ReadBoolean())
             {
-                inputs.Add((null, r.ReadString()));
+                inputs.Add((null, StreamedBlocksIo.ReadName(r)));
                 continue;
             }
 

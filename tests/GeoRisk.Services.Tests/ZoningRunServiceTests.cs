@@ -348,17 +348,21 @@ public sealed class BlockwiseZoningRunTests(LoadedStoreFixture fixture)
         await SameRun.AssertAsync(store, whole, blocked);
     }
 
-    [Fact]
-    public async Task Run_Streamed_CogWriteFailsInTheBackground_RunFailsAndTheCurrentRunStays()
+    [Theory]
+    [InlineData(1)] // the first COG: the first factor's classes, handed over after the factor pass
+    [InlineData(6)] // one written while the later passes run, after five were written
+    public async Task Run_Streamed_CogWriteFailsInTheBackground_RunFailsAndTheCurrentRunStays(int failingCog)
     {
         var model = LoadedStoreFixture.DefaultModel(1000);
         var (store, dir) = await fixture.CopyAsync();
         using var _ = dir;
         await using var __ = store;
         var first = await new ZoningRunService(store).RunAsync(model, new ZoningRunRequest { BlockSize = 32 });
+        var staging = Path.Combine(dir.Path, "staging");
+        var stagedBefore = Directory.EnumerateFileSystemEntries(staging).ToList();
 
-        // A streamed run writes its COGs in the background while its next passes run; here every COG's folder is missing.
-        var failing = UnwritableCogs.Wrap(store, Path.Combine(dir.Path, "no-such-folder"));
+        // A streamed run writes its COGs in the background while its next passes run; here one COG's folder is missing.
+        var failing = UnwritableCogs.Wrap(store, Path.Combine(dir.Path, "no-such-folder"), failingCog);
         await Assert.ThrowsAsync<GeoRisk.Gdal.GdalException>(
             () => new ZoningRunService(failing).RunAsync(model, new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 32 }));
 
@@ -367,25 +371,29 @@ public sealed class BlockwiseZoningRunTests(LoadedStoreFixture fixture)
         Assert.Equal(first.Run.Id, (await store.GetZoningRunAsync(null))!.Id);
         Assert.All(first.Run.Rasters.Values, path => Assert.True(File.Exists(path), path));
         Assert.False(Directory.Exists(Path.Combine(dir.Path, "no-such-folder")));
+        // The COGs written before the failure, the one half-written and the run's block folder are gone.
+        Assert.Equal(stagedBefore, Directory.EnumerateFileSystemEntries(staging).ToList());
     }
 
-    /// <summary>The store, but every staged COG path (".tif") in a folder that does not exist, so GDAL cannot create it.</summary>
+    /// <summary>The store, but the <c>failing</c>-th staged COG path (".tif") in a folder that does not exist, so GDAL cannot create it.</summary>
     public class UnwritableCogs : System.Reflection.DispatchProxy
     {
         private IGeoRiskStore _inner = null!;
         private string _missing = null!;
+        private int _failing;
+        private int _cogs;
 
-        public static IGeoRiskStore Wrap(IGeoRiskStore inner, string missingFolder)
+        public static IGeoRiskStore Wrap(IGeoRiskStore inner, string missingFolder, int failing)
         {
             var proxy = Create<IGeoRiskStore, UnwritableCogs>();
-            ((UnwritableCogs)(object)proxy)._inner = inner;
-            ((UnwritableCogs)(object)proxy)._missing = missingFolder;
+            var self = (UnwritableCogs)(object)proxy;
+            (self._inner, self._missing, self._failing) = (inner, missingFolder, failing);
             return proxy;
         }
 
         protected override object? Invoke(System.Reflection.MethodInfo? targetMethod, object?[]? args)
         {
-            if (targetMethod!.Name == nameof(IGeoRiskStore.CreateStagingPath) && args![0] is ".tif")
+            if (targetMethod!.Name == nameof(IGeoRiskStore.CreateStagingPath) && args![0] is ".tif" && Interlocked.Increment(ref _cogs) == _failing)
             {
                 return Path.Combine(_missing, Guid.NewGuid().ToString("N") + ".tif");
             }

@@ -332,6 +332,37 @@ public class ZoningEngineTests
         Assert.Contains("version 99", error.Message);
     }
 
+    [Theory]
+    [InlineData("../other-run.blocks/hazard-index")]
+    [InlineData("/etc/passwd")]
+    [InlineData("..")]
+    [InlineData("/vsicurl/http://example.com/x.tif")]
+    public void BlockJob_RasterNameOutsideTheBlockFolder_Refused(string raster)
+    {
+        // A combine job as a client writes it (ZoningBlockJob.ToBytes), naming a raster that is not a plain name in the run's block folder.
+        using var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes))
+        {
+            w.Write(2);
+            w.Write(ZoningBlockJob.CombineStep);
+            w.Write(10);
+            w.Write(10);
+            foreach (var v in new[] { 0.0, 30.0, 300.0, -30.0 })
+            {
+                w.Write(v);
+            }
+
+            w.Write("EPSG:4547");
+            w.Write(8);
+            w.Write(0); // no hazard-point cells
+            w.Write(1);
+            w.Write(raster);
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => ZoningBlockJob.FromBytes(bytes.ToArray()));
+        Assert.Contains("is not a raster name", error.Message);
+    }
+
     /// <summary>A block runner doing its work in this process, but each zoning pass only through the job's bytes (what a worker reads).</summary>
     private sealed class SerializingRunner : IBlockGradeRunner
     {
