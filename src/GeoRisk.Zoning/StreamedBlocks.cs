@@ -176,7 +176,7 @@ internal sealed record FactorBlock(long[][] Counts, long[] PointCells, byte[][] 
 
     public static FactorBlock Read(BinaryReader r)
     {
-        var counts = new long[r.ReadInt32()][];
+        var counts = new long[StreamedBlocksIo.ReadCount(r, 4)][];
         for (var j = 0; j < counts.Length; j++)
         {
             counts[j] = StreamedBlocksIo.ReadLongs(r);
@@ -188,7 +188,7 @@ internal sealed record FactorBlock(long[][] Counts, long[] PointCells, byte[][] 
         for (var p = 0; p < cells.Length; p++)
         {
             inExtent[p] = r.ReadBoolean();
-            classes[p] = r.ReadBytes(r.ReadInt32());
+            classes[p] = r.ReadBytes(StreamedBlocksIo.ReadCount(r, 1));
         }
 
         return new FactorBlock(counts, cells, classes, inExtent);
@@ -225,14 +225,14 @@ internal sealed record CombineSpec(string[] FactorRasters, float[][] Tables, int
 
     public static CombineSpec Read(BinaryReader r)
     {
-        var names = new string[r.ReadInt32()];
+        var names = new string[StreamedBlocksIo.ReadCount(r, 1)];
         for (var i = 0; i < names.Length; i++)
         {
             names[i] = StreamedBlocksIo.ReadName(r);
         }
 
         var tables = StreamedBlocksIo.ReadTables(r);
-        var susceptible = new int[r.ReadInt32()];
+        var susceptible = new int[StreamedBlocksIo.ReadCount(r, 4)];
         for (var i = 0; i < susceptible.Length; i++)
         {
             susceptible[i] = r.ReadInt32();
@@ -303,6 +303,19 @@ internal sealed record IndexBlock(long[] SampleCells, float[] SampleValues, floa
 internal static class StreamedBlocksIo
 {
     /// <summary>
+    /// A count read from a job or a block's partials, refused when what it counts (at least <paramref name="bytesEach"/> bytes each)
+    /// cannot fit in the bytes left: a damaged or hostile file fails clearly instead of making a worker allocate gigabytes.
+    /// </summary>
+    public static int ReadCount(BinaryReader r, int bytesEach)
+    {
+        var count = r.ReadInt32();
+        var left = r.BaseStream.Length - r.BaseStream.Position;
+        return count >= 0 && (long)count * bytesEach <= left
+            ? count
+            : throw new InvalidDataException($"A count of {count} with {left} bytes left: the zoning job or block result is damaged.");
+    }
+
+    /// <summary>
     /// A raster's name in the run's block storage, read from a job: a plain name (letters, digits, '.', '_', '-'; not "." or ".."),
     /// so a job cannot make a worker read or write outside the run's block folder.
     /// </summary>
@@ -359,11 +372,18 @@ internal static class StreamedBlocksIo
         w.Write(bytes);
     }
 
-    public static Geometry ReadGeometry(BinaryReader r, WKBReader wkb) => wkb.Read(r.ReadBytes(r.ReadInt32()));
+    public static Geometry ReadGeometry(BinaryReader r, WKBReader wkb) => wkb.Read(r.ReadBytes(ReadCount(r, 1)));
 
     public static long[,] ReadMatrix(BinaryReader r)
     {
-        var values = new long[r.ReadInt32(), r.ReadInt32()];
+        var (rows, columns) = (r.ReadInt32(), r.ReadInt32());
+        var left = r.BaseStream.Length - r.BaseStream.Position;
+        if (rows < 0 || columns < 0 || (long)rows * columns * 8 > left)
+        {
+            throw new InvalidDataException($"A {rows} × {columns} table with {left} bytes left: the block result is damaged.");
+        }
+
+        var values = new long[rows, columns];
         for (var a = 0; a < values.GetLength(0); a++)
         {
             for (var b = 0; b < values.GetLength(1); b++)
@@ -377,7 +397,7 @@ internal static class StreamedBlocksIo
 
     public static long[] ReadLongs(BinaryReader r)
     {
-        var values = new long[r.ReadInt32()];
+        var values = new long[ReadCount(r, 8)];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = r.ReadInt64();
@@ -388,7 +408,7 @@ internal static class StreamedBlocksIo
 
     public static float[] ReadFloats(BinaryReader r)
     {
-        var values = new float[r.ReadInt32()];
+        var values = new float[ReadCount(r, 4)];
         for (var i = 0; i < values.Length; i++)
         {
             values[i] = r.ReadSingle();
@@ -399,7 +419,7 @@ internal static class StreamedBlocksIo
 
     public static float[][] ReadTables(BinaryReader r)
     {
-        var tables = new float[r.ReadInt32()][];
+        var tables = new float[ReadCount(r, 4)][];
         for (var i = 0; i < tables.Length; i++)
         {
             tables[i] = ReadFloats(r);

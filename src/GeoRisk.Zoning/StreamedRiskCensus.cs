@@ -80,13 +80,13 @@ internal sealed record RiskSpec(
         var (min, range, sampleSize) = (r.ReadSingle(), r.ReadSingle(), r.ReadInt32());
         var (withoutBuildings, peopleWeight, floorAreaWeight) = (r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
         var wkb = new WKBReader();
-        var population = new PopulationUnitInput[r.ReadInt32()];
+        var population = new PopulationUnitInput[StreamedBlocksIo.ReadCount(r, 28)];
         for (var i = 0; i < population.Length; i++)
         {
             population[i] = new PopulationUnitInput(StreamedBlocksIo.ReadGeometry(r, wkb), r.ReadDouble(), r.ReadDouble(), r.ReadDouble());
         }
 
-        var buildings = new BuildingCell[r.ReadInt32()];
+        var buildings = new BuildingCell[StreamedBlocksIo.ReadCount(r, 24)];
         for (var i = 0; i < buildings.Length; i++)
         {
             buildings[i] = new BuildingCell(r.ReadInt64(), r.ReadDouble(), r.ReadDouble());
@@ -200,7 +200,7 @@ internal sealed record CensusSpec(string Grade, int Grades, IReadOnlyList<AdminU
         var wkb = new WKBReader();
         AdminUnitInput[] Units()
         {
-            var units = new AdminUnitInput[r.ReadInt32()];
+            var units = new AdminUnitInput[StreamedBlocksIo.ReadCount(r, 7)];
             for (var i = 0; i < units.Length; i++)
             {
                 var (code, name) = (r.ReadString(), r.ReadString());
@@ -238,6 +238,6 @@ internal sealed record CensusBlock(long[,] Units, long[,]? Townships, long[] Poi
         var units = StreamedBlocksIo.ReadMatrix(r);
         var townships = r.ReadBoolean() ? StreamedBlocksIo.ReadMatrix(r) : null;
         var cells = StreamedBlocksIo.ReadLongs(r);
-        return new CensusBlock(units, townships, cells, r.ReadBytes(r.ReadInt32()));
+        return new CensusBlock(units, townships, cells, r.ReadBytes(StreamedBlocksIo.ReadCount(r, 1)));
     }
 }

@@ -267,7 +267,7 @@ public sealed class ZoningBlockJob
                 continue;
             }
 
-            var features = new BurnFeature[r.ReadInt32()];
+            var features = new BurnFeature[StreamedBlocksIo.ReadCount(r, 21)];
             for (var i = 0; i < features.Length; i++)
             {
                 var geometry = StreamedBlocksIo.ReadGeometry(r, wkb);

@@ -363,6 +363,34 @@ public class ZoningEngineTests
         Assert.Contains("is not a raster name", error.Message);
     }
 
+    [Fact]
+    public void BlockJob_CountBeyondItsBytes_RefusedWithoutAllocating()
+    {
+        // A damaged census job: its first admin-unit count says two billion units in a file of a few dozen bytes.
+        using var bytes = new MemoryStream();
+        using (var w = new BinaryWriter(bytes))
+        {
+            w.Write(2);
+            w.Write(ZoningBlockJob.CensusStep);
+            w.Write(10);
+            w.Write(10);
+            foreach (var v in new[] { 0.0, 30.0, 300.0, -30.0 })
+            {
+                w.Write(v);
+            }
+
+            w.Write("EPSG:4547");
+            w.Write(8);
+            w.Write(0);
+            w.Write("hazard-grade");
+            w.Write(4);
+            w.Write(int.MaxValue);
+        }
+
+        var error = Assert.Throws<InvalidDataException>(() => ZoningBlockJob.FromBytes(bytes.ToArray()));
+        Assert.Contains("damaged", error.Message);
+    }
+
     /// <summary>A block runner doing its work in this process, but each zoning pass only through the job's bytes (what a worker reads).</summary>
     private sealed class SerializingRunner : IBlockGradeRunner
     {
