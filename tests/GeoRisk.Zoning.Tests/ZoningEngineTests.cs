@@ -343,18 +343,7 @@ public class ZoningEngineTests
         using var bytes = new MemoryStream();
         using (var w = new BinaryWriter(bytes))
         {
-            w.Write(2);
-            w.Write(ZoningBlockJob.CombineStep);
-            w.Write(10);
-            w.Write(10);
-            foreach (var v in new[] { 0.0, 30.0, 300.0, -30.0 })
-            {
-                w.Write(v);
-            }
-
-            w.Write("EPSG:4547");
-            w.Write(8);
-            w.Write(0); // no hazard-point cells
+            WriteJobHeader(w, ZoningBlockJob.CombineStep);
             w.Write(1);
             w.Write(raster);
         }
@@ -370,18 +359,7 @@ public class ZoningEngineTests
         using var bytes = new MemoryStream();
         using (var w = new BinaryWriter(bytes))
         {
-            w.Write(2);
-            w.Write(ZoningBlockJob.CensusStep);
-            w.Write(10);
-            w.Write(10);
-            foreach (var v in new[] { 0.0, 30.0, 300.0, -30.0 })
-            {
-                w.Write(v);
-            }
-
-            w.Write("EPSG:4547");
-            w.Write(8);
-            w.Write(0);
+            WriteJobHeader(w, ZoningBlockJob.CensusStep);
             w.Write("hazard-grade");
             w.Write(4);
             w.Write(int.MaxValue);
@@ -389,6 +367,23 @@ public class ZoningEngineTests
 
         var error = Assert.Throws<InvalidDataException>(() => ZoningBlockJob.FromBytes(bytes.ToArray()));
         Assert.Contains("damaged", error.Message);
+    }
+
+    /// <summary>The start of a zoning pass's job as ZoningBlockJob.ToBytes writes it: format 2, the step, a 10×10 grid of 30 m cells in 8-cell blocks, no hazard-point cells.</summary>
+    private static void WriteJobHeader(BinaryWriter w, string step)
+    {
+        w.Write(2);
+        w.Write(step);
+        w.Write(10);
+        w.Write(10);
+        foreach (var v in new[] { 0.0, 30.0, 300.0, -30.0 })
+        {
+            w.Write(v);
+        }
+
+        w.Write("EPSG:4547");
+        w.Write(8);
+        w.Write(0);
     }
 
     /// <summary>A block runner doing its work in this process, but each zoning pass only through the job's bytes (what a worker reads).</summary>
