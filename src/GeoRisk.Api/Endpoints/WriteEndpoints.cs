@@ -401,7 +401,7 @@ internal static class WriteEndpoints
         {
             // A deployment without its surveys folder: say so instead of failing with the server's path in a 500.
             throw new InvalidInputException(
-                "no-default-model", "This service has no default zoning model (its model file is missing); send a model in the body.");
+                "no-default-model", "This service has no default zoning model (its model file is missing; the operator sets it with GEORISK_MODEL); send a model in the body.");
         }
 
         var text = body.Model is { } m ? m.GetRawText() : await File.ReadAllTextAsync(options.DefaultModelPath, ct);
