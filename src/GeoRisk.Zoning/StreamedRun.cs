@@ -122,40 +122,46 @@ internal static class StreamedRun
             }
         }
 
-        if (run.Ports.Blocks is { } remote && ZoningBlockJob.Factors(run, recipes, candidates.Cells) is { } job)
+        EachBlock(run, layout, storage, "factors", () => ZoningBlockJob.Factors(run, recipes, candidates.Cells), ZoningBlockJob.ReadFactors,
+            block => StreamedBlocks.Factors(run, recipes, block, candidates.In(block), storage), Merge);
+        return output;
+    }
+
+    /// <summary>
+    /// A pass over every block: on the block runner's workers through <paramref name="job"/> when there is a runner and the pass can be
+    /// handed over (a null job: it cannot), each block's partials read back in block order; else in this process, blocks in parallel.
+    /// <paramref name="merge"/> gets each block's partials, one at a time.
+    /// </summary>
+    private static void EachBlock<T>(
+        RunContext run, BlockLayout layout, IBlockStorage storage, string name, Func<ZoningBlockJob?> job, Func<byte[], T> read,
+        Func<BlockRect, T> compute, Action<T> merge)
+    {
+        if (run.Ports.Blocks is { } remote && job() is { } pass)
         {
-            foreach (var bytes in OnRunner(run, remote, job, storage, "factors"))
+            var stage = $"{name}: blocks";
+            var results = remote.RunBlocks(pass, storage, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
+            foreach (var bytes in results)
             {
-                Merge(ZoningBlockJob.ReadFactors(bytes));
+                merge(read(bytes));
             }
 
-            return output;
+            return;
         }
 
         var gate = new Lock();
         Parallel.For(0, layout.Count, Threads(run), b =>
         {
-            var part = StreamedBlocks.Factors(run, recipes, layout[b], candidates.In(layout[b]), storage);
+            var part = compute(layout[b]);
             lock (gate)
             {
-                Merge(part);
+                merge(part);
             }
         });
-        return output;
-    }
-
-    /// <summary>A zoning pass on the block runner's workers, each block's partials in block order.</summary>
-    private static IReadOnlyList<byte[]> OnRunner(RunContext run, IBlockGradeRunner remote, ZoningBlockJob job, IBlockStorage storage, string name)
-    {
-        var stage = $"{name}: blocks";
-        return remote.RunBlocks(job, storage, new Core.SyncProgress<BlockStepProgress>(p => run.ReportBlocks(stage, p)), run.Options.CancellationToken);
     }
 
     /// <summary>What the streamed steps know of an index without holding it: its raster, merged sample, value range and values at the point cells.</summary>
-    private sealed class IndexPartials(string raster, int sampleSize, bool positiveOnly)
+    private sealed class IndexPartials(string raster, int sampleSize)
     {
-        private readonly Lock _gate = new();
-
         public string Raster { get; } = raster;
 
         public int SampleSize { get; } = Math.Max(1, sampleSize);
@@ -166,24 +172,18 @@ internal static class StreamedRun
 
         public Dictionary<long, float> AtPoints { get; } = [];
 
-        /// <summary>Adds one block's cells (sampled as Breaks.Sample does: valid cells, or cells above 0 for risk).</summary>
-        public void Add(BlockRect block, float[] cells, IReadOnlyList<long> points, int gridWidth) =>
-            Merge(IndexBlock.Of(block, cells, points, gridWidth, SampleSize, positiveOnly));
-
+        /// <summary>Adds one block's partials (its cells sampled as Breaks.Sample does: valid cells, or cells above 0 for risk).</summary>
         public void Merge(IndexBlock part)
         {
-            lock (_gate)
+            for (var i = 0; i < part.SampleCells.Length; i++)
             {
-                for (var i = 0; i < part.SampleCells.Length; i++)
-                {
-                    Sample.Add(part.SampleCells[i], part.SampleValues[i]); // a bottom-k sample merges cell by cell, in any order
-                }
+                Sample.Add(part.SampleCells[i], part.SampleValues[i]); // a bottom-k sample merges cell by cell, in any order
+            }
 
-                Range.Merge(part.Range);
-                for (var p = 0; p < part.PointCells.Length; p++)
-                {
-                    AtPoints[part.PointCells[p]] = part.PointValues[p];
-                }
+            Range.Merge(part.Range);
+            for (var p = 0; p < part.PointCells.Length; p++)
+            {
+                AtPoints[part.PointCells[p]] = part.PointValues[p];
             }
         }
     }
@@ -203,10 +203,8 @@ internal static class StreamedRun
     {
         var model = run.Model;
         var sampleSize = model.Classification.SampleSize;
-        var hazard = new IndexPartials(IndexRaster(ZoningProduct.Hazard), sampleSize, positiveOnly: false);
-        var susceptibility = susceptibilityTables is null
-            ? hazard
-            : new IndexPartials(IndexRaster(ZoningProduct.Susceptibility), sampleSize, positiveOnly: false);
+        var hazard = new IndexPartials(IndexRaster(ZoningProduct.Hazard), sampleSize);
+        var susceptibility = susceptibilityTables is null ? hazard : new IndexPartials(IndexRaster(ZoningProduct.Susceptibility), sampleSize);
         var spec = new CombineSpec(model.Factors.Select(f => FactorRaster(f.Id)).ToArray(), scores.Tables, susceptible, susceptibilityTables, sampleSize);
         void Merge(CombineBlock part)
         {
@@ -217,38 +215,19 @@ internal static class StreamedRun
             }
         }
 
-        if (run.Ports.Blocks is { } remote)
-        {
-            foreach (var bytes in OnRunner(run, remote, ZoningBlockJob.Combining(run, spec, candidates.Cells), storage, "combine"))
-            {
-                Merge(ZoningBlockJob.ReadCombine(bytes));
-            }
-        }
-        else
-        {
-            Parallel.For(0, layout.Count, Threads(run), b => Merge(StreamedBlocks.Combine(spec, run.Grid, layout[b], candidates.In(layout[b]), storage)));
-        }
-
+        EachBlock(run, layout, storage, "combine", () => ZoningBlockJob.Combining(run, spec, candidates.Cells), ZoningBlockJob.ReadCombine,
+            block => StreamedBlocks.Combine(spec, run.Grid, block, candidates.In(block), storage), Merge);
         return new Combined(susceptibility, hazard);
     }
 
     /// <summary>Per block (<see cref="StreamedBlocks.Risk"/>): E·V and risk, written to storage, on the block runner's workers when there is one.</summary>
     private static IndexPartials RiskPass(RunContext run, BlockLayout layout, IBlockStorage storage, PointCandidates candidates, IndexPartials hazard)
     {
-        var risk = new IndexPartials(IndexRaster(ZoningProduct.Risk), run.Model.Classification.SampleSize, positiveOnly: true);
+        var risk = new IndexPartials(IndexRaster(ZoningProduct.Risk), run.Model.Classification.SampleSize);
         var spec = RiskSpec.Of(run, hazard.Raster, hazard.Range);
-        if (run.Ports.Blocks is { } remote)
-        {
-            foreach (var bytes in OnRunner(run, remote, ZoningBlockJob.Risking(run, spec, candidates.Cells), storage, "risk"))
-            {
-                risk.Merge(ZoningBlockJob.ReadIndex(bytes));
-            }
-
-            return risk;
-        }
-
-        var exposure = ExposureOnBlocks.Of(run.Grid, layout, spec);
-        Parallel.For(0, layout.Count, Threads(run), b => risk.Merge(StreamedBlocks.Risk(spec, exposure, run.Grid, layout[b], candidates.In(layout[b]), storage)));
+        var exposure = new Lazy<ExposureOnBlocks>(() => ExposureOnBlocks.Of(run.Grid, layout, spec)); // only when the blocks run here
+        EachBlock(run, layout, storage, "risk", () => ZoningBlockJob.Risking(run, spec, candidates.Cells), ZoningBlockJob.ReadIndex,
+            block => StreamedBlocks.Risk(spec, exposure.Value, run.Grid, block, candidates.In(block), storage), risk.Merge);
         return risk;
     }
 
@@ -337,24 +316,19 @@ internal static class StreamedRun
 
     private sealed record CensusPartials(long[,] Units, long[,]? Townships, Dictionary<long, byte> AtPoints)
     {
-        private readonly Lock _gate = new();
-
         public byte GradeAt(long cell) => AtPoints.TryGetValue(cell, out var g) ? g : (byte)0;
 
         public void Merge(CensusBlock part)
         {
-            lock (_gate)
+            Add(Units, part.Units);
+            if (part.Townships is not null)
             {
-                Add(Units, part.Units);
-                if (part.Townships is not null)
-                {
-                    Add(Townships!, part.Townships);
-                }
+                Add(Townships!, part.Townships);
+            }
 
-                for (var p = 0; p < part.PointCells.Length; p++)
-                {
-                    AtPoints[part.PointCells[p]] = part.PointGrades[p];
-                }
+            for (var p = 0; p < part.PointCells.Length; p++)
+            {
+                AtPoints[part.PointCells[p]] = part.PointGrades[p];
             }
         }
     }
@@ -369,17 +343,8 @@ internal static class StreamedRun
         var (units, townships) = (run.Inputs.AdminUnits, run.Inputs.Townships);
         var total = new CensusPartials(new long[units.Count + 1, grades + 1], townships.Count == 0 ? null : new long[townships.Count + 1, grades + 1], []);
         var spec = new CensusSpec(grade, grades, units, townships);
-        if (run.Ports.Blocks is { } remote)
-        {
-            foreach (var bytes in OnRunner(run, remote, ZoningBlockJob.Counting(run, spec, candidates.Cells), storage, $"{name}: census"))
-            {
-                total.Merge(ZoningBlockJob.ReadCensus(bytes));
-            }
-
-            return total;
-        }
-
-        Parallel.For(0, layout.Count, Threads(run), b => total.Merge(StreamedBlocks.Census(spec, run.Grid, layout[b], candidates.In(layout[b]), storage)));
+        EachBlock(run, layout, storage, $"{name}: census", () => ZoningBlockJob.Counting(run, spec, candidates.Cells), ZoningBlockJob.ReadCensus,
+            block => StreamedBlocks.Census(spec, run.Grid, block, candidates.In(block), storage), total.Merge);
         return total;
     }
 
