@@ -173,18 +173,11 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
         // Five runs, each with one worker SIGKILLed at a random moment and a new worker started in its place.
         for (var run = 0; run < 5; run++)
         {
-            var runId = $"kill-{run}";
-            var spec = new RunSpec { Job = job.ToBytes(), Parallelism = 6 };
-            var running = ClusterRuns.RunAsync(grains, runId, spec, TimeSpan.FromMinutes(5));
-            var coordinator = grains.GetGrain<IRunCoordinatorGrain>(runId);
             var at = random.Next(5, 60) / 100.0;
-            var seen = await ProgressWhenAsync(coordinator, at, $"run {run} at {at:P0}");
             // A worker that is not the coordinator's (that case comes last).
-            var victim = cluster.Live.Where(w => w.Name != seen.CoordinatorSilo).OrderBy(_ => random.Next()).First();
-            WorkerProcesses.Kill(victim);
-            output.WriteLine($"run {run}: killed {victim.Name} at {seen.BlocksDone}/{seen.BlocksTotal} ({seen.Step})");
-            var progress = await running;
-            output.WriteLine($"run {run}: {progress.BlocksRetried} block steps retried; per worker {string.Join(", ", progress.BlocksPerSilo.Select(kv => $"{kv.Key} {kv.Value}"))}");
+            var (progress, _, _) = await RunWithKillAsync($"kill-{run}", job, at,
+                seen => cluster.Live.Where(w => w.Name != seen.CoordinatorSilo).OrderBy(_ => random.Next()).First());
+            output.WriteLine($"kill-{run}: {progress.BlocksRetried} block steps retried; per worker {string.Join(", ", progress.BlocksPerSilo.Select(kv => $"{kv.Key} {kv.Value}"))}");
             Inputs.AssertEqualsWholeGrid(cluster.RasterDirectory, progress, job, index, grid);
             Assert.Empty(Directory.EnumerateFiles(Path.Combine(cluster.RasterDirectory, progress.Folder), "*.tmp*", SearchOption.AllDirectories));
             await cluster.StartWorkerAsync();
@@ -193,14 +186,7 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
         // The coordinator's own worker killed: the next progress call activates the coordinator on another
         // worker, which reads its state from PostgreSQL and resumes without redoing finished blocks.
         {
-            var runId = "kill-coordinator";
-            var running = ClusterRuns.RunAsync(grains, runId, new RunSpec { Job = job.ToBytes(), Parallelism = 6 }, TimeSpan.FromMinutes(5));
-            var coordinator = grains.GetGrain<IRunCoordinatorGrain>(runId);
-            var seen = await ProgressWhenAsync(coordinator, 0.4, "coordinator run at 40 %");
-            var host = cluster.Live.Single(w => w.Name == seen.CoordinatorSilo);
-            WorkerProcesses.Kill(host);
-            output.WriteLine($"killed the coordinator's worker {host.Name} at {seen.BlocksDone}/{seen.BlocksTotal}");
-            var progress = await running;
+            var (progress, seen, host) = await RunWithKillAsync("kill-coordinator", job, 0.4, seen => cluster.Live.Single(w => w.Name == seen.CoordinatorSilo));
             Assert.True(progress.Resumes >= 1, "the coordinator did not resume from its persisted state");
             Assert.NotEqual(host.Name, progress.CoordinatorSilo);
             output.WriteLine($"resumed on {progress.CoordinatorSilo}; {progress.BlocksRetried} retried; per worker {string.Join(", ", progress.BlocksPerSilo.Select(kv => $"{kv.Key} {kv.Value}"))}");
@@ -209,6 +195,35 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
             var computed = progress.BlocksPerSilo.Values.Sum();
             Assert.InRange(computed, progress.BlocksTotal, progress.BlocksTotal + seen.BlocksDone - 1);
             Inputs.AssertEqualsWholeGrid(cluster.RasterDirectory, progress, job, index, grid);
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="job"/> as <paramref name="runId"/> and SIGKILLs the worker <paramref name="victim"/> picks once
+    /// <paramref name="share"/> of its block steps are done. The kill must land while the run is provably unfinished: when the
+    /// progress poll came too late (the client can be held up by a gateway killed in an earlier round), that run still has to
+    /// finish, and the round is tried again under a new id, at most three times.
+    /// </summary>
+    private async Task<(RunProgress Progress, RunProgress Seen, WorkerProcesses.Worker Victim)> RunWithKillAsync(
+        string runId, Raster.Blocks.GradeJob job, double share, Func<RunProgress, WorkerProcesses.Worker> victim)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var id = attempt == 0 ? runId : $"{runId}-again{attempt}";
+            var running = ClusterRuns.RunAsync(cluster.Grains, id, new RunSpec { Job = job.ToBytes(), Parallelism = 6 }, TimeSpan.FromMinutes(5));
+            var seen = await ProgressWhenAsync(cluster.Grains.GetGrain<IRunCoordinatorGrain>(id), share, $"{id} at {share:P0}");
+            // A margin below the end: the kill itself takes a moment, and the run must still have block steps left when it lands.
+            if (seen.Status == RunStatus.Running && seen.BlocksDone < 0.8 * seen.BlocksTotal)
+            {
+                var worker = victim(seen);
+                WorkerProcesses.Kill(worker);
+                output.WriteLine($"{id}: killed {worker.Name}{(worker.Name == seen.CoordinatorSilo ? " (the coordinator's)" : "")} at {seen.BlocksDone}/{seen.BlocksTotal} ({seen.Step})");
+                return (await running, seen, worker);
+            }
+
+            output.WriteLine($"{id}: the progress poll came at {seen.BlocksDone}/{seen.BlocksTotal} ({seen.Status}), too late to kill in the middle; waiting for it to end");
+            await running;
+            Assert.True(attempt < 2, $"{runId}: three attempts in a row, the progress poll came too late to kill a worker in the middle of the run");
         }
     }
 
