@@ -454,7 +454,13 @@ internal static class ZoningCommands
         return problems.Count == 0 ? model : throw new InvalidInputException("invalid-model", string.Join(" ", problems));
     }
 
-    internal static string DefaultModelPath() => Path.Combine(Commands.LocateSurveys(), "models", "bortala-default.json");
+    /// <summary>The sample surveys' model when they are found, else the copy shipped beside the program (see GeoRisk.Cli.csproj).</summary>
+    internal static string DefaultModelPath()
+    {
+        var beside = Path.Combine(Commands.LocateSurveys(), "models", "bortala-default.json");
+        var shipped = Path.Combine(AppContext.BaseDirectory, "surveys", "models", "bortala-default.json");
+        return File.Exists(beside) || !File.Exists(shipped) ? beside : shipped;
+    }
 
     internal static async Task<ZoningRunOutcome> RunWithProgressAsync(IGeoRiskStore store, RiskModel model, ZoningRunRequest request, CancellationToken ct,
         IBlockGradeRunner? blocks = null) =>

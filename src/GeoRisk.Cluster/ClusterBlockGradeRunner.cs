@@ -28,16 +28,19 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         var grade = job.Grade;
         job = job with { Index = Path.Combine(relative, job.Index) };
         var runId = ClusterRuns.RunIdOf(job, "streamed");
+        var finished = false;
         try
         {
             var folder = RunOnCluster(job, runId, progress, cancellationToken);
             // Both folders are in the shared raster folder: a rename, not a copy.
             Directory.Move(Path.Combine(folder, grade), Path.Combine(blocks, grade));
-            return ClusterRuns.ReadResult(folder);
+            var result = ClusterRuns.ReadResult(folder);
+            finished = true;
+            return result;
         }
         finally
         {
-            DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
+            CleanUp(runId, finished);
         }
     }
 
@@ -54,16 +57,19 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         File.WriteAllBytes(Path.Combine(blocks, jobFile), bytes);
         var task = new ZoningPassTask(relative, Path.Combine(relative, jobFile)).ToBytes();
         var runId = ClusterRuns.RunIdOf(task, "pass");
+        var finished = false;
         try
         {
             var spec = new RunSpec { Job = task, Parallelism = Math.Max(1, parallelism), Pass = job.Step, PassBlocks = job.BlockCount };
             var folder = RunOnCluster(spec, runId, progress, cancellationToken);
-            return Enumerable.Range(0, job.BlockCount).Select(b => File.ReadAllBytes(Path.Combine(folder, "results", job.Step, $"{b}.bin"))).ToList();
+            var results = Enumerable.Range(0, job.BlockCount).Select(b => File.ReadAllBytes(Path.Combine(folder, "results", job.Step, $"{b}.bin"))).ToList();
+            finished = true;
+            return results;
         }
         finally
         {
-            DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
             File.Delete(Path.Combine(blocks, jobFile));
+            CleanUp(runId, finished);
         }
     }
 
@@ -95,6 +101,19 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
                 : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
             cancellationToken).GetAwaiter().GetResult();
         return Path.Combine(Root, done.Folder);
+    }
+
+    /// <summary>
+    /// The cluster run's folder goes; so does its coordinator's persisted state when the run finished and its outputs were read. A
+    /// failed or cancelled run's state stays, for whoever looks into it (the same job started again begins anew).
+    /// </summary>
+    private void CleanUp(string runId, bool finished)
+    {
+        DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
+        if (finished)
+        {
+            ClusterRuns.ForgetAsync(grains, runId).GetAwaiter().GetResult();
+        }
     }
 
     private static void DeleteQuietly(string folder)

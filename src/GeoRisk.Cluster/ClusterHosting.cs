@@ -112,6 +112,7 @@ public static class ClusterHosting
             {
                 o.Invariant = ClusterSchema.Invariant;
                 o.ConnectionString = cs;
+                o.DeleteStateOnClear = true; // a forgotten run leaves no row (IRunCoordinatorGrain.ForgetAsync)
             });
         }
         else

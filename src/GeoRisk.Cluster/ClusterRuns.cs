@@ -15,6 +15,9 @@ public static class ClusterRuns
     /// Starts the run and polls its coordinator until it finishes. A call that fails because the
     /// coordinator's silo was lost is simply made again (that activates the coordinator elsewhere, which
     /// resumes the run). Fails loudly when the run fails or does not finish within <paramref name="timeout"/>.
+    /// When <paramref name="cancellationToken"/> is cancelled the run is cancelled on the cluster too, and this throws only once the
+    /// coordinator has stopped it (its blocks in flight returned), so the caller may delete the run's files: no worker writes into
+    /// them afterwards.
     /// </summary>
     public static async Task<RunProgress> RunAsync(
         IGrainFactory grains,
@@ -25,6 +28,20 @@ public static class ClusterRuns
         CancellationToken cancellationToken = default)
     {
         var coordinator = grains.GetGrain<IRunCoordinatorGrain>(runId);
+        try
+        {
+            return await PollAsync(coordinator, runId, spec, timeout, progress, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await CancelAsync(coordinator, runId);
+            throw;
+        }
+    }
+
+    private static async Task<RunProgress> PollAsync(
+        IRunCoordinatorGrain coordinator, string runId, RunSpec spec, TimeSpan timeout, IProgress<RunProgress>? progress, CancellationToken cancellationToken)
+    {
         var watch = Stopwatch.StartNew();
         RunProgress? last = null;
         var started = false;
@@ -60,9 +77,55 @@ public static class ClusterRuns
                     return last;
                 case RunStatus.Failed:
                     throw new InvalidOperationException($"Run {runId} failed: {last.Error}");
+                case RunStatus.Cancelled:
+                    throw new OperationCanceledException($"Run {runId} was cancelled by another client.");
             }
 
             await Task.Delay(250, cancellationToken);
+        }
+    }
+
+    /// <summary>Cancels the run and waits until its coordinator has stopped it (a lost coordinator silo is retried, as in a run).</summary>
+    private static async Task CancelAsync(IRunCoordinatorGrain coordinator, string runId)
+    {
+        // Blocks in flight finish first: each takes seconds at most, so a minute is plenty unless the cluster itself is failing.
+        var watch = Stopwatch.StartNew();
+        var asked = false;
+        while (watch.Elapsed < TimeSpan.FromMinutes(1))
+        {
+            try
+            {
+                var state = asked ? await coordinator.GetProgressAsync() : await coordinator.CancelAsync();
+                asked = true;
+                if (state.Status != RunStatus.Running)
+                {
+                    return;
+                }
+            }
+            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            {
+                asked = false; // the coordinator's silo was lost: ask its next activation, which holds the persisted request or none
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"Run {runId} was cancelled but its coordinator did not stop it within a minute; its files may still be written to.");
+    }
+
+    /// <summary>
+    /// Deletes a finished run's persisted state once its outputs are read and removed. Best effort: when the cluster does not
+    /// answer, the state stays behind, which costs a row and nothing else.
+    /// </summary>
+    public static async Task ForgetAsync(IGrainFactory grains, string runId)
+    {
+        try
+        {
+            await grains.GetGrain<IRunCoordinatorGrain>(runId).ForgetAsync();
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            // left behind; see the summary
         }
     }
 

@@ -81,6 +81,9 @@ public enum RunStatus
     Running = 1,
     Finished = 2,
     Failed = 3,
+
+    /// <summary>Cancelled by its client: no block was handed out after the request, and those in flight then had returned.</summary>
+    Cancelled = 4,
 }
 
 /// <summary>A run's progress as its coordinator reports it.</summary>
@@ -141,6 +144,21 @@ public interface IRunCoordinatorGrain : IGrainWithStringKey
     /// <summary>The progress; activating the grain resumes a run its lost silo left unfinished.</summary>
     [Alias("Progress")]
     Task<RunProgress> GetProgressAsync();
+
+    /// <summary>
+    /// Stops a running run: no more blocks are handed out, and it reports <see cref="RunStatus.Cancelled"/> once the blocks in flight
+    /// have returned, so that the client may then delete the run's files with no worker writing into them. No effect on a run that
+    /// is not running. Starting it again (<see cref="StartAsync"/>) begins it anew.
+    /// </summary>
+    [Alias("Cancel")]
+    Task<RunProgress> CancelAsync();
+
+    /// <summary>
+    /// Deletes the run's persisted state, once its client has read and removed its outputs (a zoning run's passes and grade jobs:
+    /// otherwise every run would leave a row per pass in the state table for good). No effect on a run that is running.
+    /// </summary>
+    [Alias("Forget")]
+    Task ForgetAsync();
 }
 
 /// <summary>One attempt at one block, placed on the least loaded silo; computes there through the silo's local workers.</summary>

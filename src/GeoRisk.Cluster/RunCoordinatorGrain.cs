@@ -42,6 +42,10 @@ public sealed class RunState
 
     [Id(9)]
     public int BlocksTotal { get; set; }
+
+    /// <summary>The client cancelled the run (persisted, so a coordinator activated after its silo was lost does not resume it).</summary>
+    [Id(10)]
+    public bool CancelRequested { get; set; }
 }
 
 /// <summary>
@@ -64,13 +68,20 @@ internal sealed class RunCoordinatorGrain(
     private readonly ILogger<RunCoordinatorGrain> _logger = runLogger;
     private readonly SemaphoreSlim _writeGate = new(1);
     private Task? _loop;
+    private CancellationTokenSource _stop = new();
     private DateTime _lastWrite = DateTime.MinValue;
 
     private string RunId => this.GetPrimaryKeyString();
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (_state.State.Status == RunStatus.Running)
+        if (_state.State is { Status: RunStatus.Running, CancelRequested: true })
+        {
+            // Cancelled, then this grain's silo was lost before the run stopped: nothing to resume.
+            _state.State.Status = RunStatus.Cancelled;
+            _state.State.Step = "cancelled";
+        }
+        else if (_state.State.Status == RunStatus.Running)
         {
             _state.State.Resumes++;
             _logger.LogWarning("Run {Run} resumes from its persisted state ({Done} block steps done).", RunId, _state.State.Done.Values.Sum(d => d.Count));
@@ -82,7 +93,9 @@ internal sealed class RunCoordinatorGrain(
 
     public async Task<RunProgress> StartAsync(RunSpec spec)
     {
-        if (_state.State.Spec is null)
+        // A failed or cancelled run begins anew: a run id is its job's hash, and the same job may be asked for again once its input
+        // files are mended or its client wants it after all.
+        if (_state.State.Spec is null || (_loop is null && _state.State.Status is RunStatus.Failed or RunStatus.Cancelled))
         {
             if (spec.Pass is null)
             {
@@ -102,6 +115,41 @@ internal sealed class RunCoordinatorGrain(
     }
 
     public Task<RunProgress> GetProgressAsync() => Task.FromResult(Progress());
+
+    public async Task<RunProgress> CancelAsync()
+    {
+        if (_state.State.Status == RunStatus.Running && !_state.State.CancelRequested)
+        {
+            _state.State.CancelRequested = true;
+            await WriteStateAsync(force: true);
+            await _stop.CancelAsync();
+            if (_loop is null)
+            {
+                // Not running here (cannot happen after activation resumed it, but a state must not stay Running with no loop).
+                _state.State.Status = RunStatus.Cancelled;
+                _state.State.Step = "cancelled";
+                await WriteStateAsync(force: true);
+            }
+        }
+
+        return Progress();
+    }
+
+    public async Task ForgetAsync()
+    {
+        if (_state.State.Status == RunStatus.Running)
+        {
+            return;
+        }
+
+        if (_loop is { } ending)
+        {
+            await ending; // its status is final, its last state write may still be under way
+        }
+
+        await _state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
 
     private RunProgress Progress() => new()
     {
@@ -127,6 +175,12 @@ internal sealed class RunCoordinatorGrain(
 
         // The run outlives the call that started it; keep the activation while it runs.
         DelayDeactivation(TimeSpan.FromDays(7));
+        if (_stop.IsCancellationRequested)
+        {
+            _stop.Dispose();
+            _stop = new CancellationTokenSource();
+        }
+
         _loop = RunAsync();
     }
 
@@ -140,7 +194,7 @@ internal sealed class RunCoordinatorGrain(
                 // A zoning pass: the blocks' partials stay in the run folder for the client, which merges them.
                 _state.State.BlocksTotal = spec.PassBlocks;
                 _state.State.Step = pass;
-                await new Executor(this, spec, spec.PassBlocks).RunBlocksAsync(pass, _ => [], CancellationToken.None);
+                await new Executor(this, spec, spec.PassBlocks).RunBlocksAsync(pass, _ => [], _stop.Token);
                 _state.State.Status = RunStatus.Finished;
                 _state.State.Step = "finished";
                 return;
@@ -152,11 +206,19 @@ internal sealed class RunCoordinatorGrain(
             _state.State.BlocksTotal = layout.Count * (GradePipeline.Steps.Count - (job.MinimumCells > 1 ? 0 : 1));
             var executor = new Executor(this, spec, layout.Count);
             var result = await GradePipeline.RunAsync(job, executor, storage, new SyncStep(step => _state.State.Step = step));
+            _stop.Token.ThrowIfCancellationRequested();
             _state.State.Step = "publishing";
             await WriteStateAsync(force: true);
             Publish(spec, job, storage, result);
             _state.State.Status = RunStatus.Finished;
             _state.State.Step = "finished";
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // Every block handed out before the request has returned (the executor waits for them): the client may delete the files.
+            _logger.LogInformation("Run {Run} cancelled ({Done} block steps done).", RunId, _state.State.Done.Values.Sum(d => d.Count));
+            _state.State.Status = RunStatus.Cancelled;
+            _state.State.Step = "cancelled";
         }
         catch (Exception ex)
         {
@@ -168,6 +230,8 @@ internal sealed class RunCoordinatorGrain(
         {
             await WriteStateAsync(force: true);
             _loop = null;
+            // Kept while it ran (StartLoop); now it may be collected once idle like any grain, its state being persisted.
+            DelayDeactivation(TimeSpan.Zero);
         }
     }
 
@@ -256,11 +320,15 @@ internal sealed class RunCoordinatorGrain(
     {
         public async Task<IReadOnlyList<byte[]>> RunAsync(string step, Func<int, byte[]> argumentsOf, CancellationToken cancellationToken)
         {
-            await RunBlocksAsync(step, argumentsOf, cancellationToken);
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, grain._stop.Token);
+            await RunBlocksAsync(step, argumentsOf, stop.Token);
             return Enumerable.Range(0, blocks).Select(b => File.ReadAllBytes(grain._context.ResultPath(grain.RunId, step, b))).ToList();
         }
 
-        /// <summary>Every block of the step done, its result a file in the run folder.</summary>
+        /// <summary>
+        /// Every block of the step done, its result a file in the run folder. Once <paramref name="cancellationToken"/> is cancelled no
+        /// block is handed out or retried, and this returns (cancelled) only after the blocks in flight have.
+        /// </summary>
         public async Task RunBlocksAsync(string step, Func<int, byte[]> argumentsOf, CancellationToken cancellationToken)
         {
             var s = grain._state.State;
@@ -278,7 +346,7 @@ internal sealed class RunCoordinatorGrain(
                 await gate.WaitAsync(cancellationToken);
                 try
                 {
-                    await RunBlockAsync(step, b, argumentsOf(b));
+                    await RunBlockAsync(step, b, argumentsOf(b), cancellationToken);
                 }
                 finally
                 {
@@ -289,7 +357,7 @@ internal sealed class RunCoordinatorGrain(
             await grain.WriteStateAsync(force: true);
         }
 
-        private async Task RunBlockAsync(string step, int block, byte[] arguments)
+        private async Task RunBlockAsync(string step, int block, byte[] arguments, CancellationToken cancellationToken)
         {
             var s = grain._state.State;
             var task = new BlockTask(grain.RunId, spec.Job, step, block, arguments);
@@ -309,11 +377,11 @@ internal sealed class RunCoordinatorGrain(
                     await grain.WriteStateAsync(force: false);
                     return;
                 }
-                catch (Exception ex) when (IsLostSilo(ex) && attempt + 1 < spec.MaxAttempts)
+                catch (Exception ex) when (IsLostSilo(ex) && attempt + 1 < spec.MaxAttempts && !cancellationToken.IsCancellationRequested)
                 {
                     s.BlocksRetried++;
                     grain._logger.LogWarning("Block {Block} of step {Step} lost ({Error}); handing it out again.", block, step, ex.Message);
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 * (attempt + 1))));
+                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(5000, 250 * (attempt + 1))), cancellationToken);
                 }
             }
         }

@@ -104,6 +104,19 @@ public static class GdalRuntime
         }
     }
 
+    /// <summary>
+    /// The most GDAL's raster block cache holds, in bytes, for the whole process: 256 MB, set at start-up over any GDAL_CACHEMAX in
+    /// the environment (GDAL's own default would be 5 % of physical memory, 1.2 GB on a 24 GB machine).
+    /// </summary>
+    public static long BlockCacheBytes
+    {
+        get
+        {
+            EnsureInitialized();
+            return GdalApi.GDALGetCacheMax64();
+        }
+    }
+
     internal static IntPtr Driver(string shortName)
     {
         EnsureInitialized();

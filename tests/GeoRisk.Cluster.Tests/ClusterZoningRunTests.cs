@@ -21,9 +21,10 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
     private readonly TempDirectory _rasters = new("georisk-cluster-zoning");
     private readonly TempDirectory _store = new("georisk-cluster-store");
     private readonly SampleSetFixture _samples = new();
+    private readonly string _postgres = PostgresCluster.CreateDatabase();
     private TestCluster _cluster = null!;
 
-    public async Task InitializeAsync() => _cluster = await InProcessClusterTests.StartThreeSilosAsync(_rasters.Path);
+    public async Task InitializeAsync() => _cluster = await InProcessClusterTests.StartThreeSilosAsync(_rasters.Path, _postgres);
 
     public async Task DisposeAsync()
     {
@@ -63,8 +64,10 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.CombineStep);
         Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.RiskStep);
         Assert.Contains(blockSteps, b => b.Step == ZoningBlockJob.CensusStep);
-        // The run's block storage was in the shared raster folder and went with the run; so did the grade jobs' folders.
+        // The run's block storage was in the shared raster folder and went with the run; so did the grade jobs' folders, and the
+        // coordinators' persisted state of every pass and grade job.
         ZoningRuns.AssertNoScratchLeft(_rasters.Path);
+        Assert.Equal(0L, await RunStatesLeftAsync());
         await ZoningRuns.AssertNothingHalfPublishedAsync(store, _store.Path, whole, here, clustered);
     }
 
@@ -120,6 +123,40 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
         ZoningRuns.AssertNoScratchLeft(_rasters.Path);
     }
 
+    [Fact]
+    public async Task ZoningRun_CancelledInTheFactorPass_SilosStop_NothingLeftOrPublished()
+    {
+        await using var store = await LoadedStoreAsync();
+        var model = ZoningRuns.Model(250);
+        var request = new ZoningRunRequest { Force = true, FullRecompute = true, BlockSize = 32 };
+        var before = await new ZoningRunService(store).RunAsync(model, request with { BlockSize = null });
+
+        // Cancelled as DELETE /api/v1/jobs/{id} does, once the factor pass (800 blocks) has done 60 on the silos.
+        using var cancel = new CancellationTokenSource();
+        string? pass = null;
+        BlockStepProgress? seen = null;
+        var progress = new Core.SyncProgress<ZoningProgress>(p =>
+        {
+            if (p.Blocks is { Step: ZoningBlockJob.FactorsStep, Done: >= 60 } blocks && seen is null)
+            {
+                seen = blocks;
+                pass = Directory.GetDirectories(Path.Combine(_rasters.Path, "cluster-runs"), "pass-*").Select(Path.GetFileName).Single();
+                cancel.Cancel();
+            }
+        });
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new ZoningRunService(store, Runner()).RunAsync(model, request, progress, cancel.Token));
+
+        // The pass stopped on the silos before the run gave up: no block handed out since, nothing written after the run's clean-up.
+        Assert.NotNull(seen);
+        var stopped = await _cluster.Client.GetGrain<IRunCoordinatorGrain>(pass!).GetProgressAsync();
+        Assert.Equal(RunStatus.Cancelled, stopped.Status);
+        Assert.InRange(stopped.BlocksDone, seen.Done, seen.Total - 1);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        ZoningRuns.AssertNoScratchLeft(_rasters.Path);
+        Assert.Equal(stopped.BlocksDone, (await _cluster.Client.GetGrain<IRunCoordinatorGrain>(pass!).GetProgressAsync()).BlocksDone);
+        await ZoningRuns.AssertNothingHalfPublishedAsync(store, _store.Path, before);
+    }
+
     /// <summary>The cluster runner, killing a secondary silo once a pass has done a number of blocks.</summary>
     private sealed class KillingRunner(ClusterBlockGradeRunner inner, TestCluster cluster, string step, int atBlocks) : IBlockGradeRunner
     {
@@ -147,6 +184,15 @@ public sealed class ClusterZoningRunTests : IAsyncLifetime
             });
             return inner.RunBlocks(job, storage, watch, cancellationToken);
         }
+    }
+
+    /// <summary>Rows of run coordinators' state in the cluster's PostgreSQL.</summary>
+    private async Task<long> RunStatesLeftAsync()
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(_postgres);
+        await connection.OpenAsync();
+        await using var count = new Npgsql.NpgsqlCommand("SELECT count(*) FROM georisk_grain_state", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
     }
 
     private Task<GeoPackageStore> LoadedStoreAsync() => ZoningRuns.LoadedStoreAsync(_store.Path, _samples.Path);

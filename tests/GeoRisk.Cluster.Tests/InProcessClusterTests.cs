@@ -21,9 +21,11 @@ public sealed class InProcessClusterTests : IAsyncLifetime
     public async Task InitializeAsync() => _cluster = await StartThreeSilosAsync(_rasters.Path);
 
     /// <summary>Three in-process silos sharing <paramref name="rasterDirectory"/>, run state in a fresh PostgreSQL database.</summary>
-    internal static async Task<TestCluster> StartThreeSilosAsync(string rasterDirectory)
+    internal static Task<TestCluster> StartThreeSilosAsync(string rasterDirectory) => StartThreeSilosAsync(rasterDirectory, PostgresCluster.CreateDatabase());
+
+    /// <summary>Three in-process silos sharing <paramref name="rasterDirectory"/>, run state in the PostgreSQL database <paramref name="postgres"/>.</summary>
+    internal static async Task<TestCluster> StartThreeSilosAsync(string rasterDirectory, string postgres)
     {
-        var postgres = PostgresCluster.CreateDatabase();
         await ClusterSchema.EnsureAsync(postgres);
         var builder = new TestClusterBuilder(3);
         builder.ConfigureHostConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
@@ -54,6 +56,7 @@ public sealed class InProcessClusterTests : IAsyncLifetime
             {
                 o.Invariant = ClusterSchema.Invariant;
                 o.ConnectionString = silo.Configuration["GeoRisk:Postgres"];
+                o.DeleteStateOnClear = true; // as ClusterHosting configures it
             });
         }
     }
@@ -101,6 +104,34 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         await _cluster.KillSiloAsync(_cluster.SecondarySilos[0]);
 
         var progress = await run;
+        Inputs.AssertEqualsWholeGrid(_rasters.Path, progress, job, index, grid);
+    }
+
+    [Fact]
+    public async Task PartitionedRun_CancelledByItsClient_StopsOnTheSilos_StartedAgainRunsAnew()
+    {
+        var (job, index, grid) = Inputs.Write(_rasters.Path, 520, 400, seed: 7, blockSize: 40);
+        var spec = new RunSpec { Job = job.ToBytes(), Parallelism = 6 };
+        var coordinator = _cluster.Client.GetGrain<IRunCoordinatorGrain>("cancel-one");
+        using var cancel = new CancellationTokenSource();
+        var run = ClusterRuns.RunAsync(_cluster.Client, "cancel-one", spec, TimeSpan.FromMinutes(5), cancellationToken: cancel.Token);
+        await Inputs.WaitUntilAsync(async () => (await coordinator.GetProgressAsync()).BlocksDone >= 10, TimeSpan.FromMinutes(2), "10 block steps done");
+        await cancel.CancelAsync();
+
+        // The client's wait ends only once the coordinator has stopped: cancelled, part of the blocks done, none handed out since.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        var stopped = await coordinator.GetProgressAsync();
+        Assert.Equal(RunStatus.Cancelled, stopped.Status);
+        Assert.InRange(stopped.BlocksDone, 10, stopped.BlocksTotal - 1);
+        var folder = Path.Combine(_rasters.Path, stopped.Folder);
+        Directory.Delete(folder, recursive: true);
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        Assert.False(Directory.Exists(folder), "a silo wrote into the cancelled run's folder after its client deleted it");
+        Assert.Equal(stopped.BlocksDone, (await coordinator.GetProgressAsync()).BlocksDone);
+
+        // The same run asked for again begins anew (a run id is its job's hash) and equals the whole-grid run.
+        var progress = await ClusterRuns.RunAsync(_cluster.Client, "cancel-one", spec, TimeSpan.FromMinutes(5));
+        Assert.Equal(progress.BlocksTotal, progress.BlocksDone);
         Inputs.AssertEqualsWholeGrid(_rasters.Path, progress, job, index, grid);
     }
 }

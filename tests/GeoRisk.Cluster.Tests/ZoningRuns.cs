@@ -87,7 +87,7 @@ internal static class ZoningRuns
 
     /// <summary>
     /// The cluster zoning runs left nothing in the shared raster folder: no block folder of a streamed run
-    /// (<c>zoning-blocks</c>), no folder of a grade job they ran (<c>cluster-runs/streamed-*</c>, <c>cluster-runs/zoning-*</c>).
+    /// (<c>zoning-blocks</c>), no folder of a grade job or pass they ran (<c>cluster-runs/streamed-*</c>, <c>zoning-*</c>, <c>pass-*</c>).
     /// </summary>
     public static void AssertNoScratchLeft(string rasterDirectory)
     {
@@ -95,7 +95,7 @@ internal static class ZoningRuns
         Assert.False(Directory.Exists(blocks) && Directory.EnumerateFileSystemEntries(blocks).Any(), "the runs' block rasters were left in the raster folder");
         var runs = Path.Combine(rasterDirectory, "cluster-runs");
         var left = Directory.Exists(runs)
-            ? Directory.EnumerateDirectories(runs).Select(Path.GetFileName).Where(n => n!.StartsWith("streamed-", StringComparison.Ordinal) || n.StartsWith("zoning-", StringComparison.Ordinal)).ToList()
+            ? Directory.EnumerateDirectories(runs).Select(Path.GetFileName).Where(n => n!.StartsWith("streamed-", StringComparison.Ordinal) || n.StartsWith("zoning-", StringComparison.Ordinal) || n.StartsWith("pass-", StringComparison.Ordinal)).ToList()
             : [];
         Assert.True(left.Count == 0, $"the grade jobs' folders were left in the raster folder: {string.Join(", ", left)}");
     }

@@ -15,6 +15,13 @@ public class GdalBindingTests
     }
 
     [Fact]
+    public void Runtime_BlockCacheBoundedAt256MB()
+    {
+        // What docs/SCALE.md's memory figures count on: GDAL's cache does not grow to its default 5 % of physical memory.
+        Assert.Equal(256L << 20, GdalRuntime.BlockCacheBytes);
+    }
+
+    [Fact]
     public void Raster_RoundTripsWindowGeotransformCrsAndNodata()
     {
         using var dir = new TempDirectory();

@@ -16,6 +16,9 @@ internal static partial class GdalApi
     [LibraryImport(Libraries.Gdal)]
     internal static partial void GDALAllRegister();
 
+    [LibraryImport(Libraries.Gdal)]
+    internal static partial long GDALGetCacheMax64();
+
     [LibraryImport(Libraries.Gdal, StringMarshalling = StringMarshalling.Utf8)]
     internal static partial IntPtr GDALVersionInfo(string request);
 
