@@ -22,6 +22,12 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
 
     public string? BlockFolder => Path.Combine(Root, Scratch);
 
+    /// <summary>
+    /// Raised with a cluster run's id and its last progress (blocks per silo, retries, resumes) when it has finished: its coordinator's
+    /// state is forgotten right after, so this is the last place those figures can be read.
+    /// </summary>
+    public event Action<string, RunProgress>? RunFinished;
+
     public GradeResult Run(GradeJob job, IBlockStorage storage, IProgress<BlockStepProgress>? progress, CancellationToken cancellationToken)
     {
         var (blocks, relative) = SharedFolderOf(storage);
@@ -100,6 +106,7 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
                 ? null
                 : new Core.SyncProgress<RunProgress>(p => progress.Report(new BlockStepProgress(p.Step, p.BlocksDone, p.BlocksTotal, p.BlocksPerSilo))),
             cancellationToken).GetAwaiter().GetResult();
+        RunFinished?.Invoke(runId, done);
         return Path.Combine(Root, done.Folder);
     }
 
