@@ -110,31 +110,5 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         return Path.Combine(Root, done.Folder);
     }
 
-    /// <summary>
-    /// The cluster run's folder goes; so does its coordinator's persisted state when the run finished and its outputs were read. A
-    /// failed or cancelled run's state stays, for whoever looks into it (the same job started again begins anew).
-    /// </summary>
-    private void CleanUp(string runId, bool finished)
-    {
-        DeleteQuietly(Path.Combine(Root, WorkerContext.RunFolder(runId)));
-        if (finished)
-        {
-            ClusterRuns.ForgetAsync(grains, runId).GetAwaiter().GetResult();
-        }
-    }
-
-    private static void DeleteQuietly(string folder)
-    {
-        try
-        {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
-        }
-        catch (IOException)
-        {
-            // A worker may still hold a block file open for a moment; the run has its result, the folder is only scratch left behind.
-        }
-    }
+    private void CleanUp(string runId, bool finished) => ClusterRuns.CleanUp(grains, Root, runId, finished);
 }

@@ -129,6 +129,32 @@ public static class ClusterRuns
         }
     }
 
+    /// <summary>
+    /// Once a client has read what it needs of a run (or given up on it): the run's folder in the shared raster folder
+    /// <paramref name="rasterDirectory"/> goes, and so does its coordinator's persisted state if the run finished. A failed or
+    /// cancelled run's state stays, for whoever looks into it (the same job started again begins anew).
+    /// </summary>
+    public static void CleanUp(IGrainFactory grains, string rasterDirectory, string runId, bool finished)
+    {
+        var folder = Path.Combine(Path.GetFullPath(rasterDirectory), WorkerContext.RunFolder(runId));
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // A worker may still hold a block file open for a moment; the client has its result, the folder is only scratch left behind.
+        }
+
+        if (finished)
+        {
+            ForgetAsync(grains, runId).GetAwaiter().GetResult();
+        }
+    }
+
     /// <summary>Reads the zones a finished run published.</summary>
     public static List<ClassPolygon> ReadZones(string path, GeometryFactory? factory = null)
     {

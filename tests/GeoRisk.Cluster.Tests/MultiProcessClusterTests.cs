@@ -31,6 +31,9 @@ public sealed class WorkerProcesses : IAsyncLifetime
 
     public IClusterClient Grains => _client.Services.GetRequiredService<IClusterClient>();
 
+    /// <summary>The cluster's PostgreSQL (membership and run state), as <c>--cluster</c> takes it.</summary>
+    public string Postgres => _postgres;
+
     /// <summary>Workers that reported ready and have not exited.</summary>
     public IReadOnlyList<Worker> Live
     {
@@ -286,6 +289,46 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
         }
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task RasterZonesCommand_OnTheWorkers_EqualsWholeGrid_LeavesNoRunFolderNorState()
+    {
+        await cluster.EnsureWorkersAsync(3);
+        var (job, index, grid) = Inputs.Write(cluster.RasterDirectory, 320, 240, seed: 23, blockSize: 64);
+        using var outputs = new TempDirectory("georisk-cluster-cli");
+        var gradePath = Path.Combine(outputs.Path, "grade.tif");
+        var psi = new ProcessStartInfo("dotnet", ["exec", Path.Combine(AppContext.BaseDirectory, "georisk.dll"), "raster", "zones",
+            Path.Combine(cluster.RasterDirectory, job.Index), gradePath, Path.Combine(outputs.Path, "zones.gpkg"), "--sample", $"{job.SampleSize}",
+            "--min-cells", $"{job.MinimumCells}", "--block-size", $"{job.BlockSize}", "--threads", "6", "--cluster", cluster.Postgres,
+            "--raster-dir", cluster.RasterDirectory])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromMinutes(5));
+        Assert.True(process.ExitCode == 0, $"georisk raster zones --cluster exited {process.ExitCode}: {await stderr}");
+
+        // The grade the command wrote and its zone count are the whole-grid run's.
+        var (whole, grade) = Raster.Blocks.GradePipeline.RunWholeGrid(job, index, grid);
+        using (var ds = Gdal.RasterDataset.Open(gradePath))
+        {
+            var cells = new float[grid.Width * grid.Height];
+            ds.Read<float>(1, 0, 0, grid.Width, grid.Height, cells);
+            var noData = (float)(ds.GetNoData(1) ?? double.NaN);
+            Assert.Equal(grade.Data, cells.Select(c => c == noData ? float.NaN : c));
+        }
+
+        Assert.Contains($"{whole.Zones.Count} zones in ", await stdout, StringComparison.Ordinal);
+
+        // Its block files and outputs went with it, and so did its coordinator's persisted state: asked now, the coordinator knows
+        // no run (a finished one it still remembered would report Finished).
+        var runId = ClusterRuns.RunIdOf(job, "zones");
+        Assert.False(Directory.Exists(Path.Combine(cluster.RasterDirectory, "cluster-runs", runId)), "the run's folder was left in the shared raster folder");
+        Assert.Equal(RunStatus.Pending, (await cluster.Grains.GetGrain<IRunCoordinatorGrain>(runId).GetProgressAsync()).Status);
     }
 
     private sealed record Kill(string RunId, string Worker, bool Coordinator, RunProgress Seen);
