@@ -248,15 +248,7 @@ public static class BlockSieve
             };
         }
 
-        var labels = components.Labels;
-        var output = RasterBuffer<float>.Uninitialized(labels.Width, labels.Height);
-        for (var i = 0; i < output.Data.Length; i++)
-        {
-            var label = labels.Data[i];
-            output.Data[i] = label < 0 ? float.NaN : remap[label];
-        }
-
-        return output;
+        return components.Paint(remap);
     }
 
     /// <summary>

@@ -20,6 +20,19 @@ public sealed class ConnectedComponents
 
     public int Count => Sizes.Length;
 
+    /// <summary>The grid with each labelled cell given its label's entry in <paramref name="valueOfLabel"/>; unlabelled (NaN) cells stay NaN.</summary>
+    public RasterBuffer<float> Paint(float[] valueOfLabel)
+    {
+        var output = RasterBuffer<float>.Uninitialized(Labels.Width, Labels.Height);
+        for (var i = 0; i < output.Data.Length; i++)
+        {
+            var label = Labels.Data[i];
+            output.Data[i] = label < 0 ? float.NaN : valueOfLabel[label];
+        }
+
+        return output;
+    }
+
     /// <summary>
     /// Two-pass labelling with union-find over runs of equal cells (one union per touching pair of runs
     /// rather than one per cell); labels are numbered in scan order of first appearance.

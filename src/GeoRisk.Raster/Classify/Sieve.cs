@@ -148,14 +148,6 @@ public static class Sieve
             remap[i] = biggest[i] >= 0 ? components.Values[biggest[i]] : components.Values[i];
         }
 
-        var labels = components.Labels;
-        var output = RasterBuffer<float>.Uninitialized(labels.Width, labels.Height);
-        for (var i = 0; i < output.Data.Length; i++)
-        {
-            var label = labels.Data[i];
-            output.Data[i] = label < 0 ? float.NaN : remap[label];
-        }
-
-        return output;
+        return components.Paint(remap);
     }
 }
