@@ -74,8 +74,8 @@ public sealed class ClusterBlockGradeRunner(IGrainFactory grains, string rasterD
         }
         finally
         {
-            File.Delete(Path.Combine(blocks, jobFile));
             CleanUp(runId, finished);
+            File.Delete(Path.Combine(blocks, jobFile));
         }
     }
 

@@ -32,8 +32,9 @@ public static class ClusterRuns
         {
             return await PollAsync(coordinator, runId, spec, timeout, progress, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
+            // Cancelled by the client, or given up on: either way the run must stop before the caller deletes its files.
             await CancelAsync(coordinator, runId);
             throw;
         }
@@ -85,13 +86,15 @@ public static class ClusterRuns
         }
     }
 
+    private static readonly TimeSpan CancelWait = TimeSpan.FromMinutes(5);
+
     /// <summary>Cancels the run and waits until its coordinator has stopped it (a lost coordinator silo is retried, as in a run).</summary>
     private static async Task CancelAsync(IRunCoordinatorGrain coordinator, string runId)
     {
-        // Blocks in flight finish first: each takes seconds at most, so a minute is plenty unless the cluster itself is failing.
+        // Blocks in flight finish first: a block takes seconds, a very large one minutes; longer means the cluster itself is failing.
         var watch = Stopwatch.StartNew();
         var asked = false;
-        while (watch.Elapsed < TimeSpan.FromMinutes(1))
+        while (watch.Elapsed < CancelWait)
         {
             try
             {
@@ -110,12 +113,12 @@ public static class ClusterRuns
             await Task.Delay(100);
         }
 
-        throw new TimeoutException($"Run {runId} was cancelled but its coordinator did not stop it within a minute; its files may still be written to.");
+        throw new TimeoutException($"Run {runId} was cancelled but its coordinator did not stop it within {CancelWait}; its files may still be written to.");
     }
 
     /// <summary>
     /// Deletes a finished run's persisted state once its outputs are read and removed. Best effort: when the cluster does not
-    /// answer, the state stays behind, which costs a row and nothing else.
+    /// answer, the state stays behind (a row; the same job asked for again runs anew, its coordinator seeing its folder gone).
     /// </summary>
     public static async Task ForgetAsync(IGrainFactory grains, string runId)
     {
@@ -137,6 +140,11 @@ public static class ClusterRuns
     public static void CleanUp(IGrainFactory grains, string rasterDirectory, string runId, bool finished)
     {
         var folder = Path.Combine(Path.GetFullPath(rasterDirectory), WorkerContext.RunFolder(runId));
+        if (!finished && !StoppedAsync(grains, runId).GetAwaiter().GetResult())
+        {
+            return; // still running as far as anyone can tell (its cancellation was not confirmed): workers may write into the folder
+        }
+
         try
         {
             if (Directory.Exists(folder))
@@ -152,6 +160,19 @@ public static class ClusterRuns
         if (finished)
         {
             ForgetAsync(grains, runId).GetAwaiter().GetResult();
+        }
+    }
+
+    /// <summary>Whether the run's coordinator says it is not running (false when it does not answer).</summary>
+    private static async Task<bool> StoppedAsync(IGrainFactory grains, string runId)
+    {
+        try
+        {
+            return (await grains.GetGrain<IRunCoordinatorGrain>(runId).GetProgressAsync()).Status != RunStatus.Running;
+        }
+        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        {
+            return false;
         }
     }
 

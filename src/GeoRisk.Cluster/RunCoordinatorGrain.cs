@@ -95,7 +95,7 @@ internal sealed class RunCoordinatorGrain(
     {
         // A failed or cancelled run begins anew: a run id is its job's hash, and the same job may be asked for again once its input
         // files are mended or its client wants it after all.
-        if (_state.State.Spec is null || (_loop is null && _state.State.Status is RunStatus.Failed or RunStatus.Cancelled))
+        if (_state.State.Spec is null || (_loop is null && (_state.State.Status is RunStatus.Failed or RunStatus.Cancelled || OutputsGone())))
         {
             if (spec.Pass is null)
             {
@@ -116,20 +116,28 @@ internal sealed class RunCoordinatorGrain(
 
     public Task<RunProgress> GetProgressAsync() => Task.FromResult(Progress());
 
+    /// <summary>
+    /// A finished run whose folder a client has deleted (it read the results, then could not make this grain forget the run): its
+    /// outputs are gone, so the same job asked for again must run again rather than be answered "finished".
+    /// </summary>
+    private bool OutputsGone() => _state.State.Status == RunStatus.Finished && !Directory.Exists(_context.RunPath(RunId));
+
     public async Task<RunProgress> CancelAsync()
     {
-        if (_state.State.Status == RunStatus.Running && !_state.State.CancelRequested)
+        // The grain is reentrant: nothing is awaited between the checks and the changes, so a loop ending meanwhile cannot have its
+        // Finished or Failed overwritten. The token goes first, so the run stops handing out blocks even if the write below fails.
+        if (_state.State.Status == RunStatus.Running && !_stop.IsCancellationRequested)
         {
+            _stop.Cancel();
             _state.State.CancelRequested = true;
-            await WriteStateAsync(force: true);
-            await _stop.CancelAsync();
             if (_loop is null)
             {
                 // Not running here (cannot happen after activation resumed it, but a state must not stay Running with no loop).
                 _state.State.Status = RunStatus.Cancelled;
                 _state.State.Step = "cancelled";
-                await WriteStateAsync(force: true);
             }
+
+            await WriteStateAsync(force: true);
         }
 
         return Progress();
@@ -377,7 +385,12 @@ internal sealed class RunCoordinatorGrain(
                     await grain.WriteStateAsync(force: false);
                     return;
                 }
-                catch (Exception ex) when (IsLostSilo(ex) && attempt + 1 < spec.MaxAttempts && !cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (IsLostSilo(ex) && cancellationToken.IsCancellationRequested)
+                {
+                    // Cancelled meanwhile: the block is not handed out again, and the run ends cancelled, not failed.
+                    throw new OperationCanceledException($"Block {block} of step {step} lost after the run was cancelled.", ex, cancellationToken);
+                }
+                catch (Exception ex) when (IsLostSilo(ex) && attempt + 1 < spec.MaxAttempts)
                 {
                     s.BlocksRetried++;
                     grain._logger.LogWarning("Block {Block} of step {Step} lost ({Error}); handing it out again.", block, step, ex.Message);

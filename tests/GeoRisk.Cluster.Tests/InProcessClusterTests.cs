@@ -134,6 +134,37 @@ public sealed class InProcessClusterTests : IAsyncLifetime
         Assert.Equal(progress.BlocksTotal, progress.BlocksDone);
         Inputs.AssertEqualsWholeGrid(_rasters.Path, progress, job, index, grid);
     }
+
+    [Fact]
+    public async Task PartitionedRun_ItsClientGivesUp_StopsOnTheSilos()
+    {
+        var (job, _, _) = Inputs.Write(_rasters.Path, 1000, 800, seed: 8, blockSize: 32);
+        var spec = new RunSpec { Job = job.ToBytes(), Parallelism = 2 };
+        var coordinator = _cluster.Client.GetGrain<IRunCoordinatorGrain>("give-up");
+
+        // The client's time runs out mid-run: the run is cancelled on the silos before the call throws, so the caller may delete
+        // its files.
+        await Assert.ThrowsAsync<TimeoutException>(() => ClusterRuns.RunAsync(_cluster.Client, "give-up", spec, TimeSpan.FromSeconds(1.5)));
+        var stopped = await coordinator.GetProgressAsync();
+        Assert.Equal(RunStatus.Cancelled, stopped.Status);
+        Assert.InRange(stopped.BlocksDone, 0, stopped.BlocksTotal - 1);
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        Assert.Equal(stopped.BlocksDone, (await coordinator.GetProgressAsync()).BlocksDone);
+    }
+
+    [Fact]
+    public async Task FinishedRun_ItsFolderGone_AskedForAgain_RunsAnew()
+    {
+        var (job, index, grid) = Inputs.Write(_rasters.Path, 200, 160, seed: 9, blockSize: 40);
+        var spec = new RunSpec { Job = job.ToBytes(), Parallelism = 6 };
+        var first = await ClusterRuns.RunAsync(_cluster.Client, "remembered", spec, TimeSpan.FromMinutes(5));
+
+        // A client read the results and deleted the folder but could not make the coordinator forget the run: the same job asked
+        // for again must not be answered "finished" with no outputs.
+        Directory.Delete(Path.Combine(_rasters.Path, first.Folder), recursive: true);
+        var again = await ClusterRuns.RunAsync(_cluster.Client, "remembered", spec, TimeSpan.FromMinutes(5));
+        Inputs.AssertEqualsWholeGrid(_rasters.Path, again, job, index, grid);
+    }
 }
 
 internal static class Inputs
