@@ -110,7 +110,9 @@ public sealed class GeoRiskServiceOptions
     /// <summary>Distance from a Holocene-active or undated fault within which category 甲 needs a special study (docs/DOMAIN.md §6.5).</summary>
     public double SpecialStudyRadiusM { get; set; } = GeoRisk.Core.Risk.FaultSetback.DefaultSpecialStudyRadiusM;
 
-    private static string LocateDefaultModel()
+    /// <summary>The first surveys/models/bortala-default.json upwards from the working folder, else from the program's (where
+    /// GeoRisk.Cli's build ships a copy).</summary>
+    public static string LocateDefaultModel()
     {
         foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
         {

@@ -454,13 +454,7 @@ internal static class ZoningCommands
         return problems.Count == 0 ? model : throw new InvalidInputException("invalid-model", string.Join(" ", problems));
     }
 
-    /// <summary>The sample surveys' model when they are found, else the copy shipped beside the program (see GeoRisk.Cli.csproj).</summary>
-    internal static string DefaultModelPath()
-    {
-        var beside = Path.Combine(Commands.LocateSurveys(), "models", "bortala-default.json");
-        var shipped = Path.Combine(AppContext.BaseDirectory, "surveys", "models", "bortala-default.json");
-        return File.Exists(beside) || !File.Exists(shipped) ? beside : shipped;
-    }
+    internal static string DefaultModelPath() => GeoRisk.Api.GeoRiskServiceOptions.LocateDefaultModel();
 
     internal static async Task<ZoningRunOutcome> RunWithProgressAsync(IGeoRiskStore store, RiskModel model, ZoningRunRequest request, CancellationToken ct,
         IBlockGradeRunner? blocks = null) =>

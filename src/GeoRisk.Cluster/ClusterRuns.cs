@@ -60,7 +60,7 @@ public static class ClusterRuns
                 last = started ? await coordinator.GetProgressAsync() : await coordinator.StartAsync(spec);
                 started = true;
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            catch (Exception ex) when (IsLostSilo(ex))
             {
                 // The coordinator's silo is gone (refused, or no answer within the client's call timeout);
                 // the next call activates it on another one.
@@ -88,6 +88,10 @@ public static class ClusterRuns
 
     private static readonly TimeSpan CancelWait = TimeSpan.FromMinutes(5);
 
+    /// <summary>A grain call that failed because the silo holding the grain was lost or did not answer in time: made again, it activates
+    /// the grain elsewhere.</summary>
+    internal static bool IsLostSilo(Exception ex) => ex is OrleansException or TimeoutException;
+
     /// <summary>Cancels the run and waits until its coordinator has stopped it (a lost coordinator silo is retried, as in a run).</summary>
     private static async Task CancelAsync(IRunCoordinatorGrain coordinator, string runId)
     {
@@ -105,7 +109,7 @@ public static class ClusterRuns
                     return;
                 }
             }
-            catch (Exception ex) when (ex is OrleansException or TimeoutException)
+            catch (Exception ex) when (IsLostSilo(ex))
             {
                 asked = false; // the coordinator's silo was lost: ask its next activation, which holds the persisted request or none
             }
@@ -120,13 +124,13 @@ public static class ClusterRuns
     /// Deletes a finished run's persisted state once its outputs are read and removed. Best effort: when the cluster does not
     /// answer, the state stays behind (a row; the same job asked for again runs anew, its coordinator seeing its folder gone).
     /// </summary>
-    public static async Task ForgetAsync(IGrainFactory grains, string runId)
+    private static async Task ForgetAsync(IGrainFactory grains, string runId)
     {
         try
         {
             await grains.GetGrain<IRunCoordinatorGrain>(runId).ForgetAsync();
         }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        catch (Exception ex) when (IsLostSilo(ex))
         {
             // left behind; see the summary
         }
@@ -170,7 +174,7 @@ public static class ClusterRuns
         {
             return (await grains.GetGrain<IRunCoordinatorGrain>(runId).GetProgressAsync()).Status != RunStatus.Running;
         }
-        catch (Exception ex) when (ex is OrleansException or TimeoutException)
+        catch (Exception ex) when (IsLostSilo(ex))
         {
             return false;
         }

@@ -78,8 +78,7 @@ internal sealed class RunCoordinatorGrain(
         if (_state.State is { Status: RunStatus.Running, CancelRequested: true })
         {
             // Cancelled, then this grain's silo was lost before the run stopped: nothing to resume.
-            _state.State.Status = RunStatus.Cancelled;
-            _state.State.Step = "cancelled";
+            MarkCancelled();
         }
         else if (_state.State.Status == RunStatus.Running)
         {
@@ -133,14 +132,19 @@ internal sealed class RunCoordinatorGrain(
             if (_loop is null)
             {
                 // Not running here (cannot happen after activation resumed it, but a state must not stay Running with no loop).
-                _state.State.Status = RunStatus.Cancelled;
-                _state.State.Step = "cancelled";
+                MarkCancelled();
             }
 
             await WriteStateAsync(force: true);
         }
 
         return Progress();
+    }
+
+    private void MarkCancelled()
+    {
+        _state.State.Status = RunStatus.Cancelled;
+        _state.State.Step = "cancelled";
     }
 
     public async Task ForgetAsync()
@@ -225,8 +229,7 @@ internal sealed class RunCoordinatorGrain(
         {
             // Every block handed out before the request has returned (the executor waits for them): the client may delete the files.
             _logger.LogInformation("Run {Run} cancelled ({Done} block steps done).", RunId, _state.State.Done.Values.Sum(d => d.Count));
-            _state.State.Status = RunStatus.Cancelled;
-            _state.State.Step = "cancelled";
+            MarkCancelled();
         }
         catch (Exception ex)
         {
@@ -315,8 +318,6 @@ internal sealed class RunCoordinatorGrain(
         }
     }
 
-    private static bool IsLostSilo(Exception ex) => ex is OrleansException or TimeoutException;
-
     private sealed class SyncStep(Action<string> report) : IProgress<string>
     {
         public void Report(string value) => report(value);
@@ -385,12 +386,12 @@ internal sealed class RunCoordinatorGrain(
                     await grain.WriteStateAsync(force: false);
                     return;
                 }
-                catch (Exception ex) when (IsLostSilo(ex) && cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (ClusterRuns.IsLostSilo(ex) && cancellationToken.IsCancellationRequested)
                 {
                     // Cancelled meanwhile: the block is not handed out again, and the run ends cancelled, not failed.
                     throw new OperationCanceledException($"Block {block} of step {step} lost after the run was cancelled.", ex, cancellationToken);
                 }
-                catch (Exception ex) when (IsLostSilo(ex) && attempt + 1 < spec.MaxAttempts)
+                catch (Exception ex) when (ClusterRuns.IsLostSilo(ex) && attempt + 1 < spec.MaxAttempts)
                 {
                     s.BlocksRetried++;
                     grain._logger.LogWarning("Block {Block} of step {Step} lost ({Error}); handing it out again.", block, step, ex.Message);

@@ -198,18 +198,7 @@ internal static class Inputs
         Assert.Equal(RunStatus.Finished, progress.Status);
         var (whole, grade) = GradePipeline.RunWholeGrid(job, index, grid);
         var folder = Path.Combine(rasterDirectory, progress.Folder);
-        using (var ds = RasterDataset.Open(Path.Combine(folder, "grade.tif")))
-        {
-            var cells = new float[grid.Width * grid.Height];
-            ds.Read<float>(1, 0, 0, grid.Width, grid.Height, cells);
-            var noData = (float)(ds.GetNoData(1) ?? double.NaN);
-            for (var i = 0; i < cells.Length; i++)
-            {
-                var expected = grade.Data[i];
-                var actual = cells[i] == noData ? float.NaN : cells[i];
-                Assert.True(expected.Equals(actual), $"cell {i % grid.Width},{i / grid.Width}: cluster {actual}, one process {expected}");
-            }
-        }
+        AssertGradeEquals(Path.Combine(folder, "grade.tif"), grade, grid);
 
         var zones = ClusterRuns.ReadZones(Path.Combine(folder, "zones.bin"));
         Assert.Equal(whole.Zones.Count, zones.Count);
@@ -222,6 +211,21 @@ internal static class Inputs
         Assert.Equal(whole.Breaks, summary.GetProperty("breaks").EnumerateArray().Select(e => e.GetDouble()));
         Assert.Equal(whole.CellsPerGrade.Skip(1), summary.GetProperty("cellsPerGrade").EnumerateArray().Select(e => e.GetInt64()));
         Assert.Equal(whole.Histogram!.Cells, File.ReadAllLines(Path.Combine(folder, "histogram.txt")).Select(long.Parse));
+    }
+
+    /// <summary>The grade raster at <paramref name="path"/> (its nodata read as NaN) equals <paramref name="grade"/> cell for cell.</summary>
+    public static void AssertGradeEquals(string path, RasterBuffer<float> grade, GridSpec grid)
+    {
+        using var ds = RasterDataset.Open(path);
+        var cells = new float[grid.Width * grid.Height];
+        ds.Read<float>(1, 0, 0, grid.Width, grid.Height, cells);
+        var noData = (float)(ds.GetNoData(1) ?? double.NaN);
+        for (var i = 0; i < cells.Length; i++)
+        {
+            var expected = grade.Data[i];
+            var actual = cells[i] == noData ? float.NaN : cells[i];
+            Assert.True(expected.Equals(actual), $"cell {i % grid.Width},{i / grid.Width}: cluster {actual}, one process {expected}");
+        }
     }
 
     public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout, string what)

@@ -314,13 +314,7 @@ public sealed class MultiProcessClusterTests(WorkerProcesses cluster, ITestOutpu
 
         // The grade the command wrote and its zone count are the whole-grid run's.
         var (whole, grade) = Raster.Blocks.GradePipeline.RunWholeGrid(job, index, grid);
-        using (var ds = Gdal.RasterDataset.Open(gradePath))
-        {
-            var cells = new float[grid.Width * grid.Height];
-            ds.Read<float>(1, 0, 0, grid.Width, grid.Height, cells);
-            var noData = (float)(ds.GetNoData(1) ?? double.NaN);
-            Assert.Equal(grade.Data, cells.Select(c => c == noData ? float.NaN : c));
-        }
+        Inputs.AssertGradeEquals(gradePath, grade, grid);
 
         Assert.Contains($"{whole.Zones.Count} zones in ", await stdout, StringComparison.Ordinal);
 
